@@ -1,0 +1,62 @@
+// Builds every bundle the product ships with esbuild:
+//   dist/extension.cjs        the VS Code extension (no TensorFlow.js inside)
+//   dist/language-server.cjs  the .bnas language server (Langium, no TensorFlow.js)
+//   dist/cli.cjs              the `bnas` command line and search runtime child process
+//   dist/media/*.js           the webview front end (browser, Mermaid bundled)
+// Usage: node scripts/build.mjs [--watch] [--minify]
+import * as esbuild from 'esbuild';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const minify = process.argv.includes('--minify');
+const polyfills = readFileSync(new URL('./polyfills.cjs', import.meta.url), 'utf8');
+
+/** Node bundles: CommonJS so VS Code and `node` load them directly. */
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  minify,
+  logLevel: 'warning',
+  // TensorFlow.js stays a package: its wasm backend finds its .wasm files next to its own JS,
+  // and tfjs-node is optional native code found at run time.
+  external: ['vscode', '@tensorflow/*'],
+  banner: { js: polyfills },
+};
+
+const entries = [
+  { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.cjs' },
+  { ...node, entryPoints: ['runtime/dsl/server/main.ts'], outfile: 'dist/language-server.cjs' },
+  {
+    ...node,
+    entryPoints: ['runtime/cli/main.ts'],
+    outfile: 'dist/cli.cjs',
+    banner: { js: '#!/usr/bin/env node\n' + polyfills },
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    minify,
+    logLevel: 'warning',
+    entryPoints: ['media/search-space/main.ts', 'media/run/main.ts'].filter((f) => existsSync(f)),
+    outdir: 'dist/media',
+  },
+];
+
+mkdirSync('dist', { recursive: true });
+const ready = entries.filter((e) => e.entryPoints.length > 0 && e.entryPoints.every((f) => existsSync(f)));
+for (const e of entries) if (!ready.includes(e)) console.log(`build: skipped ${e.outfile ?? e.outdir} (no source yet)`);
+
+if (watch) {
+  for (const e of ready) await (await esbuild.context(e)).watch();
+  console.log('build: watching');
+} else {
+  const t0 = Date.now();
+  await Promise.all(ready.map((e) => esbuild.build(e)));
+  console.log(`build: ${ready.length} bundles in ${Date.now() - t0} ms`);
+}

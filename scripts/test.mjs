@@ -1,0 +1,41 @@
+// Runs the test suites with Node's own test runner (its summary is what CI reads).
+// Usage: node scripts/test.mjs [SUITE_OR_PATH_FILTER...]
+//   suites are folders under test/: unit, cli, webview, host ...; with no argument all
+//   suites except `host` (real VS Code host, run by `npm run test:host`) are run.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (/\.test\.(ts|mts|js|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const all = walk('test').sort();
+const files = filters.length
+  ? all.filter((f) => filters.some((x) => f.includes(x)))
+  : all.filter((f) => !f.startsWith(join('test', 'host')));
+if (files.length === 0) {
+  console.error(`test: no test files match ${filters.join(' ') || 'test/'}`);
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  [
+    '--require', './scripts/polyfills.cjs',
+    '--import', 'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    '--test-timeout=600000',
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);
