@@ -1,0 +1,145 @@
+/**
+ * The typed, defaults-filled description of a search space: what validation of a `.bnas`
+ * file produces (`loadSearchSpace(text) → {space, diagnostics}`) and what the runtime consumes.
+ * Plain immutable data, JSON-serialisable (it travels in events and checkpoints).
+ * Contract: section 2 of the search-space language document.
+ */
+
+/** The built-in candidate op names, in the order the contract lists them. */
+export const BUILTIN_OPS = [
+  'none',
+  'skip_connect',
+  'max_pool_3x3',
+  'avg_pool_3x3',
+  'sep_conv_3x3',
+  'sep_conv_5x5',
+  'dil_conv_3x3',
+  'dil_conv_5x5',
+  'conv_1x1',
+  'conv_3x3',
+] as const;
+export type BuiltinOpName = (typeof BUILTIN_OPS)[number];
+
+/** The 8 DARTS ops: the default of `ops`. */
+export const DARTS_OPS: readonly BuiltinOpName[] = [
+  'none',
+  'max_pool_3x3',
+  'avg_pool_3x3',
+  'skip_connect',
+  'sep_conv_3x3',
+  'sep_conv_5x5',
+  'dil_conv_3x3',
+  'dil_conv_5x5',
+];
+
+export type OpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
+
+/**
+ * One candidate op, built-in or user-defined, resolved to primitive form.
+ * Built-ins map to: none → zero; skip_connect → skip; max_pool_3x3 → max_pool k3;
+ * avg_pool_3x3 → avg_pool k3; sep_conv_k → sep_conv k; dil_conv_k → dil_conv k, dilation 2;
+ * conv_k → conv k.
+ */
+export interface OpSpec {
+  /** Name used in `ops`, genotypes and events. */
+  readonly name: string;
+  readonly kind: OpKind;
+  /** Odd kernel size (square). */
+  readonly kernel: number;
+  readonly dilation: number;
+  /** How many times the primitive is stacked. */
+  readonly repeat: number;
+  readonly builtin: boolean;
+}
+
+export type DataSource = 'synthetic' | 'mnist' | 'fashion-mnist' | 'idx' | 'cifar10';
+
+export interface DataSpec {
+  readonly source: DataSource;
+  /** Absolute path (resolved against the `.bnas` file's folder when known), or undefined. */
+  readonly path?: string;
+  readonly train: number;
+  readonly split: number;
+  readonly test: number;
+  /** Resize to image×image; undefined = the source's own size. */
+  readonly image?: number;
+  readonly augment: readonly ('crop' | 'flip')[];
+}
+
+export interface SupernetSpec {
+  readonly cells: number;
+  /** Indices of reduction cells, sorted ascending, distinct. */
+  readonly reductions: readonly number[];
+  readonly channels: number;
+  readonly nodes: number;
+  readonly stemMultiplier: number;
+}
+
+export interface BinarizeSpec {
+  readonly weights: 'xnor' | 'sign' | 'none';
+  readonly scale: 'layer' | 'channel';
+  readonly activations: 'sign' | 'real';
+  readonly keepReal: readonly ('stem' | 'preprocess' | 'classifier')[];
+}
+
+export interface SamplingSpec {
+  readonly k: number;
+  readonly shuffle: boolean;
+  readonly edgeNormalization: boolean;
+}
+
+export type PruningCriterion = 'performance' | 'ucb' | 'alpha' | 'none';
+
+export interface PruningSpec {
+  readonly criterion: PruningCriterion;
+  readonly start: number;
+  readonly every: number;
+  readonly drop: number;
+  readonly samples: number;
+  readonly ucbC: number;
+}
+
+export interface TrainSpec {
+  readonly epochs: number;
+  readonly batch: number;
+  readonly warmup: number;
+  readonly seed: number;
+}
+
+export interface OptimizerSpec {
+  readonly kind: 'sgd' | 'adam';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly betas: readonly [number, number];
+  /** Global-norm clip; 0 or undefined = no clipping. */
+  readonly gradClip?: number;
+  readonly schedule: 'constant' | 'cosine';
+}
+
+export interface RegularizeSpec {
+  readonly diversity: number;
+  readonly tau: number;
+}
+
+export interface BudgetSpec {
+  readonly memoryMb: number;
+  readonly minutes?: number;
+}
+
+/** A validated search space with every default filled in. */
+export interface SearchSpace {
+  /** The name after `search`. */
+  readonly name: string;
+  readonly data: DataSpec;
+  readonly supernet: SupernetSpec;
+  /** Candidate ops in declaration order (names unique), resolved to primitives. */
+  readonly ops: readonly OpSpec[];
+  readonly binarize: BinarizeSpec;
+  readonly sampling: SamplingSpec;
+  readonly pruning: PruningSpec;
+  readonly train: TrainSpec;
+  readonly optimizers: { readonly weights: OptimizerSpec; readonly arch: OptimizerSpec };
+  readonly regularize: RegularizeSpec;
+  readonly budget: BudgetSpec;
+}

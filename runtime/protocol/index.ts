@@ -1,0 +1,3 @@
+/** Types of every message that crosses a process or webview boundary. */
+export * from './genotype.js';
+export * from './events.js';
