@@ -1,0 +1,131 @@
+/**
+ * Text formats of a genotype: JSON, the DARTS Python `Genotype(...)` string, and Mermaid flowcharts
+ * in the DARTS drawing. Pure string code (no TensorFlow.js), so the extension and the webview can
+ * import it as well as the command line.
+ */
+import { isGenotype, type CellKind, type Genotype, type GenotypeEdge } from './genotype.js';
+
+/** Pretty JSON of a genotype (the `bnas export --format json` output). */
+export function formatGenotypeJson(g: Genotype): string {
+  const edges = (list: readonly GenotypeEdge[]) => '[' + list.map(([op, i]) => JSON.stringify([op, i])).join(', ') + ']';
+  return [
+    '{',
+    `  "normal": ${edges(g.normal)},`,
+    `  "normal_concat": ${JSON.stringify(g.normal_concat)},`,
+    `  "reduce": ${edges(g.reduce)},`,
+    `  "reduce_concat": ${JSON.stringify(g.reduce_concat)}`,
+    '}',
+  ].join('\n');
+}
+
+/** A Python single-quoted string literal (op names are identifiers, but stay safe for any text). */
+function pyString(s: string): string {
+  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'";
+}
+
+/**
+ * The DARTS-family `Genotype(normal=[...], normal_concat=[...], reduce=[...], reduce_concat=[...])`
+ * string that DARTS, PC-DARTS and BNAS training code accept (`genotypes.py`).
+ */
+export function formatGenotypeDarts(g: Genotype): string {
+  const edges = (list: readonly GenotypeEdge[]) => '[' + list.map(([op, i]) => `(${pyString(op)}, ${i})`).join(', ') + ']';
+  const ints = (list: readonly number[]) => '[' + list.join(', ') + ']';
+  return (
+    `Genotype(normal=${edges(g.normal)}, normal_concat=${ints(g.normal_concat)}, ` +
+    `reduce=${edges(g.reduce)}, reduce_concat=${ints(g.reduce_concat)})`
+  );
+}
+
+/**
+ * Parses a DARTS `Genotype(...)` string (as printed by DARTS code or {@link formatGenotypeDarts});
+ * `range(a, b)` is accepted for the concat lists.
+ * @returns the genotype, or an error message saying what was expected.
+ */
+export function parseGenotypeDarts(text: string): { genotype?: Genotype; error?: string } {
+  const field = (name: string): string | undefined => {
+    const m = new RegExp(`\\b${name}\\s*=\\s*(\\[[^\\]]*\\]|range\\s*\\(\\s*\\d+\\s*,\\s*\\d+\\s*\\))`).exec(text);
+    return m?.[1];
+  };
+  const edges = (src: string | undefined): GenotypeEdge[] | undefined => {
+    if (src === undefined || !src.startsWith('[')) return undefined;
+    const out: GenotypeEdge[] = [];
+    const re = /\(\s*(['"])((?:\\.|(?!\1).)*)\1\s*,\s*(\d+)\s*\)/g;
+    for (let m = re.exec(src); m; m = re.exec(src)) out.push([m[2].replace(/\\(.)/g, '$1'), Number(m[3])]);
+    return out;
+  };
+  const ints = (src: string | undefined): number[] | undefined => {
+    if (src === undefined) return undefined;
+    const r = /^range\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(src);
+    if (r) return Array.from({ length: Math.max(0, Number(r[2]) - Number(r[1])) }, (_, i) => Number(r[1]) + i);
+    const inner = src.slice(1, -1).trim();
+    return inner === '' ? [] : inner.split(',').map((s) => Number(s.trim()));
+  };
+  const g = {
+    normal: edges(field('normal')),
+    normal_concat: ints(field('normal_concat')),
+    reduce: edges(field('reduce')),
+    reduce_concat: ints(field('reduce_concat')),
+  };
+  if (!isGenotype(g)) {
+    return { error: "expected Genotype(normal=[('op', input), ...], normal_concat=[...], reduce=[...], reduce_concat=[...])" };
+  }
+  return { genotype: g };
+}
+
+/** Mermaid node id for a state (letters, digits and `_` only). */
+function nodeId(prefix: string, state: number): string {
+  return state === 0 ? `${prefix}_ck2` : state === 1 ? `${prefix}_ck1` : `${prefix}_n${state - 2}`;
+}
+
+/** Escapes text for a double-quoted Mermaid label (quotes and markup characters as entities). */
+export function mermaidLabel(text: string): string {
+  return text.replace(/[#"<>&|{}[\]()]/g, (c) => `#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Mermaid flowchart of one cell in the DARTS drawing: left to right, inputs c_{k-2} and c_{k-1},
+ * intermediate nodes 0..n-1, output c_{k} fed by the concatenated nodes, op names on the edges.
+ * @param prefix distinguishes node ids when two cells share one diagram (letters/digits/_).
+ */
+export function formatCellMermaid(g: Genotype, cell: CellKind, prefix = cell): string {
+  const safe = prefix.replace(/[^A-Za-z0-9_]/g, '_') || 'c';
+  const edges = cell === 'normal' ? g.normal : g.reduce;
+  const concat = cell === 'normal' ? g.normal_concat : g.reduce_concat;
+  const nodes = Math.ceil(edges.length / 2);
+  const lines = ['flowchart LR'];
+  lines.push(`  ${nodeId(safe, 0)}(["c_{k-2}"])`);
+  lines.push(`  ${nodeId(safe, 1)}(["c_{k-1}"])`);
+  for (let j = 0; j < nodes; j++) lines.push(`  ${nodeId(safe, j + 2)}(("${j}"))`);
+  lines.push(`  ${safe}_out(["c_{k}"])`);
+  edges.forEach(([op, input], idx) => {
+    const target = Math.floor(idx / 2) + 2;
+    lines.push(`  ${nodeId(safe, input)} -->|"${mermaidLabel(op)}"| ${nodeId(safe, target)}`);
+  });
+  for (const s of concat) lines.push(`  ${nodeId(safe, s)} --> ${safe}_out`);
+  lines.push(`  classDef input fill:#dbeafe,stroke:#2563eb`);
+  lines.push(`  classDef output fill:#fef3c7,stroke:#d97706`);
+  lines.push(`  class ${nodeId(safe, 0)},${nodeId(safe, 1)} input`);
+  lines.push(`  class ${safe}_out output`);
+  return lines.join('\n') + '\n';
+}
+
+/** Both cells as Mermaid texts (the `bnas export --format mermaid` output puts them one after the other). */
+export function formatGenotypeMermaid(g: Genotype): string {
+  return `%% normal cell\n${formatCellMermaid(g, 'normal')}\n%% reduction cell\n${formatCellMermaid(g, 'reduce')}`;
+}
+
+/**
+ * Reads a genotype from JSON text: a bare genotype, a `result.json` (`{genotype: ...}`), or an
+ * event carrying one.
+ */
+export function parseGenotypeJson(text: string): { genotype?: Genotype; error?: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return { error: `not JSON: ${(e as Error).message}` };
+  }
+  const cand = isGenotype(v) ? v : (v as { genotype?: unknown } | null)?.genotype;
+  if (isGenotype(cand)) return { genotype: cand };
+  return { error: 'expected a genotype {"normal": [[op, input], ...], "normal_concat": [...], "reduce": [...], "reduce_concat": [...]} or a result.json holding one' };
+}
