@@ -1,0 +1,68 @@
+/**
+ * The run folder (contract section 6) apart from the checkpoint: `space.bnas`, `events.jsonl`
+ * (appended and written through per event, so it stays readable after a kill), `result.json`,
+ * `normal.mmd`, `reduce.mmd`.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent } from '../protocol/events.js';
+import type { Genotype } from '../protocol/genotype.js';
+import { formatCellMermaid } from '../protocol/genotype-format.js';
+
+/** Appends events to `events.jsonl`, one JSON object per line, each written through at once. */
+export class EventLog {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  append(event: RunEvent): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, JSON.stringify(event) + '\n');
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** What `result.json` holds (contract section 6, plus a few additive fields). */
+export interface RunResult {
+  readonly genotype: Genotype;
+  readonly metrics: {
+    readonly valid_acc: number;
+    readonly test_acc?: number;
+    readonly train_acc: number;
+    readonly search_seconds: number;
+    readonly prune_seconds: number;
+    readonly epochs: number;
+    readonly epochs_planned: number;
+  };
+  readonly seed: number;
+  readonly backend: string;
+  readonly version: string;
+  readonly space: string;
+  readonly stopped_early?: string;
+}
+
+/** Writes a file through a temporary name so readers never see half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Writes `result.json`, `normal.mmd` and `reduce.mmd`. */
+export function writeResult(dir: string, result: RunResult): void {
+  writeFileAtomic(join(dir, 'normal.mmd'), formatCellMermaid(result.genotype, 'normal'));
+  writeFileAtomic(join(dir, 'reduce.mmd'), formatCellMermaid(result.genotype, 'reduce'));
+  writeFileAtomic(join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+}
+
+/** Creates the run folder with `space.bnas` (the caller has validated the space first). */
+export function createRunFolder(dir: string, spaceText: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'space.bnas'), spaceText);
+}
