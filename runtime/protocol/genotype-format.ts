@@ -87,7 +87,7 @@ export function mermaidLabel(text: string): string {
  * intermediate nodes 0..n-1, output c_{k} fed by the concatenated nodes, op names on the edges.
  * @param prefix distinguishes node ids when two cells share one diagram (letters/digits/_).
  */
-export function formatCellMermaid(g: Genotype, cell: CellKind, prefix = cell): string {
+export function formatCellMermaid(g: Genotype, cell: CellKind, prefix: string = cell): string {
   const safe = prefix.replace(/[^A-Za-z0-9_]/g, '_') || 'c';
   const edges = cell === 'normal' ? g.normal : g.reduce;
   const concat = cell === 'normal' ? g.normal_concat : g.reduce_concat;

@@ -11,8 +11,9 @@ const spec = (criterion: PruningSpec['criterion'], extra: Partial<PruningSpec> =
 });
 
 // 2 edges (1 node), 4 ops; alphas given per edge.
-function archs(alphas: number[][]): Record<CellKind, CellArch> {
-  const mk = (): CellArch => ({ alphas, betas: [0, 0], alive: alphas.map((r) => r.map(() => true)) });
+type MutableArch = CellArch & { alive: boolean[][] };
+function archs(alphas: number[][]): Record<CellKind, MutableArch> {
+  const mk = (): MutableArch => ({ alphas, betas: [0, 0], alive: alphas.map((r) => r.map(() => true)) });
   return { normal: mk(), reduce: mk() };
 }
 
