@@ -1,0 +1,60 @@
+/**
+ * Entry of the run view bundle (`dist/media/run/main.js`). In VS Code it posts `ready` and waits
+ * for `runInit` / `runEvents`; in a `bnas report` page it reads the run from the embedded
+ * `<script type="application/json" id="bnas-report-data">` block instead.
+ */
+import { parseReportData, parseToWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
+import { h } from '../shared/dom.js';
+import { connectHost } from '../shared/host.js';
+import { followTheme } from '../shared/mermaid-view.js';
+import { RunView } from './view.js';
+import './run.css';
+
+/** What the panel serializer gets back after a reload: enough to find the run again. */
+interface RunViewState {
+  readonly view: 'run';
+  readonly run?: RunInfo;
+}
+
+function start(): void {
+  const host = connectHost();
+  const root = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
+  followTheme();
+
+  if (host.standalone) {
+    const block = document.getElementById('bnas-report-data');
+    let data;
+    try {
+      data = block?.textContent ? parseReportData(JSON.parse(block.textContent)) : undefined;
+    } catch {
+      data = undefined; // shown below as a readable error
+    }
+    const view = new RunView(root, host, data);
+    if (data) view.init(data.run, data.events);
+    else root.prepend(h('p', { class: 'error', role: 'alert' }, 'This report holds no readable run data.'));
+    (window as unknown as { bnasRunView: RunView }).bnasRunView = view;
+    return;
+  }
+
+  const view = new RunView(root, host);
+  (window as unknown as { bnasRunView: RunView }).bnasRunView = view;
+  window.addEventListener('message', (ev: MessageEvent) => {
+    const parsed = parseToWebviewMessage(ev.data);
+    if (!parsed) {
+      console.warn('bnas run view: ignored a malformed message', ev.data);
+      return;
+    }
+    if (parsed.dropped) console.warn(`bnas run view: dropped ${parsed.dropped} malformed events`);
+    const m = parsed.message;
+    if (m.type === 'runInit') {
+      view.init(m.run, m.events);
+      const state: RunViewState = { view: 'run', run: m.run };
+      host.setState(state);
+    } else if (m.type === 'runEvents') {
+      view.push(m.events);
+    }
+  });
+  host.post({ type: 'ready', view: 'run' });
+}
+
+start();

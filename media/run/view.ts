@@ -1,0 +1,261 @@
+/**
+ * The run view: facts, curves, derived cells (Mermaid), architecture-weight heat maps and the
+ * pruning timeline of one run. Events are queued and applied once per animation frame, and only
+ * the sections an event batch touched are redrawn, so thousands of events do not freeze the page.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { RunEvent } from '../../runtime/protocol/events.js';
+import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
+import type { ExportFormat, ReportData, RunInfo } from '../../runtime/protocol/webview.js';
+import { custom, fmt, fmtSeconds, h, pct } from '../shared/dom.js';
+import { download, type Host } from '../shared/host.js';
+import { lineChart } from '../shared/line-chart.js';
+import { genotypeMermaid } from '../shared/mermaid-text.js';
+import { renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
+import { opsLeftChart, pruningTable } from './pruning-view.js';
+import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
+import { weightsChart } from './weights-chart.js';
+
+const KIND_NAME: Record<CellKind, string> = { normal: 'Normal cell', reduce: 'Reduction cell' };
+
+export class RunView {
+  private model: RunModel = emptyModel();
+  private run: RunInfo | undefined;
+  private queue: RunEvent[] = [];
+  private frame = 0;
+  private readonly parts: Record<Section, HTMLElement>;
+  private readonly title = h('h1', { id: 'run-title' }, 'Run');
+  private readonly status = h('span', { class: 'badge', role: 'status' }, 'waiting');
+  private readonly cellBoxes: Record<CellKind, HTMLElement>;
+  private readonly cellCaptions: Record<CellKind, HTMLElement>;
+  private readonly exportButtons: HTMLElement[] = [];
+  /** Counts of frames and events applied, read by the benchmark. */
+  readonly stats = { frames: 0, applied: 0, lastFrameMs: 0 };
+
+  constructor(
+    root: HTMLElement,
+    private readonly host: Host,
+    private readonly report?: ReportData,
+  ) {
+    this.cellBoxes = { normal: h('div', { class: 'mermaid-box', 'data-cell': 'normal' }), reduce: h('div', { class: 'mermaid-box', 'data-cell': 'reduce' }) };
+    this.cellCaptions = { normal: h('figcaption'), reduce: h('figcaption') };
+    this.parts = {
+      facts: h('dl', { class: 'facts', 'aria-label': 'Run facts' }),
+      curves: h('div', { class: 'charts' }),
+      cells: h('div', { class: 'cells' }),
+      weights: h('div', { class: 'heatmaps' }),
+      pruning: h('div', { class: 'pruning' }),
+      messages: h('div', { class: 'messages', 'aria-live': 'polite' }),
+    };
+    const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Export the derived genotype' },
+      this.exportButton('json', 'Genotype JSON'),
+      this.exportButton('darts', 'DARTS Python'),
+      this.exportButton('mermaid', 'Mermaid text'),
+    );
+    for (const kind of CELL_KINDS) {
+      this.parts.cells.append(
+        h('figure', { class: 'cell' }, this.cellCaptions[kind], this.cellBoxes[kind], h('div', { class: 'figure-actions' }, this.exportButton('svg', `SVG of the ${kind === 'normal' ? 'normal' : 'reduction'} cell`, kind))),
+      );
+    }
+    root.replaceChildren(
+      h('header', {}, h('div', { class: 'title-row' }, this.title, this.status), this.parts.facts, toolbar),
+      this.parts.messages,
+      section('curves', 'Training curves', this.parts.curves),
+      section('cells', 'Derived cells', this.parts.cells),
+      section('weights', 'Architecture weights', this.parts.weights),
+      section('pruning', 'Pruning timeline', this.parts.pruning),
+    );
+    this.renderAll();
+  }
+
+  /** Replaces the run shown (after each `ready`, the extension sends everything again). */
+  init(run: RunInfo, events: readonly RunEvent[]): void {
+    this.run = run;
+    this.model = emptyModel();
+    this.queue = [];
+    applyEvents(this.model, events);
+    this.stats.applied += events.length;
+    this.renderAll();
+  }
+
+  /** Queues live events; they are applied at the next animation frame. */
+  push(events: readonly RunEvent[]): void {
+    this.queue.push(...events);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  /** Marks the run as no longer live (its process ended). */
+  setLive(live: boolean): void {
+    if (this.run) this.run = { ...this.run, live };
+    this.renderSections(new Set(['facts']));
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    const t0 = performance.now();
+    const batch = this.queue;
+    this.queue = [];
+    const dirty = applyEvents(this.model, batch);
+    this.stats.applied += batch.length;
+    this.renderSections(dirty);
+    this.stats.frames++;
+    this.stats.lastFrameMs = performance.now() - t0;
+  }
+
+  private renderAll(): void {
+    this.renderSections(new Set<Section>(['facts', 'curves', 'cells', 'weights', 'pruning', 'messages']));
+  }
+
+  private renderSections(dirty: ReadonlySet<Section>): void {
+    if (dirty.has('facts')) this.renderFacts();
+    if (dirty.has('curves')) this.renderCurves();
+    if (dirty.has('cells')) this.renderCells();
+    if (dirty.has('weights')) this.renderWeights();
+    if (dirty.has('pruning')) this.renderPruning();
+    if (dirty.has('messages')) this.renderMessages();
+  }
+
+  private renderFacts(): void {
+    const m = this.model;
+    const st = m.started;
+    const status = runStatus(m, this.run?.live ?? false);
+    this.title.textContent = this.run?.title ?? st?.space ?? 'Run';
+    this.status.textContent = status;
+    this.status.className = `badge status-${status}`;
+    const lastEpoch = m.epochs.at(-1);
+    const best = m.epochs.reduce<number | undefined>((b, e) => (b === undefined || e.valid_acc > b ? e.valid_acc : b), undefined);
+    const fin = m.end?.type === 'finished' ? m.end : undefined;
+    const progress = m.step && status === 'running' ? ` (step ${m.step.step}/${m.step.steps})` : '';
+    const facts: [string, string, string?][] = [
+      ['space', st?.space ?? '–'],
+      ['backend', st?.backend ?? '–', st?.backend_reason],
+      ['seed', st ? String(st.seed) : '–'],
+      ['parameters', st ? fmt(st.parameters) : '–', st ? `${st.parameters.toLocaleString('en')} trainable supernet weights` : undefined],
+      ['epoch', st ? `${lastEpoch?.epoch ?? 0} / ${st.epochs}${progress}` : '–'],
+      ['time', fmtSeconds(m.seconds)],
+      ['ops left', lastEpoch ? String(lastEpoch.ops_left) : CELL_KINDS.map((c) => opsLeft(m, c) ?? '–').join(' + ')],
+      ['valid acc', `${pct(lastEpoch?.valid_acc)}${best !== undefined ? ` (best ${pct(best)})` : ''}`],
+    ];
+    if (fin?.test_acc !== undefined) facts.push(['test acc', pct(fin.test_acc)]);
+    if (fin?.reason) facts.push(['stopped', fin.reason]);
+    this.parts.facts.replaceChildren(...facts.flatMap(([k, v, title]) => [h('dt', {}, k), h('dd', { title }, v)]));
+    const enabled = m.genotype !== undefined;
+    for (const b of this.exportButtons) b.toggleAttribute('disabled', !enabled);
+  }
+
+  private renderCurves(): void {
+    const m = this.model;
+    const ep = (f: (e: (typeof m.epochs)[number]) => number) => m.epochs.map((e) => ({ x: e.epoch, y: f(e) }));
+    const xMax = m.started?.epochs;
+    const loss = lineChart({
+      title: 'Loss',
+      xLabel: 'epoch',
+      yLabel: 'cross-entropy',
+      xMax,
+      series: [
+        { name: 'step (train)', points: m.stepLoss, cls: 'series-0', faint: true },
+        { name: 'train', points: ep((e) => e.train_loss), cls: 'series-0', markers: true },
+        { name: 'arch split', points: ep((e) => e.valid_loss), cls: 'series-1', markers: true, dashed: true },
+      ],
+    });
+    const acc = lineChart({
+      title: 'Accuracy',
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      xMax,
+      yDomain: [0, 1],
+      yFormat: (y) => `${Math.round(y * 100)}%`,
+      series: [
+        { name: 'train', points: ep((e) => e.train_acc), cls: 'series-0', markers: true },
+        { name: 'arch split', points: ep((e) => e.valid_acc), cls: 'series-1', markers: true, dashed: true },
+      ],
+    });
+    loss.dataset.chart = 'loss';
+    acc.dataset.chart = 'accuracy';
+    this.parts.curves.replaceChildren(loss, acc);
+  }
+
+  private renderCells(): void {
+    const g = this.model.genotype;
+    for (const kind of CELL_KINDS) {
+      const box = this.cellBoxes[kind];
+      if (!g) {
+        this.cellCaptions[kind].textContent = `${KIND_NAME[kind]}: not derived yet`;
+        box.replaceChildren(h('p', { class: 'empty' }, 'The cell is derived after the first epoch.'));
+        continue;
+      }
+      this.cellCaptions[kind].textContent = `${KIND_NAME[kind]} · ${g.final ? 'final' : `derived at epoch ${g.epoch}`}`;
+      void renderMermaid(box, genotypeMermaid(g.genotype, kind), `${KIND_NAME[kind]} (${g.final ? 'final' : `epoch ${g.epoch}`})`);
+    }
+    this.renderFacts();
+  }
+
+  private renderWeights(): void {
+    const m = this.model;
+    if (!m.alphas.normal.length && !m.alphas.reduce.length) {
+      this.parts.weights.replaceChildren(h('p', { class: 'empty' }, 'Architecture weights appear after the first epoch.'));
+      return;
+    }
+    this.parts.weights.replaceChildren(
+      ...CELL_KINDS.map((cell) =>
+        h('figure', { class: 'heatmap-figure' },
+          h('figcaption', {}, KIND_NAME[cell]),
+          h('div', { class: 'scroll-x' }, weightsChart({ cell, ops: m.ops, edges: m.edges, alphas: m.alphas[cell], epochs: m.started?.epochs ?? 0, pruned: m.pruned.filter((p) => p.cell === cell) })),
+        ),
+      ),
+    );
+  }
+
+  private renderPruning(): void {
+    const m = this.model;
+    const tables = CELL_KINDS.map((cell) => h('figure', { class: 'pruning-figure' }, h('figcaption', {}, KIND_NAME[cell]), h('div', { class: 'scroll-x' }, pruningTable(m, cell))));
+    const note = m.pruned.length ? undefined : h('p', { class: 'empty' }, m.started ? 'No op has been pruned yet.' : 'Waiting for the run to start.');
+    this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : tables));
+  }
+
+  private renderMessages(): void {
+    const m = this.model;
+    const items = m.warnings.map((w) => h('li', { class: 'warning' }, w));
+    if (m.end?.type === 'failed') items.unshift(h('li', { class: 'error', role: 'alert' }, `The search failed: ${m.end.message}`));
+    if (m.end?.type === 'cancelled') items.unshift(h('li', { class: 'info' }, `Cancelled at epoch ${m.end.epoch}${m.end.checkpoint ? `; resume from ${m.end.checkpoint}` : ''}.`));
+    this.parts.messages.replaceChildren(...(items.length ? [h('ul', {}, ...items)] : []));
+  }
+
+  private exportButton(format: ExportFormat, label: string, cell?: CellKind): HTMLElement {
+    const b = custom('vscode-button', { secondary: true, disabled: true, 'data-export': format, 'data-cell': cell, 'aria-label': `Export ${label}` }, label);
+    b.addEventListener('click', () => this.export(format, cell));
+    this.exportButtons.push(b);
+    return b;
+  }
+
+  private export(format: ExportFormat, cell?: CellKind): void {
+    const g = this.model.genotype?.genotype;
+    if (!g) return;
+    const svg = cell ? renderedSvg(this.cellBoxes[cell]) : undefined;
+    if (format === 'svg' && !svg) return;
+    if (!this.host.standalone) {
+      this.host.post({ type: 'export', format, ...(cell ? { cell } : {}), ...(svg ? { svg } : {}) });
+      return;
+    }
+    const base = this.run?.id ?? 'genotype';
+    if (format === 'svg') download(`${base}-${cell}.svg`, svg!, 'image/svg+xml');
+    else if (format === 'json') download(`${base}-genotype.json`, this.report?.exports?.json ?? JSON.stringify(g, null, 2) + '\n', 'application/json');
+    else if (format === 'darts') download(`${base}-genotype.py`, this.report?.exports?.darts ?? dartsText(g), 'text/x-python');
+    else download(`${base}-cells.mmd`, this.report?.exports?.mermaid ?? CELL_KINDS.map((k) => genotypeMermaid(g, k, KIND_NAME[k])).join('\n'), 'text/plain');
+  }
+
+  /** The model, for tests and the benchmark. */
+  get current(): Readonly<RunModel> {
+    return this.model;
+  }
+}
+
+/** DARTS `Genotype(...)` text, used by report pages built without a precomputed export. */
+function dartsText(g: import('../../runtime/protocol/genotype.js').Genotype): string {
+  const pairs = (p: readonly (readonly [string, number])[]) => `[${p.map(([op, i]) => `(${JSON.stringify(op).replace(/"/g, "'")}, ${i})`).join(', ')}]`;
+  return `Genotype(normal=${pairs(g.normal)}, normal_concat=[${g.normal_concat.join(', ')}], reduce=${pairs(g.reduce)}, reduce_concat=[${g.reduce_concat.join(', ')}])\n`;
+}
+
+function section(id: string, title: string, body: HTMLElement): HTMLElement {
+  return h('section', { id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), body);
+}

@@ -1,0 +1,111 @@
+/**
+ * Renders Mermaid text into containers: bundled Mermaid (no CDN), `securityLevel: 'strict'`,
+ * theme from the VS Code theme, re-rendered when the theme changes, errors shown in place.
+ * Renders run one at a time because Mermaid keeps global state during a render.
+ */
+import mermaid from 'mermaid';
+import { h } from './dom.js';
+import { cssVar, currentTheme, onThemeChange, type ThemeKind } from './theme.js';
+
+interface Diagram {
+  text: string;
+  label: string;
+  /** Rendered text; skip a render when unchanged. */
+  shown?: string;
+}
+
+const diagrams = new Map<HTMLElement, Diagram>();
+let queue: Promise<void> = Promise.resolve();
+let counter = 0;
+let configuredFor: ThemeKind | undefined;
+
+function configure(kind: ThemeKind): void {
+  const fontFamily = cssVar('--vscode-font-family', 'system-ui, sans-serif');
+  const hc = kind === 'hc-dark' || kind === 'hc-light';
+  const fg = cssVar('--vscode-editor-foreground', kind.endsWith('light') || kind === 'light' ? '#000000' : '#ffffff');
+  const bg = cssVar('--vscode-editor-background', kind.endsWith('light') || kind === 'light' ? '#ffffff' : '#000000');
+  const border = cssVar('--vscode-contrastBorder', fg);
+  mermaid.initialize({
+    startOnLoad: false,
+    securityLevel: 'strict',
+    // Entity codes (`#60;`) in labels become character references, shown as text.
+    theme: hc ? 'base' : kind === 'light' ? 'default' : 'dark',
+    themeVariables: hc
+      ? { background: bg, primaryColor: bg, primaryTextColor: fg, primaryBorderColor: border, lineColor: fg, textColor: fg, edgeLabelBackground: bg, fontFamily }
+      : { fontFamily },
+    fontFamily,
+    flowchart: { useMaxWidth: true, curve: 'basis' },
+  });
+  configuredFor = kind;
+}
+
+/** Schedules `task` after every render already queued. */
+function enqueue(task: () => Promise<void>): Promise<void> {
+  queue = queue.then(task, task);
+  return queue;
+}
+
+async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<void> {
+  if (!el.isConnected && !force) return;
+  if (!force && d.shown === d.text) return;
+  const kind = currentTheme();
+  if (configuredFor !== kind) configure(kind);
+  const id = `bnas-mermaid-${++counter}`;
+  try {
+    const { svg } = await mermaid.render(id, d.text);
+    // Mermaid's output under securityLevel 'strict' is sanitized SVG; labels were entity-escaped.
+    el.innerHTML = svg;
+    const root = el.querySelector('svg');
+    root?.setAttribute('role', 'img');
+    root?.setAttribute('aria-label', d.label);
+    el.classList.remove('render-error');
+  } catch (err) {
+    el.classList.add('render-error');
+    el.replaceChildren(
+      h('div', { class: 'error', role: 'alert' }, `Could not draw ${d.label}: ${err instanceof Error ? err.message : String(err)}`),
+      h('pre', { class: 'mermaid-source' }, d.text),
+    );
+    // Mermaid leaves its temporary element behind when a render fails.
+    document.getElementById(id)?.remove();
+    document.getElementById(`d${id}`)?.remove();
+  }
+  d.shown = d.text;
+}
+
+/**
+ * Draws `text` into `el` (replacing what was there) unless the same text is already shown.
+ * @param label accessible name of the drawing, also used in the error message.
+ * @returns a promise settled when the drawing (or its error) is in place.
+ */
+export function renderMermaid(el: HTMLElement, text: string, label: string): Promise<void> {
+  const d = diagrams.get(el) ?? { text, label };
+  d.text = text;
+  d.label = label;
+  diagrams.set(el, d);
+  return enqueue(() => renderNow(el, d, false));
+}
+
+/** The SVG text currently shown in `el`, for export. */
+export function renderedSvg(el: HTMLElement): string | undefined {
+  const svg = el.querySelector('svg');
+  return svg ? new XMLSerializer().serializeToString(svg) : undefined;
+}
+
+/** Re-renders every diagram whenever the VS Code theme changes. Call once per page. */
+export function followTheme(onRendered?: () => void): void {
+  onThemeChange(() => {
+    for (const [el, d] of diagrams) {
+      if (!el.isConnected) {
+        diagrams.delete(el);
+        continue;
+      }
+      void enqueue(() => renderNow(el, d, true));
+    }
+    void enqueue(async () => onRendered?.());
+  });
+}
+
+/** Resolves when all queued renders are done (used by tests and the benchmark). */
+export function mermaidIdle(): Promise<void> {
+  return enqueue(async () => {});
+}
