@@ -1,0 +1,79 @@
+/**
+ * The PC-DARTS mixed edge with partial channel connections (method doc, "Channel sampling"):
+ * the first C/K channels go through Σ_o w_o · o(x_part), the other channels bypass (2×2 max pooled
+ * on a stride-2 edge), the two parts are concatenated and the channels shuffled with K groups.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Op } from './candidate-ops.js';
+
+export interface MixOptions {
+  readonly k: number;
+  readonly shuffle: boolean;
+  readonly stride: 1 | 2;
+  readonly training: boolean;
+}
+
+/**
+ * Channel shuffle with `groups` groups: [.., groups, C/groups] → swap → [.., C/groups, groups].
+ * @param x shape [B, H, W, C], float32, C divisible by groups
+ * @returns same shape, float32
+ */
+export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  if (groups <= 1) return x;
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    return tf.reshape(tf.transpose(tf.reshape(x, [b, h, w, groups, c / groups]), [0, 1, 2, 4, 3]), [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * 2×2 max pooling with stride 2 for the bypass channels of a reduction edge, written with reshape
+ * and max (gradients right on every backend; odd sizes padded with a value that never wins).
+ * @param x shape [B, H, W, C], float32
+ * @returns shape [B, ceil(H/2), ceil(W/2), C], float32
+ */
+export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const padded = h % 2 || w % 2 ? (tf.pad(x, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]], -1e9) as tf.Tensor4D) : x;
+    const H = Math.ceil(h / 2);
+    const W = Math.ceil(w / 2);
+    return tf.max(tf.reshape(padded, [b, H, 2, W, 2, c]), [2, 4]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * One mixed edge.
+ * @param x edge input, shape [B, H, W, C], float32
+ * @param ops alive ops of the edge by op index (`undefined` = `none`, contributes zeros)
+ * @param weights op weights of all edges, shape [E, O], float32; row `edge` is used
+ * @returns shape [B, H/stride, W/stride, C], float32
+ */
+export function mixEdge(
+  x: tf.Tensor4D,
+  ops: ReadonlyMap<number, Op | undefined>,
+  weights: tf.Tensor2D,
+  edge: number,
+  o: MixOptions,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const part = c / o.k;
+    const xa = o.k > 1 ? (tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, part]) as tf.Tensor4D) : x;
+    let sum: tf.Tensor4D | undefined;
+    for (const [index, op] of ops) {
+      if (!op) continue;
+      const term = tf.mul(op.apply(xa, o.training), tf.slice(weights, [edge, index], [1, 1]).reshape([1])) as tf.Tensor4D;
+      sum = sum ? (tf.add(sum, term) as tf.Tensor4D) : term;
+    }
+    const ho = Math.ceil(h / o.stride);
+    const wo = Math.ceil(w / o.stride);
+    // Only `none` alive: the edge outputs zeros (no gradient flows through it to x).
+    sum ??= tf.zeros([b, ho, wo, part]) as tf.Tensor4D;
+    if (o.k === 1) return sum;
+    const rest = tf.slice(x, [0, 0, 0, part], [-1, -1, -1, c - part]) as tf.Tensor4D;
+    const bypass = o.stride === 2 ? bypassPool(rest) : rest;
+    const joined = tf.concat([sum, bypass], 3) as tf.Tensor4D;
+    return o.shuffle ? channelShuffle(joined, o.k) : joined;
+  });
+}

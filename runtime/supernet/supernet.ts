@@ -1,0 +1,282 @@
+/**
+ * The PC-DARTS supernet built from a SearchSpace (method doc, "Supernet" and "Channel sampling"):
+ * stem, normal and reduction cells with pre-processing, mixed edges over the alive candidate ops
+ * with partial channels and shuffle, edge normalization β, global pooling and a linear head.
+ * α (edges × ops) and β (edges) are shared by all cells of a kind and live in their own ParamStore
+ * (`arch`), the weights in `weights`. A pruned op's variables are disposed and it is no longer
+ * computed, so steps get cheaper as the search space shrinks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ParamStore } from '../engine/params.js';
+import type { BatchNormOptions } from '../engine/norm.js';
+import { BatchNormLayer } from '../engine/norm.js';
+import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.js';
+import type { SearchSpace } from '../dsl/space.js';
+import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
+import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { mixEdge } from './mixed-edge.js';
+import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js';
+
+/** Search-time batch norm: no affine terms, batch statistics (DARTS `affine=False`). */
+export const SEARCH_BN: BatchNormOptions = { affine: false, trackRunningStats: false };
+
+/** For each cell kind, the op index used on every edge (single-path sub-network). */
+export type PathChoice = Record<CellKind, readonly number[]>;
+
+/** Plan of the cells: kind and channel count of each, and the channel bookkeeping of DARTS. */
+export interface CellPlan {
+  readonly index: number;
+  readonly kind: CellKind;
+  /** Channels of each intermediate node (C of the cell). */
+  readonly channels: number;
+  readonly reductionPrev: boolean;
+  /** Channels of c_{k-2} and c_{k-1} as they arrive. */
+  readonly inPrevPrev: number;
+  readonly inPrev: number;
+  /** Channels of the cell output (nodes × channels). */
+  readonly out: number;
+  /** Spatial size of the cell's output. */
+  readonly size: number;
+}
+
+/** The cell layout of a space for an input of `size`×`size`. */
+export function planCells(space: SearchSpace, size: number): CellPlan[] {
+  const { cells, reductions, channels, nodes, stemMultiplier } = space.supernet;
+  const plans: CellPlan[] = [];
+  let cpp = channels * stemMultiplier;
+  let cp = cpp;
+  let c = channels;
+  let reductionPrev = false;
+  let s = size;
+  for (let i = 0; i < cells; i++) {
+    const reduce = reductions.includes(i);
+    if (reduce) {
+      c *= 2;
+      s = Math.ceil(s / 2);
+    }
+    plans.push({ index: i, kind: reduce ? 'reduce' : 'normal', channels: c, reductionPrev, inPrevPrev: cpp, inPrev: cp, out: nodes * c, size: s });
+    reductionPrev = reduce;
+    cpp = cp;
+    cp = nodes * c;
+  }
+  return plans;
+}
+
+/** Quantizers for a part of the network, honouring `keep_real`. */
+export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preprocess' | 'classifier'): BinarizeOptions {
+  const b = space.binarize;
+  if (part !== 'ops' && b.keepReal.includes(part)) return REAL;
+  return { weights: b.weights, scale: b.scale, activations: b.activations };
+}
+
+/** One cell: pre-processing and the built ops of every edge (shared α/β come from the network). */
+class SearchCell {
+  readonly pre0: Op;
+  readonly pre1: Op;
+  /** ops[e].get(o): the op, `undefined` for `none`; missing key = pruned. */
+  readonly ops: Map<number, Op | undefined>[];
+  readonly edges: Edge[];
+
+  constructor(
+    readonly plan: CellPlan,
+    private readonly net: Supernet,
+    alive: readonly (readonly boolean[])[],
+  ) {
+    const { space, weights } = net;
+    const pre = binarizeFor(space, 'preprocess');
+    const ctx = (prefix: string, channels: number, stride: 1 | 2, binarize: BinarizeOptions): OpContext => ({
+      store: weights, prefix, channels, stride, binarize, bn: SEARCH_BN,
+    });
+    const p = `c${plan.index}.`;
+    this.pre0 = plan.reductionPrev
+      ? new FactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
+      : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
+    this.pre1 = new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
+    this.edges = cellEdges(space.supernet.nodes);
+    const partial = plan.channels / space.sampling.k;
+    const ops = binarizeFor(space, 'ops');
+    this.ops = this.edges.map((e) => {
+      const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
+      const m = new Map<number, Op | undefined>();
+      space.ops.forEach((spec, o) => {
+        if (alive[e.index][o]) m.set(o, buildOp(spec, ctx(`${p}e${e.index}.o${o}.`, partial, stride, ops)));
+      });
+      return m;
+    });
+  }
+
+  /** Drops op `o` of edge `e`: disposes its variables, and it is never computed again. */
+  prune(e: number, o: number): void {
+    this.ops[e].delete(o);
+    this.net.weights.disposePrefix(`c${this.plan.index}.e${e}.o${o}.`);
+  }
+
+  /**
+   * @param s0 c_{k-2}, shape [B, H', W', inPrevPrev], float32
+   * @param s1 c_{k-1}, shape [B, H, W, inPrev], float32
+   * @param opW per edge, float32 [E, O]: op mixing weights (one-hot for a single path)
+   * @param edgeW float32 [E]: β weights (softmax per node), or ones
+   * @returns [B, size, size, out], float32
+   */
+  apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opW: tf.Tensor2D, edgeW: tf.Tensor1D, training: boolean, path?: readonly number[]): tf.Tensor4D {
+    return tf.tidy(() => {
+      const states = [this.pre0.apply(s0, training), this.pre1.apply(s1, training)];
+      const { k, shuffle } = this.net.space.sampling;
+      const stride2 = this.plan.kind === 'reduce';
+      for (let j = 0; j < this.net.space.supernet.nodes; j++) {
+        let acc: tf.Tensor4D | undefined;
+        for (let i = 0; i < j + 2; i++) {
+          const e = firstEdgeOfNode(j) + i;
+          const live = path ? new Map([[path[e], this.ops[e].get(path[e])]]) : this.ops[e];
+          const y = mixEdge(states[i], live, opW, e, { k, shuffle, stride: stride2 && i < 2 ? 2 : 1, training });
+          const term = tf.mul(y, tf.slice(edgeW, [e], [1])) as tf.Tensor4D;
+          acc = acc ? (tf.add(acc, term) as tf.Tensor4D) : term;
+        }
+        states.push(acc as tf.Tensor4D);
+      }
+      return tf.concat(states.slice(2), 3) as tf.Tensor4D;
+    });
+  }
+}
+
+/** What the supernet is built for. */
+export interface SupernetOptions {
+  /** Input images [height, width, channels]. */
+  readonly input: readonly [number, number, number];
+  readonly numClasses: number;
+  /** Seed of weight and α/β initialisation. */
+  readonly seed: number;
+  /** alive[cell][edge][op]; default all alive (a resumed search passes its pruned state). */
+  readonly alive?: Record<CellKind, readonly (readonly boolean[])[]>;
+}
+
+/** The supernet: owns `weights` and `arch` parameter stores; dispose() frees everything. */
+export class Supernet {
+  readonly weights: ParamStore;
+  readonly arch: ParamStore;
+  readonly plans: CellPlan[];
+  readonly edges: number;
+  readonly alive: Record<CellKind, boolean[][]>;
+  private readonly stem: ConvLayer;
+  private readonly stemBn: BatchNormLayer;
+  private readonly cells: SearchCell[];
+  private readonly classifierBinarize: BinarizeOptions;
+  /** Additive α mask per cell kind: 0 for alive ops, −1e9 for pruned ones ([E, O], float32). */
+  private masks: Record<CellKind, tf.Tensor2D>;
+
+  constructor(
+    readonly space: SearchSpace,
+    readonly options: SupernetOptions,
+  ) {
+    const [h, , cin] = options.input;
+    const { channels, stemMultiplier, nodes } = space.supernet;
+    this.edges = edgeCount(nodes);
+    this.plans = planCells(space, h);
+    for (const p of this.plans) {
+      if (p.channels % space.sampling.k !== 0) {
+        throw new Error(`sampling.k = ${space.sampling.k} must divide the channels of every cell; cell ${p.index} has ${p.channels}`);
+      }
+    }
+    const nOps = space.ops.length;
+    const alive = (kind: CellKind) =>
+      Array.from({ length: this.edges }, (_, e) => space.ops.map((_, o) => options.alive?.[kind][e][o] ?? true));
+    this.alive = { normal: alive('normal'), reduce: alive('reduce') };
+    this.weights = new ParamStore(options.seed);
+    // α, β ~ 1e-3·N(0, 1), seeded separately from the weights.
+    this.arch = new ParamStore((options.seed ^ 0x5bd1e995) >>> 0);
+    for (const kind of CELL_KINDS) {
+      this.arch.create(`alpha.${kind}`, [this.edges, nOps], { normal: 1e-3 });
+      this.arch.create(`beta.${kind}`, [this.edges], { normal: 1e-3 });
+    }
+    const stemC = channels * stemMultiplier;
+    this.stem = new ConvLayer(this.weights, 'stem.conv', 3, cin, stemC, 1, binarizeFor(space, 'stem'));
+    this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, SEARCH_BN);
+    this.cells = this.plans.map((p) => new SearchCell(p, this, this.alive[p.kind]));
+    const last = this.plans.length > 0 ? this.plans[this.plans.length - 1].out : stemC;
+    this.weights.create('classifier.w', [last, options.numClasses], 'he');
+    this.weights.create('classifier.b', [options.numClasses], 'zeros');
+    this.classifierBinarize = binarizeFor(space, 'classifier');
+    this.masks = { normal: this.makeMask('normal'), reduce: this.makeMask('reduce') };
+  }
+
+  private makeMask(kind: CellKind): tf.Tensor2D {
+    const flat = this.alive[kind].flatMap((row) => row.map((a) => (a ? 0 : -1e9)));
+    return tf.tensor2d(flat, [this.edges, this.space.ops.length], 'float32');
+  }
+
+  /** Op mixing weights of a cell kind: softmax of α over the alive ops of each edge, [E, O]. */
+  opWeights(kind: CellKind): tf.Tensor2D {
+    return tf.tidy(() => tf.softmax(tf.add(this.arch.get(`alpha.${kind}`), this.masks[kind]) as tf.Tensor2D));
+  }
+
+  /** Edge weights of a cell kind: softmax of β over each node's inputs, [E] (ones when off). */
+  edgeWeights(kind: CellKind): tf.Tensor1D {
+    return tf.tidy(() => {
+      if (!this.space.sampling.edgeNormalization) return tf.ones([this.edges]) as tf.Tensor1D;
+      const beta = this.arch.get(`beta.${kind}`) as tf.Tensor1D;
+      const parts: tf.Tensor1D[] = [];
+      for (let j = 0; j < this.space.supernet.nodes; j++) parts.push(tf.softmax(tf.slice(beta, [firstEdgeOfNode(j)], [j + 2])));
+      return tf.concat(parts) as tf.Tensor1D;
+    });
+  }
+
+  /**
+   * Forward pass.
+   * @param x images, shape [B, H, W, Cin], float32
+   * @param path single-path sub-network (pruning evaluations): one op per edge with weight 1
+   * @returns logits, shape [B, numClasses], float32
+   */
+  forward(x: tf.Tensor4D, training: boolean, path?: PathChoice): tf.Tensor2D {
+    return tf.tidy(() => {
+      const w = {} as Record<CellKind, tf.Tensor2D>;
+      for (const kind of CELL_KINDS) {
+        w[kind] = path
+          ? (tf.oneHot(tf.tensor1d([...path[kind]], 'int32'), this.space.ops.length).toFloat() as tf.Tensor2D)
+          : this.opWeights(kind);
+      }
+      const b = { normal: this.edgeWeights('normal'), reduce: this.edgeWeights('reduce') };
+      let s0 = this.stemBn.apply(this.stem.apply(x), training);
+      let s1 = s0;
+      for (const cell of this.cells) {
+        const k = cell.plan.kind;
+        const out = cell.apply(s0, s1, w[k], b[k], training, path?.[k]);
+        s0 = s1;
+        s1 = out;
+      }
+      const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
+      const cw = quantizeWeights(this.weights.get('classifier.w') as tf.Tensor2D, this.classifierBinarize);
+      return tf.add(tf.matMul(pooled, cw), this.weights.get('classifier.b')) as tf.Tensor2D;
+    });
+  }
+
+  /** Abandons op `o` on edge `e` of every cell of `kind` (variables disposed, op no longer run). */
+  prune(kind: CellKind, e: number, o: number): void {
+    if (!this.alive[kind][e][o]) return;
+    if (this.alive[kind][e].filter(Boolean).length <= 1) throw new Error(`cannot prune the last op of ${kind} edge ${e}`);
+    this.alive[kind][e][o] = false;
+    for (const cell of this.cells) if (cell.plan.kind === kind) cell.prune(e, o);
+    this.masks[kind].dispose();
+    this.masks[kind] = this.makeMask(kind);
+  }
+
+  /** Ops alive per edge summed over both cell kinds (the `ops_left` of epoch events). */
+  opsLeft(): number {
+    return CELL_KINDS.reduce((n, k) => n + this.alive[k].reduce((m, row) => m + row.filter(Boolean).length, 0), 0);
+  }
+
+  /** Ops actually computed in one forward pass (non-`none`, alive, over all cells and edges). */
+  computedOps(): number {
+    return this.cells.reduce((n, c) => n + c.ops.reduce((m, ops) => m + [...ops.values()].filter((op) => op !== undefined).length, 0), 0);
+  }
+
+  /** Trainable weights (not counting α and β). */
+  parameterCount(): number {
+    return this.weights.count();
+  }
+
+  dispose(): void {
+    this.weights.dispose();
+    this.arch.dispose();
+    for (const kind of CELL_KINDS) this.masks[kind].dispose();
+  }
+}
