@@ -1,0 +1,38 @@
+/**
+ * The training engine: backend selection, custom-gradient ops (NHWC, float32), binarization
+ * quantizers, candidate-op builders, parameter ownership and memory helpers.
+ * Everything a supernet needs to train on cpu, wasm or native TensorFlow with correct gradients.
+ */
+export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo, type BackendLoaders } from './backend.js';
+export { sameAxis, type SameAxis } from './padding.js';
+export { conv2d, imageToColumns } from './conv.js';
+export { depthwiseConv2d, separableConv2d, dilateFilter, zeroInterleave } from './depthwise.js';
+export { maxPool, avgPool, windowCounts } from './pool.js';
+export { batchNorm, BatchNormLayer, BN_EPSILON, type BatchNormOptions } from './norm.js';
+export {
+  signActivation,
+  signWeights,
+  xnorWeights,
+  quantizeWeights,
+  quantizeActivations,
+  REAL,
+  type BinarizeOptions,
+  type WeightQuantizer,
+  type ActivationQuantizer,
+} from './quantize.js';
+export {
+  buildCandidateOp,
+  candidateSpecOf,
+  binaryConv2d,
+  binaryDepthwiseConv2d,
+  zeroOp,
+  ConvBn,
+  FactorizedReduce,
+  type CandidateKind,
+  type CandidateSpec,
+  type CandidateOptions,
+  type CandidateOp,
+} from './candidate-ops.js';
+export { ParamStore, initialValues, type Init, type SavedParam } from './params.js';
+export { SeededRandom, hashString } from './rng.js';
+export { tensorCount, assertNoLeak, DisposableGroup, type Disposable, type LeakReport } from './memory.js';

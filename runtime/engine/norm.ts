@@ -1,0 +1,123 @@
+/**
+ * Batch normalisation. `tf.batchNorm` without scale and offset cannot be differentiated, so the
+ * normalisation is written out with a fused hand-written gradient
+ * dx = rstd · (dy − mean(dy) − x̂ · mean(dy · x̂)), which also saves the many small element-wise
+ * ops autodiff of the moments would record.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ParamStore } from './params.js';
+
+/** Default ε of the normalisation (PyTorch's). */
+export const BN_EPSILON = 1e-5;
+
+/**
+ * Normalises each channel with the batch's mean and variance (no affine terms).
+ * @param x input, shape [B, H, W, C], float32
+ * @param onStats called once in the forward pass with the batch mean and biased variance
+ *   (shape [C], float32; owned by the caller's tidy) — for running statistics
+ * @returns shape [B, H, W, C], float32, per-channel zero mean and unit variance
+ */
+export function batchNorm(
+  x: tf.Tensor4D,
+  epsilon = BN_EPSILON,
+  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor4D {
+  const op = tf.customGrad((xi, save) => {
+    const xt = xi as tf.Tensor4D;
+    const mean = tf.mean(xt, [0, 1, 2]);
+    const centered = tf.sub(xt, mean);
+    const variance = tf.mean(tf.square(centered), [0, 1, 2]);
+    const rstd = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(centered, rstd) as tf.Tensor4D;
+    onStats?.(mean as tf.Tensor1D, variance as tf.Tensor1D);
+    (save as tf.GradSaveFunc)([xhat, rstd]);
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xh, rs] = saved;
+        const meanDy = tf.mean(dy, [0, 1, 2]);
+        const meanDyXhat = tf.mean(tf.mul(dy, xh), [0, 1, 2]);
+        return tf.mul(rs, tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat))) as tf.Tensor4D;
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/** Options of a {@link BatchNormLayer}. */
+export interface BatchNormOptions {
+  /** Learn a per-channel scale γ (init 1) and shift β (init 0). Search: false. */
+  readonly affine?: boolean;
+  /** Keep running mean/variance for evaluation. */
+  readonly trackRunningStats?: boolean;
+  /** Weight of the new batch in the running statistics (PyTorch's convention), default 0.1. */
+  readonly momentum?: number;
+  readonly epsilon?: number;
+}
+
+/**
+ * Batch norm with optional affine terms and running statistics, its variables in a
+ * {@link ParamStore} under `prefix` (`.gamma`, `.beta` trainable; `.runningMean`,
+ * `.runningVar` not trainable).
+ */
+export class BatchNormLayer {
+  private readonly epsilon: number;
+  private readonly momentum: number;
+
+  constructor(
+    private readonly store: ParamStore,
+    readonly prefix: string,
+    readonly channels: number,
+    private readonly options: BatchNormOptions = {},
+  ) {
+    this.epsilon = options.epsilon ?? BN_EPSILON;
+    this.momentum = options.momentum ?? 0.1;
+    if (options.affine) {
+      store.create(`${prefix}.gamma`, [channels], 'ones');
+      store.create(`${prefix}.beta`, [channels], 'zeros');
+    }
+    if (options.trackRunningStats) {
+      store.create(`${prefix}.runningMean`, [channels], 'zeros', false);
+      store.create(`${prefix}.runningVar`, [channels], 'ones', false);
+    }
+  }
+
+  /**
+   * @param x shape [B, H, W, C], float32
+   * @param training batch statistics (and running-stat update) when true; running statistics
+   *   when false (falls back to batch statistics if they are not tracked)
+   * @returns shape [B, H, W, C], float32
+   */
+  apply(x: tf.Tensor4D, training = true): tf.Tensor4D {
+    return tf.tidy(() => {
+      let y: tf.Tensor4D;
+      if (!training && this.options.trackRunningStats) {
+        const mean = this.store.get(`${this.prefix}.runningMean`);
+        const variance = this.store.get(`${this.prefix}.runningVar`);
+        y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon))) as tf.Tensor4D;
+      } else {
+        const update = training && this.options.trackRunningStats ? this.updateRunning(x) : undefined;
+        y = batchNorm(x, this.epsilon, update);
+      }
+      if (this.options.affine) {
+        y = tf.add(tf.mul(y, this.store.get(`${this.prefix}.gamma`)), this.store.get(`${this.prefix}.beta`));
+      }
+      return y;
+    });
+  }
+
+  private updateRunning(x: tf.Tensor4D): (mean: tf.Tensor1D, variance: tf.Tensor1D) => void {
+    const n = x.shape[0] * x.shape[1] * x.shape[2];
+    return (mean, variance) => {
+      const m = this.momentum;
+      const runningMean = this.store.get(`${this.prefix}.runningMean`);
+      const runningVar = this.store.get(`${this.prefix}.runningVar`);
+      tf.tidy(() => {
+        // Running variance is unbiased, as in PyTorch, so evaluation matches reference code.
+        const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+        runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
+        runningVar.assign(tf.add(tf.mul(runningVar, 1 - m), tf.mul(unbiased, m)));
+      });
+    };
+  }
+}

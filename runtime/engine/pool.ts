@@ -1,0 +1,83 @@
+/**
+ * Pooling with gradients that are right on every backend (NHWC, 'same', odd window, stride 1/2):
+ * - max: wasm's MaxPoolGrad is wrong when a window's maximum is negative, so the forward pools a
+ *   copy shifted to be ≥ 1 and the gradient runs on that shifted copy;
+ * - average: the forward excludes padding from the count but the stock gradient divides by k²
+ *   everywhere, so the gradient rescales dy by k²/count before the stock AvgPoolGrad kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkKernel, checkStride, sameAxis } from './padding.js';
+
+/**
+ * Max pooling k×k, 'same' padding (padding never wins).
+ * @param x input, shape [B, H, W, C], float32
+ * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
+ */
+export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
+  checkKernel(k, 'maxPool');
+  checkStride(stride, 'maxPool');
+  const op = tf.customGrad((xi, save) => {
+    const xt = xi as tf.Tensor4D;
+    // Shift so every value is ≥ 1: the gradient kernel then routes to the true maximum.
+    const shift = tf.maximum(0, tf.sub(1, tf.min(xt)));
+    const shifted = tf.add(xt, shift) as tf.Tensor4D;
+    const pooled = tf.maxPool(shifted, k, stride, 'same');
+    (save as tf.GradSaveFunc)([shifted, pooled]);
+    return {
+      value: tf.sub(pooled, shift) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(
+          'MaxPoolGrad',
+          { dy, input: saved[0], output: saved[1] },
+          { filterSize: k, strides: stride, pad: 'same' },
+        ) as tf.Tensor4D,
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * How many real (non-padding) input pixels each 'same' window covers.
+ * @returns shape [1, Ho, Wo, 1], float32
+ */
+export function windowCounts(h: number, w: number, k: number, stride: number): tf.Tensor4D {
+  const ay = sameAxis(h, k, stride);
+  const ax = sameAxis(w, k, stride);
+  const along = (size: number, out: number, before: number): number[] =>
+    Array.from({ length: out }, (_, o) => {
+      const start = o * stride - before;
+      return Math.min(start + k, size) - Math.max(start, 0);
+    });
+  const cy = along(h, ay.out, ay.before);
+  const cx = along(w, ax.out, ax.before);
+  const counts = new Float32Array(ay.out * ax.out);
+  for (let i = 0; i < ay.out; i++) for (let j = 0; j < ax.out; j++) counts[i * ax.out + j] = cy[i] * cx[j];
+  return tf.tensor4d(counts, [1, ay.out, ax.out, 1]);
+}
+
+/**
+ * Average pooling k×k, 'same' padding, padding excluded from the average
+ * (count_include_pad = false).
+ * @param x input, shape [B, H, W, C], float32
+ * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
+ */
+export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
+  checkKernel(k, 'avgPool');
+  checkStride(stride, 'avgPool');
+  const op = tf.customGrad((xi, save) => {
+    const xt = xi as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xt]);
+    return {
+      value: tf.avgPool(xt, k, stride, 'same') as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const scale = tf.div(k * k, windowCounts(xt.shape[1], xt.shape[2], k, stride));
+        return tf.engine().runKernel(
+          'AvgPoolGrad',
+          { dy: tf.mul(dy, scale), input: saved[0] },
+          { filterSize: k, strides: stride, pad: 'same' },
+        ) as tf.Tensor4D;
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
