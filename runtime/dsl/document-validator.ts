@@ -1,0 +1,2 @@
+import { DefaultDocumentValidator } from 'langium';
+export class BnasDocumentValidator extends DefaultDocumentValidator {}
