@@ -27,16 +27,23 @@ export interface SignificantToken extends Token {
 
 const sticky = (r: RegExp): RegExp => new RegExp(r.source, 'y');
 
-// Same order as the grammar's terminals: sizes before numbers, so `3x3` is one token.
+/** How the grammar's terminals map to token kinds; any other terminal is an `error` token. */
+const KIND_OF_TERMINAL: Readonly<Record<string, TokenKind>> = {
+  WS: 'ws',
+  ML_COMMENT: 'block-comment',
+  SL_COMMENT: 'line-comment',
+  SIZE: 'size',
+  NUMBER: 'number',
+  STRING: 'string',
+  ID: 'id',
+};
+
+// Keyword punctuation first, then the terminals in the grammar's order (the lexer takes the
+// first that matches: sizes before numbers, so `3x3` is one token; malformed words such as
+// `3x3x3` or an unterminated string come out as `error` tokens).
 const RULES: readonly [TokenKind, RegExp][] = [
-  ['ws', sticky(BnasTerminals.WS)],
-  ['block-comment', sticky(BnasTerminals.ML_COMMENT)],
-  ['line-comment', sticky(BnasTerminals.SL_COMMENT)],
-  ['size', sticky(BnasTerminals.SIZE)],
-  ['number', sticky(BnasTerminals.NUMBER)],
-  ['string', sticky(BnasTerminals.STRING)],
-  ['id', sticky(BnasTerminals.ID)],
   ['punct', /[{}[\]=,;]/y],
+  ...Object.entries(BnasTerminals).map(([name, re]): [TokenKind, RegExp] => [KIND_OF_TERMINAL[name] ?? 'error', sticky(re)]),
 ];
 
 /**
