@@ -1,0 +1,175 @@
+// Opens the web workbench of a running code-server in headless Debian Chromium with the
+// extension-test payload, relays the in-host messages and resolves with the extension host's exit
+// code. VS Code calls the page's `codeAutomationLog(type, args)` for every log line while extension
+// tests run, and `codeAutomationExit(code)` when the tests module's `run()` settles.
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { format } from 'node:util';
+import { join } from 'node:path';
+import { MARKER, type HostMessage, type UiRequest, type UiReply } from '../protocol.js';
+
+/** Debian's Chromium; override with BNAS_HOST_CHROMIUM. */
+export const CHROMIUM = process.env.BNAS_HOST_CHROMIUM ?? '/usr/bin/chromium';
+
+/** What to open in the workbench. */
+export interface WorkbenchOptions {
+  readonly origin: string;
+  /** Folder opened as the workspace. */
+  readonly folder: string;
+  /** The extension under development (its package.json folder). */
+  readonly extensionDevelopmentPath: string;
+  /** The bundled tests module (CJS exporting `run()`). */
+  readonly extensionTestsPath: string;
+  /** Where UI replies are written for the in-host tests to read. */
+  readonly controlDir: string;
+  readonly timeoutMs: number;
+  /** Every relayed message from the host, as it arrives. */
+  readonly onMessage: (msg: HostMessage) => void;
+  /** Every log line that is not a harness message (kept for failure output). */
+  readonly onLog: (line: string) => void;
+  /** Where a screenshot is saved when the run fails or times out. */
+  readonly screenshotOnFailure?: string;
+}
+
+/** The workbench URL with the extension-development payload (paths as vscode-remote URIs). */
+export function workbenchUrl(o: Pick<WorkbenchOptions, 'origin' | 'folder' | 'extensionDevelopmentPath' | 'extensionTestsPath'>): string {
+  const authority = new URL(o.origin).host;
+  const remote = (p: string) => `vscode-remote://${authority}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)],
+    ['extensionTestsPath', remote(o.extensionTestsPath)],
+    ['skipWelcome', 'true'],
+  ];
+  return `${o.origin}/?folder=${encodeURIComponent(o.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/**
+ * Runs the tests module inside the workbench and resolves with the extension host's exit code
+ * (0 passed, non-zero failed). Rejects on timeout, after saving a screenshot if asked.
+ */
+export async function runInWorkbench(o: WorkbenchOptions): Promise<number> {
+  const profile = mkdtempSync(join(tmpdir(), 'bnas-host-chromium-'));
+  let context: BrowserContext | undefined;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    let settle: (code: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => (settle = resolve));
+    const ui = new UiDriver(page, o.controlDir);
+    await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+      const line = format(...args);
+      const at = line.indexOf(MARKER);
+      if (at < 0) return o.onLog(line);
+      const msg = parseMessage(line.slice(at + MARKER.length));
+      if (!msg) return o.onLog(line);
+      o.onMessage(msg);
+      if (msg.kind === 'ui') ui.enqueue(msg);
+    });
+    page.on('pageerror', (e) => o.onLog(`[page error] ${e.message}`));
+    await page.goto(workbenchUrl(o), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the tests did not finish within ${o.timeoutMs} ms`)), o.timeoutMs);
+    });
+    try {
+      const code = await Promise.race([exited, timedOut]);
+      if (code !== 0 && o.screenshotOnFailure) await page.screenshot({ path: o.screenshotOnFailure }).catch(() => undefined);
+      return code;
+    } catch (e) {
+      if (o.screenshotOnFailure) await page.screenshot({ path: o.screenshotOnFailure }).catch(() => undefined);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await context?.close().catch(() => undefined);
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+function parseMessage(text: string): HostMessage | undefined {
+  try {
+    const v = JSON.parse(text.trim()) as HostMessage;
+    return typeof v === 'object' && v !== null && typeof v.kind === 'string' ? v : undefined;
+  } catch {
+    return undefined; // a log line that merely contains the marker
+  }
+}
+
+/**
+ * Performs UI actions the in-host tests ask for (they cannot drive the workbench themselves),
+ * one at a time, and writes each reply to `controlDir/ui-ID.json`.
+ */
+class UiDriver {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(private readonly page: Page, private readonly controlDir: string) {}
+
+  enqueue(req: UiRequest): void {
+    this.chain = this.chain.then(async () => {
+      let reply: UiReply;
+      try {
+        reply = { id: req.id, ok: true, detail: await this.perform(req) };
+      } catch (e) {
+        reply = { id: req.id, ok: false, detail: e instanceof Error ? e.message : String(e) };
+      }
+      writeFileSync(join(this.controlDir, `ui-${req.id}.json`), JSON.stringify(reply));
+    });
+  }
+
+  private async perform(req: UiRequest): Promise<string> {
+    switch (req.action) {
+      case 'palette':
+        return this.palette(req.label, req.timeoutMs ?? 30_000);
+      case 'screenshot':
+        await this.page.screenshot({ path: req.path });
+        return req.path;
+      case 'text':
+        return this.text(req.selector, req.timeoutMs ?? 10_000);
+    }
+  }
+
+  /**
+   * Runs a command through the command palette, as a user would: F1, type the label, wait until
+   * the exact entry is listed (the extension host registers commands after the workbench is up,
+   * so this retries), Enter.
+   */
+  private async palette(label: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${label}`);
+      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: Math.min(3000, Math.max(500, deadline - Date.now())) });
+        const rowLabel = (await row.getAttribute('aria-label')) ?? (await row.innerText());
+        if (rowLabel.includes(label)) {
+          await row.click();
+          return `ran "${label}" from the command palette (attempt ${attempt})`;
+        }
+      } catch {
+        // not listed yet: the extension may still be registering its commands
+      }
+      await this.page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`"${label}" was not listed in the command palette within ${timeoutMs} ms`);
+    }
+  }
+
+  private async text(selector: string, timeoutMs: number): Promise<string> {
+    const el = this.page.locator(selector).first();
+    await el.waitFor({ state: 'visible', timeout: timeoutMs });
+    return el.innerText();
+  }
+}

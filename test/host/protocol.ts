@@ -1,0 +1,55 @@
+// Messages between the tests running inside the VS Code extension host and the harness driving
+// the browser. Host → harness: a console line `MARKER + JSON` (VS Code forwards extension-host
+// console output to the page's `codeAutomationLog`). Harness → host: a reply file
+// `$BNAS_HOST_CONTROL/ui-ID.json` (the extension host inherits the server's environment).
+
+/** Prefix of every harness message in the extension host's console output. */
+export const MARKER = '[bnas-host] ';
+
+/** Environment variable naming the folder where the harness writes UI replies. */
+export const CONTROL_ENV = 'BNAS_HOST_CONTROL';
+
+/** The extension under test finished activating. `at` is `Date.now()` in the extension host. */
+export interface ActivatedMessage {
+  readonly kind: 'activated';
+  readonly extensionId: string;
+  readonly at: number;
+}
+
+/** A UI action only the browser side can perform. */
+export type UiRequest = { readonly kind: 'ui'; readonly id: number; readonly timeoutMs?: number } & (
+  | { readonly action: 'palette'; readonly label: string }
+  | { readonly action: 'screenshot'; readonly path: string }
+  | { readonly action: 'text'; readonly selector: string }
+);
+
+/** The harness's answer to a `UiRequest`. */
+export interface UiReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** One finished test. */
+export interface TestOutcome {
+  readonly title: string;
+  readonly state: 'passed' | 'failed' | 'pending';
+  readonly ms?: number;
+  readonly error?: string;
+}
+
+/** The suite finished; sent just before `run()` settles. */
+export interface ResultMessage {
+  readonly kind: 'result';
+  readonly tests: readonly TestOutcome[];
+}
+
+/** A measurement to record (milliseconds unless the name says otherwise). */
+export interface MetricMessage {
+  readonly kind: 'metric';
+  readonly name: string;
+  readonly value: number;
+}
+
+/** Every message the host side sends. */
+export type HostMessage = ActivatedMessage | UiRequest | ResultMessage | MetricMessage;
