@@ -106,9 +106,11 @@ class SearchCell {
   }
 
   /** Drops op `o` of edge `e`: disposes its variables, and it is never computed again. */
-  prune(e: number, o: number): void {
+  prune(e: number, o: number): string {
+    const prefix = `c${this.plan.index}.e${e}.o${o}.`;
     this.ops[e].delete(o);
-    this.net.weights.disposePrefix(`c${this.plan.index}.e${e}.o${o}.`);
+    this.net.weights.disposePrefix(prefix);
+    return prefix;
   }
 
   /**
@@ -249,14 +251,24 @@ export class Supernet {
     });
   }
 
-  /** Abandons op `o` on edge `e` of every cell of `kind` (variables disposed, op no longer run). */
-  prune(kind: CellKind, e: number, o: number): void {
-    if (!this.alive[kind][e][o]) return;
+  /**
+   * Abandons op `o` on edge `e` of every cell of `kind` (variables disposed, op no longer run).
+   * @returns the variable-name prefixes that were disposed (optimizer slots to drop)
+   */
+  prune(kind: CellKind, e: number, o: number): string[] {
+    if (!this.alive[kind][e][o]) return [];
     if (this.alive[kind][e].filter(Boolean).length <= 1) throw new Error(`cannot prune the last op of ${kind} edge ${e}`);
     this.alive[kind][e][o] = false;
-    for (const cell of this.cells) if (cell.plan.kind === kind) cell.prune(e, o);
+    const prefixes: string[] = [];
+    for (const cell of this.cells) if (cell.plan.kind === kind) prefixes.push(cell.prune(e, o));
     this.masks[kind].dispose();
     this.masks[kind] = this.makeMask(kind);
+    return prefixes;
+  }
+
+  /** The additive α mask of a cell kind: 0 for alive ops, −1e9 for pruned ones, [E, O] float32. */
+  alphaMask(kind: CellKind): tf.Tensor2D {
+    return this.masks[kind];
   }
 
   /** Ops alive per edge summed over both cell kinds (the `ops_left` of epoch events). */

@@ -1,0 +1,149 @@
+/**
+ * The steps of the bi-level first-order search on a supernet: a weight step (SGD on the weight
+ * split), an architecture step (Adam on α, β with the architecture split and the decaying diversity
+ * regulariser), evaluation, and the brief single-path training used by pruning evaluations.
+ * Each step is tidy: gradients are applied and disposed before it returns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/index.js';
+import type { SearchSpace } from '../dsl/space.js';
+import { CELL_KINDS } from '../protocol/genotype.js';
+import type { PathChoice, Supernet } from '../supernet/supernet.js';
+import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
+
+/** Loss and correct predictions of one batch. */
+export interface StepResult {
+  readonly loss: number;
+  readonly correct: number;
+  readonly n: number;
+}
+
+/** The images and one-hot labels of a batch as tensors. */
+function tensors(batch: Batch, numClasses: number): { x: tf.Tensor4D; y: tf.Tensor2D; labels: tf.Tensor1D } {
+  const x = tf.tensor4d(batch.x, [...batch.shape]);
+  const labels = tf.tensor1d(batch.y, 'int32');
+  const y = tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D;
+  return { x, y, labels };
+}
+
+/** Mean cross entropy of logits [B, classes] against one-hot y [B, classes]. */
+function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+}
+
+/** Runs `f` → loss with gradients w.r.t. `vars` (by our names); returns loss, logits read back. */
+function gradsOf(
+  vars: ReadonlyMap<string, tf.Variable>,
+  f: () => { loss: tf.Scalar; logits: tf.Tensor2D },
+  labels: tf.Tensor1D,
+): { grads: NamedGrads; loss: number; correct: number } {
+  const byTfName = new Map([...vars].map(([name, v]) => [v.name, name]));
+  let stats: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const { loss, logits } = f();
+    stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))]));
+    return loss;
+  }, [...vars.values()]);
+  const [loss, correct] = (stats as tf.Tensor).dataSync();
+  tf.dispose([value, stats as tf.Tensor]);
+  const named: NamedGrads = new Map();
+  for (const [tfName, g] of Object.entries(grads)) named.set(byTfName.get(tfName) as string, g);
+  return { grads: named, loss, correct };
+}
+
+/** Trainable variables of a store as a name → variable map. */
+function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
+  return new Map(Object.entries(store.trainableMap()));
+}
+
+/** Owns the optimizers of a search and runs its steps. */
+export class Trainer {
+  readonly weightOpt: Optimizer;
+  readonly archOpt: Optimizer;
+
+  constructor(
+    readonly net: Supernet,
+    readonly space: SearchSpace,
+    readonly numClasses: number,
+  ) {
+    this.weightOpt = new Optimizer(space.optimizers.weights, 'opt.weights');
+    this.archOpt = new Optimizer(space.optimizers.arch, 'opt.arch');
+  }
+
+  /**
+   * One SGD step on the supernet weights (or on a single path) with a weight-split batch.
+   * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
+   */
+  weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): StepResult {
+    const vars = varMap(this.net.weights);
+    const { x, y, labels } = tensors(batch, this.numClasses);
+    try {
+      const r = gradsOf(vars, () => {
+        const logits = this.net.forward(x, true, path);
+        return { loss: crossEntropy(logits, y), logits };
+      }, labels);
+      clipByGlobalNorm(r.grads, optimizer.spec.gradClip);
+      optimizer.apply(vars, r.grads, lr);
+      tf.dispose([...r.grads.values()]);
+      return { loss: r.loss, correct: r.correct, n: batch.n };
+    } finally {
+      tf.dispose([x, y, labels]);
+    }
+  }
+
+  /**
+   * One first-order Adam step on α and β with an architecture-split batch. The loss adds
+   * −diversity·exp(−epoch/τ)·mean entropy of softmax(α) (Kim et al.): high early, vanishing later.
+   */
+  archStep(batch: Batch, epoch: number): StepResult {
+    const vars = varMap(this.net.arch);
+    const { x, y, labels } = tensors(batch, this.numClasses);
+    const { diversity, tau } = this.space.regularize;
+    const weight = diversity * Math.exp(-epoch / tau);
+    try {
+      const r = gradsOf(vars, () => {
+        const logits = this.net.forward(x, true);
+        let loss = crossEntropy(logits, y);
+        if (weight > 0) {
+          // Entropy via logSoftmax: pruned ops have p = 0 and a finite log p, so p·log p = 0 exactly.
+          const entropy = tf.addN(
+            CELL_KINDS.map((k) => {
+              const logp = tf.logSoftmax(tf.add(this.net.arch.get(`alpha.${k}`), this.net.alphaMask(k)) as tf.Tensor2D);
+              return tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
+            }),
+          );
+          loss = tf.sub(loss, tf.mul(entropy, weight / CELL_KINDS.length)) as tf.Scalar;
+        }
+        return { loss, logits };
+      }, labels);
+      clipByGlobalNorm(r.grads, this.archOpt.spec.gradClip);
+      this.archOpt.apply(vars, r.grads, this.archOpt.spec.lr);
+      tf.dispose([...r.grads.values()]);
+      return { loss: r.loss, correct: r.correct, n: batch.n };
+    } finally {
+      tf.dispose([x, y, labels]);
+    }
+  }
+
+  /** Loss and correct count of the supernet (or a single path) on a batch, no update. */
+  evaluate(batch: Batch, path?: PathChoice): StepResult {
+    return tf.tidy(() => {
+      const { x, y, labels } = tensors(batch, this.numClasses);
+      const logits = this.net.forward(x, true, path);
+      const loss = crossEntropy(logits, y);
+      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
+      const [l, c] = tf.stack([loss, correct]).dataSync();
+      return { loss: l, correct: c, n: batch.n };
+    });
+  }
+
+  /** Drops the optimizer slots of a pruned op's variables. */
+  forget(prefix: string): void {
+    this.weightOpt.forget(prefix);
+  }
+
+  dispose(): void {
+    this.weightOpt.dispose();
+    this.archOpt.dispose();
+  }
+}
