@@ -21,9 +21,12 @@ export interface BinarizeOptions {
 /** Full precision: no quantizer. */
 export const REAL: BinarizeOptions = { weights: 'none', scale: 'layer', activations: 'real' };
 
-/** sign with sign(0) = +1: sign(sign(x) + 0.5). */
+/**
+ * sign with sign(0) = +1, as −step(−x, −1) (x < 0 → −1, else +1). Not built on `tf.sign`:
+ * wasm's Sign returns 0 for tiny magnitudes (|x| ≈ 1e-8), which would flip their sign.
+ */
 function signPlusOne(x: tf.Tensor): tf.Tensor {
-  return tf.sign(tf.add(tf.sign(x), 0.5));
+  return tf.neg(tf.step(tf.neg(x), -1));
 }
 
 /** 1[|x| ≤ 1] as float32. */
