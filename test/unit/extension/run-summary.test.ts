@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LineSplitter, TailBuffer } from '../../../extension/runs/line-splitter.js';
+import { parseEventLines, slugify, spaceNameOf, stateFromDisk, timeStamp } from '../../../extension/runs/run-folder.js';
+import { describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
+import type { RunEvent } from '../../../runtime/protocol/index.js';
+
+const t = '2026-01-01T00:00:00Z';
+const events: RunEvent[] = [
+  { type: 'started', time: t, space: 's', backend: 'wasm', seed: 3, parameters: 10, epochs: 6, steps_per_epoch: 10, ops: [], edges: 14 },
+  { type: 'epoch', time: t, epoch: 0, train_loss: 1.2, train_acc: 0.5, valid_loss: 1.3, valid_acc: 0.7, seconds: 30, ops_left: 100 },
+  { type: 'epoch', time: t, epoch: 1, train_loss: 1.1, train_acc: 0.6, valid_loss: 1.2, valid_acc: 0.65, seconds: 75, ops_left: 86 },
+  { type: 'step', time: t, epoch: 2, step: 4, steps: 10, loss: 0.98765, seconds: 80, phase: 'train' },
+];
+
+describe('run summary', () => {
+  it('folds key numbers from events', () => {
+    const s = summarize(events);
+    assert.equal(s.epochsDone, 2);
+    assert.equal(s.bestValidAcc, 0.7);
+    assert.equal(s.validAcc, 0.65);
+    assert.equal(s.opsLeft, 86);
+    assert.equal(s.epoch, 2);
+    assert.equal(s.backend, 'wasm');
+    assert.equal(describeSummary(s), 'epoch 3/6 · acc 65.0% · 86 ops left · 1m 20s');
+    assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · acc 65.0% · 86 ops left · 1m 20s');
+  });
+
+  it('a resumed start clears the earlier ending', () => {
+    const s = summarize([...events, { type: 'cancelled', time: t, epoch: 2 }, { ...(events[0] as RunEvent & { type: 'started' }), resumed: true }]);
+    assert.equal(s.terminal, undefined);
+    assert.equal(s.resumed, 1);
+  });
+
+  it('formats durations', () => {
+    assert.equal(formatDuration(5), '5s');
+    assert.equal(formatDuration(187), '3m 07s');
+    assert.equal(formatDuration(3720), '1h 02m');
+    assert.equal(formatDuration(Number.NaN), undefined);
+  });
+});
+
+describe('run folder helpers', () => {
+  it('reads the space name without the language', () => {
+    assert.equal(spaceNameOf('# search "no"\nsearch "mnist-bnas" {\n}'), 'mnist-bnas');
+    assert.equal(spaceNameOf('/* search x */ search quick_1 { }'), 'quick_1');
+    assert.equal(spaceNameOf('data { }'), undefined);
+  });
+
+  it('makes safe folder names', () => {
+    assert.equal(slugify('My net/v2 ✓'), 'my-net-v2');
+    assert.equal(slugify('../..'), 'search');
+    assert.match(timeStamp(new Date(2026, 0, 2, 3, 4, 5)), /^20260102-030405$/);
+  });
+
+  it('parses JSON lines and counts what is not an event', () => {
+    const r = parseEventLines(`${JSON.stringify(events[0])}\n\n{"type":"epoch"}\nnot json\n${JSON.stringify(events[1])}`);
+    assert.equal(r.events.length, 2);
+    assert.equal(r.invalid, 2);
+  });
+
+  it('derives the state from disk', () => {
+    assert.deepEqual(stateFromDisk(summarize(events), false, false), { state: 'interrupted', external: false });
+    assert.deepEqual(stateFromDisk(summarize(events), false, true), { state: 'running', external: true });
+    assert.deepEqual(stateFromDisk(summarize(events), true, false), { state: 'finished', external: false });
+    assert.equal(stateFromDisk(summarize([...events, { type: 'failed', time: t, message: 'x' }]), false, true).state, 'failed');
+  });
+});
+
+describe('line splitting', () => {
+  it('joins lines split across chunks and handles CRLF', () => {
+    const s = new LineSplitter();
+    assert.deepEqual(s.push('{"a":'), []);
+    assert.deepEqual(s.push('1}\r\n{"b"'), ['{"a":1}']);
+    assert.deepEqual(s.push(':2}\nx'), ['{"b":2}']);
+    assert.equal(s.end(), 'x');
+  });
+
+  it('drops an over-long line instead of growing without bound', () => {
+    const s = new LineSplitter(10);
+    s.push('a'.repeat(20));
+    assert.equal(s.overflowed, 20);
+    assert.deepEqual(s.push('b\nc\n'), ['b', 'c']);
+  });
+
+  it('keeps only the last stderr lines', () => {
+    const tail = new TailBuffer(2);
+    tail.push('one\ntwo\nthr');
+    tail.push('ee\n');
+    tail.push('four');
+    tail.end();
+    assert.deepEqual(tail.tail, ['three', 'four']);
+  });
+});
