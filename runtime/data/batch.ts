@@ -88,7 +88,9 @@ export function makeBatch(
     const dst = b * per;
     const d = draws?.[b];
     if (!d || (d.dx === 0 && d.dy === 0 && !d.flip)) {
-      for (let p = 0; p < per; p++) x[dst + p] = lut[(p % c) * 256 + storage.images[src + p]];
+      for (let p = 0; p < per; p += c) {
+        for (let k = 0; k < c; k++) x[dst + p + k] = lut[k * 256 + storage.images[src + p + k]];
+      }
       continue;
     }
     for (let i = 0; i < h; i++) {

@@ -75,7 +75,10 @@ export function stratifiedSplit(labels: Int32Array, numClasses: number, split: n
 export function channelStats(images: Uint8Array, channels: number): { mean: number[]; std: number[] } {
   // Histogram per channel: exact sums in integers, O(pixels) with no float accumulation error.
   const hist = new Float64Array(256 * channels);
-  for (let p = 0; p < images.length; p++) hist[(p % channels) * 256 + images[p]]++;
+  for (let c = 0; c < channels; c++) {
+    const base = c * 256;
+    for (let p = c; p < images.length; p += channels) hist[base + images[p]]++;
+  }
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < channels; c++) {
