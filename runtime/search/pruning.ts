@@ -5,6 +5,7 @@
  * strategies can be tested on constructed cases without tensors.
  */
 import type { PruningSpec } from '../dsl/space.js';
+import { pruningRoundEpochs } from '../dsl/cross-checks.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { opWeights, type CellArch } from './derive.js';
 import type { Rng } from './rng.js';
@@ -47,10 +48,13 @@ export function emptyPruneStats(edges: number, ops: number): PruneStats {
   return { score: kinds(grid), mean: kinds(grid), count: kinds(grid), total: kinds(() => new Array<number>(edges).fill(0)), round: 0 };
 }
 
-/** True when a pruning round is due at the end of 1-based epoch `epoch`. */
-export function pruningDue(spec: PruningSpec, epoch: number): boolean {
-  if (spec.criterion === 'none') return false;
-  return epoch >= Math.max(spec.start, 1) && (epoch - spec.start) % spec.every === 0;
+/**
+ * True when a pruning round is due at the end of 1-based epoch `epoch` of `epochs`: the same
+ * schedule validation counts rounds with (after `start`, every `every`, not after the last epoch,
+ * whose derivation would not be trained any more).
+ */
+export function pruningDue(spec: PruningSpec, epoch: number, epochs: number): boolean {
+  return pruningRoundEpochs(spec, epochs).includes(epoch);
 }
 
 const aliveOps = (alive: readonly boolean[]) => alive.flatMap((a, o) => (a ? [o] : []));

@@ -242,7 +242,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       const valid = measure('arch');
       last = { trainAcc: acc.n ? acc.correct / acc.n : 0, validAcc: valid.n ? valid.correct / valid.n : 0, validLoss: valid.loss };
       const trainLoss = acc.n ? acc.lossSum / acc.n : NaN;
-      if (pruningDue(space.pruning, epoch)) {
+      if (pruningDue(space.pruning, epoch, space.train.epochs)) {
         const p0 = performance.now();
         let evals = 0;
         const evaluate = async (choice: PathChoice): Promise<number> => {

@@ -1,0 +1,146 @@
+/**
+ * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N]`
+ * (contract section 5): validates the space, runs the search into the run folder, prints progress
+ * (a bar on a TTY) or JSON lines, and the derived cells. Exit 0 finished, 1 failed or invalid
+ * space, 2 usage or I/O error, 130 cancelled (SIGINT, SIGTERM or an IPC `cancel` message; a
+ * checkpoint is written first).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.js';
+import { loadSearchSpace } from '../../dsl/index.js';
+import { parseRunnerCommand, type RunEvent } from '../../protocol/events.js';
+import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
+import { runSearch } from '../../search/search.js';
+import { describeGenotype, intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
+import { Progress } from '../progress.js';
+
+export const USAGE = 'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N]';
+
+/** Files a run writes; only these are removed when a finished run is replaced. */
+const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old', 'result.json', 'normal.mmd', 'reduce.mmd'];
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[], io?: CommandIo): Promise<number> {
+  const { out, err } = streams(io);
+  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined;
+  try {
+    const args = parseArgs(argv, ['json', 'resume', 'help'], ['out', 'backend', 'seed']);
+    if (args.flags.has('help')) {
+      out.write(USAGE + '\n');
+      return 0;
+    }
+    if (args.positional.length !== 1) throw new UsageError('give exactly one .bnas file');
+    file = resolve(args.positional[0]);
+    const o = args.values.get('out');
+    if (!o) throw new UsageError('--out DIR is required (the run folder)');
+    outDir = resolve(o);
+    json = args.flags.has('json');
+    resume = args.flags.has('resume');
+    const b = args.values.get('backend') ?? 'auto';
+    if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
+    backend = b as BackendChoice;
+    seed = intOption(args, 'seed', -(2 ** 31));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err.write(`bnas search: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    err.write(`bnas search: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 2;
+  }
+  const { space, diagnostics } = loadSearchSpace(text, { filePath: file, checkFiles: true });
+  for (const d of diagnostics) {
+    err.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}\n`);
+  }
+  if (!space) {
+    err.write(`bnas search: ${file} has errors; nothing was run\n`);
+    return 1;
+  }
+
+  // The run folder: fresh, a finished run to replace, or an unfinished one that needs --resume.
+  if (resume) {
+    const saved = join(outDir, 'space.bnas');
+    if (!existsSync(join(outDir, 'checkpoint')) && !existsSync(join(outDir, '.checkpoint.old'))) {
+      err.write(`bnas search: ${outDir} has no checkpoint to resume from\n`);
+      return 2;
+    }
+    if (existsSync(saved) && readFileSync(saved, 'utf8') !== text) {
+      err.write(`bnas search: ${file} differs from the space the run in ${outDir} started with (${saved}); resume with that file or start a new --out\n`);
+      return 2;
+    }
+  } else if (existsSync(outDir) && readdirSync(outDir).length > 0) {
+    if (!existsSync(join(outDir, 'events.jsonl'))) {
+      err.write(`bnas search: ${outDir} is not empty and holds no run; choose an empty or new --out folder\n`);
+      return 2;
+    }
+    if (!existsSync(join(outDir, 'result.json'))) {
+      err.write(`bnas search: ${outDir} holds an unfinished run; continue it with --resume, or choose another --out\n`);
+      return 2;
+    }
+    err.write(`replacing the finished run in ${outDir}\n`);
+    for (const f of RUN_FILES) rmSync(join(outDir, f), { recursive: true, force: true });
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  const onMessage = (m: unknown) => parseRunnerCommand(m) && controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('message', onMessage);
+  const progress = new Progress(err);
+  const emit = (e: RunEvent) => {
+    if (json) out.write(JSON.stringify(e) + '\n');
+    else progress.show(e);
+    // As a child process with IPC, the parent gets every event as a message too.
+    if (process.send && process.connected) process.send(e);
+  };
+  try {
+    const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, emit, signal: controller.signal, version: VERSION });
+    if (outcome.status === 'finished' && outcome.result) {
+      const g = outcome.result.genotype;
+      (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);
+      if (!json) err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid)\n`);
+      return 0;
+    }
+    if (outcome.status === 'cancelled') return 130;
+    if (json) err.write(`bnas search: ${outcome.message}\n`);
+    return 1;
+  } catch (e) {
+    // Cancelled while loading data (before the first step): nothing to checkpoint yet.
+    if (controller.signal.aborted) {
+      err.write('bnas search: cancelled before the search started\n');
+      return 130;
+    }
+    err.write(`bnas search: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('message', onMessage);
+  }
+}
+
+/** The package version (set by the bundler from package.json; '0.0.0' when run from sources). */
+const VERSION: string = typeof process.env.BNAS_VERSION === 'string' ? process.env.BNAS_VERSION : readVersion();
+
+function readVersion(): string {
+  for (const p of [join(__dirnameSafe(), '..', 'package.json'), join(process.cwd(), 'package.json')]) {
+    try {
+      const v = JSON.parse(readFileSync(p, 'utf8'));
+      if (v.name === 'bnas-studio' && typeof v.version === 'string') return v.version;
+    } catch {
+      // not this one: try the next candidate
+    }
+  }
+  return '0.0.0';
+}
+
+function __dirnameSafe(): string {
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}

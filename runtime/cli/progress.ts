@@ -1,0 +1,83 @@
+/**
+ * Human progress of a search on stderr: a one-line progress bar redrawn in place on a TTY, plain
+ * lines per epoch otherwise (logs and CI). Pruning evaluations are shown as their own phase.
+ */
+import type { RunEvent } from '../protocol/events.js';
+import type { OutStream } from './command-io.js';
+
+const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function duration(s: number): string {
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
+}
+
+/** Renders run events for a person. */
+export class Progress {
+  private epochs = 0;
+  private line = false;
+
+  constructor(private readonly err: OutStream) {}
+
+  private get tty(): boolean {
+    return this.err.isTTY === true;
+  }
+
+  private print(text: string): void {
+    if (this.line) this.err.write('\r\x1b[2K');
+    this.line = false;
+    this.err.write(text + '\n');
+  }
+
+  private bar(text: string): void {
+    if (!this.tty) return;
+    this.err.write('\r\x1b[2K' + text);
+    this.line = true;
+  }
+
+  /** Shows one event. */
+  show(e: RunEvent): void {
+    switch (e.type) {
+      case 'started':
+        this.epochs = e.epochs;
+        this.print(
+          `${e.resumed ? 'resuming' : 'searching'} "${e.space}" on ${e.backend}${e.backend_reason ? ` (${e.backend_reason})` : ''}: ` +
+            `${e.parameters} weights, ${e.edges} edges × ${e.ops.length} ops, ${e.epochs} epochs of ${e.steps_per_epoch} steps, seed ${e.seed}`,
+        );
+        break;
+      case 'step': {
+        const width = 24;
+        const done = Math.min(width, Math.round((width * e.step) / Math.max(e.steps, 1)));
+        const phase = e.phase === 'prune' ? `pruning: evaluation ${e.step}` : `[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${e.step}/${e.steps}`;
+        this.bar(`epoch ${e.epoch}/${this.epochs} ${phase} loss ${fmt(e.loss)} ${duration(e.seconds)}`);
+        break;
+      }
+      case 'epoch':
+        this.print(
+          `epoch ${e.epoch}/${this.epochs}: train loss ${fmt(e.train_loss)} acc ${pct(e.train_acc)}, valid loss ${fmt(e.valid_loss)} acc ${pct(e.valid_acc)}, ` +
+            `ops left ${e.ops_left}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''} (${duration(e.seconds)})`,
+        );
+        break;
+      case 'pruned':
+        break;
+      case 'warning':
+        this.print(`warning: ${e.message}`);
+        break;
+      case 'failed':
+        this.print(`search failed: ${e.message}`);
+        break;
+      case 'cancelled':
+        this.print(`cancelled after epoch ${e.epoch}${e.checkpoint ? `; checkpoint in ${e.checkpoint} (continue with --resume)` : ''}`);
+        break;
+      case 'finished':
+        this.print(
+          `finished in ${duration(e.seconds)}${e.reason ? ` (${e.reason})` : ''}: supernet valid acc ${pct(e.valid_acc ?? 0)}` +
+            (e.test_acc !== undefined ? `, test acc ${pct(e.test_acc)}` : ''),
+        );
+        break;
+      default:
+        break;
+    }
+  }
+}
