@@ -140,7 +140,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const wdw = randomArr([3, 3, 3, 1], 82);
       const [dense, depthwise] = tf.tidy(() => {
         const xt = tf.tensor(Float32Array.from(x.data), [2, 5, 5, 3]) as tf.Tensor4D;
-        const t = (a: Arr): tf.Tensor4D => tf.tensor(Float32Array.from(a.data), [...a.shape]) as tf.Tensor4D;
+        const t = (a: Arr): tf.Tensor4D => tf.tensor4d(Float32Array.from(a.data), a.shape as [number, number, number, number]);
         return [binaryConv2d(xt, t(wd), 2, XNOR_SIGN).dataSync(), binaryDepthwiseConv2d(xt, t(wdw), 1, 2, XNOR_SIGN).dataSync()];
       });
       assert.ok(relError(dense, convRef(sign(x), xnor(wd), 2).data) < 1e-5);
