@@ -5,7 +5,8 @@
  * unit-tested against a fake runtime process; the host facilities it needs are injected.
  *
  * Protocol (contract sections 5–6): the child is `cli.cjs search FILE --out DIR --json` forked with
- * Node IPC. Events arrive as JSON lines on its stdout (the same lines as `events.jsonl`); stop is
+ * Node IPC. Events arrive as IPC messages and/or JSON lines on stdout (the same objects as
+ * `events.jsonl`; one channel is used per process, see `handleLine`); stop is
  * the IPC message `{type: 'cancel'}` (runtime writes a checkpoint, emits `cancelled`, exits 130),
  * then SIGTERM, then SIGKILL when the runtime does not stop in time.
  */
@@ -129,6 +130,8 @@ interface Run {
   killedAfterTimeout: boolean;
   timers: NodeJS.Timeout[];
   dropped: number;
+  /** Where this process's events come from (chosen by the first valid event). */
+  channel?: 'ipc' | 'stdout';
   updatedAt: number;
   createdAt: string;
   emitter?: Emitter<RunEvent>;
@@ -449,6 +452,7 @@ export class RunManager implements Disposable {
     }
     run.child = child;
     run.pid = child.pid;
+    run.channel = undefined;
     run.state = 'running';
     run.summary.terminal = undefined;
     this.touch(run);
@@ -464,7 +468,7 @@ export class RunManager implements Disposable {
     child.stderr?.on('data', (chunk: string) => {
       for (const line of stderr.push(chunk)) if (line.trim()) this.log.debug(`[${run.name}] ${line}`);
     });
-    child.on('message', (message: unknown) => this.log.debug(`[${run.name}] IPC message ignored: ${JSON.stringify(message)?.slice(0, 200)}`));
+    child.on('message', (message: unknown) => this.handleMessage(run, message));
     child.on('disconnect', () => this.log.debug(`[${run.name}] IPC channel closed`));
 
     let done = false;
@@ -525,20 +529,40 @@ export class RunManager implements Disposable {
     }
   }
 
+  /**
+   * A stdout line. The runtime sends each event twice when it has IPC and `--json` (as a message
+   * and as a line): the channel that delivers the first valid event is used for the whole run and
+   * the other is ignored, so nothing is seen twice and a runtime with only one channel still works.
+   */
   private handleLine(run: Run, line: string): void {
-    if (line.trim() === '') return;
+    if (line.trim() === '' || run.channel === 'ipc') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
       value = undefined;
     }
+    this.accept(run, 'stdout', value, line);
+  }
+
+  /** An IPC message: an event (see `handleLine` for the channel choice) or something to drop. */
+  private handleMessage(run: Run, message: unknown): void {
+    if (run.channel === 'stdout') return;
+    this.accept(run, 'ipc', message, undefined);
+  }
+
+  private accept(run: Run, channel: 'ipc' | 'stdout', value: unknown, raw: string | undefined): void {
     const event = parseRunEvent(value);
     if (!event) {
       run.dropped++;
-      if (run.dropped <= INVALID_LOGGED) this.log.warn(`[${run.name}] dropped an invalid message from the runtime: ${line.slice(0, 300)}`);
+      const shown = (raw ?? JSON.stringify(value) ?? String(value)).slice(0, 300);
+      if (run.dropped <= INVALID_LOGGED) this.log.warn(`[${run.name}] dropped an invalid ${channel} message from the runtime: ${shown}`);
       else if (run.dropped === INVALID_LOGGED + 1) this.log.warn(`[${run.name}] more invalid messages; only counting them from now on`);
       return;
+    }
+    if (!run.channel) {
+      run.channel = channel;
+      this.log.debug(`[${run.name}] reading events from ${channel}`);
     }
     this.deliver(run, event);
   }

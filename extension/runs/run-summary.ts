@@ -174,13 +174,12 @@ export function formatLoss(x: number | undefined): string | undefined {
 }
 
 /**
- * The epoch counter a person reads: `3/6`. Runtime epochs are 0-based in events (the first epoch
- * is epoch 0), so the current epoch shows as `epoch + 1`.
+ * The epoch counter a person reads: `epoch 3/6`. Runtime epochs and steps are 1-based in `step`
+ * and `epoch` events (the runtime's `cancelled.epoch` counts completed epochs).
  */
 export function formatEpoch(s: RunSummary): string | undefined {
-  if (s.epoch === undefined && s.epochs === undefined) return undefined;
-  const current = s.epoch === undefined ? 0 : s.epoch + 1;
-  return s.epochs === undefined ? `epoch ${current}` : `epoch ${Math.min(current, s.epochs)}/${s.epochs}`;
+  if (s.epoch === undefined) return s.epochs === undefined ? undefined : `starting (${s.epochs} epochs)`;
+  return s.epochs === undefined ? `epoch ${s.epoch}` : `epoch ${Math.min(s.epoch, s.epochs)}/${s.epochs}`;
 }
 
 /** One line of key numbers: `epoch 3/6 · acc 84.2% · 12 ops left · 2m 14s`. */

@@ -25,7 +25,7 @@ describe('run manager against a fake runtime', () => {
     const { manager: m } = manager({ electron: true });
     const all: string[] = [];
     m.onDidEmit(({ event }) => all.push(event.type));
-    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4 }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11 });
+    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4, ipc: true }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11 });
     assert.match(run.name, /^quick-\d{8}-\d{6}$/);
     const perRun: RunEvent[] = [];
     m.onEvent(run.id, (e) => perRun.push(e), { replay: true });
@@ -36,7 +36,7 @@ describe('run manager against a fake runtime', () => {
     assert.deepEqual(all, onDisk.map((e) => e.type));
     assert.equal(onDisk.length, 1 + 3 * (4 + 2) + 1);
     assert.equal(done.summary.epochsDone, 3);
-    assert.equal(done.summary.opsLeft, 26);
+    assert.equal(done.summary.opsLeft, 25);
     assert.equal(done.summary.testAcc, 0.6);
     assert.ok(done.summary.final && done.summary.genotype);
     const args = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8'));
@@ -148,7 +148,7 @@ describe('run manager against a fake runtime', () => {
     assert.equal(done.state, 'finished');
     assert.equal(got.length, diskEvents(run.dir).length);
     assert.equal(done.droppedMessages, got.length, 'one invalid line follows each event');
-    assert.equal(log.lines.filter((l) => l.includes('dropped an invalid message')).length, 5, 'the log shows the first few only');
+    assert.equal(log.lines.filter((l) => l.includes('dropped an invalid stdout message')).length, 5, 'the log shows the first few only');
   });
 
   it('keeps delivering to other listeners when one throws', async () => {

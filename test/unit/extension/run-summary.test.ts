@@ -8,9 +8,9 @@ import type { RunEvent } from '../../../runtime/protocol/index.js';
 const t = '2026-01-01T00:00:00Z';
 const events: RunEvent[] = [
   { type: 'started', time: t, space: 's', backend: 'wasm', seed: 3, parameters: 10, epochs: 6, steps_per_epoch: 10, ops: [], edges: 14 },
-  { type: 'epoch', time: t, epoch: 0, train_loss: 1.2, train_acc: 0.5, valid_loss: 1.3, valid_acc: 0.7, seconds: 30, ops_left: 100 },
-  { type: 'epoch', time: t, epoch: 1, train_loss: 1.1, train_acc: 0.6, valid_loss: 1.2, valid_acc: 0.65, seconds: 75, ops_left: 86 },
-  { type: 'step', time: t, epoch: 2, step: 4, steps: 10, loss: 0.98765, seconds: 80, phase: 'train' },
+  { type: 'epoch', time: t, epoch: 1, train_loss: 1.2, train_acc: 0.5, valid_loss: 1.3, valid_acc: 0.7, seconds: 30, ops_left: 100 },
+  { type: 'epoch', time: t, epoch: 2, train_loss: 1.1, train_acc: 0.6, valid_loss: 1.2, valid_acc: 0.65, seconds: 75, ops_left: 86 },
+  { type: 'step', time: t, epoch: 3, step: 4, steps: 10, loss: 0.98765, seconds: 80, phase: 'train' },
 ];
 
 describe('run summary', () => {
@@ -20,7 +20,7 @@ describe('run summary', () => {
     assert.equal(s.bestValidAcc, 0.7);
     assert.equal(s.validAcc, 0.65);
     assert.equal(s.opsLeft, 86);
-    assert.equal(s.epoch, 2);
+    assert.equal(s.epoch, 3);
     assert.equal(s.backend, 'wasm');
     assert.equal(describeSummary(s), 'epoch 3/6 · acc 65.0% · 86 ops left · 1m 20s');
     assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · acc 65.0% · 86 ops left · 1m 20s');
