@@ -137,10 +137,12 @@ class Split implements DataSplit {
     return counts;
   }
 
-  iterator(options: { augment?: boolean } = {}): SeededSplitIterator {
+  iterator(options: { augment?: boolean; stream?: string } = {}): SeededSplitIterator {
     const augment = options.augment ?? this.augmentation !== undefined;
     const augmentation = augment ? (this.augmentation ?? { crop: true, flip: true, padding: 'zero' }) : undefined;
-    return new SeededSplitIterator({ split: this.name, seed: this.seed, storage: this.storage, ids: this.ids, lut: this.lut, augmentation });
+    return new SeededSplitIterator({
+      split: this.name, seed: this.seed, storage: this.storage, ids: this.ids, lut: this.lut, augmentation, stream: options.stream,
+    });
   }
 
   slice(start: number, end: number): Batch {

@@ -22,6 +22,8 @@ export interface IteratorSource {
   readonly lut: Float32Array;
   /** Undefined when this iterator does not augment. */
   readonly augmentation?: Augmentation;
+  /** Name of an independent stream; undefined for the split's main stream. */
+  readonly stream?: string;
 }
 
 function checkBatchSize(batchSize: number): void {
@@ -41,7 +43,7 @@ export class SeededSplitIterator implements SplitIterator {
   constructor(private readonly source: IteratorSource) {
     this.split = source.split;
     this.size = source.ids.length;
-    this.stream = hashLabel(`order/${source.split}`);
+    this.stream = hashLabel(source.stream === undefined ? `order/${source.split}` : `order/${source.split}/${source.stream}`);
     if (this.size === 0) throw new DataError(`the ${source.split} split is empty: there is nothing to iterate`);
   }
 
@@ -97,18 +99,20 @@ export class SeededSplitIterator implements SplitIterator {
   }
 
   state(): IteratorState {
-    return { version: 1, split: this.split, size: this.size, seed: this.source.seed, epoch: this.epochsDone, position: this.pos };
+    const stream = this.source.stream === undefined ? {} : { stream: this.source.stream };
+    return { version: 1, split: this.split, ...stream, size: this.size, seed: this.source.seed, epoch: this.epochsDone, position: this.pos };
   }
 
   restore(state: IteratorState): void {
     const s = state as Partial<IteratorState> | null;
-    const here = `the ${this.split} split of this dataset (${this.size} examples, seed ${this.source.seed})`;
+    const name = (split: unknown, stream: unknown) => `${String(split)} split${stream === undefined ? '' : ` (stream '${String(stream)}')`}`;
+    const here = `the ${name(this.split, this.source.stream)} of this dataset (${this.size} examples, seed ${this.source.seed})`;
     if (!s || typeof s !== 'object' || s.version !== 1) {
       throw new DataError(`cannot restore the ${this.split} iterator: the saved state is not a version-1 iterator state`);
     }
-    if (s.split !== this.split || s.size !== this.size || s.seed !== this.source.seed) {
+    if (s.split !== this.split || s.stream !== this.source.stream || s.size !== this.size || s.seed !== this.source.seed) {
       throw new DataError(
-        `cannot restore the ${this.split} iterator: the checkpoint is for the ${s.split} split with ${s.size} examples and seed ${s.seed}, but this is ${here}; the data block or seed changed since the checkpoint`,
+        `cannot restore the ${this.split} iterator: the checkpoint is for the ${name(s.split, s.stream)} with ${s.size} examples and seed ${s.seed}, but this is ${here}; the data block or seed changed since the checkpoint`,
       );
     }
     const { epoch, position } = s;

@@ -36,6 +36,8 @@ export interface IteratorState {
   readonly split: SplitName;
   readonly size: number;
   readonly seed: number;
+  /** The iterator's stream name when it is not the split's main stream (see `iterator({stream})`). */
+  readonly stream?: string;
   /** Epochs completed (0 during the first pass). */
   readonly epoch: number;
   /** Examples already taken from the current epoch's permutation. */
@@ -86,8 +88,11 @@ export interface DataSplit {
    * A new seeded iterator at epoch 0, position 0. The same dataset seed gives the same stream.
    * @param options.augment override whether crop/flip are applied (default: only on the
    *   splits that train weights, `weights` and `train`, and only what the spec's `augment` lists)
+   * @param options.stream a name for an independent stream over the same split (e.g. 'prune'):
+   *   iterators with different stream names draw different orders and augmentations; the same
+   *   name (or none) gives the same stream
    */
-  iterator(options?: { augment?: boolean }): SplitIterator;
+  iterator(options?: { augment?: boolean; stream?: string }): SplitIterator;
   /** Examples [start, end) in split order, without augmentation (for evaluation). */
   slice(start: number, end: number): Batch;
   /** All examples in split order, `batchSize` at a time (the last batch may be short). */

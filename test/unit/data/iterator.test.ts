@@ -68,6 +68,22 @@ describe('split iterator', () => {
     assert.deepEqual(c.next(30).x, d.next(30).x);
   });
 
+  it('named streams are independent of the main stream and restore only into the same stream', () => {
+    const main = data.arch.iterator();
+    const prune = data.arch.iterator({ stream: 'prune' });
+    const first = keys(prune.next(50));
+    assert.notDeepEqual(first, keys(main.next(50)), 'another stream draws another order');
+    assert.deepEqual(new Set(first), new Set(keys(data.arch.slice(0, 50))), 'still each example once per epoch');
+    assert.deepEqual(keys(data.arch.iterator({ stream: 'prune' }).next(50)), first, 'the same name gives the same stream');
+    prune.next(7);
+    const saved = prune.state();
+    assert.equal(saved.stream, 'prune');
+    const again = data.arch.iterator({ stream: 'prune' });
+    again.restore(saved);
+    assert.deepEqual(again.next(9).x, prune.next(9).x);
+    assert.throws(() => main.restore(saved), /checkpoint is for the arch split \(stream 'prune'\)/);
+  });
+
   it('refuses a state from another split or seed, saying what changed', async () => {
     const it = data.weights.iterator();
     assert.throws(() => it.restore({ ...it.state(), split: 'arch' }), /checkpoint is for the arch split with 50 examples and seed 4, but this is the weights split/);
