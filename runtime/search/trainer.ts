@@ -18,8 +18,8 @@ export interface StepResult {
   readonly n: number;
 }
 
-/** The images and one-hot labels of a batch as tensors. */
-function tensors(batch: Batch, numClasses: number): { x: tf.Tensor4D; y: tf.Tensor2D; labels: tf.Tensor1D } {
+/** The images and one-hot labels of a batch as tensors (the caller disposes them). */
+export function tensors(batch: Batch, numClasses: number): { x: tf.Tensor4D; y: tf.Tensor2D; labels: tf.Tensor1D } {
   const x = tf.tensor4d(batch.x, [...batch.shape]);
   const labels = tf.tensor1d(batch.y, 'int32');
   const y = tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D;
@@ -27,12 +27,15 @@ function tensors(batch: Batch, numClasses: number): { x: tf.Tensor4D; y: tf.Tens
 }
 
 /** Mean cross entropy of logits [B, classes] against one-hot y [B, classes]. */
-function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
 }
 
-/** Runs `f` → loss with gradients w.r.t. `vars` (by our names); returns loss, logits read back. */
-function gradsOf(
+/**
+ * Runs `f` → loss with gradients w.r.t. `vars` (keyed by our names); returns the gradients (the
+ * caller disposes them) and the loss and correct count read back.
+ */
+export function gradsOf(
   vars: ReadonlyMap<string, tf.Variable>,
   f: () => { loss: tf.Scalar; logits: tf.Tensor2D },
   labels: tf.Tensor1D,

@@ -1,0 +1,105 @@
+/**
+ * `bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--json]
+ * [--backend B] [--seed N]` (contract section 5): trains the genotype from scratch as a discrete
+ * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
+ * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
+ * `--json` prints `{"accuracy", "random", "epochs", "seconds"}` (accuracies as fractions).
+ * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/index.js';
+import { loadDataset } from '../../data/index.js';
+import { loadSearchSpace } from '../../dsl/index.js';
+import { randomGenotype } from '../../supernet/discrete.js';
+import { trainGenotype } from '../../search/evaluate.js';
+import { Rng } from '../../search/rng.js';
+import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
+import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
+import { readGenotype } from './export.js';
+
+export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--json] [--backend auto|node|wasm|cpu] [--seed N]';
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[], io?: CommandIo): Promise<number> {
+  const { out, err } = streams(io);
+  let args;
+  let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined;
+  try {
+    args = parseArgs(argv, ['json', 'help'], ['data', 'epochs', 'random', 'backend', 'seed']);
+    if (args.flags.has('help')) {
+      out.write(USAGE + '\n');
+      return 0;
+    }
+    if (args.positional.length !== 1) throw new UsageError('give one run folder or genotype JSON file');
+    if (!args.values.get('data')) throw new UsageError('--data FILE.bnas is required (it gives cells, channels, data and optimizer)');
+    const b = args.values.get('backend') ?? 'auto';
+    if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
+    epochsOpt = intOption(args, 'epochs', 1);
+    randomN = intOption(args, 'random', 0) ?? 0;
+    seedOpt = intOption(args, 'seed', -(2 ** 31));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err.write(`bnas evaluate: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const json = args.flags.has('json');
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const genotype = readGenotype(resolve(args.positional[0]));
+    const file = resolve(args.values.get('data') as string);
+    const text = readFileSync(file, 'utf8');
+    const { space, diagnostics } = loadSearchSpace(text, { filePath: file, checkFiles: true });
+    if (!space) {
+      for (const d of diagnostics.filter((x) => x.severity === 'error')) {
+        err.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: error ${d.code}: ${d.message}\n`);
+      }
+      err.write(`bnas evaluate: ${file} has errors\n`);
+      return 1;
+    }
+    const seed = seedOpt ?? space.train.seed;
+    const epochs = epochsOpt ?? space.train.epochs;
+    const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice);
+    const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
+    if (!json) err.write(`evaluating on ${backend.name}: ${dataset.description}, ${epochs} epochs per network\n`);
+    const t0 = performance.now();
+    const train = async (label: string, g: typeof genotype, netSeed: number) => {
+      const r = await trainGenotype(space, g, dataset, {
+        epochs, seed: netSeed, signal: controller.signal,
+        onEpoch: (e, loss, acc) => !json && err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
+      });
+      if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
+      return r.accuracy;
+    };
+    const accuracy = await train('genotype', genotype, Rng.stream(seed, 'eval').seed());
+    const rng = Rng.stream(seed, 'random-cells');
+    const random: number[] = [];
+    for (let i = 0; i < randomN; i++) {
+      const g = randomGenotype(space, rng);
+      if (!json) err.write(`random cell ${i + 1}: ${formatGenotypeDarts(g)}\n`);
+      random.push(await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed()));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds }) + '\n');
+    else {
+      out.write(`accuracy ${pct(accuracy)}\n`);
+      if (random.length) {
+        const mean = random.reduce((a, b) => a + b, 0) / random.length;
+        const sd = Math.sqrt(random.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(random.length - 1, 1));
+        out.write(`random cells: ${random.map(pct).join(', ')} (mean ${pct(mean)} ± ${pct(sd)})\n`);
+      }
+    }
+    return 0;
+  } catch (e) {
+    err.write(`bnas evaluate: ${controller.signal.aborted ? 'cancelled' : (e as Error).message}\n`);
+    return controller.signal.aborted ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
