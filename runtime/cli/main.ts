@@ -25,6 +25,8 @@ interface CommandEntry {
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   validate: { summary: 'check .bnas files and print their problems', load: () => import('./commands/validate.js') },
   search: { summary: 'run a binary architecture search into a run folder', load: () => import('./commands/search.js') },
+  export: { summary: 'print the derived genotype of a run (json, darts, mermaid)', load: () => import('./commands/export.js') },
+  evaluate: { summary: 'train a genotype from scratch and report test accuracy', load: () => import('./commands/evaluate.js') },
 };
 
 const VERSION = '0.1.0';
