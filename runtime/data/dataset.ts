@@ -9,6 +9,7 @@
  *    split, stratified by class so both see the same class mix.
  * 5. Per-channel mean/std over all train images (never the test images) for normalisation.
  */
+import { createHash } from 'node:crypto';
 import type { DataSpec } from '../dsl/space.js';
 import { type Augmentation, type Storage, makeBatch, normalisationTable } from './batch.js';
 import { DataError } from './files.js';
@@ -211,6 +212,11 @@ export async function loadDataset(spec: DataSpec, options: LoadOptions): Promise
   const memoryBytes =
     train.images.byteLength + test.images.byteLength + 2 * (train.labels.byteLength + test.labels.byteLength) +
     3 * train.count * 4 + test.count * 4 + lut.byteLength;
+  const digest = createHash('sha256');
+  for (const part of [train.images, train.labels, weights, test.images, test.labels]) {
+    digest.update(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+  }
+  digest.update(JSON.stringify([train.height, train.width, train.channels, test.count]));
   const resized = size !== undefined && (size !== reader.height || size !== reader.width) ? ` → ${size}×${size}` : '';
   return {
     source: spec.source,
@@ -225,6 +231,7 @@ export async function loadDataset(spec: DataSpec, options: LoadOptions): Promise
     std,
     seed,
     ...splits,
+    fingerprint: digest.digest('hex').slice(0, 16),
     memoryBytes,
     split: (name: SplitName) => splits[name],
   };

@@ -32,6 +32,7 @@ function checkBatchSize(batchSize: number): void {
   }
 }
 
+/** The {@link SplitIterator} of every split (see the module comment for how it stays resumable). */
 export class SeededSplitIterator implements SplitIterator {
   readonly split: SplitName;
   readonly size: number;

@@ -126,6 +126,11 @@ export interface Dataset {
   readonly train: DataSplit;
   /** Held-out test images from the source's test set, never augmented. */
   readonly test: DataSplit;
+  /**
+   * Hex digest of the stored images, labels and split membership: store it in a checkpoint and
+   * compare on resume to notice data files that changed in between.
+   */
+  readonly fingerprint: string;
   /** Bytes held by the dataset (Uint8 images, labels, index arrays). */
   readonly memoryBytes: number;
   /** Gets one split by name. */

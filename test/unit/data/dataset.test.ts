@@ -67,6 +67,11 @@ describe('loadDataset: splits', () => {
     assert.deepEqual(a.test.slice(0, 30).x, b.test.slice(0, 30).x);
     assert.deepEqual(a.weights.iterator().next(50).x, b.weights.iterator().next(50).x);
     assert.notDeepEqual(a.weights.slice(0, 60).x, c.weights.slice(0, 60).x);
+    assert.match(a.fingerprint, /^[0-9a-f]{16}$/);
+    assert.equal(a.fingerprint, b.fingerprint);
+    assert.notEqual(a.fingerprint, c.fingerprint);
+    const resplit = await loadDataset({ ...spec, split: 0.4 }, { seed: 9 });
+    assert.notEqual(resplit.fingerprint, a.fingerprint, 'the split membership is part of the fingerprint');
   });
 
   it('gives batches of the documented shapes and types', async () => {
