@@ -498,11 +498,18 @@ export function describeType(type: ValueType): string {
     case 'ops':
       return 'list of op names';
     case 'list': {
-      const inner = type.of.kind === 'enum' ? type.of.values.map((v) => v.name).join(', ') : describeType(type.of);
       const len = type.length !== undefined ? `${type.length} ` : '';
-      return type.of.kind === 'enum' ? `list of ${inner}` : `list of ${len}${type.length !== undefined ? 'values' : 'values'}, each ${inner}`;
+      if (type.of.kind === 'enum') return `list of ${type.of.values.map((v) => v.name).join(', ')}`;
+      return `list of ${len}${describeType(type.of).replace(/^(integer|number)/, '$1s')}`;
     }
   }
+}
+
+/** {@link describeType} with an article, for messages: `an integer ≥ 2`, `a list of crop, flip`. */
+export function describeTypeWithArticle(type: ValueType): string {
+  const text = describeType(type);
+  if (/^(one of|`)/.test(text)) return text;
+  return `${/^[aeiou]/i.test(text) ? 'an' : 'a'} ${text}`;
 }
 
 /** Writes a schema value the way it is written in a `.bnas` file. */

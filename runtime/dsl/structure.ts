@@ -63,10 +63,12 @@ function checkAttributes(
   members: readonly (Attribute | Block)[],
   attributes: readonly AttributeSchema[],
   blockKind: string | undefined,
+  blockName?: string,
 ): Map<string, AttributeEntry> {
   const out = new Map<string, AttributeEntry>();
   const diags = checked.diagnostics;
-  const where = (a: AttributeSchema) => (blockKind === undefined ? a.name : `${blockKind}.${a.name}`);
+  const where = (a: AttributeSchema) =>
+    blockKind === undefined ? a.name : blockName === undefined ? `${blockKind}.${a.name}` : `${blockKind} ${blockName}.${a.name}`;
   const here = blockKind === undefined ? 'at the top level of `search`' : `in \`${blockKind}\``;
   for (const member of members) {
     if (!isAttribute(member) || member.name === undefined) continue;
@@ -188,7 +190,7 @@ function checkTopBlock(checked: CheckedFile, block: Block): void {
   const nameOk = checkBlockName(checked, block, schema);
   for (const m of block.members) if (isBlock(m)) checkNestedBlock(checked, m, block);
   const name = schema.naming === 'none' ? undefined : block.name;
-  const attributes = checkAttributes(checked, block.members, schema.attributes, schema.kind);
+  const attributes = checkAttributes(checked, block.members, schema.attributes, schema.kind, name);
   const entry: BlockEntry = { schema, node: block, name, attributes };
   if (!nameOk) return;
   if (schema.naming === 'free') {

@@ -15,7 +15,7 @@ import {
   type Value,
 } from './generated/ast.js';
 import { diagnostic, type BnasDiagnostic, type DiagnosticData, type Range } from './diagnostics.js';
-import { describeType, type SchemaValue, type ValueType } from './schema.js';
+import { describeType, describeTypeWithArticle, type SchemaValue, type ValueType } from './schema.js';
 import { closestName, didYouMean } from './suggest.js';
 
 /** The range of an AST node (or of one of its properties) in the document. */
@@ -84,17 +84,17 @@ function inRange(type: Extract<ValueType, { kind: 'int' | 'number' }>, n: number
 function checkNumber(sink: ValueChecker, where: string, type: Extract<ValueType, { kind: 'int' | 'number' }>, value: Value): number | undefined {
   if (!isNumberValue(value)) {
     const data = isStringValue(value) && value.value.trim() !== '' && Number.isFinite(Number(value.value)) ? { suggestion: value.value.trim() } : undefined;
-    return report(sink, 'wrong-type', `\`${where}\` must be an ${describeType(type)}, but found ${describeFound(value)}.`, rangeOf(value), data);
+    return report(sink, 'wrong-type', `\`${where}\` must be ${describeTypeWithArticle(type)}, but found ${describeFound(value)}.`, rangeOf(value), data);
   }
   const n = value.value;
   if (!Number.isFinite(n)) return report(sink, 'out-of-range', `\`${where}\` must be a finite ${describeType(type)}.`, rangeOf(value));
   if (type.kind === 'int' && !Number.isInteger(n)) {
-    return report(sink, 'wrong-type', `\`${where}\` must be an ${describeType(type)}, but found the fraction \`${valueText(value)}\`.`, rangeOf(value), {
+    return report(sink, 'wrong-type', `\`${where}\` must be ${describeTypeWithArticle(type)}, but found the fraction \`${valueText(value)}\`.`, rangeOf(value), {
       suggestion: String(Math.round(n)),
     });
   }
   if (!inRange(type, n)) {
-    return report(sink, 'out-of-range', `\`${where} = ${valueText(value)}\` is out of range: it must be an ${describeType(type)}.`, rangeOf(value));
+    return report(sink, 'out-of-range', `\`${where} = ${valueText(value)}\` is out of range: it must be ${describeTypeWithArticle(type)}.`, rangeOf(value));
   }
   return n;
 }
@@ -130,7 +130,7 @@ function checkKernel(sink: ValueChecker, where: string, value: Value): number | 
   } else if (isNumberValue(value) && Number.isInteger(value.value)) {
     k = value.value;
   } else {
-    return report(sink, 'wrong-type', `\`${where}\` must be an ${describeType({ kind: 'kernel' })}, but found ${describeFound(value)}.`, rangeOf(value));
+    return report(sink, 'wrong-type', `\`${where}\` must be ${describeTypeWithArticle({ kind: 'kernel' })}, but found ${describeFound(value)}.`, rangeOf(value));
   }
   if (k < 1) return report(sink, 'out-of-range', `\`${where}\` must be at least 1, but found \`${valueText(value)}\`.`, rangeOf(value));
   if (k % 2 === 0) {
@@ -144,7 +144,7 @@ function checkKernel(sink: ValueChecker, where: string, value: Value): number | 
 function checkList(sink: ValueChecker, where: string, type: Extract<ValueType, { kind: 'list' }>, value: Value): SchemaValue[] | undefined {
   if (!isListValue(value)) {
     const inner = checkScalarQuietly(type.of, value);
-    return report(sink, 'wrong-type', `\`${where}\` must be a ${describeType(type)} in brackets, but found ${describeFound(value)}.`, rangeOf(value), inner ? { suggestion: `[${valueText(value)}]` } : undefined);
+    return report(sink, 'wrong-type', `\`${where}\` must be ${describeTypeWithArticle(type)} in brackets, but found ${describeFound(value)}.`, rangeOf(value), inner ? { suggestion: `[${valueText(value)}]` } : undefined);
   }
   if (type.length !== undefined && value.items.length !== type.length) {
     return report(sink, 'wrong-type', `\`${where}\` must be a list of exactly ${type.length} values (${describeType(type.of)}), but it has ${value.items.length}.`, rangeOf(value));
