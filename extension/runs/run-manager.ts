@@ -12,7 +12,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TERMINAL_EVENTS, makeEvent, parseRunEvent, type CancelledEvent, type FailedEvent, type RunEvent, type RunnerCommand } from '../../runtime/protocol/index.js';
 import { Emitter, type Disposable, type Listener, type Subscribe } from './emitter.js';
@@ -130,6 +130,8 @@ interface Run {
   killedAfterTimeout: boolean;
   timers: NodeJS.Timeout[];
   dropped: number;
+  /** `run-meta.json` was written for the current process. */
+  metaWritten?: boolean;
   /** Where this process's events come from (chosen by the first valid event). */
   channel?: 'ipc' | 'stdout';
   updatedAt: number;
@@ -278,7 +280,8 @@ export class RunManager implements Disposable {
     run.backend = opts.backend;
     run.seed = opts.seed;
     run.events = [];
-    await writeMeta(dir, this.meta(run));
+    // The folder stays empty until the runtime has started: `bnas search` refuses a non-empty
+    // folder that holds no run. `run-meta.json` is written with the first event.
     this.runsById.set(dir, run);
     this.enqueue(run);
     return this.info(run);
@@ -455,8 +458,8 @@ export class RunManager implements Disposable {
     run.channel = undefined;
     run.state = 'running';
     run.summary.terminal = undefined;
+    run.metaWritten = false;
     this.touch(run);
-    writeMeta(run.id, this.meta(run)).catch((e) => this.log.warn(`[${run.name}] could not write ${run.id}: ${errorText(e)}`));
 
     const stdout = new LineSplitter();
     const stderr = new TailBuffer(this.options.stderrTailLines ?? DEFAULTS.stderrTailLines);
@@ -511,9 +514,18 @@ export class RunManager implements Disposable {
   }
 
   private resumeFile(run: Run): string {
-    // The original file keeps relative data paths valid; the folder's copy is the exact text searched.
-    if (run.file && existsSync(run.file)) return run.file;
-    return join(run.id, 'space.bnas');
+    // The original file keeps relative data paths valid, but the runtime resumes only the exact
+    // text searched: when the original was edited since, the folder's copy is the one to use.
+    const saved = join(run.id, 'space.bnas');
+    if (run.file && existsSync(run.file)) {
+      if (!existsSync(saved)) return run.file;
+      try {
+        if (readFileSync(run.file, 'utf8') === readFileSync(saved, 'utf8')) return run.file;
+      } catch (e) {
+        this.log.warn(`[${run.name}] could not compare ${run.file} with ${saved}: ${errorText(e)}`);
+      }
+    }
+    return saved;
   }
 
   private sendCancel(run: Run): boolean {
@@ -568,6 +580,7 @@ export class RunManager implements Disposable {
   }
 
   private deliver(run: Run, event: RunEvent): void {
+    if (!run.metaWritten) this.saveMeta(run);
     (run.events ??= []).push(event);
     applyEvent(run.summary, event);
     run.updatedAt = Date.now();
@@ -618,6 +631,7 @@ export class RunManager implements Disposable {
       const cause = stderrTail.findLast((l) => /error|exception|fatal|abort/i.test(l)) ?? stderrTail.at(-1);
       synthetic = makeEvent<FailedEvent>({ type: 'failed', message: cause ? `${message} ${cause.trim()}` : message });
     }
+    if (!run.metaWritten && !synthetic) this.saveMeta(run);
     if (synthetic) {
       // Record the ending in the run folder too, so history after a restart shows the same state.
       // Synchronous: one short line, once per run, and the state below must match the disk.
@@ -639,6 +653,11 @@ export class RunManager implements Disposable {
   private touch(run: Run, kind: RunChange['kind'] = 'updated'): void {
     run.updatedAt = Date.now();
     if (!this.disposed) this.changes.fire({ kind, run: this.info(run) });
+  }
+
+  private saveMeta(run: Run): void {
+    run.metaWritten = true;
+    writeMeta(run.id, this.meta(run)).catch((e) => this.log.warn(`[${run.name}] could not write the run metadata: ${errorText(e)}`));
   }
 
   private meta(run: Run): RunMeta {

@@ -42,13 +42,15 @@ describe('run manager against a fake runtime', () => {
     const args = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8'));
     assert.deepEqual(args.argv.slice(2), ['--out', run.dir, '--json', '--backend', 'wasm', '--seed', '11']);
     assert.equal(args.electron, '1', 'ELECTRON_RUN_AS_NODE is set for an Electron host');
+    assert.deepEqual(args.entriesAtStart, [], 'the runtime gets an empty folder (it refuses a non-empty one)');
+    assert.equal(JSON.parse(readFileSync(join(run.dir, 'run-meta.json'), 'utf8')).file, join(ws, 'quick.bnas'));
     assert.deepEqual((await m.readEvents(run.id)).map((e) => e.type), onDisk.map((e) => e.type));
   });
 
   it('stop sends cancel: the runtime checkpoints, the run ends cancelled, and resume continues it', async () => {
     const ws = tempDir();
     const { manager: m } = manager();
-    const file = fakeSpace(ws, 'long', { hang: true });
+    const file = fakeSpace(ws, 'long', { hang: 'fresh' });
     const run = await m.start({ file, runsFolder: join(ws, 'runs') });
     await waitForEvent(m, run.id, 'started');
     m.stop(run.id);
@@ -58,11 +60,13 @@ describe('run manager against a fake runtime', () => {
     assert.deepEqual(diskEvents(run.dir).map((e) => e.type), ['started', 'checkpoint', 'cancelled']);
     assert.ok(stopped.summary.checkpoint?.endsWith('checkpoint'));
 
-    writeFileSync(file, readFileSync(file, 'utf8').replace('"hang":true', '"epochs":2'));
+    writeFileSync(file, readFileSync(file, 'utf8') + '# edited after the run\n');
     await m.resume(run.id);
     const resumed = await waitForState(m, run.id, ['finished', 'failed', 'cancelled']);
     assert.equal(resumed.state, 'finished');
-    assert.ok(JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8')).argv.includes('--resume'));
+    const resumeArgs = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8')).argv as string[];
+    assert.ok(resumeArgs.includes('--resume'));
+    assert.equal(resumeArgs[1], join(run.dir, 'space.bnas'), 'the original was edited, so the exact searched text is resumed');
     const events = await m.readEvents(run.id);
     assert.deepEqual(events.slice(0, 4).map((e) => e.type), ['started', 'checkpoint', 'cancelled', 'started']);
     assert.equal(events.at(-1)?.type, 'finished');
