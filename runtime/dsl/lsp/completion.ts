@@ -35,7 +35,8 @@ import {
 import { BUILTIN_OPS } from '../space.js';
 import { cursorContext, type CursorContext, type Frame, type Slot } from './completion-context.js';
 import { opHover } from './hover.js';
-import { opIndex, searchFileOf, type OpIndex } from './document-model.js';
+import type { OpIndex } from '../ops.js';
+import { opIndexOf } from './document-model.js';
 
 /** The kind of the file-level frame (the `search` block). */
 const SEARCH = 'search';
@@ -55,7 +56,7 @@ export class BnasCompletionProvider implements CompletionProvider {
       return { isIncomplete: false, items: [] };
     }
     const range: Range = { start: td.positionAt(ctx.wordStart), end: td.positionAt(ctx.wordEnd) };
-    const items = completionItems(ctx, range, () => opIndex(searchFileOf(document)));
+    const items = completionItems(ctx, range, () => opIndexOf(document));
     return { isIncomplete: false, items };
   }
 }

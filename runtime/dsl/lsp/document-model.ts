@@ -13,10 +13,10 @@ import {
   isSearchFile,
   type Attribute,
   type Block,
-  type IdValue,
   type SearchFile,
   type Value,
 } from '../generated/ast.js';
+import { indexOps, opReferences, type OpIndex } from '../ops.js';
 import { findAttribute, findBlock, type AttributeSchema, type BlockSchema } from '../schema.js';
 
 /** The name of the top-level attribute that lists candidate ops. */
@@ -156,55 +156,14 @@ export function unquote(text: string): string {
   return /^(["']).*\1$/s.test(text) ? text.slice(1, -1) : text;
 }
 
-/** One use of an op name in `ops`. */
-export interface OpUse {
-  readonly name: string;
-  readonly node: IdValue;
-  readonly range: Range;
-}
-
-/** One `op NAME { }` block. */
-export interface OpDefinition {
-  readonly name: string;
-  readonly block: Block;
-  /** Range of the name after `op`. */
-  readonly nameRange: Range;
-  /** Range of the whole block. */
-  readonly range: Range;
-}
-
-/** Where each op name is defined and used in one document. */
-export interface OpIndex {
-  /** `op` blocks by name (the first one when a name is defined twice). */
-  readonly definitions: ReadonlyMap<string, OpDefinition>;
-  /** Every name in every top-level `ops` list, in document order. */
-  readonly uses: readonly OpUse[];
-}
-
-/** Builds the op index of a document. */
-export function opIndex(file: SearchFile | undefined): OpIndex {
-  const definitions = new Map<string, OpDefinition>();
-  const uses: OpUse[] = [];
-  for (const member of file?.members ?? []) {
-    if (isBlock(member) && member.kind === OP_BLOCK && member.name !== undefined) {
-      const name = unquote(member.name);
-      const nameRange = propertyRange(member, 'name');
-      if (nameRange && member.$cstNode && !definitions.has(name)) {
-        definitions.set(name, { name, block: member, nameRange, range: member.$cstNode.range });
-      }
-    } else if (isAttribute(member) && isOpsList(member) && isListValue(member.value)) {
-      for (const item of member.value.items) {
-        if (isIdValue(item) && item.$cstNode) uses.push({ name: item.value, node: item, range: item.$cstNode.range });
-      }
-    }
-  }
-  return { definitions, uses };
+/** Where each op name is defined and used in a document (empty when it did not parse). */
+export function opIndexOf(document: LangiumDocument): OpIndex {
+  const file = searchFileOf(document);
+  return file ? indexOps(file) : { definitions: new Map(), usages: [] };
 }
 
 /** The ranges where `name` occurs as an op: its definition first (if any), then its uses. */
 export function opOccurrences(index: OpIndex, name: string, includeDeclaration = true): Range[] {
-  const def = index.definitions.get(name);
-  const out: Range[] = def && includeDeclaration ? [def.nameRange] : [];
-  for (const use of index.uses) if (use.name === name) out.push(use.range);
-  return out;
+  const refs = opReferences(index, name);
+  return refs.definition && includeDeclaration ? [refs.definition, ...refs.usages] : refs.usages;
 }

@@ -19,7 +19,8 @@ import {
   isBuiltinOp,
   type AttributeSchema,
 } from '../schema.js';
-import { enclosingBlock, opIndex, searchFileOf, targetAt, unquote, type OpIndex, type Target } from './document-model.js';
+import type { OpIndex } from '../ops.js';
+import { enclosingBlock, opIndexOf, targetAt, unquote, type Target } from './document-model.js';
 
 /** Hover provider registered as `lsp.HoverProvider`. */
 export class BnasHoverProvider implements HoverProvider {
@@ -27,7 +28,7 @@ export class BnasHoverProvider implements HoverProvider {
     const offset = document.textDocument.offsetAt(params.position);
     const target = targetAt(document, offset);
     if (!target) return undefined;
-    const markdown = hoverMarkdown(target, () => opIndex(searchFileOf(document)));
+    const markdown = hoverMarkdown(target, () => opIndexOf(document));
     if (!markdown) return undefined;
     return { contents: { kind: 'markdown', value: markdown }, range: target.range };
   }
@@ -94,7 +95,7 @@ function valueHover(target: Extract<Target, { kind: 'value' }>, attr: AttributeS
 export function opHover(name: string, ops: OpIndex): string | undefined {
   if (isBuiltinOp(name)) return builtinOpMarkdown(name);
   const def = ops.definitions.get(name);
-  const uses = ops.uses.filter((u) => u.name === name).length;
+  const uses = ops.usages.filter((u) => u.name === name).length;
   const usedIn = uses === 0 ? 'Not listed in `ops`: the search does not use it.' : 'Listed in `ops`: a candidate on every edge.';
   if (!def) return undefined;
   const attrs = def.block.members
