@@ -10,8 +10,9 @@
  * - Lists: `[a, b]` on one line; a list that the user wrapped keeps its line breaks, with
  *   continuation lines aligned after `[`; a list whose first item is on a new line is written
  *   one item per line, indented one level, `]` on its own line (a trailing comma is kept).
- * - Comments stay where they are: a comment after code on the same line stays there (one
- *   space before it); a comment on its own line is re-indented to the surrounding level.
+ * - Comments stay where they are: a comment after code on the same line stays there (with the
+ *   spaces the user put before it, so aligned comments stay aligned); a comment on its own line
+ *   is re-indented to the surrounding level.
  * - The file ends with exactly one line break.
  *
  * Only whitespace and the optional separators change. The result is checked: if its tokens
@@ -70,7 +71,7 @@ export function formatBnasText(text: string, options: LayoutOptions): FormatResu
   const tokens = significantTokens(text);
   if (tokens.some((t) => t.kind === 'error')) return undefined;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const gaps = layout(tokens, options.indent, eol);
+  const gaps = layout(text, tokens, options.indent, eol);
   if (!gaps) return undefined;
 
   // Assemble the output and the edits: each kept token is preceded by its new gap; a dropped
@@ -107,7 +108,7 @@ function pushEdit(edits: OffsetEdit[], text: string, start: number, end: number,
  * Decides the whitespace before every token: a string, or null when the token (a `,`/`;`
  * separator of a block) is dropped. Returns undefined when the tokens do not follow the grammar.
  */
-function layout(tokens: readonly SignificantToken[], indent: string, eol: string): (string | null)[] | undefined {
+function layout(text: string, tokens: readonly SignificantToken[], indent: string, eol: string): (string | null)[] | undefined {
   const closers = matchBrackets(tokens);
   if (!closers) return undefined;
   const gaps: (string | null)[] = [];
@@ -120,7 +121,11 @@ function layout(tokens: readonly SignificantToken[], indent: string, eol: string
     const frame = stack[stack.length - 1]!;
     let gap: string | null | undefined;
     if (isComment(tok)) {
-      gap = prevKept && tok.newlinesBefore === 0 && prevKept.kind !== 'line-comment' ? ' ' : lineStart(frame, tok);
+      if (prevKept && tok.newlinesBefore === 0 && prevKept.kind !== 'line-comment') {
+        // A trailing comment keeps the user's spacing (often aligned with the lines around it).
+        const before = text.slice(tokens[i - 1]!.end, tok.start);
+        gap = /^[ \t]+$/.test(before) ? before : ' ';
+      } else gap = lineStart(frame, tok);
     } else {
       gap = frame.type === 'list' ? listToken(frame, tok, tokens[i + 1]) : blockToken(frame, tok);
       if (gap === undefined) return undefined;
