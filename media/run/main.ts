@@ -6,7 +6,7 @@
 import { parseReportData, parseToWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
 import { h } from '../shared/dom.js';
 import { connectHost } from '../shared/host.js';
-import { followTheme } from '../shared/mermaid-view.js';
+import { followTheme, mermaidIdle } from '../shared/mermaid-view.js';
 import { RunView } from './view.js';
 import './run.css';
 
@@ -20,6 +20,8 @@ function start(): void {
   const host = connectHost();
   const root = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
   followTheme();
+  // Lets tests and the benchmark wait for drawings instead of sleeping.
+  (window as unknown as { bnasMermaidIdle: () => Promise<void> }).bnasMermaidIdle = mermaidIdle;
 
   if (host.standalone) {
     const block = document.getElementById('bnas-report-data');

@@ -1,0 +1,90 @@
+/**
+ * Headless Chromium (Debian's `/usr/bin/chromium`) driven by playwright-core, and a page that
+ * loads a webview bundle the way VS Code does, with a stubbed `acquireVsCodeApi` that records
+ * what the view posts and keeps its state.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Launches headless Chromium with the flags that keep it off the network. */
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export type Theme = 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'vscode-high-contrast-light';
+
+/** A bundle built by scripts/build.mjs, e.g. `run` → dist/media/run/main.js (+ .css). */
+export function bundle(name: 'run' | 'search-space'): { js: string; css: string } {
+  const js = join(ROOT, 'dist', 'media', name, 'main.js');
+  if (!existsSync(js)) throw new Error(`${js} is missing: run npm run build first`);
+  return { js, css: join(ROOT, 'dist', 'media', name, 'main.css') };
+}
+
+/**
+ * Opens a page like a VS Code webview: body class for the theme, the bundle's CSS and script,
+ * `acquireVsCodeApi` stubbed. Posted messages collect in `window.__posted`.
+ * Resolves once the view has posted `ready`.
+ */
+export async function openWebview(browser: Browser, name: 'run' | 'search-space', theme: Theme = 'vscode-dark', state?: unknown): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  (page as Page & { errors: string[] }).errors = errors;
+  // A string, not a function: tsx would add `__name(...)` helpers the page does not have.
+  // Functions given to page.evaluate get the same helpers, hence the `__name` stand-in.
+  await page.addInitScript(`
+    window.__name = (f) => f;
+    window.__posted = [];
+    window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
+    let acquired = false;
+    window.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('acquireVsCodeApi called twice');
+      acquired = true;
+      return {
+        postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+        getState: () => window.__state,
+        setState: (s) => { window.__state = s; },
+      };
+    };`);
+  const b = bundle(name);
+  // The stand-in theme variables are the report page's palette (VS Code injects its own).
+  const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="${pathToFileURL(b.css)}"></head>` +
+    `<body class="${theme} bnas-standalone"><main id="app"></main><script src="${pathToFileURL(b.js)}"></script></body></html>`;
+  mkdirSync(join(ROOT, 'test-artifacts', '.pages'), { recursive: true });
+  const file = join(ROOT, 'test-artifacts', '.pages', `${name}-${theme}-${process.pid}-${Math.random().toString(36).slice(2)}.html`);
+  await import('node:fs/promises').then((fs) => fs.writeFile(file, html));
+  await page.goto(pathToFileURL(file).href, { timeout: 120_000 });
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'), undefined, { timeout: 120_000 });
+  return page;
+}
+
+/** Posts a message to the page as the extension would (`webview.postMessage`). */
+export async function postToView(page: Page, message: unknown): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+/** Waits until every Mermaid render queued so far has finished. */
+export async function mermaidSettled(page: Page): Promise<void> {
+  // One animation frame first, so queued events are applied and their renders queued.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+  await page.evaluate(() => (window as unknown as { bnasMermaidIdle: () => Promise<void> }).bnasMermaidIdle());
+}
+
+/** Saves a full-page screenshot to test-artifacts/NAME.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

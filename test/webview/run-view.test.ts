@@ -1,0 +1,151 @@
+/**
+ * The run view in headless Chromium: a recorded run is posted as the extension would, and the
+ * curves, heat maps, pruning timeline and both derived cells must be drawn, in dark and light
+ * themes; a hostile op name must stay text. Screenshots go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { RunEvent } from '../../runtime/protocol/index.js';
+import { launch, mermaidSettled, openWebview, postToView, screenshot, type Theme } from './browser.js';
+import { makeRunEvents } from './fixture-run.js';
+
+const RUN = { id: 'quick-1', title: 'quick · run 1', live: false };
+
+/** Edge labels and node names of a drawn cell, read from the Mermaid SVG. */
+async function cellDrawing(page: Page, cell: 'normal' | 'reduce') {
+  return page.evaluate((c) => {
+    const box = document.querySelector(`.mermaid-box[data-cell="${c}"]`)!;
+    const text = (sel: string) => [...box.querySelectorAll(sel)].map((e) => (e.textContent ?? '').trim()).filter(Boolean);
+    return { svg: !!box.querySelector('svg'), edgeLabels: text('g.edgeLabel'), nodeLabels: text('.node .nodeLabel, .node text'), paths: box.querySelectorAll('.flowchart-link, path.relation, .edgePaths path').length };
+  }, cell);
+}
+
+describe('run view', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  // One page for all cases (each runInit replaces the run): parsing the Mermaid bundle is the
+  // slow part on a busy machine. Themes are switched the way VS Code does it, by body class.
+  before(async () => {
+    browser = await launch();
+    page = await openWebview(browser, 'run', 'vscode-dark');
+  });
+  after(async () => browser?.close());
+  const setTheme = (theme: Theme) => page.evaluate((t) => (document.body.className = `${t} bnas-standalone`), theme);
+
+  for (const theme of ['vscode-dark', 'vscode-light'] as Theme[]) {
+    it(`draws curves, heat maps, pruning and both cells of a finished run (${theme})`, async () => {
+      await setTheme(theme);
+      const events = makeRunEvents();
+      await postToView(page, { type: 'runInit', run: RUN, events });
+      await mermaidSettled(page);
+
+      // Curves: one loss and one accuracy chart with train and arch-split lines.
+      const charts = await page.$$eval('#curves svg.line-chart', (els) => els.map((e) => ({ chart: (e as SVGElement).dataset.chart, series: [...e.querySelectorAll('.series')].map((g) => g.getAttribute('data-series')), label: e.getAttribute('aria-label') })));
+      assert.deepEqual(charts.map((c) => c.chart), ['loss', 'accuracy']);
+      assert.deepEqual(charts[0]!.series, ['step (train)', 'train', 'arch split']);
+      assert.match(charts[1]!.label!, /Latest: train \d+%, arch split \d+%/);
+
+      // Heat maps: a rect per (epoch, edge, alive op) + β, for each cell kind.
+      const heat = await page.$$eval('#weights svg.heatmap', (els) => els.map((e) => ({ cell: e.getAttribute('data-cell'), rects: e.querySelectorAll('rect.heat').length, rows: e.querySelectorAll('.edge-label').length })));
+      const expected = (cell: 'normal' | 'reduce') => events.filter((e): e is Extract<RunEvent, { type: 'alphas' }> => e.type === 'alphas' && e.cell === cell).reduce((n, a) => n + a.weights.reduce((m, w) => m + Object.keys(w).length, 0) + a.betas.length, 0);
+      assert.deepEqual(heat, [{ cell: 'normal', rects: expected('normal'), rows: 14 }, { cell: 'reduce', rects: expected('reduce'), rows: 14 }]);
+
+      // Pruning timeline: each pruned event appears once in its cell's table, with its score.
+      const pruned = events.filter((e) => e.type === 'pruned');
+      const shown = await page.$$eval('.pruning-table .pruned-op', (els) => els.length);
+      assert.equal(shown, pruned.length);
+      const firstRow = await page.$eval('.pruning-table[data-cell="normal"] tbody tr', (tr) => tr.textContent);
+      const firstPruned = pruned.find((p) => p.type === 'pruned' && p.cell === 'normal' && p.edge === 0);
+      assert.ok(firstPruned?.type === 'pruned' && firstRow!.includes(firstPruned.op));
+
+      // Both cells: SVG present, edge labels are the genotype's ops, nodes as in the layout.
+      const fin = events.at(-1)!;
+      assert.equal(fin.type, 'finished');
+      for (const cell of ['normal', 'reduce'] as const) {
+        const d = await cellDrawing(page, cell);
+        assert.ok(d.svg, `${cell} cell has an SVG`);
+        const ops: string[] = fin.type === 'finished' ? fin.genotype[cell].map(([op]) => op) : [];
+        assert.deepEqual([...d.edgeLabels].sort(), [...ops].sort(), `${cell} edge labels`);
+        for (const n of ['c_{k-2}', 'c_{k-1}', '0', '1', '2', '3', 'c_{k}']) assert.ok(d.nodeLabels.includes(n), `${cell} has node ${n}: ${d.nodeLabels.join('|')}`);
+      }
+      assert.match(await page.$eval('.cell figcaption', (e) => e.textContent ?? ''), /final/);
+      assert.match(await page.$eval('.badge', (e) => e.textContent ?? ''), /finished/);
+      assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+      await screenshot(page, `run-view-${theme}`);
+    });
+  }
+
+  it('updates live from batched events and keeps the final state', async () => {
+    await setTheme('vscode-dark');
+    const events = makeRunEvents({ epochs: 4 });
+    const before = await page.evaluate(() => (window as unknown as { bnasRunView: { stats: { applied: number; frames: number } } }).bnasRunView.stats);
+    await postToView(page, { type: 'runInit', run: { ...RUN, live: true }, events: events.slice(0, 1) });
+    assert.match(await page.$eval('.badge', (e) => e.textContent ?? ''), /running/);
+    for (let i = 1; i < events.length; i += 25) await postToView(page, { type: 'runEvents', events: events.slice(i, i + 25) });
+    await mermaidSettled(page);
+    const stats = await page.evaluate(() => (window as unknown as { bnasRunView: { stats: { applied: number; frames: number } } }).bnasRunView.stats);
+    assert.equal(stats.applied - before.applied, events.length);
+    const frames = stats.frames - before.frames;
+    assert.ok(frames >= 1 && frames <= Math.ceil(events.length / 25), `batched into ${frames} frames`);
+    assert.match(await page.$eval('.badge', (e) => e.textContent ?? ''), /finished/);
+    assert.equal(await page.$$eval('.mermaid-box svg', (e) => e.length), 2);
+    // Exports post a validated message; SVG carries the drawing.
+    await page.click('vscode-button[data-export="svg"][data-cell="normal"]');
+    await page.click('vscode-button[data-export="darts"]');
+    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string; format?: string; svg?: string; cell?: string }[] }).__posted.filter((m) => m.type === 'export'));
+    assert.equal(posted.length, 2);
+    assert.equal(posted[0]!.format, 'svg');
+    assert.equal(posted[0]!.cell, 'normal');
+    assert.match(posted[0]!.svg!, /^<svg/);
+    assert.deepEqual(posted[1], { type: 'export', format: 'darts' });
+    const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    assert.deepEqual(state, { view: 'run', run: { ...RUN, live: true } });
+  });
+
+  it('shows a hostile op name as text, never as markup', async () => {
+    await setTheme('vscode-light');
+    const hostile = '<img src=x onerror=alert(1)>';
+    const events = makeRunEvents({ epochs: 3, ops: ['sep_conv_3x3', hostile, 'skip_connect', 'none'] });
+    // Make sure the hostile op survives into the genotype so the cell drawing shows it.
+    const withHostile = events.map((e) => (e.type === 'genotype' || e.type === 'finished' ? { ...e, genotype: { ...e.genotype, normal: e.genotype.normal.map(([op, i], k) => [k === 0 ? hostile : op, i]) } } : e));
+    let dialogs = 0;
+    page.once('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await postToView(page, { type: 'runInit', run: { ...RUN, title: hostile }, events: withHostile });
+    await mermaidSettled(page);
+    assert.equal(await page.$$eval('img', (e) => e.length), 0, 'no <img> element was created');
+    assert.equal(await page.$eval('#run-title', (e) => e.textContent), hostile);
+    const labels = await page.$$eval('.mermaid-box[data-cell="normal"] g.edgeLabel', (els) => els.map((e) => e.textContent));
+    assert.ok(labels.includes(hostile), `edge label shown as text: ${labels.join(' | ')}`);
+    assert.ok(await page.$$eval('.heatmap .op-label', (els) => els.some((e) => e.textContent === '<img src=x onerror=alert(1)>')));
+    assert.equal(dialogs, 0);
+    await screenshot(page, 'run-view-hostile-op');
+  });
+
+  it('re-renders the cells when the theme changes', async () => {
+    await setTheme('vscode-light');
+    await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents({ epochs: 2 }) });
+    await mermaidSettled(page);
+    const before = await page.$eval('.mermaid-box[data-cell="normal"] svg', (e) => e.outerHTML);
+    await page.evaluate(() => (document.body.className = 'vscode-high-contrast bnas-standalone'));
+    await page.waitForFunction((b) => document.querySelector('.mermaid-box[data-cell="normal"] svg')?.outerHTML !== b, before);
+    await mermaidSettled(page);
+    const after = await page.$eval('.mermaid-box[data-cell="normal"] svg', (e) => e.outerHTML);
+    assert.notEqual(after, before);
+    await screenshot(page, 'run-view-high-contrast');
+  });
+
+  it('ignores malformed messages and drops malformed events', async () => {
+    await setTheme('vscode-dark');
+    await postToView(page, { type: 'runInit', run: { id: 1 }, events: [] });
+    await postToView(page, 'hello');
+    const events = makeRunEvents({ epochs: 2 });
+    await postToView(page, { type: 'runInit', run: RUN, events: [...events, { type: 'epoch', epoch: 'x' }, { type: 'nope', time: 't' }] });
+    await mermaidSettled(page);
+    const stats = await page.evaluate(() => (window as unknown as { bnasRunView: { current: { count: number } } }).bnasRunView.current.count);
+    assert.equal(stats, events.length);
+  });
+});
