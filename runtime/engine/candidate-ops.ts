@@ -139,18 +139,20 @@ export class ConvBn {
 }
 
 /**
- * Factorized reduce (stride 2, Ci → Co, Co even): ReLU, then two 1×1 stride-2 convs, one on the
- * input and one on the input shifted by one pixel, concatenated, then BN.
+ * Factorized reduce (stride 2, Ci → Co): ReLU, then two 1×1 stride-2 convs, one on the input and
+ * one on the input shifted by one pixel (⌈Co/2⌉ and ⌊Co/2⌋ outputs), concatenated, then BN.
  */
 export class FactorizedReduce {
   private readonly bn: BatchNormLayer;
+  private readonly split: number;
   constructor(
     private readonly o: CandidateOptions,
     outChannels = o.channels,
   ) {
-    if (outChannels % 2 !== 0) throw new Error(`factorized reduce needs an even channel count, got ${outChannels}`);
-    o.store.create(`${o.prefix}.w1`, [1, 1, o.channels, outChannels / 2]);
-    o.store.create(`${o.prefix}.w2`, [1, 1, o.channels, outChannels / 2]);
+    this.split = Math.ceil(outChannels / 2);
+    o.store.create(`${o.prefix}.w1`, [1, 1, o.channels, this.split]);
+    // With one output channel there is nothing left for the shifted half.
+    if (outChannels > this.split) o.store.create(`${o.prefix}.w2`, [1, 1, o.channels, outChannels - this.split]);
     this.bn = bnLayer(o, 'bn', outChannels);
   }
 
@@ -162,6 +164,7 @@ export class FactorizedReduce {
       const a = preActivation(x, bin);
       const [b, h, w, c] = a.shape;
       const y1 = binaryConv2d(a, s.get(`${this.o.prefix}.w1`) as tf.Tensor4D, 2, bin);
+      if (!s.has(`${this.o.prefix}.w2`)) return this.bn.apply(y1, training);
       // Shifted by one pixel; padding the far edge keeps the output size ceil(H/2) for odd H too.
       const shifted = tf.pad(tf.slice(a, [0, 1, 1, 0], [b, h - 1, w - 1, c]), [[0, 0], [0, 1], [0, 1], [0, 0]]);
       const y2 = binaryConv2d(shifted as tf.Tensor4D, s.get(`${this.o.prefix}.w2`) as tf.Tensor4D, 2, bin);

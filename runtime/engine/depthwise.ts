@@ -51,14 +51,26 @@ export function zeroInterleave(t: tf.Tensor4D, stride: number): tf.Tensor4D {
 }
 
 /**
- * Input gradient of a 'same' depthwise conv (multiplier 1).
- * @param dy shape [B, Ho, Wo, C], float32
- * @param w filter, shape [k, k, C, 1], float32
+ * Input gradient of a 'same' depthwise conv with channel multiplier m (stride 1 with any native
+ * dilation, or stride 2 without dilation).
+ * @param dy shape [B, Ho, Wo, C·m], float32 (output channel c·m + j)
+ * @param w filter, shape [k, k, C, m], float32
+ * @returns shape of x, [B, H, W, C], float32
  */
-function depthwiseInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number): tf.Tensor4D {
-  const rotated = tf.reverse(w, [0, 1]) as tf.Tensor4D;
-  if (stride === 1) return tf.depthwiseConv2d(dy, rotated, 1, 'same');
-  const k = w.shape[0];
+function depthwiseInputGrad(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  xShape: [number, number, number, number],
+  stride: number,
+  dilation: number,
+): tf.Tensor4D {
+  const [k, , c, m] = w.shape;
+  // Each of the C·m output channels correlates with its own rotated filter; the m results of one
+  // input channel are then summed.
+  const rotated = tf.reshape(tf.reverse(w, [0, 1]), [k, k, c * m, 1]) as tf.Tensor4D;
+  const sumMultiplier = (t: tf.Tensor4D): tf.Tensor4D =>
+    m === 1 ? t : (tf.sum(tf.reshape(t, [t.shape[0], t.shape[1], t.shape[2], c, m]), 4) as tf.Tensor4D);
+  if (stride === 1) return sumMultiplier(tf.depthwiseConv2d(dy, rotated, 1, 'same', 'NHWC', dilation));
   const [, h, wd] = xShape;
   const ay = sameAxis(h, k, stride);
   const ax = sameAxis(wd, k, stride);
@@ -68,43 +80,62 @@ function depthwiseInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, nu
   const bottom = h + k - 1 - top - up.shape[1];
   const right = wd + k - 1 - left - up.shape[2];
   const padded = tf.pad(up, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
-  const full = tf.depthwiseConv2d(padded, rotated, 1, 'valid');
-  return full.shape[1] === h && full.shape[2] === wd ? full : tf.slice(full, [0, 0, 0, 0], xShape);
+  let full = tf.depthwiseConv2d(padded, rotated, 1, 'valid');
+  if (full.shape[1] !== h || full.shape[2] !== wd) full = tf.slice(full, [0, 0, 0, 0], [-1, h, wd, -1]);
+  return sumMultiplier(full);
 }
 
 /**
- * Filter gradient of a 'same' depthwise conv: correlate the padded input with dy, treating the
- * batch as extra channels so one depthwise kernel call does it, then sum over the batch.
+ * Filter gradient of a 'same' depthwise conv with channel multiplier m: correlate the padded
+ * input with dy, treating the batch as extra channels so one depthwise kernel call does it, then
+ * sum over the batch.
  * @param x shape [B, H, W, C], float32
- * @param dy shape [B, Ho, Wo, C], float32
- * @returns shape [k, k, C, 1], float32
+ * @param dy shape [B, Ho, Wo, C·m], float32
+ * @returns shape [k, k, C, m], float32
  */
-function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, m: number, stride: number, dilation: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  const ay = sameAxis(h, k, stride);
-  const ax = sameAxis(w, k, stride);
+  const keff = (k - 1) * dilation + 1;
+  const ay = sameAxis(h, keff, stride);
+  const ax = sameAxis(w, keff, stride);
   const padded = tf.pad(x, [[0, 0], [ay.before, ay.after], [ax.before, ax.after], [0, 0]]);
   const hp = h + ay.before + ay.after;
   const wp = w + ax.before + ax.after;
   const folded = tf.reshape(tf.transpose(padded, [1, 2, 0, 3]), [1, hp, wp, b * c]) as tf.Tensor4D;
-  const filter = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [ay.out, ax.out, b * c, 1]) as tf.Tensor4D;
+  const dyT = m === 1 ? tf.transpose(dy, [1, 2, 0, 3]) : tf.transpose(tf.reshape(dy, [b, ay.out, ax.out, c, m]), [1, 2, 0, 3, 4]);
+  const filter = tf.reshape(dyT, [ay.out, ax.out, b * c, m]) as tf.Tensor4D;
   let corr = tf.depthwiseConv2d(folded, filter, 1, 'valid', 'NHWC', [stride, stride]);
-  if (corr.shape[1] !== k || corr.shape[2] !== k) corr = tf.slice(corr, [0, 0, 0, 0], [1, k, k, b * c]);
-  return tf.reshape(tf.sum(tf.reshape(corr, [k, k, b, c]), 2), [k, k, c, 1]);
+  if (dilation > 1) {
+    // Taps sit `dilation` apart: correlate over the whole span, keep every dilation-th offset.
+    corr = tf.stridedSlice(corr, [0, 0, 0, 0], [1, keff, keff, b * c * m], [1, dilation, dilation, 1]) as tf.Tensor4D;
+  } else if (corr.shape[1] !== k || corr.shape[2] !== k) {
+    corr = tf.slice(corr, [0, 0, 0, 0], [1, k, k, b * c * m]);
+  }
+  return tf.reshape(tf.sum(tf.reshape(corr, [k, k, b, c * m]), 2), [k, k, c, m]);
 }
 
-function depthwiseCore(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
+/**
+ * Depthwise conv with a channel multiplier and a hand-written gradient. Native dilation only with
+ * stride 1 (TensorFlow's restriction); for stride 2 dilate the filter with {@link dilateFilter}.
+ * @param x shape [B, H, W, C], float32
+ * @param w shape [k, k, C, m], float32, k odd
+ * @returns shape [B, ceil(H/stride), ceil(W/stride), C·m], float32; channel c·m + j is filter j
+ *   of input channel c
+ */
+export function depthwiseMultiplier(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation = 1): tf.Tensor4D {
+  if (stride > 1 && dilation > 1) throw new Error('depthwiseMultiplier: stride and dilation cannot both exceed 1');
   const k = w.shape[0];
+  const m = w.shape[3];
   const xShape = x.shape;
   const op = tf.customGrad((xi, wi, save) => {
     const xt = xi as tf.Tensor4D;
     const wt = wi as tf.Tensor4D;
     (save as tf.GradSaveFunc)([xt, wt]);
     return {
-      value: tf.depthwiseConv2d(xt, wt, stride, 'same'),
+      value: tf.depthwiseConv2d(xt, wt, stride, 'same', 'NHWC', dilation),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [depthwiseInputGrad(dy, ws, xShape, stride), depthwiseFilterGrad(xs, dy, k, stride)];
+        return [depthwiseInputGrad(dy, ws, xShape, stride, dilation), depthwiseFilterGrad(xs, dy, k, m, stride, dilation)];
       },
     };
   });
@@ -130,7 +161,10 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, dila
       `depthwiseConv2d: filter must be [k, k, ${x.shape[3]}, 1] for an input with ${x.shape[3]} channels, got [${w.shape.join(', ')}]`,
     );
   }
-  return tf.tidy(() => depthwiseCore(x, dilateFilter(w, dilation), stride));
+  // Stride 1: the kernel's own dilation (fewer taps); stride 2: a zero-interleaved filter.
+  return tf.tidy(() =>
+    stride === 1 ? depthwiseMultiplier(x, w, 1, dilation) : depthwiseMultiplier(x, dilateFilter(w, dilation), stride, 1),
+  );
 }
 
 /**

@@ -1,0 +1,152 @@
+/**
+ * The benchmark's unit of work: one PC-DARTS normal cell (2 inputs, 4 nodes, 14 mixed edges over
+ * the 8 DARTS ops, partial channels 1/K with shuffle, β edge weights), ReLU–1×1–BN
+ * pre-processing, and a weight step (forward, backward, SGD update) on a fixed batch.
+ * Two implementations of the mixed edge share everything else:
+ * - `naive`: each candidate op built separately from engine ops (the straightforward version);
+ * - `fused`: the engine's FusedMixedOp (one fused kernel chain per edge).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
+import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
+import { ParamStore } from '../../runtime/engine/params.js';
+import { REAL, type BinarizeOptions } from '../../runtime/engine/quantize.js';
+
+export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
+export const BINARY: BinarizeOptions = { weights: 'xnor', scale: 'layer', activations: 'sign' };
+
+export interface CellConfig {
+  readonly batch: number;
+  readonly size: number;
+  readonly channels: number;
+  /** Partial-channel factor: 1 = all channels. */
+  readonly k: number;
+  readonly binary: boolean;
+  readonly variant: 'naive' | 'fused';
+  readonly seed: number;
+}
+
+export const DEFAULT_CELL: CellConfig = { batch: 32, size: 16, channels: 16, k: 4, binary: true, variant: 'fused', seed: 1 };
+
+/** Channel shuffle with K groups. @param x [B, H, W, C] float32 */
+function shuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  return tf.reshape(tf.transpose(tf.reshape(x, [b, h, w, groups, c / groups]), [0, 1, 2, 4, 3]), [b, h, w, c]);
+}
+
+interface Edge {
+  readonly from: number;
+  readonly naive?: (CandidateOp | undefined)[];
+  readonly fused?: FusedMixedOp;
+}
+
+/** One cell with its weights, α, β and a fixed batch; `step()` is one SGD weight step. */
+export class BenchCell {
+  readonly store: ParamStore;
+  private readonly arch: ParamStore;
+  private readonly pre: ConvBn[];
+  private readonly edges: Edge[] = [];
+  private readonly s0: tf.Tensor4D;
+  private readonly s1: tf.Tensor4D;
+  private readonly target: tf.Tensor4D;
+  private readonly optimizer: tf.Optimizer;
+
+  constructor(readonly config: CellConfig) {
+    const { channels: c, k, binary, seed } = config;
+    const bin = binary ? BINARY : REAL;
+    this.store = new ParamStore(seed);
+    this.arch = new ParamStore(seed + 1);
+    this.pre = [0, 1].map((i) => new ConvBn({ store: this.store, prefix: `pre${i}`, channels: c, stride: 1, binarize: bin }, 1));
+    const part = c / k;
+    for (let node = 0; node < 4; node++) {
+      for (let from = 0; from < node + 2; from++) {
+        const prefix = `e${this.edges.length}`;
+        const opts = { store: this.store, prefix, channels: part, stride: 1 as const, binarize: bin };
+        this.edges.push(
+          config.variant === 'naive'
+            ? {
+                from,
+                naive: DARTS_OPS.map((name) =>
+                  name === 'none' ? undefined : buildCandidateOp(candidateSpecOf(name), { ...opts, prefix: `${prefix}.${name}` }),
+                ),
+              }
+            : { from, fused: new FusedMixedOp(DARTS_OPS.map((name) => ({ ...candidateSpecOf(name), name })), opts) },
+        );
+      }
+    }
+    this.arch.create('alpha', [this.edges.length, DARTS_OPS.length], { normal: 1e-3 });
+    this.arch.create('beta', [this.edges.length], { normal: 1e-3 });
+    const shape: [number, number, number, number] = [config.batch, config.size, config.size, c];
+    const data = new ParamStore(seed + 2);
+    this.s0 = tf.keep(data.create('s0', shape, { normal: 1 }, false).clone() as tf.Tensor4D);
+    this.s1 = tf.keep(data.create('s1', shape, { normal: 1 }, false).clone() as tf.Tensor4D);
+    this.target = tf.keep(data.create('t', [config.batch, config.size, config.size, 4 * c], { normal: 1 }, false).clone() as tf.Tensor4D);
+    data.dispose();
+    this.optimizer = tf.train.momentum(0.01, 0.9);
+  }
+
+  /** Forward pass: the concatenated node outputs [B, H, W, 4C], float32. */
+  forward(): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { k } = this.config;
+      const alphas = tf.softmax(this.arch.get('alpha')) as tf.Tensor2D;
+      const betas = this.arch.get('beta');
+      const states: tf.Tensor4D[] = [this.pre[0].apply(this.s0), this.pre[1].apply(this.s1)];
+      let e = 0;
+      for (let node = 0; node < 4; node++) {
+        const n = node + 2;
+        const beta = tf.softmax(tf.slice(betas, [e], [n]));
+        let sum: tf.Tensor4D | undefined;
+        for (let i = 0; i < n; i++, e++) {
+          const y = tf.mul(this.edge(e, states[this.edges[e].from], alphas, k), tf.slice(beta, [i], [1])) as tf.Tensor4D;
+          sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+        }
+        states.push(sum as tf.Tensor4D);
+      }
+      return tf.concat(states.slice(2), 3);
+    });
+  }
+
+  private edge(e: number, x: tf.Tensor4D, alphas: tf.Tensor2D, k: number): tf.Tensor4D {
+    const c = x.shape[3];
+    const part = c / k;
+    const xa = k > 1 ? tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, part]) : x;
+    const w = tf.reshape(tf.slice(alphas, [e, 0], [1, -1]), [-1]) as tf.Tensor1D;
+    const edge = this.edges[e];
+    let mixed: tf.Tensor;
+    if (edge.fused) {
+      mixed = edge.fused.apply(xa, w);
+    } else {
+      const terms = (edge.naive ?? []).flatMap((op, o) => (op ? [tf.mul(op.apply(xa), tf.slice(w, [o], [1]))] : []));
+      mixed = tf.addN(terms);
+    }
+    if (k === 1) return mixed as tf.Tensor4D;
+    return shuffle(tf.concat([mixed as tf.Tensor4D, tf.slice(x, [0, 0, 0, part], [-1, -1, -1, c - part])], 3), k);
+  }
+
+  /** Loss of the fixed batch: mean of output · target (a stand-in for the head). */
+  loss(): tf.Scalar {
+    return tf.tidy(() => tf.mean(tf.mul(this.forward(), this.target)));
+  }
+
+  /** One weight step: gradients of every weight (α, β held), SGD with momentum. Returns the loss. */
+  step(): number {
+    const loss = this.optimizer.minimize(() => this.loss(), true, this.store.trainable()) as tf.Scalar;
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  }
+
+  /** Gradients only (data-parallel replicas): name → gradient, caller disposes. */
+  gradients(): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
+    const { value, grads } = tf.variableGrads(() => this.loss(), this.store.trainable());
+    return { loss: value, grads };
+  }
+
+  dispose(): void {
+    for (const t of [this.s0, this.s1, this.target]) t.dispose();
+    this.optimizer.dispose();
+    this.store.dispose();
+    this.arch.dispose();
+  }
+}
