@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
 
 /** Size budget of the .vsix in MiB; exceeding it fails packaging so growth is a decision. */
 const BUDGET_MIB = 25;

@@ -28,4 +28,12 @@ export const SUITES: readonly SuiteSpec[] = [
     timeoutMs: 180_000,
     electron: true,
   },
+  {
+    name: 'vsix',
+    description: 'the packaged .vsix installed with --install-extension: activation, diagnostics, a search with the shipped runtime',
+    workspace: 'workspace',
+    trusted: true,
+    install: 'vsix',
+    timeoutMs: 360_000,
+  },
 ];

@@ -17,9 +17,9 @@ import {
   waitForDiagnostics,
 } from '../in-host/vscode-helpers.js';
 
-/** Registers the editor scenarios. */
-export function editorScenarios(): void {
-  describe('editing .bnas files', () => {
+/** Registers the diagnostics scenarios (also run against the installed .vsix). */
+export function diagnosticsScenarios(): void {
+  describe('diagnostics of .bnas files', () => {
     before(async () => {
       await activateExtension();
     });
@@ -55,6 +55,15 @@ export function editorScenarios(): void {
       const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => codeOf(x) === 'unknown-op'));
       assert.ok(after.some((x) => codeOf(x) === 'unknown-attribute'), 'the other problems should remain');
       await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+  });
+}
+
+/** Registers the completion and hover scenarios. */
+export function completionScenarios(): void {
+  describe('completion and hover in .bnas files', () => {
+    before(async () => {
+      await activateExtension();
     });
 
     it('completes attribute names of the enclosing block only', async () => {
