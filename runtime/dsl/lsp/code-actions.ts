@@ -60,7 +60,8 @@ export function fixesFor(document: LangiumDocument, d: Diagnostic): CodeAction[]
   if (typeof data.suggestion === 'string') {
     const s = data.suggestion;
     const title = s === '' ? `Remove \`${text}\`` : DID_YOU_MEAN.has(code) ? `Change \`${text}\` to \`${s}\`` : `Replace \`${text}\` with \`${s}\``;
-    out.push(action(title, [{ range: d.range, newText: s }], DID_YOU_MEAN.has(code) || s === ''));
+    const edit = s === '' ? deletion(document, document.textDocument.offsetAt(d.range.start), document.textDocument.offsetAt(d.range.end)) : { range: d.range, newText: s };
+    out.push(action(title, [edit], DID_YOU_MEAN.has(code) || s === ''));
   }
   if (typeof data.block === 'string') {
     const move = moveAttributeEdits(document, d.range, data.block);
@@ -105,10 +106,18 @@ function deletion(document: LangiumDocument, start: number, end: number): TextEd
     const to = Math.min(text.length, lineEnd + 1);
     return { range: { start: td.positionAt(lineStart), end: td.positionAt(to) }, newText: '' };
   }
-  // Also take the spaces after it, so `a = 1, b = 2` becomes `b = 2`, not ` b = 2`.
-  let e = end;
-  while (e < lineEnd && (text[e] === ' ' || text[e] === '\t')) e++;
-  return { range: { start: td.positionAt(start), end: td.positionAt(e) }, newText: '' };
+  const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t';
+  let right = end;
+  while (right < lineEnd && isSpace(text[right])) right++;
+  let left = start;
+  while (left > lineStart && isSpace(text[left - 1])) left--;
+  // The last member of a one-line block: take the separator before it, so
+  // `{ a = 1, b = 2 }` becomes `{ a = 1 }`, not `{ a = 1, }`.
+  if ((text[right] === '}' || text[right] === ']') && (text[left - 1] === ',' || text[left - 1] === ';')) {
+    return { range: { start: td.positionAt(left - 1), end: td.positionAt(end) }, newText: '' };
+  }
+  // Otherwise take the spaces after it, so `a = 1, b = 2` becomes `b = 2`, not ` b = 2`.
+  return { range: { start: td.positionAt(start), end: td.positionAt(right) }, newText: '' };
 }
 
 /** The indentation of the line holding `offset`. */
