@@ -54,6 +54,13 @@ function start(): void {
       host.setState(state);
     } else if (m.type === 'runEvents') {
       view.push(m.events);
+    } else if (m.type === 'runLive') {
+      view.setLive(m.live);
+    } else if (m.type === 'renderSvg') {
+      void view.svgOf(m.cell).then(
+        (svg) => host.post({ type: 'svg', requestId: m.requestId, ...(svg ? { svg } : { error: 'the cell has not been derived yet' }) }),
+        (e: unknown) => host.post({ type: 'svg', requestId: m.requestId, error: String(e) }),
+      );
     }
   });
   host.post({ type: 'ready', view: 'run' });

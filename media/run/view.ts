@@ -11,7 +11,7 @@ import { custom, fmt, fmtSeconds, h, pct } from '../shared/dom.js';
 import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
 import { genotypeMermaid } from '../shared/mermaid-text.js';
-import { renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
+import { mermaidIdle, renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
 import { opsLeftChart, pruningTable } from './pruning-view.js';
 import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
 import { weightsChart } from './weights-chart.js';
@@ -242,6 +242,16 @@ export class RunView {
     else if (format === 'json') download(`${base}-genotype.json`, this.report?.exports?.json ?? JSON.stringify(g, null, 2) + '\n', 'application/json');
     else if (format === 'darts') download(`${base}-genotype.py`, this.report?.exports?.darts ?? dartsText(g), 'text/x-python');
     else download(`${base}-cells.mmd`, this.report?.exports?.mermaid ?? CELL_KINDS.map((k) => genotypeMermaid(g, k, KIND_NAME[k])).join('\n'), 'text/plain');
+  }
+
+  /** The drawing of `cell` as SVG text once pending events and renders are done; undefined before a derivation. */
+  async svgOf(cell: CellKind): Promise<string | undefined> {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.flush();
+    }
+    await mermaidIdle();
+    return this.model.genotype ? renderedSvg(this.cellBoxes[cell]) : undefined;
   }
 
   /** The model, for tests and the benchmark. */

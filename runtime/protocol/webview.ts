@@ -97,6 +97,10 @@ export type ToWebviewMessage =
   | { readonly type: 'runInit'; readonly run: RunInfo; readonly events: readonly RunEvent[] }
   /** Direction extension → run view: new events of a live run, in order, batched. */
   | { readonly type: 'runEvents'; readonly events: readonly RunEvent[] }
+  /** Direction extension → run view: whether a process is still working on the run (a crash ends it without a terminal event). */
+  | { readonly type: 'runLive'; readonly live: boolean }
+  /** Direction extension → run view: reply with `svg` for `requestId` holding the drawing of `cell` (Export Genotype → SVG). */
+  | { readonly type: 'renderSvg'; readonly requestId: number; readonly cell: CellKind }
   /** Direction extension → search-space view: the state of the document (after `ready` and on change). */
   | { readonly type: 'space'; readonly data: SpaceViewData }
   /** Direction extension → any view: a short notice shown in the view (e.g. an edit was refused). */
@@ -111,6 +115,8 @@ export type FromWebviewMessage =
    * (the extension cannot render Mermaid itself).
    */
   | { readonly type: 'export'; readonly format: ExportFormat; readonly cell?: CellKind; readonly svg?: string }
+  /** Answer to `renderSvg`: the drawing, or `error` saying why there is none. */
+  | { readonly type: 'svg'; readonly requestId: number; readonly svg?: string; readonly error?: string }
   /** Reveal a range of the document the search-space view shows (clicked problem). */
   | { readonly type: 'reveal'; readonly uri: string; readonly range: TextRange }
   /** Apply an edit to the document, if it still has `version`. */
@@ -205,6 +211,12 @@ export function parseToWebviewMessage(v: unknown): { message: ToWebviewMessage; 
       }
       return { message: v as unknown as ToWebviewMessage, dropped: 0 };
     }
+    case 'runLive':
+      return typeof v.live === 'boolean' ? { message: { type: 'runLive', live: v.live }, dropped: 0 } : undefined;
+    case 'renderSvg':
+      return nat(v.requestId) && (CELL_KINDS as readonly unknown[]).includes(v.cell)
+        ? { message: { type: 'renderSvg', requestId: v.requestId, cell: v.cell as CellKind }, dropped: 0 }
+        : undefined;
     case 'notice':
       return (v.level === 'info' || v.level === 'error') && str(v.message)
         ? { message: { type: 'notice', level: v.level, message: v.message }, dropped: 0 }
@@ -216,6 +228,8 @@ export function parseToWebviewMessage(v: unknown): { message: ToWebviewMessage; 
 
 /** Largest SVG the extension accepts from a webview (a cell drawing is far smaller). */
 export const MAX_SVG_CHARS = 5_000_000;
+
+const isSvgText = (v: unknown): v is string => str(v) && v.length <= MAX_SVG_CHARS && v.trimStart().startsWith('<svg');
 
 /**
  * Validates a message the extension received from a webview.
@@ -229,13 +243,19 @@ export function parseFromWebviewMessage(v: unknown): FromWebviewMessage | undefi
     case 'export': {
       if (!str(v.format) || !(EXPORT_FORMATS as readonly string[]).includes(v.format)) return undefined;
       if (v.cell !== undefined && !(CELL_KINDS as readonly unknown[]).includes(v.cell)) return undefined;
-      if (v.format === 'svg' && !(str(v.svg) && v.svg.length <= MAX_SVG_CHARS && v.svg.trimStart().startsWith('<svg'))) return undefined;
+      if (v.format === 'svg' && !isSvgText(v.svg)) return undefined;
       const m: FromWebviewMessage = { type: 'export', format: v.format as ExportFormat };
       return {
         ...m,
         ...(v.cell !== undefined ? { cell: v.cell as CellKind } : {}),
         ...(v.format === 'svg' ? { svg: v.svg as string } : {}),
       };
+    }
+    case 'svg': {
+      if (!nat(v.requestId)) return undefined;
+      if (v.svg !== undefined && !isSvgText(v.svg)) return undefined;
+      if (v.error !== undefined && !str(v.error)) return undefined;
+      return { type: 'svg', requestId: v.requestId, ...(v.svg !== undefined ? { svg: v.svg as string } : {}), ...(v.error !== undefined ? { error: v.error as string } : {}) };
     }
     case 'reveal':
       return str(v.uri) && range(v.range) ? { type: 'reveal', uri: v.uri, range: v.range } : undefined;
