@@ -22,7 +22,7 @@ export interface StepResult {
 export function tensors(batch: Batch, numClasses: number): { x: tf.Tensor4D; y: tf.Tensor2D; labels: tf.Tensor1D } {
   const x = tf.tensor4d(batch.x, [...batch.shape]);
   const labels = tf.tensor1d(batch.y, 'int32');
-  const y = tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D;
+  const y = tf.tidy(() => tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D);
   return { x, y, labels };
 }
 

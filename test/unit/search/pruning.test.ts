@@ -91,8 +91,9 @@ test('ucb: samples every op, then drops the op with the lowest upper confidence 
 
 test('none never prunes; schedule follows start/every', async () => {
   assert.deepEqual(await pruneRound(archs([[0, 1, 2, 3]]), emptyPruneStats(1, 4), spec('none'), new Rng(1), async () => 1), []);
-  assert.equal(pruningDue(spec('none'), 3), false);
+  assert.equal(pruningDue(spec('none'), 3, 8), false);
   const s = spec('alpha', { start: 2, every: 2 });
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((e) => pruningDue(s, e)), [false, true, false, true, false, true]);
-  assert.deepEqual([1, 2].map((e) => pruningDue(spec('alpha', { start: 0 }), e)), [true, true]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((e) => pruningDue(s, e, 7)), [false, true, false, true, false, true, false]);
+  // never after the last epoch
+  assert.deepEqual([1, 2].map((e) => pruningDue(spec('alpha', { start: 0 }), e, 2)), [true, false]);
 });
