@@ -62,3 +62,21 @@ describe('supernet memory estimate', () => {
     assert.ok(!loadSearchSpace(text.replace('memory_mb = 50', `memory_mb = ${mb + 1}`)).diagnostics.some((d) => d.code === 'memory-over-budget'));
   });
 });
+
+describe('agreement with the runtime estimate', () => {
+  it('the editor estimate equals runtime/supernet/memory.ts for the examples', async () => {
+    // The runtime's estimate lives with the supernet (it may not be imported by the DSL); the
+    // budget warning must quote the number a run would report, so the two are compared here.
+    const { estimateSupernetMemory: runtimeEstimate } = await import('../../../runtime/supernet/memory.js');
+    const { examples } = await import('./helpers.js');
+    const { imageSizeOf } = await import('../../../runtime/dsl/index.js');
+    for (const e of examples()) {
+      const s = loadSearchSpace(e.text).space!;
+      const mine = estimateSupernetMemory(s);
+      const channels = s.data.source === 'cifar10' || s.data.source === 'synthetic' ? 3 : 1;
+      const theirs = runtimeEstimate(s, imageSizeOf(s), channels, s.train.batch);
+      const mb = theirs.totalBytes / (1024 * 1024);
+      assert.ok(Math.abs(mine.totalMb - mb) / mb < 0.01, `${e.name}: editor ${mine.totalMb.toFixed(1)} MB vs runtime ${mb.toFixed(1)} MB`);
+    }
+  });
+});
