@@ -6,13 +6,11 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { formatCellMermaid, formatGenotypeDarts, formatGenotypeJson } from '../../runtime/protocol/genotype-format.js';
-import type { CellKind, Genotype } from '../../runtime/protocol/index.js';
+import type { CellKind } from '../../runtime/protocol/index.js';
 import type { BnasContext } from '../context.js';
 import type { RunInfo } from '../runs/run-manager.js';
 import { resolveRun } from './args.js';
-
-export type ExportFormat = 'json' | 'darts' | 'mermaid' | 'svg';
+import { exportText, type ExportFormat } from './export-text.js';
 
 interface FormatInfo {
   readonly label: string;
@@ -27,49 +25,6 @@ const FORMATS: { readonly [F in ExportFormat]: FormatInfo } = {
   mermaid: { label: 'Mermaid', detail: 'Both cells as Mermaid flowcharts in Markdown (renders in previews).', extension: 'md', language: 'markdown' },
   svg: { label: 'SVG', detail: 'Both cells as images, drawn by the run view.', extension: 'svg', language: 'xml' },
 };
-
-/** A Python identifier for the genotype variable (`quick-20261125-203107` → `QUICK_20261125_203107`). */
-export function pythonName(runName: string): string {
-  const id = runName.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-  return /^[A-Z_]/.test(id) ? id : `BNAS_${id}`;
-}
-
-/** The text export of a genotype in one of the text formats. */
-export function exportText(format: Exclude<ExportFormat, 'svg'>, g: Genotype, runName: string, final: boolean): string {
-  const note = final ? '' : ' (current derivation, the search had not finished)';
-  switch (format) {
-    case 'json':
-      return formatGenotypeJson(g) + '\n';
-    case 'darts':
-      return [
-        `# Cells found by BNAS Studio, run ${runName}${note}.`,
-        `# Paste into genotypes.py (DARTS, PC-DARTS) and train with --arch ${pythonName(runName)}.`,
-        'from collections import namedtuple',
-        '',
-        "Genotype = namedtuple('Genotype', 'normal normal_concat reduce reduce_concat')",
-        '',
-        `${pythonName(runName)} = ${formatGenotypeDarts(g)}`,
-        '',
-      ].join('\n');
-    case 'mermaid':
-      return [
-        `# Cells of ${runName}${note}`,
-        '',
-        '## Normal cell',
-        '',
-        '```mermaid',
-        formatCellMermaid(g, 'normal').trimEnd(),
-        '```',
-        '',
-        '## Reduction cell',
-        '',
-        '```mermaid',
-        formatCellMermaid(g, 'reduce').trimEnd(),
-        '```',
-        '',
-      ].join('\n');
-  }
-}
 
 export const exportGenotype = (ctx: BnasContext) => async (arg?: unknown, formatArg?: unknown) => {
   const run = await resolveRun(ctx, arg, {

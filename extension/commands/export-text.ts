@@ -1,0 +1,52 @@
+/**
+ * Text exports of a genotype (no `vscode`: unit-tested). The formats themselves come from
+ * `runtime/protocol/genotype-format.ts`, the same code as `bnas export`; this adds the framing a
+ * user pastes somewhere: a `genotypes.py` entry, Markdown with both Mermaid cells.
+ */
+import { formatCellMermaid, formatGenotypeDarts, formatGenotypeJson } from '../../runtime/protocol/genotype-format.js';
+import type { Genotype } from '../../runtime/protocol/index.js';
+
+export type ExportFormat = 'json' | 'darts' | 'mermaid' | 'svg';
+
+/** A Python identifier for the genotype variable (`quick-20261125-203107` → `QUICK_20261125_203107`). */
+export function pythonName(runName: string): string {
+  const id = runName.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[A-Z_]/.test(id) ? id : `BNAS_${id}`;
+}
+
+/** The text export of a genotype in one of the text formats. */
+export function exportText(format: Exclude<ExportFormat, 'svg'>, g: Genotype, runName: string, final: boolean): string {
+  const note = final ? '' : ' (current derivation, the search had not finished)';
+  switch (format) {
+    case 'json':
+      return formatGenotypeJson(g) + '\n';
+    case 'darts':
+      return [
+        `# Cells found by BNAS Studio, run ${runName}${note}.`,
+        `# Paste into genotypes.py (DARTS, PC-DARTS) and train with --arch ${pythonName(runName)}.`,
+        'from collections import namedtuple',
+        '',
+        "Genotype = namedtuple('Genotype', 'normal normal_concat reduce reduce_concat')",
+        '',
+        `${pythonName(runName)} = ${formatGenotypeDarts(g)}`,
+        '',
+      ].join('\n');
+    case 'mermaid':
+      return [
+        `# Cells of ${runName}${note}`,
+        '',
+        '## Normal cell',
+        '',
+        '```mermaid',
+        formatCellMermaid(g, 'normal').trimEnd(),
+        '```',
+        '',
+        '## Reduction cell',
+        '',
+        '```mermaid',
+        formatCellMermaid(g, 'reduce').trimEnd(),
+        '```',
+        '',
+      ].join('\n');
+  }
+}
