@@ -586,7 +586,7 @@ export class RunManager implements Disposable {
     run.updatedAt = Date.now();
     if (event.type === 'failed') this.log.error(`[${run.name}] failed: ${event.message}`);
     else if (event.type === 'warning') this.log.warn(`[${run.name}] ${event.message}`);
-    else if (event.type !== 'step' && event.type !== 'alphas') this.log.info(`[${run.name}] ${event.type}${'epoch' in event ? ` (epoch ${event.epoch})` : ''}`);
+    else if (event.type !== 'step' && event.type !== 'alphas' && event.type !== 'pruned') this.log.info(`[${run.name}] ${event.type}${'epoch' in event ? ` (epoch ${event.epoch})` : ''}`);
     if (TERMINAL_EVENTS.has(event.type) && run.child?.connected) {
       // Nothing more to send: closing the IPC channel lets a runtime that still listens for
       // commands exit on its own instead of waiting forever.
