@@ -20,7 +20,14 @@ export interface ActivatedMessage {
 export type UiRequest = { readonly kind: 'ui'; readonly id: number; readonly timeoutMs?: number } & (
   | { readonly action: 'palette'; readonly label: string }
   | { readonly action: 'screenshot'; readonly path: string }
-  | { readonly action: 'text'; readonly selector: string }
+  /** Resolves with the text of the first element matching `selector` whose text matches `pattern`. */
+  | { readonly action: 'waitText'; readonly selector: string; readonly pattern?: string }
+  /** Resolves with the quick input's text once it matches `pattern` (e.g. a save dialog's path). */
+  | { readonly action: 'waitInput'; readonly pattern: string }
+  /** Chooses the quick-pick entry whose label contains `label`. */
+  | { readonly action: 'pick'; readonly label: string }
+  /** Presses a key (Playwright key name, e.g. `Enter`, `Escape`). */
+  | { readonly action: 'key'; readonly key: string }
 );
 
 /** The harness's answer to a `UiRequest`. */

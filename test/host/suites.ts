@@ -29,6 +29,13 @@ export const SUITES: readonly SuiteSpec[] = [
     electron: true,
   },
   {
+    name: 'runs',
+    description: 'searches from the command palette: progress, runs view, files on disk, stop/resume, export',
+    workspace: 'workspace',
+    trusted: true,
+    timeoutMs: 900_000,
+  },
+  {
     name: 'vsix',
     description: 'the packaged .vsix installed with --install-extension: activation, diagnostics, a search with the shipped runtime',
     workspace: 'workspace',

@@ -131,8 +131,15 @@ class UiDriver {
       case 'screenshot':
         await this.page.screenshot({ path: req.path });
         return req.path;
-      case 'text':
-        return this.text(req.selector, req.timeoutMs ?? 10_000);
+      case 'waitText':
+        return this.waitText(req.selector, req.pattern, req.timeoutMs ?? 15_000);
+      case 'waitInput':
+        return this.waitInput(req.pattern, req.timeoutMs ?? 15_000);
+      case 'pick':
+        return this.pick(req.label, req.timeoutMs ?? 15_000);
+      case 'key':
+        await this.page.keyboard.press(req.key);
+        return req.key;
     }
   }
 
@@ -167,9 +174,43 @@ class UiDriver {
     }
   }
 
-  private async text(selector: string, timeoutMs: number): Promise<string> {
-    const el = this.page.locator(selector).first();
-    await el.waitFor({ state: 'visible', timeout: timeoutMs });
+  /** Waits until an element matching `selector` shows text matching `pattern` (a RegExp source). */
+  private async waitText(selector: string, pattern: string | undefined, timeoutMs: number): Promise<string> {
+    const re = pattern ? new RegExp(pattern) : undefined;
+    const el = this.page.locator(selector).filter(re ? { hasText: re } : {}).first();
+    try {
+      await el.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      const seen = await this.page.locator(selector).allInnerTexts().catch(() => []);
+      throw new Error(`no "${selector}"${re ? ` with text /${pattern}/` : ''} within ${timeoutMs} ms; seen: ${JSON.stringify(seen.slice(0, 10))}`);
+    }
     return el.innerText();
+  }
+
+  /** Waits until the quick input's text box holds a value matching `pattern`. */
+  private async waitInput(pattern: string, timeoutMs: number): Promise<string> {
+    const re = new RegExp(pattern);
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    const deadline = Date.now() + timeoutMs;
+    let value = '';
+    while (Date.now() < deadline) {
+      value = (await input.inputValue({ timeout: 1000 }).catch(() => '')) ?? '';
+      if (re.test(value)) return value;
+      await this.page.waitForTimeout(100); // the value is set by the workbench: no event reaches the page
+    }
+    throw new Error(`the quick input never held /${pattern}/ within ${timeoutMs} ms; last value: "${value}"`);
+  }
+
+  /** Chooses an entry of the open quick pick by its label, as a user clicking it. */
+  private async pick(label: string, timeoutMs: number): Promise<string> {
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      const seen = await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      throw new Error(`the quick pick shows no "${label}" within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
+    }
+    await row.click();
+    return `picked "${label}"`;
   }
 }
