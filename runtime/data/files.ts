@@ -82,8 +82,3 @@ export function requireFolder(folder: string | undefined, what: string): string 
   if (!isDir) throw new DataError(`${what}: ${folder} is a file; data.path must be a folder`, folder);
   return folder;
 }
-
-/** Size of a file as stored (compressed size for .gz). */
-export function fileSize(file: string): number {
-  return statSync(file).size;
-}

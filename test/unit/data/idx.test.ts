@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -113,6 +113,16 @@ describe('IDX folder reader', () => {
     writeFileSync(`${file}.gz`, gzipSync(readFileSync(file).subarray(0, 100)));
     unlinkSync(file);
     await assert.rejects(openIdxFolder(dir, { what: 'idx data' }), new RegExp(`${file}\\.gz: truncated: the header says 50 images of 3×3`));
+  });
+
+  it('names a file that cannot be read', async () => {
+    const dir = join(tmp.dir, 'unreadable');
+    writeIdxFolder(dir, { trainCount: 5, testCount: 5 });
+    const file = join(dir, 't10k-images-idx3-ubyte');
+    unlinkSync(file);
+    mkdirSync(file);
+    await assert.rejects(openIdxFolder(dir, { what: 'idx data' }), (e: Error) =>
+      e instanceof DataError && e.file === file && e.message === `${file}: is a folder, expected a data file`);
   });
 
   it('reports label and image counts that do not match', async () => {
