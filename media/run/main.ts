@@ -16,6 +16,19 @@ interface RunViewState {
   readonly run?: RunInfo;
 }
 
+/** A report page outside VS Code: light or dark like the system, switching live. */
+function followSystemTheme(): void {
+  document.body.classList.add('bnas-standalone');
+  if ([...document.body.classList].some((c) => c.startsWith('vscode-'))) return;
+  const dark = matchMedia('(prefers-color-scheme: dark)');
+  const apply = () => {
+    document.body.classList.toggle('vscode-dark', dark.matches);
+    document.body.classList.toggle('vscode-light', !dark.matches);
+  };
+  apply();
+  dark.addEventListener('change', apply);
+}
+
 function start(): void {
   const host = connectHost();
   const root = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
@@ -24,6 +37,7 @@ function start(): void {
   (window as unknown as { bnasMermaidIdle: () => Promise<void> }).bnasMermaidIdle = mermaidIdle;
 
   if (host.standalone) {
+    followSystemTheme();
     const block = document.getElementById('bnas-report-data');
     let data;
     try {
@@ -31,7 +45,7 @@ function start(): void {
     } catch {
       data = undefined; // shown below as a readable error
     }
-    const view = new RunView(root, host, data);
+    const view = new RunView(root, host);
     if (data) view.init(data.run, data.events);
     else root.prepend(h('p', { class: 'error', role: 'alert' }, 'This report holds no readable run data.'));
     (window as unknown as { bnasRunView: RunView }).bnasRunView = view;

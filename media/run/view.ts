@@ -6,7 +6,8 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { RunEvent } from '../../runtime/protocol/events.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
-import type { ExportFormat, ReportData, RunInfo } from '../../runtime/protocol/webview.js';
+import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid } from '../../runtime/protocol/genotype-format.js';
+import type { ExportFormat, RunInfo } from '../../runtime/protocol/webview.js';
 import { custom, fmt, fmtSeconds, h, pct } from '../shared/dom.js';
 import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
@@ -14,7 +15,7 @@ import { genotypeMermaid } from '../shared/mermaid-text.js';
 import { mermaidIdle, renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
 import { opsLeftChart, pruningTable } from './pruning-view.js';
 import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
-import { weightsChart } from './weights-chart.js';
+import { weightsChart, weightsLegend } from './weights-chart.js';
 
 const KIND_NAME: Record<CellKind, string> = { normal: 'Normal cell', reduce: 'Reduction cell' };
 
@@ -35,7 +36,6 @@ export class RunView {
   constructor(
     root: HTMLElement,
     private readonly host: Host,
-    private readonly report?: ReportData,
   ) {
     this.cellBoxes = { normal: h('div', { class: 'mermaid-box', 'data-cell': 'normal' }), reduce: h('div', { class: 'mermaid-box', 'data-cell': 'reduce' }) };
     this.cellCaptions = { normal: h('figcaption'), reduce: h('figcaption') };
@@ -197,12 +197,10 @@ export class RunView {
       return;
     }
     this.parts.weights.replaceChildren(
-      ...CELL_KINDS.map((cell) =>
-        h('figure', { class: 'heatmap-figure' },
-          h('figcaption', {}, KIND_NAME[cell]),
-          h('div', { class: 'scroll-x' }, weightsChart({ cell, ops: m.ops, edges: m.edges, alphas: m.alphas[cell], epochs: m.started?.epochs ?? 0, pruned: m.pruned.filter((p) => p.cell === cell) })),
-        ),
-      ),
+      ...CELL_KINDS.map((cell) => {
+        const input = { cell, ops: m.ops, edges: m.edges, alphas: m.alphas[cell], epochs: m.started?.epochs ?? 0, pruned: m.pruned.filter((p) => p.cell === cell) };
+        return h('figure', { class: 'heatmap-figure' }, h('figcaption', {}, KIND_NAME[cell]), h('div', { class: 'scroll-x' }, weightsChart(input)), h('p', { class: 'legend-text muted' }, weightsLegend(input)));
+      }),
     );
   }
 
@@ -239,9 +237,9 @@ export class RunView {
     }
     const base = this.run?.id ?? 'genotype';
     if (format === 'svg') download(`${base}-${cell}.svg`, svg!, 'image/svg+xml');
-    else if (format === 'json') download(`${base}-genotype.json`, this.report?.exports?.json ?? JSON.stringify(g, null, 2) + '\n', 'application/json');
-    else if (format === 'darts') download(`${base}-genotype.py`, this.report?.exports?.darts ?? dartsText(g), 'text/x-python');
-    else download(`${base}-cells.mmd`, this.report?.exports?.mermaid ?? CELL_KINDS.map((k) => genotypeMermaid(g, k, KIND_NAME[k])).join('\n'), 'text/plain');
+    else if (format === 'json') download(`${base}-genotype.json`, formatGenotypeJson(g) + '\n', 'application/json');
+    else if (format === 'darts') download(`${base}-genotype.py`, formatGenotypeDarts(g) + '\n', 'text/x-python');
+    else download(`${base}-cells.mmd`, formatGenotypeMermaid(g), 'text/plain');
   }
 
   /** The drawing of `cell` as SVG text once pending events and renders are done; undefined before a derivation. */
@@ -258,12 +256,6 @@ export class RunView {
   get current(): Readonly<RunModel> {
     return this.model;
   }
-}
-
-/** DARTS `Genotype(...)` text, used by report pages built without a precomputed export. */
-function dartsText(g: import('../../runtime/protocol/genotype.js').Genotype): string {
-  const pairs = (p: readonly (readonly [string, number])[]) => `[${p.map(([op, i]) => `(${JSON.stringify(op).replace(/"/g, "'")}, ${i})`).join(', ')}]`;
-  return `Genotype(normal=${pairs(g.normal)}, normal_concat=[${g.normal_concat.join(', ')}], reduce=${pairs(g.reduce)}, reduce_concat=[${g.reduce_concat.join(', ')}])\n`;
 }
 
 function section(id: string, title: string, body: HTMLElement): HTMLElement {

@@ -24,6 +24,15 @@ const LEFT = 118;
 const TOP = 64;
 const GAP = 6;
 
+/** The legend of a heat map (HTML text under the drawing, so it wraps and can be read). */
+export function weightsLegend(o: WeightsChartInput): string {
+  let maxW = 0;
+  for (const a of o.alphas) for (const w of a.weights) for (const v of Object.values(w)) maxW = Math.max(maxW, v);
+  const maxB = Math.max(0, ...o.alphas.flatMap((a) => a.betas));
+  const epochs = Math.max(o.epochs, o.alphas.at(-1)?.epoch ?? 0, 1);
+  return `Colour: op weight softmax(α) from 0 to ${fmt(maxW)} (brightest), edge weight β from 0 to ${fmt(maxB)}. Each op column holds epochs 1 to ${epochs}, left to right; a red bar marks where pruning removed the op.`;
+}
+
 /** Draws the heat map; returns an <svg> with an accessible summary. */
 export function weightsChart(o: WeightsChartInput): SVGSVGElement {
   const epochs = Math.max(o.epochs, o.alphas.length, o.alphas.at(-1)?.epoch ?? 0, 1);
@@ -31,7 +40,7 @@ export function weightsChart(o: WeightsChartInput): SVGSVGElement {
   const gw = cw * epochs;
   const groups = [...o.ops, 'β (edge)'];
   const width = LEFT + groups.length * (gw + GAP) + 8;
-  const height = TOP + o.edges * ROW + 28;
+  const height = TOP + o.edges * ROW + 8;
   const kindName = o.cell === 'normal' ? 'normal' : 'reduction';
 
   // Colour intensity is relative to the largest op weight in the map, so early near-uniform
@@ -95,8 +104,5 @@ export function weightsChart(o: WeightsChartInput): SVGSVGElement {
     marks.append(s('line', { x1: x, x2: x, y1: TOP + p.edge * ROW + 1, y2: TOP + p.edge * ROW + ROW - 1 }));
   }
   svg.append(marks);
-
-  const ly = TOP + o.edges * ROW + 18;
-  svg.append(s('text', { x: LEFT, y: ly, class: 'tick' }, `colour: op weight (0 … ${fmt(maxW)}), β (0 … ${fmt(maxB)}); columns: epochs 1 … ${epochs}; bar: pruned`));
   return svg;
 }

@@ -126,8 +126,6 @@ export type FromWebviewMessage =
 export interface ReportData {
   readonly run: RunInfo;
   readonly events: readonly RunEvent[];
-  /** Genotype formats precomputed by the report builder, keyed by export format (not `svg`). */
-  readonly exports?: Readonly<Partial<Record<Exclude<ExportFormat, 'svg'>, string>>>;
 }
 
 const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -273,9 +271,5 @@ export function parseFromWebviewMessage(v: unknown): FromWebviewMessage | undefi
 export function parseReportData(v: unknown): ReportData | undefined {
   if (!obj(v) || !isRunInfo(v.run)) return undefined;
   const { events } = parseRunEvents(v.events);
-  const exports: Partial<Record<Exclude<ExportFormat, 'svg'>, string>> = {};
-  if (obj(v.exports)) {
-    for (const f of ['json', 'darts', 'mermaid'] as const) if (str(v.exports[f])) exports[f] = v.exports[f];
-  }
-  return { run: v.run, events, exports };
+  return { run: v.run, events };
 }

@@ -1,0 +1,122 @@
+/**
+ * Builds the `bnas report` page: the run view as one self-contained HTML file. The run view
+ * bundle (Mermaid included) and its CSS are inlined, the run's events travel in a JSON data block
+ * (not executable; every `<` escaped), and a Content-Security-Policy allows only that script (by
+ * hash) and no network at all, so the page opens offline in any browser and cannot phone home.
+ * Pure Node, no VS Code.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { RunEvent } from '../protocol/events.js';
+import { parseRunEvent } from '../protocol/events.js';
+import type { ReportData } from '../protocol/webview.js';
+
+/** The run view bundle: `dist/media/run/main.js` and `main.css`. */
+export interface RunViewBundle {
+  readonly script: string;
+  readonly css: string;
+}
+
+/**
+ * Reads the run view bundle from `mediaDir` (the `dist/media` folder of a build).
+ * @throws an Error saying which file is missing and how to build it
+ */
+export function readRunViewBundle(mediaDir: string): RunViewBundle {
+  const js = join(mediaDir, 'run', 'main.js');
+  const css = join(mediaDir, 'run', 'main.css');
+  for (const f of [js, css]) if (!existsSync(f)) throw new Error(`${f} is missing: the run view bundle is built by \`npm run build\``);
+  return { script: readFileSync(js, 'utf8'), css: readFileSync(css, 'utf8') };
+}
+
+/** Escapes text for an HTML text node or attribute. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * JSON for a `<script type="application/json">` block: `<`, `>`, `&` and the two JavaScript line
+ * separators are written as \u escapes, so no event text can close the block or open a comment.
+ */
+export function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Drops a trailing source-map comment: the map is not shipped in the page. */
+function withoutSourceMap(text: string): string {
+  return text.replace(/\n?\/[/*][#@] sourceMappingURL=[^\n]*\s*$/, '\n');
+}
+
+/** Makes script text safe inside <script>…</script> without changing what it does. */
+function inlineScript(js: string): string {
+  return withoutSourceMap(js).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+}
+
+/** Reads and validates `events.jsonl` lines; returns the valid events and how many lines were not. */
+export function parseEventsJsonl(text: string): { events: RunEvent[]; invalid: number } {
+  const events: RunEvent[] = [];
+  let invalid = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      invalid++; // a torn last line of a run that was killed; counted and reported
+      continue;
+    }
+    const e = parseRunEvent(v);
+    if (e) events.push(e);
+    else invalid++;
+  }
+  return { events, invalid };
+}
+
+/** What the report page carries for a run folder's events. */
+export function reportData(dir: string, events: readonly RunEvent[]): ReportData {
+  const started = events.find((e) => e.type === 'started');
+  const id = basename(dir);
+  return {
+    run: { id, dir: undefined, title: started?.type === 'started' && started.space !== id ? `${started.space} · ${id}` : id, live: false },
+    events,
+  };
+}
+
+/**
+ * The self-contained page.
+ * @param data run and events shown
+ * @param bundle run view script and CSS (inlined)
+ */
+export function reportHtml(data: ReportData, bundle: RunViewBundle): string {
+  const script = inlineScript(bundle.script);
+  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  const csp = [
+    "default-src 'none'",
+    `script-src 'sha256-${hash}'`,
+    // Mermaid writes <style> into each SVG; the UI components set inline styles.
+    "style-src 'unsafe-inline'",
+    'img-src data: blob:',
+    'font-src data:',
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const generated = new Date().toISOString();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="generator" content="BNAS Studio (bnas report), ${generated}">
+<title>${escapeHtml(`BNAS run ${data.run.title}`)}</title>
+<style>${withoutSourceMap(bundle.css).replace(/<\/(style)/gi, '<\\/$1')}</style>
+</head>
+<body class="bnas-standalone">
+<main id="app"></main>
+<script type="application/json" id="bnas-report-data">${jsonForHtml(data)}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}
