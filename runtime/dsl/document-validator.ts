@@ -23,7 +23,10 @@ export function toLspDiagnostic(d: BnasDiagnostic): Diagnostic {
 }
 
 export class BnasDocumentValidator extends DefaultDocumentValidator {
-  override async validateDocument(document: LangiumDocument, _options?: ValidationOptions): Promise<Diagnostic[]> {
+  override async validateDocument(document: LangiumDocument, options?: ValidationOptions): Promise<Diagnostic[]> {
+    // Langium may validate a document again later for categories it has not run yet ('slow') and
+    // appends those results: everything is reported with the 'built-in' run, so later runs add nothing.
+    if (options?.categories && !options.categories.includes('built-in')) return [];
     const isFile = document.uri.scheme === 'file';
     const analysis = analyzeParseResult(document.parseResult, document.textDocument.getText(), {
       filePath: isFile ? document.uri.fsPath : undefined,

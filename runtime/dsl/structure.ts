@@ -88,6 +88,12 @@ function checkAttributes(
         );
         continue;
       }
+      if (blockKind !== undefined && TOP_LEVEL_ATTRIBUTES.some((a) => a.name === member.name)) {
+        diags.push(
+          diagnostic('unknown-attribute', `\`${member.name}\` is not an attribute ${here}: it goes at the top level of \`search\`, outside every block.`, rangeOf(member, 'name')),
+        );
+        continue;
+      }
       const guess = closestName(member.name, names);
       const allowed = names.length > 0 ? `allowed: ${names.map((n) => `\`${n}\``).join(', ')}` : 'this block has no attributes';
       diags.push(

@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { code: 'duplicate-block', name: 'two ops with one name', text: 'search s {\n  ops = [a]\n  op a { kind = conv }\n  op ⟦a⟧ { kind = skip }\n}', says: ['`op a` is defined twice', 'first on line 3'] },
   { code: 'unknown-attribute', name: 'misspelt attribute', text: 'search s {\n  supernet { ⟦chanels⟧ = 8 }\n}', says: ['Unknown attribute `chanels` in `supernet`', '`channels`', 'Did you mean `channels`?'], suggestion: 'channels' },
   { code: 'unknown-attribute', name: 'attribute of another block', text: 'search s {\n  data { ⟦epochs⟧ = 3 }\n}', says: ['not an attribute in `data`', 'belongs in the `train` block'] },
+  { code: 'unknown-attribute', name: 'top-level attribute inside a block', text: 'search s {\n  supernet { ⟦ops⟧ = [none] }\n}', says: ['not an attribute in `supernet`', 'top level of `search`'] },
   { code: 'duplicate-attribute', name: 'epochs twice', text: 'search s {\n  train { epochs = 3,\n    ⟦epochs⟧ = 4 }\n}', says: ['`train.epochs` is set twice', 'first on line 2'] },
   { code: 'missing-attribute', name: 'op without kind', text: 'search s {\n  ops = [mine]\n  op ⟦mine⟧ { kernel = 3 }\n}', says: ['needs a `kind`', 'sep_conv', 'zero'] },
   { code: 'missing-attribute', name: 'idx without path', text: 'search s {\n  data { source = ⟦idx⟧ }\n}', says: ['`source = idx` reads files', 'set `path = "folder"`'] },
