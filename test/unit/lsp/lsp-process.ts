@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CompletionRequest,
+  DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentFormattingRequest,
   ExitNotification,
@@ -102,13 +103,19 @@ export class LspProcess {
 
   /** Opens a document and resolves with the first diagnostics the server publishes for it. */
   async open(uri: string, text: string): Promise<Diagnostic[]> {
-    const published = new Promise<Diagnostic[]>((res) => {
-      const list = this.diagnosticWaiters.get(uri) ?? [];
-      list.push(res);
-      this.diagnosticWaiters.set(uri, list);
-    });
+    const published = this.nextDiagnostics(uri);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri, languageId: 'bnas', version: ++this.version, text },
+    });
+    return this.withTimeout(published, `diagnostics of ${uri}`);
+  }
+
+  /** Replaces a document's text; resolves with the diagnostics published for the new version. */
+  async change(uri: string, text: string): Promise<Diagnostic[]> {
+    const published = this.nextDiagnostics(uri);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: ++this.version },
+      contentChanges: [{ text }],
     });
     return this.withTimeout(published, `diagnostics of ${uri}`);
   }
@@ -131,6 +138,14 @@ export class LspProcess {
       'formatting',
     );
     return r ?? [];
+  }
+
+  private nextDiagnostics(uri: string): Promise<Diagnostic[]> {
+    return new Promise<Diagnostic[]>((res) => {
+      const list = this.diagnosticWaiters.get(uri) ?? [];
+      list.push(res);
+      this.diagnosticWaiters.set(uri, list);
+    });
   }
 
   /** Shuts the server down politely, then makes sure the process is gone. */
