@@ -78,6 +78,7 @@ async function runSuite(spec: SuiteSpec, grep: string | undefined, keep: boolean
       controlDir: control,
       timeoutMs: spec.timeoutMs,
       screenshotOnFailure: join(artifacts, 'failure.png'),
+      onNavigated: () => (metrics.workbenchLoadedMs = Date.now() - started),
       onLog: (line) => {
         consoleLines.push(line);
         if (process.env.BNAS_HOST_VERBOSE) console.log(`  | ${line}`);
@@ -85,7 +86,8 @@ async function runSuite(spec: SuiteSpec, grep: string | undefined, keep: boolean
       onMessage: (msg: HostMessage) => {
         if (msg.kind === 'activated') activatedAt ??= msg.at;
         else if (msg.kind === 'result') tests.push(...msg.tests);
-        else if (msg.kind === 'metric') metrics[msg.name] = msg.value;
+        // Times named ...At are epoch ms in the host: store them as ms after server start.
+        else if (msg.kind === 'metric') metrics[msg.name.replace(/At$/, 'Ms')] = msg.name.endsWith('At') ? msg.value - started : msg.value;
         else if (msg.kind === 'ui' && process.env.BNAS_HOST_VERBOSE) console.log(`  ui ${msg.id}: ${msg.action}`);
       },
     });
@@ -129,6 +131,8 @@ function report(results: readonly SuiteResult[]): { passed: number; failed: numb
   for (const r of results) {
     const timing = [
       r.serverReadyMs === undefined ? undefined : `server ready ${r.serverReadyMs} ms`,
+      r.metrics.workbenchLoadedMs === undefined ? undefined : `workbench loaded ${r.metrics.workbenchLoadedMs} ms`,
+      r.metrics.testsModuleLoadedMs === undefined ? undefined : `tests module loaded ${r.metrics.testsModuleLoadedMs} ms`,
       r.activationMs === undefined ? undefined : `activated ${r.activationMs} ms after server start`,
       `suite ${(r.totalMs / 1000).toFixed(1)} s`,
     ].filter(Boolean);

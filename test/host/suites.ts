@@ -36,6 +36,15 @@ export const SUITES: readonly SuiteSpec[] = [
     timeoutMs: 900_000,
   },
   {
+    name: 'untrusted',
+    description: 'Restricted Mode: diagnostics work, Run Search is refused with the reason',
+    workspace: 'workspace',
+    trusted: false,
+    timeoutMs: 180_000,
+    // Restricted Mode without the startup dialog: the workspace simply stays untrusted.
+    userSettings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' },
+  },
+  {
     name: 'vsix',
     description: 'the packaged .vsix installed with --install-extension: activation, diagnostics, a search with the shipped runtime',
     workspace: 'workspace',

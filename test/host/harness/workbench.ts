@@ -28,6 +28,8 @@ export interface WorkbenchOptions {
   readonly onMessage: (msg: HostMessage) => void;
   /** Every log line that is not a harness message (kept for failure output). */
   readonly onLog: (line: string) => void;
+  /** Called when the workbench page has loaded (DOMContentLoaded). */
+  readonly onNavigated?: () => void;
   /** Where a screenshot is saved when the run fails or times out. */
   readonly screenshotOnFailure?: string;
 }
@@ -75,6 +77,7 @@ export async function runInWorkbench(o: WorkbenchOptions): Promise<number> {
     });
     page.on('pageerror', (e) => o.onLog(`[page error] ${e.message}`));
     await page.goto(workbenchUrl(o), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    o.onNavigated?.();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the tests did not finish within ${o.timeoutMs} ms`)), o.timeoutMs);

@@ -15,6 +15,8 @@ export type Register = () => void;
  * run to titles matching it.
  */
 export async function runMocha(registers: readonly Register[], timeoutMs = 120_000): Promise<void> {
+  // When the extension host loaded this module: splits "server start → activation" in two.
+  send({ kind: 'metric', name: 'testsModuleLoadedAt', value: Date.now() });
   const mocha = new Mocha({ ui: 'bdd', timeout: timeoutMs, color: false, reporter: 'spec' });
   const grep = process.env.BNAS_HOST_GREP;
   if (grep) mocha.grep(grep);

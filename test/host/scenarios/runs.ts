@@ -3,7 +3,7 @@
 // clicked, progress and the runs view read off the workbench, results checked on disk.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunInfo } from '../../../extension/runs/run-manager.js';
 import { formatGenotypeDarts } from '../../../runtime/protocol/genotype-format.js';
@@ -90,7 +90,7 @@ export function runScenarios(): void {
       await ui({ action: 'pick', label: 'Save to File' });
       // The save dialog opens on <run>/genotype.py; accept it as offered.
       const offered = await ui({ action: 'waitInput', pattern: 'genotype\\.py$' });
-      assert.ok(offered.endsWith(join(run.name, 'genotype.py')), `the save dialog offers ${offered}`);
+      assert.ok(offered.endsWith(join(basename(run.dir), 'genotype.py')), `the save dialog offers ${offered}`);
       await ui({ action: 'key', key: 'Enter' });
       const text = await waitFor(() => (existsSync(target) ? readFileSync(target, 'utf8') : undefined), {
         timeoutMs: 30_000,
