@@ -39,6 +39,14 @@ export function pruningRoundsNeeded(ops: number, drop: number): number {
   return ops <= 1 ? 0 : Math.ceil((ops - 1) / Math.max(1, drop));
 }
 
+/** Images in the train and test sets of sources whose size is fixed (IDX folders vary). */
+const SOURCE_IMAGE_COUNTS: Readonly<Record<string, { train: number; test: number } | undefined>> = {
+  synthetic: { train: 1_000_000, test: 100_000 },
+  mnist: { train: 60_000, test: 10_000 },
+  'fashion-mnist': { train: 60_000, test: 10_000 },
+  cifar10: { train: 50_000, test: 10_000 },
+};
+
 /** Files each source with a folder needs (any of the alternatives per entry). */
 const REQUIRED_FILES: Readonly<Record<string, readonly (readonly string[])[]>> = {
   idx: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => [f, `${f}.gz`]),
@@ -169,9 +177,22 @@ function checkData(c: Checks, options: CrossCheckOptions): void {
   if (c.set('data', 'path') && !needsPath && data.source !== 'fashion-mnist' && c.ok(['data', 'path'])) {
     c.add('ignored-attribute', `\`data.path\` has no effect with \`source = ${data.source}\`: only \`idx\`, \`cifar10\` and \`fashion-mnist\` read a folder.`, rangeOf(attributeNode(c.checked, 'data', 'path')!.node, 'name'));
   }
+  const capacity = SOURCE_IMAGE_COUNTS[data.source];
+  if (capacity) {
+    for (const which of ['train', 'test'] as const) {
+      if (c.ok(['data', which]) && data[which] > capacity[which]) {
+        c.add(
+          'too-many-images',
+          `\`data.${which} = ${data[which]}\` asks for more images than \`${data.source}\` has: its ${which === 'train' ? 'training' : 'test'} set holds ${capacity[which]}, so use at most ${capacity[which]}.`,
+          c.where('data', which),
+        );
+      }
+    }
+  }
   if (options.checkFiles && data.path !== undefined && c.ok(['data', 'path'])) checkDataFolder(c, data.source, data.path);
   if (c.ok(['data', 'train'], ['data', 'split'], ['train', 'batch'])) {
-    const weights = Math.floor(data.train * data.split);
+    // The data reader gives the weights round(train × split) images and the architecture the rest.
+    const weights = Math.round(data.train * data.split);
     const arch = data.train - weights;
     const smallest = Math.min(weights, arch);
     if (train.batch > smallest) {

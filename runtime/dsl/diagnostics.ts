@@ -218,6 +218,11 @@ export const DIAGNOSTIC_CODES = {
     doc: 'The image is too small for the number of reduction cells: each reduction halves it and at least 1×1 must remain.',
     since: '1',
   },
+  'too-many-images': {
+    severity: 'error',
+    doc: '`data.train` or `data.test` asks for more images than the source has (MNIST and Fashion-MNIST 60000/10000, CIFAR-10 50000/10000).',
+    since: '1',
+  },
   'batch-too-large': {
     severity: 'warning',
     doc: '`train.batch` is larger than the weight or architecture split of `data.train`, so every step sees the whole split.',

@@ -88,6 +88,7 @@ const CASES: Case[] = [
   { code: 'ignored-attribute', name: 'path with synthetic data', text: 'search s {\n  data { source = synthetic, ⟦path⟧ = "x" }\n}', says: ['`data.path` has no effect with `source = synthetic`'] },
   { code: 'not-binary', name: 'full precision search', text: 'search s {\n  binarize { weights = ⟦none⟧, activations = real }\n}', says: ['the search is full precision, not binary', '`weights = xnor`'] },
   { code: 'image-too-small', name: 'too many reductions', text: 'search s {\n  data { image = ⟦4⟧ }\n  supernet { cells = 4, reductions = [0, 1, 2], channels = 8 }\n  train { batch = 8 }\n}', says: ['4×4 are too small for 3 reduction cells', '`image` ≥ 8'] },
+  { code: 'too-many-images', name: 'more CIFAR-10 test images than exist', text: 'search s {\n  data { source = cifar10, path = "x", test = ⟦20000⟧ }\n}', says: ['`data.test = 20000` asks for more images than `cifar10` has', 'at most 10000'] },
   { code: 'batch-too-large', name: 'batch above the split', text: 'search s {\n  data { train = 100, split = 0.5 }\n  train { batch = ⟦64⟧ }\n}', says: ['`train.batch = 64` is larger than the weight split (50 of 100 images', 'batch ≤ 50'] },
   { code: 'memory-over-budget', name: 'estimate above budget', text: 'search s {\n  data { source = cifar10, path = "x" }\n  supernet { channels = 16, cells = 8 }\n  train { batch = 96 }\n  budget { memory_mb = ⟦100⟧ }\n}', says: ['The supernet needs about', 'over `budget.memory_mb = 100`', 'raise `sampling.k`'] },
 ];
