@@ -195,37 +195,36 @@ function renderMarkdown(r: {
   warm: { file: string; iterations: number; completionMs: Stats; hoverMs: Stats; formattingMs: Stats; revalidateAfterEditMs: Stats };
   inProcessCpu: { file: string; completionMs: Stats; hoverMs: Stats; formattingMs: Stats; parseAndValidateMs: Stats };
 }): string {
-  const row = (name: string, s: Stats): string => `| ${name} | ${s.median} | ${s.p95} | ${s.min} | ${s.n} |`;
+  const row = ([name, s]: [string, Stats]): string => `| ${name} | ${s.median} | ${s.p95} | ${s.min} | ${s.n} |`;
+  const table = (title: string, first: string, rows: [string, Stats][]): string[] => [
+    `## ${title}`,
+    '',
+    `| ${first} | median ms | p95 ms | min ms | n |`,
+    '|---|---|---|---|---|',
+    ...rows.map(row),
+    '',
+  ];
   return [
     '# Language server benchmark results',
     '',
     `${r.date} · Node ${r.node} · ${r.machine.cpus} × ${r.machine.model} · load ${r.machine.loadavg1} · ${r.bundle} (${(r.bundleBytes / 1e6).toFixed(2)} MB)`,
     '',
-    `## Cold start (${r.coldStart.runs} fresh processes, ${r.coldStart.example})`,
-    '',
-    '| from spawn to | median ms | p95 ms | min ms | n |',
-    '|---|---|---|---|---|',
-    row('`initialize` answered', r.coldStart.initializeMs),
-    row('first diagnostics published', r.coldStart.firstDiagnosticsMs),
-    '',
-    `## Warm requests (${r.warm.file}, ${r.warm.iterations} timed after warm-up, round trip over stdio)`,
-    '',
-    '| request | median ms | p95 ms | min ms | n |',
-    '|---|---|---|---|---|',
-    row('completion', r.warm.completionMs),
-    row('hover', r.warm.hoverMs),
-    row('formatting (whole file)', r.warm.formattingMs),
-    row('edit → diagnostics published', r.warm.revalidateAfterEditMs),
-    '',
-    `## In-process CPU time (${r.inProcessCpu.file})`,
-    '',
-    '| call | median ms | p95 ms | min ms | n |',
-    '|---|---|---|---|---|',
-    row('completion', r.inProcessCpu.completionMs),
-    row('hover', r.inProcessCpu.hoverMs),
-    row('formatting (whole file)', r.inProcessCpu.formattingMs),
-    row('parse + validate (new document)', r.inProcessCpu.parseAndValidateMs),
-    '',
+    ...table(`Cold start (${r.coldStart.runs} fresh processes, ${r.coldStart.example})`, 'from spawn to', [
+      ['`initialize` answered', r.coldStart.initializeMs],
+      ['first diagnostics published', r.coldStart.firstDiagnosticsMs],
+    ]),
+    ...table(`Warm requests (${r.warm.file}, ${r.warm.iterations} timed after warm-up, round trip over stdio)`, 'request', [
+      ['completion', r.warm.completionMs],
+      ['hover', r.warm.hoverMs],
+      ['formatting (whole file)', r.warm.formattingMs],
+      ['edit → diagnostics published', r.warm.revalidateAfterEditMs],
+    ]),
+    ...table(`In-process CPU time (${r.inProcessCpu.file})`, 'call', [
+      ['completion', r.inProcessCpu.completionMs],
+      ['hover', r.inProcessCpu.hoverMs],
+      ['formatting (whole file)', r.inProcessCpu.formattingMs],
+      ['parse + validate (new document)', r.inProcessCpu.parseAndValidateMs],
+    ]),
   ].join('\n');
 }
 

@@ -29,6 +29,7 @@ import {
   formatValue,
   type AttributeSchema,
   type BlockSchema,
+  type EnumValue,
   type SchemaValue,
   type ValueType,
 } from '../schema.js';
@@ -81,15 +82,7 @@ export function completionItems(ctx: CursorContext, range: Range, ops: () => OpI
       const present = new Set(slot.list.items.filter((i) => i !== ctx.word));
       if (attr.type.kind === 'ops') return opItems(slot.block, present, range, ops());
       const values = attr.type.kind === 'list' && attr.type.of.kind === 'enum' ? attr.type.of.values : [];
-      return values
-        .filter((v) => !present.has(v.name))
-        .map((v, i) => ({
-          label: v.name,
-          kind: CompletionItemKind.EnumMember,
-          documentation: { kind: 'markdown', value: v.doc },
-          sortText: pad(i),
-          textEdit: { range, newText: v.name },
-        }));
+      return namedItems(values.filter((v) => !present.has(v.name)), range);
     }
     case 'none':
       return [];
@@ -223,15 +216,18 @@ function blockLabelItems(kind: string, search: Frame, range: Range): CompletionI
   const b = findBlock(kind);
   if (!b || b.naming !== 'fixed') return [];
   const written = new Set(search.blocks.filter((x) => x.kind === kind).map((x) => x.label));
-  return (b.names ?? [])
-    .filter((n) => !written.has(n.name))
-    .map((n, i) => ({
-      label: n.name,
-      kind: CompletionItemKind.EnumMember,
-      documentation: { kind: 'markdown', value: n.doc },
-      sortText: pad(i),
-      textEdit: { range, newText: n.name },
-    }));
+  return namedItems((b.names ?? []).filter((n) => !written.has(n.name)), range);
+}
+
+/** Enum-member items for documented names, in schema order. */
+function namedItems(values: readonly EnumValue[], range: Range): CompletionItem[] {
+  return values.map((v, i) => ({
+    label: v.name,
+    kind: CompletionItemKind.EnumMember,
+    documentation: { kind: 'markdown', value: v.doc },
+    sortText: pad(i),
+    textEdit: { range, newText: v.name },
+  }));
 }
 
 function valueItems(attr: AttributeSchema, blockName: string | undefined, range: Range): CompletionItem[] {
