@@ -22,6 +22,7 @@ import {
 import { BUILTIN_OPS, DARTS_OPS } from '../runtime/dsl/space.js';
 
 const ROOT = join(import.meta.dirname, '..');
+/** Where the generated reference page is written. */
 export const LANGUAGE_DOCS_PATH = join(ROOT, 'docs', 'language.md');
 
 /** Escapes a table cell (pipes would split the cell). */

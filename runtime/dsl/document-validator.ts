@@ -22,6 +22,7 @@ export function toLspDiagnostic(d: BnasDiagnostic): Diagnostic {
   };
 }
 
+/** Langium document validator that delegates to the shared analysis (see the file comment). */
 export class BnasDocumentValidator extends DefaultDocumentValidator {
   override async validateDocument(document: LangiumDocument, options?: ValidationOptions): Promise<Diagnostic[]> {
     // Langium may validate a document again later for categories it has not run yet ('slow') and

@@ -5,6 +5,7 @@
  */
 import type { Position, Range } from './diagnostics.js';
 
+/** Line starts of one text, for converting offsets to positions and back. */
 export class LineIndex {
   /** Offset of the first character of every line. */
   private readonly starts: number[];

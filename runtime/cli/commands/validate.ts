@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { loadSearchSpace, type BnasDiagnostic } from '../../dsl/index.js';
 import { parseArgs, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
 
+/** One-line usage, printed with usage errors. */
 export const USAGE = 'usage: bnas validate FILE... [--json]   (FILE may be a folder of .bnas files, or - for stdin)';
 
+/** Full help for `bnas validate --help`. */
 export const HELP = `${USAGE}
 
 Checks search-space files and prints every problem with its code (see docs/language.md).
