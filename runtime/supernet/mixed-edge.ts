@@ -10,7 +10,6 @@ export interface MixOptions {
   readonly k: number;
   readonly shuffle: boolean;
   readonly stride: 1 | 2;
-  readonly training: boolean;
 }
 
 /**
@@ -43,33 +42,45 @@ export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * One mixed edge.
- * @param x edge input, shape [B, H, W, C], float32
+ * Σ_o w_o · o(x) over the built ops of an edge, one op at a time.
+ * @param x partial edge input, shape [B, H, W, C/K], float32
  * @param ops alive ops of the edge by op index (`undefined` = `none`, contributes zeros)
  * @param weights op weights of all edges, shape [E, O], float32; row `edge` is used
- * @returns shape [B, H/stride, W/stride, C], float32
+ * @returns shape [B, H/stride, W/stride, C/K], or undefined when only `none` is alive
  */
-export function mixEdge(
+export function sumOps(
   x: tf.Tensor4D,
   ops: ReadonlyMap<number, Op | undefined>,
   weights: tf.Tensor2D,
   edge: number,
-  o: MixOptions,
-): tf.Tensor4D {
+  training: boolean,
+): tf.Tensor4D | undefined {
+  let sum: tf.Tensor4D | undefined;
+  for (const [index, op] of ops) {
+    if (!op) continue;
+    const term = tf.mul(op.apply(x, training), tf.slice(weights, [edge, index], [1, 1]).reshape([1])) as tf.Tensor4D;
+    sum = sum ? (tf.add(sum, term) as tf.Tensor4D) : term;
+  }
+  return sum;
+}
+
+/**
+ * One mixed edge with partial channels: `inner` computes the weighted op sum on the first C/K
+ * channels; the rest bypass; then concatenation and shuffle.
+ * @param x edge input, shape [B, H, W, C], float32
+ * @param inner Σ_o w_o·o(x_part) for x_part [B, H, W, C/K] → [B, H/stride, W/stride, C/K]
+ *   (undefined: every alive op is `none`)
+ * @returns shape [B, H/stride, W/stride, C], float32
+ */
+export function mixEdge(x: tf.Tensor4D, inner: (part: tf.Tensor4D) => tf.Tensor4D | undefined, o: MixOptions): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
     const part = c / o.k;
     const xa = o.k > 1 ? (tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, part]) as tf.Tensor4D) : x;
-    let sum: tf.Tensor4D | undefined;
-    for (const [index, op] of ops) {
-      if (!op) continue;
-      const term = tf.mul(op.apply(xa, o.training), tf.slice(weights, [edge, index], [1, 1]).reshape([1])) as tf.Tensor4D;
-      sum = sum ? (tf.add(sum, term) as tf.Tensor4D) : term;
-    }
     const ho = Math.ceil(h / o.stride);
     const wo = Math.ceil(w / o.stride);
     // Only `none` alive: the edge outputs zeros (no gradient flows through it to x).
-    sum ??= tf.zeros([b, ho, wo, part]) as tf.Tensor4D;
+    const sum = inner(xa) ?? (tf.zeros([b, ho, wo, part]) as tf.Tensor4D);
     if (o.k === 1) return sum;
     const rest = tf.slice(x, [0, 0, 0, part], [-1, -1, -1, c - part]) as tf.Tensor4D;
     const bypass = o.stride === 2 ? bypassPool(rest) : rest;

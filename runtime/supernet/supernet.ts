@@ -14,7 +14,8 @@ import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
-import { mixEdge } from './mixed-edge.js';
+import { FusedMixedOp } from '../engine/fused-edge.js';
+import { mixEdge, sumOps } from './mixed-edge.js';
 import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js';
 
 /** Search-time batch norm: no affine terms, batch statistics (DARTS `affine=False`). */
@@ -73,8 +74,10 @@ export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preproce
 class SearchCell {
   readonly pre0: Op;
   readonly pre1: Op;
-  /** ops[e].get(o): the op, `undefined` for `none`; missing key = pruned. */
+  /** ops[e].get(o): the op, `undefined` for `none`; missing key = pruned (per-op mode). */
   readonly ops: Map<number, Op | undefined>[];
+  /** fused[e]: the engine's fused mixed op of edge e (fused mode). */
+  readonly fused: FusedMixedOp[] = [];
   readonly edges: Edge[];
 
   constructor(
@@ -95,9 +98,17 @@ class SearchCell {
     this.edges = cellEdges(space.supernet.nodes);
     const partial = plan.channels / space.sampling.k;
     const ops = binarizeFor(space, 'ops');
+    const fused = net.options.fused ?? false;
     this.ops = this.edges.map((e) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
       const m = new Map<number, Op | undefined>();
+      if (fused) {
+        const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
+        const f = new FusedMixedOp(entries, { store: weights, prefix: `${p}e${e.index}`, channels: partial, stride, binarize: ops });
+        space.ops.forEach((op, o) => !alive[e.index][o] && f.drop(op.name));
+        this.fused.push(f);
+        return m;
+      }
       space.ops.forEach((spec, o) => {
         if (alive[e.index][o]) m.set(o, buildOp(spec, ctx(`${p}e${e.index}.o${o}.`, partial, stride, ops)));
       });
@@ -105,8 +116,19 @@ class SearchCell {
     });
   }
 
+  /** Ops computed in one forward pass of this cell (alive, not `none`). */
+  computedOps(): number {
+    if (this.fused.length) return this.fused.reduce((n, f) => n + f.aliveNames().filter((name) => this.net.space.ops.find((o) => o.name === name)?.kind !== 'zero').length, 0);
+    return this.ops.reduce((m, ops) => m + [...ops.values()].filter((op) => op !== undefined).length, 0);
+  }
+
   /** Drops op `o` of edge `e`: disposes its variables, and it is never computed again. */
   prune(e: number, o: number): string {
+    if (this.fused.length) {
+      const name = this.net.space.ops[o].name;
+      this.fused[e].drop(name);
+      return `c${this.plan.index}.e${e}.${name}.`;
+    }
     const prefix = `c${this.plan.index}.e${e}.o${o}.`;
     this.ops[e].delete(o);
     this.net.weights.disposePrefix(prefix);
@@ -129,8 +151,15 @@ class SearchCell {
         let acc: tf.Tensor4D | undefined;
         for (let i = 0; i < j + 2; i++) {
           const e = firstEdgeOfNode(j) + i;
-          const live = path ? new Map([[path[e], this.ops[e].get(path[e])]]) : this.ops[e];
-          const y = mixEdge(states[i], live, opW, e, { k, shuffle, stride: stride2 && i < 2 ? 2 : 1, training });
+          const inner = (xa: tf.Tensor4D): tf.Tensor4D | undefined => {
+            if (this.fused.length) {
+              // The fused op computes every alive op; a single path gets one-hot weights.
+              return this.fused[e].apply(xa, tf.reshape(tf.slice(opW, [e, 0], [1, -1]), [-1]) as tf.Tensor1D);
+            }
+            const live = path ? new Map([[path[e], this.ops[e].get(path[e])]]) : this.ops[e];
+            return sumOps(xa, live, opW, e, training);
+          };
+          const y = mixEdge(states[i], inner, { k, shuffle, stride: stride2 && i < 2 ? 2 : 1 });
           const term = tf.mul(y, tf.slice(edgeW, [e], [1])) as tf.Tensor4D;
           acc = acc ? (tf.add(acc, term) as tf.Tensor4D) : term;
         }
@@ -150,6 +179,12 @@ export interface SupernetOptions {
   readonly seed: number;
   /** alive[cell][edge][op]; default all alive (a resumed search passes its pruned state). */
   readonly alive?: Record<CellKind, readonly (readonly boolean[])[]>;
+  /**
+   * Compute each mixed edge with the engine's fused op (a few large kernels instead of one chain
+   * per op). Default false: at the small per-op widths of CPU searches (C/K = 2–8 channels) it
+   * measured no faster (bench/search), and op by op a single path computes only its own ops.
+   */
+  readonly fused?: boolean;
 }
 
 /** The supernet: owns `weights` and `arch` parameter stores; dispose() frees everything. */
@@ -278,7 +313,7 @@ export class Supernet {
 
   /** Ops actually computed in one forward pass (non-`none`, alive, over all cells and edges). */
   computedOps(): number {
-    return this.cells.reduce((n, c) => n + c.ops.reduce((m, ops) => m + [...ops.values()].filter((op) => op !== undefined).length, 0), 0);
+    return this.cells.reduce((n, c) => n + c.computedOps(), 0);
   }
 
   /** Trainable weights (not counting α and β). */

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { planCells, Supernet } from '../../../runtime/supernet/supernet.js';
-import { bypassPool, channelShuffle, mixEdge } from '../../../runtime/supernet/mixed-edge.js';
+import { bypassPool, channelShuffle, mixEdge, sumOps } from '../../../runtime/supernet/mixed-edge.js';
 import type { Op } from '../../../runtime/supernet/candidate-ops.js';
 import { tinySpace } from './helpers.js';
 
@@ -52,14 +52,14 @@ test('partial channels: ops see exactly C/K channels and the bypass keeps the re
   const probe: Op = { apply: (x) => (seen.push(x.shape[3]), tf.mul(x, 0) as tf.Tensor4D) };
   const x = tf.tensor4d(Array.from({ length: 2 * 2 * 2 * 8 }, (_, i) => i + 1), [2, 2, 2, 8]);
   const w = tf.ones([1, 1]) as tf.Tensor2D;
-  const noShuffle = mixEdge(x, new Map([[0, probe]]), w, 0, { k: 4, shuffle: false, stride: 1, training: true });
+  const noShuffle = mixEdge(x, (xa) => sumOps(xa, new Map([[0, probe]]), w, 0, true), { k: 4, shuffle: false, stride: 1 });
   assert.deepEqual(seen, [2]);
   const v = noShuffle.arraySync()[0][0][0];
   // first 2 channels through the (zeroing) op, the other 6 bypass unchanged
   assert.deepEqual(v, [0, 0, 3, 4, 5, 6, 7, 8]);
-  const shuffled = mixEdge(x, new Map([[0, probe]]), w, 0, { k: 4, shuffle: true, stride: 1, training: true });
+  const shuffled = mixEdge(x, (xa) => sumOps(xa, new Map([[0, probe]]), w, 0, true), { k: 4, shuffle: true, stride: 1 });
   assert.deepEqual(shuffled.arraySync()[0][0][0], [0, 3, 5, 7, 0, 4, 6, 8]);
-  const k2 = mixEdge(x, new Map([[0, probe]]), w, 0, { k: 2, shuffle: false, stride: 1, training: true });
+  const k2 = mixEdge(x, (xa) => sumOps(xa, new Map([[0, probe]]), w, 0, true), { k: 2, shuffle: false, stride: 1 });
   assert.equal(seen[seen.length - 1], 4);
   assert.deepEqual(k2.arraySync()[0][0][0].slice(4), [5, 6, 7, 8]);
   tf.dispose([x, w, noShuffle, shuffled, k2]);
