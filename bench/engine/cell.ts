@@ -137,10 +137,36 @@ export class BenchCell {
     return v;
   }
 
-  /** Gradients only (data-parallel replicas): name → gradient, caller disposes. */
-  gradients(): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
-    const { value, grads } = tf.variableGrads(() => this.loss(), this.store.trainable());
-    return { loss: value, grads };
+  /** Current trainable weights as arrays, in `store.trainable()` order. */
+  weightArrays(): Float32Array[] {
+    return this.store.trainable().map((v) => v.dataSync() as Float32Array);
+  }
+
+  /** Overwrites the trainable weights (same order as {@link weightArrays}). */
+  setWeights(arrays: readonly Float32Array[]): void {
+    const vars = this.store.trainable();
+    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(arrays[i], v.shape))));
+  }
+
+  /** Loss and gradients of this cell's batch, as arrays in `store.trainable()` order. */
+  gradientArrays(): { loss: number; grads: Float32Array[] } {
+    const vars = this.store.trainable();
+    const { value, grads } = tf.variableGrads(() => this.loss(), vars);
+    const out = vars.map((v) => grads[v.name].dataSync() as Float32Array);
+    const loss = value.dataSync()[0];
+    value.dispose();
+    tf.dispose(grads);
+    return { loss, grads: out };
+  }
+
+  /** One optimizer update from gradient arrays (e.g. averaged over data-parallel shards). */
+  applyGradientArrays(grads: readonly Float32Array[]): void {
+    const vars = this.store.trainable();
+    tf.tidy(() => {
+      const named: tf.NamedTensorMap = {};
+      vars.forEach((v, i) => (named[v.name] = tf.tensor(grads[i], v.shape)));
+      this.optimizer.applyGradients(named);
+    });
   }
 
   dispose(): void {
@@ -149,4 +175,19 @@ export class BenchCell {
     this.store.dispose();
     this.arch.dispose();
   }
+}
+
+/**
+ * Arithmetic of one training step of the cell: multiply-adds of every conv and 1×1 product
+ * (2 FLOP each), backward counted as twice the forward (input and weight gradients). Pooling, BN
+ * and element-wise work is left out, so this is the useful arithmetic, not all memory traffic.
+ */
+export function stepFlops(config: CellConfig): number {
+  const n = config.batch * config.size * config.size;
+  const c = config.channels / config.k;
+  const dw = (k: number): number => k * k * c * n;
+  const pw = c * c * n;
+  const perEdge = 2 * (dw(3) + pw) + 2 * (dw(5) + pw) + (dw(3) + pw) + (dw(5) + pw);
+  const pre = 2 * config.channels * config.channels * n;
+  return 2 * 3 * (14 * perEdge + pre);
 }

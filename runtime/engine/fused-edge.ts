@@ -226,14 +226,22 @@ export class FusedMixedOp {
       }
       for (const { index, op } of this.plan.others) add(op.apply(x), [index]);
       if (!parts.length) return tf.zeros([b, ho, wo, c]) as tf.Tensor4D;
-      // Σ_o w_o·y_o as one product: [rows, n·C] × kron(w, I_C) [n·C, C].
-      // Select weights with a one-hot product: gather's gradient (UnsortedSegmentSum) is missing on wasm.
+      // Σ_o w_o·y_o as products part × kron(w_part, I_C) summed: no concat of the parts (a concat
+      // and its split-gradient move every activation twice).
+      // Weights are selected with a one-hot product: gather's gradient (UnsortedSegmentSum) is
+      // missing on wasm.
       const select = new Float32Array(order.length * this.entries.length);
       order.forEach((o, r) => (select[r * this.entries.length + o] = 1));
       const wSel = tf.matMul(tf.tensor2d(select, [order.length, this.entries.length]), tf.reshape(weights, [-1, 1]));
       const mix = tf.reshape(tf.mul(tf.reshape(wSel, [order.length, 1, 1]), tf.eye(c)), [order.length * c, c]);
-      const all = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      return tf.reshape(tf.matMul(all, mix), [b, ho, wo, c]) as tf.Tensor4D;
+      let offset = 0;
+      const terms = parts.map((p) => {
+        const width = p.shape[1];
+        const rowsOfMix = parts.length === 1 ? mix : tf.slice(mix, [offset, 0], [width, c]);
+        offset += width;
+        return tf.matMul(p, rowsOfMix);
+      });
+      return tf.reshape(terms.length === 1 ? terms[0] : tf.addN(terms), [b, ho, wo, c]) as tf.Tensor4D;
     });
   }
 }
