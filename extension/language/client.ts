@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import {
   LanguageClient,
   RevealOutputChannelOn,
+  State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
@@ -118,7 +119,28 @@ export function startLanguageClient(ctx: BnasContext): BnasLanguageClient {
 
 /** Registers the language feature: the client is a context part named `language`. */
 export function registerLanguage(ctx: BnasContext): void {
-  ctx.provide('language', startLanguageClient(ctx));
+  const language = ctx.provide('language', startLanguageClient(ctx));
+  ctx.own(languageStatus(language));
+}
+
+/**
+ * The `{}` item in the status bar while a `.bnas` file is open: says whether the language server
+ * runs (busy while it starts, an error when it stopped) and opens the log.
+ */
+function languageStatus(language: BnasLanguageClient): vscode.Disposable {
+  const item = vscode.languages.createLanguageStatusItem('bnas.languageServer', { language: BNAS_LANGUAGE_ID });
+  item.name = 'BNAS Language Server';
+  item.command = { title: 'Open Log', command: 'bnas.showLog' };
+  const show = (state: State): void => {
+    item.busy = state === State.Starting;
+    item.severity = state === State.Stopped ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
+    item.text = state === State.Running ? 'BNAS' : state === State.Starting ? 'BNAS: starting' : 'BNAS: language server stopped';
+    item.detail = state === State.Running ? 'validation, completion and formatting are on' : state === State.Stopped ? 'see the log' : undefined;
+  };
+  show(language.client.state);
+  const sub = language.client.onDidChangeState((e) => show(e.newState));
+  language.ready.catch(() => show(State.Stopped));
+  return vscode.Disposable.from(sub, item);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
