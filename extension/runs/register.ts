@@ -26,12 +26,13 @@ export const CLI_BUNDLE = 'dist/cli.cjs';
 
 /** Creates the run manager and everything that shows runs. Cheap: no process starts here. */
 export function registerRuns(ctx: BnasContext): void {
+  const t0 = performance.now();
   const manager = ctx.provide(
     'runs',
     new RunManager({
       cliPath: ctx.asAbsolutePath(CLI_BUNDLE),
       maxConcurrentRuns: ctx.setting('maxConcurrentRuns', 1),
-      stopTimeoutMs: Math.max(1, ctx.setting('stopTimeoutSeconds', 20)) * 1000,
+      stopTimeoutMs: () => Math.max(1, ctx.setting('stopTimeoutSeconds', 20)) * 1000,
       log: ctx.log,
     }),
   );
@@ -51,6 +52,7 @@ export function registerRuns(ctx: BnasContext): void {
   registerStatusBar(ctx, manager);
   registerProgress(ctx, manager);
   registerCommands(ctx);
+  ctx.log.info(`Runs feature registered in ${(performance.now() - t0).toFixed(1)} ms (history loads in the background)`);
 }
 
 /** Picks up runs made outside this window (the `bnas` command line, another window), debounced. */

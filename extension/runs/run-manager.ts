@@ -48,8 +48,11 @@ export interface RunManagerOptions {
   readonly execArgv?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly maxConcurrentRuns?: number;
-  /** After cancel is sent, wait this long before SIGTERM (the checkpoint may take a while). */
-  readonly stopTimeoutMs?: number;
+  /**
+   * After cancel is sent, wait this long before SIGTERM (the checkpoint may take a while). A
+   * function is read at each stop, so a changed setting applies without a restart.
+   */
+  readonly stopTimeoutMs?: number | (() => number);
   /** After SIGTERM, wait this long before SIGKILL. */
   readonly killTimeoutMs?: number;
   /** Lines of stderr kept to explain a crash. */
@@ -341,7 +344,8 @@ export class RunManager implements Disposable {
     this.touch(run);
     this.log.info(`[${run.name}] stop requested: sending cancel`);
     if (!this.sendCancel(run)) child.kill('SIGTERM');
-    const stopMs = this.options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs;
+    const configured = this.options.stopTimeoutMs;
+    const stopMs = (typeof configured === 'function' ? configured() : configured) ?? DEFAULTS.stopTimeoutMs;
     const killMs = this.options.killTimeoutMs ?? DEFAULTS.killTimeoutMs;
     run.timers.push(
       setTimeout(() => {
