@@ -191,8 +191,8 @@ function checkData(c: Checks, options: CrossCheckOptions): void {
   }
   if (options.checkFiles && data.path !== undefined && c.ok(['data', 'path'])) checkDataFolder(c, data.source, data.path);
   if (c.ok(['data', 'train'], ['data', 'split'], ['train', 'batch'])) {
-    // The data reader gives the weights round(train × split) images and the architecture the rest.
-    const weights = Math.round(data.train * data.split);
+    // Same sizes as the data reader: round(train × split) for the weights, at least one image on each side.
+    const weights = Math.min(data.train - 1, Math.max(1, Math.round(data.train * data.split)));
     const arch = data.train - weights;
     const smallest = Math.min(weights, arch);
     if (train.batch > smallest) {

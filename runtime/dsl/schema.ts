@@ -163,7 +163,8 @@ export const BLOCKS: readonly BlockSchema[] = [
       { name: 'cells', type: { kind: 'int', min: 1, max: 32 }, default: 5, doc: 'Number of cells stacked in the network.', since: V },
       {
         name: 'reductions',
-        type: { kind: 'list', of: { kind: 'int', min: 0 } },
+        // No `min` here: an index outside 0..cells-1 is reported as `reduction-out-of-range`.
+        type: { kind: 'list', of: { kind: 'int' } },
         defaultText: '⌊cells/3⌋, ⌊2·cells/3⌋ (distinct)',
         doc: 'Indices (0-based) of the cells that halve the resolution and double the channels. `[]` means none.',
         since: V,

@@ -68,6 +68,7 @@ const CASES: Case[] = [
   { code: 'empty-ops', name: 'empty ops', text: 'search s {\n  ops = ⟦[]⟧\n}', says: ['`ops` is empty', 'other than `none`'] },
   { code: 'empty-ops', name: 'only none', text: 'search s {\n  ops = ⟦[none]⟧\n}', says: ['holds only `none`'] },
   { code: 'reduction-out-of-range', name: 'index past the last cell', text: 'search s {\n  supernet { cells = 3, reductions = [1, ⟦3⟧] }\n}', says: ['Reduction index 3 is outside the cells', 'indices run 0..2'] },
+  { code: 'reduction-out-of-range', name: 'negative index', text: 'search s {\n  supernet { cells = 3, reductions = [⟦-1⟧] }\n}', says: ['Reduction index -1 is outside the cells', 'indices run 0..2'] },
   { code: 'duplicate-reduction', name: 'index twice', text: 'search s {\n  supernet { cells = 4, reductions = [1, ⟦1⟧] }\n}', says: ['Cell 1 is listed twice in `reductions`'] },
   { code: 'k-not-divisor', name: 'k does not divide channels', text: 'search s {\n  supernet { channels = 6 }\n  sampling { k = ⟦4⟧ }\n}', says: ['`sampling.k = 4` does not divide the 6 channels of cell 0', '1, 2, 3, 6'] },
   { code: 'even-kernel', name: 'even kernel', text: 'search s {\n  ops = [big]\n  op big { kind = conv, kernel = ⟦4x4⟧ }\n}', says: ['`op big.kernel = 4x4` is even', 'must be odd'], suggestion: '5x5' },
