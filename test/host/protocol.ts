@@ -24,6 +24,8 @@ export type UiRequest = { readonly kind: 'ui'; readonly id: number; readonly tim
   | { readonly action: 'waitText'; readonly selector: string; readonly pattern?: string }
   /** Resolves with the quick input's text once it matches `pattern` (e.g. a save dialog's path). */
   | { readonly action: 'waitInput'; readonly pattern: string }
+  /** Text of the first element matching `selector` in any frame (webviews are nested iframes). */
+  | { readonly action: 'frameText'; readonly selector: string }
   /** Chooses the quick-pick entry whose label contains `label`. */
   | { readonly action: 'pick'; readonly label: string }
   /** Presses a key (Playwright key name, e.g. `Enter`, `Escape`). */
@@ -58,5 +60,11 @@ export interface MetricMessage {
   readonly value: number;
 }
 
+/** A line for the harness report, e.g. why a scenario was skipped. */
+export interface NoteMessage {
+  readonly kind: 'note';
+  readonly text: string;
+}
+
 /** Every message the host side sends. */
-export type HostMessage = ActivatedMessage | UiRequest | ResultMessage | MetricMessage;
+export type HostMessage = ActivatedMessage | UiRequest | ResultMessage | MetricMessage | NoteMessage;

@@ -29,6 +29,7 @@ interface SuiteResult {
   readonly totalMs: number;
   readonly error?: string;
   readonly metrics: Record<string, number>;
+  readonly notes: readonly string[];
 }
 
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'host');
@@ -47,11 +48,12 @@ async function runSuite(spec: SuiteSpec, grep: string | undefined, keep: boolean
   const tests: TestOutcome[] = [];
   const metrics: Record<string, number> = {};
   const consoleLines: string[] = [];
+  const notes: string[] = [];
   let activatedAt: number | undefined;
   let server: Awaited<ReturnType<typeof startCodeServer>> | undefined;
   const fail = (error: string, exitCode: number | 'error' = 'error'): SuiteResult => {
     writeFileSync(join(artifacts, 'console.log'), consoleLines.join('\n'));
-    return { suite: spec.name, tests, exitCode, totalMs: Date.now() - t0, error, metrics, serverReadyMs: server?.readyMs };
+    return { suite: spec.name, tests, exitCode, totalMs: Date.now() - t0, error, metrics, notes, serverReadyMs: server?.readyMs };
   };
   try {
     const testsPath = await bundleSuite(spec.name);
@@ -88,6 +90,7 @@ async function runSuite(spec: SuiteSpec, grep: string | undefined, keep: boolean
         else if (msg.kind === 'result') tests.push(...msg.tests);
         // Times named ...At are epoch ms in the host: store them as ms after server start.
         else if (msg.kind === 'metric') metrics[msg.name.replace(/At$/, 'Ms')] = msg.name.endsWith('At') ? msg.value - started : msg.value;
+        else if (msg.kind === 'note') notes.push(msg.text);
         else if (msg.kind === 'ui' && process.env.BNAS_HOST_VERBOSE) console.log(`  ui ${msg.id}: ${msg.action}`);
       },
     });
@@ -100,6 +103,7 @@ async function runSuite(spec: SuiteSpec, grep: string | undefined, keep: boolean
       activationMs: activatedAt === undefined ? undefined : activatedAt - started,
       totalMs: Date.now() - t0,
       metrics,
+      notes,
     };
     if (tests.length === 0) {
       return { ...result, error: `the tests module reported no results (exit ${code}); last console lines:\n${consoleLines.slice(-30).join('\n')}\nserver log tail:\n${server.tail(30)}` };
@@ -145,6 +149,7 @@ function report(results: readonly SuiteResult[]): { passed: number; failed: numb
       else if (t.state === 'pending') skipped++;
       else failed++;
     }
+    for (const n of r.notes) console.log(`  note ${n}`);
     if (r.error) {
       failed++;
       console.log(`  FAIL suite ${r.suite}:\n${indent(r.error, 8)}`);

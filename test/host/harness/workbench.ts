@@ -138,6 +138,8 @@ class UiDriver {
         return this.waitText(req.selector, req.pattern, req.timeoutMs ?? 15_000);
       case 'waitInput':
         return this.waitInput(req.pattern, req.timeoutMs ?? 15_000);
+      case 'frameText':
+        return this.frameText(req.selector, req.timeoutMs ?? 30_000);
       case 'pick':
         return this.pick(req.label, req.timeoutMs ?? 15_000);
       case 'key':
@@ -202,6 +204,22 @@ class UiDriver {
       await this.page.waitForTimeout(100); // the value is set by the workbench: no event reaches the page
     }
     throw new Error(`the quick input never held /${pattern}/ within ${timeoutMs} ms; last value: "${value}"`);
+  }
+
+  /**
+   * Waits for `selector` in any frame of the page and returns its text. Webview content lives in
+   * nested iframes the page locators do not enter, so every frame is searched.
+   */
+  private async frameText(selector: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        const el = frame.locator(selector).first();
+        if ((await el.count().catch(() => 0)) > 0) return (await el.textContent()) ?? '';
+      }
+      await this.page.waitForTimeout(250); // frames come and go as the webview loads: poll them
+    }
+    throw new Error(`no "${selector}" in any of ${this.page.frames().length} frames within ${timeoutMs} ms`);
   }
 
   /** Chooses an entry of the open quick pick by its label, as a user clicking it. */
