@@ -36,3 +36,14 @@ export {
 export { ParamStore, initialValues, type Init, type SavedParam } from './params.js';
 export { SeededRandom, hashString } from './rng.js';
 export { tensorCount, assertNoLeak, DisposableGroup, type Disposable, type LeakReport } from './memory.js';
+export { FusedMixedOp, type FusedOpEntry, type FusedEdgeOptions } from './fused-edge.js';
+export { depthwiseMultiplier } from './depthwise.js';
+export {
+  DataParallelGroup,
+  averageShards,
+  defaultWorkerScript,
+  type Replica,
+  type ReplicaFactory,
+  type ShardResult,
+  type DataParallelOptions,
+} from './data-parallel.js';
