@@ -11,6 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunManager } from '../../extension/runs/run-manager.js';
@@ -117,6 +118,33 @@ async function history(dir: string, runs: number, eventsPerRun: number): Promise
   return ms;
 }
 
+/**
+ * `registerRuns` (the runs feature's share of `activate()`) against the fake `vscode` of the unit
+ * tests: cold (module evaluation + first registration) and warm (median of 20 registrations).
+ */
+async function registerRunsMs(): Promise<{ coldMs: number; warmMs: number }> {
+  register('../../test/unit/extension/vscode-loader.mjs', import.meta.url);
+  const t0 = performance.now();
+  const vs = await import('../../test/unit/extension/fake-vscode.js');
+  const { BnasContext } = await import('../../extension/context.js');
+  const { registerRuns } = await import('../../extension/runs/register.js');
+  const extension = { asAbsolutePath: (p: string) => join(ROOT, p), extensionPath: ROOT, extension: { packageJSON: { version: 'bench' } } };
+  const once = async () => {
+    vs.fake.reset();
+    const ctx = new BnasContext(extension as never, vs.logChannel() as never);
+    const s = performance.now();
+    registerRuns(ctx);
+    const ms = performance.now() - s;
+    await ctx.dispose();
+    return ms;
+  };
+  await once();
+  const coldMs = performance.now() - t0;
+  const warm: number[] = [];
+  for (let i = 0; i < 20; i++) warm.push(await once());
+  return { coldMs, warmMs: median(warm) };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'bnas-bench-ext-'));
 const base = await baseline(dir);
 const viaStdout = await managed(dir, false);
@@ -130,6 +158,7 @@ const tfRequires = (bundleText.match(/require\(["']@tensorflow\//g) ?? []).lengt
 const tfCode = ['registerKernel', 'ENGINE.runKernel', 'tfjs-core'].filter((s) => bundleText.includes(s));
 const loads = Array.from({ length: 5 }, bundleLoadMs);
 const historyMs = await history(dir, 50, 1000);
+const registration = await registerRunsMs();
 
 function summary(r: Awaited<ReturnType<typeof managed>>) {
   return {
@@ -155,6 +184,7 @@ const results = {
   bundle: { bytes: statSync(BUNDLE).size, tensorflowRequires: tfRequires, tensorflowCodeMarkers: tfCode },
   bundleLoadMs: { median: +median(loads).toFixed(1), all: loads.map((x) => +x.toFixed(1)) },
   historyLoad: { runs: 50, eventsPerRun: 1000, ms: +historyMs.toFixed(1) },
+  registerRuns: { coldMs: +registration.coldMs.toFixed(1), warmMs: +registration.warmMs.toFixed(2) },
 };
 console.log(JSON.stringify(results, null, 2));
 if (!process.argv.includes('--no-write')) {
@@ -176,6 +206,7 @@ if (!process.argv.includes('--no-write')) {
       `| TensorFlow.js in the bundle | ${results.bundle.tensorflowRequires} requires, markers: ${results.bundle.tensorflowCodeMarkers.join(', ') || 'none'} |`,
       `| bundle load with stub vscode (median of 5 fresh processes) | ${results.bundleLoadMs.median} ms |`,
       `| history: 50 runs × 1000 events read | ${results.historyLoad.ms} ms |`,
+      `| registerRuns (runs feature's part of activate, fake vscode): cold incl. module load / warm | ${results.registerRuns.coldMs} ms / ${results.registerRuns.warmMs} ms |`,
       '',
     ].join('\n'),
   );
