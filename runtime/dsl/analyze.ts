@@ -45,9 +45,17 @@ export function analyzeParseResult(parse: ParseResult<unknown>, text: string, op
   const diags: BnasDiagnostic[] = [];
   try {
     for (const e of parse.lexerErrors) diags.push(lexerErrorToDiagnostic(e, lines));
-    // After the first syntax error, recovery can produce follow-up errors on the same spot;
-    // they are kept (later, independent errors matter) but identical ones are merged below.
-    for (const e of parse.parserErrors) diags.push(parserErrorToDiagnostic(e, lines));
+    // Recovery often reports several errors on one token (the failed rule, then each enclosing
+    // rule); the first one says what was expected there, the rest is noise.
+    const seenOffsets = new Set<number>();
+    for (const e of parse.parserErrors) {
+      const offset = e.token.startOffset;
+      if (Number.isFinite(offset) && offset >= 0) {
+        if (seenOffsets.has(offset)) continue;
+        seenOffsets.add(offset);
+      }
+      diags.push(parserErrorToDiagnostic(e, lines));
+    }
     const ast = isSearchFile(parse.value) ? parse.value : undefined;
     if (!ast) return { diagnostics: dedupe(diags).sort(compareDiagnostics) };
     const checked = checkStructure(ast);

@@ -28,16 +28,17 @@ function describeFound(token: IToken): string {
   return token.tokenType.name === 'EOF' ? 'the end of the file' : `\`${token.image}\``;
 }
 
-/** Lists expected token names out of a Chevrotain message, in order, without duplicates. */
-function expectedTokens(message: string): string[] {
+/** The token sequences a Chevrotain message lists as expected (one array of token names each). */
+function expectedSequences(message: string): string[][] {
   const single = /Expecting token of type '([^']*)'/.exec(message);
-  if (single) return [single[1]!];
+  if (single) return [[single[1]!]];
+  return [...message.matchAll(/^\s*\d+\. \[(.*)\]\s*$/gm)].map((m) => m[1]!.split(', '));
+}
+
+/** The first token of every expected sequence, in order, without duplicates. */
+function expectedTokens(sequences: readonly string[][]): string[] {
   const names: string[] = [];
-  for (const m of message.matchAll(/\d+\. \[([^\]]*(?:\][^\n]*)?)\]/g)) {
-    // A sequence may list several tokens (`[ID, {]`); its first token is what was expected.
-    const first = m[1]!.split(', ')[0]!;
-    if (!names.includes(first)) names.push(first);
-  }
+  for (const seq of sequences) if (seq[0] !== undefined && !names.includes(seq[0])) names.push(seq[0]);
   return names;
 }
 
@@ -47,7 +48,7 @@ function joinAlternatives(words: readonly string[]): string {
 }
 
 function expectationText(names: readonly string[]): string {
-  if (names.length > 1 && names.every((n) => VALUE_TOKENS.has(n) || n === 'BAD_WORD' || n === 'OPEN_STRING')) {
+  if (names.includes('NUMBER') && names.every((n) => VALUE_TOKENS.has(n) || n === 'BAD_WORD' || n === 'OPEN_STRING')) {
     return 'a value (a number, a name, a string, true/false, a size like 3x3, or a [list])';
   }
   if (names.includes('}') && names.includes('ID') && names.length <= 3) {
@@ -87,7 +88,21 @@ export function parserErrorToDiagnostic(error: IRecognitionException, lines: Lin
       range,
     );
   }
-  const names = expectedTokens(error.message);
+  const sequences = expectedSequences(error.message);
+  const names = expectedTokens(sequences);
+  // A name inside a block must continue as an attribute (`name = value`) or a block (`name {`).
+  if (sequences.length > 1 && sequences.every((q) => q[0] === 'ID') && sequences.some((q) => q[1] === '=') && error.token.tokenType.name === 'ID') {
+    const name = error.token.image;
+    return diagnostic(
+      'syntax-error',
+      `\`${name}\` must be followed by \`=\` (an attribute: \`${name} = value\`) or by \`{\` (a block: \`${name} { … }\`).`,
+      range,
+    );
+  }
+  if (names.length === 1 && names[0] === ']') {
+    const text = found === '`,`' ? `Expected a list item or \`]\`, but found ${found}.` : `Expected \`,\` between list items or \`]\` to close the list, but found ${found}.`;
+    return diagnostic('syntax-error', text, range);
+  }
   if (names.length === 1 && names[0] === 'search') {
     return diagnostic(
       'syntax-error',
