@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ResponseError } from 'vscode-languageserver';
+import { ResponseError, type TextEdit } from 'vscode-languageserver';
 import { bnas, docParams, parse } from './helpers.js';
 
 /** Seeded mutations: inserted punctuation and words, deletions, truncation. */
@@ -44,7 +44,7 @@ describe('editor features on broken text', () => {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         const position = doc.textDocument.positionAt(seed % (text.length + 1));
         const items = (await lsp.CompletionProvider!.getCompletion(doc, { ...p, position }))?.items ?? [];
-        for (const item of items) assert.ok(inside((item.textEdit as { range: never }).range), `completion range outside: ${JSON.stringify(text)}`);
+        for (const item of items) assert.ok(inside((item.textEdit as TextEdit).range), `completion range outside: ${JSON.stringify(text)}`);
         const hover = await lsp.HoverProvider!.getHoverContent(doc, { ...p, position });
         if (hover?.range) assert.ok(inside(hover.range));
         await lsp.DefinitionProvider!.getDefinition(doc, { ...p, position });
