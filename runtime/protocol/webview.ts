@@ -12,6 +12,11 @@ import { CELL_KINDS, type CellKind } from './genotype.js';
 import { parseRunEvent, type RunEvent } from './events.js';
 import type { PruningCriterion, SearchSpace } from '../dsl/space.js';
 
+// The search-space view draws the model and lists the built-in ops; it may import only protocol
+// types, so what it needs of the model is re-exported here.
+export type { OpSpec, PruningCriterion, SearchSpace } from '../dsl/space.js';
+export { BUILTIN_OPS } from '../dsl/space.js';
+
 /** A zero-based position in a text document (as in the Language Server Protocol). */
 export interface TextPosition {
   readonly line: number;
@@ -56,6 +61,8 @@ export interface SpaceEstimates {
   readonly secondsPerEpoch?: number;
   /** The `budget.memory_mb` the estimate is compared with. */
   readonly budgetMb?: number;
+  /** Where the time estimate comes from (a measured run, or a rough constant). */
+  readonly timeSource?: string;
 }
 
 /** What the search-space view shows for one `.bnas` document version. */
