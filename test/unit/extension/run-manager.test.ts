@@ -58,6 +58,7 @@ describe('run manager against a fake runtime', () => {
     const stopped = await waitForState(m, run.id, ['cancelled', 'failed', 'finished']);
     assert.equal(stopped.state, 'cancelled');
     assert.deepEqual(diskEvents(run.dir).map((e) => e.type), ['started', 'checkpoint', 'cancelled']);
+    assert.equal((diskEvents(run.dir).at(-1) as { by?: string }).by, 'ipc', 'the stop arrived as the IPC cancel message');
     assert.ok(stopped.summary.checkpoint?.endsWith('checkpoint'));
 
     writeFileSync(file, readFileSync(file, 'utf8') + '# edited after the run\n');
