@@ -13,10 +13,12 @@
  * being trivial: random background level, a random linear illumination gradient, per-image
  * colour tint (3 channels) and Gaussian pixel noise. Pixel templates (nearest class centroid)
  * get part of the arrangement and none of the texture, so they land well above chance but far
- * from perfect; a small CNN can learn all of it.
+ * from perfect (about 0.3 for 6 classes), while each factor is recoverable from the statistic of
+ * its own scale (see test/unit/data/synthetic.test.ts).
  *
  * Every image is generated from its own counter-based stream (seed, part, index), so the first
- * N images are the same whatever N and generation is O(pixels) (about 1 µs per pixel).
+ * N images are the same whatever N. Generation is O(pixels): 10 000 images of 16×16×3 take
+ * about half a second.
  */
 import { Rng, hashLabel } from './random.js';
 import type { LabelledImages } from './types.js';
