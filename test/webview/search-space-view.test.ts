@@ -1,0 +1,88 @@
+/**
+ * The search-space view in headless Chromium: the network and the supernet cell are drawn from
+ * the model, controls post edits the extension can apply, problems post reveals, and a document
+ * with errors keeps the last valid drawing.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { spaceEstimates } from '../../extension/panels/space-estimates.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import type { SpaceViewData } from '../../runtime/protocol/webview.js';
+import { launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
+
+function viewData(file: string, text: string, version = 1): SpaceViewData {
+  const { space, diagnostics } = loadSearchSpace(text);
+  return {
+    uri: `file:///work/${file}`,
+    version,
+    fileName: file,
+    ...(space ? { space, estimates: spaceEstimates(space, 'wasm') } : {}),
+    diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, code: d.code, range: d.range })),
+  };
+}
+
+type Posted = { type: string; edit?: unknown; range?: unknown; version?: number };
+const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
+
+describe('search-space view', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  const quick = readFileSync(join(ROOT, 'examples', 'quick.bnas'), 'utf8');
+  before(async () => {
+    browser = await launch();
+    page = await openWebview(browser, 'search-space', 'vscode-dark');
+  });
+  after(async () => browser?.close());
+
+  it('draws the network and the supernet cell with every candidate edge', async () => {
+    await postToView(page, { type: 'space', data: viewData('quick.bnas', quick) });
+    await mermaidSettled(page);
+    const macro = await page.$$eval('[data-diagram="macro"] .node', (els) => els.map((e) => e.textContent?.trim()));
+    assert.equal(macro.length, 3 + 2, 'stem, 3 cells, head');
+    assert.ok(macro.some((t) => /cell 1 · reduce · 16 ch/.test(t ?? '')), macro.join(' | '));
+    const edges = await page.$$eval('[data-diagram="cell"] g.edgeLabel', (els) => els.map((e) => e.textContent?.trim()).filter(Boolean));
+    assert.equal(edges.length, 14, '4 nodes → 14 mixed edges');
+    assert.ok(edges.every((t) => t === '6 ops, 1/4 ch'));
+    assert.equal(await page.$$eval('.ops-table tbody tr', (e) => e.length), 6);
+    assert.match(await page.$eval('#estimates', (e) => e.textContent ?? ''), /memory per step.*MB/);
+    await screenshot(page, 'search-space-view-dark');
+  });
+
+  it('turns controls into edit requests for the current document version', async () => {
+    await page.click('vscode-checkbox[data-op="max_pool_3x3"]');
+    await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.type === 'edit'));
+    const edit = (await posted(page)).find((m) => m.type === 'edit')!;
+    assert.deepEqual(edit, { type: 'edit', uri: 'file:///work/quick.bnas', version: 1, edit: { kind: 'toggleOp', op: 'max_pool_3x3', enabled: false } });
+    await page.fill('vscode-textfield[data-control="supernet.cells"] >> input', '5');
+    await page.press('vscode-textfield[data-control="supernet.cells"] >> input', 'Enter');
+    await page.locator('vscode-textfield[data-control="supernet.cells"] >> input').blur();
+    await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.type === 'edit').length >= 2);
+    const second = (await posted(page)).filter((m) => m.type === 'edit')[1]!;
+    assert.deepEqual(second.edit, { kind: 'setNumber', block: 'supernet', attribute: 'cells', value: 5 });
+  });
+
+  it('lists problems, posts a reveal on click, and keeps the last valid drawing on errors', async () => {
+    const broken = quick.replace('cells = 3', 'cells = 99');
+    await postToView(page, { type: 'space', data: viewData('quick.bnas', broken, 2) });
+    await page.waitForSelector('.problem.error');
+    await page.click('.problem.error');
+    const reveal = (await posted(page)).find((m) => m.type === 'reveal')!;
+    assert.ok(reveal.range, 'reveal carries the range');
+    assert.ok(await page.$eval('[data-diagram="macro"]', (e) => e.classList.contains('stale')));
+    assert.ok(await page.$('[data-diagram="macro"] svg'));
+    assert.ok(await page.$eval('vscode-checkbox[data-op="none"]', (e) => e.hasAttribute('disabled')), 'controls are off while the file has errors');
+    await postToView(page, { type: 'notice', level: 'error', message: 'VS Code refused the edit' });
+    assert.match(await page.$eval('.messages', (e) => e.textContent ?? ''), /refused/);
+  });
+
+  it('draws in the light theme', async () => {
+    await page.evaluate(() => (document.body.className = 'vscode-light bnas-standalone'));
+    await postToView(page, { type: 'space', data: viewData('quick.bnas', quick, 3) });
+    await mermaidSettled(page);
+    assert.equal(await page.$$eval('.mermaid-box svg', (e) => e.length), 2);
+    await screenshot(page, 'search-space-view-light');
+  });
+});
