@@ -87,6 +87,17 @@ test('a NaN loss stops with a failed event and keeps the last checkpoint', async
   assert.ok(!existsSync(join(d, 'result.json')));
 });
 
+test('budget.minutes stops gracefully, derives and says why', async () => {
+  const f = join(root, 'f');
+  // 0.0005 minutes = 30 ms: the budget runs out after the first step.
+  const r = await runSearch({ space: { ...space, budget: { memoryMb: 3000, minutes: 0.0005 } }, spaceText: 'x', outDir: f, dataset, keepBackend: true });
+  assert.equal(r.status, 'finished');
+  assert.match(r.result?.stopped_early ?? '', /time budget of 0.0005 minutes/);
+  const last = events(f).at(-1);
+  assert.ok(last?.type === 'finished' && /time budget/.test(last.reason ?? ''));
+  assert.equal(JSON.parse(readFileSync(join(f, 'result.json'), 'utf8')).genotype.reduce.length, 4);
+});
+
 test('no tensor leak over a search: the count returns to where it started', async () => {
   const before = tf.memory().numTensors;
   const r = await runSearch({ space: { ...space, train: { ...space.train, epochs: 2 } }, spaceText: 'x', outDir: join(root, 'e'), dataset, keepBackend: true });
