@@ -49,8 +49,10 @@ export function estimateDatasetMemory(
       side = spec.source === 'idx' ? (options.sourceSize ?? 28) : 28;
       channels = 1;
       const scale = (side * side) / 784;
-      // The reader holds the train and test files of a part pair decompressed (plus the .gz).
-      filesAtOnce = (MNIST_FILE_BYTES.train + MNIST_FILE_BYTES.test) * scale + (spec.source === 'fashion-mnist' ? FASHION_GZ_BYTES : 0);
+      // The reader holds the train and test files decompressed; gunzip briefly holds the
+      // largest file twice (its output chunks and the joined buffer), plus the .gz bytes.
+      const gz = spec.source === 'fashion-mnist' ? FASHION_GZ_BYTES + 60000 * 784 : 0;
+      filesAtOnce = (MNIST_FILE_BYTES.train + MNIST_FILE_BYTES.test) * scale + gz;
     }
   }
   const outSide = spec.image ?? side;
