@@ -11,7 +11,7 @@ import { registerProgress } from '../status/progress.js';
 import { registerStatusBar } from '../status/status-bar.js';
 import { registerRunsView } from '../views/runs-tree.js';
 import { allRunsFolders, runsWatchPattern } from './locations.js';
-import { RunManager, type RunInfo } from './run-manager.js';
+import { RunManager, failureCause, type RunInfo } from './run-manager.js';
 import { describeSummary, formatPercent } from './run-summary.js';
 
 declare module '../context.js' {
@@ -98,8 +98,8 @@ async function showEnding(ctx: BnasContext, run: RunInfo): Promise<void> {
     if (choice === 'Export Genotype') await vscode.commands.executeCommand('bnas.exportGenotype', run.id);
   } else if (run.state === 'failed') {
     const f = run.failure;
-    const last = f?.stderrTail.at(-1);
-    const detail = f && last && !f.message.includes(last) ? ` Last output: ${last}` : '';
+    const cause = f && failureCause(f.stderrTail);
+    const detail = f && cause && !f.message.includes(cause) ? ` ${cause}` : '';
     const choice = await vscode.window.showErrorMessage(
       `BNAS: search ${run.name} failed: ${f?.message ?? run.summary.message ?? 'unknown error'}${detail}`,
       'Open Log',

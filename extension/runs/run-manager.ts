@@ -627,13 +627,10 @@ export class RunManager implements Disposable {
       run.failure = { message: run.summary.message ?? 'The search failed.', stderrTail, exitCode: code, signal };
     } else {
       run.state = 'failed';
-      const message =
-        code === 0
-          ? 'The search runtime exited without a result (no finished event).'
-          : `The search runtime stopped unexpectedly (${exit}).`;
+      const message = exitMessage(code, exit);
       run.failure = { message, stderrTail, exitCode: code, signal };
-      const cause = stderrTail.findLast((l) => /error|exception|fatal|abort/i.test(l)) ?? stderrTail.at(-1);
-      synthetic = makeEvent<FailedEvent>({ type: 'failed', message: cause ? `${message} ${cause.trim()}` : message });
+      const cause = failureCause(stderrTail);
+      synthetic = makeEvent<FailedEvent>({ type: 'failed', message: cause ? `${message} ${cause}` : message });
     }
     if (!run.metaWritten && !synthetic) this.saveMeta(run);
     if (synthetic) {
@@ -702,6 +699,29 @@ function newRun(id: string, name: string, createdAt: string): Run {
     updatedAt: Date.now(),
     createdAt,
   };
+}
+
+/**
+ * What an exit without a terminal event means (contract section 5: 1 failed, 2 usage or I/O error,
+ * for example an invalid space or a run folder it will not use).
+ */
+export function exitMessage(code: number | null | undefined, exit: string): string {
+  if (code === 0) return 'The search runtime exited without a result (no finished event).';
+  if (code === 1) return `The search could not run (${exit}).`;
+  if (code === 2) return `The search runtime refused the command (${exit}).`;
+  return `The search runtime stopped unexpectedly (${exit}).`;
+}
+
+/**
+ * The stderr line that best explains a failure: the runtime's own `bnas search: …` message, else
+ * the last line that names an error, else the last line.
+ */
+export function failureCause(stderrTail: readonly string[]): string | undefined {
+  const line =
+    stderrTail.findLast((l) => l.startsWith('bnas ')) ??
+    stderrTail.findLast((l) => /error|exception|fatal|abort/i.test(l)) ??
+    stderrTail.at(-1);
+  return line?.trim();
 }
 
 function clampConcurrency(n: number): number {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineSplitter, TailBuffer } from '../../../extension/runs/line-splitter.js';
+import { exitMessage, failureCause } from '../../../extension/runs/run-manager.js';
 import { parseEventLines, slugify, spaceNameOf, stateFromDisk, timeStamp } from '../../../extension/runs/run-folder.js';
 import { describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
@@ -90,5 +91,19 @@ describe('line splitting', () => {
     tail.push('four');
     tail.end();
     assert.deepEqual(tail.tail, ['three', 'four']);
+  });
+});
+
+describe('failure messages', () => {
+  it('names what an exit code means and picks the explaining stderr line', () => {
+    assert.match(exitMessage(2, 'exit code 2'), /refused/);
+    assert.match(exitMessage(1, 'exit code 1'), /could not run/);
+    assert.match(exitMessage(null, 'signal SIGSEGV'), /stopped unexpectedly \(signal SIGSEGV\)/);
+    assert.equal(
+      failureCause(['x.bnas:3:5: error unknown-attribute: unknown attribute', 'bnas search: x.bnas has errors; nothing was run']),
+      'bnas search: x.bnas has errors; nothing was run',
+    );
+    assert.equal(failureCause(['loading', 'RangeError: Array buffer allocation failed', '    at foo']), 'RangeError: Array buffer allocation failed');
+    assert.equal(failureCause([]), undefined);
   });
 });
