@@ -24,6 +24,13 @@ describe('IDX parsing', () => {
     assert.deepEqual([...labels], [2, 0, 1]);
   });
 
+  it('reads 4-d image files as channels last', () => {
+    const images = parseIdxImages(idxBytes([2, 2, 3, 3], patternImages(2, 2, 3, 0, 3)), 'x');
+    assert.deepEqual([images.count, images.height, images.width, images.channels], [2, 2, 3, 3]);
+    assert.equal(images.pixels.length, 2 * 2 * 3 * 3);
+    assert.equal(images.pixels[18 + 4], patternPixel(1, 4));
+  });
+
   it('rejects a labels file given as images and the reverse, naming the file', () => {
     const labels = idxBytes([3], Uint8Array.of(2, 0, 1));
     assert.throws(() => parseIdxImages(labels, '/d/train-images-idx3-ubyte'), (e: Error) =>
