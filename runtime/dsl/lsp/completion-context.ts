@@ -35,6 +35,14 @@ export type Slot =
   | { readonly kind: 'value'; readonly attribute: string; readonly block: Frame; readonly path: readonly Frame[] }
   /** An item of the list that is the value of `attribute`. */
   | { readonly kind: 'list-item'; readonly attribute: string; readonly list: Frame; readonly block: Frame; readonly path: readonly Frame[] }
+  /** Inside a string that is the value of `attribute` (`path = "da|"`). */
+  | {
+      readonly kind: 'string';
+      readonly attribute: string;
+      readonly path: readonly Frame[];
+      /** Offset after the opening quote. */
+      readonly contentStart: number;
+    }
   /** An empty file (no `search` block yet). */
   | { readonly kind: 'file' }
   /** Inside a comment or string, or somewhere nothing can be typed. */
@@ -78,7 +86,18 @@ export function cursorContext(text: string, offset: number): CursorContext {
   const followedByEquals = rest[0]?.kind === 'punct' && rest[0].text === '=';
   const base = { wordStart, wordEnd, prefix, word: text.slice(wordStart, wordEnd), followedByEquals };
   const inText = inside && (inside.kind === 'string' || (inside.kind === 'error' && /^["']/.test(inside.text)));
-  if (inside && (inside.kind === 'line-comment' || inside.kind === 'block-comment' || inText)) {
+  if (inside && inText) {
+    // A string value: `name = "…`; the caller may complete its content (folders for `path`).
+    const before = tokens.filter((t) => t.end <= inside.start && t.kind !== 'line-comment' && t.kind !== 'block-comment');
+    const eq = before[before.length - 1];
+    const name = before[before.length - 2];
+    const { path } = framesAt(tokens, text.length, inside.start);
+    if (eq?.kind === 'punct' && eq.text === '=' && name?.kind === 'id') {
+      return { ...base, slot: { kind: 'string', attribute: name.text, path, contentStart: inside.start + 1 } };
+    }
+    return { ...base, slot: { kind: 'none' } };
+  }
+  if (inside && (inside.kind === 'line-comment' || inside.kind === 'block-comment')) {
     return { ...base, slot: { kind: 'none' } };
   }
 

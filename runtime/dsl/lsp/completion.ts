@@ -5,7 +5,7 @@
  * `op` blocks, not yet listed), and a whole search space in an empty file. Every item carries
  * the schema's documentation and default.
  */
-import type { LangiumDocument } from 'langium';
+import { UriUtils, type FileSystemProvider, type LangiumDocument } from 'langium';
 import type { CompletionProvider, CompletionProviderOptions } from 'langium/lsp';
 import {
   CompletionItemKind,
@@ -42,23 +42,56 @@ import { opIndexOf } from './document-model.js';
 /** The kind of the file-level frame (the `search` block). */
 const SEARCH = 'search';
 
+/** Slots where typing a trigger character should open the list. */
+const TRIGGERED_SLOTS = new Set(['value', 'list-item', 'block-label', 'string']);
+
 /** Completion provider registered as `lsp.CompletionProvider`. */
 export class BnasCompletionProvider implements CompletionProvider {
-  readonly completionOptions: CompletionProviderOptions = { triggerCharacters: ['=', '[', ',', ' '] };
+  readonly completionOptions: CompletionProviderOptions = { triggerCharacters: ['=', '[', ',', ' ', '"', '/'] };
 
-  getCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
+  /** @param fs the file system, for folder names in `data.path` (absent: no folder completion). */
+  constructor(private readonly fs?: FileSystemProvider) {}
+
+  async getCompletion(document: LangiumDocument, params: CompletionParams): Promise<CompletionList | undefined> {
     const td = document.textDocument;
     const text = td.getText();
-    const ctx = cursorContext(text, td.offsetAt(params.position));
+    const offset = td.offsetAt(params.position);
+    const ctx = cursorContext(text, offset);
     // Typing a space or separator opens the list only where a value or op name goes next;
     // elsewhere a popup after every space would get in the way.
     const trigger = params.context?.triggerKind === CompletionTriggerKind.TriggerCharacter ? params.context.triggerCharacter : undefined;
-    if (trigger !== undefined && ctx.slot.kind !== 'value' && ctx.slot.kind !== 'list-item' && ctx.slot.kind !== 'block-label') {
-      return { isIncomplete: false, items: [] };
+    if (trigger !== undefined && !TRIGGERED_SLOTS.has(ctx.slot.kind)) return { isIncomplete: false, items: [] };
+    if (ctx.slot.kind === 'string') {
+      return { isIncomplete: false, items: await this.folderItems(document, ctx.slot, text, offset) };
     }
+    if (trigger === '"' || trigger === '/') return { isIncomplete: false, items: [] };
     const range: Range = { start: td.positionAt(ctx.wordStart), end: td.positionAt(ctx.wordEnd) };
     const items = completionItems(ctx, range, () => opIndexOf(document));
     return { isIncomplete: false, items };
+  }
+
+  /** Sub-folders of the folder typed so far in `data { path = "…" }`, relative to the file. */
+  private async folderItems(document: LangiumDocument, slot: Extract<Slot, { kind: 'string' }>, text: string, offset: number): Promise<CompletionItem[]> {
+    const where = schemaBlockOf(slot.path);
+    if (!this.fs || slot.attribute !== 'path' || where?.block?.kind !== 'data' || document.uri.scheme !== 'file') return [];
+    const typed = text.slice(slot.contentStart, offset);
+    const dir = typed.slice(0, typed.lastIndexOf('/') + 1);
+    const base = UriUtils.resolvePath(UriUtils.dirname(document.uri), dir === '' ? '.' : dir);
+    let entries;
+    try {
+      entries = await this.fs.readDirectory(base);
+    } catch {
+      return []; // the folder typed so far does not exist (yet): nothing to offer
+    }
+    const td = document.textDocument;
+    const range: Range = { start: td.positionAt(slot.contentStart + dir.length), end: td.positionAt(offset) };
+    const showHidden = typed.slice(dir.length).startsWith('.');
+    return entries
+      .filter((e) => e.isDirectory)
+      .map((e) => UriUtils.basename(e.uri))
+      .filter((name) => showHidden || !name.startsWith('.'))
+      .sort()
+      .map((name) => ({ label: `${name}/`, kind: CompletionItemKind.Folder, filterText: name, textEdit: { range, newText: name } }));
   }
 }
 
@@ -84,6 +117,7 @@ export function completionItems(ctx: CursorContext, range: Range, ops: () => OpI
       const values = attr.type.kind === 'list' && attr.type.of.kind === 'enum' ? attr.type.of.values : [];
       return namedItems(values.filter((v) => !present.has(v.name)), range);
     }
+    case 'string':
     case 'none':
       return [];
   }

@@ -20,7 +20,7 @@ import { BnasDocumentSymbolProvider } from './symbols.js';
  */
 export const BnasLspModule: Module<BnasServices, PartialLangiumServices> = {
   lsp: {
-    CompletionProvider: () => new BnasCompletionProvider(),
+    CompletionProvider: (services) => new BnasCompletionProvider(services.shared.workspace.FileSystemProvider),
     HoverProvider: () => new BnasHoverProvider(),
     Formatter: () => new BnasFormatter(),
     DocumentSymbolProvider: () => new BnasDocumentSymbolProvider(),

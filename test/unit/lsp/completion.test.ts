@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { CompletionItemKind, CompletionTriggerKind, InsertTextFormat, type CompletionItem, type TextEdit } from 'vscode-languageserver';
 import { bnas, docParams, parseAt } from './helpers.js';
+import { ROOT } from './lsp-process.js';
 
 async function complete(textWithBar: string, triggerCharacter?: string): Promise<CompletionItem[]> {
   const { doc, position } = await parseAt(textWithBar);
@@ -112,5 +115,37 @@ describe('completion', () => {
   it('offers nothing inside unknown or nested blocks', async () => {
     assert.deepEqual(await complete('search "s" {\n  dta { | }\n}'), []);
     assert.deepEqual(await complete('search "s" {\n  data { inner { | } }\n}'), []);
+  });
+});
+
+describe('folder completion in data.path', () => {
+  /** Services with the real file system, and a document placed in examples/. */
+  async function completeOnDisk(textWithBar: string, triggerCharacter?: string): Promise<CompletionItem[]> {
+    const { createBnasServices } = await import('../../../runtime/dsl/module.js');
+    const { BnasLspModule } = await import('../../../runtime/dsl/lsp/module.js');
+    const { NodeFileSystem } = await import('langium/node');
+    const { parseHelper } = await import('langium/test');
+    const { cursor } = await import('./helpers.js');
+    const { Bnas } = createBnasServices(NodeFileSystem, BnasLspModule);
+    const { text, offset } = cursor(textWithBar);
+    const uri = pathToFileURL(join(ROOT, 'examples', `completion-${Math.random().toString(36).slice(2)}.bnas`)).href;
+    const doc = await parseHelper(Bnas)(text, { documentUri: uri });
+    const context = triggerCharacter ? { triggerKind: CompletionTriggerKind.TriggerCharacter, triggerCharacter } : undefined;
+    const list = await Bnas.lsp.CompletionProvider!.getCompletion(doc, { ...docParams(doc), position: doc.textDocument.positionAt(offset), ...(context ? { context } : {}) });
+    return list?.items ?? [];
+  }
+
+  it('lists the folders next to the file, then inside the folder typed so far', async () => {
+    const top = await completeOnDisk('search "s" {\n  data { source = idx, path = "|" }\n}', '"');
+    assert.ok(top.some((i) => i.label === 'data/' && i.kind === CompletionItemKind.Folder), JSON.stringify(labels(top)));
+    const inner = await completeOnDisk('search "s" {\n  data { source = idx, path = "data/i|" }\n}');
+    assert.deepEqual(labels(inner), ['idx-tiny/']);
+    // Only the part after the last `/` is replaced.
+    assert.deepEqual(edit(inner[0]), { range: { start: { line: 1, character: 36 }, end: { line: 1, character: 37 } }, newText: 'idx-tiny' });
+  });
+
+  it('offers nothing for other strings or missing folders', async () => {
+    assert.deepEqual(await completeOnDisk('search "|s" {\n}'), []);
+    assert.deepEqual(await completeOnDisk('search "s" {\n  data { path = "no-such-folder/|" }\n}'), []);
   });
 });

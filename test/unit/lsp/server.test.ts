@@ -18,7 +18,7 @@ describe('language server process (end to end)', () => {
   it('announces the editor features in its capabilities', async () => {
     const { capabilities: c } = await server.initialize();
     assert.ok(c.completionProvider, 'completion');
-    assert.deepEqual(c.completionProvider?.triggerCharacters, ['=', '[', ',', ' ']);
+    assert.deepEqual(c.completionProvider?.triggerCharacters, ['=', '[', ',', ' ', '"', '/']);
     assert.ok(c.hoverProvider, 'hover');
     assert.ok(c.documentFormattingProvider && c.documentRangeFormattingProvider, 'formatting');
     assert.deepEqual(c.documentOnTypeFormattingProvider, { firstTriggerCharacter: '}' });
