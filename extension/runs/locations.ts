@@ -37,5 +37,7 @@ export function allRunsFolders(ctx: BnasContext): string[] {
 export function runsWatchPattern(ctx: BnasContext, folder: vscode.WorkspaceFolder): vscode.RelativePattern | undefined {
   const setting = configured(ctx, folder.uri);
   if (isAbsolute(setting)) return undefined;
-  return new vscode.RelativePattern(folder, `${setting.replace(/\\/g, '/').replace(/\/+$/, '')}/*/*.json`);
+  // events.jsonl appears when any run starts (also from the `bnas` command line); the .json files
+  // when the extension starts one (run-meta.json) and when a run ends (result.json).
+  return new vscode.RelativePattern(folder, `${setting.replace(/\\/g, '/').replace(/\/+$/, '')}/*/{*.json,events.jsonl}`);
 }
