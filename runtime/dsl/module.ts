@@ -91,6 +91,15 @@ export function createBnasCoreServices(): { shared: LangiumSharedCoreServices; B
 
 let coreServices: BnasCoreServices | undefined;
 
+/**
+ * Drops the shared services so the next call builds a fresh parser. Called after the parser threw
+ * (for example a stack overflow on pathologically deep nesting), which can leave its internal
+ * state inconsistent.
+ */
+export function resetBnasCoreServices(): void {
+  coreServices = undefined;
+}
+
 /** The process-wide LSP-free services, created on first use. */
 export function getBnasCoreServices(): BnasCoreServices {
   coreServices ??= createBnasCoreServices().Bnas;

@@ -168,3 +168,18 @@ describe('recovery', () => {
     }
   });
 });
+
+describe('pathological input', () => {
+  it('reports brackets nested thousands deep instead of overflowing the parser, then keeps working', () => {
+    const deep = `search s {\n  ops = ${'['.repeat(20000)}\n}`;
+    const r = loadSearchSpace(deep);
+    assert.equal(r.diagnostics.length, 1);
+    assert.equal(r.diagnostics[0]!.code, 'syntax-error');
+    assert.match(r.diagnostics[0]!.message, /nest more than 64 levels/);
+    assert.deepEqual(r.diagnostics[0]!.range.start, { line: 1, character: 8 + 63 });
+    // Brackets inside strings and comments do not count.
+    const quoted = `search s { # ${'{'.repeat(100)}\n data { path = "${'['.repeat(100)}" } }`;
+    assert.ok(!loadSearchSpace(quoted).diagnostics.some((d) => /nest more than/.test(d.message)));
+    assert.ok(loadSearchSpace('search s {}').space);
+  });
+});
