@@ -47,6 +47,7 @@ export function registerRuns(ctx: BnasContext): void {
   ctx.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void reload()));
   watchRunFolders(ctx, reload);
 
+  followExternalRuns(ctx, manager);
   notifyEndings(ctx, manager);
   registerRunsView(ctx, manager, reload);
   registerStatusBar(ctx, manager);
@@ -70,6 +71,22 @@ function watchRunFolders(ctx: BnasContext, reload: () => Promise<void>): void {
     ctx.own(watcher.onDidCreate(later));
     ctx.own(watcher.onDidDelete(later));
   }
+}
+
+/** Keeps runs of the command line or another window live in the views (a cheap re-read every 2 s). */
+function followExternalRuns(ctx: BnasContext, manager: RunManager): void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || !manager.hasExternalRuns()) return;
+    busy = true;
+    manager
+      .followExternal()
+      .catch((e: unknown) => ctx.log.warn(`Could not follow an outside run: ${String(e)}`))
+      .finally(() => (busy = false));
+  }, 2_000);
+  // Never keep a closing extension host alive for this.
+  timer.unref();
+  ctx.own({ dispose: () => clearInterval(timer) });
 }
 
 /** A notification when a run this window started ends: results for a finish, the log for a failure. */

@@ -19,6 +19,9 @@ import { Emitter, type Disposable, type Listener, type Subscribe } from './emitt
 import { LineSplitter, TailBuffer } from './line-splitter.js';
 import {
   EVENTS_FILE,
+  RESULT_FILE,
+  processAlive,
+  stateFromDisk,
   createRunFolder,
   deleteRunFolder,
   readRunEvents,
@@ -258,6 +261,37 @@ export class RunManager implements Disposable {
       if (seen.has(id) || run.child || run.state === 'queued' || !roots.has(dirname(id))) continue;
       this.runsById.delete(id);
       this.changes.fire({ kind: 'removed', run: this.info(run) });
+    }
+  }
+
+  /** True while some run found on disk is being run by another process. */
+  hasExternalRuns(): boolean {
+    return [...this.runsById.values()].some((r) => r.external && r.state === 'running');
+  }
+
+  /**
+   * Follows runs that another process runs (the `bnas` command line in a terminal, another window):
+   * re-reads their `events.jsonl` and forwards the events added since the last look, so views of
+   * such a run stay live; notices when it ends or its process is gone. Call it periodically while
+   * `hasExternalRuns()`.
+   */
+  async followExternal(): Promise<void> {
+    for (const run of [...this.runsById.values()]) {
+      if (!run.external || run.state !== 'running') continue;
+      const events = await readRunEvents(run.id);
+      const fresh = events.slice(run.summary.events);
+      run.events = events;
+      for (const e of fresh) {
+        applyEvent(run.summary, e);
+        run.emitter?.fire(e);
+        if (this.allEvents.size > 0) this.allEvents.fire({ run: this.info(run), event: e });
+      }
+      const { state, external } = stateFromDisk(run.summary, existsSync(join(run.id, RESULT_FILE)), processAlive(run.pid));
+      if (fresh.length > 0 || state !== run.state) {
+        run.state = state;
+        run.external = external;
+        this.touch(run);
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
@@ -238,6 +238,23 @@ describe('run history from disk', () => {
     assert.equal(byName.get('elsewhere-1')?.state, 'running');
     assert.equal(byName.get('elsewhere-1')?.external, true);
     assert.equal((await fresh.readEvents(join(runs, 'half-1'))).length, 2);
+
+    // The outside run goes on: new lines in its events.jsonl reach listeners, then it ends.
+    const outside = byName.get('elsewhere-1')?.id as string;
+    const followed: string[] = [];
+    fresh.onEvent(outside, (e) => followed.push(e.type));
+    assert.ok(fresh.hasExternalRuns());
+    appendFileSync(join(outside, 'events.jsonl'), `${epoch}\n`);
+    await fresh.followExternal();
+    assert.deepEqual(followed, ['epoch']);
+    assert.equal(fresh.get(outside)?.summary.validAcc, 0.25);
+    assert.equal(fresh.get(outside)?.state, 'running');
+    appendFileSync(join(outside, 'events.jsonl'), JSON.stringify({ type: 'cancelled', time: '2026-01-01T00:02:00Z', epoch: 1 }) + '\n');
+    await fresh.followExternal();
+    assert.deepEqual(followed, ['epoch', 'cancelled']);
+    assert.equal(fresh.get(outside)?.state, 'cancelled');
+    assert.equal(fresh.hasExternalRuns(), false);
+    assert.deepEqual((await fresh.readEvents(outside)).map((e) => e.type), ['started', 'epoch', 'cancelled']);
 
     await assert.rejects(fresh.resume(byName.get('fin')?.id as string), /only cancelled, interrupted or failed/);
     await fresh.delete(byName.get('bad')?.id as string);
