@@ -25,7 +25,7 @@ export class BnasFormatter implements Formatter {
   formatDocumentRange(document: LangiumDocument, params: DocumentRangeFormattingParams): TextEdit[] {
     const start = document.textDocument.offsetAt(params.range.start);
     const end = document.textDocument.offsetAt(params.range.end);
-    return this.edits(document, params.options, (s, e) => s >= start && e <= end);
+    return this.edits(document, params.options, overlapping(start, end));
   }
 
   formatDocumentOnType(document: LangiumDocument, params: DocumentOnTypeFormattingParams): TextEdit[] {
@@ -34,7 +34,7 @@ export class BnasFormatter implements Formatter {
     const td = document.textDocument;
     const start = td.offsetAt({ line, character: 0 });
     const end = td.offsetAt({ line: line + 1, character: 0 });
-    return this.edits(document, params.options, (s, e) => s >= start && e <= end);
+    return this.edits(document, params.options, overlapping(start, end));
   }
 
   get formatOnTypeOptions(): DocumentOnTypeFormattingOptions {
@@ -51,6 +51,14 @@ export class BnasFormatter implements Formatter {
       .filter((e) => !keep || keep(e.start, e.end))
       .map((e) => ({ range: { start: td.positionAt(e.start), end: td.positionAt(e.end) } satisfies Range, newText: e.newText }));
   }
+}
+
+/**
+ * Keeps the edits that touch `[start, end)`. The whitespace before a line's first token starts on
+ * the line above, so an edit that re-indents a line in the range begins before it.
+ */
+function overlapping(start: number, end: number): (s: number, e: number) => boolean {
+  return (s, e) => (e > start && s < end) || (s === e && s >= start && s <= end);
 }
 
 /** One indentation level from the editor's options. */

@@ -141,3 +141,16 @@ describe('formatting robustness', () => {
     assert.ok(formatted > 100, `only ${formatted} of 600 mutations were formattable`);
   });
 });
+
+describe('formatting on type', () => {
+  it('re-indents the line of the `}` just typed, and nothing else', async () => {
+    const doc = await parse('search "s" {\n  train {\n    epochs=4\n      }\n}\n');
+    const edits = await bnas().lsp.Formatter!.formatDocumentOnType(doc, {
+      ...docParams(doc),
+      options: OPTIONS,
+      position: { line: 3, character: 7 },
+      ch: '}',
+    });
+    assert.equal(TextDocument.applyEdits(doc.textDocument as TextDocument, edits), 'search "s" {\n  train {\n    epochs=4\n  }\n}\n');
+  });
+});
