@@ -4,10 +4,11 @@
  *   bnas      this method: binary, K = 4, performance pruning (the space as written)
  *   pc-darts  binary, K = 4, no pruning
  *   darts     binary, K = 1, no pruning
- * Records wall time, CPU time (user + system: robust when other processes share the cores) and
- * peak RSS, optionally the derived cells' test accuracy from training them from scratch, and the
- * ratios. Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N]
- * Writes bench/search/results.json and bench/search/results.md.
+ * Records the search's wall time and CPU time (user + system: robust when other processes share
+ * the cores; process start-up and data loading excluded, they are the same in every mode) and the
+ * process's peak RSS, optionally the derived cells' test accuracy from training them from scratch, and the
+ * ratios. Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--name NAME]
+ * Writes bench/search/NAME.json and bench/search/NAME.md (NAME defaults to `results`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
@@ -48,20 +49,23 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
   const { space } = loadSearchSpace(text);
   if (!space) throw new Error(`${spaceFile} does not validate`);
   await initBackend('wasm');
+  const { loadDataset } = await import('../../runtime/data/index.js');
+  // Data loading and process start-up are the same in every mode: measure the search alone.
+  const dataset = await loadDataset(space.data, { seed: space.train.seed });
   const t0 = performance.now();
-  const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9 });
+  const c0 = process.cpuUsage();
+  const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset });
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   const u = process.resourceUsage();
   if (r.status !== 'finished' || !r.result) throw new Error(`${mode}: ${r.status} ${r.message ?? ''}`);
   let evalAccuracy: number | undefined;
   if (evalEpochs > 0) {
-    const { loadDataset } = await import('../../runtime/data/index.js');
     const { trainGenotype } = await import('../../runtime/search/evaluate.js');
-    const data = await loadDataset(space.data, { seed: space.train.seed });
-    evalAccuracy = (await trainGenotype(space, r.result.genotype, data, { epochs: evalEpochs, seed: 1 })).accuracy;
+    evalAccuracy = (await trainGenotype(space, r.result.genotype, dataset, { epochs: evalEpochs, seed: 1 })).accuracy;
   }
   const m: Measured = {
-    mode, wallSeconds: wall, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6,
+    mode, wallSeconds: wall, cpuSeconds: (cpu.user + cpu.system) / 1e6,
     searchSeconds: r.result.metrics.search_seconds, pruneSeconds: r.result.metrics.prune_seconds,
     peakRssMb: u.maxRSS / 1024, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype, evalAccuracy,
   };
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
   const spaceFile = resolve(opt('space', 'bench/search/space.bnas'));
   const evalEpochs = Number(opt('evaluate', '0'));
   const repeats = Number(opt('repeats', '1'));
+  const name = opt('name', 'results');
   const tmp = mkdtempSync(join(tmpdir(), 'bnas-bench-'));
   const runs: Measured[] = [];
   // Modes alternate within each repeat so slow phases of a shared machine hit all of them.
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
       const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Measured;
       runs.push(m);
-      console.log(`${mode}: wall ${m.wallSeconds.toFixed(1)} s, cpu ${m.cpuSeconds.toFixed(1)} s, peak ${m.peakRssMb.toFixed(0)} MB, valid acc ${(100 * m.validAcc).toFixed(1)}%` + (m.evalAccuracy !== undefined ? `, derived cell test acc ${(100 * m.evalAccuracy).toFixed(1)}%` : ''));
+      console.log(`${mode}: wall ${m.wallSeconds.toFixed(1)} s, cpu ${m.cpuSeconds.toFixed(1)} s (pruning ${m.pruneSeconds.toFixed(1)} s wall), peak ${m.peakRssMb.toFixed(0)} MB, valid acc ${(100 * m.validAcc).toFixed(1)}%` + (m.evalAccuracy !== undefined ? `, derived cell test acc ${(100 * m.evalAccuracy).toFixed(1)}%` : ''));
     }
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
   };
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, loadavg: load, runs, summary, ratios };
-  writeFileSync('bench/search/results.json', JSON.stringify(record, null, 2) + '\n');
+  writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
   const row = (m: Mode) => {
     const s = summary[m];
     return `| ${m} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} | ${(100 * s.validAcc).toFixed(1)} % |${s.evalAccuracy !== undefined ? ` ${(100 * s.evalAccuracy).toFixed(1)} % |` : ''}`;
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
     `This method vs DARTS mode: CPU time ×${ratios.cpuVsDarts.toFixed(2)} (${(1 / ratios.cpuVsDarts).toFixed(1)}× less), wall ×${ratios.wallVsDarts.toFixed(2)}.`,
     '',
   ].join('\n');
-  writeFileSync('bench/search/results.md', md);
+  writeFileSync(`bench/search/${name}.md`, md);
   console.log(md);
 }
 
