@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
 import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
+import { PartialChannels } from '../../runtime/engine/partial-channels.js';
 import { ParamStore } from '../../runtime/engine/params.js';
 import { REAL, type BinarizeOptions } from '../../runtime/engine/quantize.js';
 
@@ -50,6 +51,8 @@ export class BenchCell {
   private readonly s1: tf.Tensor4D;
   private readonly target: tf.Tensor4D;
   private readonly optimizer: tf.Optimizer;
+  /** Fused variant: partial channels as products (naive: slice, concat, transpose). */
+  private readonly partial: PartialChannels | undefined;
 
   constructor(readonly config: CellConfig) {
     const { channels: c, k, binary, seed } = config;
@@ -83,6 +86,7 @@ export class BenchCell {
     this.target = tf.keep(data.create('t', [config.batch, config.size, config.size, 4 * c], { normal: 1 }, false).clone() as tf.Tensor4D);
     data.dispose();
     this.optimizer = tf.train.momentum(0.01, 0.9);
+    this.partial = config.variant === 'fused' ? new PartialChannels(c, k) : undefined;
   }
 
   /** Forward pass: the concatenated node outputs [B, H, W, 4C], float32. */
@@ -110,6 +114,10 @@ export class BenchCell {
   private edge(e: number, x: tf.Tensor4D, alphas: tf.Tensor2D, k: number): tf.Tensor4D {
     const c = x.shape[3];
     const part = c / k;
+    if (this.partial) {
+      const w = tf.reshape(tf.slice(alphas, [e, 0], [1, -1]), [-1]) as tf.Tensor1D;
+      return this.partial.combine((this.edges[e].fused as FusedMixedOp).apply(this.partial.select(x), w), x);
+    }
     const xa = k > 1 ? tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, part]) : x;
     const w = tf.reshape(tf.slice(alphas, [e, 0], [1, -1]), [-1]) as tf.Tensor1D;
     const edge = this.edges[e];
@@ -172,6 +180,7 @@ export class BenchCell {
   dispose(): void {
     for (const t of [this.s0, this.s1, this.target]) t.dispose();
     this.optimizer.dispose();
+    this.partial?.dispose();
     this.store.dispose();
     this.arch.dispose();
   }

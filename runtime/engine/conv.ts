@@ -5,6 +5,7 @@
  * to the cpu backend and back (26–70 ms a call).
  */
 import * as tf from '@tensorflow/tfjs';
+import { filteredOp } from './custom-grad.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
@@ -95,18 +96,10 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1): tf.Tensor4D 
   }
   const k = w.shape[0];
   const xShape = x.shape;
-  const op = tf.customGrad((xi, wi, save) => {
-    const xt = xi as tf.Tensor4D;
-    const wt = wi as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xt, wt]);
-    const value = tf.conv2d(xt, wt, stride, 'same');
-    return {
-      value: value as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [convInputGrad(dy, ws, xShape, stride), convFilterGrad(xs, dy, k, stride)];
-      },
-    };
-  });
-  return op(x, w) as tf.Tensor4D;
+  return filteredOp(
+    x,
+    w,
+    (xt, wt) => tf.conv2d(xt, wt, stride, 'same'),
+    (dy, xs, ws) => [convInputGrad(dy, ws, xShape, stride), convFilterGrad(xs, dy, k, stride)],
+  );
 }

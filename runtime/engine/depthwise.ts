@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from './conv.js';
+import { filteredOp } from './custom-grad.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
@@ -127,19 +128,12 @@ export function depthwiseMultiplier(x: tf.Tensor4D, w: tf.Tensor4D, stride: numb
   const k = w.shape[0];
   const m = w.shape[3];
   const xShape = x.shape;
-  const op = tf.customGrad((xi, wi, save) => {
-    const xt = xi as tf.Tensor4D;
-    const wt = wi as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xt, wt]);
-    return {
-      value: tf.depthwiseConv2d(xt, wt, stride, 'same', 'NHWC', dilation),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [depthwiseInputGrad(dy, ws, xShape, stride, dilation), depthwiseFilterGrad(xs, dy, k, m, stride, dilation)];
-      },
-    };
-  });
-  return op(x, w) as tf.Tensor4D;
+  return filteredOp(
+    x,
+    w,
+    (xt, wt) => tf.depthwiseConv2d(xt, wt, stride, 'same', 'NHWC', dilation),
+    (dy, xs, ws) => [depthwiseInputGrad(dy, ws, xShape, stride, dilation), depthwiseFilterGrad(xs, dy, k, m, stride, dilation)],
+  );
 }
 
 /**

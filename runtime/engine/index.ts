@@ -47,3 +47,4 @@ export {
   type ShardResult,
   type DataParallelOptions,
 } from './data-parallel.js';
+export { PartialChannels } from './partial-channels.js';

@@ -1,0 +1,68 @@
+/**
+ * Alternating runs of the engine's cell step (naive, fused) and the PyTorch peer (1 and 2
+ * threads) for the same binary cell, each in its own process, R rounds in rotating order; the
+ * ratio of medians is the comparison (absolute times depend on the machine's load).
+ * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4]
+ * Writes bench/engine/results/peer-compare.{json,md}.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const rounds = Number(opt('rounds', '3'));
+const steps = opt('steps', '3');
+const k = opt('k', '4');
+const out = opt('out', 'bench/engine/results');
+
+interface Contender {
+  name: string;
+  cmd: string;
+  args: string[];
+}
+
+const contenders: Contender[] = [
+  { name: 'tfjs-wasm naive', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'naive', k, '1', steps] },
+  { name: 'tfjs-wasm fused', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'fused', k, '1', steps] },
+  { name: 'pytorch 1 thread', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '1', '--steps', steps] },
+  { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '2', '--steps', steps] },
+];
+
+const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+for (let r = 0; r < rounds; r++) {
+  // Rotate the order each round so a load swing does not always hit the same contender.
+  const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
+  for (const c of order) {
+    const run = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const line = run.stdout.trim().split('\n').pop() ?? '';
+    try {
+      const median = (JSON.parse(line) as { median_ms: number }).median_ms;
+      (results.get(c.name) as number[]).push(median);
+      console.error(`round ${r + 1}: ${c.name} ${median} ms`);
+    } catch {
+      // A contender that cannot run (e.g. python3-torch missing) is reported, not fatal.
+      console.error(`round ${r + 1}: ${c.name} failed: ${(run.stderr || line).slice(0, 300)}`);
+    }
+  }
+}
+const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+const summary = contenders.map((c) => ({ name: c.name, medianMs: median(results.get(c.name) as number[]), runs: results.get(c.name) }));
+const fused = summary.find((s) => s.name === 'tfjs-wasm fused')?.medianMs ?? NaN;
+mkdirSync(out, { recursive: true });
+const date = new Date().toISOString();
+writeFileSync(join(out, 'peer-compare.json'), JSON.stringify({ date, k: Number(k), binary: true, steps: Number(steps), rounds, summary }, null, 2) + '\n');
+const lines = [
+  `# Engine vs PyTorch peer (${date.slice(0, 16)}Z)`,
+  '',
+  `Binary cell step, K = ${k}, batch 32, 16×16×16; each entry is the median of ${rounds} process runs (each the median of ${steps} steps), run in rotating order.`,
+  '',
+  '| contender | median ms | fused ÷ this (>1: this is faster) | runs (ms) |',
+  '|---|---|---|---|',
+  ...summary.map((s) => `| ${s.name} | ${s.medianMs} | ${(fused / s.medianMs).toFixed(2)} | ${(s.runs ?? []).join(' ')} |`),
+];
+writeFileSync(join(out, 'peer-compare.md'), lines.join('\n') + '\n');
+console.log(lines.join('\n'));
