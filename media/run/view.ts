@@ -18,12 +18,18 @@ import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Sectio
 import { weightsChart, weightsLegend } from './weights-chart.js';
 
 const KIND_NAME: Record<CellKind, string> = { normal: 'Normal cell', reduce: 'Reduction cell' };
+/** Sections that are costly to draw (thousands of SVG nodes, Mermaid) are redrawn at most this often while live. */
+const SLOW_SECTION_MS = 500;
+const SLOW_SECTIONS: ReadonlySet<Section> = new Set(['weights', 'pruning', 'cells']);
 
 export class RunView {
   private model: RunModel = emptyModel();
   private run: RunInfo | undefined;
   private queue: RunEvent[] = [];
   private frame = 0;
+  private slowDirty = new Set<Section>();
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastSlow = 0;
   private readonly parts: Record<Section, HTMLElement>;
   private readonly title = h('h1', { id: 'run-title' }, 'Run');
   private readonly status = h('span', { class: 'badge', role: 'status' }, 'waiting');
@@ -31,7 +37,7 @@ export class RunView {
   private readonly cellCaptions: Record<CellKind, HTMLElement>;
   private readonly exportButtons: HTMLElement[] = [];
   /** Counts of frames and events applied, read by the benchmark. */
-  readonly stats = { frames: 0, applied: 0, lastFrameMs: 0 };
+  readonly stats = { frames: 0, applied: 0, lastFrameMs: 0, maxFrameMs: 0, totalFrameMs: 0 };
 
   constructor(
     root: HTMLElement,
@@ -73,6 +79,7 @@ export class RunView {
     this.run = run;
     this.model = emptyModel();
     this.queue = [];
+    this.slowDirty.clear();
     applyEvents(this.model, events);
     this.stats.applied += events.length;
     this.renderAll();
@@ -97,9 +104,34 @@ export class RunView {
     this.queue = [];
     const dirty = applyEvents(this.model, batch);
     this.stats.applied += batch.length;
-    this.renderSections(dirty);
+    // Curves and facts follow every frame; heavy sections catch up at most every SLOW_SECTION_MS
+    // (and at once when the run ends), so a fast event stream cannot starve the page.
+    const fast = new Set<Section>();
+    for (const d of dirty) (SLOW_SECTIONS.has(d) ? this.slowDirty : fast).add(d);
+    this.renderSections(fast);
+    this.scheduleSlow(this.model.end !== undefined);
     this.stats.frames++;
     this.stats.lastFrameMs = performance.now() - t0;
+    this.stats.maxFrameMs = Math.max(this.stats.maxFrameMs, this.stats.lastFrameMs);
+    this.stats.totalFrameMs += this.stats.lastFrameMs;
+  }
+
+  private scheduleSlow(now: boolean): void {
+    if (!this.slowDirty.size) return;
+    const wait = now ? 0 : this.lastSlow + SLOW_SECTION_MS - performance.now();
+    if (wait <= 0) {
+      if (this.slowTimer) clearTimeout(this.slowTimer);
+      this.slowTimer = undefined;
+      this.lastSlow = performance.now();
+      const dirty = this.slowDirty;
+      this.slowDirty = new Set();
+      this.renderSections(dirty);
+      return;
+    }
+    this.slowTimer ??= setTimeout(() => {
+      this.slowTimer = undefined;
+      this.scheduleSlow(true);
+    }, wait);
   }
 
   private renderAll(): void {
@@ -248,6 +280,7 @@ export class RunView {
       cancelAnimationFrame(this.frame);
       this.flush();
     }
+    this.scheduleSlow(true);
     await mermaidIdle();
     return this.model.genotype ? renderedSvg(this.cellBoxes[cell]) : undefined;
   }

@@ -12,6 +12,8 @@ interface Diagram {
   label: string;
   /** Rendered text; skip a render when unchanged. */
   shown?: string;
+  /** A render of this diagram is queued and not started: later texts ride along with it. */
+  queued?: boolean;
 }
 
 const diagrams = new Map<HTMLElement, Diagram>();
@@ -82,7 +84,14 @@ export function renderMermaid(el: HTMLElement, text: string, label: string): Pro
   d.text = text;
   d.label = label;
   diagrams.set(el, d);
-  return enqueue(() => renderNow(el, d, false));
+  // A live run derives a genotype every epoch; while a render waits, newer texts replace its
+  // text instead of queueing more renders, so the drawing never lags behind by a backlog.
+  if (d.queued) return queue;
+  d.queued = true;
+  return enqueue(() => {
+    d.queued = false;
+    return renderNow(el, d, false);
+  });
 }
 
 /** The SVG text currently shown in `el`, for export. */
