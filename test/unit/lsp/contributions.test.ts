@@ -102,6 +102,16 @@ describe('package contributions', () => {
     assert.ok(existsSync(`${ROOT}/${pkg.contributes.snippets.find((s) => s.language === 'bnas')!.path}`));
   });
 
+  it('colours ```bnas code blocks in Markdown with the same grammar', () => {
+    const injection = (pkg.contributes.grammars as { scopeName: string; path: string; injectTo?: string[] }[]).find((g) => g.injectTo);
+    assert.deepEqual(injection?.injectTo, ['text.html.markdown']);
+    const g = json(injection!.path) as { repository: Record<string, { begin: string; patterns: { patterns: { include: string }[] }[] }> };
+    const block = g.repository['bnas-code-block']!;
+    const fence = new RegExp(block.begin.replace('(?i:', '(?:'));
+    assert.ok(fence.test('```bnas') && fence.test('~~~bnas title') && !fence.test('```python'));
+    assert.deepEqual(block.patterns[0]!.patterns, [{ include: 'source.bnas' }]);
+  });
+
   it('activates lean, runs in the workspace, and works (limited) without trust', () => {
     assert.ok(pkg.activationEvents.includes('onLanguage:bnas'));
     assert.ok(!pkg.activationEvents.includes('*'), 'never activate on startup');
