@@ -49,16 +49,39 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t0, r];
 }
 
+interface ColdRun {
+  readonly initialize: number;
+  readonly firstDiagnostics: number;
+  /** CPU time the server process used until then (Linux /proc; NaN elsewhere). */
+  readonly initializeCpu: number;
+  readonly firstDiagnosticsCpu: number;
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/PID/stat (clock ticks of
+ * 10 ms): unlike wall time, it hardly changes when other jobs load the machine.
+ */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
+  } catch {
+    return Number.NaN; // not Linux, or the process is gone
+  }
+}
+
 /** One cold start: spawn, initialize, open an example, wait for its diagnostics. */
-async function coldStart(bundle: string, exampleUri: string, exampleText: string): Promise<{ initialize: number; firstDiagnostics: number }> {
+async function coldStart(bundle: string, exampleUri: string, exampleText: string): Promise<ColdRun> {
   const t0 = performance.now();
   const server = LspProcess.start(bundle);
   try {
     await server.initialize();
     const initialize = performance.now() - t0;
+    const initializeCpu = processCpuMs(server.child.pid);
     const diags = await server.open(exampleUri, exampleText);
     if (diags.some((d) => d.severity === 1)) throw new Error(`example has errors: ${JSON.stringify(diags)}`);
-    return { initialize, firstDiagnostics: performance.now() - t0 };
+    return { initialize, firstDiagnostics: performance.now() - t0, initializeCpu, firstDiagnosticsCpu: processCpuMs(server.child.pid) };
   } finally {
     await server.stop();
   }
@@ -123,7 +146,7 @@ async function main(): Promise<void> {
   const exampleText = readFileSync(examplePath, 'utf8');
 
   // Cold start, one fresh process per run.
-  const cold: { initialize: number; firstDiagnostics: number }[] = [];
+  const cold: ColdRun[] = [];
   for (let i = 0; i < coldRuns; i++) cold.push(await coldStart(bundle, pathToFileURL(examplePath).href, exampleText));
 
   // Warm requests on one server.
@@ -160,6 +183,8 @@ async function main(): Promise<void> {
       example: 'examples/mnist-bnas.bnas',
       initializeMs: stats(cold.map((c) => c.initialize)),
       firstDiagnosticsMs: stats(cold.map((c) => c.firstDiagnostics)),
+      initializeCpuMs: stats(cold.map((c) => c.initializeCpu)),
+      firstDiagnosticsCpuMs: stats(cold.map((c) => c.firstDiagnosticsCpu)),
     },
     warm: {
       file: `generated 300-line space (${big.split('\n').length - 1} lines)`,
@@ -191,7 +216,7 @@ function renderMarkdown(r: {
   machine: { cpus: number; model: string; loadavg1: number };
   bundle: string;
   bundleBytes: number;
-  coldStart: { runs: number; example: string; initializeMs: Stats; firstDiagnosticsMs: Stats };
+  coldStart: { runs: number; example: string; initializeMs: Stats; firstDiagnosticsMs: Stats; initializeCpuMs: Stats; firstDiagnosticsCpuMs: Stats };
   warm: { file: string; iterations: number; completionMs: Stats; hoverMs: Stats; formattingMs: Stats; revalidateAfterEditMs: Stats };
   inProcessCpu: { file: string; completionMs: Stats; hoverMs: Stats; formattingMs: Stats; parseAndValidateMs: Stats };
 }): string {
@@ -212,6 +237,8 @@ function renderMarkdown(r: {
     ...table(`Cold start (${r.coldStart.runs} fresh processes, ${r.coldStart.example})`, 'from spawn to', [
       ['`initialize` answered', r.coldStart.initializeMs],
       ['first diagnostics published', r.coldStart.firstDiagnosticsMs],
+      ['`initialize` answered: server CPU time', r.coldStart.initializeCpuMs],
+      ['first diagnostics: server CPU time', r.coldStart.firstDiagnosticsCpuMs],
     ]),
     ...table(`Warm requests (${r.warm.file}, ${r.warm.iterations} timed after warm-up, round trip over stdio)`, 'request', [
       ['completion', r.warm.completionMs],
