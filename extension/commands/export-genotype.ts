@@ -56,7 +56,7 @@ export const exportGenotype = (ctx: BnasContext) => async (arg?: unknown, format
       filters: { [info.label]: [info.extension] },
     });
     if (uri) {
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      await writeAtomically(uri, text);
       void vscode.window.showInformationMessage(`BNAS: saved ${vscode.workspace.asRelativePath(uri)}.`);
     }
   } else if (target === 'Copy to Clipboard') {
@@ -101,8 +101,18 @@ async function exportSvg(ctx: BnasContext, run: RunInfo): Promise<void> {
       return;
     }
     const uri = vscode.Uri.joinPath(folder[0], `${run.name}-${cell}.svg`);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(svg));
+    await writeAtomically(uri, svg);
     saved.push(vscode.workspace.asRelativePath(uri));
   }
   void vscode.window.showInformationMessage(`BNAS: saved ${saved.join(' and ')}.`);
+}
+
+/**
+ * Writes through a temporary sibling and a rename, so a watcher (a training script reloading
+ * `genotypes.py`, a test) never reads a half-written file.
+ */
+async function writeAtomically(uri: vscode.Uri, text: string): Promise<void> {
+  const tmp = uri.with({ path: `${uri.path}.${process.pid}.tmp` });
+  await vscode.workspace.fs.writeFile(tmp, new TextEncoder().encode(text));
+  await vscode.workspace.fs.rename(tmp, uri, { overwrite: true });
 }

@@ -5,7 +5,7 @@
  * `vscode` by `vscode-loader.mjs`.
  */
 import { dirname, join, relative } from 'node:path';
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 
 type Listener<T> = (e: T) => unknown;
 
@@ -36,6 +36,9 @@ export class Uri {
   }
   get path(): string {
     return this.fsPath;
+  }
+  with(change: { path?: string }): Uri {
+    return new Uri(this.scheme, change.path ?? this.fsPath);
   }
   toString(): string {
     return `${this.scheme}://${this.fsPath}`;
@@ -108,6 +111,8 @@ export interface ShownMessage {
 /** What the feature did, and what the "user" answers next. */
 export const fake = {
   trusted: true,
+  /** Where the next save dialog "saves" (undefined: the user cancels it). */
+  saveTo: undefined as string | undefined,
   settings: new Map<string, unknown>(),
   folders: [] as { uri: Uri; name: string; index: number }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
@@ -168,7 +173,7 @@ export const window = {
     return undefined;
   },
   async showSaveDialog() {
-    return undefined;
+    return fake.saveTo ? Uri.file(fake.saveTo) : undefined;
   },
   async showWorkspaceFolderPick() {
     return fake.folders[0];
@@ -239,6 +244,9 @@ export const workspace = {
     async writeFile(uri: Uri, data: Uint8Array) {
       await mkdir(dirname(uri.fsPath), { recursive: true });
       await writeFile(uri.fsPath, data);
+    },
+    async rename(from: Uri, to: Uri) {
+      await rename(from.fsPath, to.fsPath);
     },
     async stat(uri: Uri) {
       const s = await stat(uri.fsPath);

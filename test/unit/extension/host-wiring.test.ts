@@ -4,7 +4,7 @@
  * Cancel stops it, endings become notifications, export and delete work from commands.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { register } from 'node:module';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -131,6 +131,21 @@ describe('runs feature in a fake VS Code', () => {
     fake.answers.push('Copy to Clipboard');
     await vs.commands.executeCommand('bnas.exportGenotype', run.id, 'darts');
     assert.match(vs.env.clipboard.text, /^SHOWN_\d{8}_\d{6} = Genotype\(normal=\[\('sep_conv_3x3', 0\)/m);
+  });
+
+  it('saves a JSON export to the file chosen in the save dialog, leaving no temporary file', async () => {
+    const run = ctx.get('runs').runs().find((r) => r.state === 'finished');
+    assert.ok(run);
+    fake.saveTo = join(run.dir, 'genotype.json');
+    fake.answers.push('Save to File…');
+    try {
+      await vs.commands.executeCommand('bnas.exportGenotype', run.id, 'json');
+    } finally {
+      fake.saveTo = undefined;
+    }
+    const saved = JSON.parse(readFileSync(join(run.dir, 'genotype.json'), 'utf8'));
+    assert.deepEqual(saved, JSON.parse(readFileSync(join(run.dir, 'result.json'), 'utf8')).genotype);
+    assert.deepEqual(readdirSync(run.dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
   it('SVG export explains that it needs the run view when the panels are not there', async () => {
