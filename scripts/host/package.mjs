@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { Buffer } from 'node:buffer';
 
 /** Size budget of the .vsix in MiB; exceeding it fails packaging so growth is a decision. */
@@ -64,6 +65,8 @@ if (mib > BUDGET_MIB) problems.push(`${mib.toFixed(2)} MiB is over the ${BUDGET_
 if (record) {
   const out = {
     date: new Date().toISOString(),
+    cpus: cpus().length,
+    loadavg: loadavg().map((x) => Number(x.toFixed(2))),
     vsix,
     bytes,
     mib: Number(mib.toFixed(3)),

@@ -9,7 +9,7 @@
 // Needs: npm run build (dist/), bash test/host/setup.sh; the vsix suite also needs npm run package.
 // BNAS_HOST=electron selects @vscode/test-electron instead (machines that can download VS Code).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSuite, ROOT } from './harness/bundle.js';
@@ -162,6 +162,12 @@ function report(results: readonly SuiteResult[]): { passed: number; failed: numb
   return { passed, failed, skipped };
 }
 
+function countStates(tests: readonly TestOutcome[]): Record<TestOutcome['state'], number> {
+  const n = { passed: 0, failed: 0, pending: 0 };
+  for (const t of tests) n[t.state]++;
+  return n;
+}
+
 function indent(text: string, n: number): string {
   return text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 }
@@ -195,7 +201,7 @@ async function main(): Promise<number> {
     results.push(await runSuite(spec, values.grep, values.keep));
   }
   const { passed, failed, skipped } = report(results);
-  const summary = { date: new Date().toISOString(), node: process.version, results: results.map(({ tests, ...r }) => ({ ...r, tests: tests.length })) };
+  const summary = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg().map((x) => Number(x.toFixed(2))), results: results.map(({ tests, ...r }) => ({ ...r, tests: countStates(tests) })) };
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, 'summary.json'), JSON.stringify(summary, null, 2));
   if (values.record) {
