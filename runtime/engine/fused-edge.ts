@@ -1,23 +1,22 @@
 /**
- * A mixed edge computed as a few fused kernels instead of one kernel chain per candidate op.
- * The straightforward mixed edge runs every op on its own (ReLU, depthwise, 1×1, BN … per op)
- * and spends its time in many small, memory-bound kernels. Here, for the ops sharing the edge
- * input:
- * - the pre-activation (ReLU, or sign for binary activations) is computed once;
- * - the first depthwise convs of all sep/dil convs with the same dilation are ONE depthwise conv
- *   with a channel multiplier (smaller kernels zero-padded to the group's largest);
- * - their 1×1 convs are ONE matrix product with a block-diagonal weight;
- * - batch norms run once on the concatenated outputs (BN is per channel, so this is exact);
- * - the second half of the sep convs is again one depthwise conv and one matrix product;
- * - the weighted sum Σ_o w_o·y_o is ONE matrix product with kron(w, I_C).
+ * A mixed edge computed with the fewest kernels and no channel-axis copies. Measured on wasm
+ * (bench/engine/README.md): kernel count and element-by-element copies (concat, slice, pad,
+ * transpose and their gradients) cost more than arithmetic in this step, while packing several
+ * ops into one depthwise conv with a channel multiplier was slower than separate calls (XNNPACK
+ * leaves its fast depthwise path). So, compared with running each candidate op on its own:
+ * - the pre-activation of the edge (ReLU, or sign for binary activations, whose estimator is
+ *   several kernels forward and backward) is computed once for all sep/dil convs;
+ * - 1×1 convs are plain matrix products on the flattened activations;
+ * - the mixing weights are unstacked once and the weighted sum is one AddN;
+ * - no op output is concatenated, sliced or transposed.
  * Weights carry the same names as {@link buildCandidateOp} (`${prefix}.${name}.a.dw`, …), so the
  * same seed gives the same weights either way and a pruned op is `drop(name)`.
  * Ops outside the fused kinds (conv_k, repeat > 1, factorized reduce) run as ordinary candidate
- * ops and join the final weighted sum.
+ * ops and join the weighted sum.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, type CandidateOp, type CandidateSpec } from './candidate-ops.js';
-import { depthwiseMultiplier, dilateFilter } from './depthwise.js';
+import { depthwiseConv2d } from './depthwise.js';
 import { batchNorm } from './norm.js';
 import type { ParamStore } from './params.js';
 import { avgPool, maxPool } from './pool.js';
@@ -38,17 +37,9 @@ export interface FusedEdgeOptions {
   readonly binarize?: BinarizeOptions;
 }
 
-/** sep/dil convs sharing one fused first depthwise conv. */
-interface DepthwiseGroup {
-  readonly dilation: number;
-  /** Filter size of the fused conv (largest member; stride 2: after dilating the filters). */
-  readonly size: number;
-  readonly members: number[];
-}
-
 /** What `apply` computes, derived from the alive ops. */
 interface Plan {
-  readonly groups: DepthwiseGroup[];
+  readonly convs: number[];
   readonly pools: number[];
   readonly identity: number[];
   readonly others: { index: number; op: CandidateOp }[];
@@ -104,66 +95,32 @@ export class FusedMixedOp {
   }
 
   private makePlan(): Plan {
-    const groups = new Map<number, DepthwiseGroup>();
-    const pools: number[] = [];
-    const identity: number[] = [];
-    const others: Plan['others'] = [];
-    const s = this.options.stride;
+    const plan: Plan = { convs: [], pools: [], identity: [], others: [] };
     this.entries.forEach((e, i) => {
       if (!this.alive[i]) return;
-      if (this.others.has(i)) {
-        others.push({ index: i, op: this.others.get(i) as CandidateOp });
-      } else if (isFusedConv(e)) {
-        const d = e.kind === 'dil_conv' ? e.dilation : 1;
-        // Stride 2 cannot use native dilation: all filters are dilated and fused into one group.
-        const key = s === 1 ? d : 1;
-        const size = s === 1 ? e.kernel : (e.kernel - 1) * d + 1;
-        const g = groups.get(key) ?? { dilation: key, size: 0, members: [] };
-        groups.set(key, { ...g, size: Math.max(g.size, size), members: [...g.members, i] });
-      } else if (e.kind === 'max_pool' || e.kind === 'avg_pool') {
-        pools.push(i);
-      } else if (e.kind === 'skip') {
-        identity.push(i);
-      }
+      if (this.others.has(i)) plan.others.push({ index: i, op: this.others.get(i) as CandidateOp });
+      else if (isFusedConv(e)) plan.convs.push(i);
+      else if (e.kind === 'max_pool' || e.kind === 'avg_pool') plan.pools.push(i);
+      else if (e.kind === 'skip') plan.identity.push(i);
     });
-    // sep convs first inside a group: their outputs continue to the second half as one block.
-    const sorted = [...groups.values()].map((g) => ({
-      ...g,
-      members: [...g.members].sort((a, b) => Number(this.entries[b].kind === 'sep_conv') - Number(this.entries[a].kind === 'sep_conv')),
-    }));
-    return { groups: sorted, pools, identity, others };
-  }
-
-  /** The quantized depthwise filter of op i, half h, placed in a size×size window. */
-  private depthwiseFilter(i: number, half: string, size: number, dilate: number): tf.Tensor4D {
-    const bin = this.options.binarize ?? REAL;
-    const w = quantizeWeights(this.options.store.get(`${this.options.prefix}.${this.entries[i].name}.${half}.dw`) as tf.Tensor4D, bin, 2);
-    const spread = dilateFilter(w, dilate);
-    const pad = (size - spread.shape[0]) / 2;
-    return pad > 0 ? (tf.pad(spread, [[pad, pad], [pad, pad], [0, 0], [0, 0]]) as tf.Tensor4D) : spread;
+    return plan;
   }
 
   /**
-   * Block-diagonal 1×1 weight for the ops `members` (half h), reading input channels in
-   * `inputLayout` order and writing op-major outputs [op, C].
-   * @returns shape [M·C, M·C], float32
+   * One half of a sep/dil conv after the pre-activation: depthwise → (quantized) 1×1 → BN.
+   * @param pre pre-activated input, shape [B, H, W, C], float32
+   * @returns shape [B, H/stride, W/stride, C], float32
    */
-  private pointwiseBlock(members: number[], half: string, inputLayout: 'channel-major' | 'op-major'): tf.Tensor2D {
+  private half(pre: tf.Tensor4D, i: number, half: 'a' | 'b', stride: number, dilation: number): tf.Tensor4D {
     const bin = this.options.binarize ?? REAL;
     const c = this.options.channels;
-    const m = members.length;
-    const ws = members.map((i) =>
-      tf.reshape(quantizeWeights(this.options.store.get(`${this.options.prefix}.${this.entries[i].name}.${half}.pw`) as tf.Tensor4D, bin, 3), [c, c]),
-    );
-    const stacked = tf.stack(ws); // [m, Ci, Co]
-    const eye = tf.reshape(tf.eye(m), [m, 1, m, 1]);
-    if (inputLayout === 'op-major') {
-      // W[j, ci, j', co] = δ(j, j') · w_j[ci, co]
-      return tf.reshape(tf.mul(tf.reshape(stacked, [m, c, 1, c]), eye), [m * c, m * c]) as tf.Tensor2D;
-    }
-    // Depthwise-multiplier output is channel-major (ci·m + j): W[ci, j, j', co] = δ(j, j') · w_j[ci, co]
-    const perChannel = tf.reshape(tf.transpose(stacked, [1, 0, 2]), [c, m, 1, c]);
-    return tf.reshape(tf.mul(perChannel, tf.reshape(eye, [1, m, m, 1])), [m * c, m * c]) as tf.Tensor2D;
+    const p = `${this.options.prefix}.${this.entries[i].name}.${half}`;
+    const store = this.options.store;
+    const dwFilter = quantizeWeights(store.get(`${p}.dw`) as tf.Tensor4D, bin, 2);
+    const dw = depthwiseConv2d(pre, dwFilter, stride, dilation);
+    const pwFilter = tf.reshape(quantizeWeights(store.get(`${p}.pw`) as tf.Tensor4D, bin, 3), [c, c]) as tf.Tensor2D;
+    const pw = tf.matMul(tf.reshape(quantizeActivations(dw, bin), [-1, c]), pwFilter);
+    return batchNorm(tf.reshape(pw, dw.shape) as tf.Tensor4D);
   }
 
   /**
@@ -175,73 +132,26 @@ export class FusedMixedOp {
     return tf.tidy(() => {
       const bin = this.options.binarize ?? REAL;
       const s = this.options.stride;
-      const c = this.options.channels;
-      const [b, h, w] = x.shape;
-      const ho = Math.ceil(h / s);
-      const wo = Math.ceil(w / s);
-      const rows = b * ho * wo;
-      const parts: tf.Tensor2D[] = [];
-      const order: number[] = [];
-      const add = (t: tf.Tensor4D, indices: number[]): void => {
-        parts.push(tf.reshape(t, [rows, indices.length * c]) as tf.Tensor2D);
-        order.push(...indices);
-      };
-      for (const i of this.plan.identity) add(x, [i]);
-      const normalize: { t: tf.Tensor4D; indices: number[] }[] = [];
-      if (this.plan.pools.length) {
-        const pooled = this.plan.pools.map((i) => (this.entries[i].kind === 'max_pool' ? maxPool : avgPool)(x, this.entries[i].kernel, s));
-        normalize.push({ t: pooled.length === 1 ? pooled[0] : (tf.concat(pooled, 3) as tf.Tensor4D), indices: this.plan.pools });
+      const [b, h, w, c] = x.shape;
+      const terms: { index: number; y: tf.Tensor4D }[] = [];
+      for (const i of this.plan.identity) terms.push({ index: i, y: x });
+      for (const i of this.plan.pools) {
+        const e = this.entries[i];
+        terms.push({ index: i, y: batchNorm((e.kind === 'max_pool' ? maxPool : avgPool)(x, e.kernel, s)) });
       }
-      if (this.plan.groups.length) {
-        const pre = bin.activations === 'sign' ? quantizeActivations(x, bin) : tf.relu(x);
-        for (const g of this.plan.groups) {
-          const m = g.members.length;
-          const filters = g.members.map((i) => {
-            const d = this.entries[i].kind === 'dil_conv' ? this.entries[i].dilation : 1;
-            // Stride 1: the kernel dilates natively; stride 2: each filter is dilated here.
-            return this.depthwiseFilter(i, 'a', g.size, s === 1 ? 1 : d);
-          });
-          const filter = m === 1 ? filters[0] : (tf.concat(filters, 3) as tf.Tensor4D); // [k, k, C, m]
-          const dw = depthwiseMultiplier(pre, filter, s, s === 1 ? g.dilation : 1);
-          const pw = tf.matMul(tf.reshape(quantizeActivations(dw, bin), [rows, m * c]), this.pointwiseBlock(g.members, 'a', 'channel-major'));
-          const first = batchNorm(tf.reshape(pw, [b, ho, wo, m * c]) as tf.Tensor4D);
-          const seps = g.members.filter((i) => this.entries[i].kind === 'sep_conv');
-          const dils = g.members.filter((i) => this.entries[i].kind !== 'sep_conv');
-          if (dils.length) add(tf.slice(first, [0, 0, 0, seps.length * c], [-1, -1, -1, -1]) as tf.Tensor4D, dils);
-          if (seps.length) {
-            const mid = seps.length === m ? first : (tf.slice(first, [0, 0, 0, 0], [-1, -1, -1, seps.length * c]) as tf.Tensor4D);
-            const a2 = bin.activations === 'sign' ? quantizeActivations(mid, bin) : tf.relu(mid);
-            const size = Math.max(...seps.map((i) => this.entries[i].kernel));
-            // Second depthwise: each op has its own input block, so filters stack along channels.
-            const f2 = tf.concat(seps.map((i) => this.depthwiseFilter(i, 'b', size, 1)), 2) as tf.Tensor4D;
-            const dw2 = depthwiseMultiplier(a2, f2, 1, 1);
-            const pw2 = tf.matMul(tf.reshape(quantizeActivations(dw2, bin), [rows, seps.length * c]), this.pointwiseBlock(seps, 'b', 'op-major'));
-            normalize.push({ t: tf.reshape(pw2, [b, ho, wo, seps.length * c]) as tf.Tensor4D, indices: seps });
-          }
+      if (this.plan.convs.length) {
+        const activate = (t: tf.Tensor4D): tf.Tensor4D => (bin.activations === 'sign' ? quantizeActivations(t, bin) : tf.relu(t));
+        const pre = activate(x);
+        for (const i of this.plan.convs) {
+          const e = this.entries[i];
+          const first = this.half(pre, i, 'a', s, e.kind === 'dil_conv' ? e.dilation : 1);
+          terms.push({ index: i, y: e.kind === 'sep_conv' ? this.half(activate(first), i, 'b', 1, 1) : first });
         }
       }
-      if (normalize.length) {
-        const joined = normalize.length === 1 ? normalize[0].t : (tf.concat(normalize.map((n) => n.t), 3) as tf.Tensor4D);
-        add(batchNorm(joined), normalize.flatMap((n) => n.indices));
-      }
-      for (const { index, op } of this.plan.others) add(op.apply(x), [index]);
-      if (!parts.length) return tf.zeros([b, ho, wo, c]) as tf.Tensor4D;
-      // Σ_o w_o·y_o as products part × kron(w_part, I_C) summed: no concat of the parts (a concat
-      // and its split-gradient move every activation twice).
-      // Weights are selected with a one-hot product: gather's gradient (UnsortedSegmentSum) is
-      // missing on wasm.
-      const select = new Float32Array(order.length * this.entries.length);
-      order.forEach((o, r) => (select[r * this.entries.length + o] = 1));
-      const wSel = tf.matMul(tf.tensor2d(select, [order.length, this.entries.length]), tf.reshape(weights, [-1, 1]));
-      const mix = tf.reshape(tf.mul(tf.reshape(wSel, [order.length, 1, 1]), tf.eye(c)), [order.length * c, c]);
-      let offset = 0;
-      const terms = parts.map((p) => {
-        const width = p.shape[1];
-        const rowsOfMix = parts.length === 1 ? mix : tf.slice(mix, [offset, 0], [width, c]);
-        offset += width;
-        return tf.matMul(p, rowsOfMix);
-      });
-      return tf.reshape(terms.length === 1 ? terms[0] : tf.addN(terms), [b, ho, wo, c]) as tf.Tensor4D;
+      for (const { index, op } of this.plan.others) terms.push({ index, y: op.apply(x) });
+      if (!terms.length) return tf.zeros([b, Math.ceil(h / s), Math.ceil(w / s), c]) as tf.Tensor4D;
+      const ws = tf.unstack(weights);
+      return tf.addN(terms.map((t) => tf.mul(t.y, ws[t.index]) as tf.Tensor4D));
     });
   }
 }
