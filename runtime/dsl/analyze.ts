@@ -12,6 +12,7 @@ import { compareDiagnostics, diagnostic, type BnasDiagnostic } from './diagnosti
 import { LineIndex } from './line-index.js';
 import { checkOps } from './ops.js';
 import type { SearchSpace } from './space.js';
+import { TOO_DEEP_MESSAGE, tooDeepAt } from './nesting.js';
 import { checkStructure } from './structure.js';
 import { lexerErrorToDiagnostic, parserErrorToDiagnostic } from './syntax-errors.js';
 
@@ -44,6 +45,8 @@ export function analyzeParseResult(parse: ParseResult<unknown>, text: string, op
   const lines = new LineIndex(text);
   const diags: BnasDiagnostic[] = [];
   try {
+    const deep = tooDeepAt(text);
+    if (deep >= 0) diags.push(diagnostic('syntax-error', TOO_DEEP_MESSAGE, lines.range(deep, deep + 1)));
     for (const e of parse.lexerErrors) diags.push(lexerErrorToDiagnostic(e, lines));
     // Recovery often reports several errors on one token (the failed rule, then each enclosing
     // rule); the first one says what was expected there, the rest is noise.
@@ -54,7 +57,10 @@ export function analyzeParseResult(parse: ParseResult<unknown>, text: string, op
         if (seenOffsets.has(offset)) continue;
         seenOffsets.add(offset);
       }
-      diags.push(parserErrorToDiagnostic(e, lines));
+      const d = parserErrorToDiagnostic(e, lines);
+      // Past a too-deep spot the parser saw blanks: its errors there are artefacts.
+      if (deep >= 0 && lines.offset(d.range.start) >= deep) continue;
+      diags.push(d);
     }
     const ast = isSearchFile(parse.value) ? parse.value : undefined;
     if (!ast) return { diagnostics: dedupe(diags).sort(compareDiagnostics) };

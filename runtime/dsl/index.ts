@@ -7,7 +7,6 @@ import { analyzeParseResult, type Analysis } from './analyze.js';
 import { compareDiagnostics, diagnostic, type BnasDiagnostic } from './diagnostics.js';
 import { getBnasCoreServices, resetBnasCoreServices } from './module.js';
 import type { SearchSpace } from './space.js';
-import { LineIndex } from './line-index.js';
 
 export type { SearchSpace } from './space.js';
 export * from './space.js';
@@ -20,6 +19,7 @@ export { defaultReductions } from './build-space.js';
 export { closestName, editDistance } from './suggest.js';
 export { analyzeParseResult, type Analysis, type AnalyzeOptions } from './analyze.js';
 export { LineIndex } from './line-index.js';
+export { MAX_NESTING } from './nesting.js';
 
 /** Options of {@link loadSearchSpace}. */
 export interface LoadOptions {
@@ -49,54 +49,12 @@ export function loadSearchSpace(text: string, options: LoadOptions = {}): LoadRe
   return space ? { space, diagnostics } : { diagnostics };
 }
 
-/** Deeper nesting than this is reported instead of parsed (the language needs 3 levels; a recursive parser would overflow its stack on thousands). */
-export const MAX_NESTING = 64;
-
-/**
- * The offset where brackets first nest deeper than {@link MAX_NESTING}, skipping strings and
- * comments, or -1. Cheap (one pass), so pathological input never reaches the parser.
- */
-function tooDeepAt(text: string): number {
-  let depth = 0;
-  let quote = '';
-  let comment: '' | 'line' | 'block' = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (comment === 'line') {
-      if (c === '\n' || c === '\r') comment = '';
-    } else if (comment === 'block') {
-      if (c === '*' && text[i + 1] === '/') {
-        comment = '';
-        i++;
-      }
-    } else if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote || c === '\n' || c === '\r') quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '#' || (c === '/' && text[i + 1] === '/')) comment = 'line';
-    else if (c === '/' && text[i + 1] === '*') {
-      comment = 'block';
-      i++;
-    }
-    else if (c === '{' || c === '[') {
-      if (++depth > MAX_NESTING) return i;
-    } else if (c === '}' || c === ']') depth = Math.max(0, depth - 1);
-  }
-  return -1;
-}
-
 /**
  * Like {@link loadSearchSpace}, but also returns the parsed file (for tools that need ranges:
  * op references, outline, the search-space view). Never throws.
  */
 export function analyzeText(text: string, options: LoadOptions = {}): Analysis & { readonly ast?: SearchFile } {
   try {
-    const deep = tooDeepAt(String(text));
-    if (deep >= 0) {
-      const lines = new LineIndex(String(text));
-      const message = `Brackets nest more than ${MAX_NESTING} levels deep here: a search space needs only \`search { block { attribute = [list] } }\` (3 levels). Close the open \`{\` and \`[\` before this point.`;
-      return { diagnostics: [diagnostic('syntax-error', message, lines.range(deep, deep + 1))] };
-    }
     const parse = getBnasCoreServices().parser.LangiumParser.parse<SearchFile>(String(text));
     return analyzeParseResult(parse, String(text), options);
   } catch (err) {

@@ -12,6 +12,7 @@ import {
   EmptyFileSystem,
   Module,
   createDefaultCoreModule,
+  createLangiumParser,
   createDefaultSharedCoreModule,
   inject,
   type LangiumCoreServices,
@@ -28,6 +29,7 @@ import {
 } from 'langium/lsp';
 import { BnasGeneratedModule, BnasGeneratedSharedModule } from './generated/module.js';
 import { BnasDocumentValidator } from './document-validator.js';
+import { parsableText } from './nesting.js';
 
 /** The services of the `.bnas` language inside a language server. */
 export type BnasServices = LangiumServices;
@@ -41,6 +43,16 @@ export type BnasCoreServices = LangiumCoreServices;
  * messages), so the editor and `bnas validate` always agree.
  */
 export const BnasModule: Module<LangiumCoreServices, PartialLangiumCoreServices> = {
+  parser: {
+    // The parser never sees pathologically deep nesting (it would overflow its stack); the
+    // analysis reports the spot. Offsets are unchanged, so every range stays right.
+    LangiumParser: (services) => {
+      const parser = createLangiumParser(services);
+      const parse = parser.parse.bind(parser);
+      parser.parse = ((text: string, options?: Parameters<typeof parse>[1]) => parse(parsableText(text), options)) as typeof parser.parse;
+      return parser;
+    },
+  },
   validation: {
     DocumentValidator: (services) => new BnasDocumentValidator(services),
   },
