@@ -2,7 +2,6 @@
  * Run folders on disk (contract section 6): naming, the launch metadata the extension adds, and
  * reading a run back (events, result, derived state). Plain Node: no `vscode`.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isGenotype, parseRunEvent, type Genotype, type RunEvent } from '../../runtime/protocol/index.js';
@@ -183,30 +182,61 @@ export function stateFromDisk(summary: RunSummary, hasResult: boolean, pidAlive:
   return { state: 'interrupted', external: false };
 }
 
+/**
+ * What reading a run folder's files gave, kept between history loads while the files are
+ * unchanged. The summary, not the events: a workspace may hold hundreds of long runs.
+ */
+interface FolderFiles {
+  readonly summary: RunSummary;
+  readonly invalid: number;
+  readonly meta?: RunMeta;
+  readonly result?: RunResult;
+}
+
+/**
+ * Parsed run folders by path, reused while their files' sizes and times are unchanged: the
+ * history is re-read whenever a run starts or ends, and parsing every old `events.jsonl` again
+ * would cost the extension host time for nothing.
+ */
+export type RunFolderCache = Map<string, { readonly key: string; readonly files: FolderFiles }>;
+
 /** Reads one run folder; undefined when the folder is not a run folder. */
-export async function readRunFolder(dir: string, isAlive: (pid: number | undefined) => boolean = processAlive): Promise<RunOnDisk | undefined> {
-  const looksLikeRun = [EVENTS_FILE, META_FILE, 'space.bnas', RESULT_FILE].some((f) => existsSync(join(dir, f)));
-  if (!looksLikeRun) return undefined;
-  const [{ events, invalid }, meta, result] = await Promise.all([readEventsFile(dir), readMeta(dir), readResult(dir)]);
-  const summary = summarize(events);
-  if (!summary.genotype && result?.genotype) {
-    summary.genotype = result.genotype;
-    summary.final = true;
-  }
-  const { state, external } = stateFromDisk(summary, result !== undefined, isAlive(meta?.pid));
-  let mtimeMs = 0;
-  for (const f of [EVENTS_FILE, META_FILE, RESULT_FILE]) {
-    try {
-      mtimeMs = Math.max(mtimeMs, (await stat(join(dir, f))).mtimeMs);
-    } catch {
-      // Missing file: it simply does not count for the ordering.
+export async function readRunFolder(
+  dir: string,
+  isAlive: (pid: number | undefined) => boolean = processAlive,
+  cache?: RunFolderCache,
+): Promise<RunOnDisk | undefined> {
+  const stats = await Promise.all(
+    [EVENTS_FILE, META_FILE, RESULT_FILE, 'space.bnas'].map((f) =>
+      stat(join(dir, f)).then(
+        (st) => st,
+        () => undefined, // missing file: not part of this run (yet)
+      ),
+    ),
+  );
+  if (stats.every((st) => st === undefined)) return undefined;
+  const key = stats.map((st) => (st ? `${st.size}:${st.mtimeMs}` : '-')).join('|');
+  let files = cache?.get(dir)?.key === key ? cache.get(dir)?.files : undefined;
+  if (!files) {
+    const [{ events, invalid }, meta, result] = await Promise.all([readEventsFile(dir), readMeta(dir), readResult(dir)]);
+    const folded = summarize(events);
+    if (!folded.genotype && result?.genotype) {
+      folded.genotype = result.genotype;
+      folded.final = true;
     }
+    files = { summary: folded, invalid, meta, result };
+    cache?.set(dir, { key, files });
   }
+  const { invalid, meta, result } = files;
+  // A copy: the manager folds later events of a followed run into its summary.
+  const summary = structuredClone(files.summary);
+  const { state, external } = stateFromDisk(summary, result !== undefined, isAlive(meta?.pid));
+  const mtimeMs = Math.max(0, ...stats.slice(0, 3).map((st) => st?.mtimeMs ?? 0));
   return { dir, name: meta?.name ?? basename(dir), meta, summary, result, state, external, invalidLines: invalid, mtimeMs };
 }
 
 /** Reads every run folder directly under `root`, newest first. A missing root gives no runs. */
-export async function readRunHistory(root: string, isAlive?: (pid: number | undefined) => boolean): Promise<RunOnDisk[]> {
+export async function readRunHistory(root: string, isAlive?: (pid: number | undefined) => boolean, cache?: RunFolderCache): Promise<RunOnDisk[]> {
   let names: string[];
   try {
     names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -214,7 +244,7 @@ export async function readRunHistory(root: string, isAlive?: (pid: number | unde
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const runs = await Promise.all(names.map((n) => readRunFolder(join(root, n), isAlive)));
+  const runs = await Promise.all(names.map((n) => readRunFolder(join(root, n), isAlive, cache)));
   return runs.filter((r): r is RunOnDisk => r !== undefined).sort((a, b) => b.mtimeMs - a.mtimeMs);
 }
 

@@ -28,6 +28,7 @@ import {
   readRunHistory,
   spaceNameOf,
   writeMeta,
+  type RunFolderCache,
   type RunMeta,
   type RunOnDisk,
 } from './run-folder.js';
@@ -154,6 +155,7 @@ const silentLog: RunLog = { info: () => undefined, warn: () => undefined, error:
 
 export class RunManager implements Disposable {
   private readonly runsById = new Map<string, Run>();
+  private readonly folderCache: RunFolderCache = new Map();
   private readonly queue: Run[] = [];
   private readonly log: RunLog;
   private readonly now: () => Date;
@@ -233,7 +235,7 @@ export class RunManager implements Disposable {
    */
   async loadHistory(runsFolders: readonly string[]): Promise<void> {
     const found: RunOnDisk[] = [];
-    for (const folder of runsFolders) found.push(...(await readRunHistory(resolve(folder))));
+    for (const folder of runsFolders) found.push(...(await readRunHistory(resolve(folder), undefined, this.folderCache)));
     const seen = new Set<string>();
     for (const disk of found) {
       const id = resolve(disk.dir);
@@ -256,6 +258,7 @@ export class RunManager implements Disposable {
       this.runsById.set(id, run);
       this.changes.fire({ kind: live ? 'updated' : 'added', run: this.info(run) });
     }
+    for (const dir of this.folderCache.keys()) if (!seen.has(resolve(dir))) this.folderCache.delete(dir);
     const roots = new Set(runsFolders.map((f) => resolve(f)));
     for (const [id, run] of this.runsById) {
       if (seen.has(id) || run.child || run.state === 'queued' || !roots.has(dirname(id))) continue;

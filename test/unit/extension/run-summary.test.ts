@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineSplitter, TailBuffer } from '../../../extension/runs/line-splitter.js';
 import { exitMessage, failureCause } from '../../../extension/runs/run-manager.js';
-import { parseEventLines, slugify, spaceNameOf, stateFromDisk, timeStamp } from '../../../extension/runs/run-folder.js';
+import { parseEventLines, readRunFolder, slugify, spaceNameOf, stateFromDisk, timeStamp, type RunFolderCache } from '../../../extension/runs/run-folder.js';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
 
@@ -65,6 +68,24 @@ describe('run folder helpers', () => {
     assert.deepEqual(stateFromDisk(summarize(events), false, true), { state: 'running', external: true });
     assert.deepEqual(stateFromDisk(summarize(events), true, false), { state: 'finished', external: false });
     assert.equal(stateFromDisk(summarize([...events, { type: 'failed', time: t, message: 'x' }]), false, true).state, 'failed');
+  });
+});
+
+describe('run folder cache', () => {
+  it('reuses parsed files while they are unchanged and re-reads them when they change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bnas-cache-'));
+    writeFileSync(join(dir, 'events.jsonl'), JSON.stringify(events[0]) + '\n');
+    const cache: RunFolderCache = new Map();
+    const first = await readRunFolder(dir, () => false, cache);
+    const parsed = cache.get(dir)?.files;
+    await readRunFolder(dir, () => false, cache);
+    assert.equal(cache.get(dir)?.files, parsed, 'unchanged files are not parsed again');
+    appendFileSync(join(dir, 'events.jsonl'), JSON.stringify(events[1]) + '\n');
+    const second = await readRunFolder(dir, () => false, cache);
+    assert.notEqual(cache.get(dir)?.files, parsed);
+    assert.equal(first?.summary.events, 1);
+    assert.equal(second?.summary.events, 2);
+    assert.equal(second?.summary.validAcc, 0.7);
   });
 });
 
