@@ -48,7 +48,8 @@ export class PartialChannels {
         restPick,
         placeMixed: tf.slice(p, [0, 0], [part, c]) as tf.Tensor2D,
         placeRest,
-        bypass: tf.matMul(restPick, placeRest) as tf.Tensor2D,
+        // K = 1 has no bypass: a [C, 0]·[0, C] product is an invalid XNNPACK operator.
+        bypass: k > 1 ? (tf.matMul(restPick, placeRest) as tf.Tensor2D) : (tf.zeros([c, c]) as tf.Tensor2D),
       };
     });
     this.pick = tf.keep(m.pick);
