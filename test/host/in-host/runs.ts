@@ -1,9 +1,13 @@
 // Access to the extension's run manager from the host tests (through the API `activate`
 // returns) and waits on its events, so scenarios assert what the product itself reports.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as vscode from 'vscode';
 import type { BnasExtensionApi } from '../../../extension/main.js';
 import type { RunInfo, RunManager } from '../../../extension/runs/run-manager.js';
-import type { RunEvent } from '../../../runtime/protocol/index.js';
+import type { Genotype, RunEvent } from '../../../runtime/protocol/index.js';
+import { ui } from './bridge.js';
 import { activateExtension } from './extension.js';
 
 /** The run manager of the activated extension. */
@@ -65,4 +69,20 @@ export function waitForEvent(manager: RunManager, runId: string, accept: (e: Run
 /** One line per run, for failure messages. */
 export function describeRuns(manager: RunManager): string {
   return manager.runs().map((r) => `${r.name}=${r.state}${r.failure ? ` (${r.failure.message})` : ''}`).join(', ') || 'none';
+}
+
+/**
+ * Opens the run view of `run` from the command palette (choosing the run when asked) and checks
+ * that both derived cells are drawn by Mermaid in the webview with every op of result.json.
+ */
+export async function expectRunViewCells(run: RunInfo): Promise<void> {
+  const manager = await runManager();
+  await ui({ action: 'palette', label: 'BNAS: Open Run View' });
+  if (manager.runs().length > 1) await ui({ action: 'pick', label: run.name });
+  const result = JSON.parse(readFileSync(join(run.dir, 'result.json'), 'utf8')) as { genotype: Genotype };
+  for (const cell of ['normal', 'reduce'] as const) {
+    const drawn = await ui({ action: 'frameText', selector: `.mermaid-box[data-cell="${cell}"] svg`, timeoutMs: 60_000 });
+    const ops = new Set(result.genotype[cell].map(([op]) => op));
+    for (const op of ops) assert.ok(drawn.includes(op), `the ${cell} cell drawing lacks ${op}: ${drawn.slice(0, 300)}`);
+  }
 }

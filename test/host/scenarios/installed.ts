@@ -4,11 +4,12 @@
 // the TensorFlow.js packages and wasm files the allow-list keeps) runs a tiny search.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as vscode from 'vscode';
 import { activateExtension, workspaceRoot } from '../in-host/extension.js';
+import { expectRunViewCells, runManager, waitForRun } from '../in-host/runs.js';
 
 const run = promisify(execFile);
 
@@ -26,20 +27,24 @@ export function installedScenarios(): void {
 
     it('runs a tiny search with the runtime and TensorFlow.js packages it ships', async () => {
       const ext = await activateExtension();
-      const out = mkdtempSync(join(tmpdir(), 'bnas-vsix-run-'));
-      try {
-        const space = join(workspaceRoot().fsPath, 'tiny.bnas');
-        // ELECTRON_RUN_AS_NODE: under a desktop host process.execPath is Electron, not Node.
-        await run(process.execPath, [join(ext.extensionPath, 'dist', 'cli.cjs'), 'search', space, '--out', out, '--backend', 'wasm'], {
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-          timeout: 240_000,
-        });
-        const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { genotype: { normal: unknown[] }; backend: string };
-        assert.equal(result.backend, 'wasm', 'the wasm backend (its .wasm files come from the .vsix) was not used');
-        assert.equal(result.genotype.normal.length, 4, 'tiny.bnas has 2 nodes: the normal cell needs 4 [op, input] pairs');
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
+      // Into the workspace's runs folder, so the next test finds it in the runs history.
+      const out = join(workspaceRoot().fsPath, '.bnas', 'runs', 'vsix-tiny');
+      const space = join(workspaceRoot().fsPath, 'tiny.bnas');
+      // ELECTRON_RUN_AS_NODE: under a desktop host process.execPath is Electron, not Node.
+      await run(process.execPath, [join(ext.extensionPath, 'dist', 'cli.cjs'), 'search', space, '--out', out, '--backend', 'wasm'], {
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        timeout: 240_000,
+      });
+      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { genotype: { normal: unknown[] }; backend: string };
+      assert.equal(result.backend, 'wasm', 'the wasm backend (its .wasm files come from the .vsix) was not used');
+      assert.equal(result.genotype.normal.length, 4, 'tiny.bnas has 2 nodes: the normal cell needs 4 [op, input] pairs');
+    });
+
+    it('draws the cells of that run in the run view (webview bundle with Mermaid from the .vsix)', async () => {
+      const manager = await runManager();
+      await vscode.commands.executeCommand('bnas.refreshRuns');
+      const listed = await waitForRun(manager, (r) => r.name.includes('vsix-tiny') || r.dir.endsWith('vsix-tiny'), 'the CLI run in the runs history', 30_000);
+      await expectRunViewCells(listed);
     });
   });
 }
