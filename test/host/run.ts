@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSuite, ROOT } from './harness/bundle.js';
 import { runCodeServerCli, startCodeServer } from './harness/code-server.js';
-import { runInWorkbench } from './harness/workbench.js';
+import { CHROMIUM, runInWorkbench } from './harness/workbench.js';
 import { CONTROL_ENV, type HostMessage, type TestOutcome } from './protocol.js';
 import { SUITES, type SuiteSpec } from './suites.js';
 
@@ -189,6 +189,10 @@ async function main(): Promise<number> {
   const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));
   if (unknown.length) {
     console.error(`host: unknown suite(s) ${unknown.join(', ')}; suites: ${SUITES.map((s) => s.name).join(', ')}`);
+    return 2;
+  }
+  if (!existsSync(CHROMIUM)) {
+    console.error(`host: no Chromium at ${CHROMIUM}: run \`bash test/host/setup.sh\` (or set BNAS_HOST_CHROMIUM)`);
     return 2;
   }
   if (!existsSync(join(ROOT, 'dist', 'extension.cjs'))) {
