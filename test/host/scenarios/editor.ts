@@ -66,13 +66,14 @@ export function completionScenarios(): void {
       await activateExtension();
     });
 
-    it('completes attribute names of the enclosing block only', async () => {
+    it('completes attribute names of the enclosing block that are not set yet', async () => {
       const doc = (await openInEditor('editing.bnas')).document;
       const pos = positionAfter(doc, 'warmup = 1, ');
       const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos);
       const labels = completionLabels(list);
       for (const name of ['batch', 'seed']) assert.ok(labels.includes(name), `"${name}" is not offered in train { }; got ${labels.join(', ')}`);
       for (const name of ['cells', 'source']) assert.ok(!labels.includes(name), `"${name}" (another block's attribute) is offered in train { }`);
+      for (const name of ['epochs', 'warmup']) assert.ok(!labels.includes(name), `"${name}" is offered although train { } already sets it`);
     });
 
     it('completes op names inside ops = [ ]', async () => {
