@@ -30,6 +30,10 @@ export class RunView {
   private slowDirty = new Set<Section>();
   private slowTimer: ReturnType<typeof setTimeout> | undefined;
   private lastSlow = 0;
+  /** True while drawing from live batches (not from `init`). */
+  private streaming = false;
+  /** Wall time of the last heavy redraw; the next one waits at least 4× this (≤ 20 % of the time). */
+  private slowCost = 0;
   private readonly parts: Record<Section, HTMLElement>;
   private readonly title = h('h1', { id: 'run-title' }, 'Run');
   private readonly status = h('span', { class: 'badge', role: 'status' }, 'waiting');
@@ -80,6 +84,7 @@ export class RunView {
     this.model = emptyModel();
     this.queue = [];
     this.slowDirty.clear();
+    this.streaming = false;
     applyEvents(this.model, events);
     this.stats.applied += events.length;
     this.renderAll();
@@ -108,6 +113,7 @@ export class RunView {
     // (and at once when the run ends), so a fast event stream cannot starve the page.
     const fast = new Set<Section>();
     for (const d of dirty) (SLOW_SECTIONS.has(d) ? this.slowDirty : fast).add(d);
+    this.streaming = true;
     this.renderSections(fast);
     this.scheduleSlow(this.model.end !== undefined);
     this.stats.frames++;
@@ -118,14 +124,16 @@ export class RunView {
 
   private scheduleSlow(now: boolean): void {
     if (!this.slowDirty.size) return;
-    const wait = now ? 0 : this.lastSlow + SLOW_SECTION_MS - performance.now();
+    const wait = now ? 0 : this.lastSlow + Math.max(SLOW_SECTION_MS, 4 * this.slowCost) - performance.now();
     if (wait <= 0) {
       if (this.slowTimer) clearTimeout(this.slowTimer);
       this.slowTimer = undefined;
-      this.lastSlow = performance.now();
+      const t0 = performance.now();
       const dirty = this.slowDirty;
       this.slowDirty = new Set();
       this.renderSections(dirty);
+      this.lastSlow = performance.now();
+      this.slowCost = this.lastSlow - t0;
       return;
     }
     this.slowTimer ??= setTimeout(() => {
@@ -217,7 +225,8 @@ export class RunView {
         continue;
       }
       this.cellCaptions[kind].textContent = `${KIND_NAME[kind]} · ${g.final ? 'final' : `derived at epoch ${g.epoch}`}`;
-      void renderMermaid(box, genotypeMermaid(g.genotype, kind), `${KIND_NAME[kind]} (${g.final ? 'final' : `epoch ${g.epoch}`})`);
+      // Paced while events stream in; the final cell and a (re)opened view draw at once.
+      void renderMermaid(box, genotypeMermaid(g.genotype, kind), `${KIND_NAME[kind]} (${g.final ? 'final' : `epoch ${g.epoch}`})`, this.streaming && !g.final);
     }
     this.renderFacts();
   }

@@ -14,7 +14,13 @@ interface Diagram {
   shown?: string;
   /** A render of this diagram is queued and not started: later texts ride along with it. */
   queued?: boolean;
+  /** End and duration of the last render (ms, performance.now()), to pace live updates. */
+  doneAt?: number;
+  cost?: number;
 }
+
+/** A diagram is redrawn at most once per this many times its last render took (≤ 25 % of the time). */
+const PACE = 4;
 
 const diagrams = new Map<HTMLElement, Diagram>();
 let queue: Promise<void> = Promise.resolve();
@@ -77,9 +83,10 @@ async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<v
 /**
  * Draws `text` into `el` (replacing what was there) unless the same text is already shown.
  * @param label accessible name of the drawing, also used in the error message.
+ * @param paced live updates: wait until the last render's cost × 4 has passed (first draws do not wait).
  * @returns a promise settled when the drawing (or its error) is in place.
  */
-export function renderMermaid(el: HTMLElement, text: string, label: string): Promise<void> {
+export function renderMermaid(el: HTMLElement, text: string, label: string, paced = false): Promise<void> {
   const d = diagrams.get(el) ?? { text, label };
   d.text = text;
   d.label = label;
@@ -88,9 +95,16 @@ export function renderMermaid(el: HTMLElement, text: string, label: string): Pro
   // text instead of queueing more renders, so the drawing never lags behind by a backlog.
   if (d.queued) return queue;
   d.queued = true;
-  return enqueue(() => {
+  return enqueue(async () => {
+    // Pace redraws of a changing diagram: Mermaid renders synchronously for a long time, and a
+    // fast run must not spend the page's time redrawing cells nobody can read that fast.
+    const wait = paced ? (d.doneAt ?? 0) + PACE * (d.cost ?? 0) - performance.now() : 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     d.queued = false;
-    return renderNow(el, d, false);
+    const t0 = performance.now();
+    await renderNow(el, d, false);
+    d.doneAt = performance.now();
+    d.cost = d.doneAt - t0;
   });
 }
 
