@@ -30,8 +30,11 @@ let configuredFor: ThemeKind | undefined;
 function configure(kind: ThemeKind): void {
   const fontFamily = cssVar('--vscode-font-family', 'system-ui, sans-serif');
   const hc = kind === 'hc-dark' || kind === 'hc-light';
-  const fg = cssVar('--vscode-editor-foreground', kind.endsWith('light') || kind === 'light' ? '#000000' : '#ffffff');
-  const bg = cssVar('--vscode-editor-background', kind.endsWith('light') || kind === 'light' ? '#ffffff' : '#000000');
+  // High contrast: lines and text in the page's own colours (whatever the theme defines),
+  // borders in the contrast border colour.
+  const page = getComputedStyle(document.body);
+  const fg = page.color || (kind === 'hc-light' ? '#000000' : '#ffffff');
+  const bg = page.backgroundColor && page.backgroundColor !== 'rgba(0, 0, 0, 0)' ? page.backgroundColor : kind === 'hc-light' ? '#ffffff' : '#000000';
   const border = cssVar('--vscode-contrastBorder', fg);
   mermaid.initialize({
     startOnLoad: false,
