@@ -62,8 +62,10 @@ async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<v
   const kind = currentTheme();
   if (configuredFor !== kind) configure(kind);
   const id = `bnas-mermaid-${++counter}`;
+  // The text may change while Mermaid works (a new derivation arrives): remember what was drawn.
+  const text = d.text;
   try {
-    const { svg } = await mermaid.render(id, d.text);
+    const { svg } = await mermaid.render(id, text);
     // Mermaid's output under securityLevel 'strict' is sanitized SVG; labels were entity-escaped.
     el.innerHTML = svg;
     const root = el.querySelector('svg');
@@ -74,13 +76,13 @@ async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<v
     el.classList.add('render-error');
     el.replaceChildren(
       h('div', { class: 'error', role: 'alert' }, `Could not draw ${d.label}: ${err instanceof Error ? err.message : String(err)}`),
-      h('pre', { class: 'mermaid-source' }, d.text),
+      h('pre', { class: 'mermaid-source' }, text),
     );
     // Mermaid leaves its temporary element behind when a render fails.
     document.getElementById(id)?.remove();
     document.getElementById(`d${id}`)?.remove();
   }
-  d.shown = d.text;
+  d.shown = text;
 }
 
 /**

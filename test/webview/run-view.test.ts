@@ -4,10 +4,12 @@
  * themes; a hostile op name must stay text. Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunEvent } from '../../runtime/protocol/index.js';
-import { launch, mermaidSettled, openWebview, postToView, screenshot, type Theme } from './browser.js';
+import type { Genotype, RunEvent } from '../../runtime/protocol/index.js';
+import { launch, mermaidSettled, openWebview, postToView, ROOT, screenshot, type Theme } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: false };
@@ -75,6 +77,22 @@ describe('run view', { timeout: 240_000 }, () => {
       await screenshot(page, `run-view-${theme}`);
     });
   }
+
+  it('shows a recorded run (bnas search of examples/tiny.bnas) as it was derived', async () => {
+    const dir = join(ROOT, 'test', 'webview', 'fixtures', 'tiny-run');
+    const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
+    const { genotype } = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { genotype: Genotype };
+    await setTheme('vscode-dark');
+    await postToView(page, { type: 'runInit', run: { id: 'tiny-run', title: 'tiny', live: false }, events });
+    await mermaidSettled(page);
+    for (const cell of ['normal', 'reduce'] as const) {
+      const d = await cellDrawing(page, cell);
+      assert.deepEqual([...d.edgeLabels].sort(), genotype[cell].map(([op]) => op).sort());
+    }
+    const rows = await page.$$eval('#weights svg.heatmap', (els) => els.map((e) => e.querySelectorAll('.edge-label').length));
+    assert.deepEqual(rows, [5, 5], '2 nodes → 5 edges per cell');
+    assert.match(await page.$eval('.facts', (e) => e.textContent ?? ''), /wasm/);
+  });
 
   it('updates live from batched events and keeps the final state', async () => {
     await setTheme('vscode-dark');
