@@ -3,6 +3,7 @@
 // TensorFlow.js; the engine knows nothing of the search; media talks only through protocol types.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const noVscode = { group: ['vscode'], message: 'runtime/ is plain Node: never import vscode.' };
@@ -33,5 +34,6 @@ export default tseslint.config(
   { files: ['runtime/search/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['cli'])]) },
   { files: ['extension/**'], rules: restrict([noMedia, noTf, noUpward(['engine', 'supernet', 'search', 'data', 'cli'])]) },
   { files: ['media/**'], rules: restrict([noVscode, noTf, noUpward(['extension', 'dsl', 'engine', 'supernet', 'search', 'data', 'cli'])]) },
+  { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },
   { files: ['scripts/**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 );
