@@ -35,6 +35,8 @@ const entries = [
     outfile: 'dist/cli.cjs',
     banner: { js: '#!/usr/bin/env node\n' + polyfills },
   },
+  // Data-parallel gradient workers (runtime/engine/data-parallel.ts looks for it beside the CLI).
+  { ...node, entryPoints: ['runtime/engine/replica-worker.ts'], outfile: 'dist/engine-worker.cjs' },
   {
     bundle: true,
     platform: 'browser',
