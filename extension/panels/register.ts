@@ -7,13 +7,21 @@ import * as vscode from 'vscode';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { BnasContext } from '../context.js';
 import { RUN_VIEW_TYPE, RunPanel } from './run-panel.js';
-import { SearchSpacePanel, SPACE_VIEW_TYPE } from './search-space-panel.js';
+
+/** Same as `SPACE_VIEW_TYPE` in search-space-panel.ts, kept here so activation need not load it. */
+const SPACE_VIEW_TYPE = 'bnas.searchSpaceView';
+
+/**
+ * The search-space panel parses `.bnas` text in the extension host, which pulls in Langium: load it
+ * only when the view is first opened so activation stays fast.
+ */
+const spacePanel = () => import('./search-space-panel.js').then((m) => m.SearchSpacePanel);
 
 /** Registers the run view and the search-space view. */
 export function registerPanels(ctx: BnasContext): void {
   ctx.provide('panels', {
     openRunView: (runId: string) => RunPanel.show(ctx, runId),
-    openSearchSpaceView: (uri: vscode.Uri) => SearchSpacePanel.show(ctx, uri),
+    openSearchSpaceView: async (uri: vscode.Uri) => (await spacePanel()).show(ctx, uri),
     exportSvg: (runId: string, cell: CellKind) => (RunPanel.get(runId) ?? RunPanel.show(ctx, runId, { preserveFocus: true })).renderSvg(cell),
   });
   ctx.own(
@@ -23,7 +31,7 @@ export function registerPanels(ctx: BnasContext): void {
   );
   ctx.own(
     vscode.window.registerWebviewPanelSerializer(SPACE_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => void SearchSpacePanel.revive(ctx, panel, state),
+      deserializeWebviewPanel: async (panel, state) => void (await spacePanel()).revive(ctx, panel, state),
     }),
   );
   ctx.own({ dispose: () => RunPanel.disposeAll() });
