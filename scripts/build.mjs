@@ -1,5 +1,7 @@
 // Builds every bundle the product ships with esbuild:
 //   dist/extension.cjs        the VS Code extension (no TensorFlow.js inside)
+//   dist/language-client.cjs  the language client half (vscode-languageclient), loaded after activation
+//   dist/space-panel.cjs      the search-space panel (Langium), loaded when first opened
 //   dist/language-server.cjs  the .bnas language server (Langium, no TensorFlow.js)
 //   dist/cli.cjs              the `bnas` command line and search runtime child process
 //   dist/media/*.js           the webview front end (browser, Mermaid bundled)
@@ -28,6 +30,10 @@ const node = {
 
 const entries = [
   { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.cjs' },
+  // Loaded on demand by the extension (not bundled into it, esbuild's CJS output cannot split):
+  // the language client (vscode-languageclient) and the search-space panel (Langium).
+  { ...node, entryPoints: ['extension/language/client-impl.ts'], outfile: 'dist/language-client.cjs' },
+  { ...node, entryPoints: ['extension/panels/search-space-panel.ts'], outfile: 'dist/space-panel.cjs' },
   { ...node, entryPoints: ['runtime/dsl/server/main.ts'], outfile: 'dist/language-server.cjs' },
   {
     ...node,

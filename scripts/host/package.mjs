@@ -42,6 +42,8 @@ const required = [
   'extension/package.json',
   'extension/dist/extension.cjs',
   'extension/dist/language-server.cjs',
+  'extension/dist/language-client.cjs',
+  'extension/dist/space-panel.cjs',
   'extension/dist/cli.cjs',
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
