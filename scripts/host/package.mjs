@@ -29,9 +29,11 @@ function run(cmd, args) {
 
 const buildMs = run(process.execPath, ['scripts/build.mjs', '--minify']);
 // --allow-missing-repository: the project has no public repository URL yet; without the flag
-// vsce stops to ask on a terminal and fails without one.
+// vsce stops to ask on a terminal and fails without one. --no-rewrite-relative-links: without a
+// repository URL vsce cannot turn the README's relative image links into absolute ones and refuses;
+// the images travel inside the package (docs/images) and the links stay relative.
 const vsceMs = run(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package',
-  '--allow-missing-repository', '--out', vsix]);
+  '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix]);
 
 // List the archive (a zip) without extra dependencies: `unzip -l` is not on every machine, so
 // read the central directory ourselves.
