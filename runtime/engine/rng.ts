@@ -13,6 +13,17 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
+/**
+ * The mulberry32 output for an already advanced 32-bit state, uniform in [0, 1). Shared by every
+ * seeded stream of the runtime so they all draw the same numbers from the same state.
+ */
+export function mulberry32(state: number): number {
+  let t = state >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** A small deterministic generator; `state` can be saved and restored (checkpoints). */
 export class SeededRandom {
   private s: number;
@@ -31,10 +42,7 @@ export class SeededRandom {
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32(this.s);
   }
 
   /** Standard normal (Box–Muller, both values used). */

@@ -4,6 +4,8 @@
  * pruning) keeps them independent: drawing more from one does not shift the others.
  */
 
+import { mulberry32 } from '../engine/rng.js';
+
 /** A mulberry32 generator with serialisable state. */
 export class Rng {
   private s: number;
@@ -25,10 +27,7 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32(this.s);
   }
 
   /** Integer in [0, n). */
