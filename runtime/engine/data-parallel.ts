@@ -20,8 +20,11 @@ import type { BackendChoice } from './backend.js';
 export interface Replica {
   /** Trainable weight names in the order `gradients` uses (same in every replica). */
   weightNames(): string[];
-  /** Loads `weights`, computes the loss and gradients of this replica's shard for `step`. */
-  gradients(weights: Float32Array[], step: number): Promise<ShardResult> | ShardResult;
+  /**
+   * Loads `weights`, computes the loss and gradients of this replica's shard for `step`.
+   * `input` is what the caller passed to {@link DataParallelGroup.gradients} (e.g. the batch).
+   */
+  gradients(weights: Float32Array[], step: number, input?: unknown): Promise<ShardResult> | ShardResult;
   dispose(): void;
 }
 
@@ -35,7 +38,7 @@ export interface ShardResult {
 }
 
 /** Messages between the group and its workers (structured-cloned). */
-export type ToWorker = { type: 'gradients'; id: number; step: number; weights: Float32Array[] } | { type: 'close' };
+export type ToWorker = { type: 'gradients'; id: number; step: number; weights: Float32Array[]; input?: unknown } | { type: 'close' };
 export type FromWorker =
   | { type: 'ready'; names: string[] }
   | { type: 'gradients'; id: number; loss: number; grads: Float32Array[] }
@@ -144,9 +147,10 @@ export class DataParallelGroup {
 
   /**
    * Posts `weights` to every worker and resolves with each worker's shard result. The weights are
-   * copied (each worker needs them), so the caller may reuse its arrays right away.
+   * copied (each worker needs them), so the caller may reuse its arrays right away. `input`
+   * (structured-clonable, optional) reaches every replica's `gradients` unchanged.
    */
-  gradients(weights: Float32Array[], step: number): Promise<ShardResult[]> {
+  gradients(weights: Float32Array[], step: number, input?: unknown): Promise<ShardResult[]> {
     if (this.closed) return Promise.reject(new Error('data-parallel group is closed'));
     return Promise.all(
       this.workers.map((w) => {
@@ -157,7 +161,7 @@ export class DataParallelGroup {
             reject(new Error(`data-parallel: a worker did not answer within ${this.timeoutMs} ms`));
           }, this.timeoutMs);
           this.pending.set(id, { resolve, reject, timer });
-          w.postMessage({ type: 'gradients', id, step, weights } satisfies ToWorker);
+          w.postMessage({ type: 'gradients', id, step, weights, input } satisfies ToWorker);
         });
       }),
     );

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       return;
     }
     try {
-      const r = await replica.gradients(m.weights, m.step);
+      const r = await replica.gradients(m.weights, m.step, m.input);
       port.postMessage({ type: 'gradients', id: m.id, loss: r.loss, grads: r.grads } satisfies FromWorker, r.grads.map((g) => g.buffer as ArrayBuffer));
     } catch (err) {
       port.postMessage({ type: 'error', id: m.id, message: (err as Error).message } satisfies FromWorker);
