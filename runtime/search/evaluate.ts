@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { Genotype } from '../protocol/genotype.js';
-import { DiscreteNetwork } from '../supernet/discrete.js';
+import { DiscreteNetwork, resolveOpSpec } from '../supernet/discrete.js';
 import { clipByGlobalNorm, Optimizer, scheduledLr } from './optimizers.js';
 import { crossEntropy, gradsOf, tensors } from './trainer.js';
 
@@ -80,4 +80,74 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
     opt.dispose();
     net.dispose();
   }
+}
+
+/**
+ * The same space with real-valued weights and activations everywhere (`binarize { weights = none,
+ * activations = real }`): training a genotype in it and in the original space gives the
+ * binary-vs-float gap of that cell under one protocol (same data, epochs, optimizer, seed).
+ */
+export function realValuedSpace(space: SearchSpace): SearchSpace {
+  return { ...space, binarize: { ...space.binarize, weights: 'none', activations: 'real' } };
+}
+
+/** One op replaced while adapting a genotype to a space (for reports). */
+export interface OpSubstitution {
+  readonly cell: 'normal' | 'reduce';
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface AdaptedGenotype {
+  readonly genotype: Genotype;
+  readonly substitutions: readonly OpSubstitution[];
+  /** Intermediate nodes dropped because the space has fewer (0 when none). */
+  readonly droppedNodes: number;
+}
+
+const POOLS = new Set(['max_pool', 'avg_pool']);
+const CONVS = new Set(['sep_conv', 'dil_conv', 'conv']);
+
+/**
+ * Adapts a genotype from elsewhere (e.g. a published reference cell) to `space`, so it is trained
+ * with the ops the space offers rather than ops the space never searched over:
+ * - an op the space has is kept;
+ * - otherwise the space's op of the same kind with the nearest kernel (`sep_conv_5x5` →
+ *   `sep_conv_3x3`), else of the same family (convs: sep/dil/plain; pools: max/avg), else
+ *   `skip_connect` for a skip, else the op is kept by its built-in name;
+ * - nodes beyond the space's `nodes` are dropped (inputs only point backwards, so the first nodes
+ *   form a valid cell) and the concat lists keep the remaining nodes.
+ */
+export function adaptGenotype(genotype: Genotype, space: SearchSpace): AdaptedGenotype {
+  const substitutions: OpSubstitution[] = [];
+  const candidates = space.ops.filter((o) => o.kind !== 'zero');
+  const mapOp = (cell: 'normal' | 'reduce', name: string): string => {
+    if (space.ops.some((o) => o.name === name)) return name;
+    let spec;
+    try {
+      spec = resolveOpSpec(name, space);
+    } catch {
+      return name; // unknown names are reported by the network builder with the allowed list
+    }
+    const byKernel = (pool: typeof candidates) =>
+      [...pool].sort((a, b) => Math.abs(a.kernel - spec.kernel) - Math.abs(b.kernel - spec.kernel) || Math.abs(a.dilation - spec.dilation) - Math.abs(b.dilation - spec.dilation))[0];
+    const family = CONVS.has(spec.kind) ? CONVS : POOLS.has(spec.kind) ? POOLS : new Set([spec.kind]);
+    const pick = byKernel(candidates.filter((o) => o.kind === spec.kind)) ?? byKernel(candidates.filter((o) => family.has(o.kind)));
+    if (!pick) return name;
+    substitutions.push({ cell, from: name, to: pick.name });
+    return pick.name;
+  };
+  const nodes = Math.min(genotype.normal.length / 2, space.supernet.nodes);
+  const cell = (kind: 'normal' | 'reduce') =>
+    (kind === 'normal' ? genotype.normal : genotype.reduce).slice(0, 2 * nodes).map(([op, input]) => [mapOp(kind, op), input] as const);
+  const concat = (c: readonly number[]) => {
+    const kept = c.filter((s) => s < nodes + 2);
+    // A cell whose concat lost every node outputs its last node, as DARTS cells do.
+    return kept.length ? kept : [nodes + 1];
+  };
+  return {
+    genotype: { normal: cell('normal'), normal_concat: concat(genotype.normal_concat), reduce: cell('reduce'), reduce_concat: concat(genotype.reduce_concat) },
+    substitutions,
+    droppedNodes: Math.max(0, genotype.normal.length / 2 - nodes),
+  };
 }

@@ -4,6 +4,10 @@
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
  * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
  * `--json` prints `{"accuracy", "random", "epochs", "seconds"}` (accuracies as fractions).
+ * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
+ * and activations (the binary-vs-float gap; JSON key `float`); `--adapt` first maps ops the space
+ * lacks to its nearest ops and drops nodes beyond the space's `nodes` (for reference cells from
+ * elsewhere; JSON key `substitutions`).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
@@ -12,13 +16,13 @@ import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/i
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype } from '../../supernet/discrete.js';
-import { trainGenotype } from '../../search/evaluate.js';
+import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { Rng } from '../../search/rng.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
 import { readGenotype } from './export.js';
 
-export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--json] [--backend auto|node|wasm|cpu] [--seed N]';
+export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|wasm|cpu] [--seed N]';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -28,7 +32,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   let args;
   let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined;
   try {
-    args = parseArgs(argv, ['json', 'help'], ['data', 'epochs', 'random', 'backend', 'seed']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -51,7 +55,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const genotype = readGenotype(resolve(args.positional[0]));
+    let genotype = readGenotype(resolve(args.positional[0]));
     const file = resolve(args.values.get('data') as string);
     const text = readFileSync(file, 'utf8');
     const { space, diagnostics } = loadSearchSpace(text, { filePath: file, checkFiles: true });
@@ -62,14 +66,24 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       err.write(`bnas evaluate: ${file} has errors\n`);
       return 1;
     }
+    let substitutions: readonly OpSubstitution[] | undefined;
+    if (args.flags.has('adapt')) {
+      const a = adaptGenotype(genotype, space);
+      genotype = a.genotype;
+      substitutions = a.substitutions;
+      if (!json) {
+        for (const x of a.substitutions) err.write(`adapted ${x.cell} cell: ${x.from} -> ${x.to}\n`);
+        if (a.droppedNodes) err.write(`adapted: dropped ${a.droppedNodes} node(s) beyond the space's nodes = ${space.supernet.nodes}\n`);
+      }
+    }
     const seed = seedOpt ?? space.train.seed;
     const epochs = epochsOpt ?? space.train.epochs;
     const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice);
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
     if (!json) err.write(`evaluating on ${backend.name}: ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
-    const train = async (label: string, g: typeof genotype, netSeed: number) => {
-      const r = await trainGenotype(space, g, dataset, {
+    const train = async (label: string, g: typeof genotype, netSeed: number, s = space) => {
+      const r = await trainGenotype(s, g, dataset, {
         epochs, seed: netSeed, signal: controller.signal,
         onEpoch: (e, loss, acc) => !json && err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
       });
@@ -77,6 +91,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       return r.accuracy;
     };
     const accuracy = await train('genotype', genotype, Rng.stream(seed, 'eval').seed());
+    // Same initialisation seed as the binary network, so the gap is the precision's alone.
+    const float = args.flags.has('float') ? await train('genotype (float)', genotype, Rng.stream(seed, 'eval').seed(), realValuedSpace(space)) : undefined;
     const rng = Rng.stream(seed, 'random-cells');
     const random: number[] = [];
     for (let i = 0; i < randomN; i++) {
@@ -85,9 +101,10 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       random.push(await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed()));
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds }) + '\n');
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);
+      if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);
       if (random.length) {
         const mean = random.reduce((a, b) => a + b, 0) / random.length;
         const sd = Math.sqrt(random.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(random.length - 1, 1));

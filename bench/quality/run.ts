@@ -1,0 +1,214 @@
+/**
+ * Quality evaluation (issue 8): does the search find binary cells better than random ones, and what
+ * does each search mode buy for its time?
+ *
+ * For each dataset (the synthetic set and Fashion-MNIST, spaces in this folder):
+ *  1. search with 3 seeds in each mode — bnas (the space as written: K = 4, performance pruning),
+ *     pc-darts (K = 4, no pruning), darts (K = 1, no pruning) — modes rotate within a seed so slow
+ *     phases of a shared machine hit all of them;
+ *  2. train under ONE protocol (`trainGenotype`: same data, epochs, batch, optimizer, init seed)
+ *     every derived cell, 5 random cells of the space and the reference cells (adapted to the
+ *     space's ops with `adaptGenotype`), all as binary networks;
+ *  3. train the bnas-derived and reference cells again with real weights and activations
+ *     (`realValuedSpace`): the binary-vs-float gap of the same cells.
+ * Everything runs in this one process, one job after the other (2 shared cores), on wasm.
+ *
+ * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
+ *          [--seeds N] [--random N] [--eval-epochs N] [--out DIR]
+ * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import type { SearchSpace } from '../../runtime/dsl/space.js';
+import type { Genotype } from '../../runtime/protocol/genotype.js';
+import { accuracyTimeSvg, groupTable, modeTable, stat, type GroupRow, type ModePoint } from './report.js';
+
+const MODES = ['bnas', 'pc-darts', 'darts'] as const;
+type Mode = (typeof MODES)[number];
+const DATASETS = ['synthetic', 'fashion-mnist'] as const;
+
+/** Budgets of a run: full = the spaces as written; quick = tiny, for a smoke run in minutes. */
+interface Budget {
+  readonly train?: number;
+  readonly test?: number;
+  readonly searchEpochs?: number;
+  readonly evalEpochs: number;
+}
+const FULL: Budget = { evalEpochs: 4 };
+const QUICK: Budget = { train: 256, test: 256, searchEpochs: 2, evalEpochs: 1 };
+
+/** The space of a search mode (same space, sampling/pruning changed). */
+function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
+  const k = { bnas: space.sampling.k, 'pc-darts': space.sampling.k, darts: 1 }[mode];
+  const criterion = mode === 'bnas' ? space.pruning.criterion : 'none';
+  return { ...space, sampling: { ...space.sampling, k }, pruning: { ...space.pruning, criterion } };
+}
+
+function budgeted(space: SearchSpace, b: Budget): SearchSpace {
+  return {
+    ...space,
+    data: { ...space.data, train: b.train ?? space.data.train, test: b.test ?? space.data.test },
+    train: { ...space.train, epochs: b.searchEpochs ?? space.train.epochs },
+  };
+}
+
+interface SearchRecord {
+  readonly mode: Mode;
+  readonly seed: number;
+  readonly searchSeconds: number;
+  readonly cpuSeconds: number;
+  readonly pruneSeconds: number;
+  readonly validAcc: number;
+  readonly genotype: Genotype;
+  testAcc?: number;
+  floatAcc?: number;
+}
+
+interface CellRecord {
+  readonly name: string;
+  readonly genotype: Genotype;
+  readonly testAcc: number;
+  floatAcc?: number;
+  readonly substitutions?: readonly string[];
+}
+
+const log = (s: string) => process.stderr.write(s + '\n');
+const fmt = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, seeds: number, randomN: number, tmp: string) {
+  const { loadDataset } = await import('../../runtime/data/index.js');
+  const { runSearch } = await import('../../runtime/search/search.js');
+  const { adaptGenotype, realValuedSpace, trainGenotype } = await import('../../runtime/search/evaluate.js');
+  const { randomGenotype } = await import('../../runtime/supernet/discrete.js');
+  const { Rng } = await import('../../runtime/search/rng.js');
+  const file = `bench/quality/${name}.bnas`;
+  const text = readFileSync(file, 'utf8');
+  const loaded = loadSearchSpace(text, { filePath: file, checkFiles: true });
+  if (!loaded.space) throw new Error(`${file} does not validate: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+  const space = budgeted(loaded.space, budget);
+  // One dataset for every job: the searches and all trainings see the same images and splits.
+  const dataSeed = space.train.seed;
+  const dataset = await loadDataset(space.data, { seed: dataSeed });
+  log(`== ${name}: ${dataset.description}; ${space.data.train} train, ${space.data.test} test, search ${space.train.epochs} epochs, evaluation ${budget.evalEpochs} epochs`);
+  const t0 = performance.now();
+
+  const searches: SearchRecord[] = [];
+  for (let s = 0; s < seeds; s++) {
+    const seed = dataSeed + s;
+    for (let m = 0; m < MODES.length; m++) {
+      const mode = MODES[(m + s) % MODES.length];
+      const c0 = process.cpuUsage();
+      const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9 });
+      const cpu = process.cpuUsage(c0);
+      if (r.status !== 'finished' || !r.result) throw new Error(`${name} ${mode} seed ${seed}: ${r.status} ${r.message ?? ''}`);
+      const rec: SearchRecord = {
+        mode, seed, searchSeconds: r.result.metrics.search_seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        pruneSeconds: r.result.metrics.prune_seconds, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype,
+      };
+      searches.push(rec);
+      log(`  search ${mode} seed ${seed}: ${rec.searchSeconds.toFixed(1)} s, supernet valid acc ${fmt(rec.validAcc)}`);
+    }
+  }
+
+  // One protocol for every cell: same epochs, batch, optimizer, data and initialisation seed.
+  const initSeed = Rng.stream(dataSeed, 'eval').seed();
+  const train = async (g: Genotype, s: SearchSpace = space) => (await trainGenotype(s, g, dataset, { epochs: budget.evalEpochs, seed: initSeed })).accuracy;
+  for (const r of searches) {
+    r.testAcc = await train(r.genotype);
+    if (r.mode === 'bnas') r.floatAcc = await train(r.genotype, realValuedSpace(space));
+    log(`  derived ${r.mode} seed ${r.seed}: test ${fmt(r.testAcc)}${r.floatAcc !== undefined ? `, float ${fmt(r.floatAcc)}` : ''}`);
+  }
+  const rng = Rng.stream(dataSeed, 'random-cells');
+  const random: CellRecord[] = [];
+  for (let i = 0; i < randomN; i++) {
+    const g = randomGenotype(space, rng);
+    random.push({ name: `random ${i + 1}`, genotype: g, testAcc: await train(g) });
+    log(`  random ${i + 1}: test ${fmt(random[i].testAcc)}`);
+  }
+  const refDir = 'bench/search/reference-cells';
+  const references: CellRecord[] = [];
+  for (const f of readdirSync(refDir).filter((x) => x.endsWith('.json')).sort()) {
+    const a = adaptGenotype(JSON.parse(readFileSync(join(refDir, f), 'utf8')) as Genotype, space);
+    const rec: CellRecord = {
+      name: basename(f, '.json'), genotype: a.genotype, testAcc: await train(a.genotype),
+      substitutions: a.substitutions.map((x) => `${x.cell}: ${x.from} → ${x.to}`),
+    };
+    rec.floatAcc = await train(a.genotype, realValuedSpace(space));
+    references.push(rec);
+    log(`  reference ${rec.name}: test ${fmt(rec.testAcc)}, float ${fmt(rec.floatAcc)}`);
+  }
+
+  const byMode = (m: Mode) => searches.filter((r) => r.mode === m);
+  const modes: ModePoint[] = MODES.map((m) => ({ mode: m, seconds: stat(byMode(m).map((r) => r.searchSeconds)), accuracy: stat(byMode(m).map((r) => r.testAcc ?? NaN)) }));
+  const bnas = byMode('bnas');
+  const groups: GroupRow[] = [
+    { group: 'searched (bnas, one cell per seed)', accuracies: bnas.map((r) => r.testAcc ?? NaN), float: bnas.map((r) => r.floatAcc ?? NaN) },
+    { group: 'searched (PC-DARTS mode)', accuracies: byMode('pc-darts').map((r) => r.testAcc ?? NaN) },
+    { group: 'searched (DARTS mode)', accuracies: byMode('darts').map((r) => r.testAcc ?? NaN) },
+    { group: `random cells of the space`, accuracies: random.map((r) => r.testAcc) },
+    ...references.map((r) => ({ group: `reference ${r.name}`, accuracies: [r.testAcc], float: [r.floatAcc ?? NaN], note: r.substitutions?.length ? `adapted: ${[...new Set(r.substitutions)].join(', ')}` : '' })),
+  ];
+  const searched = stat(bnas.map((r) => r.testAcc ?? NaN));
+  const rand = stat(random.map((r) => r.testAcc));
+  return {
+    dataset: name, description: dataset.description, space: file, seconds: (performance.now() - t0) / 1000,
+    protocol: { train: space.data.train, test: space.data.test, searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: space.train.batch, optimizer: space.optimizers.weights, initSeed, dataSeed },
+    searches, random, references, modes, groups,
+    headline: { searched, random: rand, margin: searched.mean - rand.mean, seedNoise: searched.std, beatsRandomBeyondNoise: searched.mean - rand.mean > Math.max(searched.std, rand.std) },
+  };
+}
+
+type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>>;
+
+function markdown(results: readonly DatasetResult[], quick: boolean, date: string, load: string): string {
+  const out = [`# Quality evaluation${quick ? ' (quick)' : ''} — ${date.slice(0, 16)}Z, wasm, load average at the end ${load}`, ''];
+  for (const r of results) {
+    const p = r.protocol;
+    const h = r.headline;
+    out.push(`## ${r.dataset} (${r.description})`, '',
+      `Protocol: ${p.train} train / ${p.test} test images; searches of ${p.searchEpochs} epochs; every cell trained from scratch for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), one init seed. ${r.seconds.toFixed(0)} s in all.`, '',
+      groupTable(r.groups), '',
+      modeTable(r.modes), '',
+      `Searched (bnas) − mean random: ${(100 * h.margin).toFixed(1)} points; seed noise (std of the searched cells) ${(100 * h.seedNoise).toFixed(1)} points → ${h.beatsRandomBeyondNoise ? '**better than random beyond the noise**' : '**not better than random beyond the noise**'}.`, '',
+      `![accuracy vs search time, ${r.dataset}](quality${quick ? '-quick' : ''}-${r.dataset}.svg)`, '');
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
+  const quick = argv.includes('--quick');
+  const base = quick ? QUICK : FULL;
+  const budget: Budget = { ...base, evalEpochs: Number(opt('eval-epochs', String(base.evalEpochs))) };
+  const seeds = Number(opt('seeds', '3'));
+  const randomN = Number(opt('random', '5'));
+  const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
+  for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
+  const outDir = opt('out', 'bench/quality/results');
+  const { initBackend } = await import('../../runtime/engine/index.js');
+  await initBackend('wasm');
+  const tmp = mkdtempSync(join(tmpdir(), 'bnas-quality-'));
+  const t0 = performance.now();
+  const results: DatasetResult[] = [];
+  try {
+    for (const n of names) results.push(await evaluateDataset(n, budget, seeds, randomN, tmp));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const date = new Date().toISOString();
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const stem = `quality${quick ? '-quick' : ''}`;
+  mkdirSync(outDir, { recursive: true });
+  const record = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, budget, results };
+  writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(record, null, 2) + '\n');
+  for (const r of results) writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search time`, r.modes));
+  const md = markdown(results, quick, date, load);
+  writeFileSync(join(outDir, `${stem}.md`), md);
+  process.stdout.write(md);
+  log(`quality evaluation: ${record.seconds.toFixed(0)} s`);
+}
+
+await main();
