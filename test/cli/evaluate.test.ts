@@ -1,0 +1,44 @@
+// `bnas evaluate --float --adapt` through the built command line: a published 4-node reference
+// cell with ops outside a tiny 2-node space is adapted, trained binary and real-valued.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve('dist/cli.cjs');
+const root = mkdtempSync(join(tmpdir(), 'bnas-cli-eval-'));
+const space = join(root, 'tiny.bnas');
+writeFileSync(space, `search "tiny-eval" {
+  data { source = synthetic, train = 64, split = 0.5, test = 32, image = 8 }
+  supernet { cells = 2, reductions = [1], channels = 4, nodes = 2 }
+  ops = [sep_conv_3x3, avg_pool_3x3, skip_connect, none]
+  train { epochs = 3, batch = 16, warmup = 1, seed = 5 }
+}
+`);
+const REF = resolve('bench/search/reference-cells/pc-darts-cifar.json');
+const bnas = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+
+test('evaluate --float --adapt --json: adapted reference cell, binary and float accuracies', () => {
+  assert.ok(existsSync(CLI), 'run npm run build first');
+  const r = bnas('evaluate', REF, '--data', space, '--epochs', '1', '--float', '--adapt', '--json', '--backend', 'wasm');
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'float', 'random', 'seconds', 'substitutions']);
+  for (const a of [report.accuracy, report.float]) assert.ok(a >= 0 && a <= 1, String(a));
+  // The first two nodes of PC-DARTS's cells: normal sep3, skip, sep3, dil3; reduce sep5, max, sep5, sep5.
+  const subs = (report.substitutions as { cell: string; from: string; to: string }[]).map((x) => `${x.cell} ${x.from}->${x.to}`);
+  assert.deepEqual(subs.sort(), ['normal dil_conv_3x3->sep_conv_3x3', 'reduce max_pool_3x3->avg_pool_3x3', 'reduce sep_conv_5x5->sep_conv_3x3', 'reduce sep_conv_5x5->sep_conv_3x3', 'reduce sep_conv_5x5->sep_conv_3x3']);
+});
+
+test('evaluate --float (human output): both trainings and the gap are reported', () => {
+  const r = bnas('evaluate', REF, '--data', space, '--epochs', '1', '--float', '--adapt', '--backend', 'wasm');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /adapted reduce cell: sep_conv_5x5 -> sep_conv_3x3/);
+  assert.match(r.stderr, /dropped 2 node\(s\) beyond the space's nodes = 2/);
+  assert.match(r.stderr, /genotype \(float\): test accuracy \d+\.\d\d%/);
+  const m = /accuracy (\d+\.\d\d)%\nfloat \(real weights and activations\) (\d+\.\d\d)%, binary-vs-float gap (-?\d+\.\d\d) points/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Math.abs(Number(m[2]) - Number(m[1]) - Number(m[3])) < 0.02);
+});

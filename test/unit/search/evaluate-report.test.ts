@@ -1,0 +1,78 @@
+// The quality benchmark's writers (bench/quality/report.ts): statistics, tables and the
+// accuracy-vs-search-time SVG, whose markers and error bars must follow the data.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { accuracyTimeSvg, groupTable, modeTable, PLOT, stat, ticks, type ModePoint } from '../../../bench/quality/report.js';
+
+const POINTS: ModePoint[] = [
+  { mode: 'bnas', seconds: stat([30, 34, 32]), accuracy: stat([0.6, 0.7, 0.65]) },
+  { mode: 'pc-darts', seconds: stat([40, 44, 42]), accuracy: stat([0.55, 0.56, 0.57]) },
+  { mode: 'darts', seconds: stat([60, 70, 65]), accuracy: stat([0.5, 0.52, 0.48]) },
+];
+
+const attrs = (tag: string) => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+
+test('stat: mean and sample standard deviation', () => {
+  const s = stat([2, 4, 4, 4, 5, 5, 7, 9]);
+  assert.equal(s.mean, 5);
+  assert.ok(Math.abs(s.std - Math.sqrt(32 / 7)) < 1e-12);
+  assert.deepEqual(stat([3]), { mean: 3, std: 0, n: 1 });
+  assert.ok(Number.isNaN(stat([]).mean));
+});
+
+test('ticks: round steps inside the range', () => {
+  assert.deepEqual(ticks(0, 10), [0, 2, 4, 6, 8, 10]);
+  assert.deepEqual(ticks(0.3, 0.71, 4), [0.3, 0.4, 0.5, 0.6, 0.7]);
+  for (const t of ticks(13, 87)) assert.ok(t >= 13 && t <= 87);
+});
+
+test('SVG: one marker per mode, placed by its means; error bars span ± one std', () => {
+  const svg = accuracyTimeSvg('t', POINTS);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const markers = [...svg.matchAll(/<circle class="marker"[^>]*>/g)].map((m) => attrs(m[0]));
+  assert.deepEqual(markers.map((m) => m['data-mode']), ['bnas', 'pc-darts', 'darts']);
+  markers.forEach((m, i) => {
+    assert.equal(Number(m['data-x']), POINTS[i].seconds.mean);
+    assert.ok(Math.abs(Number(m['data-y']) - 100 * POINTS[i].accuracy.mean) < 1e-9);
+  });
+  const cx = markers.map((m) => Number(m.cx)), cy = markers.map((m) => Number(m.cy));
+  // Longer search → further right; higher accuracy → higher up (smaller y); all inside the frame.
+  assert.ok(cx[0] < cx[1] && cx[1] < cx[2]);
+  assert.ok(cy[0] < cy[1] && cy[1] < cy[2]);
+  for (let i = 0; i < 3; i++) {
+    assert.ok(cx[i] > PLOT.left && cx[i] < PLOT.width - PLOT.right);
+    assert.ok(cy[i] > PLOT.top && cy[i] < PLOT.height - PLOT.bottom);
+  }
+  // x positions are linear in seconds: equal second gaps give equal pixel gaps.
+  const pxPerSecond = (cx[1] - cx[0]) / (POINTS[1].seconds.mean - POINTS[0].seconds.mean);
+  assert.ok(Math.abs((cx[2] - cx[1]) / (POINTS[2].seconds.mean - POINTS[1].seconds.mean) - pxPerSecond) < 1e-3);
+  const xerr = [...svg.matchAll(/<line class="xerr"[^>]*>/g)].map((m) => attrs(m[0]));
+  const yerr = [...svg.matchAll(/<line class="yerr"[^>]*>/g)].map((m) => attrs(m[0]));
+  assert.equal(xerr.length, 3);
+  assert.equal(yerr.length, 3);
+  xerr.forEach((e, i) => assert.ok(Math.abs((Number(e.x2) - Number(e.x1)) - 2 * POINTS[i].seconds.std * pxPerSecond) < 0.05));
+  // The darts mode has the widest time spread: its bar is the longest.
+  assert.ok(Number(xerr[2].x2) - Number(xerr[2].x1) > Number(xerr[0].x2) - Number(xerr[0].x1));
+  yerr.forEach((e, i) => assert.ok(Number(e.y1) > cy[i] && Number(e.y2) < cy[i], 'the bar straddles the marker'));
+  assert.ok(svg.includes('search wall time (s)') && svg.includes('derived-cell test accuracy (%)'));
+  assert.ok((svg.match(/class="xtick"/g) ?? []).length >= 3 && (svg.match(/class="ytick"/g) ?? []).length >= 3);
+});
+
+test('SVG: mode names are escaped', () => {
+  const svg = accuracyTimeSvg('a < b', [{ ...POINTS[0], mode: '<x&y>' }]);
+  assert.ok(!svg.includes('<x&y>'));
+  assert.ok(svg.includes('&lt;x&amp;y&gt;') && svg.includes('a &lt; b'));
+});
+
+test('tables: one row per group or mode, mean ± std in percent, float gap when measured', () => {
+  const g = groupTable([
+    { group: 'searched', accuracies: [0.5, 0.7], float: [0.8, 0.9] },
+    { group: 'random', accuracies: [0.4, 0.4, 0.4] },
+  ]).split('\n');
+  assert.equal(g.length, 4);
+  assert.equal(g[2], '| searched | 2 | 60.0 ± 14.1 | 85.0 ± 7.1 | 25.0 ± 7.1 |  |');
+  assert.equal(g[3], '| random | 3 | 40.0 ± 0.0 | – | – |  |');
+  const m = modeTable(POINTS).split('\n');
+  assert.equal(m.length, 5);
+  assert.equal(m[2], '| bnas | 3 | 32.0 ± 2.0 | 65.0 ± 5.0 |');
+});
