@@ -58,7 +58,7 @@ export function zeroInterleave(t: tf.Tensor4D, stride: number): tf.Tensor4D {
  * @param w filter, shape [k, k, C, m], float32
  * @returns shape of x, [B, H, W, C], float32
  */
-function depthwiseInputGrad(
+export function depthwiseInputGrad(
   dy: tf.Tensor4D,
   w: tf.Tensor4D,
   xShape: [number, number, number, number],
