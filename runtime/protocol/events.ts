@@ -29,6 +29,8 @@ export interface StartedEvent extends EventBase {
   /** Number of edges per cell. */
   readonly edges: number;
   readonly resumed?: boolean;
+  /** Threads the search computes on (data-parallel workers + the main thread). */
+  readonly threads?: number;
 }
 
 /** Throttled progress within an epoch. */
@@ -57,6 +59,10 @@ export interface EpochEvent extends EventBase {
   readonly ops_left: number;
   /** Seconds spent on pruning evaluations in this epoch. */
   readonly prune_seconds?: number;
+  /** Seconds of this epoch's weight and architecture steps. */
+  readonly train_seconds?: number;
+  /** Seconds of this epoch's validation pass over the architecture split. */
+  readonly valid_seconds?: number;
 }
 
 /** Architecture weights of one cell kind after an epoch. */

@@ -15,10 +15,11 @@ import { softmax } from '../supernet/topology.js';
 export type PathChoice = Record<CellKind, number[]>;
 
 /**
- * Trains the single-path binary sub-network given by `choice` briefly with the supernet's weights
- * and returns its accuracy on architecture-split batches (fraction in [0, 1]).
+ * Trains each single-path binary sub-network of `choices` briefly from the supernet's weights and
+ * returns its accuracy on architecture-split batches (fractions in [0, 1], in the same order).
+ * The candidates of one call are independent of each other, so they may be computed in parallel.
  */
-export type EvaluatePath = (choice: PathChoice) => Promise<number>;
+export type EvaluatePath = (choices: readonly PathChoice[]) => Promise<number[]>;
 
 /** Per-op statistics kept across rounds (checkpointed). */
 export interface PruneStats {
@@ -120,18 +121,29 @@ export async function pruneByPerformance(
     normal: archs.normal.alive.map((a) => a.map(() => 0)),
     reduce: archs.reduce.alive.map((a) => a.map(() => 0)),
   };
+  // Every sample's candidates are fixed before any is evaluated (they depend on the shuffles only),
+  // so all T × ⌈K/2⌉ sub-networks go to `evaluate` at once and can be computed in parallel.
+  const orders: Record<CellKind, number[][]>[] = [];
+  const choices: PathChoice[] = [];
   for (let t = 0; t < spec.samples; t++) {
     const order: Record<CellKind, number[][]> = {
       normal: less.normal.map((l) => shuffled(l, rng)),
       reduce: less.reduce.map((l) => shuffled(l, rng)),
     };
+    orders.push(order);
     for (let e = 0; e < half; e++) {
       const choice: PathChoice = { normal: [...base.normal], reduce: [...base.reduce] };
       for (const cell of CELL_KINDS) order[cell].forEach((l, edge) => l.length > 0 && (choice[cell][edge] = l[e % l.length]));
-      const y = await evaluate(choice);
-      for (const cell of CELL_KINDS) order[cell].forEach((l, edge) => l.length > 0 && e < l.length && (sum[cell][edge][l[e]] += y));
+      choices.push(choice);
     }
   }
+  const ys = choices.length > 0 ? await evaluate(choices) : [];
+  orders.forEach((order, t) => {
+    for (let e = 0; e < half; e++) {
+      const y = ys[t * half + e];
+      for (const cell of CELL_KINDS) order[cell].forEach((l, edge) => l.length > 0 && e < l.length && (sum[cell][edge][l[e]] += y));
+    }
+  });
   const out: PruneDecision[] = [];
   for (const cell of CELL_KINDS) {
     archs[cell].alive.forEach((alive, edge) => {
@@ -182,7 +194,8 @@ export async function pruneByUcb(
         return ties[rng.int(ties.length)];
       });
     }
-    const y = await evaluate(choice);
+    // Each sample's choice depends on the accuracies before it: one candidate at a time.
+    const [y] = await evaluate([choice]);
     for (const cell of CELL_KINDS) {
       choice[cell].forEach((o, e) => {
         if (aliveOps(archs[cell].alive[e]).length <= 1) return;

@@ -21,6 +21,8 @@ import { emptyPruneStats, pruneRound, pruningDue, type PathChoice, type PruneSta
 import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
+import { checkThreads, defaultThreads, SearchThreads } from './parallel.js';
+import type { PruneBatches } from './replica-protocol.js';
 
 /** How to run a search. */
 export interface SearchOptions {
@@ -40,10 +42,19 @@ export interface SearchOptions {
   readonly dataset?: Dataset;
   /** Leave the TensorFlow.js backend as it is (tests pick one themselves). */
   readonly keepBackend?: boolean;
-  /** Pruning evaluations: SGD steps on the single path before measuring (default 2). */
+  /**
+   * Pruning evaluations: SGD steps of each candidate's brief training on its single path (default
+   * 2). The batches are drawn once per round and shared by all of the round's candidates.
+   */
   readonly pruneTrainSteps?: number;
-  /** Pruning evaluations: architecture-split batches measured (default 1). */
+  /** Pruning evaluations: architecture-split batches each candidate is measured on (default 1; shared). */
   readonly pruneEvalBatches?: number;
+  /**
+   * Threads to compute on (data-parallel workers with their own backend; default
+   * {@link defaultThreads}: 2 on a machine with ≥ 2 cores and the wasm or cpu backend, else 1).
+   * Same seed, space, backend and thread count → the same genotype.
+   */
+  readonly threads?: number;
   /** Minimum seconds between `step` events (default 1). */
   readonly stepEventSeconds?: number;
   /** `version` in result.json. */
@@ -60,6 +71,8 @@ export interface SearchOutcome {
 interface SearchState {
   readonly seed: number;
   readonly backend: string;
+  /** Threads the run computed on (absent in checkpoints of older versions). */
+  readonly threads?: number;
   /** Next epoch to run (1-based) and next step within it. */
   readonly epoch: number;
   readonly step: number;
@@ -103,6 +116,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
   const seed = o.seed ?? space.train.seed;
   const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto');
+  const threadCount = o.threads ?? defaultThreads(backend.name);
+  checkThreads(threadCount);
   const dataset = o.dataset ?? (await loadDataset(space.data, { seed, signal: o.signal }));
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
   if (!o.resume) createRunFolder(outDir, o.spaceText);
@@ -137,7 +152,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let pruneSeconds = 0;
   let epochPruneSeconds = 0;
   let last = { trainAcc: 0, validAcc: 0, validLoss: NaN };
+  let threads: SearchThreads | undefined;
   try {
+    threads = await SearchThreads.start(
+      trainer, pruneSgd,
+      { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: Rng.stream(seed, 'init').seed() },
+      threadCount, backend.name as BackendChoice,
+    );
+    const th = threads;
     if (saved) {
       const s = saved.state;
       for (const name of net.weights.names()) assign(net.weights.get(name), saved.arrays.get(`w/${name}`), name);
@@ -152,13 +174,16 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       if (s.backend !== backend.name) {
         publish(ev({ type: 'warning', message: `the run started on the ${s.backend} backend and resumes on ${backend.name}: results may differ slightly` }));
       }
+      if (s.threads !== undefined && s.threads !== threadCount) {
+        publish(ev({ type: 'warning', message: `the run started on ${s.threads} thread(s) and resumes on ${threadCount}: results may differ slightly (use --threads ${s.threads} to continue it exactly)` }));
+      }
     }
     const t0 = performance.now();
     const elapsed = () => secondsBefore + (performance.now() - t0) / 1000;
     publish(ev({
       type: 'started', space: space.name, backend: backend.name, backend_reason: backend.reason, seed,
       parameters: net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: steps, ops: opNames, edges: net.edges,
-      resumed: saved !== undefined,
+      resumed: saved !== undefined, threads: threadCount,
     }));
     const mem = estimateSupernetMemory(space, dataset.height, dataset.channels, batch);
     if (!saved && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
@@ -171,7 +196,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       for (const name of net.arch.names()) arrays.push(await savedArray(`a/${name}`, net.arch.get(name)));
       arrays.push(...(await trainer.weightOpt.save()), ...(await trainer.archOpt.save()));
       const state: SearchState = {
-        seed, backend: backend.name, epoch, step, acc, seconds: elapsed(), pruneSeconds, epochPruneSeconds,
+        seed, backend: backend.name, threads: threadCount, epoch, step, acc, seconds: elapsed(), pruneSeconds, epochPruneSeconds,
         rng: { prune: pruneRng.state() },
         iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
         alive: net.alive, prune: stats,
@@ -181,19 +206,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       return writeCheckpoint(outDir, state, arrays);
     };
     const derive = async (): Promise<Genotype> => deriveGenotype(await archNumbers(net), opNames, space.supernet.nodes, space.sampling.edgeNormalization);
-    const measure = (split: 'arch' | 'test'): StepResult => {
-      let lossSum = 0, correct = 0, n = 0;
-      for (const b of dataset[split].batches(batch)) {
-        const r = trainer.evaluate(b);
-        lossSum += r.loss * r.n;
-        correct += r.correct;
-        n += r.n;
-      }
-      return { loss: n ? lossSum / n : NaN, correct, n };
-    };
+    const measure = (split: 'arch' | 'test'): Promise<StepResult> => th.measure([...dataset[split].batches(batch)]);
     const finish = async (reason?: string): Promise<SearchOutcome> => {
       const genotype = await derive();
-      const test = dataset.test.size > 0 ? measure('test') : undefined;
+      const test = dataset.test.size > 0 ? await measure('test') : undefined;
       const seconds = elapsed();
       const result: RunResult = {
         genotype,
@@ -220,15 +236,18 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const stepEvery = o.stepEventSeconds ?? 1;
     for (; epoch <= space.train.epochs; epoch++, step = 0) {
       const lr = scheduledLr(space.optimizers.weights, epoch - 1, space.train.epochs);
+      let trainSeconds = 0;
       for (; step < steps; step++) {
         await yieldToEventLoop();
         if (o.signal?.aborted) return await cancel();
         if (budgetOver()) return await finish(`time budget of ${space.budget.minutes} minutes reached`);
+        const s0 = performance.now();
         if (epoch > space.train.warmup) {
-          const a = trainer.archStep(it.arch.next(batch), epoch - 1);
+          const a = await th.archStep(it.arch.next(batch), epoch - 1);
           if (!Number.isFinite(a.loss)) return fail(`architecture loss became ${a.loss} at epoch ${epoch}, step ${step + 1}`);
         }
-        const r = trainer.weightStep(it.weights.nextInEpoch(batch), lr);
+        const r = await th.weightStep(it.weights.nextInEpoch(batch), lr);
+        trainSeconds += (performance.now() - s0) / 1000;
         if (!Number.isFinite(r.loss)) return fail(`training loss became ${r.loss} at epoch ${epoch}, step ${step + 1}`);
         acc.lossSum += r.loss * r.n;
         acc.correct += r.correct;
@@ -239,28 +258,30 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         }
       }
       // End of epoch: validation, pruning, events, checkpoint.
-      const valid = measure('arch');
+      const v0 = performance.now();
+      const valid = await measure('arch');
+      const validSeconds = (performance.now() - v0) / 1000;
       last = { trainAcc: acc.n ? acc.correct / acc.n : 0, validAcc: valid.n ? valid.correct / valid.n : 0, validLoss: valid.loss };
       const trainLoss = acc.n ? acc.lossSum / acc.n : NaN;
       if (pruningDue(space.pruning, epoch, space.train.epochs)) {
         const p0 = performance.now();
         let evals = 0;
-        const evaluate = async (choice: PathChoice): Promise<number> => {
-          for (let s = 0; s < (o.pruneTrainSteps ?? 2); s++) trainer.weightStep(it.pruneTrain.next(batch), lr, choice, pruneSgd);
-          let correct = 0, n = 0, loss = 0;
-          for (let b = 0; b < (o.pruneEvalBatches ?? 1); b++) {
-            const e = trainer.evaluate(it.pruneEval.next(batch), choice);
-            correct += e.correct;
-            n += e.n;
-            loss += e.loss;
-          }
-          evals++;
+        // One set of batches per round, shared by every candidate: their accuracies differ by the
+        // sub-network alone, not by which images they happened to get.
+        const needsData = space.pruning.criterion === 'performance' || space.pruning.criterion === 'ucb';
+        const batches: PruneBatches = {
+          train: needsData ? Array.from({ length: o.pruneTrainSteps ?? 2 }, () => it.pruneTrain.next(batch)) : [],
+          eval: needsData ? Array.from({ length: o.pruneEvalBatches ?? 1 }, () => it.pruneEval.next(batch)) : [],
+        };
+        const evaluate = async (choices: readonly PathChoice[]): Promise<number[]> => {
+          const scores = await th.evaluatePaths(choices, batches, lr);
+          evals += choices.length;
           if (elapsed() - lastStepEvent >= stepEvery) {
             lastStepEvent = elapsed();
-            publish(ev({ type: 'step', epoch, step: evals, steps, loss: loss / (o.pruneEvalBatches ?? 1), seconds: elapsed(), phase: 'prune' }));
+            publish(ev({ type: 'step', epoch, step: evals, steps, loss: scores.at(-1)?.loss ?? NaN, seconds: elapsed(), phase: 'prune' }));
           }
           await yieldToEventLoop();
-          return n ? correct / n : 0;
+          return scores.map((x) => x.accuracy);
         };
         const decisions = await pruneRound(await archNumbers(net), stats, space.pruning, pruneRng, evaluate);
         for (const d of decisions) {
@@ -274,7 +295,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       }
       publish(ev({
         type: 'epoch', epoch, train_loss: trainLoss, train_acc: last.trainAcc, valid_loss: valid.loss, valid_acc: last.validAcc,
-        seconds: elapsed(), ops_left: net.opsLeft(), prune_seconds: epochPruneSeconds,
+        seconds: elapsed(), ops_left: net.opsLeft(), prune_seconds: epochPruneSeconds, train_seconds: trainSeconds, valid_seconds: validSeconds,
       }));
       const arch = await archNumbers(net);
       for (const k of CELL_KINDS) {
@@ -298,6 +319,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   } catch (e) {
     return fail((e as Error).message);
   } finally {
+    // Workers are stopped on every way out (finished, failed, cancelled), or the process would hang.
+    await threads?.close();
     trainer.dispose();
     pruneSgd.dispose();
     net.dispose();

@@ -39,7 +39,7 @@ export function gradsOf(
   vars: ReadonlyMap<string, tf.Variable>,
   f: () => { loss: tf.Scalar; logits: tf.Tensor2D },
   labels: tf.Tensor1D,
-): { grads: NamedGrads; loss: number; correct: number } {
+): GradResult {
   const byTfName = new Map([...vars].map(([name, v]) => [v.name, name]));
   let stats: tf.Tensor | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -54,8 +54,15 @@ export function gradsOf(
   return { grads: named, loss, correct };
 }
 
+/** Gradients by our variable names, with the batch's loss and correct count. */
+export interface GradResult {
+  readonly grads: NamedGrads;
+  readonly loss: number;
+  readonly correct: number;
+}
+
 /** Trainable variables of a store as a name → variable map. */
-function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
+export function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
   return new Map(Object.entries(store.trainableMap()));
 }
 
@@ -74,37 +81,34 @@ export class Trainer {
   }
 
   /**
-   * One SGD step on the supernet weights (or on a single path) with a weight-split batch.
-   * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
+   * Gradients of the mean cross entropy w.r.t. the supernet weights on a weight-split batch, over
+   * the whole supernet or a single path (variables off the path get no gradient). The caller owns
+   * the returned gradients.
    */
-  weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): StepResult {
+  weightGrads(batch: Batch, path?: PathChoice): GradResult {
     const vars = varMap(this.net.weights);
     const { x, y, labels } = tensors(batch, this.numClasses);
     try {
-      const r = gradsOf(vars, () => {
+      return gradsOf(vars, () => {
         const logits = this.net.forward(x, true, path);
         return { loss: crossEntropy(logits, y), logits };
       }, labels);
-      clipByGlobalNorm(r.grads, optimizer.spec.gradClip);
-      optimizer.apply(vars, r.grads, lr);
-      tf.dispose([...r.grads.values()]);
-      return { loss: r.loss, correct: r.correct, n: batch.n };
     } finally {
       tf.dispose([x, y, labels]);
     }
   }
 
   /**
-   * One first-order Adam step on α and β with an architecture-split batch. The loss adds
+   * Gradients w.r.t. α and β on an architecture-split batch. The loss adds
    * −diversity·exp(−epoch/τ)·mean entropy of softmax(α) (Kim et al.): high early, vanishing later.
    */
-  archStep(batch: Batch, epoch: number): StepResult {
+  archGrads(batch: Batch, epoch: number): GradResult {
     const vars = varMap(this.net.arch);
     const { x, y, labels } = tensors(batch, this.numClasses);
     const { diversity, tau } = this.space.regularize;
     const weight = diversity * Math.exp(-epoch / tau);
     try {
-      const r = gradsOf(vars, () => {
+      return gradsOf(vars, () => {
         const logits = this.net.forward(x, true);
         let loss = crossEntropy(logits, y);
         if (weight > 0) {
@@ -119,20 +123,54 @@ export class Trainer {
         }
         return { loss, logits };
       }, labels);
-      clipByGlobalNorm(r.grads, this.archOpt.spec.gradClip);
-      this.archOpt.apply(vars, r.grads, this.archOpt.spec.lr);
-      tf.dispose([...r.grads.values()]);
-      return { loss: r.loss, correct: r.correct, n: batch.n };
     } finally {
       tf.dispose([x, y, labels]);
     }
   }
 
-  /** Loss and correct count of the supernet (or a single path) on a batch, no update. */
-  evaluate(batch: Batch, path?: PathChoice): StepResult {
+  /**
+   * Clips and applies weight gradients, then disposes them.
+   * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
+   */
+  applyWeightGrads(grads: NamedGrads, lr: number, optimizer: Optimizer = this.weightOpt): void {
+    clipByGlobalNorm(grads, optimizer.spec.gradClip);
+    optimizer.apply(varMap(this.net.weights), grads, lr);
+    tf.dispose([...grads.values()]);
+  }
+
+  /** Clips and applies α/β gradients with the architecture optimizer, then disposes them. */
+  applyArchGrads(grads: NamedGrads): void {
+    clipByGlobalNorm(grads, this.archOpt.spec.gradClip);
+    this.archOpt.apply(varMap(this.net.arch), grads, this.archOpt.spec.lr);
+    tf.dispose([...grads.values()]);
+  }
+
+  /**
+   * One SGD step on the supernet weights (or on a single path) with a weight-split batch.
+   * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
+   */
+  weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): StepResult {
+    const r = this.weightGrads(batch, path);
+    this.applyWeightGrads(r.grads, lr, optimizer);
+    return { loss: r.loss, correct: r.correct, n: batch.n };
+  }
+
+  /** One first-order Adam step on α and β with an architecture-split batch (see {@link archGrads}). */
+  archStep(batch: Batch, epoch: number): StepResult {
+    const r = this.archGrads(batch, epoch);
+    this.applyArchGrads(r.grads);
+    return { loss: r.loss, correct: r.correct, n: batch.n };
+  }
+
+  /**
+   * Loss and correct count of the supernet (or a single path) on a batch: forward only, no tape,
+   * no update. Search batch norms have no running statistics, so both modes normalise with the
+   * batch's own statistics; `training` only matters for layers that distinguish the two.
+   */
+  evaluate(batch: Batch, path?: PathChoice, training = true): StepResult {
     return tf.tidy(() => {
       const { x, y, labels } = tensors(batch, this.numClasses);
-      const logits = this.net.forward(x, true, path);
+      const logits = this.net.forward(x, training, path);
       const loss = crossEntropy(logits, y);
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
       const [l, c] = tf.stack([loss, correct]).dataSync();

@@ -19,21 +19,22 @@ function archs(alphas: number[][]): Record<CellKind, MutableArch> {
 
 // Sub-network accuracy = sum of per-op quality of the chosen ops (normal cell only), known to the test.
 const QUALITY = [0.1, 0.9, 0.5, 0.3];
-const evalBy = (calls: PathChoice[]) => async (c: PathChoice) => {
-  calls.push(c);
-  return c.normal.reduce((a, o) => a + QUALITY[o], 0) / c.normal.length;
-};
+const evalBy = (calls: PathChoice[]) => async (cs: readonly PathChoice[]) =>
+  cs.map((c) => {
+    calls.push(c);
+    return c.normal.reduce((a, o) => a + QUALITY[o], 0) / c.normal.length;
+  });
 
 test('alpha: abandons the smallest softmax(alpha) on each edge, never the last op', async () => {
   const a = archs([[0.3, 0.1, 0.2, 0.4], [1, 2, 3, -1]]);
-  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => 0);
+  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => []);
   assert.deepEqual(out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 3]]);
   const one = archs([[0, 0, 0, 0]]);
   one.normal.alive[0].fill(false);
   one.normal.alive[0][2] = true;
   one.reduce.alive[0].fill(false);
   one.reduce.alive[0][2] = true;
-  assert.deepEqual(await pruneRound(one, emptyPruneStats(1, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => 0), []);
+  assert.deepEqual(await pruneRound(one, emptyPruneStats(1, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => []), []);
 });
 
 test('performance: evaluates only the less promising half and drops its worst performer', async () => {
@@ -90,7 +91,7 @@ test('ucb: samples every op, then drops the op with the lowest upper confidence 
 });
 
 test('none never prunes; schedule follows start/every', async () => {
-  assert.deepEqual(await pruneRound(archs([[0, 1, 2, 3]]), emptyPruneStats(1, 4), spec('none'), new Rng(1), async () => 1), []);
+  assert.deepEqual(await pruneRound(archs([[0, 1, 2, 3]]), emptyPruneStats(1, 4), spec('none'), new Rng(1), async (cs) => cs.map(() => 1)), []);
   assert.equal(pruningDue(spec('none'), 3, 8), false);
   const s = spec('alpha', { start: 2, every: 2 });
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((e) => pruningDue(s, e, 7)), [false, true, false, true, false, true, false]);

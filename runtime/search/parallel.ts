@@ -1,0 +1,189 @@
+/**
+ * The search's steps on one or more threads. With `threads` = N > 1 it starts N − 1 engine workers
+ * ({@link DataParallelGroup}, each with its own backend and a supernet replica from `replica.ts`):
+ * a weight or architecture step splits its batch into N shards (the main thread computes shard 0
+ * meanwhile), the gradients are averaged weighted by shard size and applied once on the main
+ * thread, whose variables stay the only state (checkpoints and resume are unchanged). Pruning
+ * candidates and validation batches are shared out round robin. Batch-norm statistics are per
+ * shard (as DistributedDataParallel without SyncBN), so N threads give other numbers than one
+ * thread, but the same numbers for the same N every time.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Batch } from '../data/index.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
+import type { Optimizer } from './optimizers.js';
+import type { PathChoice } from './pruning.js';
+import { gradArrays } from './replica.js';
+import { evaluatePath, packVariables, type PathScore, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import type { NamedGrads } from './optimizers.js';
+import type { StepResult, Trainer } from './trainer.js';
+
+/** The most threads a search accepts (more only adds copying on a CPU). */
+export const MAX_THREADS = 32;
+
+/**
+ * The default thread count: 2 when the machine has at least 2 cores and the backend runs one
+ * thread per process (wasm in Node, cpu); 1 otherwise (native TensorFlow already uses every core).
+ */
+export function defaultThreads(backend: string, cores = availableParallelism()): number {
+  return cores >= 2 && (backend === 'wasm' || backend === 'cpu') ? 2 : 1;
+}
+
+/** Checks a requested thread count; the message says what is allowed. */
+export function checkThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new Error(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
+}
+
+/** The replica module beside this one: `replica.ts` from sources, `search-replica.cjs` beside a bundle. */
+export function replicaModulePath(): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'replica.ts'), join(here, 'search-replica.cjs')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`search threads: no replica module found (looked for ${candidates.join(', ')})`);
+  return found;
+}
+
+/** Shard results weighted by their example counts (the last array of each result). */
+function combine(results: readonly ShardResult[], names: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): { grads: NamedGrads; loss: number; correct: number } {
+  const counts = results.map((r) => r.grads[r.grads.length - 1]);
+  const total = counts.reduce((s, c) => s + c[1], 0);
+  const w = counts.map((c) => c[1] / total);
+  const grads: NamedGrads = new Map();
+  names.forEach((name, i) => {
+    const size = Math.max(...results.map((r) => r.grads[i].length));
+    if (size === 0) return;
+    const out = new Float32Array(size);
+    results.forEach((r, s) => {
+      const g = r.grads[i];
+      for (let j = 0; j < g.length; j++) out[j] += w[s] * g[j];
+    });
+    grads.set(name, tf.tensor(out, [...(shapes.get(name) as number[])], 'float32'));
+  });
+  return { grads, loss: results.reduce((s, r, i) => s + w[i] * r.loss, 0), correct: counts.reduce((s, c) => s + c[0], 0) };
+}
+
+/** Omit over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Runs the search's steps on `threads` threads; close() stops the workers. */
+export class SearchThreads {
+  private calls = 0;
+
+  private constructor(
+    private readonly trainer: Trainer,
+    private readonly sgd: Optimizer,
+    readonly threads: number,
+    private readonly group?: DataParallelGroup,
+  ) {}
+
+  /**
+   * Starts `threads − 1` workers (none for 1) on `backend`.
+   * @param sgd the plain SGD of pruning candidates' brief training
+   */
+  static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number, backend: BackendChoice): Promise<SearchThreads> {
+    checkThreads(threads);
+    if (threads === 1) return new SearchThreads(trainer, sgd, 1);
+    let group: DataParallelGroup;
+    try {
+      group = await DataParallelGroup.start({
+        module: replicaModulePath(),
+        config,
+        shards: Array.from({ length: threads - 1 }, (_, i) => i + 1),
+        totalShards: threads,
+        backend,
+      });
+    } catch (e) {
+      throw new Error(`could not start ${threads - 1} search worker thread(s): ${(e as Error).message}; run with --threads 1 to search on one thread`);
+    }
+    return new SearchThreads(trainer, sgd, threads, group);
+  }
+
+  /** Posts a request with the current variables to every worker. */
+  private request(req: DistributiveOmit<ReplicaRequest, 'alive'>): Promise<ShardResult[]> {
+    const group = this.group as DataParallelGroup;
+    const p = group
+      .gradients(packVariables(this.trainer.net), this.calls++, { ...req, alive: this.trainer.net.alive })
+      .catch((e: Error) => {
+        throw new Error(`a search worker thread failed: ${e.message}`);
+      });
+    // Awaited after the main thread's own share; until then a rejection must not count as unhandled.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private shapes(names: readonly string[], arch: boolean): Map<string, readonly number[]> {
+    const store = arch ? this.trainer.net.arch : this.trainer.net.weights;
+    return new Map(names.map((n) => [n, store.get(n).shape]));
+  }
+
+  /** One SGD step on the weights with a weight-split batch. */
+  async weightStep(batch: Batch, lr: number): Promise<StepResult> {
+    if (!this.group || batch.n < this.threads) return this.trainer.weightStep(batch, lr);
+    const names = syncedNames(this.trainer.net).weights;
+    const remote = this.request({ kind: 'weights', batch });
+    const own = shardOf(batch, 0, this.threads);
+    const local = this.trainer.weightGrads(own);
+    const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
+    const r = combine([mine, ...(await remote)], names, this.shapes(names, false));
+    this.trainer.applyWeightGrads(r.grads, lr);
+    return { loss: r.loss, correct: r.correct, n: batch.n };
+  }
+
+  /** One Adam step on α and β with an architecture-split batch (epoch 0-based, for the regulariser). */
+  async archStep(batch: Batch, epoch: number): Promise<StepResult> {
+    if (!this.group || batch.n < this.threads) return this.trainer.archStep(batch, epoch);
+    const names = syncedNames(this.trainer.net).arch;
+    const remote = this.request({ kind: 'arch', batch, epoch });
+    const own = shardOf(batch, 0, this.threads);
+    const local = this.trainer.archGrads(own, epoch);
+    const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
+    const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
+    this.trainer.applyArchGrads(r.grads);
+    return { loss: r.loss, correct: r.correct, n: batch.n };
+  }
+
+  /**
+   * Accuracies of pruning candidates, each trained and measured in isolation on `batches`
+   * (see {@link evaluatePath}); the same numbers on any thread count.
+   */
+  async evaluatePaths(choices: readonly PathChoice[], batches: PruneBatches, lr: number): Promise<PathScore[]> {
+    const out = new Array<PathScore>(choices.length);
+    const remote = this.group ? this.request({ kind: 'paths', choices, batches, lr }) : undefined;
+    for (const i of sharePart(choices.length, 0, this.threads)) out[i] = evaluatePath(this.trainer, choices[i], batches, lr, this.sgd);
+    if (remote) {
+      (await remote).forEach((r, w) => sharePart(choices.length, w + 1, this.threads).forEach((i, j) => (out[i] = { accuracy: r.grads[0][j], loss: r.grads[1][j] })));
+    }
+    return out;
+  }
+
+  /** Mean loss and correct count of the supernet over `batches` (forward only). */
+  async measure(batches: readonly Batch[]): Promise<StepResult> {
+    const remote = this.group && batches.length > 1 ? this.request({ kind: 'measure', batches }) : undefined;
+    let lossSum = 0, correct = 0, n = 0;
+    for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
+      const r = this.trainer.evaluate(batches[i]);
+      lossSum += r.loss * r.n;
+      correct += r.correct;
+      n += r.n;
+    }
+    for (const r of remote ? await remote : []) {
+      const c = r.grads[0];
+      lossSum += r.loss;
+      correct += c[0];
+      n += c[1];
+    }
+    return { loss: n ? lossSum / n : NaN, correct, n };
+  }
+
+  /** Stops the workers (safe to call twice). */
+  async close(): Promise<void> {
+    await this.group?.close();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * What the search's main thread and its data-parallel replicas share: the request a replica gets
+ * with each step, how a batch is cut into shards, how the supernet's variables travel as arrays
+ * in a fixed order, and the isolated single-path evaluation of pruning candidates (the same code
+ * runs on either side, so a candidate's accuracy does not depend on which thread computed it).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/index.js';
+import type { SearchSpace } from '../dsl/space.js';
+import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
+import type { Supernet } from '../supernet/supernet.js';
+import type { Optimizer } from './optimizers.js';
+import type { PathChoice } from './pruning.js';
+import type { Trainer } from './trainer.js';
+
+/** How a replica builds its supernet (structured-cloned to every worker once). */
+export interface ReplicaConfig {
+  readonly space: SearchSpace;
+  readonly input: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly seed: number;
+}
+
+/** Alive ops per cell kind, edge and op (the supernet's pruned state). */
+export type AliveState = Record<CellKind, readonly (readonly boolean[])[]>;
+
+/** The batches one pruning round trains and measures every candidate on. */
+export interface PruneBatches {
+  /** SGD steps of each candidate's brief training, one batch each (weight split). */
+  readonly train: readonly Batch[];
+  /** Architecture-split batches each candidate is measured on. */
+  readonly eval: readonly Batch[];
+}
+
+/** What a pruning candidate measured. */
+export interface PathScore {
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+/** One request to the replicas; every replica takes its own share of the work. */
+export type ReplicaRequest =
+  | { readonly kind: 'weights'; readonly alive: AliveState; readonly batch: Batch }
+  | { readonly kind: 'arch'; readonly alive: AliveState; readonly batch: Batch; readonly epoch: number }
+  | { readonly kind: 'paths'; readonly alive: AliveState; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
+  | { readonly kind: 'measure'; readonly alive: AliveState; readonly batches: readonly Batch[] };
+
+/** Rows [start, end) of shard `shard` of `shards` for a batch of `n` examples. */
+export function shardRows(n: number, shard: number, shards: number): [number, number] {
+  return [Math.floor((shard * n) / shards), Math.floor(((shard + 1) * n) / shards)];
+}
+
+/** Shard `shard` of `shards` of a batch (a view: no image data is copied). */
+export function shardOf(batch: Batch, shard: number, shards: number): Batch {
+  const [start, end] = shardRows(batch.n, shard, shards);
+  const [, h, w, c] = batch.shape;
+  const pixels = h * w * c;
+  return { x: batch.x.subarray(start * pixels, end * pixels), y: batch.y.subarray(start, end), n: end - start, shape: [end - start, h, w, c] };
+}
+
+/** Indices of the items of a list of `count` that shard `shard` of `shards` takes (round robin). */
+export function sharePart(count: number, shard: number, shards: number): number[] {
+  return Array.from({ length: count }, (_, i) => i).filter((i) => i % shards === shard);
+}
+
+/** Names of the variables that travel with each request: trainable weights, then α/β. */
+export function syncedNames(net: Supernet): { weights: string[]; arch: string[] } {
+  return { weights: Object.keys(net.weights.trainableMap()), arch: net.arch.names() };
+}
+
+/** The supernet's weights and α/β as arrays in {@link syncedNames} order. */
+export function packVariables(net: Supernet): Float32Array[] {
+  const { weights, arch } = syncedNames(net);
+  return [...weights.map((n) => net.weights.get(n)), ...arch.map((n) => net.arch.get(n))].map((v) => v.dataSync() as Float32Array);
+}
+
+/** Loads arrays packed by {@link packVariables} on a supernet with the same alive ops. */
+export function loadVariables(net: Supernet, arrays: readonly Float32Array[]): void {
+  const { weights, arch } = syncedNames(net);
+  const vars = [...weights.map((n) => net.weights.get(n)), ...arch.map((n) => net.arch.get(n))];
+  if (vars.length !== arrays.length) {
+    throw new Error(`search replica out of sync: it has ${vars.length} variables, the main thread sent ${arrays.length}`);
+  }
+  tf.tidy(() => {
+    vars.forEach((v, i) => {
+      if (arrays[i].length !== v.size) throw new Error(`search replica out of sync: variable ${i} has ${v.size} values, got ${arrays[i].length}`);
+      v.assign(tf.tensor(arrays[i], v.shape, 'float32'));
+    });
+  });
+}
+
+/** Prunes the ops of `net` that are no longer alive in `alive` (a replica follows the main thread). */
+export function followAlive(net: Supernet, alive: AliveState): void {
+  for (const k of CELL_KINDS) {
+    alive[k].forEach((row, e) => row.forEach((a, o) => !a && net.alive[k][e][o] && net.prune(k, e, o)));
+  }
+}
+
+/**
+ * Trains the single-path sub-network `choice` briefly from the supernet's current weights (SGD,
+ * one step per batch of `batches.train`), measures its accuracy on `batches.eval` (forward only,
+ * inference mode, no gradient tape), then puts the weights it changed back: every candidate of a
+ * round starts from the same supernet, so no candidate profits from another's training and the
+ * order of evaluation does not matter.
+ * @returns accuracy in [0, 1] and mean loss on the measured batches
+ */
+export function evaluatePath(trainer: Trainer, choice: PathChoice, batches: PruneBatches, lr: number, sgd: Optimizer): PathScore {
+  const saved = new Map<string, tf.Tensor>();
+  try {
+    for (const b of batches.train) {
+      const r = trainer.weightGrads(b, choice);
+      // Only variables on the path get gradients: those are the ones to restore afterwards.
+      for (const name of r.grads.keys()) if (!saved.has(name)) saved.set(name, tf.clone(trainer.net.weights.get(name)));
+      trainer.applyWeightGrads(r.grads, lr, sgd);
+    }
+    let correct = 0, n = 0, loss = 0;
+    for (const b of batches.eval) {
+      const e = trainer.evaluate(b, choice, false);
+      correct += e.correct;
+      n += e.n;
+      loss += e.loss * e.n;
+    }
+    return { accuracy: n ? correct / n : 0, loss: n ? loss / n : NaN };
+  } finally {
+    for (const [name, value] of saved) trainer.net.weights.get(name).assign(value);
+    tf.dispose([...saved.values()]);
+  }
+}

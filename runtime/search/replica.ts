@@ -1,0 +1,85 @@
+/**
+ * The search's replica module for the engine's data-parallel workers (`createReplica`): each
+ * worker builds the same supernet, follows the main thread's pruning, loads the variables sent
+ * with every request and computes its share: gradients of its shard of a weight or architecture
+ * batch, the accuracies of its pruning candidates, or the loss of its validation batches.
+ *
+ * Results travel as {@link ShardResult}s; besides the gradients they carry a last array of
+ * counts (see {@link shardCounts}) so the main thread can weight shards by their size.
+ * Bundled builds ship this module as `dist/search-replica.cjs`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Replica, ShardResult } from '../engine/data-parallel.js';
+import { Supernet } from '../supernet/supernet.js';
+import { Optimizer } from './optimizers.js';
+import { evaluatePath, followAlive, loadVariables, shardOf, sharePart, syncedNames, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { Trainer, type GradResult } from './trainer.js';
+
+/**
+ * Gradients as arrays in `names` order (an empty array for a variable the loss does not reach),
+ * then [correct, n]. Disposes the gradient tensors.
+ */
+export function gradArrays(r: GradResult, names: readonly string[], n: number): Float32Array[] {
+  const out = names.map((name) => {
+    const g = r.grads.get(name);
+    return g ? (g.dataSync() as Float32Array) : new Float32Array(0);
+  });
+  tf.dispose([...r.grads.values()]);
+  return [...out, shardCounts(r.correct, n)];
+}
+
+/** The counts array ending a shard result: [correct (or summed loss), n]. */
+export function shardCounts(a: number, n: number): Float32Array {
+  return Float32Array.from([a, n]);
+}
+
+/** Builds this worker's replica (called once per worker by the engine). */
+export function createReplica(config: unknown, shard: number, shards: number): Replica {
+  const c = config as ReplicaConfig;
+  const net = new Supernet(c.space, { input: c.input, numClasses: c.numClasses, seed: c.seed });
+  const trainer = new Trainer(net, c.space, c.numClasses);
+  const sgd = new Optimizer({ ...c.space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
+  return {
+    weightNames: () => {
+      const { weights, arch } = syncedNames(net);
+      return [...weights, ...arch];
+    },
+    gradients: (weights: Float32Array[], _step: number, input?: unknown): ShardResult => {
+      const req = input as ReplicaRequest;
+      followAlive(net, req.alive);
+      loadVariables(net, weights);
+      switch (req.kind) {
+        case 'weights': {
+          const b = shardOf(req.batch, shard, shards);
+          const r = trainer.weightGrads(b);
+          return { loss: r.loss, grads: gradArrays(r, syncedNames(net).weights, b.n) };
+        }
+        case 'arch': {
+          const b = shardOf(req.batch, shard, shards);
+          const r = trainer.archGrads(b, req.epoch);
+          return { loss: r.loss, grads: gradArrays(r, syncedNames(net).arch, b.n) };
+        }
+        case 'paths': {
+          const mine = sharePart(req.choices.length, shard, shards);
+          const scores = mine.map((i) => evaluatePath(trainer, req.choices[i], req.batches, req.lr, sgd));
+          return { loss: 0, grads: [Float32Array.from(scores, (x) => x.accuracy), Float32Array.from(scores, (x) => x.loss)] };
+        }
+        case 'measure': {
+          let lossSum = 0, correct = 0, n = 0;
+          for (const i of sharePart(req.batches.length, shard, shards)) {
+            const r = trainer.evaluate(req.batches[i]);
+            lossSum += r.loss * r.n;
+            correct += r.correct;
+            n += r.n;
+          }
+          return { loss: lossSum, grads: [shardCounts(correct, n)] };
+        }
+      }
+    },
+    dispose: () => {
+      sgd.dispose();
+      trainer.dispose();
+      net.dispose();
+    },
+  };
+}
