@@ -31,13 +31,15 @@ const DATASETS = ['synthetic', 'fashion-mnist'] as const;
 
 /** Budgets of a run: full = the spaces as written; quick = tiny, for a smoke run in minutes. */
 interface Budget {
+  readonly seeds: number;
+  readonly random: number;
   readonly train?: number;
   readonly test?: number;
   readonly searchEpochs?: number;
   readonly evalEpochs: number;
 }
-const FULL: Budget = { evalEpochs: 4 };
-const QUICK: Budget = { train: 256, test: 256, searchEpochs: 2, evalEpochs: 1 };
+const FULL: Budget = { seeds: 3, random: 5, evalEpochs: 3 };
+const QUICK: Budget = { seeds: 2, random: 3, train: 96, test: 128, searchEpochs: 2, evalEpochs: 1 };
 
 /** The space of a search mode (same space, sampling/pruning changed). */
 function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
@@ -182,9 +184,10 @@ async function main(): Promise<void> {
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
   const quick = argv.includes('--quick');
   const base = quick ? QUICK : FULL;
-  const budget: Budget = { ...base, evalEpochs: Number(opt('eval-epochs', String(base.evalEpochs))) };
-  const seeds = Number(opt('seeds', '3'));
-  const randomN = Number(opt('random', '5'));
+  const budget: Budget = {
+    ...base, evalEpochs: Number(opt('eval-epochs', String(base.evalEpochs))), seeds: Number(opt('seeds', String(base.seeds))), random: Number(opt('random', String(base.random))),
+  };
+  const { seeds, random: randomN } = budget;
   const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
   for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
   const outDir = opt('out', 'bench/quality/results');
