@@ -4,10 +4,12 @@
  * pre-processing, and a weight step (forward, backward, SGD update) on a fixed batch.
  * Two implementations of the mixed edge share everything else:
  * - `naive`: each candidate op built separately from engine ops (the straightforward version);
- * - `fused`: the engine's FusedMixedOp (one fused kernel chain per edge).
+ * - `fused`: the engine's FusedMixedOp (one fused kernel chain per edge);
+ * - `cell`: the engine's FusedCell (all edges of the cell batched, loop kernels).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
+import { FusedCell } from '../../runtime/engine/fused-cell.js';
 import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
 import { PartialChannels } from '../../runtime/engine/partial-channels.js';
 import { ParamStore } from '../../runtime/engine/params.js';
@@ -23,7 +25,7 @@ export interface CellConfig {
   /** Partial-channel factor: 1 = all channels. */
   readonly k: number;
   readonly binary: boolean;
-  readonly variant: 'naive' | 'fused';
+  readonly variant: 'naive' | 'fused' | 'cell';
   readonly seed: number;
 }
 
@@ -53,6 +55,7 @@ export class BenchCell {
   private readonly optimizer: tf.Optimizer;
   /** Fused variant: partial channels as products (naive: slice, concat, transpose). */
   private readonly partial: PartialChannels | undefined;
+  private readonly cell: FusedCell | undefined;
 
   constructor(readonly config: CellConfig) {
     const { channels: c, k, binary, seed } = config;
@@ -61,7 +64,12 @@ export class BenchCell {
     this.arch = new ParamStore(seed + 1);
     this.pre = [0, 1].map((i) => new ConvBn({ store: this.store, prefix: `pre${i}`, channels: c, stride: 1, binarize: bin }, 1));
     const part = c / k;
-    for (let node = 0; node < 4; node++) {
+    const entries = DARTS_OPS.map((name) => ({ ...candidateSpecOf(name), name }));
+    this.cell =
+      config.variant === 'cell'
+        ? new FusedCell(entries, { store: this.store, edgePrefix: (e) => `e${e}`, channels: c, nodes: 4, k, shuffle: true, reduction: false, binarize: bin })
+        : undefined;
+    for (let node = 0; node < 4 && !this.cell; node++) {
       for (let from = 0; from < node + 2; from++) {
         const prefix = `e${this.edges.length}`;
         const opts = { store: this.store, prefix, channels: part, stride: 1 as const, binarize: bin };
@@ -73,12 +81,12 @@ export class BenchCell {
                   name === 'none' ? undefined : buildCandidateOp(candidateSpecOf(name), { ...opts, prefix: `${prefix}.${name}` }),
                 ),
               }
-            : { from, fused: new FusedMixedOp(DARTS_OPS.map((name) => ({ ...candidateSpecOf(name), name })), opts) },
+            : { from, fused: new FusedMixedOp(entries, opts) },
         );
       }
     }
-    this.arch.create('alpha', [this.edges.length, DARTS_OPS.length], { normal: 1e-3 });
-    this.arch.create('beta', [this.edges.length], { normal: 1e-3 });
+    this.arch.create('alpha', [14, DARTS_OPS.length], { normal: 1e-3 });
+    this.arch.create('beta', [14], { normal: 1e-3 });
     const shape: [number, number, number, number] = [config.batch, config.size, config.size, c];
     const data = new ParamStore(seed + 2);
     this.s0 = tf.keep(data.create('s0', shape, { normal: 1 }, false).clone() as tf.Tensor4D);
@@ -96,6 +104,10 @@ export class BenchCell {
       const alphas = tf.softmax(this.arch.get('alpha')) as tf.Tensor2D;
       const betas = this.arch.get('beta');
       const states: tf.Tensor4D[] = [this.pre[0].apply(this.s0), this.pre[1].apply(this.s1)];
+      if (this.cell) {
+        const beta = tf.concat([0, 1, 2, 3].map((j) => tf.softmax(tf.slice(betas, [(j * (j + 3)) / 2], [j + 2]))));
+        return this.cell.apply(states[0], states[1], alphas, beta as tf.Tensor1D);
+      }
       let e = 0;
       for (let node = 0; node < 4; node++) {
         const n = node + 2;

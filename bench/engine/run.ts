@@ -19,7 +19,7 @@ import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js
 import { BenchCell, DEFAULT_CELL, stepFlops, type CellConfig } from './cell.js';
 import { ParallelCell } from './parallel-cell.js';
 
-type Variant = 'naive' | 'fused' | 'parallel';
+type Variant = 'naive' | 'fused' | 'cell' | 'parallel';
 
 interface Args {
   backends: BackendChoice[];
