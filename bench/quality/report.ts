@@ -24,6 +24,8 @@ export interface ModePoint {
   readonly mode: string;
   /** Search wall seconds over the seeds. */
   readonly seconds: Stat;
+  /** Search CPU seconds (user + system) over the seeds: robust when other processes share the cores. */
+  readonly cpuSeconds?: Stat;
   /** Derived-cell test accuracy (fraction) over the seeds. */
   readonly accuracy: Stat;
 }
@@ -55,10 +57,9 @@ export function groupTable(rows: readonly GroupRow[]): string {
 
 /** The markdown table of the search modes: search seconds and derived-cell accuracy, mean ± std. */
 export function modeTable(points: readonly ModePoint[]): string {
-  const lines = ['| mode | seeds | search s (mean ± std) | derived-cell test acc % (mean ± std) |', '|---|---|---|---|'];
-  for (const p of points) {
-    lines.push(`| ${p.mode} | ${p.accuracy.n} | ${p.seconds.mean.toFixed(1)} ± ${p.seconds.std.toFixed(1)} | ${pm(p.accuracy)} |`);
-  }
+  const s = (x?: Stat) => (x ? `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}` : '–');
+  const lines = ['| mode | seeds | search wall s (mean ± std) | search CPU s (mean ± std) | derived-cell test acc % (mean ± std) |', '|---|---|---|---|---|'];
+  for (const p of points) lines.push(`| ${p.mode} | ${p.accuracy.n} | ${s(p.seconds)} | ${s(p.cpuSeconds)} | ${pm(p.accuracy)} |`);
   return lines.join('\n');
 }
 
@@ -94,12 +95,14 @@ function range(values: readonly (readonly [number, number])[], floorZero: boolea
 }
 
 /**
- * The accuracy-vs-search-time plot as a standalone SVG: x = search seconds, y = derived-cell test
- * accuracy (%), one marker per mode at its means (`data-mode`, `data-x`, `data-y` attributes give
- * the plotted values), error bars of ± one standard deviation on both axes, a legend.
+ * The accuracy-vs-search-time plot as a standalone SVG: x = search seconds (`time`: wall, or CPU
+ * when every point has it), y = derived-cell test accuracy (%), one marker per mode at its means
+ * (`data-mode`, `data-x`, `data-y` attributes give the plotted values), error bars of ± one
+ * standard deviation on both axes, a legend.
  */
-export function accuracyTimeSvg(title: string, points: readonly ModePoint[]): string {
+export function accuracyTimeSvg(title: string, modes: readonly ModePoint[], time: 'wall' | 'cpu' = 'wall'): string {
   const { width, height, left, right, top, bottom } = PLOT;
+  const points = modes.map((p) => ({ ...p, seconds: time === 'cpu' && p.cpuSeconds ? p.cpuSeconds : p.seconds }));
   const pw = width - left - right, ph = height - top - bottom;
   const [x0, x1] = range(points.map((p) => [p.seconds.mean, p.seconds.std]), true);
   const [y0, y1] = range(points.map((p) => [100 * p.accuracy.mean, 100 * p.accuracy.std]), false);
@@ -121,7 +124,7 @@ export function accuracyTimeSvg(title: string, points: readonly ModePoint[]): st
       `<line x1="${left}" y1="${f(sy(t))}" x2="${left + pw}" y2="${f(sy(t))}" stroke="#ddd"/>`,
       `<text x="${left - 8}" y="${f(sy(t) + 4)}" text-anchor="end">${t}</text>`);
   }
-  out.push(`<text x="${left + pw / 2}" y="${height - 12}" text-anchor="middle">search wall time (s)</text>`,
+  out.push(`<text x="${left + pw / 2}" y="${height - 12}" text-anchor="middle">search ${time === 'cpu' ? 'CPU' : 'wall'} time (s)</text>`,
     `<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle">derived-cell test accuracy (%)</text>`);
   points.forEach((p, i) => {
     const c = COLOURS[i % COLOURS.length];

@@ -143,7 +143,12 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   }
 
   const byMode = (m: Mode) => searches.filter((r) => r.mode === m);
-  const modes: ModePoint[] = MODES.map((m) => ({ mode: m, seconds: stat(byMode(m).map((r) => r.searchSeconds)), accuracy: stat(byMode(m).map((r) => r.testAcc ?? NaN)) }));
+  const modes: ModePoint[] = MODES.map((m) => ({
+    mode: m,
+    seconds: stat(byMode(m).map((r) => r.searchSeconds)),
+    cpuSeconds: stat(byMode(m).map((r) => r.cpuSeconds)),
+    accuracy: stat(byMode(m).map((r) => r.testAcc ?? NaN)),
+  }));
   const bnas = byMode('bnas');
   const groups: GroupRow[] = [
     { group: 'searched (bnas, one cell per seed)', accuracies: bnas.map((r) => r.testAcc ?? NaN), float: bnas.map((r) => r.floatAcc ?? NaN) },
@@ -207,7 +212,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const record = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, budget, results };
   writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(record, null, 2) + '\n');
-  for (const r of results) writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search time`, r.modes));
+  for (const r of results) writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search CPU time`, r.modes, 'cpu'));
   const md = markdown(results, quick, date, load);
   writeFileSync(join(outDir, `${stem}.md`), md);
   process.stdout.write(md);

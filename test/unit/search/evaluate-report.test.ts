@@ -58,6 +58,15 @@ test('SVG: one marker per mode, placed by its means; error bars span ± one std'
   assert.ok((svg.match(/class="xtick"/g) ?? []).length >= 3 && (svg.match(/class="ytick"/g) ?? []).length >= 3);
 });
 
+test('SVG: the CPU-time axis plots each mode at its CPU seconds', () => {
+  const cpu = POINTS.map((p, i) => ({ ...p, cpuSeconds: stat([10 * (3 - i)]) }));
+  const svg = accuracyTimeSvg('t', cpu, 'cpu');
+  const xs = [...svg.matchAll(/<circle class="marker"[^>]*>/g)].map((m) => attrs(m[0]));
+  assert.deepEqual(xs.map((m) => Number(m['data-x'])), [30, 20, 10]);
+  assert.ok(Number(xs[0].cx) > Number(xs[1].cx) && Number(xs[1].cx) > Number(xs[2].cx), 'order follows CPU, not wall seconds');
+  assert.ok(svg.includes('search CPU time (s)'));
+});
+
 test('SVG: mode names are escaped', () => {
   const svg = accuracyTimeSvg('a < b', [{ ...POINTS[0], mode: '<x&y>' }]);
   assert.ok(!svg.includes('<x&y>'));
@@ -74,5 +83,6 @@ test('tables: one row per group or mode, mean ± std in percent, float gap when 
   assert.equal(g[3], '| random | 3 | 40.0 ± 0.0 | – | – |  |');
   const m = modeTable(POINTS).split('\n');
   assert.equal(m.length, 5);
-  assert.equal(m[2], '| bnas | 3 | 32.0 ± 2.0 | 65.0 ± 5.0 |');
+  assert.equal(m[2], '| bnas | 3 | 32.0 ± 2.0 | – | 65.0 ± 5.0 |');
+  assert.equal(modeTable([{ ...POINTS[0], cpuSeconds: stat([10, 12]) }]).split('\n')[2], '| bnas | 3 | 32.0 ± 2.0 | 11.0 ± 1.4 | 65.0 ± 5.0 |');
 });
