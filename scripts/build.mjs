@@ -43,6 +43,8 @@ const entries = [
   },
   // Data-parallel gradient workers (runtime/engine/data-parallel.ts looks for it beside the CLI).
   { ...node, entryPoints: ['runtime/engine/replica-worker.ts'], outfile: 'dist/engine-worker.cjs' },
+  // The search's replica module those workers load (runtime/search/parallel.ts looks beside the CLI).
+  { ...node, entryPoints: ['runtime/search/replica.ts'], outfile: 'dist/search-replica.cjs' },
   {
     bundle: true,
     platform: 'browser',

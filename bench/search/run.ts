@@ -7,7 +7,9 @@
  * Records the search's wall time and CPU time (user + system: robust when other processes share
  * the cores; process start-up and data loading excluded, they are the same in every mode) and the
  * process's peak RSS, optionally the derived cells' test accuracy from training them from scratch, and the
- * ratios. Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--name NAME]
+ * ratios, and per epoch: its seconds split into training steps, validation and pruning evaluations,
+ * and the ops left. Each mode runs with every thread count of `--threads` (default 1,2).
+ * Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--threads 1,2] [--modes bnas,pc-darts,darts] [--name NAME]
  * Writes bench/search/NAME.json and bench/search/NAME.md (NAME defaults to `results`).
  */
 import { spawnSync } from 'node:child_process';
@@ -30,8 +32,21 @@ export function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
   };
 }
 
+/** One epoch of a run, from its `epoch` event. */
+interface EpochTime {
+  readonly epoch: number;
+  /** Whole epoch: steps, validation, pruning, derivation, events and checkpoint. */
+  readonly seconds: number;
+  readonly train: number;
+  readonly valid: number;
+  readonly prune: number;
+  readonly opsLeft: number;
+}
+
 interface Measured {
   readonly mode: Mode;
+  readonly threads: number;
+  readonly epochs: EpochTime[];
   readonly wallSeconds: number;
   readonly cpuSeconds: number;
   readonly searchSeconds: number;
@@ -42,7 +57,18 @@ interface Measured {
   readonly evalAccuracy?: number;
 }
 
-async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: number): Promise<void> {
+/** Per-epoch times from a run folder's events. */
+function epochTimes(outDir: string): EpochTime[] {
+  const lines = readFileSync(join(outDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  let before = 0;
+  return lines.filter((e) => (e.type as unknown) === 'epoch').map((e) => {
+    const t: EpochTime = { epoch: e.epoch, seconds: e.seconds - before, train: e.train_seconds, valid: e.valid_seconds, prune: e.prune_seconds ?? 0, opsLeft: e.ops_left };
+    before = e.seconds;
+    return t;
+  });
+}
+
+async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: number, threads: number): Promise<void> {
   const { initBackend } = await import('../../runtime/engine/index.js');
   const { runSearch } = await import('../../runtime/search/search.js');
   const text = readFileSync(spaceFile, 'utf8');
@@ -54,7 +80,7 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
   const dataset = await loadDataset(space.data, { seed: space.train.seed });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset });
+  const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset, threads });
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const u = process.resourceUsage();
@@ -65,7 +91,7 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
     evalAccuracy = (await trainGenotype(space, r.result.genotype, dataset, { epochs: evalEpochs, seed: 1 })).accuracy;
   }
   const m: Measured = {
-    mode, wallSeconds: wall, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: (cpu.user + cpu.system) / 1e6,
     searchSeconds: r.result.metrics.search_seconds, pruneSeconds: r.result.metrics.prune_seconds,
     peakRssMb: u.maxRSS / 1024, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype, evalAccuracy,
   };
@@ -75,53 +101,81 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
-  if (argv[0] === 'child') return child(argv[1] as Mode, argv[2], argv[3], Number(argv[4]));
+  if (argv[0] === 'child') return child(argv[1] as Mode, argv[2], argv[3], Number(argv[4]), Number(argv[5]));
   const spaceFile = resolve(opt('space', 'bench/search/space.bnas'));
   const evalEpochs = Number(opt('evaluate', '0'));
   const repeats = Number(opt('repeats', '1'));
+  const threadList = opt('threads', '1,2').split(',').map(Number);
+  const modes = opt('modes', MODES.join(',')).split(',') as Mode[];
   const name = opt('name', 'results');
   const tmp = mkdtempSync(join(tmpdir(), 'bnas-bench-'));
   const runs: Measured[] = [];
   // Modes alternate within each repeat so slow phases of a shared machine hit all of them.
   for (let rep = 0; rep < repeats; rep++) {
-    for (const mode of MODES) {
-      const r = spawnSync(process.execPath, ['--require', './scripts/polyfills.cjs', '--import', 'tsx', 'bench/search/run.ts', 'child', mode, spaceFile, join(tmp, `${mode}-${rep}`), String(evalEpochs)], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
-      const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Measured;
-      runs.push(m);
-      console.log(`${mode}: wall ${m.wallSeconds.toFixed(1)} s, cpu ${m.cpuSeconds.toFixed(1)} s (pruning ${m.pruneSeconds.toFixed(1)} s wall), peak ${m.peakRssMb.toFixed(0)} MB, valid acc ${(100 * m.validAcc).toFixed(1)}%` + (m.evalAccuracy !== undefined ? `, derived cell test acc ${(100 * m.evalAccuracy).toFixed(1)}%` : ''));
+    for (const threads of threadList) {
+      for (const mode of modes) {
+        const args = ['--require', './scripts/polyfills.cjs', '--import', 'tsx', 'bench/search/run.ts', 'child', mode, spaceFile, join(tmp, `${mode}-${threads}-${rep}`), String(evalEpochs), String(threads)];
+        const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+        const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Measured;
+        runs.push(m);
+        console.log(`${mode} ×${threads}: wall ${m.wallSeconds.toFixed(1)} s, cpu ${m.cpuSeconds.toFixed(1)} s (pruning ${m.pruneSeconds.toFixed(1)} s wall), peak ${m.peakRssMb.toFixed(0)} MB, valid acc ${(100 * m.validAcc).toFixed(1)}%` + (m.evalAccuracy !== undefined ? `, derived cell test acc ${(100 * m.evalAccuracy).toFixed(1)}%` : ''));
+      }
     }
   }
   rmSync(tmp, { recursive: true, force: true });
-  const mean = (mode: Mode, f: (m: Measured) => number) => {
-    const xs = runs.filter((r) => r.mode === mode).map(f);
-    return xs.reduce((a, b) => a + b, 0) / xs.length;
-  };
-  const summary = Object.fromEntries(MODES.map((m) => [m, {
-    wallSeconds: mean(m, (r) => r.wallSeconds), cpuSeconds: mean(m, (r) => r.cpuSeconds), peakRssMb: mean(m, (r) => r.peakRssMb),
-    validAcc: mean(m, (r) => r.validAcc), evalAccuracy: evalEpochs > 0 ? mean(m, (r) => r.evalAccuracy ?? NaN) : undefined,
-  }]));
-  const ratio = (a: Mode, b: Mode, k: 'wallSeconds' | 'cpuSeconds') => summary[a][k] / summary[b][k];
-  const ratios = {
-    cpuVsPcDarts: ratio('bnas', 'pc-darts', 'cpuSeconds'), cpuVsDarts: ratio('bnas', 'darts', 'cpuSeconds'),
-    wallVsPcDarts: ratio('bnas', 'pc-darts', 'wallSeconds'), wallVsDarts: ratio('bnas', 'darts', 'wallSeconds'),
-  };
+  const of = (mode: Mode, threads: number) => runs.filter((r) => r.mode === mode && r.threads === threads);
+  const mean = (xs: readonly Measured[], f: (m: Measured) => number) => xs.map(f).reduce((a, b) => a + b, 0) / xs.length;
+  const key = (mode: Mode, threads: number) => `${mode} x${threads}`;
+  const summary: Record<string, { wallSeconds: number; cpuSeconds: number; pruneSeconds: number; peakRssMb: number; validAcc: number; evalAccuracy?: number }> = {};
+  for (const threads of threadList) {
+    for (const m of modes) {
+      const xs = of(m, threads);
+      summary[key(m, threads)] = {
+        wallSeconds: mean(xs, (r) => r.wallSeconds), cpuSeconds: mean(xs, (r) => r.cpuSeconds), pruneSeconds: mean(xs, (r) => r.pruneSeconds),
+        peakRssMb: mean(xs, (r) => r.peakRssMb), validAcc: mean(xs, (r) => r.validAcc), evalAccuracy: evalEpochs > 0 ? mean(xs, (r) => r.evalAccuracy ?? NaN) : undefined,
+      };
+    }
+  }
+  const has = (m: Mode) => modes.includes(m);
+  const ratios = Object.fromEntries(threadList.map((t) => {
+    const s = (m: Mode) => summary[key(m, t)];
+    return [`x${t}`, {
+      cpuVsPcDarts: has('pc-darts') ? s('bnas').cpuSeconds / s('pc-darts').cpuSeconds : undefined,
+      cpuVsDarts: has('darts') ? s('bnas').cpuSeconds / s('darts').cpuSeconds : undefined,
+      wallVsPcDarts: has('pc-darts') ? s('bnas').wallSeconds / s('pc-darts').wallSeconds : undefined,
+      wallVsDarts: has('darts') ? s('bnas').wallSeconds / s('darts').wallSeconds : undefined,
+    }];
+  }));
+  const speedup = threadList.length > 1 ? Object.fromEntries(modes.map((m) => [m, summary[key(m, threadList[0])].wallSeconds / summary[key(m, threadList[threadList.length - 1])].wallSeconds])) : {};
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, loadavg: load, runs, summary, ratios };
+  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup };
   writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
-  const row = (m: Mode) => {
-    const s = summary[m];
-    return `| ${m} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} | ${(100 * s.validAcc).toFixed(1)} % |${s.evalAccuracy !== undefined ? ` ${(100 * s.evalAccuracy).toFixed(1)} % |` : ''}`;
-  };
+  const pct = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(100 * (1 - x)).toFixed(0)} % less)`);
+  const times = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(1 / x).toFixed(2)}× less)`);
   const md = [
     `# Search benchmark results (${record.date.slice(0, 16)}Z, wasm, load average at the end ${load})`,
     '',
-    `| mode | wall s | CPU s | peak RSS MB | supernet valid acc |${evalEpochs > 0 ? ` derived cell test acc (${evalEpochs} epochs) |` : ''}`,
-    `|---|---|---|---|---|${evalEpochs > 0 ? '---|' : ''}`,
-    ...MODES.map(row),
+    `Space \`${spaceFile.split('/').slice(-1)[0]}\`, ${repeats} repeat(s); CPU s counts every thread of the process.`,
     '',
-    `This method vs PC-DARTS mode: CPU time ×${ratios.cpuVsPcDarts.toFixed(2)} (${(100 * (1 - ratios.cpuVsPcDarts)).toFixed(0)} % less), wall ×${ratios.wallVsPcDarts.toFixed(2)}.`,
-    `This method vs DARTS mode: CPU time ×${ratios.cpuVsDarts.toFixed(2)} (${(1 / ratios.cpuVsDarts).toFixed(1)}× less), wall ×${ratios.wallVsDarts.toFixed(2)}.`,
+    `| mode | threads | wall s | CPU s | pruning s (wall) | peak RSS MB | supernet valid acc |${evalEpochs > 0 ? ` derived cell test acc (${evalEpochs} epochs) |` : ''}`,
+    `|---|---|---|---|---|---|---|${evalEpochs > 0 ? '---|' : ''}`,
+    ...threadList.flatMap((t) => modes.map((m) => {
+      const s = summary[key(m, t)];
+      return `| ${m} | ${t} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${s.pruneSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} | ${(100 * s.validAcc).toFixed(1)} % |${s.evalAccuracy !== undefined ? ` ${(100 * s.evalAccuracy).toFixed(1)} % |` : ''}`;
+    })),
+    '',
+    ...threadList.flatMap((t) => [
+      `${t} thread(s): this method vs PC-DARTS mode: CPU ${pct(ratios[`x${t}`].cpuVsPcDarts)}, wall ${pct(ratios[`x${t}`].wallVsPcDarts)}; vs DARTS mode: CPU ${times(ratios[`x${t}`].cpuVsDarts)}, wall ${times(ratios[`x${t}`].wallVsDarts)}.`,
+      '',
+    ]),
+    ...(threadList.length > 1 ? [`Wall-time speed-up of ${threadList.at(-1)} threads over ${threadList[0]}: ${modes.map((m) => `${m} ×${speedup[m].toFixed(2)}`).join(', ')}.`, ''] : []),
+    '## Per epoch (first repeat; seconds of wall time)',
+    '',
+    '| mode | threads | epoch | ops left | epoch s | train steps s | validation s | pruning s |',
+    '|---|---|---|---|---|---|---|---|',
+    ...threadList.flatMap((t) => modes.flatMap((m) => (of(m, t)[0]?.epochs ?? []).map((e) =>
+      `| ${m} | ${t} | ${e.epoch} | ${e.opsLeft} | ${e.seconds.toFixed(2)} | ${e.train.toFixed(2)} | ${e.valid.toFixed(2)} | ${e.prune.toFixed(2)} |`))),
     '',
   ].join('\n');
   writeFileSync(`bench/search/${name}.md`, md);

@@ -1,5 +1,5 @@
 /**
- * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N]`
+ * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]`
  * (contract section 5): validates the space, runs the search into the run folder, prints progress
  * (a bar on a TTY) or JSON lines, and the derived cells. Exit 0 finished, 1 failed or invalid
  * space, 2 usage or I/O error, 130 cancelled (SIGINT, SIGTERM or an IPC `cancel` message; a
@@ -12,10 +12,13 @@ import { loadSearchSpace } from '../../dsl/index.js';
 import { parseRunnerCommand, type RunEvent } from '../../protocol/events.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { runSearch } from '../../search/search.js';
+import { MAX_THREADS } from '../../search/parallel.js';
 import { describeGenotype, intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
 import { Progress } from '../progress.js';
 
-export const USAGE = 'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N]';
+export const USAGE =
+  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]\n' +
+  `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 2 with ≥ 2 cores on wasm/cpu, else 1`;
 
 /** Files a run writes; only these are removed when a finished run is replaced. */
 const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old', 'result.json', 'normal.mmd', 'reduce.mmd'];
@@ -23,9 +26,9 @@ const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old'
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
-  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined;
+  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined, threads: number | undefined;
   try {
-    const args = parseArgs(argv, ['json', 'resume', 'help'], ['out', 'backend', 'seed']);
+    const args = parseArgs(argv, ['json', 'resume', 'help'], ['out', 'backend', 'seed', 'threads']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -41,6 +44,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
     backend = b as BackendChoice;
     seed = intOption(args, 'seed', -(2 ** 31));
+    threads = intOption(args, 'threads', 1);
+    if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS}, got ${threads}`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err.write(`bnas search: ${e.message}\n${USAGE}\n`);
@@ -101,7 +106,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (process.send && process.connected) process.send(e);
   };
   try {
-    const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, emit, signal: controller.signal, version: VERSION });
+    const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, emit, signal: controller.signal, version: VERSION });
     if (outcome.status === 'finished' && outcome.result) {
       const g = outcome.result.genotype;
       (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);

@@ -26,7 +26,7 @@ const genotype = (dir: string) => JSON.stringify(JSON.parse(readFileSync(join(di
 test('a search writes the run folder with valid events; same seed twice gives the same genotype', async () => {
   const a = join(root, 'a');
   const b = join(root, 'b');
-  const r1 = await runSearch({ space, spaceText: 'search "x" {}', outDir: a, dataset, keepBackend: true });
+  const r1 = await runSearch({ space, spaceText: 'search "x" {}', outDir: a, dataset, keepBackend: true, threads: 1 });
   assert.equal(r1.status, 'finished');
   for (const f of ['space.bnas', 'events.jsonl', 'result.json', 'normal.mmd', 'reduce.mmd', 'checkpoint/state.json']) assert.ok(existsSync(join(a, f)), f);
   const ev = events(a);
@@ -41,7 +41,7 @@ test('a search writes the run folder with valid events; same seed twice gives th
   assert.equal(result.genotype.normal.length, 4);
   assert.equal(result.metrics.epochs, 3);
   assert.ok(result.metrics.test_acc >= 0 && result.metrics.test_acc <= 1);
-  const r2 = await runSearch({ space, spaceText: 'search "x" {}', outDir: b, dataset, keepBackend: true });
+  const r2 = await runSearch({ space, spaceText: 'search "x" {}', outDir: b, dataset, keepBackend: true, threads: 1 });
   assert.equal(r2.status, 'finished');
   assert.equal(genotype(a), genotype(b));
   assert.equal(readFileSync(join(a, 'checkpoint/arrays.bin')).equals(readFileSync(join(b, 'checkpoint/arrays.bin'))), true);
@@ -52,7 +52,7 @@ test('cancel mid-epoch writes a checkpoint; resume finishes with the same genoty
   const controller = new AbortController();
   let steps = 0;
   const r = await runSearch({
-    space, spaceText: 'x', outDir: c, dataset, keepBackend: true, signal: controller.signal, stepEventSeconds: 0,
+    space, spaceText: 'x', outDir: c, dataset, keepBackend: true, threads: 1, signal: controller.signal, stepEventSeconds: 0,
     emit: (e) => e.type === 'step' && e.epoch === 2 && ++steps === 1 && controller.abort(),
   });
   assert.equal(r.status, 'cancelled');
@@ -62,7 +62,7 @@ test('cancel mid-epoch writes a checkpoint; resume finishes with the same genoty
   const state = JSON.parse(readFileSync(join(c, 'checkpoint/state.json'), 'utf8')).state;
   assert.equal(state.epoch, 2);
   assert.equal(state.step, 1);
-  const r2 = await runSearch({ space, spaceText: 'x', outDir: c, dataset, keepBackend: true, resume: true });
+  const r2 = await runSearch({ space, spaceText: 'x', outDir: c, dataset, keepBackend: true, threads: 1, resume: true });
   assert.equal(r2.status, 'finished');
   assert.equal(genotype(c), genotype(join(root, 'a')));
   assert.ok(readFileSync(join(c, 'checkpoint/arrays.bin')).equals(readFileSync(join(root, 'a', 'checkpoint/arrays.bin'))));
@@ -79,7 +79,7 @@ test('a NaN loss stops with a failed event and keeps the last checkpoint', async
       arch: space.optimizers.arch,
     },
   });
-  const r = await runSearch({ space: bad, spaceText: 'x', outDir: d, dataset, keepBackend: true });
+  const r = await runSearch({ space: bad, spaceText: 'x', outDir: d, dataset, keepBackend: true, threads: 1 });
   assert.equal(r.status, 'failed');
   assert.match(r.message ?? '', /loss became (NaN|Infinity)/);
   const last = events(d).at(-1);
@@ -90,7 +90,7 @@ test('a NaN loss stops with a failed event and keeps the last checkpoint', async
 test('budget.minutes stops gracefully, derives and says why', async () => {
   const f = join(root, 'f');
   // 0.0005 minutes = 30 ms: the budget runs out after the first step.
-  const r = await runSearch({ space: { ...space, budget: { memoryMb: 3000, minutes: 0.0005 } }, spaceText: 'x', outDir: f, dataset, keepBackend: true });
+  const r = await runSearch({ space: { ...space, budget: { memoryMb: 3000, minutes: 0.0005 } }, spaceText: 'x', outDir: f, dataset, keepBackend: true, threads: 1 });
   assert.equal(r.status, 'finished');
   assert.match(r.result?.stopped_early ?? '', /time budget of 0.0005 minutes/);
   const last = events(f).at(-1);
@@ -100,7 +100,7 @@ test('budget.minutes stops gracefully, derives and says why', async () => {
 
 test('no tensor leak over a search: the count returns to where it started', async () => {
   const before = tf.memory().numTensors;
-  const r = await runSearch({ space: { ...space, train: { ...space.train, epochs: 2 } }, spaceText: 'x', outDir: join(root, 'e'), dataset, keepBackend: true });
+  const r = await runSearch({ space: { ...space, train: { ...space.train, epochs: 2 } }, spaceText: 'x', outDir: join(root, 'e'), dataset, keepBackend: true, threads: 1 });
   assert.equal(r.status, 'finished');
   assert.equal(tf.memory().numTensors, before);
   rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,140 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../runtime/engine/index.js';
+import { loadDataset, type Dataset } from '../../../runtime/data/index.js';
+import { runSearch } from '../../../runtime/search/search.js';
+import { defaultThreads, SearchThreads } from '../../../runtime/search/parallel.js';
+import { Optimizer } from '../../../runtime/search/optimizers.js';
+import { Trainer } from '../../../runtime/search/trainer.js';
+import { Supernet } from '../../../runtime/supernet/supernet.js';
+import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
+import type { PathChoice } from '../../../runtime/search/pruning.js';
+import { tinySpace } from '../supernet/helpers.js';
+
+// Performance pruning, so both the steps and the pruning candidates run on the workers.
+const space = tinySpace({
+  data: { train: 96, test: 32 },
+  pruning: { criterion: 'performance', start: 1, every: 1, drop: 1, samples: 1 },
+  train: { epochs: 2, batch: 16, warmup: 1, seed: 5 },
+});
+let dataset: Dataset;
+const root = mkdtempSync(join(tmpdir(), 'bnas-threads-'));
+
+before(async () => {
+  await initBackend('wasm');
+  dataset = await loadDataset(space.data, { seed: 5 });
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const events = (dir: string): RunEvent[] =>
+  readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => parseRunEvent(JSON.parse(l)) as RunEvent);
+const genotype = (dir: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).genotype);
+const weights = (dir: string) => readFileSync(join(dir, 'checkpoint/arrays.bin'));
+const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> = {}) =>
+  runSearch({ space, spaceText: 'x', outDir, dataset, keepBackend: true, threads: 2, ...extra });
+
+test('default thread count: 2 on wasm/cpu with at least 2 cores, else 1', () => {
+  assert.equal(defaultThreads('wasm', 2), 2);
+  assert.equal(defaultThreads('cpu', 8), 2);
+  assert.equal(defaultThreads('wasm', 1), 1);
+  assert.equal(defaultThreads('tensorflow', 8), 1);
+});
+
+test('threads = 2: same seed twice gives the same genotype and weights; cancel + resume gives identical weights', async () => {
+  const a = join(root, 'a');
+  const r1 = await search(a);
+  assert.equal(r1.status, 'finished', r1.message);
+  const ev = events(a);
+  assert.ok(ev.some((e) => e.type === 'started' && e.threads === 2));
+  assert.ok(ev.some((e) => e.type === 'pruned'), 'performance pruning ran');
+  assert.ok(ev.filter((e) => e.type === 'epoch').every((e) => e.type === 'epoch' && (e.train_seconds ?? 0) > 0 && e.valid_seconds !== undefined));
+  const b = join(root, 'b');
+  assert.equal((await search(b)).status, 'finished');
+  assert.equal(genotype(a), genotype(b));
+  assert.ok(weights(a).equals(weights(b)), 'same weights after the same 2-thread search');
+
+  const c = join(root, 'c');
+  const controller = new AbortController();
+  let steps = 0;
+  const cancelled = await search(c, { signal: controller.signal, stepEventSeconds: 0, emit: (e) => e.type === 'step' && e.epoch === 2 && ++steps === 1 && controller.abort() });
+  assert.equal(cancelled.status, 'cancelled');
+  const resumed = await search(c, { resume: true });
+  assert.equal(resumed.status, 'finished');
+  assert.equal(genotype(c), genotype(a));
+  assert.ok(weights(c).equals(weights(a)), 'identical weights across cancel + resume on 2 threads');
+});
+
+test('resuming on another thread count warns that results may differ', async () => {
+  const d = join(root, 'd');
+  const controller = new AbortController();
+  await search(d, { threads: 1, signal: controller.signal, stepEventSeconds: 0, emit: (e) => e.type === 'step' && controller.abort() });
+  const seen: RunEvent[] = [];
+  const r = await search(d, { resume: true, emit: (e) => seen.push(e) });
+  assert.equal(r.status, 'finished');
+  assert.ok(seen.some((e) => e.type === 'warning' && /started on 1 thread\(s\) and resumes on 2/.test(e.message)));
+});
+
+/** A supernet, trainer and SearchThreads on `threads` threads for direct tests. */
+async function rig(threads: number) {
+  const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 });
+  const trainer = new Trainer(net, space, dataset.numClasses);
+  const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
+  const th = await SearchThreads.start(trainer, sgd, { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 }, threads, 'wasm');
+  const dispose = async () => {
+    await th.close();
+    trainer.dispose();
+    sgd.dispose();
+    net.dispose();
+  };
+  return { net, trainer, th, dispose };
+}
+
+test('pruning candidates: the same accuracies on 1 and 2 threads, pruned ops gone, supernet weights unchanged afterwards', async () => {
+  const one = await rig(1);
+  const two = await rig(2);
+  try {
+    for (const r of [one, two]) {
+      // Op 0 of space.ops is `none`, 1 skip, 2 max pool, 3 sep conv: drop sep conv on edge 0 of normal cells.
+      r.net.prune('normal', 0, 3);
+      assert.ok(!r.net.weights.names().some((n) => n.startsWith('c0.e0.o3.')), 'the pruned op has no variables left');
+    }
+    const wIt = dataset.weights.iterator();
+    const aIt = dataset.arch.iterator();
+    const batches = { train: [wIt.next(16), wIt.next(16)], eval: [aIt.next(16)] };
+    const choices: PathChoice[] = [
+      { normal: [1, 2, 3, 1, 2], reduce: [3, 3, 1, 2, 0] },
+      { normal: [2, 3, 1, 3, 1], reduce: [1, 2, 3, 3, 2] },
+      { normal: [0, 1, 2, 3, 3], reduce: [2, 1, 3, 0, 3] },
+    ];
+    // A weight of the sep conv on normal edge 1, which the second candidate trains.
+    const probe = one.net.weights.names().find((n) => n.startsWith('c0.e1.o3.')) as string;
+    const before = one.net.weights.get(probe).dataSync().slice();
+    const tensors = tf.memory().numTensors;
+    const a = await one.th.evaluatePaths(choices, batches, 0.05);
+    const b = await two.th.evaluatePaths(choices, batches, 0.05);
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind by the evaluations');
+    assert.deepEqual(b.map((x) => x.accuracy), a.map((x) => x.accuracy));
+    assert.ok(a.every((x) => x.accuracy >= 0 && x.accuracy <= 1 && Number.isFinite(x.loss)));
+    assert.deepEqual([...one.net.weights.get(probe).dataSync()], [...before], 'candidate training is undone');
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});
+
+test('a failing worker fails the step with a clear message; close() ends the workers', async () => {
+  const r = await rig(2);
+  try {
+    // A variable the replicas do not have: the worker reports it is out of sync.
+    r.net.weights.create('extra.w', [2]);
+    await assert.rejects(r.th.weightStep(dataset.weights.iterator().next(16), 0.01), /a search worker thread failed: .*out of sync/);
+  } finally {
+    await r.dispose();
+  }
+  // Closing twice is harmless (a search closes on every way out).
+  await r.th.close();
+});
