@@ -94,6 +94,9 @@ interface Row {
   variant: Variant;
   medianMs: number;
   timesMs: number[];
+  /** Process CPU time of each step (main thread + any worker), robust to other processes' load. */
+  cpuMs: number[];
+  medianCpuMs: number;
   gflops: number;
   peakTensorMB: number;
   rssMB: number;
@@ -120,12 +123,14 @@ async function main(): Promise<void> {
       const variants = backend === 'cpu' ? args.variants.filter((v) => v !== 'parallel') : args.variants;
       const runners = new Map<Variant, Runner>();
       const times = new Map<Variant, number[]>();
+      const cpu = new Map<Variant, number[]>();
       const peak = new Map<Variant, number>();
       const loss = new Map<Variant, number>();
       for (const v of variants) {
         const r = await makeRunner(v, config);
         runners.set(v, r);
         times.set(v, []);
+        cpu.set(v, []);
         // Warm-up step, measured for peak tensor memory (kernels compiled, slots created).
         const prof = await tf.profile(async () => {
           await r.step();
@@ -136,8 +141,11 @@ async function main(): Promise<void> {
       for (let s = 0; s < steps; s++) {
         for (const v of variants) {
           const t = performance.now();
+          const c0 = process.cpuUsage();
           loss.set(v, await (runners.get(v) as Runner).step());
+          const c = process.cpuUsage(c0);
           (times.get(v) as number[]).push(performance.now() - t);
+          (cpu.get(v) as number[]).push((c.user + c.system) / 1000);
         }
       }
       if (args.profile && backend !== 'cpu') {
@@ -162,12 +170,16 @@ async function main(): Promise<void> {
           variant: v,
           medianMs: Math.round(med),
           timesMs: ts.map(Math.round),
+          cpuMs: (cpu.get(v) as number[]).map(Math.round),
+          medianCpuMs: Math.round(median(cpu.get(v) as number[])),
           gflops: Math.round((stepFlops(config) / (med / 1000) / 1e9) * 100) / 100,
           peakTensorMB: Math.round(peak.get(v) as number),
           rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
           finalLoss: loss.get(v) as number,
         });
-        console.error(`${backend} ${configName} ${v}: median ${med.toFixed(0)} ms (${ts.map((t) => t.toFixed(0)).join(' ')})`);
+        console.error(
+          `${backend} ${configName} ${v}: median ${med.toFixed(0)} ms (${ts.map((t) => t.toFixed(0)).join(' ')}), cpu ${median(cpu.get(v) as number[]).toFixed(0)} ms`,
+        );
         await (runners.get(v) as Runner).dispose();
       }
     }
@@ -197,14 +209,17 @@ function writeResults(
     '',
     `One PC-DARTS normal cell step (14 edges × 8 ops, batch ${DEFAULT_CELL.batch}, ${DEFAULT_CELL.size}×${DEFAULT_CELL.size}×${DEFAULT_CELL.channels}), forward + backward + SGD. ${meta.note}.`,
     '',
-    '| backend | config | variant | median ms | vs naive | GFLOP/s | % of peak | peak tensor MB | steps (ms) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| backend | config | variant | median ms | vs naive | CPU ms | CPU vs naive | GFLOP/s | % of peak | peak tensor MB | steps (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const naive = rows.find((x) => x.backend === r.backend && x.config === r.config && x.variant === 'naive');
     const speedup = naive ? `${(naive.medianMs / r.medianMs).toFixed(2)}×` : '—';
+    const cpuSpeedup = naive ? `${(naive.medianCpuMs / r.medianCpuMs).toFixed(2)}×` : '—';
     const pct = ((r.gflops / peaks[r.backend]) * 100).toFixed(1);
-    lines.push(`| ${r.backend} | ${r.config} | ${r.variant} | ${r.medianMs} | ${speedup} | ${r.gflops} | ${pct} | ${r.peakTensorMB} | ${r.timesMs.join(' ')} |`);
+    lines.push(
+      `| ${r.backend} | ${r.config} | ${r.variant} | ${r.medianMs} | ${speedup} | ${r.medianCpuMs} | ${cpuSpeedup} | ${r.gflops} | ${pct} | ${r.peakTensorMB} | ${r.timesMs.join(' ')} |`,
+    );
   }
   lines.push(
     '',
