@@ -98,14 +98,14 @@ function range(values: readonly (readonly [number, number])[], floorZero: boolea
  * The accuracy-vs-search-time plot as a standalone SVG: x = search seconds (`time`: wall, or CPU
  * when every point has it), y = derived-cell test accuracy (%), one marker per mode at its means
  * (`data-mode`, `data-x`, `data-y` attributes give the plotted values), error bars of ± one
- * standard deviation on both axes, a legend.
+ * standard deviation on both axes, a legend, and a dashed line at `chance` accuracy (fraction) when given.
  */
-export function accuracyTimeSvg(title: string, modes: readonly ModePoint[], time: 'wall' | 'cpu' = 'wall'): string {
+export function accuracyTimeSvg(title: string, modes: readonly ModePoint[], time: 'wall' | 'cpu' = 'wall', chance?: number): string {
   const { width, height, left, right, top, bottom } = PLOT;
   const points = modes.map((p) => ({ ...p, seconds: time === 'cpu' && p.cpuSeconds ? p.cpuSeconds : p.seconds }));
   const pw = width - left - right, ph = height - top - bottom;
   const [x0, x1] = range(points.map((p) => [p.seconds.mean, p.seconds.std]), true);
-  const [y0, y1] = range(points.map((p) => [100 * p.accuracy.mean, 100 * p.accuracy.std]), false);
+  const [y0, y1] = range([...points.map((p) => [100 * p.accuracy.mean, 100 * p.accuracy.std] as const), ...(chance === undefined ? [] : [[100 * chance, 0] as const])], false);
   const sx = (v: number) => left + ((v - x0) / (x1 - x0)) * pw;
   const sy = (v: number) => top + ph - ((v - y0) / (y1 - y0)) * ph;
   const f = (v: number) => v.toFixed(2);
@@ -123,6 +123,10 @@ export function accuracyTimeSvg(title: string, modes: readonly ModePoint[], time
     out.push(`<line class="ytick" x1="${left - 5}" y1="${f(sy(t))}" x2="${left}" y2="${f(sy(t))}" stroke="#333"/>`,
       `<line x1="${left}" y1="${f(sy(t))}" x2="${left + pw}" y2="${f(sy(t))}" stroke="#ddd"/>`,
       `<text x="${left - 8}" y="${f(sy(t) + 4)}" text-anchor="end">${t}</text>`);
+  }
+  if (chance !== undefined) {
+    out.push(`<line class="chance" x1="${left}" y1="${f(sy(100 * chance))}" x2="${left + pw}" y2="${f(sy(100 * chance))}" stroke="#888" stroke-dasharray="4 3"/>`,
+      `<text x="${left + pw - 4}" y="${f(sy(100 * chance) - 4)}" text-anchor="end" fill="#666">chance</text>`);
   }
   out.push(`<text x="${left + pw / 2}" y="${height - 12}" text-anchor="middle">search ${time === 'cpu' ? 'CPU' : 'wall'} time (s)</text>`,
     `<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle">derived-cell test accuracy (%)</text>`);

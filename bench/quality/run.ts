@@ -15,11 +15,12 @@
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
  *          [--seeds N] [--random N] [--eval-epochs N] [--out DIR]
+ *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
@@ -160,7 +161,7 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   const searched = stat(bnas.map((r) => r.testAcc ?? NaN));
   const rand = stat(random.map((r) => r.testAcc));
   return {
-    dataset: name, description: dataset.description, space: file, seconds: (performance.now() - t0) / 1000,
+    dataset: name, description: dataset.description, numClasses: dataset.numClasses, space: file, seconds: (performance.now() - t0) / 1000,
     protocol: { train: space.data.train, test: space.data.test, searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: space.train.batch, optimizer: space.optimizers.weights, initSeed, dataSeed },
     searches, random, references, modes, groups,
     headline: { searched, random: rand, margin: searched.mean - rand.mean, seedNoise: searched.std, beatsRandomBeyondNoise: searched.mean - rand.mean > Math.max(searched.std, rand.std) },
@@ -184,9 +185,43 @@ function markdown(results: readonly DatasetResult[], quick: boolean, date: strin
   return out.join('\n');
 }
 
+interface QualityRecord {
+  readonly date: string;
+  readonly quick: boolean;
+  readonly backend: string;
+  readonly loadavg: string;
+  readonly seconds: number;
+  readonly seeds: number;
+  readonly randomN: number;
+  readonly budget: Budget;
+  readonly results: DatasetResult[];
+}
+
+/** Writes the JSON record, the markdown tables and one SVG plot per dataset. */
+function writeOutputs(record: QualityRecord, outDir: string): void {
+  const stem = `quality${record.quick ? '-quick' : ''}`;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(record, null, 2) + '\n');
+  for (const r of record.results) {
+    // CPU time when recorded (robust on shared cores; older records have wall time only).
+    const time = r.modes.every((m) => m.cpuSeconds) ? 'cpu' : 'wall';
+    const svg = accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search ${time === 'cpu' ? 'CPU' : 'wall'} time`, r.modes, time, r.numClasses ? 1 / r.numClasses : undefined);
+    writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), svg);
+  }
+  const md = markdown(record.results, record.quick, record.date, record.loadavg);
+  writeFileSync(join(outDir, `${stem}.md`), md);
+  process.stdout.write(md);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
+  if (argv.includes('--render')) {
+    // Re-writes the tables and plots of a recorded run (e.g. after a change of the writers).
+    const file = opt('render', '');
+    writeOutputs(JSON.parse(readFileSync(file, 'utf8')) as QualityRecord, opt('out', dirname(file)));
+    return;
+  }
   const quick = argv.includes('--quick');
   const base = quick ? QUICK : FULL;
   const budget: Budget = {
@@ -208,14 +243,8 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const stem = `quality${quick ? '-quick' : ''}`;
-  mkdirSync(outDir, { recursive: true });
-  const record = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, budget, results };
-  writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(record, null, 2) + '\n');
-  for (const r of results) writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search CPU time`, r.modes, 'cpu'));
-  const md = markdown(results, quick, date, load);
-  writeFileSync(join(outDir, `${stem}.md`), md);
-  process.stdout.write(md);
+  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, budget, results };
+  writeOutputs(record, outDir);
   log(`quality evaluation: ${record.seconds.toFixed(0)} s`);
 }
 

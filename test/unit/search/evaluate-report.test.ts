@@ -65,6 +65,16 @@ test('SVG: the CPU-time axis plots each mode at its CPU seconds', () => {
   assert.deepEqual(xs.map((m) => Number(m['data-x'])), [30, 20, 10]);
   assert.ok(Number(xs[0].cx) > Number(xs[1].cx) && Number(xs[1].cx) > Number(xs[2].cx), 'order follows CPU, not wall seconds');
   assert.ok(svg.includes('search CPU time (s)'));
+  assert.ok(!svg.includes('class="chance"'), 'no chance line unless asked');
+});
+
+test('SVG: the chance line sits at the chance accuracy, below markers that beat it', () => {
+  const svg = accuracyTimeSvg('t', POINTS, 'wall', 0.1);
+  const line = attrs(/<line class="chance"[^>]*>/.exec(svg)?.[0] ?? '');
+  const cy = [...svg.matchAll(/<circle class="marker"[^>]*>/g)].map((m) => Number(attrs(m[0]).cy));
+  assert.equal(line.y1, line.y2);
+  assert.ok(cy.every((y) => y < Number(line.y1)), 'every mode is above chance (10 %)');
+  assert.ok(Number(line.y1) < PLOT.height - PLOT.bottom, 'the range is widened to show it');
 });
 
 test('SVG: mode names are escaped', () => {
