@@ -250,7 +250,7 @@ export const BLOCKS: readonly BlockSchema[] = [
           },
         },
         default: ['stem', 'classifier'],
-        doc: 'Parts kept in full precision.',
+        doc: 'Parts kept in full precision. With `activations = sign`, adding `preprocess` keeps the 1×1 convs between cells real, as binary networks keep their downsampling convs real: on images whose classes differ in contrast (textures on a noisy background) sign() in front of them can leave a narrow supernet at chance.',
         since: V,
       },
     ],
