@@ -43,6 +43,26 @@ export interface FusedCellOptions {
    * Required for reduction cells.
    */
   readonly bypassPool?: (x: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Weight names, for callers with their own naming (e.g. the supernet's op-by-op names, so
+   * checkpoints and optimizer slots carry over). Default: `${edgePrefix(e)}.${op}.` and
+   * `${edgePrefix(e)}.${op}.${half}.${dw|pw}` (the names of {@link FusedMixedOp}).
+   */
+  readonly naming?: FusedCellNaming;
+  /**
+   * Builds an op outside the fused kinds (conv_k, repeat > 1, stride-2 skip) for edge `edge`;
+   * its weights must live under `naming.opPrefix(edge, op)`. Default: {@link buildCandidateOp}.
+   * @returns a function of the op input [B, H, W, C/K] → [B, H/stride, W/stride, C/K], float32
+   */
+  readonly buildOther?: (edge: number, op: number, stride: 1 | 2) => (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** Where a fused cell's weights live. */
+export interface FusedCellNaming {
+  /** Prefix of every weight of op `op` on edge `edge` (disposed when it is dropped). */
+  opPrefix(edge: number, op: number): string;
+  /** Depthwise (`dw`, [k, k, C/K, 1]) or pointwise (`pw`, [1, 1, C/K, C/K]) filter of half `a` or `b` of a sep/dil conv. */
+  filter(edge: number, op: number, half: 'a' | 'b', kind: 'dw' | 'pw'): string;
 }
 
 /** Edge e of the cell: its source state and node. */
@@ -64,8 +84,9 @@ interface Slot {
 export class FusedCell {
   readonly edges: CellEdge[] = [];
   private readonly alive: boolean[][];
-  private readonly others = new Map<string, CandidateOp>();
+  private readonly others = new Map<string, (x: tf.Tensor4D) => tf.Tensor4D>();
   private readonly part: number;
+  private readonly naming: FusedCellNaming;
 
   /**
    * Creates every op's weights in `options.store`.
@@ -79,22 +100,31 @@ export class FusedCell {
     if (!Number.isInteger(channels / k)) throw new Error(`fused cell: ${channels} channels do not split into K = ${k} groups`);
     if (options.reduction && !options.bypassPool && k > 1) throw new Error('fused cell: a reduction cell with K > 1 needs bypassPool');
     this.part = channels / k;
+    this.naming = options.naming ?? {
+      opPrefix: (e, o) => `${options.edgePrefix(e)}.${ops[o].name}.`,
+      filter: (e, o, half, kind) => `${options.edgePrefix(e)}.${ops[o].name}.${half}.${kind}`,
+    };
     for (let j = 0; j < nodes; j++) for (let i = 0; i < j + 2; i++) this.edges.push({ index: this.edges.length, from: i, node: j });
     this.alive = this.edges.map(() => ops.map(() => true));
     for (const e of this.edges) {
       const stride = this.strideOf(e);
       ops.forEach((op, o) => {
-        const p = `${options.edgePrefix(e.index)}.${op.name}`;
         if (isFusedConv(op)) {
-          for (const half of op.kind === 'sep_conv' ? ['a', 'b'] : ['a']) {
-            store.create(`${p}.${half}.dw`, [op.kernel, op.kernel, this.part, 1]);
-            store.create(`${p}.${half}.pw`, [1, 1, this.part, this.part]);
+          for (const half of op.kind === 'sep_conv' ? (['a', 'b'] as const) : (['a'] as const)) {
+            store.create(this.naming.filter(e.index, o, half, 'dw'), [op.kernel, op.kernel, this.part, 1]);
+            store.create(this.naming.filter(e.index, o, half, 'pw'), [1, 1, this.part, this.part]);
           }
         } else if (op.kind === 'conv' || op.repeat > 1 || (op.kind === 'skip' && stride === 2)) {
-          this.others.set(`${e.index}:${o}`, buildCandidateOp(op, { store, prefix: p, channels: this.part, stride, binarize: options.binarize }));
+          this.others.set(`${e.index}:${o}`, options.buildOther?.(e.index, o, stride) ?? this.buildOther(e.index, o, stride));
         }
       });
     }
+  }
+
+  private buildOther(edge: number, o: number, stride: 1 | 2): (x: tf.Tensor4D) => tf.Tensor4D {
+    const prefix = this.naming.opPrefix(edge, o).replace(/\.$/, '');
+    const op: CandidateOp = buildCandidateOp(this.ops[o], { store: this.options.store, prefix, channels: this.part, stride, binarize: this.options.binarize });
+    return (x) => op.apply(x);
   }
 
   private strideOf(e: CellEdge): 1 | 2 {
@@ -107,7 +137,7 @@ export class FusedCell {
     if (o < 0 || !this.alive[edge]?.[o]) throw new Error(`fused cell: edge ${edge} has no alive op '${name}'`);
     this.alive[edge][o] = false;
     this.others.delete(`${edge}:${o}`);
-    this.options.store.disposePrefix(`${this.options.edgePrefix(edge)}.${name}.`);
+    this.options.store.disposePrefix(this.naming.opPrefix(edge, o));
   }
 
   /** Names of the ops still computed on `edge`. */
@@ -220,20 +250,21 @@ export class FusedCell {
       const group = edges.filter((e) => live(e, o));
       if (!group.length) return;
       if (isFusedConv(op)) {
-        const names = (half: string, w: string): tf.Tensor[] => group.map((e) => store.get(`${this.options.edgePrefix(e.index)}.${op.name}.${half}.${w}`));
-        const unit = (x: tf.Tensor4D, half: string, s: number, dilation: number): tf.Tensor4D => {
+        const names = (half: 'a' | 'b', w: 'dw' | 'pw'): tf.Tensor[] => group.map((e) => store.get(this.naming.filter(e.index, o, half, w)));
+        const unit = (x: tf.Tensor4D, half: 'a' | 'b', s: number, dilation: number): tf.Tensor4D => {
           const dw = depthwiseFast(x, packWeights(names(half, 'dw'), 'dw', bin) as tf.Tensor4D, s, dilation);
           return pointwiseBn(dw, packWeights(names(half, 'pw'), 'pw', bin) as tf.Tensor3D, signInput);
         };
-        let y = unit(inputOf(group), 'a', stride, op.kind === 'dil_conv' ? op.dilation : 1);
-        if (op.kind === 'sep_conv') y = unit(activate(y), 'b', 1, 1);
+        // Dilation as the op says (a sep_conv's is normally 1, then both halves use it).
+        let y = unit(inputOf(group), 'a', stride, op.dilation);
+        if (op.kind === 'sep_conv') y = unit(activate(y), 'b', 1, op.dilation);
         group.forEach((e, g) => slots.set(`${e.index}:${o}`, { map: y, offset: g * this.part }));
         return;
       }
       for (const e of group) {
         const other = this.others.get(`${e.index}:${o}`);
         if (other) {
-          slots.set(`${e.index}:${o}`, { map: other.apply(xpart(e.from)), offset: 0 });
+          slots.set(`${e.index}:${o}`, { map: other(xpart(e.from)), offset: 0 });
         } else if (op.kind === 'skip') {
           slots.set(`${e.index}:${o}`, { map: states[e.from], offset: 0 });
         }

@@ -14,8 +14,9 @@ import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { FusedCell } from '../engine/fused-cell.js';
 import { FusedMixedOp } from '../engine/fused-edge.js';
-import { mixEdge, sumOps } from './mixed-edge.js';
+import { bypassPool, mixEdge, sumOps } from './mixed-edge.js';
 import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js';
 
 /** Search-time batch norm: no affine terms, batch statistics (DARTS `affine=False`). */
@@ -76,8 +77,10 @@ class SearchCell {
   readonly pre1: Op;
   /** ops[e].get(o): the op, `undefined` for `none`; missing key = pruned (per-op mode). */
   readonly ops: Map<number, Op | undefined>[];
-  /** fused[e]: the engine's fused mixed op of edge e (fused mode). */
+  /** fused[e]: the engine's fused mixed op of edge e (`edge` mode). */
   readonly fused: FusedMixedOp[] = [];
+  /** All mixed edges of the cell batched (`cell` mode). */
+  readonly cell: FusedCell | undefined;
   readonly edges: Edge[];
 
   constructor(
@@ -98,12 +101,38 @@ class SearchCell {
     this.edges = cellEdges(space.supernet.nodes);
     const partial = plan.channels / space.sampling.k;
     const ops = binarizeFor(space, 'ops');
-    const fused = net.options.fused ?? false;
+    const mode = engineMode(net.options);
+    const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
+    if (mode === 'cell') {
+      this.cell = new FusedCell(entries, {
+        store: weights,
+        edgePrefix: (e) => `${p}e${e}`,
+        channels: plan.channels,
+        nodes: space.supernet.nodes,
+        k: space.sampling.k,
+        shuffle: space.sampling.shuffle,
+        reduction: plan.kind === 'reduce',
+        binarize: ops,
+        bypassPool,
+        // The op-by-op names and builders: checkpoints, optimizer slots and pruned prefixes are
+        // the same in both modes, and ops outside the fused kinds are this folder's own.
+        naming: {
+          opPrefix: (e, o) => `${p}e${e}.o${o}.`,
+          filter: (e, o, half, kind) => `${p}e${e}.o${o}.r0.${space.ops[o].kind === 'dil_conv' ? 'sep' : half === 'a' ? 'sep1' : 'sep2'}.${kind}`,
+        },
+        buildOther: (e, o, stride) => {
+          const op = buildOp(space.ops[o], ctx(`${p}e${e}.o${o}.`, partial, stride, ops)) as Op;
+          return (x) => op.apply(x, true);
+        },
+      });
+      for (const e of this.edges) space.ops.forEach((op, o) => !alive[e.index][o] && this.cell?.drop(e.index, op.name));
+    }
+    const fused = mode === 'edge';
     this.ops = this.edges.map((e) => {
+      if (mode === 'cell') return new Map<number, Op | undefined>();
       const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
       const m = new Map<number, Op | undefined>();
       if (fused) {
-        const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
         const f = new FusedMixedOp(entries, { store: weights, prefix: `${p}e${e.index}`, channels: partial, stride, binarize: ops });
         space.ops.forEach((op, o) => !alive[e.index][o] && f.drop(op.name));
         this.fused.push(f);
@@ -118,12 +147,18 @@ class SearchCell {
 
   /** Ops computed in one forward pass of this cell (alive, not `none`). */
   computedOps(): number {
+    const cell = this.cell;
+    if (cell) return this.edges.reduce((n, e) => n + cell.aliveNames(e.index).filter((name) => this.net.space.ops.find((o) => o.name === name)?.kind !== 'zero').length, 0);
     if (this.fused.length) return this.fused.reduce((n, f) => n + f.aliveNames().filter((name) => this.net.space.ops.find((o) => o.name === name)?.kind !== 'zero').length, 0);
     return this.ops.reduce((m, ops) => m + [...ops.values()].filter((op) => op !== undefined).length, 0);
   }
 
   /** Drops op `o` of edge `e`: disposes its variables, and it is never computed again. */
   prune(e: number, o: number): string {
+    if (this.cell) {
+      this.cell.drop(e, this.net.space.ops[o].name);
+      return `c${this.plan.index}.e${e}.o${o}.`;
+    }
     if (this.fused.length) {
       const name = this.net.space.ops[o].name;
       this.fused[e].drop(name);
@@ -145,6 +180,8 @@ class SearchCell {
   apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opW: tf.Tensor2D, edgeW: tf.Tensor1D, training: boolean, path?: readonly number[]): tf.Tensor4D {
     return tf.tidy(() => {
       const states = [this.pre0.apply(s0, training), this.pre1.apply(s1, training)];
+      // Batch statistics either way: search BNs track no running statistics.
+      if (this.cell) return this.cell.apply(states[0], states[1], opW, edgeW, path);
       const { k, shuffle } = this.net.space.sampling;
       const stride2 = this.plan.kind === 'reduce';
       for (let j = 0; j < this.net.space.supernet.nodes; j++) {
@@ -180,11 +217,23 @@ export interface SupernetOptions {
   /** alive[cell][edge][op]; default all alive (a resumed search passes its pruned state). */
   readonly alive?: Record<CellKind, readonly (readonly boolean[])[]>;
   /**
-   * Compute each mixed edge with the engine's fused op (a few large kernels instead of one chain
-   * per op). Default false: at the small per-op widths of CPU searches (C/K = 2–8 channels) it
-   * measured no faster (bench/search), and op by op a single path computes only its own ops.
+   * How mixed edges are computed:
+   * - `cell` (default): the engine's FusedCell — all edges of a cell batched, loop kernels
+   *   (bench/engine: ≈ 2–3× less CPU per step than op by op on wasm);
+   * - `edge`: the engine's FusedMixedOp per edge;
+   * - `op`: each candidate op of this folder on its own (the reference the others are tested against).
+   * `cell` and `op` use the same weight names (same seed, same weights); `edge` names differ.
    */
+  readonly engine?: 'cell' | 'edge' | 'op';
+  /** Older switch: true = `engine: 'edge'`, false = `engine: 'op'` (ignored when `engine` is set). */
   readonly fused?: boolean;
+}
+
+/** The mixed-edge implementation a supernet uses. */
+export function engineMode(options: SupernetOptions): 'cell' | 'edge' | 'op' {
+  if (options.engine) return options.engine;
+  if (options.fused === undefined) return 'cell';
+  return options.fused ? 'edge' : 'op';
 }
 
 /** The supernet: owns `weights` and `arch` parameter stores; dispose() frees everything. */

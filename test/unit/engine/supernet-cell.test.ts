@@ -1,0 +1,80 @@
+/**
+ * The supernet computes the same thing with the engine's FusedCell (its default) as with its own
+ * op-by-op candidate ops: the same weight names (so the same seed gives the same weights, and
+ * checkpoints and pruned prefixes carry over), and the logits and the gradients of every weight,
+ * α and β agree, in normal and reduction cells (stride-2 edges,
+ * factorized reduce, bypass pooling), binary and real. If the op-by-op candidate ops change what
+ * they compute, this test says so: the fused cell has to follow.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { SearchSpace } from '../../../runtime/dsl/space.js';
+import { Supernet } from '../../../runtime/supernet/supernet.js';
+import { tinySpace } from '../supernet/helpers.js';
+import { useBackend } from './backends.js';
+import { randomArr, relError } from './reference.js';
+
+const OPS: SearchSpace['ops'] = [
+  { name: 'none', kind: 'zero', kernel: 1, dilation: 1, repeat: 1, builtin: true },
+  { name: 'skip_connect', kind: 'skip', kernel: 1, dilation: 1, repeat: 1, builtin: true },
+  { name: 'max_pool_3x3', kind: 'max_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'avg_pool_3x3', kind: 'avg_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'sep_conv_3x3', kind: 'sep_conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'dil_conv_3x3', kind: 'dil_conv', kernel: 3, dilation: 2, repeat: 1, builtin: true },
+  { name: 'conv_3x3', kind: 'conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+];
+
+function gradients(net: Supernet, x: tf.Tensor4D, r: tf.Tensor2D, names: string[]) {
+  return tf.tidy(() => {
+    const vars = [...names.map((n) => net.weights.get(n)), ...net.arch.trainable()];
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(net.forward(x, true), r)) as tf.Scalar, vars);
+    return { loss: value.dataSync()[0], grads: vars.map((v) => grads[v.name].dataSync()), logits: net.forward(x, true).dataSync() };
+  });
+}
+
+const CONFIGS: [string, SearchSpace['binarize']][] = [
+  ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
+  ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`supernet fused cell on ${backend}`, () => {
+    for (const [label, binarize] of CONFIGS) {
+      test(`${label}: same logits and gradients as op by op`, async () => {
+        await useBackend(backend);
+        const space = tinySpace({ ops: OPS, binarize, supernet: { cells: 2, reductions: [1], channels: 4, nodes: 2, stemMultiplier: 2 } });
+        const options = { input: [8, 8, 3] as const, numClasses: 3, seed: 4 };
+        const ref = new Supernet(space, { ...options, engine: 'op' });
+        const net = new Supernet(space, options);
+        try {
+          const names = net.weights.names().filter((n) => net.weights.get(n).trainable);
+          assert.deepEqual([...names].sort(), ref.weights.names().filter((n) => ref.weights.get(n).trainable).sort(), 'same weight names');
+          names.forEach((n) => assert.deepEqual(net.weights.get(n).dataSync(), ref.weights.get(n).dataSync(), `same initial ${n}`));
+          assert.equal(net.computedOps(), ref.computedOps());
+          const x = tf.tensor4d(Float32Array.from(randomArr([2, 8, 8, 3], 1).data), [2, 8, 8, 3]);
+          const r = tf.tensor2d(Float32Array.from(randomArr([2, 3], 2).data), [2, 3]);
+          const a = gradients(ref, x, r, names);
+          const b = gradients(net, x, r, names);
+          assert.ok(relError(b.logits, a.logits) < 1e-4, `logits ${relError(b.logits, a.logits)}`);
+          const labels = [...names, ...net.arch.names()];
+          b.grads.forEach((g, i) => assert.ok(relError(g, a.grads[i]) < 2e-3, `gradient of ${labels[i]}: ${relError(g, a.grads[i])}`));
+          // Pruning and single paths keep agreeing.
+          for (const [e, o] of [[0, 4], [2, 2], [4, 6]]) {
+            for (const kind of ['normal', 'reduce'] as const) assert.deepEqual(net.prune(kind, e, o), ref.prune(kind, e, o), 'same pruned prefixes');
+          }
+          assert.deepEqual(net.weights.names().sort(), ref.weights.names().sort(), 'same weights left after pruning');
+          assert.equal(net.computedOps(), ref.computedOps());
+          const path = { normal: [1, 4, 5, 2, 3], reduce: [5, 1, 3, 4, 2] };
+          const pa = tf.tidy(() => ref.forward(x, true, path).dataSync());
+          const pb = tf.tidy(() => net.forward(x, true, path).dataSync());
+          assert.ok(relError(pb, pa) < 1e-4, `single path ${relError(pb, pa)}`);
+          tf.dispose([x, r]);
+        } finally {
+          ref.dispose();
+          net.dispose();
+        }
+      });
+    }
+  });
+}
