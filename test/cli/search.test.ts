@@ -95,6 +95,33 @@ test('truncated data: a clear message naming the file, exit 1, no run folder', (
   assert.ok(!existsSync(out));
 });
 
+test('a parent that closes the IPC channel mid-search stops it with a checkpoint (exit 130); after finished it does not', async () => {
+  const out = join(root, 'orphan');
+  const child = fork(CLI, ['search', space, '--out', out, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const code = await new Promise<number | null>((done) => {
+    child.on('message', (m) => {
+      if (parseRunEvent(m)?.type === 'epoch' && child.connected) child.disconnect();
+    });
+    child.on('exit', (c) => done(c));
+  });
+  assert.equal(code, 130);
+  const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.at(-1).type, 'cancelled');
+  assert.ok(existsSync(join(out, 'checkpoint', 'state.json')));
+
+  // The extension closes the channel itself once a terminal event arrived: the run stays finished.
+  const done = join(root, 'closed-after-finish');
+  const finished = fork(CLI, ['search', space, '--out', done, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const finishedCode = await new Promise<number | null>((resolveExit) => {
+    finished.on('message', (m) => {
+      if (parseRunEvent(m)?.type === 'finished' && finished.connected) finished.disconnect();
+    });
+    finished.on('exit', (c) => resolveExit(c));
+  });
+  assert.equal(finishedCode, 0);
+  assert.ok(existsSync(join(done, 'result.json')));
+});
+
 test('cancel over IPC writes a checkpoint and exits 130; --resume finishes', async () => {
   const out = join(root, 'ipc');
   const child = fork(CLI, ['search', space, '--out', out, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
-import { parseRunnerCommand, type RunEvent } from '../../protocol/events.js';
+import { parseRunnerCommand, TERMINAL_EVENTS, type RunEvent } from '../../protocol/events.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { runSearch } from '../../search/search.js';
 import { MAX_THREADS } from '../../search/parallel.js';
@@ -95,15 +95,24 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   const onMessage = (m: unknown) => parseRunnerCommand(m) && controller.abort();
+  // A parent that started us with IPC and went away (the editor closed or crashed) can no longer
+  // watch or stop the search: checkpoint and stop, so `--resume` continues it. After a terminal
+  // event the parent closes the channel on purpose, and that is not a cancel.
+  let ended = false;
+  const onDisconnect = () => !ended && controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('message', onMessage);
+  process.on('disconnect', onDisconnect);
   const progress = new Progress(err);
   const emit = (e: RunEvent) => {
+    if (TERMINAL_EVENTS.has(e.type)) ended = true;
     if (json) out.write(JSON.stringify(e) + '\n');
     else progress.show(e);
     // As a child process with IPC, the parent gets every event as a message too.
-    if (process.send && process.connected) process.send(e);
+    // With a callback a failed send (the parent just went away: EPIPE) is reported here instead of
+    // as an 'error' event that would crash the process before it can checkpoint.
+    if (process.send && process.connected) process.send(e, undefined, {}, (error: Error | null) => error && onDisconnect());
   };
   try {
     const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, emit, signal: controller.signal, version: VERSION });
@@ -128,6 +137,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('message', onMessage);
+    process.off('disconnect', onDisconnect);
   }
 }
 
