@@ -1,0 +1,98 @@
+/**
+ * What the engine's fused cell buys a real search: the supernet's weight step (forward, backward,
+ * SGD with the search's own optimizer) and architecture step on a space file, with the mixed edges
+ * computed op by op (`engine: 'op'`) and by the FusedCell (`engine: 'cell'`, the default), the
+ * two alternating in one process on the same batches. Reports median wall and CPU ms per step.
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
+ *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../runtime/data/index.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
+import { Rng } from '../../runtime/search/rng.js';
+import { Trainer } from '../../runtime/search/trainer.js';
+import { Supernet } from '../../runtime/supernet/supernet.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const file = arg('space', 'examples/quick.bnas');
+const steps = Number(arg('steps', '6'));
+const out = arg('out', 'bench/engine/results');
+
+const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
+const { space, diagnostics } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
+if (!space) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+const size = space.data.image ?? 16;
+const classes = 10;
+const rng = new Rng(1);
+/** A random batch of the space's batch size (step cost does not depend on the values). */
+const batch = (): Batch => {
+  const n = space.train.batch;
+  return {
+    x: new Float32Array(n * size * size * 3).map(() => rng.normal()),
+    y: Int32Array.from({ length: n }, () => rng.int(classes)),
+    n,
+    shape: [n, size, size, 3],
+  };
+};
+
+const modes = ['op', 'cell'] as const;
+const rigs = modes.map((engine) => {
+  const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1, engine });
+  return { engine, net, trainer: new Trainer(net, space, classes), wall: [] as number[], cpu: [] as number[], arch: [] as number[] };
+});
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const measure = (f: () => void): { wall: number; cpu: number } => {
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  f();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000 };
+};
+
+for (const r of rigs) r.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
+for (let s = 0; s < steps; s++) {
+  const b = batch();
+  const a = batch();
+  for (const r of rigs) {
+    const w = measure(() => r.trainer.weightStep(b, 0.01));
+    r.wall.push(w.wall);
+    r.cpu.push(w.cpu);
+    r.arch.push(measure(() => r.trainer.archStep(a, 1)).cpu);
+  }
+}
+const rows = rigs.map((r) => ({
+  engine: r.engine,
+  weightStepMs: Math.round(median(r.wall)),
+  weightStepCpuMs: Math.round(median(r.cpu)),
+  archStepCpuMs: Math.round(median(r.arch)),
+  stepsWallMs: r.wall.map(Math.round),
+}));
+for (const r of rigs) {
+  r.trainer.dispose();
+  r.net.dispose();
+}
+const name = basename(file, '.bnas');
+const meta = { date: new Date().toISOString(), backend: info.name, space: file, batch: space.train.batch, steps, tfjs: tf.version_core };
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, `supernet-step-${name}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
+const base = rows[0];
+const lines = [
+  `# Supernet step: op by op vs fused cell (${meta.date.slice(0, 16)}Z, ${info.name}, ${file}, batch ${space.train.batch})`,
+  '',
+  '| engine | weight step ms | CPU ms | CPU vs op | arch step CPU ms | arch CPU vs op | steps (ms) |',
+  '|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.engine} | ${r.weightStepMs} | ${r.weightStepCpuMs} | ${(base.weightStepCpuMs / r.weightStepCpuMs).toFixed(2)}× | ${r.archStepCpuMs} | ${(base.archStepCpuMs / r.archStepCpuMs).toFixed(2)}× | ${r.stepsWallMs.join(' ')} |`,
+  ),
+];
+writeFileSync(join(out, `supernet-step-${name}.md`), lines.join('\n') + '\n');
+console.log(lines.join('\n'));
