@@ -14,7 +14,7 @@
  * Everything runs in this one process, one job after the other (2 shared cores), on wasm.
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
- *          [--seeds N] [--random N] [--eval-epochs N] [--out DIR]
+ *          [--seeds N] [--random N] [--eval-epochs N] [--threads N] [--out DIR]
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
@@ -80,7 +80,7 @@ interface CellRecord {
 const log = (s: string) => process.stderr.write(s + '\n');
 const fmt = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, seeds: number, randomN: number, tmp: string) {
+async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, seeds: number, randomN: number, threads: number, tmp: string) {
   const { loadDataset } = await import('../../runtime/data/index.js');
   const { runSearch } = await import('../../runtime/search/search.js');
   const { adaptGenotype, realValuedSpace, trainGenotype } = await import('../../runtime/search/evaluate.js');
@@ -103,7 +103,7 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
     for (let m = 0; m < MODES.length; m++) {
       const mode = MODES[(m + s) % MODES.length];
       const c0 = process.cpuUsage();
-      const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9 });
+      const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9, threads });
       const cpu = process.cpuUsage(c0);
       if (r.status !== 'finished' || !r.result) throw new Error(`${name} ${mode} seed ${seed}: ${r.status} ${r.message ?? ''}`);
       const rec: SearchRecord = {
@@ -170,9 +170,13 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
 
 type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>>;
 
-function markdown(results: readonly DatasetResult[], quick: boolean, date: string, load: string): string {
-  const out = [`# Quality evaluation${quick ? ' (quick)' : ''} — ${date.slice(0, 16)}Z, wasm, load average at the end ${load}`, ''];
-  for (const r of results) {
+function markdown(record: QualityRecord): string {
+  const { quick, date, loadavg } = record;
+  const out = [
+    `# Quality evaluation${quick ? ' (quick)' : ''} — ${date.slice(0, 16)}Z, wasm, ${record.threads === undefined ? 'search threads not recorded (the default then: 2)' : `${record.threads} search thread(s)`}, load average at the end ${loadavg}`, '',
+    `${record.seconds.toFixed(0)} s in all.`, '',
+  ];
+  for (const r of record.results) {
     const p = r.protocol;
     const h = r.headline;
     out.push(`## ${r.dataset} (${r.description})`, '',
@@ -193,6 +197,7 @@ interface QualityRecord {
   readonly seconds: number;
   readonly seeds: number;
   readonly randomN: number;
+  readonly threads?: number;
   readonly budget: Budget;
   readonly results: DatasetResult[];
 }
@@ -208,7 +213,7 @@ function writeOutputs(record: QualityRecord, outDir: string): void {
     const svg = accuracyTimeSvg(`${r.dataset}: derived-cell accuracy vs search ${time === 'cpu' ? 'CPU' : 'wall'} time`, r.modes, time, r.numClasses ? 1 / r.numClasses : undefined);
     writeFileSync(join(outDir, `${stem}-${r.dataset}.svg`), svg);
   }
-  const md = markdown(record.results, record.quick, record.date, record.loadavg);
+  const md = markdown(record);
   writeFileSync(join(outDir, `${stem}.md`), md);
   process.stdout.write(md);
 }
@@ -228,6 +233,9 @@ async function main(): Promise<void> {
     ...base, evalEpochs: Number(opt('eval-epochs', String(base.evalEpochs))), seeds: Number(opt('seeds', String(base.seeds))), random: Number(opt('random', String(base.random))),
   };
   const { seeds, random: randomN } = budget;
+  // One search thread by default: CPU time then measures each mode's work alone, and the bench
+  // leaves the second core to others; --threads 2 measures the product's default instead.
+  const threads = Number(opt('threads', '1'));
   const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
   for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
   const outDir = opt('out', 'bench/quality/results');
@@ -237,13 +245,13 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const results: DatasetResult[] = [];
   try {
-    for (const n of names) results.push(await evaluateDataset(n, budget, seeds, randomN, tmp));
+    for (const n of names) results.push(await evaluateDataset(n, budget, seeds, randomN, threads, tmp));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   const date = new Date().toISOString();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, budget, results };
+  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, threads, budget, results };
   writeOutputs(record, outDir);
   log(`quality evaluation: ${record.seconds.toFixed(0)} s`);
 }
