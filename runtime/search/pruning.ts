@@ -225,8 +225,40 @@ function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
 }
 
 /**
+ * An edge must not end up keeping only zero ops (`none`): the derived cell could then only name
+ * an op that pruning had abandoned. Where a round would leave that, the zero op is abandoned
+ * instead of the best-scored op the round chose on that edge (which stays); its decision carries
+ * that op's score.
+ * @param zeroOps indices of the declared ops of kind `zero`
+ */
+export function keepARealOp(decisions: PruneDecision[], archs: Record<CellKind, CellArch>, zeroOps: ReadonlySet<number>): PruneDecision[] {
+  if (zeroOps.size === 0) return decisions;
+  const out: PruneDecision[] = [];
+  for (const cell of CELL_KINDS) {
+    archs[cell].alive.forEach((alive, edge) => {
+      const chosen = decisions.filter((d) => d.cell === cell && d.edge === edge);
+      const left = aliveOps(alive).filter((o) => !chosen.some((d) => d.op === o));
+      const zeroLeft = left.filter((o) => zeroOps.has(o));
+      if (chosen.length === 0 || left.length === 0 || zeroLeft.length < left.length) {
+        out.push(...chosen);
+        return;
+      }
+      // Keep the real op the criterion ranked highest among those it chose; drop the zero op(s).
+      const keep = chosen.filter((d) => !zeroOps.has(d.op)).sort((a, b) => b.score - a.score)[0];
+      if (!keep) {
+        out.push(...chosen);
+        return;
+      }
+      out.push(...chosen.filter((d) => d !== keep), ...zeroLeft.slice(0, 1).map((op) => ({ cell, edge, op, score: keep.score })));
+    });
+  }
+  return out;
+}
+
+/**
  * Runs one pruning round of `spec.criterion` and returns the abandoned ops (the caller removes
  * them from the supernet). Increments `stats.round` when anything was decided.
+ * @param zeroOps indices of `zero` ops (`none`), which an edge never keeps alone ({@link keepARealOp})
  */
 export async function pruneRound(
   archs: Record<CellKind, CellArch>,
@@ -234,6 +266,7 @@ export async function pruneRound(
   spec: PruningSpec,
   rng: Rng,
   evaluate: EvaluatePath,
+  zeroOps: ReadonlySet<number> = new Set(),
 ): Promise<PruneDecision[]> {
   let out: PruneDecision[];
   switch (spec.criterion) {
@@ -249,6 +282,7 @@ export async function pruneRound(
       out = await pruneByUcb(archs, stats, spec, rng, evaluate);
       break;
   }
+  out = keepARealOp(out, archs, zeroOps);
   if (out.length > 0) stats.round++;
   return out;
 }

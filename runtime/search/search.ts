@@ -127,6 +127,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     o.emit?.(e);
   };
   const opNames = space.ops.map((op) => op.name);
+  const zeroOps = new Set(space.ops.flatMap((op, o) => (op.kind === 'zero' ? [o] : [])));
   const net = new Supernet(space, {
     input: [dataset.height, dataset.width, dataset.channels],
     numClasses: dataset.numClasses,
@@ -283,7 +284,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
           await yieldToEventLoop();
           return scores.map((x) => x.accuracy);
         };
-        const decisions = await pruneRound(await archNumbers(net), stats, space.pruning, pruneRng, evaluate);
+        const decisions = await pruneRound(await archNumbers(net), stats, space.pruning, pruneRng, evaluate, zeroOps);
         for (const d of decisions) {
           for (const prefix of net.prune(d.cell, d.edge, d.op)) trainer.forget(prefix);
           publish(ev({ type: 'pruned', epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: stats.round }));

@@ -98,3 +98,21 @@ test('none never prunes; schedule follows start/every', async () => {
   // never after the last epoch
   assert.deepEqual([1, 2].map((e) => pruningDue(spec('alpha', { start: 0 }), e, 2)), [true, false]);
 });
+
+test('an edge never keeps only `none`: the round abandons `none` instead and keeps its best real op', async () => {
+  // Op 3 is `none` with the largest α; alive: ops 1 and 3 on edge 0 (one round left), all on edge 1.
+  const a = archs([[0, 0.5, 0, 2], [0, 0.5, 0.2, 2]]);
+  for (const kind of ['normal', 'reduce'] as const) a[kind].alive[0] = [false, true, false, true];
+  const zero = new Set([3]);
+  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => [], zero);
+  const normal = out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]);
+  // Edge 0: alpha would abandon op 1 and leave `none` alone; `none` goes. Edge 1: untouched rule.
+  assert.deepEqual(normal, [[0, 3], [1, 0]]);
+  // Without the zero-op set the criterion's own choice stands.
+  const plain = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => []);
+  assert.deepEqual(plain.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 0]]);
+  // drop = 3 would keep only `none`: op 1, the best real op the round chose, survives instead.
+  const wide = archs([[0, 0.5, 0.2, 2], [0, 0.5, 0.2, 2]]);
+  const dropped = await pruneRound(wide, emptyPruneStats(2, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => [], zero);
+  assert.deepEqual(dropped.filter((d) => d.cell === 'normal' && d.edge === 1).map((d) => d.op).sort(), [0, 2, 3]);
+});
