@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
 import { FusedCell } from '../../runtime/engine/fused-cell.js';
 import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
+import { FusedSgd } from '../../runtime/engine/fused-sgd.js';
 import { PartialChannels } from '../../runtime/engine/partial-channels.js';
 import { ParamStore } from '../../runtime/engine/params.js';
 import { REAL, type BinarizeOptions } from '../../runtime/engine/quantize.js';
@@ -26,6 +27,8 @@ export interface CellConfig {
   readonly k: number;
   readonly binary: boolean;
   readonly variant: 'naive' | 'fused' | 'cell';
+  /** SGD with momentum as one kernel call for all weights (the engine's FusedSgd) instead of tf.train.momentum. */
+  readonly fusedSgd?: boolean;
   readonly seed: number;
 }
 
@@ -53,6 +56,7 @@ export class BenchCell {
   private readonly s1: tf.Tensor4D;
   private readonly target: tf.Tensor4D;
   private readonly optimizer: tf.Optimizer;
+  private readonly sgd: FusedSgd | undefined;
   /** Fused variant: partial channels as products (naive: slice, concat, transpose). */
   private readonly partial: PartialChannels | undefined;
   private readonly cell: FusedCell | undefined;
@@ -94,6 +98,7 @@ export class BenchCell {
     this.target = tf.keep(data.create('t', [config.batch, config.size, config.size, 4 * c], { normal: 1 }, false).clone() as tf.Tensor4D);
     data.dispose();
     this.optimizer = tf.train.momentum(0.01, 0.9);
+    this.sgd = config.fusedSgd ? new FusedSgd({ momentum: 0.9 }) : undefined;
     this.partial = config.variant === 'fused' ? new PartialChannels(c, k) : undefined;
   }
 
@@ -151,6 +156,15 @@ export class BenchCell {
 
   /** One weight step: gradients of every weight (α, β held), SGD with momentum. Returns the loss. */
   step(): number {
+    if (this.sgd) {
+      const vars = this.store.trainable();
+      const { value, grads } = tf.variableGrads(() => this.loss(), vars);
+      this.sgd.apply(Object.fromEntries(vars.map((v) => [v.name, v])), grads, 0.01);
+      tf.dispose(grads);
+      const v = value.dataSync()[0];
+      value.dispose();
+      return v;
+    }
     const loss = this.optimizer.minimize(() => this.loss(), true, this.store.trainable()) as tf.Scalar;
     const v = loss.dataSync()[0];
     loss.dispose();
@@ -185,13 +199,15 @@ export class BenchCell {
     tf.tidy(() => {
       const named: tf.NamedTensorMap = {};
       vars.forEach((v, i) => (named[v.name] = tf.tensor(grads[i], v.shape)));
-      this.optimizer.applyGradients(named);
+      if (this.sgd) this.sgd.apply(Object.fromEntries(vars.map((v) => [v.name, v])), named, 0.01);
+      else this.optimizer.applyGradients(named);
     });
   }
 
   dispose(): void {
     for (const t of [this.s0, this.s1, this.target]) t.dispose();
     this.optimizer.dispose();
+    this.sgd?.dispose();
     this.partial?.dispose();
     this.store.dispose();
     this.arch.dispose();

@@ -3,13 +3,16 @@
  * float and binary, all channels and K = 4, per backend, for each implementation:
  *   naive    — per-op custom-gradient ops (the straightforward version);
  *   fused    — the engine's FusedMixedOp;
- *   parallel — fused, data-parallel over 2 threads (runtime/engine/data-parallel.ts).
+ *   cell     — the engine's FusedCell (all edges batched, loop kernels);
+ *   cell-sgd — cell, with the engine's FusedSgd (one kernel call updates every weight);
+ *   parallel — fused, data-parallel over 2 threads (runtime/engine/data-parallel.ts);
+ *   parallel-cell — cell-sgd, data-parallel over 2 threads.
  * Variants run alternately in one process (ratios within one run are what counts on a shared
  * machine). Also: a large matrix product on the same backend (practical peak), achieved GFLOP/s,
  * peak tensor memory, and a per-kernel profile.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/run.ts
- *   [--backends wasm,cpu] [--steps 5] [--variants naive,fused,parallel] [--configs binary-k4,...]
+ *   [--backends wasm,cpu] [--steps 5] [--variants naive,fused,cell,cell-sgd,parallel,parallel-cell] [--configs binary-k4,...]
  *   [--profile] [--out bench/engine/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js
 import { BenchCell, DEFAULT_CELL, stepFlops, type CellConfig } from './cell.js';
 import { ParallelCell } from './parallel-cell.js';
 
-type Variant = 'naive' | 'fused' | 'cell' | 'parallel';
+type Variant = 'naive' | 'fused' | 'cell' | 'cell-sgd' | 'parallel' | 'parallel-cell';
 
 interface Args {
   backends: BackendChoice[];
@@ -38,7 +41,7 @@ function parseArgs(argv: string[]): Args {
   return {
     backends: get('backends', 'wasm').split(',') as BackendChoice[],
     steps: Number(get('steps', '5')),
-    variants: get('variants', 'naive,fused,parallel').split(',') as Variant[],
+    variants: get('variants', 'naive,fused,cell,cell-sgd,parallel,parallel-cell').split(',') as Variant[],
     configs: get('configs', 'binary-k4,binary-k1,float-k4,float-k1').split(','),
     profile: argv.includes('--profile'),
     out: get('out', 'bench/engine/results'),
@@ -84,7 +87,8 @@ interface Runner {
 
 async function makeRunner(variant: Variant, config: CellConfig): Promise<Runner> {
   if (variant === 'parallel') return ParallelCell.create({ ...config, variant: 'fused' }, 2);
-  const cell = new BenchCell({ ...config, variant });
+  if (variant === 'parallel-cell') return ParallelCell.create({ ...config, variant: 'cell', fusedSgd: true }, 2);
+  const cell = new BenchCell(variant === 'cell-sgd' ? { ...config, variant: 'cell', fusedSgd: true } : { ...config, variant });
   return { step: () => cell.step(), dispose: () => cell.dispose() };
 }
 
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
     const steps = backend === 'cpu' ? 1 : args.steps;
     for (const configName of configs) {
       const config = configOf(configName);
-      const variants = backend === 'cpu' ? args.variants.filter((v) => v !== 'parallel') : args.variants;
+      const variants = backend === 'cpu' ? args.variants.filter((v) => !v.startsWith('parallel')) : args.variants;
       const runners = new Map<Variant, Runner>();
       const times = new Map<Variant, number[]>();
       const cpu = new Map<Variant, number[]>();
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
         }
       }
       if (args.profile && backend !== 'cpu') {
-        for (const v of variants.filter((x) => x !== 'parallel')) {
+        for (const v of variants.filter((x) => !x.startsWith('parallel'))) {
           const prof = await tf.profile(async () => {
             await (runners.get(v) as Runner).step();
           });

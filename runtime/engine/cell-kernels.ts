@@ -7,11 +7,8 @@
  * gradient. Layout NHWC; "pixels" P = B·H·W, channels are the last axis.
  */
 import * as tf from '@tensorflow/tfjs';
-import { filteredOp } from './custom-grad.js';
-import { depthwiseConv2d, depthwiseInputGrad } from './depthwise.js';
 import { BN_EPSILON } from './norm.js';
-import { sameAxis } from './padding.js';
-import { channelsAndPixels, registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import type { BinarizeOptions } from './quantize.js';
 
 type NoAttrs = Record<string, never>;
@@ -449,72 +446,6 @@ const packBackward: JsKernel<PackAttrs> = {
   },
 };
 
-// ---------------------------------------------------------------- depthwise filter gradient
-
-interface DwGradAttrs {
-  readonly k: number;
-  readonly stride: number;
-  readonly dilation: number;
-  /** Implicit zero rows/columns before the first input row/column ('same' padding). */
-  readonly padTop: number;
-  readonly padLeft: number;
-}
-
-/** Inputs: x [B, H, W, C], dy [B, Ho, Wo, C]. Output dW [k, k, C, 1]. Not differentiable. */
-const dwFilterGrad: JsKernel<DwGradAttrs> = {
-  name: 'BnasDepthwiseFilterGrad',
-  outputShapes: (s, a) => [[a.k, a.k, s[0][3], 1]],
-  compute([x, dy], [dw], [xs, ys], { k, stride, dilation, padTop, padLeft }) {
-    const [b, h, w, c] = xs;
-    const [, ho, wo] = ys;
-    const acc = new Float64Array(k * k * c);
-    const step = stride * c;
-    const c4 = c - (c % 4);
-    // Tap by tap, row by row: along a row the valid output columns form one span, and 4 channels
-    // are accumulated at a time in registers (measured 2.5–3× faster than pixel by pixel).
-    for (let ky = 0; ky < k; ky++) {
-      for (let kx = 0; kx < k; kx++) {
-        const ao = (ky * k + kx) * c;
-        const offY = ky * dilation - padTop;
-        const offX = kx * dilation - padLeft;
-        const oxStart = Math.max(0, Math.ceil(-offX / stride));
-        const oxEnd = Math.min(wo, Math.floor((w - 1 - offX) / stride) + 1);
-        if (oxEnd <= oxStart) continue;
-        for (let bi = 0; bi < b; bi++) {
-          for (let oy = 0; oy < ho; oy++) {
-            const iy = oy * stride + offY;
-            if (iy < 0 || iy >= h) continue;
-            const x0 = ((bi * h + iy) * w + oxStart * stride + offX) * c;
-            const d0 = ((bi * ho + oy) * wo + oxStart) * c;
-            for (let j = 0; j < c4; j += 4) {
-              let s0 = 0;
-              let s1 = 0;
-              let s2 = 0;
-              let s3 = 0;
-              for (let ox = oxStart, xi = x0 + j, di = d0 + j; ox < oxEnd; ox++, xi += step, di += c) {
-                s0 += x[xi] * dy[di];
-                s1 += x[xi + 1] * dy[di + 1];
-                s2 += x[xi + 2] * dy[di + 2];
-                s3 += x[xi + 3] * dy[di + 3];
-              }
-              acc[ao + j] += s0;
-              acc[ao + j + 1] += s1;
-              acc[ao + j + 2] += s2;
-              acc[ao + j + 3] += s3;
-            }
-            for (let j = c4; j < c; j++) {
-              let s0 = 0;
-              for (let ox = oxStart, xi = x0 + j, di = d0 + j; ox < oxEnd; ox++, xi += step, di += c) s0 += x[xi] * dy[di];
-              acc[ao + j] += s0;
-            }
-          }
-        }
-      }
-    }
-    for (let i = 0; i < acc.length; i++) dw[i] = acc[i];
-  },
-};
-
 let registered = false;
 
 /** Registers the kernels and their gradients (once per process / worker). */
@@ -525,7 +456,6 @@ export function registerCellKernels(): void {
   registerJsOp(pwBnForward, pwBnBackward, [true, true]);
   registerJsOp(mixForward, mixBackward);
   registerJsOp(packForward, packBackward);
-  registerJsKernel(dwFilterGrad);
   registered = true;
 }
 
@@ -594,31 +524,4 @@ export function packWeights(ws: readonly tf.Tensor[], layout: 'dw' | 'pw', bin: 
   registerCellKernels();
   const attrs: PackAttrs = { layout, weights: bin.weights, scale: bin.scale };
   return runJsOp('BnasPackWeights', ws, attrs)[0];
-}
-
-/**
- * Depthwise k×k conv, 'same', stride 1 or 2, dilation 1–3 (channel multiplier 1). Forward and
- * input gradient are the backend's depthwise kernel; the filter gradient is one loop (the
- * batch-folded depthwise trick of depthwise.ts is 10–40× slower at 32+ channels on wasm).
- * @param x shape [B, H, W, C], float32
- * @param w shape [k, k, C, 1], float32
- * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
- */
-export function depthwiseFast(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
-  registerCellKernels();
-  if (stride > 1 && dilation > 1) return depthwiseConv2d(x, w, stride, dilation);
-  const k = w.shape[0];
-  const keff = (k - 1) * dilation + 1;
-  const xShape = x.shape;
-  const ay = sameAxis(xShape[1], keff, stride);
-  const ax = sameAxis(xShape[2], keff, stride);
-  return filteredOp(
-    x,
-    w,
-    (xt, wt) => tf.depthwiseConv2d(xt, wt, stride, 'same', 'NHWC', dilation),
-    (dy, xs, ws) => [
-      depthwiseInputGrad(dy, ws, xShape, stride, dilation),
-      runJsOp('BnasDepthwiseFilterGrad', [xs, dy], { k, stride, dilation, padTop: ay.before, padLeft: ax.before })[0] as tf.Tensor4D,
-    ],
-  );
 }

@@ -16,7 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, type CandidateOp } from './candidate-ops.js';
-import { channelMix, depthwiseFast, batchNormFast, packWeights, pointwiseBn, signSte } from './cell-kernels.js';
+import { batchNormFast, channelMix, packWeights, pointwiseBn, signSte } from './cell-kernels.js';
+import { depthwiseFast } from './depthwise-fast.js';
 import type { FusedOpEntry } from './fused-edge.js';
 import type { ParamStore } from './params.js';
 import { avgPool, maxPool } from './pool.js';

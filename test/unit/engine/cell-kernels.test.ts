@@ -6,14 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {
-  batchNormFast,
-  channelMix,
-  depthwiseFast,
-  packWeights,
-  pointwiseBn,
-  signSte,
-} from '../../../runtime/engine/cell-kernels.js';
+import { batchNormFast, channelMix, packWeights, pointwiseBn, signSte } from '../../../runtime/engine/cell-kernels.js';
+import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { depthwiseConv2d } from '../../../runtime/engine/depthwise.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { batchNorm } from '../../../runtime/engine/norm.js';
