@@ -39,7 +39,7 @@ interface Budget {
   readonly searchEpochs?: number;
   readonly evalEpochs: number;
 }
-const FULL: Budget = { seeds: 3, random: 5, evalEpochs: 3 };
+const FULL: Budget = { seeds: 3, random: 5, evalEpochs: 4 };
 const QUICK: Budget = { seeds: 2, random: 3, train: 96, test: 128, searchEpochs: 2, evalEpochs: 1 };
 
 /** The space of a search mode (same space, sampling/pruning changed). */
