@@ -1,0 +1,45 @@
+// The bench runner's headline table: numbers are taken from each area's JSON as recorded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { headlines } from '../../../bench/run-all.js';
+
+test('headlines: peer ratio, search ratios, quality verdict and editor numbers from the areas JSON', () => {
+  const rows = headlines([
+    { area: 'peers', status: 'ran', data: { f: { k: 4, summary: [{ name: 'tfjs-wasm naive', medianMs: 800 }, { name: 'tfjs-wasm fused', medianMs: 400 }, { name: 'pytorch 1 thread', medianMs: 300 }, { name: 'pytorch 2 threads', medianMs: 900 }] } } },
+    { area: 'search', status: 'collected', data: { f: { ratios: { cpuVsPcDarts: 0.5, cpuVsDarts: 0.25 } } } },
+    {
+      area: 'quality', status: 'ran', data: {
+        f: {
+          results: [{
+            dataset: 'synthetic',
+            modes: [{ mode: 'bnas', seconds: { mean: 10, n: 3 } }, { mode: 'pc-darts', seconds: { mean: 20, n: 3 } }, { mode: 'darts', seconds: { mean: 40, n: 3 } }],
+            headline: { searched: { mean: 0.6, std: 0.02, n: 3 }, random: { mean: 0.5, std: 0.03, n: 5 }, margin: 0.1, beatsRandomBeyondNoise: true },
+            groups: [{ group: 'searched', accuracies: [0.6, 0.6], float: [0.8, 0.9] }],
+          }],
+        },
+      },
+    },
+    { area: 'webview', status: 'ran', data: { stdout: { events: 100, firstRender: { totalMs: 250 }, liveBatch10: { eventsPerSecond: 900 } } } },
+  ]);
+  const value = (area: string, part: string) => rows.find((r) => r.area === area && r.metric.includes(part))?.value;
+  assert.equal(value('peers', 'PyTorch'), '0.75× (400 vs 300 ms)');
+  assert.equal(value('search', 'PC-DARTS'), '0.50 (50 % less)');
+  assert.equal(value('search', '÷ DARTS mode'), '0.25');
+  assert.equal(value('quality', 'random'), '60.0 % ± 2.0 % vs 50.0 % ± 3.0 % → +10.0 points, beyond the noise');
+  assert.equal(value('quality', 'gap'), '25.0 points');
+  assert.equal(value('webview', 'first render'), '250');
+  // With recorded whole-search ratios, the quality run's wall-time ratios are not repeated.
+  assert.equal(rows.filter((r) => r.area === 'search').length, 2);
+});
+
+test('headlines: without the search area, the quality run supplies the mode time ratios', () => {
+  const rows = headlines([{
+    area: 'quality', status: 'ran', data: {
+      f: { results: [{ dataset: 'x', modes: [{ mode: 'bnas', seconds: { mean: 6, n: 2 } }, { mode: 'pc-darts', seconds: { mean: 12, n: 2 } }, { mode: 'darts', seconds: { mean: 24, n: 2 } }], headline: { searched: { mean: 0.2, std: 0.1, n: 2 }, random: { mean: 0.25, std: 0.01, n: 3 }, margin: -0.05, beatsRandomBeyondNoise: false }, groups: [] }] },
+    },
+  }]);
+  const s = rows.find((r) => r.area === 'search');
+  assert.ok(s?.metric.includes('2 seeds'));
+  assert.equal(s?.value, '0.50, 0.25');
+  assert.match(rows.find((r) => r.area === 'quality')?.value ?? '', /-5\.0 points, within the noise$/);
+});
