@@ -277,6 +277,63 @@ const pwBnBackward: JsKernel<PointwiseAttrs> = {
   },
 };
 
+// ---------------------------------------------------------------- channel groups ↔ batch
+
+/** From this many channels a group, the grouped 1×1 runs as a batched matrix product. */
+const WIDE_GROUP = 8;
+
+interface GroupAttrs {
+  readonly groups: number;
+}
+
+/** x [..., G·c] → [G, P, c] (group g's channels of every pixel, contiguous). */
+const toGroups: JsKernel<GroupAttrs> = {
+  name: 'BnasToGroups',
+  outputShapes: (s, { groups }) => {
+    const { c, p } = channelsAndPixels(s[0]);
+    return [[groups, p, c / groups]];
+  },
+  compute([x], [y], [shape], { groups }) {
+    const { c: total, p } = channelsAndPixels(shape);
+    const c = total / groups;
+    for (let g = 0; g < groups; g++) {
+      for (let i = 0, src = g * c, dst = g * p * c; i < p; i++, src += total, dst += c) {
+        for (let j = 0; j < c; j++) y[dst + j] = x[src + j];
+      }
+    }
+  },
+};
+/** [G, P, c] → [P, G·c], the inverse of {@link toGroups}. */
+const fromGroups: JsKernel<GroupAttrs> = {
+  name: 'BnasFromGroups',
+  outputShapes: (s) => [[s[0][1], s[0][0] * s[0][2]]],
+  compute([x], [y], [shape]) {
+    const [groups, p, c] = shape;
+    const total = groups * c;
+    for (let g = 0; g < groups; g++) {
+      for (let i = 0, dst = g * c, src = g * p * c; i < p; i++, dst += total, src += c) {
+        for (let j = 0; j < c; j++) y[dst + j] = x[src + j];
+      }
+    }
+  },
+};
+/** Gradient of {@link toGroups}: inputs dy [G, P, c], x; output [P..., G·c] shaped like x. */
+const toGroupsGrad: JsKernel<GroupAttrs> = {
+  name: 'BnasToGroupsGrad',
+  outputShapes: (s) => [[...s[1]]],
+  compute([dy], [dx], shapes, attrs) {
+    fromGroups.compute([dy], [dx], [shapes[0]], attrs);
+  },
+};
+/** Gradient of {@link fromGroups}: inputs dy [P, G·c], x [G, P, c]; output [G, P, c]. */
+const fromGroupsGrad: JsKernel<GroupAttrs> = {
+  name: 'BnasFromGroupsGrad',
+  outputShapes: (s) => [[...s[1]]],
+  compute([dy], [dx], shapes, attrs) {
+    toGroups.compute([dy], [dx], [shapes[0]], attrs);
+  },
+};
+
 // ---------------------------------------------------------------- weighted channel gather-sum
 
 /**
@@ -456,6 +513,8 @@ export function registerCellKernels(): void {
   registerJsOp(pwBnForward, pwBnBackward, [true, true]);
   registerJsOp(mixForward, mixBackward);
   registerJsOp(packForward, packBackward);
+  registerJsOp(toGroups, toGroupsGrad);
+  registerJsOp(fromGroups, fromGroupsGrad);
   registered = true;
 }
 
@@ -494,7 +553,18 @@ export function pointwiseBn(x: tf.Tensor4D, w: tf.Tensor3D, signInput: boolean, 
   if (w.shape[0] * w.shape[1] !== x.shape[3] || w.shape[1] !== w.shape[2]) {
     throw new Error(`pointwiseBn: filter [${w.shape}] does not fit ${x.shape[3]} input channels`);
   }
-  return runJsOp('BnasPointwiseBn', [x, w], { signInput, epsilon })[0] as tf.Tensor4D;
+  const c = w.shape[1];
+  if (c < WIDE_GROUP) return runJsOp('BnasPointwiseBn', [x, w], { signInput, epsilon })[0] as tf.Tensor4D;
+  // Wide groups: the products as one batched matrix product over the groups (the backend's GEMM
+  // is ~2× faster than the loop from 16 channels a group; measured in bench/engine).
+  return tf.tidy(() => {
+    const [b, h, wd] = x.shape;
+    const g = w.shape[0];
+    const a = signInput ? signSte(x) : x;
+    const grouped = runJsOp('BnasToGroups', [a], { groups: g })[0] as tf.Tensor3D;
+    const z = runJsOp('BnasFromGroups', [tf.matMul(grouped, w)], { groups: g })[0];
+    return batchNormFast(tf.reshape(z, [b, h, wd, g * c]) as tf.Tensor4D, epsilon);
+  });
 }
 
 /**

@@ -54,10 +54,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assertSame((x) => batchNormFast(x), (x) => batchNorm(x as tf.Tensor4D), [rand([3, 4, 5, 6], 2, 3)]);
     });
 
-    for (const signInput of [false, true]) {
-      test(`pointwiseBn = per-group ${signInput ? 'sign → ' : ''}1×1 → batch norm`, () => {
+    for (const [signInput, c] of [[false, 4], [true, 4], [true, 3], [true, 8]] as const) {
+      test(`pointwiseBn = per-group ${signInput ? 'sign → ' : ''}1×1 → batch norm (${c} channels a group)`, () => {
         const g = 3;
-        const c = 4;
         const reference = (x: tf.Tensor, w: tf.Tensor): tf.Tensor => {
           const parts = Array.from({ length: g }, (_, i) => {
             const xi = tf.slice(x, [0, 0, 0, i * c], [-1, -1, -1, c]);
