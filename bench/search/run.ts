@@ -49,12 +49,31 @@ interface Measured {
   readonly epochs: EpochTime[];
   readonly wallSeconds: number;
   readonly cpuSeconds: number;
+  /** CPU seconds of the main thread; the rest of cpuSeconds is mostly the workers'. */
+  readonly mainCpuSeconds: number;
+  /** max(main thread, rest of the process): about the wall time on an idle machine. */
+  readonly idleWallEstimate: number;
   readonly searchSeconds: number;
   readonly pruneSeconds: number;
   readonly peakRssMb: number;
   readonly validAcc: number;
   readonly genotype: unknown;
   readonly evalAccuracy?: number;
+}
+
+/**
+ * CPU seconds of the main thread alone (Linux: /proc/self/task/PID/stat, clock ticks of 10 ms).
+ * With workers, the rest of the process's CPU time is mostly theirs; on an idle machine the wall
+ * time is about the larger of the two, which the load of a shared machine does not distort.
+ */
+function mainThreadCpu(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Per-epoch times from a run folder's events. */
@@ -80,9 +99,12 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
   const dataset = await loadDataset(space.data, { seed: space.train.seed });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpu();
   const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset, threads });
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
+  const mainCpu = mainThreadCpu() - m0;
+  const totalCpu = (cpu.user + cpu.system) / 1e6;
   const u = process.resourceUsage();
   if (r.status !== 'finished' || !r.result) throw new Error(`${mode}: ${r.status} ${r.message ?? ''}`);
   let evalAccuracy: number | undefined;
@@ -91,7 +113,8 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
     evalAccuracy = (await trainGenotype(space, r.result.genotype, dataset, { epochs: evalEpochs, seed: 1 })).accuracy;
   }
   const m: Measured = {
-    mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: totalCpu,
+    mainCpuSeconds: mainCpu, idleWallEstimate: threads > 1 ? Math.max(mainCpu, totalCpu - mainCpu) : totalCpu,
     searchSeconds: r.result.metrics.search_seconds, pruneSeconds: r.result.metrics.prune_seconds,
     peakRssMb: u.maxRSS / 1024, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype, evalAccuracy,
   };
@@ -127,12 +150,13 @@ async function main(): Promise<void> {
   const of = (mode: Mode, threads: number) => runs.filter((r) => r.mode === mode && r.threads === threads);
   const mean = (xs: readonly Measured[], f: (m: Measured) => number) => xs.map(f).reduce((a, b) => a + b, 0) / xs.length;
   const key = (mode: Mode, threads: number) => `${mode} x${threads}`;
-  const summary: Record<string, { wallSeconds: number; cpuSeconds: number; pruneSeconds: number; peakRssMb: number; validAcc: number; evalAccuracy?: number }> = {};
+  const summary: Record<string, { wallSeconds: number; cpuSeconds: number; mainCpuSeconds: number; idleWallEstimate: number; pruneSeconds: number; peakRssMb: number; validAcc: number; evalAccuracy?: number }> = {};
   for (const threads of threadList) {
     for (const m of modes) {
       const xs = of(m, threads);
       summary[key(m, threads)] = {
-        wallSeconds: mean(xs, (r) => r.wallSeconds), cpuSeconds: mean(xs, (r) => r.cpuSeconds), pruneSeconds: mean(xs, (r) => r.pruneSeconds),
+        wallSeconds: mean(xs, (r) => r.wallSeconds), cpuSeconds: mean(xs, (r) => r.cpuSeconds),
+        mainCpuSeconds: mean(xs, (r) => r.mainCpuSeconds), idleWallEstimate: mean(xs, (r) => r.idleWallEstimate), pruneSeconds: mean(xs, (r) => r.pruneSeconds),
         peakRssMb: mean(xs, (r) => r.peakRssMb), validAcc: mean(xs, (r) => r.validAcc), evalAccuracy: evalEpochs > 0 ? mean(xs, (r) => r.evalAccuracy ?? NaN) : undefined,
       };
     }
@@ -145,11 +169,16 @@ async function main(): Promise<void> {
       cpuVsDarts: has('darts') ? s('bnas').cpuSeconds / s('darts').cpuSeconds : undefined,
       wallVsPcDarts: has('pc-darts') ? s('bnas').wallSeconds / s('pc-darts').wallSeconds : undefined,
       wallVsDarts: has('darts') ? s('bnas').wallSeconds / s('darts').wallSeconds : undefined,
+      idleVsPcDarts: has('pc-darts') ? s('bnas').idleWallEstimate / s('pc-darts').idleWallEstimate : undefined,
+      idleVsDarts: has('darts') ? s('bnas').idleWallEstimate / s('darts').idleWallEstimate : undefined,
     }];
   }));
-  const speedup = threadList.length > 1 ? Object.fromEntries(modes.map((m) => [m, summary[key(m, threadList[0])].wallSeconds / summary[key(m, threadList[threadList.length - 1])].wallSeconds])) : {};
+  const speedupOf = (k: 'wallSeconds' | 'idleWallEstimate') =>
+    threadList.length > 1 ? Object.fromEntries(modes.map((m) => [m, summary[key(m, threadList[0])][k] / summary[key(m, threadList[threadList.length - 1])][k]])) : {};
+  const speedup = speedupOf('wallSeconds');
+  const idleSpeedup = speedupOf('idleWallEstimate');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup };
+  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup, idleWallSpeedup: idleSpeedup };
   writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
   const pct = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(100 * (1 - x)).toFixed(0)} % less)`);
   const times = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(1 / x).toFixed(2)}× less)`);
@@ -158,18 +187,25 @@ async function main(): Promise<void> {
     '',
     `Space \`${spaceFile.split('/').slice(-1)[0]}\`, ${repeats} repeat(s); CPU s counts every thread of the process.`,
     '',
-    `| mode | threads | wall s | CPU s | pruning s (wall) | peak RSS MB | supernet valid acc |${evalEpochs > 0 ? ` derived cell test acc (${evalEpochs} epochs) |` : ''}`,
-    `|---|---|---|---|---|---|---|${evalEpochs > 0 ? '---|' : ''}`,
+    `| mode | threads | wall s | CPU s | main-thread CPU s | idle wall estimate s | pruning s (wall) | peak RSS MB | supernet valid acc |${evalEpochs > 0 ? ` derived cell test acc (${evalEpochs} epochs) |` : ''}`,
+    `|---|---|---|---|---|---|---|---|---|${evalEpochs > 0 ? '---|' : ''}`,
     ...threadList.flatMap((t) => modes.map((m) => {
       const s = summary[key(m, t)];
-      return `| ${m} | ${t} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${s.pruneSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} | ${(100 * s.validAcc).toFixed(1)} % |${s.evalAccuracy !== undefined ? ` ${(100 * s.evalAccuracy).toFixed(1)} % |` : ''}`;
+      return `| ${m} | ${t} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${s.mainCpuSeconds.toFixed(1)} | ${s.idleWallEstimate.toFixed(1)} | ${s.pruneSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} | ${(100 * s.validAcc).toFixed(1)} % |${s.evalAccuracy !== undefined ? ` ${(100 * s.evalAccuracy).toFixed(1)} % |` : ''}`;
     })),
     '',
     ...threadList.flatMap((t) => [
-      `${t} thread(s): this method vs PC-DARTS mode: CPU ${pct(ratios[`x${t}`].cpuVsPcDarts)}, wall ${pct(ratios[`x${t}`].wallVsPcDarts)}; vs DARTS mode: CPU ${times(ratios[`x${t}`].cpuVsDarts)}, wall ${times(ratios[`x${t}`].wallVsDarts)}.`,
+      `${t} thread(s): this method vs PC-DARTS mode: CPU ${pct(ratios[`x${t}`].cpuVsPcDarts)}, idle wall estimate ${pct(ratios[`x${t}`].idleVsPcDarts)}, wall ${pct(ratios[`x${t}`].wallVsPcDarts)}; ` +
+        `vs DARTS mode: CPU ${times(ratios[`x${t}`].cpuVsDarts)}, idle wall estimate ${times(ratios[`x${t}`].idleVsDarts)}, wall ${times(ratios[`x${t}`].wallVsDarts)}.`,
       '',
     ]),
-    ...(threadList.length > 1 ? [`Wall-time speed-up of ${threadList.at(-1)} threads over ${threadList[0]}: ${modes.map((m) => `${m} ×${speedup[m].toFixed(2)}`).join(', ')}.`, ''] : []),
+    ...(threadList.length > 1
+      ? [
+          `Speed-up of ${threadList.at(-1)} threads over ${threadList[0]}: measured wall ${modes.map((m) => `${m} ×${speedup[m].toFixed(2)}`).join(', ')}; ` +
+            `idle wall estimate ${modes.map((m) => `${m} ×${idleSpeedup[m].toFixed(2)}`).join(', ')}.`,
+          '',
+        ]
+      : []),
     '## Per epoch (first repeat; seconds of wall time)',
     '',
     '| mode | threads | epoch | ops left | epoch s | train steps s | validation s | pruning s |',
