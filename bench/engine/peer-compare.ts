@@ -1,5 +1,5 @@
 /**
- * Alternating runs of the engine's cell step (naive, fused) and the PyTorch peer (1 and 2
+ * Alternating runs of the engine's cell step (naive, fused, cell-sgd) and the PyTorch peer (1 and 2
  * threads) for the same binary cell, each in its own process, R rounds in rotating order; the
  * ratio of medians is the comparison (absolute times depend on the machine's load).
  * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4]
@@ -28,11 +28,13 @@ interface Contender {
 const contenders: Contender[] = [
   { name: 'tfjs-wasm naive', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'naive', k, '1', steps] },
   { name: 'tfjs-wasm fused', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'fused', k, '1', steps] },
+  { name: 'tfjs-wasm cell-sgd', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'cell-sgd', k, '1', steps] },
   { name: 'pytorch 1 thread', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '1', '--steps', steps] },
   { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '2', '--steps', steps] },
 ];
 
 const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+const cpuResults = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 for (let r = 0; r < rounds; r++) {
   // Rotate the order each round so a load swing does not always hit the same contender.
   const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
@@ -40,9 +42,10 @@ for (let r = 0; r < rounds; r++) {
     const run = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 1 << 24 });
     const line = run.stdout.trim().split('\n').pop() ?? '';
     try {
-      const median = (JSON.parse(line) as { median_ms: number }).median_ms;
-      (results.get(c.name) as number[]).push(median);
-      console.error(`round ${r + 1}: ${c.name} ${median} ms`);
+      const parsed = JSON.parse(line) as { median_ms: number; cpu_ms?: number };
+      (results.get(c.name) as number[]).push(parsed.median_ms);
+      if (parsed.cpu_ms !== undefined) (cpuResults.get(c.name) as number[]).push(parsed.cpu_ms);
+      console.error(`round ${r + 1}: ${c.name} ${parsed.median_ms} ms (cpu ${parsed.cpu_ms ?? '?'} ms)`);
     } catch {
       // A contender that cannot run (e.g. python3-torch missing) is reported, not fatal.
       console.error(`round ${r + 1}: ${c.name} failed: ${(run.stderr || line).slice(0, 300)}`);
@@ -50,8 +53,13 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
-const summary = contenders.map((c) => ({ name: c.name, medianMs: median(results.get(c.name) as number[]), runs: results.get(c.name) }));
-const fused = summary.find((s) => s.name === 'tfjs-wasm fused')?.medianMs ?? NaN;
+const summary = contenders.map((c) => ({
+  name: c.name,
+  medianMs: median(results.get(c.name) as number[]),
+  medianCpuMs: median(cpuResults.get(c.name) as number[]),
+  runs: results.get(c.name),
+}));
+const best = summary.find((s) => s.name === 'tfjs-wasm cell-sgd') ?? { medianMs: NaN, medianCpuMs: NaN };
 mkdirSync(out, { recursive: true });
 const date = new Date().toISOString();
 writeFileSync(join(out, 'peer-compare.json'), JSON.stringify({ date, k: Number(k), binary: true, steps: Number(steps), rounds, summary }, null, 2) + '\n');
@@ -60,9 +68,14 @@ const lines = [
   '',
   `Binary cell step, K = ${k}, batch 32, 16×16×16; each entry is the median of ${rounds} process runs (each the median of ${steps} steps), run in rotating order.`,
   '',
-  '| contender | median ms | fused ÷ this (>1: this is faster) | runs (ms) |',
-  '|---|---|---|---|',
-  ...summary.map((s) => `| ${s.name} | ${s.medianMs} | ${(fused / s.medianMs).toFixed(2)} | ${(s.runs ?? []).join(' ')} |`),
+  'CPU ms is the process CPU time of a step (robust to other processes on the shared cores; for 2 threads it adds both).',
+  '',
+  '| contender | median ms | cell-sgd ÷ this (>1: this is faster) | CPU ms | cell-sgd CPU ÷ this | runs (ms) |',
+  '|---|---|---|---|---|---|',
+  ...summary.map(
+    (s) =>
+      `| ${s.name} | ${s.medianMs} | ${(best.medianMs / s.medianMs).toFixed(2)} | ${s.medianCpuMs} | ${(best.medianCpuMs / s.medianCpuMs).toFixed(2)} | ${(s.runs ?? []).join(' ')} |`,
+  ),
 ];
 writeFileSync(join(out, 'peer-compare.md'), lines.join('\n') + '\n');
 console.log(lines.join('\n'));
