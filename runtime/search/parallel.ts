@@ -19,7 +19,7 @@ import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js'
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import { gradArrays } from './replica.js';
-import { evaluatePath, packVariables, type PathScore, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, packVariables, type PathScore, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { NamedGrads } from './optimizers.js';
 import type { StepResult, Trainer } from './trainer.js';
 
@@ -69,12 +69,15 @@ function combine(results: readonly ShardResult[], names: readonly string[], shap
   return { grads, loss: results.reduce((s, r, i) => s + w[i] * r.loss, 0), correct: counts.reduce((s, c) => s + c[0], 0) };
 }
 
-/** Omit over each member of a union. */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 /** Runs the search's steps on `threads` threads; close() stops the workers. */
 export class SearchThreads {
   private calls = 0;
+  /**
+   * Variable groups changed on the main thread since the replicas last got them. Only this class
+   * changes the supernet's variables during a search (steps; candidates put theirs back; pruning
+   * disposes the same variables on both sides), so it can tell.
+   */
+  private dirty = { weights: true, arch: true };
 
   private constructor(
     private readonly trainer: Trainer,
@@ -106,10 +109,12 @@ export class SearchThreads {
   }
 
   /** Posts a request with the current variables to every worker. */
-  private request(req: DistributiveOmit<ReplicaRequest, 'alive'>): Promise<ShardResult[]> {
+  private request(work: ReplicaWork): Promise<ShardResult[]> {
     const group = this.group as DataParallelGroup;
+    const sync = this.dirty;
+    this.dirty = { weights: false, arch: false };
     const p = group
-      .gradients(packVariables(this.trainer.net), this.calls++, { ...req, alive: this.trainer.net.alive })
+      .gradients(packVariables(this.trainer.net, sync), this.calls++, { ...work, alive: this.trainer.net.alive, sync })
       .catch((e: Error) => {
         throw new Error(`a search worker thread failed: ${e.message}`);
       });
@@ -125,7 +130,10 @@ export class SearchThreads {
 
   /** One SGD step on the weights with a weight-split batch. */
   async weightStep(batch: Batch, lr: number): Promise<StepResult> {
-    if (!this.group || batch.n < this.threads) return this.trainer.weightStep(batch, lr);
+    if (!this.group || batch.n < this.threads) {
+      this.dirty.weights = true;
+      return this.trainer.weightStep(batch, lr);
+    }
     const names = syncedNames(this.trainer.net).weights;
     const remote = this.request({ kind: 'weights', batch });
     const own = shardOf(batch, 0, this.threads);
@@ -133,12 +141,16 @@ export class SearchThreads {
     const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, false));
     this.trainer.applyWeightGrads(r.grads, lr);
+    this.dirty.weights = true;
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 
   /** One Adam step on α and β with an architecture-split batch (epoch 0-based, for the regulariser). */
   async archStep(batch: Batch, epoch: number): Promise<StepResult> {
-    if (!this.group || batch.n < this.threads) return this.trainer.archStep(batch, epoch);
+    if (!this.group || batch.n < this.threads) {
+      this.dirty.arch = true;
+      return this.trainer.archStep(batch, epoch);
+    }
     const names = syncedNames(this.trainer.net).arch;
     const remote = this.request({ kind: 'arch', batch, epoch });
     const own = shardOf(batch, 0, this.threads);
@@ -146,6 +158,7 @@ export class SearchThreads {
     const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
     this.trainer.applyArchGrads(r.grads);
+    this.dirty.arch = true;
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 

@@ -38,12 +38,30 @@ export interface PathScore {
   readonly loss: number;
 }
 
+/**
+ * Which variable groups travel with a request: a group the main thread has not changed since the
+ * last request is not sent again (the replicas still hold it).
+ */
+export interface SyncGroups {
+  readonly weights: boolean;
+  readonly arch: boolean;
+}
+
+/** What every request carries besides its work. */
+interface RequestBase {
+  readonly alive: AliveState;
+  readonly sync: SyncGroups;
+}
+
 /** One request to the replicas; every replica takes its own share of the work. */
-export type ReplicaRequest =
-  | { readonly kind: 'weights'; readonly alive: AliveState; readonly batch: Batch }
-  | { readonly kind: 'arch'; readonly alive: AliveState; readonly batch: Batch; readonly epoch: number }
-  | { readonly kind: 'paths'; readonly alive: AliveState; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
-  | { readonly kind: 'measure'; readonly alive: AliveState; readonly batches: readonly Batch[] };
+export type ReplicaRequest = RequestBase & ReplicaWork;
+
+/** The work of a request. */
+export type ReplicaWork =
+  | { readonly kind: 'weights'; readonly batch: Batch }
+  | { readonly kind: 'arch'; readonly batch: Batch; readonly epoch: number }
+  | { readonly kind: 'paths'; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
+  | { readonly kind: 'measure'; readonly batches: readonly Batch[] };
 
 /** Rows [start, end) of shard `shard` of `shards` for a batch of `n` examples. */
 export function shardRows(n: number, shard: number, shards: number): [number, number] {
@@ -68,16 +86,20 @@ export function syncedNames(net: Supernet): { weights: string[]; arch: string[] 
   return { weights: Object.keys(net.weights.trainableMap()), arch: net.arch.names() };
 }
 
-/** The supernet's weights and α/β as arrays in {@link syncedNames} order. */
-export function packVariables(net: Supernet): Float32Array[] {
+/** The variables of the groups in `sync`, in {@link syncedNames} order (weights, then α/β). */
+function syncedVariables(net: Supernet, sync: SyncGroups): tf.Variable[] {
   const { weights, arch } = syncedNames(net);
-  return [...weights.map((n) => net.weights.get(n)), ...arch.map((n) => net.arch.get(n))].map((v) => v.dataSync() as Float32Array);
+  return [...(sync.weights ? weights.map((n) => net.weights.get(n)) : []), ...(sync.arch ? arch.map((n) => net.arch.get(n)) : [])];
 }
 
-/** Loads arrays packed by {@link packVariables} on a supernet with the same alive ops. */
-export function loadVariables(net: Supernet, arrays: readonly Float32Array[]): void {
-  const { weights, arch } = syncedNames(net);
-  const vars = [...weights.map((n) => net.weights.get(n)), ...arch.map((n) => net.arch.get(n))];
+/** The values of the variable groups in `sync` as arrays (see {@link syncedVariables}). */
+export function packVariables(net: Supernet, sync: SyncGroups = { weights: true, arch: true }): Float32Array[] {
+  return syncedVariables(net, sync).map((v) => v.dataSync() as Float32Array);
+}
+
+/** Loads arrays packed by {@link packVariables} with the same `sync` on a supernet with the same alive ops. */
+export function loadVariables(net: Supernet, arrays: readonly Float32Array[], sync: SyncGroups = { weights: true, arch: true }): void {
+  const vars = syncedVariables(net, sync);
   if (vars.length !== arrays.length) {
     throw new Error(`search replica out of sync: it has ${vars.length} variables, the main thread sent ${arrays.length}`);
   }

@@ -47,7 +47,7 @@ export function createReplica(config: unknown, shard: number, shards: number): R
     gradients: (weights: Float32Array[], _step: number, input?: unknown): ShardResult => {
       const req = input as ReplicaRequest;
       followAlive(net, req.alive);
-      loadVariables(net, weights);
+      loadVariables(net, weights, req.sync);
       switch (req.kind) {
         case 'weights': {
           const b = shardOf(req.batch, shard, shards);

@@ -13,6 +13,8 @@ import { Trainer } from '../../../runtime/search/trainer.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
 import type { PathChoice } from '../../../runtime/search/pruning.js';
+import { shardOf } from '../../../runtime/search/replica-protocol.js';
+import type { NamedGrads } from '../../../runtime/search/optimizers.js';
 import { tinySpace } from '../supernet/helpers.js';
 
 // Performance pruning, so both the steps and the pruning candidates run on the workers.
@@ -120,6 +122,43 @@ test('pruning candidates: the same accuracies on 1 and 2 threads, pruned ops gon
     assert.deepEqual(b.map((x) => x.accuracy), a.map((x) => x.accuracy));
     assert.ok(a.every((x) => x.accuracy >= 0 && x.accuracy <= 1 && Number.isFinite(x.loss)));
     assert.deepEqual([...one.net.weights.get(probe).dataSync()], [...before], 'candidate training is undone');
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});
+
+/** Mean of two shards' gradients (equal shard sizes); disposes the inputs. */
+function meanGrads(a: NamedGrads, b: NamedGrads): NamedGrads {
+  const out: NamedGrads = new Map();
+  for (const [name, g] of a) out.set(name, tf.tidy(() => tf.mul(tf.add(g, b.get(name) as tf.Tensor), 0.5)));
+  tf.dispose([...a.values(), ...b.values()]);
+  return out;
+}
+
+test('2-thread steps equal the mean of the shards computed on one thread, also after pruning (replicas stay in sync)', async () => {
+  const one = await rig(1);
+  const two = await rig(2);
+  try {
+    const wIt = dataset.weights.iterator();
+    const aIt = dataset.arch.iterator();
+    for (let step = 0; step < 3; step++) {
+      if (step === 1) for (const r of [one, two]) r.net.prune('normal', 1, 2);
+      const ab = aIt.next(16);
+      await two.th.archStep(ab, 1);
+      one.trainer.applyArchGrads(meanGrads(one.trainer.archGrads(shardOf(ab, 0, 2), 1).grads, one.trainer.archGrads(shardOf(ab, 1, 2), 1).grads));
+      const wb = wIt.next(16);
+      await two.th.weightStep(wb, 0.05);
+      one.trainer.applyWeightGrads(meanGrads(one.trainer.weightGrads(shardOf(wb, 0, 2)).grads, one.trainer.weightGrads(shardOf(wb, 1, 2)).grads), 0.05);
+    }
+    for (const store of ['weights', 'arch'] as const) {
+      for (const name of one.net[store].names()) {
+        const a = Array.from(one.net[store].get(name).dataSync());
+        const b = two.net[store].get(name).dataSync();
+        const diff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+        assert.ok(diff < 1e-4, `${store} ${name} differs by ${diff}`);
+      }
+    }
   } finally {
     await one.dispose();
     await two.dispose();
