@@ -59,8 +59,8 @@ function normalize(z: Float32Array, y: Float32Array, p: number, c: number, mean:
   for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) y[o + j] = (z[o + j] - mean[j]) * rstd[j];
 }
 
-/** dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)), per channel. */
-function normalizeBackward(dy: Float32Array, yhat: Float32Array, rstd: Float32Array, dz: Float32Array, p: number, c: number): void {
+/** Per channel: mean(dy) and mean(dy·ŷ), the two sums of the batch-norm gradient. */
+function normalizeGradStats(dy: Float32Array, yhat: Float32Array, p: number, c: number): { sumDy: Float64Array; sumDyY: Float64Array } {
   const sumDy = new Float64Array(c);
   const sumDyY = new Float64Array(c);
   for (let i = 0, o = 0; i < p; i++, o += c) {
@@ -73,6 +73,12 @@ function normalizeBackward(dy: Float32Array, yhat: Float32Array, rstd: Float32Ar
     sumDy[j] /= p;
     sumDyY[j] /= p;
   }
+  return { sumDy, sumDyY };
+}
+
+/** dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)), per channel. */
+function normalizeBackward(dy: Float32Array, yhat: Float32Array, rstd: Float32Array, dz: Float32Array, p: number, c: number): void {
+  const { sumDy, sumDyY } = normalizeGradStats(dy, yhat, p, c);
   for (let i = 0, o = 0; i < p; i++, o += c) {
     for (let j = 0; j < c; j++) dz[o + j] = rstd[j] * (dy[o + j] - sumDy[j] - yhat[o + j] * sumDyY[j]);
   }
@@ -115,13 +121,25 @@ interface PointwiseAttrs {
  * Group-outer, so a group's c×c weights are loaded once; c = 4 (K = 4 at 16 channels) keeps the
  * 16 weights in registers.
  */
-function groupedProduct(x: Float32Array, w: Float32Array, z: Float32Array, p: number, g: number, c: number, signInput: boolean): void {
+function groupedProduct(
+  x: Float32Array,
+  w: Float32Array,
+  z: Float32Array,
+  p: number,
+  g: number,
+  c: number,
+  signInput: boolean,
+  sums: { sum: Float64Array; sumSq: Float64Array },
+): void {
   const total = g * c;
   const a = new Float64Array(c);
+  const { sum, sumSq } = sums;
   for (let gi = 0; gi < g; gi++) {
     const wb = gi * c * c;
     if (c === 4) {
       const [w00, w01, w02, w03, w10, w11, w12, w13, w20, w21, w22, w23, w30, w31, w32, w33] = w.subarray(wb, wb + 16);
+      // Batch-norm statistics gathered on the way (saves two passes over z).
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
       for (let i = 0, o = gi * 4; i < p; i++, o += total) {
         let a0 = x[o];
         let a1 = x[o + 1];
@@ -133,11 +151,20 @@ function groupedProduct(x: Float32Array, w: Float32Array, z: Float32Array, p: nu
           a2 = sgn(a2);
           a3 = sgn(a3);
         }
-        z[o] = a0 * w00 + a1 * w10 + a2 * w20 + a3 * w30;
-        z[o + 1] = a0 * w01 + a1 * w11 + a2 * w21 + a3 * w31;
-        z[o + 2] = a0 * w02 + a1 * w12 + a2 * w22 + a3 * w32;
-        z[o + 3] = a0 * w03 + a1 * w13 + a2 * w23 + a3 * w33;
+        // Rounded to float32 first, so the statistics are those of the stored values.
+        const z0 = Math.fround(a0 * w00 + a1 * w10 + a2 * w20 + a3 * w30);
+        const z1 = Math.fround(a0 * w01 + a1 * w11 + a2 * w21 + a3 * w31);
+        const z2 = Math.fround(a0 * w02 + a1 * w12 + a2 * w22 + a3 * w32);
+        const z3 = Math.fround(a0 * w03 + a1 * w13 + a2 * w23 + a3 * w33);
+        z[o] = z0;
+        z[o + 1] = z1;
+        z[o + 2] = z2;
+        z[o + 3] = z3;
+        s0 += z0; s1 += z1; s2 += z2; s3 += z3;
+        q0 += z0 * z0; q1 += z1 * z1; q2 += z2 * z2; q3 += z3 * z3;
       }
+      sum.set([s0, s1, s2, s3], gi * 4);
+      sumSq.set([q0, q1, q2, q3], gi * 4);
       continue;
     }
     for (let i = 0, o = gi * c; i < p; i++, o += total) {
@@ -145,7 +172,10 @@ function groupedProduct(x: Float32Array, w: Float32Array, z: Float32Array, p: nu
       for (let co = 0; co < c; co++) {
         let acc = 0;
         for (let ci = 0, wi = wb + co; ci < c; ci++, wi += c) acc += a[ci] * w[wi];
-        z[o + co] = acc;
+        const v = Math.fround(acc);
+        z[o + co] = v;
+        sum[gi * c + co] += v;
+        sumSq[gi * c + co] += v * v;
       }
     }
   }
@@ -170,10 +200,6 @@ function groupedProductBackward(
   const a = new Float64Array(c);
   for (let gi = 0; gi < g; gi++) {
     const wb = gi * c * c;
-    if (c === 4) {
-      groupedProductBackward4(x, w, dz, dx, dw, p, total, gi, signInput);
-      continue;
-    }
     acc.fill(0);
     for (let i = 0, o = gi * c; i < p; i++, o += total) {
       for (let ci = 0; ci < c; ci++) a[ci] = signInput ? sgn(x[o + ci]) : x[o + ci];
@@ -194,11 +220,20 @@ function groupedProductBackward(
   }
 }
 
+/** What the batch-norm part of a pointwise unit's gradient needs, per channel. */
+interface BnGrad {
+  readonly dy: Float32Array;
+  readonly y: Float32Array;
+  readonly rstd: Float32Array;
+  readonly sumDy: Float64Array;
+  readonly sumDyY: Float64Array;
+}
+
 /** {@link groupedProductBackward} for group `gi` of 4 channels, weights and sums in registers. */
 function groupedProductBackward4(
   x: Float32Array,
   w: Float32Array,
-  dz: Float32Array,
+  bn: BnGrad,
   dx: Float32Array,
   dw: Float32Array,
   p: number,
@@ -207,6 +242,12 @@ function groupedProductBackward4(
   signInput: boolean,
 ): void {
   const wb = gi * 16;
+  // dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)) computed on the fly (no dz pass, no scratch).
+  const { dy, y } = bn;
+  const ch = gi * 4;
+  const [r0, r1, r2, r3] = bn.rstd.subarray(ch, ch + 4);
+  const [m0, m1, m2, m3] = bn.sumDy.subarray(ch, ch + 4);
+  const [n0, n1, n2, n3] = bn.sumDyY.subarray(ch, ch + 4);
   const [w00, w01, w02, w03, w10, w11, w12, w13, w20, w21, w22, w23, w30, w31, w32, w33] = w.subarray(wb, wb + 16);
   let g00 = 0, g01 = 0, g02 = 0, g03 = 0, g10 = 0, g11 = 0, g12 = 0, g13 = 0;
   let g20 = 0, g21 = 0, g22 = 0, g23 = 0, g30 = 0, g31 = 0, g32 = 0, g33 = 0;
@@ -219,10 +260,10 @@ function groupedProductBackward4(
     const a1 = signInput ? sgn(x1) : x1;
     const a2 = signInput ? sgn(x2) : x2;
     const a3 = signInput ? sgn(x3) : x3;
-    const d0 = dz[o];
-    const d1 = dz[o + 1];
-    const d2 = dz[o + 2];
-    const d3 = dz[o + 3];
+    const d0 = r0 * (dy[o] - m0 - y[o] * n0);
+    const d1 = r1 * (dy[o + 1] - m1 - y[o + 1] * n1);
+    const d2 = r2 * (dy[o + 2] - m2 - y[o + 2] * n2);
+    const d3 = r3 * (dy[o + 3] - m3 - y[o + 3] * n3);
     g00 += a0 * d0; g01 += a0 * d1; g02 += a0 * d2; g03 += a0 * d3;
     g10 += a1 * d0; g11 += a1 * d1; g12 += a1 * d2; g13 += a1 * d3;
     g20 += a2 * d0; g21 += a2 * d1; g22 += a2 * d2; g23 += a2 * d3;
@@ -259,9 +300,15 @@ const pwBnForward: JsKernel<PointwiseAttrs> = {
   outputShapes: (s) => [[...s[0]], [s[0][s[0].length - 1]]],
   compute([x, w], [y, rstd], [xs, ws], { signInput, epsilon }) {
     const { c: total, p } = channelsAndPixels(xs);
-    groupedProduct(x, w, y, p, ws[0], ws[1], signInput);
+    const sums = { sum: new Float64Array(total), sumSq: new Float64Array(total) };
+    groupedProduct(x, w, y, p, ws[0], ws[1], signInput, sums);
+    // One-pass moments in float64: the products are O(1) with near-zero means here, so
+    // E[z²] − E[z]² loses nothing that matters (checked against the two-pass batchNorm in tests).
     const mean = new Float64Array(total);
-    channelMoments(y, p, total, mean, rstd, epsilon);
+    for (let j = 0; j < total; j++) {
+      mean[j] = sums.sum[j] / p;
+      rstd[j] = 1 / Math.sqrt(Math.max(sums.sumSq[j] / p - mean[j] * mean[j], 0) + epsilon);
+    }
     normalize(y, y, p, total, mean, rstd);
   },
 };
@@ -271,9 +318,15 @@ const pwBnBackward: JsKernel<PointwiseAttrs> = {
   outputShapes: (s) => [[...s[2]], [...s[3]]],
   compute([dy, , x, w, y, rstd], [dx, dw], shapes, { signInput }) {
     const { c: total, p } = channelsAndPixels(shapes[2]);
+    const [g, c] = shapes[3];
+    if (c === 4) {
+      const bn = { dy, y, rstd, ...normalizeGradStats(dy, y, p, total) };
+      for (let gi = 0; gi < g; gi++) groupedProductBackward4(x, w, bn, dx, dw, p, total, gi, signInput);
+      return;
+    }
     const dz = scratchOf(p * total);
     normalizeBackward(dy, y, rstd, dz, p, total);
-    groupedProductBackward(x, w, dz, dx, dw, p, shapes[3][0], shapes[3][1], signInput);
+    groupedProductBackward(x, w, dz, dx, dw, p, g, c, signInput);
   },
 };
 

@@ -48,3 +48,8 @@ export {
   type DataParallelOptions,
 } from './data-parallel.js';
 export { PartialChannels } from './partial-channels.js';
+export { FusedCell, type FusedCellOptions, type FusedCellNaming } from './fused-cell.js';
+export { FusedSgd, type FusedSgdOptions } from './fused-sgd.js';
+export { signSte, batchNormFast, pointwiseBn, channelMix, packWeights, registerCellKernels } from './cell-kernels.js';
+export { depthwiseFast } from './depthwise-fast.js';
+export { registerJsKernel, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
