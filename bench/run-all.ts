@@ -164,9 +164,15 @@ export function headlines(outcomes: readonly Outcome[]): Headline[] {
     rows.push({ area: 'search', metric: 'whole search, CPU time: this method ÷ DARTS mode', value: `${(num(ratios.cpuVsDarts) ?? NaN).toFixed(2)}` });
   }
   for (const r of (quality?.results as Json[] | undefined) ?? []) {
-    const modes = r.modes as { mode: string; seconds: { mean: number; n: number } }[];
-    const secs = (m: string) => modes.find((x) => x.mode === m)?.seconds.mean ?? NaN;
-    if (!search) rows.push({ area: 'search', metric: `search wall time (${String(r.dataset)}, ${modes[0]?.seconds.n} seeds, from the quality run): this method ÷ PC-DARTS mode, ÷ DARTS mode`, value: `${(secs('bnas') / secs('pc-darts')).toFixed(2)}, ${(secs('bnas') / secs('darts')).toFixed(2)}`, target: '≤ 0.60' });
+    type S = { mean: number; n: number };
+    const modes = r.modes as { mode: string; seconds: S; cpuSeconds?: S }[];
+    // CPU time when recorded (robust on shared cores), else wall time.
+    const cpu = modes.every((x) => x.cpuSeconds);
+    const secs = (m: string) => { const x = modes.find((y) => y.mode === m); return (cpu ? x?.cpuSeconds?.mean : x?.seconds.mean) ?? NaN; };
+    rows.push({
+      area: 'search (quality run)', metric: `search ${cpu ? 'CPU' : 'wall'} time (${String(r.dataset)}, ${modes[0]?.seconds.n} seeds): this method ÷ PC-DARTS mode, ÷ DARTS mode`,
+      value: `${(secs('bnas') / secs('pc-darts')).toFixed(2)}, ${(secs('bnas') / secs('darts')).toFixed(2)}`, target: '≤ 0.60 (PC-DARTS)',
+    });
     const h = r.headline as { searched: { mean: number; std: number; n: number }; random: { mean: number; std: number; n: number }; margin: number; beatsRandomBeyondNoise: boolean };
     rows.push({
       area: 'quality', metric: `${String(r.dataset)}: searched binary cells (${h.searched.n} seeds) vs random cells (${h.random.n}), test accuracy mean ± std`,

@@ -28,18 +28,18 @@ test('headlines: peer ratio, search ratios, quality verdict and editor numbers f
   assert.equal(value('quality', 'random'), '60.0 % ± 2.0 % vs 50.0 % ± 3.0 % → +10.0 points, beyond the noise');
   assert.equal(value('quality', 'gap'), '25.0 points');
   assert.equal(value('webview', 'first render'), '250');
-  // With recorded whole-search ratios, the quality run's wall-time ratios are not repeated.
   assert.equal(rows.filter((r) => r.area === 'search').length, 2);
+  assert.equal(rows.find((r) => r.area === 'search (quality run)')?.value, '0.50, 0.25', 'wall time when CPU time is not recorded');
 });
 
-test('headlines: without the search area, the quality run supplies the mode time ratios', () => {
+test('headlines: the quality run gives the mode time ratios in CPU time when recorded', () => {
   const rows = headlines([{
     area: 'quality', status: 'ran', data: {
-      f: { results: [{ dataset: 'x', modes: [{ mode: 'bnas', seconds: { mean: 6, n: 2 } }, { mode: 'pc-darts', seconds: { mean: 12, n: 2 } }, { mode: 'darts', seconds: { mean: 24, n: 2 } }], headline: { searched: { mean: 0.2, std: 0.1, n: 2 }, random: { mean: 0.25, std: 0.01, n: 3 }, margin: -0.05, beatsRandomBeyondNoise: false }, groups: [] }] },
+      f: { results: [{ dataset: 'x', modes: [{ mode: 'bnas', seconds: { mean: 6, n: 2 }, cpuSeconds: { mean: 3, n: 2 } }, { mode: 'pc-darts', seconds: { mean: 12, n: 2 }, cpuSeconds: { mean: 4, n: 2 } }, { mode: 'darts', seconds: { mean: 24, n: 2 }, cpuSeconds: { mean: 12, n: 2 } }], headline: { searched: { mean: 0.2, std: 0.1, n: 2 }, random: { mean: 0.25, std: 0.01, n: 3 }, margin: -0.05, beatsRandomBeyondNoise: false }, groups: [] }] },
     },
   }]);
-  const s = rows.find((r) => r.area === 'search');
-  assert.ok(s?.metric.includes('2 seeds'));
-  assert.equal(s?.value, '0.50, 0.25');
+  const s = rows.find((r) => r.area === 'search (quality run)');
+  assert.ok(s?.metric.includes('CPU time (x, 2 seeds)'));
+  assert.equal(s?.value, '0.75, 0.25');
   assert.match(rows.find((r) => r.area === 'quality')?.value ?? '', /-5\.0 points, within the noise$/);
 });
