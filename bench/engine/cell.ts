@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
+import { packWeights, pointwiseBn } from '../../runtime/engine/cell-kernels.js';
 import { FusedCell } from '../../runtime/engine/fused-cell.js';
 import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
 import { FusedSgd } from '../../runtime/engine/fused-sgd.js';
@@ -108,7 +109,9 @@ export class BenchCell {
       const { k } = this.config;
       const alphas = tf.softmax(this.arch.get('alpha')) as tf.Tensor2D;
       const betas = this.arch.get('beta');
-      const states: tf.Tensor4D[] = [this.pre[0].apply(this.s0), this.pre[1].apply(this.s1)];
+      const states: tf.Tensor4D[] = this.cell
+        ? [this.fastPre(0, this.s0), this.fastPre(1, this.s1)]
+        : [this.pre[0].apply(this.s0), this.pre[1].apply(this.s1)];
       if (this.cell) {
         const beta = tf.concat([0, 1, 2, 3].map((j) => tf.softmax(tf.slice(betas, [(j * (j + 3)) / 2], [j + 2]))));
         return this.cell.apply(states[0], states[1], alphas, beta as tf.Tensor1D);
@@ -126,6 +129,19 @@ export class BenchCell {
       }
       return tf.concat(states.slice(2), 3);
     });
+  }
+
+  /**
+   * The pre-processing of the `cell` variants with the same weights as ConvBn, on the engine's
+   * loop kernels: (ReLU | sign) → quantized 1×1 → BN as one grouped-pointwise unit.
+   * @param x cell input, shape [B, H, W, C], float32
+   */
+  private fastPre(i: number, x: tf.Tensor4D): tf.Tensor4D {
+    const bin = this.config.binary ? BINARY : REAL;
+    const c = this.config.channels;
+    const w = tf.reshape(packWeights([this.store.get(`pre${i}.w`)], 'pw', bin), [1, c, c]) as tf.Tensor3D;
+    const sign = bin.activations === 'sign';
+    return pointwiseBn(sign ? x : tf.relu(x), w, sign);
   }
 
   private edge(e: number, x: tf.Tensor4D, alphas: tf.Tensor2D, k: number): tf.Tensor4D {
