@@ -1,7 +1,8 @@
 /**
  * Engine benchmark: the step (forward, backward, SGD update) of one 14-edge, 8-op PC-DARTS cell,
  * float and binary, all channels and K = 4, per backend, for each implementation:
- *   naive    — per-op custom-gradient ops (the straightforward version);
+ *   naive    — per-op custom-gradient ops on stock kernels (the straightforward version);
+ *   naive-zc — naive with the engine's zero-copy Identity (runtime/engine/identity.ts);
  *   fused    — the engine's FusedMixedOp;
  *   cell     — the engine's FusedCell (all edges batched, loop kernels);
  *   cell-sgd — cell, with the engine's FusedSgd (one kernel call updates every weight);
@@ -12,17 +13,18 @@
  * peak tensor memory, and a per-kernel profile.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/run.ts
- *   [--backends wasm,cpu] [--steps 5] [--variants naive,fused,cell,cell-sgd,parallel,parallel-cell] [--configs binary-k4,...]
+ *   [--backends wasm,cpu] [--steps 5] [--variants naive,naive-zc,fused,cell,cell-sgd,parallel,parallel-cell] [--configs binary-k4,...]
  *   [--profile] [--out bench/engine/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js';
+import { useZeroCopyIdentity } from '../../runtime/engine/identity.js';
 import { BenchCell, DEFAULT_CELL, stepFlops, type CellConfig } from './cell.js';
 import { ParallelCell } from './parallel-cell.js';
 
-type Variant = 'naive' | 'fused' | 'cell' | 'cell-sgd' | 'parallel' | 'parallel-cell';
+type Variant = 'naive' | 'naive-zc' | 'fused' | 'cell' | 'cell-sgd' | 'parallel' | 'parallel-cell';
 
 interface Args {
   backends: BackendChoice[];
@@ -41,7 +43,7 @@ function parseArgs(argv: string[]): Args {
   return {
     backends: get('backends', 'wasm').split(',') as BackendChoice[],
     steps: Number(get('steps', '5')),
-    variants: get('variants', 'naive,fused,cell,cell-sgd,parallel,parallel-cell').split(',') as Variant[],
+    variants: get('variants', 'naive,naive-zc,fused,cell,cell-sgd,parallel,parallel-cell').split(',') as Variant[],
     configs: get('configs', 'binary-k4,binary-k1,float-k4,float-k1').split(','),
     profile: argv.includes('--profile'),
     out: get('out', 'bench/engine/results'),
@@ -52,6 +54,16 @@ function configOf(name: string): CellConfig {
   const m = /^(binary|float)-k(\d+)$/.exec(name);
   if (!m) throw new Error(`unknown config '${name}': use binary-k4, binary-k1, float-k4, float-k1`);
   return { ...DEFAULT_CELL, binary: m[1] === 'binary', k: Number(m[2]) };
+}
+
+/**
+ * `naive` is the straightforward version as the issue measured it: stock TensorFlow.js kernels,
+ * including wasm's copying Identity (every tensor saved for a gradient is copied). Every other
+ * variant runs on the engine as initBackend sets it up (zero-copy Identity); `naive-zc` is naive
+ * with that one engine fix, to show its share.
+ */
+function setIdentityFor(variant: Variant): void {
+  useZeroCopyIdentity(variant !== 'naive');
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,7 +100,9 @@ interface Runner {
 async function makeRunner(variant: Variant, config: CellConfig): Promise<Runner> {
   if (variant === 'parallel') return ParallelCell.create({ ...config, variant: 'fused' }, 2);
   if (variant === 'parallel-cell') return ParallelCell.create({ ...config, variant: 'cell', fusedSgd: true }, 2);
-  const cell = new BenchCell(variant === 'cell-sgd' ? { ...config, variant: 'cell', fusedSgd: true } : { ...config, variant });
+  const cell = new BenchCell(
+    variant === 'cell-sgd' ? { ...config, variant: 'cell', fusedSgd: true } : { ...config, variant: variant === 'naive-zc' ? 'naive' : variant },
+  );
   return { step: () => cell.step(), dispose: () => cell.dispose() };
 }
 
@@ -131,6 +145,7 @@ async function main(): Promise<void> {
       const peak = new Map<Variant, number>();
       const loss = new Map<Variant, number>();
       for (const v of variants) {
+        setIdentityFor(v);
         const r = await makeRunner(v, config);
         runners.set(v, r);
         times.set(v, []);
@@ -144,6 +159,7 @@ async function main(): Promise<void> {
       // Alternate the variants so machine-load swings hit all of them alike.
       for (let s = 0; s < steps; s++) {
         for (const v of variants) {
+          setIdentityFor(v);
           const t = performance.now();
           const c0 = process.cpuUsage();
           loss.set(v, await (runners.get(v) as Runner).step());
@@ -154,6 +170,7 @@ async function main(): Promise<void> {
       }
       if (args.profile && backend !== 'cpu') {
         for (const v of variants.filter((x) => !x.startsWith('parallel'))) {
+          setIdentityFor(v);
           const prof = await tf.profile(async () => {
             await (runners.get(v) as Runner).step();
           });

@@ -5,6 +5,7 @@
  * what is allowed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { useZeroCopyIdentity } from './identity.js';
 
 /** What the user may ask for (`--backend`). */
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
@@ -68,6 +69,7 @@ async function tryNative(loaders: BackendLoaders): Promise<BackendInfo> {
 async function tryWasm(loaders: BackendLoaders): Promise<BackendInfo> {
   await (loaders.loadWasm ?? loadWasmDefault)();
   await activate('wasm');
+  useZeroCopyIdentity(true);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   return { name: 'wasm', choice: 'wasm', reason: `WebAssembly${simd ? ' with SIMD' : ' without SIMD (slower)'}, one thread`, simd };
 }

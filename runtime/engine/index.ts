@@ -53,3 +53,4 @@ export { FusedSgd, type FusedSgdOptions } from './fused-sgd.js';
 export { signSte, batchNormFast, pointwiseBn, channelMix, packWeights, registerCellKernels } from './cell-kernels.js';
 export { depthwiseFast } from './depthwise-fast.js';
 export { registerJsKernel, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
+export { useZeroCopyIdentity } from './identity.js';
