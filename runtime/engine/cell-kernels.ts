@@ -400,7 +400,7 @@ export interface MixAttrs {
   readonly maps: number;
 }
 
-/** A mix's terms unpacked into parallel arrays (the loops run pixel by pixel, terms inside). */
+/** A mix's terms unpacked into parallel arrays, and grouped into runs. */
 function unpackTerms(terms: Int32Array, shapes: Shapes, mapOffset: number) {
   const n = terms.length / 4;
   const target = new Int32Array(n);
@@ -416,7 +416,27 @@ function unpackTerms(terms: Int32Array, shapes: Shapes, mapOffset: number) {
     stride[t] = shape[shape.length - 1];
     coefIndex[t] = terms[4 * t + 3];
   }
-  return { n, target, map, channel, stride, coefIndex };
+  // Runs of up to 4 terms reading consecutive channels of one map with one coefficient (the
+  // channels of one op output of one edge, or a bypass): one pass over the pixels for the run.
+  const runStart: number[] = [];
+  const runLength: number[] = [];
+  for (let t = 0; t < n; t++) {
+    const r = runStart.length - 1;
+    const s = runStart[r];
+    if (
+      r >= 0 &&
+      runLength[r] < 4 &&
+      map[t] === map[s] &&
+      coefIndex[t] === coefIndex[s] &&
+      channel[t] === channel[s] + runLength[r]
+    ) {
+      runLength[r]++;
+    } else {
+      runStart.push(t);
+      runLength.push(1);
+    }
+  }
+  return { n, target, map, channel, stride, coefIndex, runStart, runLength };
 }
 
 // Pixels in blocks, terms inside a block, pixels inside a term: a term's inner loop is a plain
@@ -437,11 +457,24 @@ const mixForward: JsKernel<MixAttrs> = {
     out.fill(0);
     for (let start = 0; start < p; start += MIX_BLOCK) {
       const end = Math.min(p, start + MIX_BLOCK);
-      for (let t = 0; t < u.n; t++) {
+      for (let r = 0; r < u.runStart.length; r++) {
+        const t = u.runStart[r];
         const x = xs[u.map[t]];
         const kt = k[t];
         const st = u.stride[t];
-        for (let i = start, o = start * co + u.target[t], a = start * st + u.channel[t]; i < end; i++, o += co, a += st) out[o] += kt * x[a];
+        if (u.runLength[r] === 4) {
+          const [t0, t1, t2, t3] = u.target.subarray(t, t + 4);
+          for (let i = start, o = start * co, a = start * st + u.channel[t]; i < end; i++, o += co, a += st) {
+            out[o + t0] += kt * x[a];
+            out[o + t1] += kt * x[a + 1];
+            out[o + t2] += kt * x[a + 2];
+            out[o + t3] += kt * x[a + 3];
+          }
+          continue;
+        }
+        for (let q = t; q < t + u.runLength[r]; q++) {
+          for (let i = start, o = start * co + u.target[q], a = start * st + u.channel[q]; i < end; i++, o += co, a += st) out[o] += kt * x[a];
+        }
       }
     }
   },
@@ -460,19 +493,39 @@ const mixBackward: JsKernel<MixAttrs> = {
     const xs = ins.slice(1, 1 + maps);
     const dxs = outs.slice(0, maps);
     for (const o of dxs) o.fill(0);
+    // A run's coefficient gradient is summed into its first term (the others share the index).
     const dk = new Float64Array(u.n);
     for (let start = 0; start < p; start += MIX_BLOCK) {
       const end = Math.min(p, start + MIX_BLOCK);
-      for (let t = 0; t < u.n; t++) {
+      for (let r = 0; r < u.runStart.length; r++) {
+        const t = u.runStart[r];
         const x = xs[u.map[t]];
         const dx = dxs[u.map[t]];
         const kt = k[t];
         const st = u.stride[t];
+        const wantCoef = coef !== undefined && u.coefIndex[t] >= 0;
         let s = 0;
-        for (let i = start, o = start * co + u.target[t], a = start * st + u.channel[t]; i < end; i++, o += co, a += st) {
-          const d = dy[o];
-          dx[a] += kt * d;
-          s += d * x[a];
+        if (u.runLength[r] === 4) {
+          const [t0, t1, t2, t3] = u.target.subarray(t, t + 4);
+          for (let i = start, o = start * co, a = start * st + u.channel[t]; i < end; i++, o += co, a += st) {
+            const d0 = dy[o + t0];
+            const d1 = dy[o + t1];
+            const d2 = dy[o + t2];
+            const d3 = dy[o + t3];
+            dx[a] += kt * d0;
+            dx[a + 1] += kt * d1;
+            dx[a + 2] += kt * d2;
+            dx[a + 3] += kt * d3;
+            if (wantCoef) s += d0 * x[a] + d1 * x[a + 1] + d2 * x[a + 2] + d3 * x[a + 3];
+          }
+        } else {
+          for (let q = t; q < t + u.runLength[r]; q++) {
+            for (let i = start, o = start * co + u.target[q], a = start * st + u.channel[q]; i < end; i++, o += co, a += st) {
+              const d = dy[o];
+              dx[a] += kt * d;
+              if (wantCoef) s += d * x[a];
+            }
+          }
         }
         dk[t] += s;
       }

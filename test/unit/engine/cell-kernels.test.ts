@@ -88,6 +88,19 @@ for (const backend of ['cpu', 'wasm'] as const) {
       );
     });
 
+    test('channelMix: runs of consecutive channels with one coefficient (shuffled targets) = gather and scale', () => {
+      // Channels 0..5 of one map, coefficient 0, to targets 5, 3, 1, 4, 0, 2; channel 6 copied to target 6.
+      const targets = [5, 3, 1, 4, 0, 2];
+      const terms = Int32Array.from([...targets.flatMap((t, ch) => [t, 0, ch, 0]), 6, 0, 6, -1]);
+      const reference = (a: tf.Tensor, coef: tf.Tensor): tf.Tensor => {
+        const order = [4, 2, 5, 1, 3, 0]; // source channel of each target 0..5
+        const gathered = tf.concat(order.map((ch) => tf.slice(a, [0, 0, 0, ch], [-1, -1, -1, 1])), 3);
+        const scaled = tf.mul(gathered, tf.slice(coef, [0], [1]));
+        return tf.concat([scaled, tf.slice(a, [0, 0, 0, 6], [-1, -1, -1, 1])], 3);
+      };
+      assertSame((a, coef) => channelMix([a as tf.Tensor4D], terms, 7, coef as tf.Tensor1D), reference, [rand([2, 3, 3, 8], 17), rand([1], 18)]);
+    });
+
     for (const bin of [XNOR, { ...XNOR, scale: 'channel' as const }, { ...XNOR, weights: 'sign' as const }, { ...XNOR, weights: 'none' as const }]) {
       test(`packWeights = quantizeWeights per layer, then concatenated (${bin.weights}, ${bin.scale})`, () => {
         const dw = [rand([3, 3, 4, 1], 8, 0.8), rand([3, 3, 4, 1], 9, 0.8)];
