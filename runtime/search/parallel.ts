@@ -14,7 +14,6 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
-import type { BackendChoice } from '../engine/backend.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
@@ -90,7 +89,7 @@ export class SearchThreads {
    * Starts `threads − 1` workers (none for 1) on `backend`.
    * @param sgd the plain SGD of pruning candidates' brief training
    */
-  static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number, backend: BackendChoice): Promise<SearchThreads> {
+  static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number): Promise<SearchThreads> {
     checkThreads(threads);
     if (threads === 1) return new SearchThreads(trainer, sgd, 1);
     let group: DataParallelGroup;
@@ -100,7 +99,7 @@ export class SearchThreads {
         config,
         shards: Array.from({ length: threads - 1 }, (_, i) => i + 1),
         totalShards: threads,
-        backend,
+        backend: config.backend,
       });
     } catch (e) {
       throw new Error(`could not start ${threads - 1} search worker thread(s): ${(e as Error).message}; run with --threads 1 to search on one thread`);

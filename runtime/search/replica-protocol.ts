@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
+import type { BackendChoice } from '../engine/backend.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import type { Supernet } from '../supernet/supernet.js';
@@ -19,6 +20,13 @@ export interface ReplicaConfig {
   readonly input: readonly [number, number, number];
   readonly numClasses: number;
   readonly seed: number;
+  /** The backend the main thread runs on (every replica activates the same). */
+  readonly backend: BackendChoice;
+}
+
+/** The backend choice that activates the backend named `name` (`tensorflow` is the `node` choice). */
+export function backendChoiceOf(name: string): BackendChoice {
+  return name === 'tensorflow' ? 'node' : name === 'cpu' ? 'cpu' : 'wasm';
 }
 
 /** Alive ops per cell kind, edge and op (the supernet's pruned state). */

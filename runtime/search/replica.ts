@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
+import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
 import { evaluatePath, followAlive, loadVariables, shardOf, sharePart, syncedNames, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer, type GradResult } from './trainer.js';
@@ -34,8 +35,11 @@ export function shardCounts(a: number, n: number): Float32Array {
 }
 
 /** Builds this worker's replica (called once per worker by the engine). */
-export function createReplica(config: unknown, shard: number, shards: number): Replica {
+export async function createReplica(config: unknown, shard: number, shards: number): Promise<Replica> {
   const c = config as ReplicaConfig;
+  // The worker entry activated the backend already; in a bundle this module carries its own copy
+  // of the engine, whose module-level settings (e.g. zero-copy identity on wasm) need it once more.
+  await initBackend(c.backend);
   const net = new Supernet(c.space, { input: c.input, numClasses: c.numClasses, seed: c.seed });
   const trainer = new Trainer(net, c.space, c.numClasses);
   const sgd = new Optimizer({ ...c.space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');

@@ -22,7 +22,7 @@ import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
 import { checkThreads, defaultThreads, SearchThreads } from './parallel.js';
-import type { PruneBatches } from './replica-protocol.js';
+import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
 
 /** How to run a search. */
 export interface SearchOptions {
@@ -157,8 +157,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   try {
     threads = await SearchThreads.start(
       trainer, pruneSgd,
-      { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: Rng.stream(seed, 'init').seed() },
-      threadCount, backend.name as BackendChoice,
+      {
+        space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses,
+        seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(backend.name),
+      },
+      threadCount,
     );
     const th = threads;
     if (saved) {

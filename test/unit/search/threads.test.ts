@@ -85,7 +85,7 @@ async function rig(threads: number) {
   const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 });
   const trainer = new Trainer(net, space, dataset.numClasses);
   const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
-  const th = await SearchThreads.start(trainer, sgd, { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 }, threads, 'wasm');
+  const th = await SearchThreads.start(trainer, sgd, { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9, backend: 'wasm' }, threads);
   const dispose = async () => {
     await th.close();
     trainer.dispose();
