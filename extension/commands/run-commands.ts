@@ -11,6 +11,12 @@ import { ACTIVE_STATES, RESUMABLE_STATES } from '../runs/run-summary.js';
 import { panelsOrExplain, requireTrust, resolveBnasUri, resolveRun } from './args.js';
 
 /** `bnas.runSearch`: saves the file, checks it has no errors, and starts (or queues) a search. */
+/** `bnas.threads` as a whole number from 1 to 32 (anything else: 1, the runtime's default). */
+function threadsSetting(ctx: BnasContext, scope?: vscode.Uri): number {
+  const n = ctx.setting<number>('threads', 1, scope);
+  return Number.isInteger(n) && n >= 1 && n <= 32 ? n : 1;
+}
+
 export const runSearch = (ctx: BnasContext) => async (arg?: unknown) => {
   if (!(await requireTrust('Running a search'))) return;
   const uri = await resolveBnasUri(arg, 'Run');
@@ -36,6 +42,7 @@ export const runSearch = (ctx: BnasContext) => async (arg?: unknown) => {
     runsFolder: runsFolderFor(ctx, uri),
     backend: ctx.setting('backend', 'auto', uri),
     seed: typeof seed === 'number' && Number.isInteger(seed) ? seed : undefined,
+    threads: threadsSetting(ctx, uri),
   });
   void vscode.commands.executeCommand('bnas.revealRunInView', run.id);
   if (run.state === 'queued') {
@@ -76,7 +83,8 @@ export const resumeRun = (ctx: BnasContext) => async (arg?: unknown) => {
     );
     if (!choice) return;
   }
-  await ctx.get('runs').resume(run.id, { backend: ctx.setting('backend', 'auto', run.file ? vscode.Uri.file(run.file) : undefined) });
+  const scope = run.file ? vscode.Uri.file(run.file) : undefined;
+  await ctx.get('runs').resume(run.id, { backend: ctx.setting('backend', 'auto', scope), threads: threadsSetting(ctx, scope) });
 };
 
 /** `bnas.openResults` / `bnas.openRunView`: the run view, or the raw files without the panels. */

@@ -112,10 +112,13 @@ export interface StartRunOptions {
   /** `auto` (or undefined) lets the runtime choose. */
   readonly backend?: string;
   readonly seed?: number;
+  /** Data-parallel threads of the search (`--threads`); undefined or 1: one. */
+  readonly threads?: number;
 }
 
 export interface ResumeRunOptions {
   readonly backend?: string;
+  readonly threads?: number;
 }
 
 interface Run {
@@ -133,6 +136,7 @@ interface Run {
   resume: boolean;
   backend?: string;
   seed?: number;
+  threads?: number;
   stopRequested: boolean;
   killedAfterTimeout: boolean;
   timers: NodeJS.Timeout[];
@@ -319,6 +323,7 @@ export class RunManager implements Disposable {
     run.file = file;
     run.backend = opts.backend;
     run.seed = opts.seed;
+    run.threads = opts.threads;
     run.events = [];
     // The folder stays empty until the runtime has started: `bnas search` refuses a non-empty
     // folder that holds no run. `run-meta.json` is written with the first event.
@@ -345,6 +350,7 @@ export class RunManager implements Disposable {
     for (const e of run.events) applyEvent(run.summary, e);
     run.resume = true;
     run.backend = opts.backend ?? run.backend;
+    run.threads = opts.threads ?? run.threads;
     run.failure = undefined;
     run.stopRequested = false;
     run.killedAfterTimeout = false;
@@ -475,6 +481,7 @@ export class RunManager implements Disposable {
     if (run.resume) args.push('--resume');
     if (run.backend && run.backend !== 'auto') args.push('--backend', run.backend);
     if (run.seed !== undefined && !run.resume) args.push('--seed', String(run.seed));
+    if (run.threads !== undefined && run.threads > 1) args.push('--threads', String(run.threads));
     const electron = this.options.electron ?? process.versions.electron !== undefined;
     const env: Record<string, string | undefined> = { ...process.env, ...this.options.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     if (electron) env.ELECTRON_RUN_AS_NODE = '1';

@@ -26,11 +26,18 @@ import type { StepResult, Trainer } from './trainer.js';
 export const MAX_THREADS = 32;
 
 /**
- * The default thread count: 2 when the machine has at least 2 cores and the backend runs one
- * thread per process (wasm in Node, cpu); 1 otherwise (native TensorFlow already uses every core).
+ * The default thread count: 1. Data-parallel threads are opt-in (`--threads N`, the extension's
+ * `bnas.threads`) because they did not pay on the 2-core machines we measured: the quick demo took
+ * 94 s wall with 2 wasm threads and 68 s with 1 (same build, one after the other; see
+ * bench/search/README.md). A thread count above 1 makes sense where cores are idle and the space
+ * is large (many channels, K = 1); native TensorFlow already uses every core.
+ * @param backend the backend in use (kept for a future per-backend default)
+ * @param cores cores available to this process
  */
 export function defaultThreads(backend: string, cores = availableParallelism()): number {
-  return cores >= 2 && (backend === 'wasm' || backend === 'cpu') ? 2 : 1;
+  void backend;
+  void cores;
+  return 1;
 }
 
 /** Checks a requested thread count; the message says what is allowed. */

@@ -51,7 +51,7 @@ export interface SearchOptions {
   readonly pruneEvalBatches?: number;
   /**
    * Threads to compute on (data-parallel workers with their own backend; default
-   * {@link defaultThreads}: 2 on a machine with ≥ 2 cores and the wasm or cpu backend, else 1).
+   * {@link defaultThreads}: 1; more threads are opt-in).
    * Same seed, space, backend and thread count → the same genotype.
    */
   readonly threads?: number;

@@ -18,7 +18,7 @@ import { Progress } from '../progress.js';
 
 export const USAGE =
   'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]\n' +
-  `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 2 with ≥ 2 cores on wasm/cpu, else 1`;
+  `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 1 (on 2 cores, 2 threads measured slower)`;
 
 /** Files a run writes; only these are removed when a finished run is replaced. */
 const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old', 'result.json', 'normal.mmd', 'reduce.mmd'];

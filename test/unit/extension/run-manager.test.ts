@@ -25,7 +25,7 @@ describe('run manager against a fake runtime', () => {
     const { manager: m } = manager({ electron: true });
     const all: string[] = [];
     m.onDidEmit(({ event }) => all.push(event.type));
-    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4, ipc: true }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11 });
+    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4, ipc: true }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11, threads: 2 });
     assert.match(run.name, /^quick-\d{8}-\d{6}$/);
     const perRun: RunEvent[] = [];
     m.onEvent(run.id, (e) => perRun.push(e), { replay: true });
@@ -40,7 +40,7 @@ describe('run manager against a fake runtime', () => {
     assert.equal(done.summary.testAcc, 0.6);
     assert.ok(done.summary.final && done.summary.genotype);
     const args = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8'));
-    assert.deepEqual(args.argv.slice(2), ['--out', run.dir, '--json', '--backend', 'wasm', '--seed', '11']);
+    assert.deepEqual(args.argv.slice(2), ['--out', run.dir, '--json', '--backend', 'wasm', '--seed', '11', '--threads', '2']);
     assert.equal(args.electron, '1', 'ELECTRON_RUN_AS_NODE is set for an Electron host');
     assert.deepEqual(args.entriesAtStart, [], 'the runtime gets an empty folder (it refuses a non-empty one)');
     assert.equal(JSON.parse(readFileSync(join(run.dir, 'run-meta.json'), 'utf8')).file, join(ws, 'quick.bnas'));
