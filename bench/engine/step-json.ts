@@ -4,11 +4,14 @@
  * Usage: node --import tsx bench/engine/step-json.ts naive|fused|cell|cell-sgd K BINARY(0|1) STEPS [backend]
  */
 import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js';
+import { useZeroCopyIdentity } from '../../runtime/engine/identity.js';
 import { BenchCell, DEFAULT_CELL } from './cell.js';
 
 const [variant = 'fused', k = '4', binary = '1', steps = '5', backend = 'wasm'] = process.argv.slice(2);
 if (!['naive', 'fused', 'cell', 'cell-sgd'].includes(variant)) throw new Error(`variant must be naive, fused, cell or cell-sgd, got ${variant}`);
 await initBackend(backend as BackendChoice);
+// naive is the straightforward version on stock kernels, as in run.ts.
+useZeroCopyIdentity(variant !== 'naive');
 const cell = new BenchCell({
   ...DEFAULT_CELL,
   variant: variant === 'cell-sgd' ? 'cell' : (variant as 'naive' | 'fused' | 'cell'),
