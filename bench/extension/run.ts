@@ -193,6 +193,9 @@ console.log(JSON.stringify(results, null, 2));
 if (!process.argv.includes('--no-write')) {
   writeFileSync(join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const f = results.flood;
+  // activation.ts records its own section between markers in the same file: keep it.
+  const previous = existsSync(join(HERE, 'results.md')) ? readFileSync(join(HERE, 'results.md'), 'utf8') : '';
+  const activation = previous.match(/<!-- activation:begin -->[\s\S]*<!-- activation:end -->\n?/)?.[0] ?? '';
   writeFileSync(
     join(HERE, 'results.md'),
     [
@@ -211,6 +214,7 @@ if (!process.argv.includes('--no-write')) {
       `| history: 50 runs × 1000 events read / reloaded unchanged | ${results.historyLoad.ms} ms / ${results.historyLoad.unchangedReloadMs} ms |`,
       `| registerRuns (runs feature's part of activate, fake vscode): cold incl. module load / warm | ${results.registerRuns.coldMs} ms / ${results.registerRuns.warmMs} ms |`,
       '',
+      activation,
     ].join('\n'),
   );
 }
