@@ -48,7 +48,13 @@ else
   say "installing code-server $CODE_SERVER_VERSION (about a minute)"
   # unsafe_perm: install scripts run as root; yes: node-pty's postinstall runs `npx node-gyp`
   # and must not wait for a prompt without a TTY.
-  (cd "$TOOLS" && npm_config_unsafe_perm=true npm_config_yes=true npm ci --no-audit --no-fund --loglevel=error)
+  # Retried: the registry sometimes drops a connection on a fresh machine.
+  for attempt in 1 2 3; do
+    if (cd "$TOOLS" && npm_config_unsafe_perm=true npm_config_yes=true npm ci --no-audit --no-fund --loglevel=error --fetch-retries=5 --fetch-retry-mintimeout=10000); then break; fi
+    if [ "$attempt" = 3 ]; then say "installing code-server failed 3 times"; exit 1; fi
+    say "installing code-server failed (attempt $attempt); retrying"
+    sleep $((attempt * 20))
+  done
   "$TOOLS/node_modules/.bin/code-server" --version | head -1
 fi
 say "ready in $(( $(date +%s) - t0 )) s"
