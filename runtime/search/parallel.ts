@@ -28,8 +28,8 @@ export const MAX_THREADS = 32;
 /**
  * The default thread count: 1. Data-parallel threads are opt-in (`--threads N`, the extension's
  * `bnas.threads`) because they did not pay on the 2-core machines we measured: the quick demo took
- * 94 s wall with 2 wasm threads and 68 s with 1 (same build, one after the other; see
- * bench/search/README.md). A thread count above 1 makes sense where cores are idle and the space
+ * 94 s wall with 2 wasm threads and 68 s with 1 with another job on the machine, and 36 s against
+ * 42 s (for 1.4× the CPU) on an idle one (see bench/search/README.md). A thread count above 1 makes sense where cores are idle and the space
  * is large (many channels, K = 1); native TensorFlow already uses every core.
  * @param backend the backend in use (kept for a future per-backend default)
  * @param cores cores available to this process
