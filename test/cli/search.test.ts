@@ -2,11 +2,11 @@
 // bad input, and cancel over IPC + resume. A tiny space keeps each run to seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseRunEvent } from '../../runtime/protocol/events.js';
+import { parseRunEvent, type RunEvent } from '../../runtime/protocol/events.js';
 import { parseGenotypeDarts } from '../../runtime/protocol/genotype-format.js';
 
 const CLI = resolve('dist/cli.cjs');
@@ -95,46 +95,43 @@ test('truncated data: a clear message naming the file, exit 1, no run folder', (
   assert.ok(!existsSync(out));
 });
 
-test('a parent that closes the IPC channel mid-search stops it with a checkpoint (exit 130); after finished it does not', async () => {
-  const out = join(root, 'orphan');
+/**
+ * Forks `bnas search` on the tiny space with IPC, calls `onEvent` with the child and each event
+ * it sends, and resolves with the exit code.
+ */
+function forkSearch(out: string, onEvent: (child: ChildProcess, e: RunEvent) => void): Promise<number | null> {
   const child = fork(CLI, ['search', space, '--out', out, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const code = await new Promise<number | null>((done) => {
+  return new Promise((done) => {
     child.on('message', (m) => {
-      if (parseRunEvent(m)?.type === 'epoch' && child.connected) child.disconnect();
+      const e = parseRunEvent(m);
+      if (e) onEvent(child, e);
     });
     child.on('exit', (c) => done(c));
   });
+}
+
+/** The last event written to a run folder's events.jsonl. */
+const lastEventType = (out: string) => JSON.parse(readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').at(-1)!).type;
+
+test('a parent that closes the IPC channel mid-search stops it with a checkpoint (exit 130); after finished it does not', async () => {
+  const out = join(root, 'orphan');
+  const code = await forkSearch(out, (child, e) => e.type === 'epoch' && child.connected && child.disconnect());
   assert.equal(code, 130);
-  const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.at(-1).type, 'cancelled');
+  assert.equal(lastEventType(out), 'cancelled');
   assert.ok(existsSync(join(out, 'checkpoint', 'state.json')));
 
   // The extension closes the channel itself once a terminal event arrived: the run stays finished.
   const done = join(root, 'closed-after-finish');
-  const finished = fork(CLI, ['search', space, '--out', done, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const finishedCode = await new Promise<number | null>((resolveExit) => {
-    finished.on('message', (m) => {
-      if (parseRunEvent(m)?.type === 'finished' && finished.connected) finished.disconnect();
-    });
-    finished.on('exit', (c) => resolveExit(c));
-  });
+  const finishedCode = await forkSearch(done, (child, e) => e.type === 'finished' && child.connected && child.disconnect());
   assert.equal(finishedCode, 0);
   assert.ok(existsSync(join(done, 'result.json')));
 });
 
 test('cancel over IPC writes a checkpoint and exits 130; --resume finishes', async () => {
   const out = join(root, 'ipc');
-  const child = fork(CLI, ['search', space, '--out', out, '--backend', 'wasm'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const code = await new Promise<number | null>((done) => {
-    child.on('message', (m) => {
-      const e = parseRunEvent(m);
-      if (e?.type === 'epoch') child.send({ type: 'cancel' });
-    });
-    child.on('exit', (c) => done(c));
-  });
+  const code = await forkSearch(out, (child, e) => e.type === 'epoch' && child.send({ type: 'cancel' }));
   assert.equal(code, 130);
-  const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.at(-1).type, 'cancelled');
+  assert.equal(lastEventType(out), 'cancelled');
   assert.ok(existsSync(join(out, 'checkpoint', 'state.json')));
   const again = bnas('search', space, '--out', out);
   assert.equal(again.status, 2, 'an unfinished run is not overwritten without --resume');
