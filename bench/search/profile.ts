@@ -1,0 +1,197 @@
+/**
+ * Where a search step's time goes (issue 4, "measure first"): one architecture step and one weight
+ * step of the supernet of a space, with every op alive and with one op left per edge (the state
+ * of the last epoch of a pruned search), split into parts:
+ * - forward, by part of the network: stem, pre-processing, mixed edges (the fused cell: candidate
+ *   ops, partial channels, bypass, shuffle, β mix), softmax of α/β and head;
+ * - backward, by the part whose forward recorded it (each tape node's gradient is timed under the
+ *   label that was active when its forward ran);
+ * - the optimizer (SGD / Adam update, gradient clipping).
+ * Kernels are timed exclusively (a kernel that runs other kernels is charged only its own time).
+ * The two variants alternate on the same batches; medians over `--steps`.
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
+ *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--keep one|conv|free] [--json FILE]
+ * `--k N` overrides the space's K (1 = the DARTS mode's supernet). `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
+ * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
+ * `free` the first parameter-free op (pool or skip).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../runtime/data/index.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { initBackend } from '../../runtime/engine/index.js';
+import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
+import { Rng } from '../../runtime/search/rng.js';
+import { Trainer } from '../../runtime/search/trainer.js';
+import { Supernet } from '../../runtime/supernet/supernet.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const file = arg('space', 'bench/search/space-paper.bnas');
+const steps = Number(arg('steps', '5'));
+const keep = arg('keep', 'one') as 'one' | 'conv' | 'free';
+
+await initBackend('wasm');
+const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
+if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+// `--k 1`: the DARTS mode's supernet (all channels through the mixed ops).
+const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(arg('k', String(loaded.space.sampling.k))) } };
+const size = space.data.image ?? 16;
+const classes = 10;
+
+// ------------------------------------------------------------------ kernel timing with labels
+
+/** ms per label (exclusive kernel time). */
+let totals = new Map<string, number>();
+const labels: string[] = ['other'];
+const label = (): string => labels[labels.length - 1];
+const withLabel = <T>(name: string, f: () => T): T => {
+  labels.push(name);
+  try {
+    return f();
+  } finally {
+    labels.pop();
+  }
+};
+interface EngineInternals {
+  runKernelFunc(p: unknown): unknown;
+  addTapeNode(...args: unknown[]): void;
+  state: { activeTape: { gradient?: (dys: unknown) => Record<string, () => unknown> }[] };
+}
+const engine = tf.engine() as unknown as EngineInternals;
+const runKernelFunc = engine.runKernelFunc.bind(engine);
+let childMs = 0;
+engine.runKernelFunc = (p: unknown) => {
+  const outer = childMs;
+  childMs = 0;
+  const t = performance.now();
+  try {
+    return runKernelFunc(p);
+  } finally {
+    const dt = performance.now() - t;
+    const own = dt - childMs;
+    totals.set(label(), (totals.get(label()) ?? 0) + own);
+    childMs = outer + dt;
+  }
+};
+const addTapeNode = engine.addTapeNode.bind(engine);
+engine.addTapeNode = (...args: unknown[]) => {
+  addTapeNode(...args);
+  const node = engine.state.activeTape.at(-1);
+  const gradient = node?.gradient;
+  if (!node || !gradient) return;
+  // The gradient of a forward kernel is charged to the part that ran the forward.
+  const part = `backward: ${label().replace(/^forward: /, '')}`;
+  node.gradient = (dys) => {
+    const thunks = withLabel(part, () => gradient(dys));
+    return Object.fromEntries(Object.entries(thunks).map(([k, f]) => [k, () => withLabel(part, f)]));
+  };
+};
+
+// ------------------------------------------------------------------ the two supernets
+
+const rng = new Rng(1);
+const batch = (): Batch => {
+  const n = space.train.batch;
+  return { x: new Float32Array(n * size * size * 3).map(() => rng.normal()), y: Int32Array.from({ length: n }, () => rng.int(classes)), n, shape: [n, size, size, 3] };
+};
+
+interface Part { apply: (...a: never[]) => unknown }
+/** Wraps method `name` of `obj` so the kernels it runs are charged to `part`. */
+function tag(obj: unknown, name: string, part: string): void {
+  const o = obj as Record<string, Part['apply']>;
+  const f = o[name].bind(obj);
+  o[name] = ((...a: never[]) => withLabel(`forward: ${part}`, () => f(...a))) as Part['apply'];
+}
+
+function rig(onePerEdge: boolean): { net: Supernet; trainer: Trainer; name: string } {
+  const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1 });
+  const s = space;
+  if (onePerEdge) {
+    const real = s.ops.flatMap((op, o) => (op.kind !== 'zero' ? [o] : []));
+    const convs = s.ops.flatMap((op, o) => (op.kind === 'sep_conv' || op.kind === 'dil_conv' || op.kind === 'conv' ? [o] : []));
+    const free = s.ops.flatMap((op, o) => (op.kind === 'max_pool' || op.kind === 'avg_pool' || op.kind === 'skip' ? [o] : []));
+    for (const kind of CELL_KINDS) {
+      for (let e = 0; e < net.edges; e++) {
+        const kept = keep === 'conv' ? convs[0] : keep === 'free' ? free[0] : real[(e + (kind === 'reduce' ? 3 : 0)) % real.length];
+        s.ops.forEach((_, o) => o !== kept && net.prune(kind as CellKind, e, o));
+      }
+    }
+  }
+  const inner = net as unknown as { stem: unknown; stemBn: unknown; cells: { pre0: unknown; pre1: unknown; cell?: unknown }[] };
+  tag(inner, 'forward', 'softmax α/β, head');
+  tag(inner.stem, 'apply', 'stem');
+  tag(inner.stemBn, 'apply', 'stem');
+  for (const c of inner.cells) {
+    tag(c.pre0, 'apply', 'pre-processing');
+    tag(c.pre1, 'apply', 'pre-processing');
+    if (c.cell) tag(c.cell, 'apply', 'mixed edges (fused cell)');
+  }
+  return { net, trainer: new Trainer(net, s, classes), name: onePerEdge ? 'one op per edge' : 'all ops' };
+}
+
+const rigs = [rig(false), rig(true)];
+type Phase = 'arch' | 'weights';
+const samples = rigs.map(() => ({ arch: [] as Map<string, number>[], weights: [] as Map<string, number>[] }));
+
+function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Map<string, number> {
+  totals = new Map();
+  const t0 = performance.now();
+  if (phase === 'arch') {
+    const g = r.trainer.archGrads(b, 1);
+    withLabel('optimizer', () => r.trainer.applyArchGrads(g.grads));
+  } else {
+    const g = r.trainer.weightGrads(b);
+    withLabel('optimizer', () => r.trainer.applyWeightGrads(g.grads, 0.01));
+  }
+  const total = performance.now() - t0;
+  const kernels = [...totals.values()].reduce((a, x) => a + x, 0);
+  totals.set('outside kernels (JS bookkeeping, tape)', total - kernels);
+  totals.set('total', total);
+  return totals;
+}
+
+for (const r of rigs) {
+  run(r, 'weights', batch()); // warm-up: kernels, optimizer slots
+  run(r, 'arch', batch());
+}
+for (let s = 0; s < steps; s++) {
+  const a = batch();
+  const w = batch();
+  rigs.forEach((r, i) => {
+    samples[i].arch.push(run(r, 'arch', a));
+    samples[i].weights.push(run(r, 'weights', w));
+  });
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const parts = [...new Set(samples.flatMap((s) => [...s.arch, ...s.weights].flatMap((m) => [...m.keys()])))];
+const order = (p: string) => (p === 'total' ? 2 : p.startsWith('outside') ? 1 : 0);
+parts.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+const table = parts.map((p) => {
+  const row: Record<string, number | string> = { part: p };
+  rigs.forEach((r, i) => {
+    for (const phase of ['arch', 'weights'] as const) row[`${r.name} ${phase}`] = median(samples[i][phase].map((m) => m.get(p) ?? 0));
+  });
+  return row;
+});
+const f = (x: number | string) => (typeof x === 'number' ? x.toFixed(1) : x);
+const cols = rigs.flatMap((r) => (['arch', 'weights'] as const).map((ph) => `${r.name} ${ph}`));
+const md = [
+  `Space \`${file}\` (${space.ops.length} ops, ${space.supernet.cells} cells, ${space.supernet.channels} channels, K = ${space.sampling.k}, ${size}×${size}, batch ${space.train.batch}), wasm, 1 thread, median ms of ${steps} steps; one-op variant: \`${keep}\`, computed ops all / one: ${rigs.map((r) => r.net.computedOps()).join(' / ')}`,
+  '',
+  `| part | ${cols.join(' | ')} |`,
+  `|---|${cols.map(() => '---').join('|')}|`,
+  ...table.map((row) => `| ${row.part} | ${cols.map((c) => f(row[c])).join(' | ')} |`),
+  '',
+].join('\n');
+console.log(md);
+const json = arg('json', '');
+if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), space: file, steps, keep, table }, null, 2) + '\n');
+for (const r of rigs) {
+  r.trainer.dispose();
+  r.net.dispose();
+}
