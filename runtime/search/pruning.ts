@@ -95,6 +95,8 @@ export function pruneByAlpha(archs: Record<CellKind, CellArch>, drop: number): P
  * (order shuffled per t with `rng`), the single-path sub-network is trained briefly and its
  * accuracy y is credited to each picked op. Then ȳ = mean over T, s = softmax of ȳ over the less
  * promising half, promising ops get s = ½(max s + mean s), S ← S/2 + s, and argmin S is abandoned.
+ * A round whose less promising halves hold one op each (2 ops left per edge) needs no evaluation:
+ * every s is 1 then, so none is run.
  */
 export async function pruneByPerformance(
   archs: Record<CellKind, CellArch>,
@@ -137,7 +139,12 @@ export async function pruneByPerformance(
       choices.push(choice);
     }
   }
-  const ys = choices.length > 0 ? await evaluate(choices) : [];
+  // s = softmax of ȳ over the less promising half: with one op in that half on every edge, s = 1
+  // and the promising ops get ½(1 + 1) = 1 whatever the accuracies are, so the evaluations cannot
+  // change a score and are not run (the last round, 2 → 1 ops). The shuffles above are done as
+  // before, so the random stream, and with it every later round, stays the same.
+  const informative = CELL_KINDS.some((cell) => less[cell].some((l) => l.length >= 2));
+  const ys = choices.length > 0 && informative ? await evaluate(choices) : choices.map(() => 0);
   orders.forEach((order, t) => {
     for (let e = 0; e < half; e++) {
       const y = ys[t * half + e];

@@ -116,3 +116,26 @@ test('an edge never keeps only `none`: the round abandons `none` instead and kee
   const dropped = await pruneRound(wide, emptyPruneStats(2, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => [], zero);
   assert.deepEqual(dropped.filter((d) => d.cell === 'normal' && d.edge === 1).map((d) => d.op).sort(), [0, 2, 3]);
 });
+
+test('performance: with two ops left per edge the round runs no evaluation and scores as if it had', async () => {
+  // Two alive ops per edge: each less promising half holds one op, so s = 1 for every op whatever
+  // the accuracies; the decision rests on the scores of earlier rounds.
+  const a = archs([[0, 0.1, 1, 2], [0.3, 0, 3, 1]]);
+  for (const kind of ['normal', 'reduce'] as const) {
+    a[kind].alive[0] = [false, true, false, true];
+    a[kind].alive[1] = [true, false, true, false];
+  }
+  const stats = emptyPruneStats(2, 4);
+  stats.score.normal[0] = [0, 0.2, 0, 0.6];
+  stats.score.normal[1] = [0.9, 0, 0.4, 0];
+  const calls: PathChoice[] = [];
+  const rng = new Rng(3);
+  const out = await pruneRound(a, stats, spec('performance', { samples: 2 }), rng, evalBy(calls));
+  assert.equal(calls.length, 0);
+  // S ← S/2 + 1 on every alive op: the op with the lower history goes.
+  assert.deepEqual(stats.score.normal[0], [0, 1.1, 0, 1.3]);
+  assert.deepEqual(stats.score.normal[1], [1.45, 0, 1.2, 0]);
+  assert.deepEqual(out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 2]]);
+  // Shuffling a one-op half draws nothing, with or without evaluations: the stream is untouched.
+  assert.equal(rng.state(), new Rng(3).state());
+});
