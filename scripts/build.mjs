@@ -8,6 +8,7 @@
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { buildSimd } from './build-simd.mjs';
 
 const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
@@ -61,6 +62,8 @@ const entries = [
   },
 ];
 
+// The engine's wasm SIMD kernels, embedded in runtime/engine/simd/kernels-wasm.ts (see build-simd.mjs).
+buildSimd();
 mkdirSync('dist', { recursive: true });
 const ready = entries.filter((e) => e.entryPoints.length > 0 && e.entryPoints.every((f) => existsSync(f)));
 for (const e of entries) if (!ready.includes(e)) console.log(`build: skipped ${e.outfile ?? e.outdir} (no source yet)`);

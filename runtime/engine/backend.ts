@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useZeroCopyIdentity } from './identity.js';
+import { installSimdKernels } from './simd.js';
 
 /** What the user may ask for (`--backend`). */
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
@@ -71,7 +72,9 @@ async function tryWasm(loaders: BackendLoaders): Promise<BackendInfo> {
   await activate('wasm');
   useZeroCopyIdentity(true);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { name: 'wasm', choice: 'wasm', reason: `WebAssembly${simd ? ' with SIMD' : ' without SIMD (slower)'}, one thread`, simd };
+  const kernels = installSimdKernels();
+  const engine = kernels.used ? '' : ` (engine SIMD kernels off: ${kernels.reason})`;
+  return { name: 'wasm', choice: 'wasm', reason: `WebAssembly${simd ? ' with SIMD' : ' without SIMD (slower)'}, one thread${engine}`, simd };
 }
 
 async function useCpu(): Promise<BackendInfo> {

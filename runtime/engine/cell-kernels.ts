@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './norm.js';
 import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import type { BinarizeOptions } from './quantize.js';
+import { simdFor } from './simd.js';
 
 type NoAttrs = Record<string, never>;
 
@@ -300,6 +301,11 @@ const pwBnForward: JsKernel<PointwiseAttrs> = {
   outputShapes: (s) => [[...s[0]], [s[0][s[0].length - 1]]],
   compute([x, w], [y, rstd], [xs, ws], { signInput, epsilon }) {
     const { c: total, p } = channelsAndPixels(xs);
+    const simd = ws[1] === 4 ? simdFor([x, w, y, rstd], 2 * total) : undefined;
+    if (simd) {
+      simd.exports.pw_bn4_forward(x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, simd.scratch, p, ws[0], +signInput, epsilon);
+      return;
+    }
     const sums = { sum: new Float64Array(total), sumSq: new Float64Array(total) };
     groupedProduct(x, w, y, p, ws[0], ws[1], signInput, sums);
     // One-pass moments in float64: the products are O(1) with near-zero means here, so
@@ -319,6 +325,12 @@ const pwBnBackward: JsKernel<PointwiseAttrs> = {
   compute([dy, , x, w, y, rstd], [dx, dw], shapes, { signInput }) {
     const { c: total, p } = channelsAndPixels(shapes[2]);
     const [g, c] = shapes[3];
+    const simd = c === 4 ? simdFor([dy, x, w, y, rstd, dx, dw], 6 * total) : undefined;
+    if (simd) {
+      const e = simd.exports;
+      e.pw_bn4_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, simd.scratch, p, g, +signInput);
+      return;
+    }
     if (c === 4) {
       const bn = { dy, y, rstd, ...normalizeGradStats(dy, y, p, total) };
       for (let gi = 0; gi < g; gi++) groupedProductBackward4(x, w, bn, dx, dw, p, total, gi, signInput);

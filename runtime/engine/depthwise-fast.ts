@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { depthwiseConv2d, depthwiseInputGrad } from './depthwise.js';
 import { registerJsKernel, runJsOp, type JsKernel } from './js-kernels.js';
 import { sameAxis } from './padding.js';
+import { simdFor } from './simd.js';
 
 // ---------------------------------------------------------------- depthwise filter gradient
 
@@ -28,6 +29,11 @@ const dwFilterGrad: JsKernel<DwGradAttrs> = {
   compute([x, dy], [dw], [xs, ys], { k, stride, dilation, padTop, padLeft }) {
     const [b, h, w, c] = xs;
     const [, ho, wo] = ys;
+    const simd = simdFor([x, dy, dw], k * k * c);
+    if (simd) {
+      simd.exports.dw_filter_grad(x.byteOffset, dy.byteOffset, dw.byteOffset, simd.scratch, b, h, w, c, ho, wo, k, stride, dilation, padTop, padLeft);
+      return;
+    }
     const acc = new Float64Array(k * k * c);
     const step = stride * c;
     const c4 = c - (c % 4);

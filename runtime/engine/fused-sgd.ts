@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerJsKernel, runJsOp, type JsKernel } from './js-kernels.js';
+import { globalNorm } from './fused-optim.js';
 
 interface SgdAttrs {
   readonly lr: number;
@@ -40,17 +41,6 @@ const sgdKernel: JsKernel<SgdAttrs> = {
   },
 };
 
-/** Inputs g1…gn; output [1]: Σ g². */
-const sumSquaresKernel: JsKernel<Record<string, never>> = {
-  name: 'BnasSumSquares',
-  outputShapes: () => [[1]],
-  compute(ins, [out]) {
-    let s = 0;
-    for (const g of ins) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
-    out[0] = s;
-  },
-};
-
 /** Options of {@link FusedSgd}. */
 export interface FusedSgdOptions {
   readonly momentum: number;
@@ -63,7 +53,6 @@ export class FusedSgd {
 
   constructor(private readonly options: FusedSgdOptions) {
     registerJsKernel(sgdKernel);
-    registerJsKernel(sumSquaresKernel);
   }
 
   /**
@@ -71,12 +60,7 @@ export class FusedSgd {
    * @param grads float32 tensors of any shapes
    */
   static globalNorm(grads: readonly tf.Tensor[]): number {
-    registerJsKernel(sumSquaresKernel);
-    if (!grads.length) return 0;
-    const t = runJsOp(sumSquaresKernel.name, grads)[0];
-    const v = t.dataSync()[0];
-    t.dispose();
-    return Math.sqrt(v);
+    return globalNorm(grads);
   }
 
   /**

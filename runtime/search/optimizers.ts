@@ -4,6 +4,7 @@
  * by parameter name so a checkpoint can save and restore them exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { globalNorm, optimizerStep, scaleAll } from '../engine/fused-optim.js';
 import type { OptimizerSpec } from '../dsl/space.js';
 import type { SavedArray } from './checkpoint.js';
 
@@ -15,13 +16,14 @@ export type NamedGrads = Map<string, tf.Tensor>;
  * @returns the norm before clipping (a plain number).
  */
 export function clipByGlobalNorm(grads: NamedGrads, clip: number | undefined): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  // One kernel for the norm and one for the scaling (was 2–3 kernels per gradient).
+  const norm = globalNorm([...grads.values()]);
   if (clip && clip > 0 && norm > clip) {
-    const scale = clip / (norm + 1e-6);
-    for (const [name, g] of grads) {
-      grads.set(name, tf.tidy(() => tf.mul(g, scale)));
-      g.dispose();
-    }
+    const names = [...grads.keys()];
+    const old = [...grads.values()];
+    const scaled = scaleAll(old, clip / (norm + 1e-6));
+    names.forEach((name, i) => grads.set(name, scaled[i]));
+    tf.dispose(old);
   }
   return norm;
 }
@@ -50,7 +52,8 @@ export class Optimizer {
     const key = `${kind}:${name}`;
     let v = this.slots.get(key);
     if (!v) {
-      v = tf.variable(tf.zerosLike(like), false);
+      // In a tidy: the zeros the variable copies are not kept.
+      v = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
       this.slots.set(key, v);
     }
     return v;
@@ -63,34 +66,22 @@ export class Optimizer {
    */
   apply(params: ReadonlyMap<string, tf.Variable>, grads: NamedGrads, lr: number): void {
     this.steps++;
-    const { kind, momentum, weightDecay: wd, betas } = this.spec;
-    const [b1, b2] = betas;
-    const t = this.steps;
-    for (const [name, g] of grads) {
-      const p = params.get(name);
-      if (!p) continue;
-      tf.tidy(() => {
-        const grad = wd > 0 ? tf.add(g, tf.mul(p, wd)) : g;
-        if (kind === 'sgd') {
-          if (momentum > 0) {
-            const buf = this.slot('m', name, p);
-            // A new buffer is zeros, so the first update sets it to the gradient (as PyTorch does).
-            buf.assign(tf.add(tf.mul(buf, momentum), grad));
-            p.assign(tf.sub(p, tf.mul(buf, lr)));
-          } else {
-            p.assign(tf.sub(p, tf.mul(grad, lr)));
-          }
-        } else {
-          const m = this.slot('m', name, p);
-          const v = this.slot('v', name, p);
-          m.assign(tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1)));
-          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(grad), 1 - b2)));
-          const mHat = tf.div(m, 1 - Math.pow(b1, t));
-          const vHat = tf.div(v, 1 - Math.pow(b2, t));
-          p.assign(tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), 1e-8)), lr)));
-        }
-      });
-    }
+    const { kind, momentum, weightDecay, betas } = this.spec;
+    const names = [...grads.keys()].filter((n) => params.has(n));
+    if (!names.length) return;
+    const ps = names.map((n) => params.get(n) as tf.Variable);
+    const slotKinds = kind === 'adam' ? ['m', 'v'] : momentum > 0 ? ['m'] : [];
+    const slots = slotKinds.flatMap((k) => names.map((n, i) => this.slot(k, n, ps[i])));
+    // Every variable in one kernel call; the assignments move the new buffers in (no kernel).
+    const out = optimizerStep(
+      ps,
+      names.map((n) => grads.get(n) as tf.Tensor),
+      slots,
+      { kind, lr, momentum, weightDecay, gradScale: 1, beta1: betas[0], beta2: betas[1], epsilon: 1e-8, step: this.steps },
+    );
+    ps.forEach((p, i) => p.assign(out.params[i] as tf.Tensor));
+    slots.forEach((s, i) => s.assign(out.slots[i] as tf.Tensor));
+    tf.dispose([...out.params, ...out.slots]);
   }
 
   /** Drops slots of parameters that no longer exist (pruned ops). */

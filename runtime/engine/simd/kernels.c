@@ -1,0 +1,218 @@
+/*
+ * WebAssembly SIMD kernels of the fused cell's hot loops, compiled by `npm run build`
+ * (scripts/build-simd.mjs: clang --target=wasm32 -msimd128, linked by wasm-ld with the memory
+ * imported). The module imports TensorFlow.js's own wasm memory, so every pointer here is an
+ * address in the tfjs heap: kernels read inputs and write outputs in place, with no copies.
+ *
+ * Rules that keep that sharing safe:
+ *  - no static data and no stack (no local arrays, no calls that spill): the module owns no
+ *    byte of the memory it imports; float64 accumulators live in a scratch the caller malloc'ed
+ *    from the tfjs heap (test/unit/engine/simd.test.ts checks that a run writes nothing else);
+ *  - no libc: -nostdlib -fno-builtin (a loop the compiler turns into memset would need one).
+ *
+ * Semantics equal the TypeScript loops of cell-kernels.ts / depthwise-fast.ts (NHWC, channels
+ * last, float32 values, float64 sums); those loops stay as the fallback on other backends.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+typedef double f64;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* sign with sign(0) = +1 (the method's convention), lane-wise. */
+static inline v128_t sgn4(v128_t v) {
+  return wasm_v128_bitselect(wasm_f32x4_splat(-1.0f), wasm_f32x4_splat(1.0f), wasm_f32x4_lt(v, wasm_f32x4_splat(0.0f)));
+}
+
+/* 1[|v| <= 1] as 1.0f / 0.0f, lane-wise (the clipped straight-through window). */
+static inline v128_t inside4(v128_t v) {
+  return wasm_v128_and(wasm_f32x4_le(wasm_f32x4_abs(v), wasm_f32x4_splat(1.0f)), wasm_f32x4_splat(1.0f));
+}
+
+/* acc[0..3] += v (float64 accumulators of 4 lanes). */
+static inline void add64(f64 *acc, v128_t v) {
+  v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+  v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), lo));
+  wasm_v128_store(acc + 2, wasm_f64x2_add(wasm_v128_load(acc + 2), hi));
+}
+
+/*
+ * Depthwise filter gradient: dw[ky, kx, ch] = sum over b, oy, ox of
+ * x[b, oy*stride + ky*dil - padTop, ox*stride + kx*dil - padLeft, ch] * dy[b, oy, ox, ch].
+ * Row by row of dy: the rows of x a row needs stay in L1 across the k*k taps, and each tap's
+ * valid output columns form one span summed in float32 registers (<= Wo terms), then added to
+ * the float64 accumulator acc[k*k*c] (scratch, zeroed here).
+ */
+EXPORT(dw_filter_grad)
+void dw_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, int b, int h, int w, int c, int ho, int wo, int k,
+                    int stride, int dil, int padTop, int padLeft) {
+  const int taps = k * k;
+  for (int i = 0; i < taps * c; i++) acc[i] = 0;
+  const int c8 = c - c % 8;
+  const int c4 = c - c % 4;
+  const int step = stride * c;
+  for (int bi = 0; bi < b; bi++) {
+    for (int oy = 0; oy < ho; oy++) {
+      const f32 *drow = dy + ((long)(bi * ho + oy) * wo) * c;
+      for (int ky = 0; ky < k; ky++) {
+        const int iy = oy * stride + ky * dil - padTop;
+        if (iy < 0 || iy >= h) continue;
+        for (int kx = 0; kx < k; kx++) {
+          const int offX = kx * dil - padLeft;
+          /* ox with 0 <= ox*stride + offX < w */
+          int oxStart = offX >= 0 ? 0 : (-offX + stride - 1) / stride;
+          int oxEnd = (w - 1 - offX) / stride + 1;
+          if (w - 1 - offX < 0) oxEnd = 0;
+          if (oxEnd > wo) oxEnd = wo;
+          if (oxEnd <= oxStart) continue;
+          f64 *a = acc + (ky * k + kx) * c;
+          const f32 *x0 = x + ((long)(bi * h + iy) * w + oxStart * stride + offX) * c;
+          const f32 *d0 = drow + (long)oxStart * c;
+          const int n = oxEnd - oxStart;
+          int j = 0;
+          for (; j < c8; j += 8) {
+            v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+            const f32 *xp = x0 + j, *dp = d0 + j;
+            for (int o = 0; o < n; o++, xp += step, dp += c) {
+              s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(dp)));
+              s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(dp + 4)));
+            }
+            add64(a + j, s0);
+            add64(a + j + 4, s1);
+          }
+          for (; j < c4; j += 4) {
+            v128_t s0 = wasm_f32x4_splat(0.0f);
+            const f32 *xp = x0 + j, *dp = d0 + j;
+            for (int o = 0; o < n; o++, xp += step, dp += c) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(dp)));
+            add64(a + j, s0);
+          }
+          for (; j < c; j++) {
+            f32 s0 = 0;
+            const f32 *xp = x0 + j, *dp = d0 + j;
+            for (int o = 0; o < n; o++, xp += step, dp += c) s0 += *xp * *dp;
+            a[j] += s0;
+          }
+        }
+      }
+    }
+  }
+  for (int i = 0; i < taps * c; i++) dw[i] = (f32)acc[i];
+}
+
+/* Pixels summed in float32 before a float64 add (bounds the float32 rounding of BN sums). */
+#define CHUNK 64
+
+/*
+ * sign? -> grouped 1x1 with 4 channels a group -> batch norm (no affine), for x [p, 4g]:
+ * z[p, 4gi + co] = sum_ci a(x[p, 4gi + ci]) * w[gi, ci, co]; y = (z - mean) * rstd per channel.
+ * Writes y (z first, then normalized in place) and rstd [4g]; acc: scratch of 8g float64.
+ */
+EXPORT(pw_bn4_forward)
+void pw_bn4_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int p, int g, int signInput, f32 eps) {
+  const int total = 4 * g;
+  for (int gi = 0; gi < g; gi++) {
+    const f32 *wg = w + 16 * gi;
+    const v128_t w0 = wasm_v128_load(wg), w1 = wasm_v128_load(wg + 4), w2 = wasm_v128_load(wg + 8), w3 = wasm_v128_load(wg + 12);
+    f64 *sum = acc + 8 * gi, *sq = sum + 4;
+    for (int q = 0; q < 8; q++) sum[q] = 0;
+    const f32 *xp = x + 4 * gi;
+    f32 *zp = y + 4 * gi;
+    for (int i0 = 0; i0 < p; i0 += CHUNK) {
+      const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+      v128_t s = wasm_f32x4_splat(0.0f), s2 = s;
+      for (int i = i0; i < i1; i++, xp += total, zp += total) {
+        v128_t a = wasm_v128_load(xp);
+        if (signInput) a = sgn4(a);
+        v128_t z = wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), w0);
+        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), w1));
+        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), w2));
+        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 3, 3, 3, 3), w3));
+        wasm_v128_store(zp, z);
+        s = wasm_f32x4_add(s, z);
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(z, z));
+      }
+      add64(sum, s);
+      add64(sq, s2);
+    }
+    /* One-pass moments in float64, as the TypeScript kernel (products are O(1), near-zero mean). */
+    for (int q = 0; q < 4; q++) {
+      const f64 m = sum[q] / p;
+      f64 var = sq[q] / p - m * m;
+      if (var < 0) var = 0;
+      sum[q] = m;
+      rstd[4 * gi + q] = (f32)(1.0 / __builtin_sqrt(var + (f64)eps));
+    }
+    const v128_t mv = wasm_f32x4_make((f32)sum[0], (f32)sum[1], (f32)sum[2], (f32)sum[3]);
+    const v128_t rv = wasm_v128_load(rstd + 4 * gi);
+    zp = y + 4 * gi;
+    for (int i = 0; i < p; i++, zp += total) wasm_v128_store(zp, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(zp), mv), rv));
+  }
+}
+
+/*
+ * Backward of pw_bn4_forward. Inputs dy, x, w, y (= normalized output), rstd; outputs dx, dw.
+ * dz = rstd * (dy - mean(dy) - y * mean(dy * y)) computed on the fly; dw[gi] = a^T dz;
+ * dx = (dz w^T) * 1[|x| <= 1 if sign]. acc: scratch of 24g float64.
+ */
+EXPORT(pw_bn4_backward)
+void pw_bn4_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, int p,
+                     int g, int signInput) {
+  const int total = 4 * g;
+  for (int gi = 0; gi < g; gi++) {
+    f64 *sdy = acc + 24 * gi, *sdyy = sdy + 4, *gw = sdy + 8;
+    for (int q = 0; q < 24; q++) sdy[q] = 0;
+    const f32 *dp = dy + 4 * gi, *yp = y + 4 * gi;
+    for (int i0 = 0; i0 < p; i0 += CHUNK) {
+      const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+      v128_t s = wasm_f32x4_splat(0.0f), s2 = s;
+      for (int i = i0; i < i1; i++, dp += total, yp += total) {
+        const v128_t d = wasm_v128_load(dp);
+        s = wasm_f32x4_add(s, d);
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(d, wasm_v128_load(yp)));
+      }
+      add64(sdy, s);
+      add64(sdyy, s2);
+    }
+    const v128_t m = wasm_f32x4_make((f32)(sdy[0] / p), (f32)(sdy[1] / p), (f32)(sdy[2] / p), (f32)(sdy[3] / p));
+    const v128_t nv = wasm_f32x4_make((f32)(sdyy[0] / p), (f32)(sdyy[1] / p), (f32)(sdyy[2] / p), (f32)(sdyy[3] / p));
+    const v128_t r = wasm_v128_load(rstd + 4 * gi);
+    /* Columns of the group's 4x4 weight: e = sum_co dz[co] * (w[0,co], w[1,co], w[2,co], w[3,co]). */
+    const f32 *wg = w + 16 * gi;
+    const v128_t r0 = wasm_v128_load(wg), r1 = wasm_v128_load(wg + 4), r2 = wasm_v128_load(wg + 8), r3 = wasm_v128_load(wg + 12);
+    const v128_t t01lo = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t23lo = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+    const v128_t t01hi = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t23hi = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+    const v128_t col0 = wasm_i32x4_shuffle(t01lo, t23lo, 0, 1, 4, 5), col1 = wasm_i32x4_shuffle(t01lo, t23lo, 2, 3, 6, 7);
+    const v128_t col2 = wasm_i32x4_shuffle(t01hi, t23hi, 0, 1, 4, 5), col3 = wasm_i32x4_shuffle(t01hi, t23hi, 2, 3, 6, 7);
+    const f32 *xp = x + 4 * gi;
+    f32 *xo = dx + 4 * gi;
+    dp = dy + 4 * gi;
+    yp = y + 4 * gi;
+    for (int i0 = 0; i0 < p; i0 += CHUNK) {
+      const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+      v128_t g0 = wasm_f32x4_splat(0.0f), g1 = g0, g2 = g0, g3 = g0;
+      for (int i = i0; i < i1; i++, xp += total, xo += total, dp += total, yp += total) {
+        const v128_t xv = wasm_v128_load(xp);
+        const v128_t a = signInput ? sgn4(xv) : xv;
+        const v128_t d = wasm_f32x4_mul(r, wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dp), m), wasm_f32x4_mul(wasm_v128_load(yp), nv)));
+        /* dw rows: g_ci += a[ci] * d */
+        g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), d));
+        g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), d));
+        g2 = wasm_f32x4_add(g2, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), d));
+        g3 = wasm_f32x4_add(g3, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 3, 3, 3, 3), d));
+        v128_t e = wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 0, 0, 0, 0), col0);
+        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 1, 1, 1, 1), col1));
+        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 2, 2, 2, 2), col2));
+        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 3, 3, 3, 3), col3));
+        if (signInput) e = wasm_f32x4_mul(e, inside4(xv));
+        wasm_v128_store(xo, e);
+      }
+      add64(gw, g0);
+      add64(gw + 4, g1);
+      add64(gw + 8, g2);
+      add64(gw + 12, g3);
+    }
+    for (int q = 0; q < 16; q++) dw[16 * gi + q] = (f32)gw[q];
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The WebAssembly SIMD kernels (runtime/engine/simd/kernels.c) equal the TypeScript loops they
+ * replace on the wasm backend — forward values and gradients on random inputs (the loops are
+ * checked against the engine's verified ops in cell-kernels.test.ts, which on wasm now runs the
+ * SIMD path) — write no byte of the shared heap outside their outputs and scratch, are really in
+ * use after initBackend('wasm'), and leak no tensors.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
+import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
+import { assertNoLeak } from '../../../runtime/engine/memory.js';
+import { installSimdKernels, simdFor, simdSupported, useSimdKernels } from '../../../runtime/engine/simd.js';
+import { SIMD_WASM_BASE64 } from '../../../runtime/engine/simd/kernels-wasm.js';
+import { useBackend } from './backends.js';
+import { randomArr, relError } from './reference.js';
+
+function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
+  return tf.tensor(Float32Array.from(randomArr(shape, seed, scale).data), shape);
+}
+
+/** Value and every input gradient of sum(f(inputs)·r), with the SIMD kernels on or off. */
+function run(simd: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Float32Array[] {
+  useSimdKernels(simd);
+  try {
+    return tf.tidy(() => {
+      const y = f(...inputs);
+      const r = rand([...y.shape], 99);
+      const g = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), r)))(inputs);
+      return [y, ...g].map((t) => t.dataSync() as Float32Array);
+    });
+  } finally {
+    useSimdKernels(true);
+  }
+}
+
+function assertSimdEqualsLoop(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol = 2e-5): void {
+  const fast = run(true, f, inputs);
+  const loop = run(false, f, inputs);
+  fast.forEach((v, i) => {
+    const e = relError(v, loop[i]);
+    assert.ok(e < tol, `${i === 0 ? 'forward' : `gradient of input ${i - 1}`} differs by ${e}`);
+  });
+  tf.dispose(inputs);
+}
+
+describe('SIMD kernels (wasm)', () => {
+  test('are validated by this Node and installed by initBackend', async () => {
+    assert.equal(await useBackend('wasm'), undefined);
+    assert.ok(SIMD_WASM_BASE64.length > 1000, 'the compiled module is embedded');
+    assert.ok(simdSupported());
+    assert.ok(installSimdKernels().used);
+    const t = tf.ones([8]);
+    const view = (tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array }).typedArrayFromHeap(t);
+    assert.ok(simdFor([view]), 'a heap view gets the kernels');
+    assert.equal(simdFor([new Float32Array(8)]), undefined, 'a JS array does not');
+    t.dispose();
+  });
+
+  for (const [k, stride, dilation, c] of [[3, 1, 1, 16], [5, 1, 1, 12], [3, 2, 1, 8], [5, 2, 1, 20], [3, 1, 2, 13], [5, 1, 2, 4], [1, 1, 1, 6]]) {
+    test(`depthwise filter gradient = loop (k ${k}, stride ${stride}, dilation ${dilation}, ${c} channels)`, async () => {
+      await useBackend('wasm');
+      assertSimdEqualsLoop((x, w) => depthwiseFast(x as tf.Tensor4D, w as tf.Tensor4D, stride, dilation), [rand([3, 9, 7, c], 1, 2), rand([k, k, c, 1], 2)]);
+    });
+  }
+
+  for (const [signInput, g] of [[true, 3], [false, 3], [true, 1], [false, 5]] as const) {
+    test(`sign? → grouped 1×1 → BN = loop (${signInput ? 'sign' : 'real'}, ${g} groups of 4)`, async () => {
+      await useBackend('wasm');
+      // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
+      assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, 4 * g], 3, 1.5), rand([g, 4, 4], 4)]);
+    });
+  }
+
+  test('write nothing outside their outputs and scratch (no stack, no static data in the shared heap)', () => {
+    type Exports = Record<string, (...a: number[]) => void>;
+    const WA = (globalThis as unknown as { WebAssembly: { Memory: new (o: object) => { buffer: ArrayBuffer }; Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Exports } } }).WebAssembly;
+    const memory = new WA.Memory({ initial: 8 });
+    const e = new WA.Instance(new WA.Module(Uint8Array.from(Buffer.from(SIMD_WASM_BASE64, 'base64'))), { env: { memory } }).exports;
+    const heap = new Float32Array(memory.buffer);
+    const SENTINEL = 12345.5;
+    heap.fill(SENTINEL);
+    // Layout (float indices): inputs from 100000, outputs and scratch after; all else must stay.
+    const put = (at: number, n: number, seed: number): number => {
+      heap.set(Float32Array.from(randomArr([n], seed).data), at);
+      return at * 4;
+    };
+    const [b, h, w, c, k] = [2, 6, 5, 8, 3];
+    const n = b * h * w * c;
+    const x = put(100000, n, 1);
+    const dy = put(100000 + n, n, 2);
+    const wts = put(100000 + 2 * n, 16, 3);
+    const out = 100000 + 2 * n + 16;
+    const regions: [number, number][] = [];
+    const region = (at: number, floats: number): number => {
+      regions.push([at, at + floats]);
+      return at * 4;
+    };
+    const dw = region(out, k * k * c);
+    const acc = region(out + 1000, 2 * k * k * c);
+    e.dw_filter_grad(x, dy, dw, acc, b, h, w, c, h, w, k, 1, 1, 1, 1);
+    const y = region(out + 2000, n);
+    const rstd = region(out + 2000 + n, c);
+    e.pw_bn4_forward(x, wts, y, rstd, acc, b * h * w, c / 4, 1, 1e-5);
+    const dx = region(out + 3000 + 2 * n, n);
+    const dwp = region(out + 4000 + 3 * n, 16 * (c / 4));
+    e.pw_bn4_backward(dy, x, wts, y, rstd, dx, dwp, acc, b * h * w, c / 4, 1);
+    const inputsEnd = 100000 + 2 * n + 16;
+    for (let i = 0; i < heap.length; i++) {
+      if (i >= 100000 && i < inputsEnd) continue;
+      if (regions.some(([s, t]) => i >= s && i < t)) continue;
+      if (heap[i] !== SENTINEL) assert.fail(`float ${i} (byte ${4 * i}) was written`);
+    }
+    assert.ok(Number.isFinite(new Float32Array(memory.buffer, dw, k * k * c)[0]));
+  });
+
+  test('no tensor leak over steps with the SIMD kernels', async () => {
+    await useBackend('wasm');
+    const x = rand([2, 8, 8, 8], 5);
+    const w = rand([2, 4, 4], 6);
+    const f = rand([3, 3, 8, 1], 7);
+    await assertNoLeak(() =>
+      tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(depthwiseFast(pointwiseBn(a as tf.Tensor4D, b as tf.Tensor3D, true), d as tf.Tensor4D, 1, 1)))([x, w, f])).forEach((g) => g.dispose()),
+    );
+    tf.dispose([x, w, f]);
+  });
+});
