@@ -6,12 +6,14 @@
  *   ops, partial channels, bypass, shuffle, β mix), softmax of α/β and head;
  * - backward, by the part whose forward recorded it (each tape node's gradient is timed under the
  *   label that was active when its forward ran);
- * - the optimizer (SGD / Adam update, gradient clipping).
+ * - the optimizer (SGD / Adam update, gradient clipping);
+ * - with `--candidates`, one pruning candidate's evaluation (its single path trained for 2 batches
+ *   and measured on 1, as the search runs it), under `candidate` and the labels of its parts.
  * Kernels are timed exclusively (a kernel that runs other kernels is charged only its own time).
  * The two variants alternate on the same batches; medians over `--steps`.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
- *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--keep one|conv|free] [--json FILE]
+ *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--keep one|conv|free] [--json FILE]
  * `--k N` overrides the space's K (1 = the DARTS mode's supernet). `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
  * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
  * `free` the first parameter-free op (pool or skip).
@@ -22,6 +24,8 @@ import type { Batch } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
+import { Optimizer } from '../../runtime/search/optimizers.js';
+import { evaluatePath } from '../../runtime/search/replica-protocol.js';
 import { Rng } from '../../runtime/search/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
@@ -34,6 +38,7 @@ const arg = (name: string, fallback: string): string => {
 const file = arg('space', 'bench/search/space-paper.bnas');
 const steps = Number(arg('steps', '5'));
 const keep = arg('keep', 'one') as 'one' | 'conv' | 'free';
+const withCandidates = argv.includes('--candidates');
 
 await initBackend('wasm');
 const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
@@ -135,13 +140,25 @@ function rig(onePerEdge: boolean): { net: Supernet; trainer: Trainer; name: stri
 }
 
 const rigs = [rig(false), rig(true)];
-type Phase = 'arch' | 'weights';
-const samples = rigs.map(() => ({ arch: [] as Map<string, number>[], weights: [] as Map<string, number>[] }));
+type Phase = 'arch' | 'weights' | 'candidate';
+const PHASES: readonly Phase[] = ['arch', 'weights', 'candidate'];
+const samples = rigs.map(() => ({ arch: [] as Map<string, number>[], weights: [] as Map<string, number>[], candidate: [] as Map<string, number>[] }));
+/** The plain SGD of pruning candidates, as the search builds it. */
+const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
+/** A single path as a pruning round forms it: one alive op per edge (the first alive one). */
+const pathOf = (net: Supernet) => ({
+  normal: net.alive.normal.map((row) => row.indexOf(true)),
+  reduce: net.alive.reduce.map((row) => row.indexOf(true)),
+});
 
 function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Map<string, number> {
   totals = new Map();
   const t0 = performance.now();
-  if (phase === 'arch') {
+  if (phase === 'candidate') {
+    // One pruning candidate as the search evaluates it: 2 SGD batches on its single path, 1
+    // measured batch, its weights put back (the runtime's defaults).
+    withLabel('candidate', () => evaluatePath(r.trainer, pathOf(r.net), { train: [b, b], eval: [b] }, 0.01, pruneSgd));
+  } else if (phase === 'arch') {
     const g = r.trainer.archGrads(b, 1);
     withLabel('optimizer', () => r.trainer.applyArchGrads(g.grads));
   } else {
@@ -165,21 +182,22 @@ for (let s = 0; s < steps; s++) {
   rigs.forEach((r, i) => {
     samples[i].arch.push(run(r, 'arch', a));
     samples[i].weights.push(run(r, 'weights', w));
+    if (withCandidates) samples[i].candidate.push(run(r, 'candidate', w));
   });
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const parts = [...new Set(samples.flatMap((s) => [...s.arch, ...s.weights].flatMap((m) => [...m.keys()])))];
+const parts = [...new Set(samples.flatMap((s) => [...s.arch, ...s.weights, ...s.candidate].flatMap((m) => [...m.keys()])))];
 const order = (p: string) => (p === 'total' ? 2 : p.startsWith('outside') ? 1 : 0);
 parts.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
 const table = parts.map((p) => {
   const row: Record<string, number | string> = { part: p };
   rigs.forEach((r, i) => {
-    for (const phase of ['arch', 'weights'] as const) row[`${r.name} ${phase}`] = median(samples[i][phase].map((m) => m.get(p) ?? 0));
+    for (const phase of PHASES) row[`${r.name} ${phase}`] = median(samples[i][phase].map((m) => m.get(p) ?? 0));
   });
   return row;
 });
 const f = (x: number | string) => (typeof x === 'number' ? x.toFixed(1) : x);
-const cols = rigs.flatMap((r) => (['arch', 'weights'] as const).map((ph) => `${r.name} ${ph}`));
+const cols = rigs.flatMap((r) => PHASES.filter((ph) => ph !== 'candidate' || withCandidates).map((ph) => `${r.name} ${ph}`));
 const md = [
   `Space \`${file}\` (${space.ops.length} ops, ${space.supernet.cells} cells, ${space.supernet.channels} channels, K = ${space.sampling.k}, ${size}×${size}, batch ${space.train.batch}), wasm, 1 thread, median ms of ${steps} steps; one-op variant: \`${keep}\`, computed ops all / one: ${rigs.map((r) => r.net.computedOps()).join(' / ')}`,
   '',
@@ -191,6 +209,7 @@ const md = [
 console.log(md);
 const json = arg('json', '');
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), space: file, steps, keep, table }, null, 2) + '\n');
+pruneSgd.dispose();
 for (const r of rigs) {
   r.trainer.dispose();
   r.net.dispose();
