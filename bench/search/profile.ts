@@ -13,7 +13,7 @@
  * The two variants alternate on the same batches; medians over `--steps`.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
- *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--keep one|conv|free] [--json FILE]
+ *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--kernels] [--keep one|conv|free] [--json FILE]
  * `--k N` overrides the space's K (1 = the DARTS mode's supernet). `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
  * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
  * `free` the first parameter-free op (pool or skip).
@@ -39,6 +39,8 @@ const file = arg('space', 'bench/search/space-paper.bnas');
 const steps = Number(arg('steps', '5'));
 const keep = arg('keep', 'one') as 'one' | 'conv' | 'free';
 const withCandidates = argv.includes('--candidates');
+/** `--kernels`: every part split by kernel name. */
+const byKernel = argv.includes('--kernels');
 
 await initBackend('wasm');
 const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
@@ -79,7 +81,8 @@ engine.runKernelFunc = (p: unknown) => {
   } finally {
     const dt = performance.now() - t;
     const own = dt - childMs;
-    totals.set(label(), (totals.get(label()) ?? 0) + own);
+    const key = byKernel ? `${label()} · ${(p as { kernelName?: string }).kernelName ?? 'custom'}` : label();
+    totals.set(key, (totals.get(key) ?? 0) + own);
     childMs = outer + dt;
   }
 };
