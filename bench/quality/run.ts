@@ -18,29 +18,15 @@
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
+import { DATASETS, FULL, MODES, QUICK, searchOrder, type Budget, type Mode } from './budget.js';
 import { accuracyTimeSvg, groupTable, modeTable, stat, type GroupRow, type ModePoint } from './report.js';
 
-const MODES = ['bnas', 'pc-darts', 'darts'] as const;
-type Mode = (typeof MODES)[number];
-const DATASETS = ['synthetic', 'fashion-mnist'] as const;
-
-/** Budgets of a run: full = the spaces as written; quick = tiny, for a smoke run in minutes. */
-interface Budget {
-  readonly seeds: number;
-  readonly random: number;
-  readonly train?: number;
-  readonly test?: number;
-  readonly searchEpochs?: number;
-  readonly evalEpochs: number;
-}
-const FULL: Budget = { seeds: 3, random: 5, evalEpochs: 4 };
-const QUICK: Budget = { seeds: 2, random: 3, train: 96, test: 128, searchEpochs: 2, evalEpochs: 1 };
 
 /** The space of a search mode (same space, sampling/pruning changed). */
 function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
@@ -80,7 +66,7 @@ interface CellRecord {
 const log = (s: string) => process.stderr.write(s + '\n');
 const fmt = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, seeds: number, randomN: number, threads: number, tmp: string) {
+async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, threads: number, tmp: string) {
   const { loadDataset } = await import('../../runtime/data/index.js');
   const { runSearch } = await import('../../runtime/search/search.js');
   const { adaptGenotype, realValuedSpace, trainGenotype } = await import('../../runtime/search/evaluate.js');
@@ -94,14 +80,18 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   // One dataset for every job: the searches and all trainings see the same images and splits.
   const dataSeed = space.train.seed;
   const dataset = await loadDataset(space.data, { seed: dataSeed });
-  log(`== ${name}: ${dataset.description}; ${space.data.train} train, ${space.data.test} test, search ${space.train.epochs} epochs, evaluation ${budget.evalEpochs} epochs`);
+  // The from-scratch protocol may train on more images than the search saw: the same seeded
+  // subset grows (the search's images are its first ones) and the test images are the same.
+  const evalTrain = budget.evalTrain ?? space.data.train;
+  const evalSpace: SearchSpace = { ...space, data: { ...space.data, train: evalTrain } };
+  const evalData = evalTrain === space.data.train ? dataset : await loadDataset(evalSpace.data, { seed: dataSeed });
+  log(`== ${name}: ${dataset.description}; search on ${space.data.train} train images (${space.train.epochs} epochs), evaluation on ${evalTrain} (${budget.evalEpochs} epochs), ${space.data.test} test`);
   const t0 = performance.now();
 
   const searches: SearchRecord[] = [];
-  for (let s = 0; s < seeds; s++) {
-    const seed = dataSeed + s;
-    for (let m = 0; m < MODES.length; m++) {
-      const mode = MODES[(m + s) % MODES.length];
+  for (const { mode, s } of searchOrder(budget)) {
+    {
+      const seed = dataSeed + s;
       const c0 = process.cpuUsage();
       const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9, threads });
       const cpu = process.cpuUsage(c0);
@@ -117,15 +107,15 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
 
   // One protocol for every cell: same epochs, batch, optimizer, data and initialisation seed.
   const initSeed = Rng.stream(dataSeed, 'eval').seed();
-  const train = async (g: Genotype, s: SearchSpace = space) => (await trainGenotype(s, g, dataset, { epochs: budget.evalEpochs, seed: initSeed })).accuracy;
+  const train = async (g: Genotype, s: SearchSpace = evalSpace) => (await trainGenotype(s, g, evalData, { epochs: budget.evalEpochs, seed: initSeed })).accuracy;
   for (const r of searches) {
     r.testAcc = await train(r.genotype);
-    if (r.mode === 'bnas') r.floatAcc = await train(r.genotype, realValuedSpace(space));
+    if (r.mode === 'bnas') r.floatAcc = await train(r.genotype, realValuedSpace(evalSpace));
     log(`  derived ${r.mode} seed ${r.seed}: test ${fmt(r.testAcc)}${r.floatAcc !== undefined ? `, float ${fmt(r.floatAcc)}` : ''}`);
   }
   const rng = Rng.stream(dataSeed, 'random-cells');
   const random: CellRecord[] = [];
-  for (let i = 0; i < randomN; i++) {
+  for (let i = 0; i < budget.random; i++) {
     const g = randomGenotype(space, rng);
     random.push({ name: `random ${i + 1}`, genotype: g, testAcc: await train(g) });
     log(`  random ${i + 1}: test ${fmt(random[i].testAcc)}`);
@@ -138,9 +128,9 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
       name: basename(f, '.json'), genotype: a.genotype, testAcc: await train(a.genotype),
       substitutions: a.substitutions.map((x) => `${x.cell}: ${x.from} → ${x.to}`),
     };
-    rec.floatAcc = await train(a.genotype, realValuedSpace(space));
+    if (budget.refFloat) rec.floatAcc = await train(a.genotype, realValuedSpace(evalSpace));
     references.push(rec);
-    log(`  reference ${rec.name}: test ${fmt(rec.testAcc)}, float ${fmt(rec.floatAcc)}`);
+    log(`  reference ${rec.name}: test ${fmt(rec.testAcc)}${rec.floatAcc === undefined ? '' : `, float ${fmt(rec.floatAcc)}`}`);
   }
 
   const byMode = (m: Mode) => searches.filter((r) => r.mode === m);
@@ -156,19 +146,21 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
     { group: 'searched (PC-DARTS mode)', accuracies: byMode('pc-darts').map((r) => r.testAcc ?? NaN) },
     { group: 'searched (DARTS mode)', accuracies: byMode('darts').map((r) => r.testAcc ?? NaN) },
     { group: `random cells of the space`, accuracies: random.map((r) => r.testAcc) },
-    ...references.map((r) => ({ group: `reference ${r.name}`, accuracies: [r.testAcc], float: [r.floatAcc ?? NaN], note: r.substitutions?.length ? `adapted: ${[...new Set(r.substitutions)].join(', ')}` : '' })),
+    ...references.map((r) => ({ group: `reference ${r.name}`, accuracies: [r.testAcc], ...(r.floatAcc === undefined ? {} : { float: [r.floatAcc] }), note: r.substitutions?.length ? `adapted: ${[...new Set(r.substitutions)].join(', ')}` : '' })),
   ];
   const searched = stat(bnas.map((r) => r.testAcc ?? NaN));
   const rand = stat(random.map((r) => r.testAcc));
   return {
     dataset: name, description: dataset.description, numClasses: dataset.numClasses, space: file, seconds: (performance.now() - t0) / 1000,
-    protocol: { train: space.data.train, test: space.data.test, searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: space.train.batch, optimizer: space.optimizers.weights, initSeed, dataSeed },
+    budget,
+    protocol: { train: space.data.train, evalTrain, test: space.data.test, searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: space.train.batch, optimizer: space.optimizers.weights, initSeed, dataSeed },
     searches, random, references, modes, groups,
     headline: { searched, random: rand, margin: searched.mean - rand.mean, seedNoise: searched.std, beatsRandomBeyondNoise: searched.mean - rand.mean > Math.max(searched.std, rand.std) },
   };
 }
 
-type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>>;
+/** One dataset's results; `date` = when it was run (a record may keep an earlier dataset's run). */
+type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>> & { readonly date?: string };
 
 function markdown(record: QualityRecord): string {
   const { quick, date, loadavg } = record;
@@ -179,8 +171,8 @@ function markdown(record: QualityRecord): string {
   for (const r of record.results) {
     const p = r.protocol;
     const h = r.headline;
-    out.push(`## ${r.dataset} (${r.description})`, '',
-      `Protocol: ${p.train} train / ${p.test} test images; searches of ${p.searchEpochs} epochs; every cell trained from scratch for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), one init seed. ${r.seconds.toFixed(0)} s in all.`, '',
+    out.push(`## ${r.dataset} (${r.description})${r.date ? `, run ${r.date.slice(0, 16)}Z` : ''}`, '',
+      `Protocol: searches on ${p.train} train images for ${p.searchEpochs} epochs; every cell trained from scratch on ${p.evalTrain ?? p.train} train images for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), one init seed; test accuracy on ${p.test} held-out test images. ${r.seconds.toFixed(0)} s in all.`, '',
       groupTable(r.groups), '',
       modeTable(r.modes), '',
       `Searched (bnas) − mean random: ${(100 * h.margin).toFixed(1)} points; seed noise (std of the searched cells) ${(100 * h.seedNoise).toFixed(1)} points → ${h.beatsRandomBeyondNoise ? '**better than random beyond the noise**' : '**not better than random beyond the noise**'}.`, '',
@@ -195,10 +187,11 @@ interface QualityRecord {
   readonly backend: string;
   readonly loadavg: string;
   readonly seconds: number;
-  readonly seeds: number;
-  readonly randomN: number;
+  /** Older records: one budget for every dataset (newer ones keep it per result). */
+  readonly seeds?: number;
+  readonly randomN?: number;
   readonly threads?: number;
-  readonly budget: Budget;
+  readonly budget?: Budget;
   readonly results: DatasetResult[];
 }
 
@@ -228,11 +221,22 @@ async function main(): Promise<void> {
     return;
   }
   const quick = argv.includes('--quick');
-  const base = quick ? QUICK : FULL;
-  const budget: Budget = {
-    ...base, evalEpochs: Number(opt('eval-epochs', String(base.evalEpochs))), seeds: Number(opt('seeds', String(base.seeds))), random: Number(opt('random', String(base.random))),
+  const num = (name: string) => (argv.includes(`--${name}`) ? Number(opt(name, '')) : undefined);
+  const modeSeeds = argv.includes('--mode-seeds')
+    ? Object.fromEntries(opt('mode-seeds', '').split(',').map((kv) => {
+      const [m, n] = kv.split('=');
+      if (!MODES.includes(m as Mode) || !(Number(n) >= 0)) throw new Error(`--mode-seeds: '${kv}' is not MODE=N with MODE one of ${MODES.join(', ')}`);
+      return [m, Number(n)];
+    }))
+    : undefined;
+  const budgetOf = (n: (typeof DATASETS)[number]): Budget => {
+    const base = quick ? QUICK : FULL[n];
+    return {
+      ...base,
+      evalEpochs: num('eval-epochs') ?? base.evalEpochs, seeds: num('seeds') ?? base.seeds, random: num('random') ?? base.random,
+      evalTrain: num('eval-train') ?? base.evalTrain, modeSeeds: modeSeeds ?? base.modeSeeds,
+    };
   };
-  const { seeds, random: randomN } = budget;
   // One search thread by default: CPU time then measures each mode's work alone, and the bench
   // leaves the second core to others; --threads 2 measures the product's default instead.
   const threads = Number(opt('threads', '1'));
@@ -245,13 +249,19 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const results: DatasetResult[] = [];
   try {
-    for (const n of names) results.push(await evaluateDataset(n, budget, seeds, randomN, threads, tmp));
+    for (const n of names) results.push({ ...(await evaluateDataset(n, budgetOf(n), threads, tmp)), date: new Date().toISOString() });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  // --keep-others: the datasets not run now keep their results from the record in --out.
+  const recordFile = join(outDir, `quality${quick ? '-quick' : ''}.json`);
+  const kept = argv.includes('--keep-others') && existsSync(recordFile)
+    ? (JSON.parse(readFileSync(recordFile, 'utf8')) as QualityRecord).results.filter((r) => !names.includes(r.dataset as (typeof DATASETS)[number]))
+    : [];
+  const all = [...kept, ...results].sort((x, y) => DATASETS.indexOf(x.dataset as (typeof DATASETS)[number]) - DATASETS.indexOf(y.dataset as (typeof DATASETS)[number]));
   const date = new Date().toISOString();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, seeds, randomN, threads, budget, results };
+  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, threads, results: all };
   writeOutputs(record, outDir);
   log(`quality evaluation: ${record.seconds.toFixed(0)} s`);
 }

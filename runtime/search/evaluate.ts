@@ -19,6 +19,11 @@ export interface TrainOptions {
   /** Called after each epoch (progress). */
   readonly onEpoch?: (epoch: number, loss: number, trainAcc: number) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Also measure test accuracy after every epoch (the learning curve, `TrainResult.curve`): a
+   * diagnostic of whether the protocol's epochs have converged; never used to pick a cell.
+   */
+  readonly curve?: boolean;
 }
 
 export interface TrainResult {
@@ -27,6 +32,23 @@ export interface TrainResult {
   readonly trainAcc: number;
   readonly seconds: number;
   readonly parameters: number;
+  /** Test accuracy after each epoch when `curve` was asked for (the last equals `accuracy`). */
+  readonly curve?: readonly number[];
+  /** Mean training loss of each epoch. */
+  readonly losses: readonly number[];
+}
+
+/** Test accuracy of `net` with running batch-norm statistics, fraction in [0, 1]. */
+function testAccuracy(net: DiscreteNetwork, dataset: Dataset, batch: number): number {
+  let correct = 0, n = 0;
+  for (const b of dataset.test.batches(batch)) {
+    correct += tf.tidy(() => {
+      const { x, labels } = tensors(b, dataset.numClasses);
+      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32')).dataSync()[0];
+    });
+    n += b.n;
+  }
+  return n ? correct / n : 0;
 }
 
 /** Trains `genotype` from scratch on `dataset` and measures test accuracy. */
@@ -38,6 +60,8 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
   const it = dataset.train.iterator();
   const steps = it.stepsPerEpoch(batch);
   let trainAcc = 0;
+  const curve: number[] = [];
+  const losses: number[] = [];
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const lr = scheduledLr(space.optimizers.weights, epoch, o.epochs);
@@ -65,17 +89,13 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
         await new Promise<void>((r) => setImmediate(r));
       }
       trainAcc = n ? correct / n : 0;
+      losses.push(n ? lossSum / n : NaN);
       o.onEpoch?.(epoch + 1, n ? lossSum / n : NaN, trainAcc);
+      if (o.curve && epoch < o.epochs - 1) curve.push(testAccuracy(net, dataset, batch));
     }
-    let correct = 0, n = 0;
-    for (const b of dataset.test.batches(batch)) {
-      correct += tf.tidy(() => {
-        const { x, labels } = tensors(b, dataset.numClasses);
-        return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32')).dataSync()[0];
-      });
-      n += b.n;
-    }
-    return { accuracy: n ? correct / n : 0, trainAcc, seconds: (performance.now() - t0) / 1000, parameters: net.parameterCount() };
+    const accuracy = testAccuracy(net, dataset, batch);
+    if (o.curve) curve.push(accuracy);
+    return { accuracy, trainAcc, seconds: (performance.now() - t0) / 1000, parameters: net.parameterCount(), losses, ...(o.curve ? { curve } : {}) };
   } finally {
     opt.dispose();
     net.dispose();

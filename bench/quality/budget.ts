@@ -1,0 +1,55 @@
+/**
+ * Budgets of the quality evaluation (issue 8) and the order of its searches: which modes search
+ * with how many seeds, how long every cell is trained from scratch and on how many images.
+ */
+export const MODES = ['bnas', 'pc-darts', 'darts'] as const;
+export type Mode = (typeof MODES)[number];
+export const DATASETS = ['synthetic', 'fashion-mnist'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+/** Budgets of a run: full = per dataset (below); quick = tiny, for a smoke run in minutes. */
+export interface Budget {
+  readonly seeds: number;
+  readonly random: number;
+  readonly train?: number;
+  readonly test?: number;
+  readonly searchEpochs?: number;
+  readonly evalEpochs: number;
+  /** Searches per mode when fewer than `seeds` (this method always gets `seeds`). */
+  readonly modeSeeds?: Partial<Record<Mode, number>>;
+  /** Training images of the from-scratch protocol (default: the search's `data.train`). */
+  readonly evalTrain?: number;
+  /** Also train the reference cells real-valued (the bnas-derived cells always are). */
+  readonly refFloat?: boolean;
+}
+/**
+ * Full budgets. Synthetic: the spaces as written, every mode 3 seeds (target met there).
+ * Fashion-MNIST (bench/quality/README.md, "Protocol"): searches as fashion-mnist.bnas says, every
+ * cell trained from scratch on 2000 images for 6 epochs; DARTS mode (3× the search cost) with one
+ * seed and PC-DARTS mode with two, so 3 seeds of this method and 5 random cells fit ~40 minutes.
+ */
+export const FULL: Record<DatasetName, Budget> = {
+  synthetic: { seeds: 3, random: 5, evalEpochs: 4, refFloat: true },
+  'fashion-mnist': { seeds: 3, random: 5, evalEpochs: 6, evalTrain: 2000, modeSeeds: { 'pc-darts': 2, darts: 1 }, refFloat: false },
+};
+export const QUICK: Budget = { seeds: 2, random: 3, train: 96, test: 128, searchEpochs: 2, evalEpochs: 1, refFloat: true };
+
+/** Seeds searched in `mode`: `modeSeeds` caps the other modes; this method gets `seeds`. */
+export function seedsOf(b: Budget, mode: Mode): number {
+  return mode === 'bnas' ? b.seeds : Math.min(b.seeds, b.modeSeeds?.[mode] ?? b.seeds);
+}
+
+/**
+ * The search order: seed by seed, the modes rotated within a seed so slow phases of a shared
+ * machine hit all of them; a mode with fewer seeds drops out of the later ones.
+ */
+export function searchOrder(b: Budget): { mode: Mode; s: number }[] {
+  const out: { mode: Mode; s: number }[] = [];
+  for (let s = 0; s < b.seeds; s++) {
+    for (let m = 0; m < MODES.length; m++) {
+      const mode = MODES[(m + s) % MODES.length];
+      if (s < seedsOf(b, mode)) out.push({ mode, s });
+    }
+  }
+  return out;
+}
