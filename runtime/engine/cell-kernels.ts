@@ -8,9 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './norm.js';
-import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
 import type { BinarizeOptions } from './quantize.js';
 import { simdFor } from './simd.js';
+import { mixBackward, mixForward, type MixAttrs } from './channel-mix.js';
 
 type NoAttrs = Record<string, never>;
 
@@ -396,157 +397,6 @@ const fromGroupsGrad: JsKernel<GroupAttrs> = {
   outputShapes: (s) => [[...s[1]]],
   compute([dy], [dx], shapes, attrs) {
     toGroups.compute([dy], [dx], [shapes[0]], attrs);
-  },
-};
-
-// ---------------------------------------------------------------- weighted channel gather-sum
-
-/**
- * Terms of a channel mix, 4 integers each: target channel, input index, input channel, coefficient
- * index (−1 = coefficient 1). out[p, target] = Σ coef · input[p, channel].
- */
-export interface MixAttrs {
-  readonly terms: Int32Array;
-  readonly outChannels: number;
-  /** Inputs that are feature maps; a coefficient vector, if any, comes after them. */
-  readonly maps: number;
-}
-
-/** A mix's terms unpacked into parallel arrays, and grouped into runs. */
-function unpackTerms(terms: Int32Array, shapes: Shapes, mapOffset: number) {
-  const n = terms.length / 4;
-  const target = new Int32Array(n);
-  const map = new Int32Array(n);
-  const channel = new Int32Array(n);
-  const stride = new Int32Array(n);
-  const coefIndex = new Int32Array(n);
-  for (let t = 0; t < n; t++) {
-    target[t] = terms[4 * t];
-    map[t] = terms[4 * t + 1];
-    channel[t] = terms[4 * t + 2];
-    const shape = shapes[mapOffset + map[t]];
-    stride[t] = shape[shape.length - 1];
-    coefIndex[t] = terms[4 * t + 3];
-  }
-  // Runs of up to 4 terms reading consecutive channels of one map with one coefficient (the
-  // channels of one op output of one edge, or a bypass): one pass over the pixels for the run.
-  const runStart: number[] = [];
-  const runLength: number[] = [];
-  for (let t = 0; t < n; t++) {
-    const r = runStart.length - 1;
-    const s = runStart[r];
-    if (
-      r >= 0 &&
-      runLength[r] < 4 &&
-      map[t] === map[s] &&
-      coefIndex[t] === coefIndex[s] &&
-      channel[t] === channel[s] + runLength[r]
-    ) {
-      runLength[r]++;
-    } else {
-      runStart.push(t);
-      runLength.push(1);
-    }
-  }
-  return { n, target, map, channel, stride, coefIndex, runStart, runLength };
-}
-
-// Pixels in blocks, terms inside a block, pixels inside a term: a term's inner loop is a plain
-// strided loop over one map (fast to compile), and a block's output and input rows stay in
-// cache across the block's terms. Terms outermost over all pixels strides through every map once
-// per term (cache-bound); pixels outermost with terms inside is indirect (both measured slower).
-const MIX_BLOCK = 64;
-const mixForward: JsKernel<MixAttrs> = {
-  name: 'BnasChannelMix',
-  outputShapes: (s, a) => [[...s[0].slice(0, -1), a.outChannels]],
-  compute(ins, [out], shapes, { terms, outChannels: co, maps }) {
-    const { p } = channelsAndPixels(shapes[0]);
-    const coef = ins.length > maps ? ins[maps] : undefined;
-    const u = unpackTerms(terms, shapes, 0);
-    const k = new Float64Array(u.n);
-    for (let t = 0; t < u.n; t++) k[t] = coef && u.coefIndex[t] >= 0 ? coef[u.coefIndex[t]] : 1;
-    const xs = ins.slice(0, maps);
-    out.fill(0);
-    for (let start = 0; start < p; start += MIX_BLOCK) {
-      const end = Math.min(p, start + MIX_BLOCK);
-      for (let r = 0; r < u.runStart.length; r++) {
-        const t = u.runStart[r];
-        const x = xs[u.map[t]];
-        const kt = k[t];
-        const st = u.stride[t];
-        if (u.runLength[r] === 4) {
-          const [t0, t1, t2, t3] = u.target.subarray(t, t + 4);
-          for (let i = start, o = start * co, a = start * st + u.channel[t]; i < end; i++, o += co, a += st) {
-            out[o + t0] += kt * x[a];
-            out[o + t1] += kt * x[a + 1];
-            out[o + t2] += kt * x[a + 2];
-            out[o + t3] += kt * x[a + 3];
-          }
-          continue;
-        }
-        for (let q = t; q < t + u.runLength[r]; q++) {
-          for (let i = start, o = start * co + u.target[q], a = start * st + u.channel[q]; i < end; i++, o += co, a += st) out[o] += kt * x[a];
-        }
-      }
-    }
-  },
-};
-/** Inputs: dy, maps…, coef?. Outputs: one gradient per map, then d(coef). */
-const mixBackward: JsKernel<MixAttrs> = {
-  name: 'BnasChannelMixGrad',
-  outputShapes: (s, a) => s.slice(1, 1 + a.maps + (s.length > a.maps + 1 ? 1 : 0)).map((x) => [...x]),
-  compute(ins, outs, shapes, { terms, outChannels: co, maps }) {
-    const dy = ins[0];
-    const { p } = channelsAndPixels(shapes[0]);
-    const coef = ins.length > maps + 1 ? ins[1 + maps] : undefined;
-    const u = unpackTerms(terms, shapes, 1);
-    const k = new Float64Array(u.n);
-    for (let t = 0; t < u.n; t++) k[t] = coef && u.coefIndex[t] >= 0 ? coef[u.coefIndex[t]] : 1;
-    const xs = ins.slice(1, 1 + maps);
-    const dxs = outs.slice(0, maps);
-    for (const o of dxs) o.fill(0);
-    // A run's coefficient gradient is summed into its first term (the others share the index).
-    const dk = new Float64Array(u.n);
-    for (let start = 0; start < p; start += MIX_BLOCK) {
-      const end = Math.min(p, start + MIX_BLOCK);
-      for (let r = 0; r < u.runStart.length; r++) {
-        const t = u.runStart[r];
-        const x = xs[u.map[t]];
-        const dx = dxs[u.map[t]];
-        const kt = k[t];
-        const st = u.stride[t];
-        const wantCoef = coef !== undefined && u.coefIndex[t] >= 0;
-        let s = 0;
-        if (u.runLength[r] === 4) {
-          const [t0, t1, t2, t3] = u.target.subarray(t, t + 4);
-          for (let i = start, o = start * co, a = start * st + u.channel[t]; i < end; i++, o += co, a += st) {
-            const d0 = dy[o + t0];
-            const d1 = dy[o + t1];
-            const d2 = dy[o + t2];
-            const d3 = dy[o + t3];
-            dx[a] += kt * d0;
-            dx[a + 1] += kt * d1;
-            dx[a + 2] += kt * d2;
-            dx[a + 3] += kt * d3;
-            if (wantCoef) s += d0 * x[a] + d1 * x[a + 1] + d2 * x[a + 2] + d3 * x[a + 3];
-          }
-        } else {
-          for (let q = t; q < t + u.runLength[r]; q++) {
-            for (let i = start, o = start * co + u.target[q], a = start * st + u.channel[q]; i < end; i++, o += co, a += st) {
-              const d = dy[o];
-              dx[a] += kt * d;
-              if (wantCoef) s += d * x[a];
-            }
-          }
-        }
-        dk[t] += s;
-      }
-    }
-    if (coef) {
-      const dcoef = outs[maps];
-      dcoef.fill(0);
-      for (let t = 0; t < u.n; t++) if (u.coefIndex[t] >= 0) dcoef[u.coefIndex[t]] += dk[t];
-    }
   },
 };
 

@@ -216,3 +216,108 @@ void pw_bn4_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, co
     for (int q = 0; q < 16; q++) dw[16 * gi + q] = (f32)gw[q];
   }
 }
+
+/*
+ * Weighted channel gather-sum (partial channels, op and edge mixing, bypass, shuffle, concat):
+ * out[px, target] += coef * map[px, channel] over runs of up to 4 terms that read consecutive
+ * channels of one map with one coefficient. A run is 8 ints: map, channel, channels of the map,
+ * len | wantCoef << 8, then its 4 targets; coef[r] is its coefficient. Pixels go in blocks of
+ * CHUNK, runs inside a block, so a block's output and input rows stay in cache across runs.
+ */
+#define RUN_INTS 8
+
+static inline void zero(f32 *p, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, wasm_f32x4_splat(0.0f));
+  for (; i < n; i++) p[i] = 0;
+}
+
+static inline int consecutive(const int *t) { return t[1] == t[0] + 1 && t[2] == t[0] + 2 && t[3] == t[0] + 3; }
+
+EXPORT(channel_mix_forward)
+void channel_mix_forward(const int *runs, const f32 *coef, int nruns, const int *mapPtr, f32 *out, int p, int co) {
+  zero(out, p * co);
+  for (int start = 0; start < p; start += CHUNK) {
+    const int end = start + CHUNK < p ? start + CHUNK : p;
+    for (int r = 0; r < nruns; r++) {
+      const int *run = runs + RUN_INTS * r;
+      const int st = run[2], len = run[3] & 255;
+      const f32 *a = (const f32 *)mapPtr[run[0]] + (long)start * st + run[1];
+      f32 *o = out + (long)start * co;
+      const f32 kt = coef[r];
+      const int *t = run + 4;
+      if (len == 4) {
+        const v128_t kv = wasm_f32x4_splat(kt);
+        if (consecutive(t)) {
+          f32 *ot = o + t[0];
+          for (int i = start; i < end; i++, a += st, ot += co) wasm_v128_store(ot, wasm_f32x4_add(wasm_v128_load(ot), wasm_f32x4_mul(kv, wasm_v128_load(a))));
+        } else {
+          for (int i = start; i < end; i++, a += st, o += co) {
+            const v128_t v = wasm_f32x4_mul(kv, wasm_v128_load(a));
+            o[t[0]] += wasm_f32x4_extract_lane(v, 0);
+            o[t[1]] += wasm_f32x4_extract_lane(v, 1);
+            o[t[2]] += wasm_f32x4_extract_lane(v, 2);
+            o[t[3]] += wasm_f32x4_extract_lane(v, 3);
+          }
+        }
+        continue;
+      }
+      for (int q = 0; q < len; q++) {
+        const f32 *aq = a + q;
+        f32 *oq = o + t[q];
+        for (int i = start; i < end; i++, aq += st, oq += co) *oq += kt * *aq;
+      }
+    }
+  }
+}
+
+/*
+ * Backward of channel_mix_forward: dx_m[px, channel] += coef * dy[px, target] for every map m
+ * (dxPtr[m], mapC[m] channels, zeroed here), and dk[r] = sum dy * map for runs that want their
+ * coefficient's gradient (float64, scratch).
+ */
+EXPORT(channel_mix_backward)
+void channel_mix_backward(const int *runs, const f32 *coef, int nruns, const int *mapPtr, const int *dxPtr, const int *mapC, int nmaps,
+                          const f32 *dy, f64 *dk, int p, int co) {
+  for (int m = 0; m < nmaps; m++) zero((f32 *)dxPtr[m], p * mapC[m]);
+  for (int r = 0; r < nruns; r++) dk[r] = 0;
+  for (int start = 0; start < p; start += CHUNK) {
+    const int end = start + CHUNK < p ? start + CHUNK : p;
+    for (int r = 0; r < nruns; r++) {
+      const int *run = runs + RUN_INTS * r;
+      const int st = run[2], len = run[3] & 255, want = run[3] >> 8;
+      const long off = (long)start * st + run[1];
+      const f32 *a = (const f32 *)mapPtr[run[0]] + off;
+      f32 *dx = (f32 *)dxPtr[run[0]] + off;
+      const f32 *d = dy + (long)start * co;
+      const f32 kt = coef[r];
+      const int *t = run + 4;
+      if (len == 4) {
+        const v128_t kv = wasm_f32x4_splat(kt);
+        v128_t s = wasm_f32x4_splat(0.0f);
+        const int cons = consecutive(t);
+        for (int i = start; i < end; i++, a += st, dx += st, d += co) {
+          const v128_t dv = cons ? wasm_v128_load(d + t[0]) : wasm_f32x4_make(d[t[0]], d[t[1]], d[t[2]], d[t[3]]);
+          wasm_v128_store(dx, wasm_f32x4_add(wasm_v128_load(dx), wasm_f32x4_mul(kv, dv)));
+          if (want) s = wasm_f32x4_add(s, wasm_f32x4_mul(dv, wasm_v128_load(a)));
+        }
+        if (want) {
+          dk[r] += (f64)wasm_f32x4_extract_lane(s, 0) + (f64)wasm_f32x4_extract_lane(s, 1) + (f64)wasm_f32x4_extract_lane(s, 2) +
+                   (f64)wasm_f32x4_extract_lane(s, 3);
+        }
+        continue;
+      }
+      for (int q = 0; q < len; q++) {
+        const f32 *aq = a + q;
+        f32 *dq = dx + q;
+        const f32 *dd = d + t[q];
+        f32 s = 0;
+        for (int i = start; i < end; i++, aq += st, dq += st, dd += co) {
+          *dq += kt * *dd;
+          if (want) s += *dd * *aq;
+        }
+        dk[r] += s;
+      }
+    }
+  }
+}

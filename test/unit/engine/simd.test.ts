@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
+import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { installSimdKernels, simdFor, simdSupported, useSimdKernels } from '../../../runtime/engine/simd.js';
@@ -70,6 +70,36 @@ describe('SIMD kernels (wasm)', () => {
       await useBackend('wasm');
       // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
       assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, 4 * g], 3, 1.5), rand([g, 4, 4], 4)]);
+    });
+  }
+
+  /**
+   * Terms like a cell's: runs of 4 consecutive channels to consecutive targets (an op output),
+   * runs to shuffled targets (the channel shuffle), short runs (odd channel counts), plain copies.
+   */
+  function mixTerms(seed: number): { terms: Int32Array; out: number } {
+    const terms: number[] = [];
+    let s = seed;
+    const next = (n: number): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % n);
+    for (let t = 0; t < 12; t++) {
+      const shuffled = t % 3 === 1;
+      const base = 4 * (t % 3);
+      for (let q = 0; q < 4; q++) terms.push(shuffled ? base + ((q * 3 + 1) % 4) : base + q, t % 2, 4 * (t % 3) + q, t % 4 === 3 ? -1 : t % 5);
+    }
+    for (let t = 0; t < 7; t++) terms.push(next(14), 2, next(5), t % 2 ? -1 : next(5));
+    return { terms: Int32Array.from(terms), out: 14 };
+  }
+
+  for (const withCoef of [true, false]) {
+    test(`channel mix = loop (${withCoef ? 'with' : 'without'} coefficients; consecutive, shuffled and short runs)`, async () => {
+      await useBackend('wasm');
+      const { terms, out } = mixTerms(3);
+      const plain = withCoef ? terms : terms.map((v, i) => (i % 4 === 3 ? -1 : v));
+      const maps = [rand([2, 9, 5, 12], 1), rand([2, 9, 5, 12], 2), rand([2, 9, 5, 5], 3)];
+      assertSimdEqualsLoop(
+        (...xs) => channelMix(xs.slice(0, 3) as tf.Tensor4D[], plain, out, withCoef ? (xs[3] as tf.Tensor1D) : undefined),
+        withCoef ? [...maps, rand([5], 4)] : maps,
+      );
     });
   }
 
