@@ -10,7 +10,7 @@ import { ParamStore } from '../engine/params.js';
 import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
 import type { OpSpec, SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
-import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { buildOp, ConvLayer, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
 import { binarizeFor, planCells, type CellPlan } from './supernet.js';
 
 /** Evaluation batch norm: affine, running statistics. */
@@ -36,6 +36,51 @@ export function resolveOpSpec(name: string, space: SearchSpace): OpSpec {
   throw new Error(`unknown op '${name}' in the genotype: use an op of the space (${space.ops.map((o) => o.name).join(', ')}) or a built-in name such as sep_conv_3x3`);
 }
 
+/**
+ * Factorized reduce with the weights (names, shapes, values) of the supernet's
+ * {@link FactorizedReduce} and the same output: two 1×1 convs at stride 2, the second on the input
+ * shifted by one pixel, concatenated, then BN. Computed differently: the even and the odd pixels
+ * are picked with one reshape and one slice each and convolved at stride 1, because the engine's
+ * strided 1×1 conv gathers its patches with StridedSlice, which is about 5× slower on wasm
+ * (31 ms vs 6 ms forward + backward at [32, 12, 12, 16]; bench/quality/README.md). An odd size
+ * gets one zero row / column at the bottom / right first: the pixels the strided convs see, and the
+ * zero padding of the shifted half, are then exactly the ones picked.
+ */
+export class EvenOddFactorizedReduce implements Op {
+  private readonly a: ConvLayer;
+  private readonly b: ConvLayer | undefined;
+  private readonly bn: BatchNormLayer;
+  private readonly activations: BinarizeOptions['activations'];
+
+  constructor(ctx: OpContext, ci: number, co: number) {
+    const half = Math.ceil(co / 2);
+    this.a = new ConvLayer(ctx.store, `${ctx.prefix}fr.a`, 1, ci, half, 1, ctx.binarize);
+    this.b = co - half > 0 ? new ConvLayer(ctx.store, `${ctx.prefix}fr.b`, 1, ci, co - half, 1, ctx.binarize) : undefined;
+    this.bn = new BatchNormLayer(ctx.store, `${ctx.prefix}fr.bn`, co, ctx.bn);
+    this.activations = ctx.binarize.activations;
+  }
+
+  /**
+   * @param x shape [B, H, W, ci], float32
+   * @returns shape [B, ceil(H/2), ceil(W/2), co], float32
+   */
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return tf.tidy(() => {
+      // With sign activations the conv's quantizer is the non-linearity (candidate-ops.ts).
+      let h = this.activations === 'sign' ? x : tf.relu(x);
+      const [b, hh, ww, c] = h.shape;
+      if (hh % 2 || ww % 2) h = tf.pad(h, [[0, 0], [0, hh % 2], [0, ww % 2], [0, 0]]);
+      const [ho, wo] = [Math.ceil(hh / 2), Math.ceil(ww / 2)];
+      // Row pairs become a dimension and column pairs join the channels: [B·Ho, 2, Wo, 2C].
+      const pairs = tf.reshape(h, [b * ho, 2, wo, 2 * c]);
+      const pick = (odd: 0 | 1) => tf.reshape(tf.slice(pairs, [0, odd, 0, odd * c], [-1, 1, -1, c]), [b, ho, wo, c]) as tf.Tensor4D;
+      const even = this.a.apply(pick(0));
+      if (!this.b) return this.bn.apply(even, training);
+      return this.bn.apply(tf.concat([even, this.b.apply(pick(1))], 3) as tf.Tensor4D, training);
+    });
+  }
+}
+
 class DiscreteCell {
   private readonly pre0: Op;
   private readonly pre1: Op;
@@ -54,13 +99,18 @@ class DiscreteCell {
     const p = `c${plan.index}.`;
     const pre = binarizeFor(space, 'preprocess');
     this.pre0 = plan.reductionPrev
-      ? new FactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
+      ? new EvenOddFactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
       : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
     this.pre1 = new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
     const bin = binarizeFor(space, 'ops');
     this.ops = edges.map(([name, input], i) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && input < 2 ? 2 : 1;
-      return buildOp(resolveOpSpec(name, space), ctx(`${p}e${i}.`, plan.channels, stride, bin));
+      const spec = resolveOpSpec(name, space);
+      // A strided skip is a factorized reduce (candidate-ops.ts, weights under `r0.`): the fast one.
+      if (spec.kind === 'skip' && stride === 2 && spec.repeat === 1) {
+        return new EvenOddFactorizedReduce(ctx(`${p}e${i}.r0.`, plan.channels, 2, bin), plan.channels, plan.channels);
+      }
+      return buildOp(spec, ctx(`${p}e${i}.`, plan.channels, stride, bin));
     });
   }
 
