@@ -1,21 +1,26 @@
-// The discrete network's factorized reduce (runtime/supernet/discrete.ts) computes what the
-// supernet's FactorizedReduce computes, with the same weights: outputs and every gradient agree,
-// for even and odd sizes, binary and real, so trained cells are unchanged by the faster kernel.
+// The discrete network's faster ops (runtime/supernet/discrete.ts: factorized reduce by pixel
+// picking, separable/dilated convs on the fast depthwise kernel) compute what the candidate ops
+// compute, with the same weights: outputs and every gradient agree (even and odd sizes, strides 1
+// and 2, binary and real), so trained cells are unchanged by the faster kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../runtime/engine/index.js';
 import { ParamStore } from '../../../runtime/engine/params.js';
 import { REAL, type BinarizeOptions } from '../../../runtime/engine/quantize.js';
-import { FactorizedReduce, type OpContext } from '../../../runtime/supernet/candidate-ops.js';
-import { EVAL_BN, EvenOddFactorizedReduce } from '../../../runtime/supernet/discrete.js';
+import type { OpSpec } from '../../../runtime/dsl/space.js';
+import { buildOp, FactorizedReduce, type Op, type OpContext } from '../../../runtime/supernet/candidate-ops.js';
+import { buildDiscreteOp, EVAL_BN, EvenOddFactorizedReduce } from '../../../runtime/supernet/discrete.js';
 
 const XNOR: BinarizeOptions = { weights: 'xnor', scale: 'layer', activations: 'sign' };
 
-function compare(shape: [number, number, number, number], co: number, binarize: BinarizeOptions): void {
-  const ctx = (store: ParamStore): OpContext => ({ store, prefix: 'c1.pre0.', channels: co, stride: 2, binarize, bn: EVAL_BN });
+type Build = (ctx: OpContext) => Op;
+
+function compare(shape: [number, number, number, number], co: number, binarize: BinarizeOptions, stride: 1 | 2 = 2, build?: [Build, Build]): void {
+  const ctx = (store: ParamStore): OpContext => ({ store, prefix: 'c1.pre0.', channels: co, stride, binarize, bn: EVAL_BN });
   const [sa, sb] = [new ParamStore(11), new ParamStore(11)];
-  const ref = new FactorizedReduce(ctx(sa), shape[3], co);
-  const fast = new EvenOddFactorizedReduce(ctx(sb), shape[3], co);
+  const ref = build ? build[0](ctx(sa)) : new FactorizedReduce(ctx(sa), shape[3], co);
+  const fast = build ? build[1](ctx(sb)) : new EvenOddFactorizedReduce(ctx(sb), shape[3], co);
   assert.deepEqual(Object.keys(sb.trainableMap()).sort(), Object.keys(sa.trainableMap()).sort(), 'same weight names');
   const x = tf.randomNormal(shape, 0, 1, 'float32', 5) as tf.Tensor4D;
   const before = tf.memory().numTensors;
@@ -32,7 +37,7 @@ function compare(shape: [number, number, number, number], co: number, binarize: 
   const mid = tf.memory().numTensors;
   const b = run(fast, sb);
   assert.equal(tf.memory().numTensors - mid, mid - before, 'both leave the same tensors: output, loss, gradients');
-  assert.deepEqual(b.y.shape, [shape[0], Math.ceil(shape[1] / 2), Math.ceil(shape[2] / 2), co]);
+  assert.deepEqual(b.y.shape, [shape[0], Math.ceil(shape[1] / stride), Math.ceil(shape[2] / stride), co]);
   const maxAbs = (t: () => tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t())).dataSync()[0]);
   assert.ok(maxAbs(() => tf.sub(a.y, b.y)) < 1e-5, 'same output');
   assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-3, 'same loss');
@@ -61,4 +66,19 @@ test('EvenOddFactorizedReduce = FactorizedReduce: odd sizes (zero padding of the
   await tf.setBackend('cpu');
   compare([3, 5, 7, 4], 5, REAL);
   compare([2, 7, 5, 4], 4, XNOR);
+});
+
+const spec = (kind: OpSpec['kind'], dilation = 1): OpSpec => ({ name: kind, kind, kernel: 3, dilation, repeat: 1, builtin: true });
+
+test('buildDiscreteOp = buildOp: sep_conv and dil_conv (strides 1 and 2), strided skip, pools; on wasm and cpu', async () => {
+  assert.ok(await initBackend('wasm'));
+  assert.equal(tf.getBackend(), 'wasm');
+  const ops = [[spec('sep_conv'), 1], [spec('sep_conv'), 2], [spec('dil_conv', 2), 1], [spec('dil_conv', 2), 2], [spec('skip'), 2], [spec('max_pool'), 2], [spec('avg_pool'), 1]] as const;
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    for (const [s, stride] of ops) {
+      for (const bin of [XNOR, REAL]) compare([2, 6, 6, 4], 4, bin, stride, [(c) => buildOp(s, c) as Op, (c) => buildDiscreteOp(s, c) as Op]);
+    }
+  }
+  assert.equal(buildDiscreteOp(spec('zero'), { store: new ParamStore(1), prefix: 'x.', channels: 4, stride: 1, binarize: XNOR, bn: EVAL_BN }), undefined);
 });
