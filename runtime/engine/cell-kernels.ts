@@ -7,7 +7,7 @@
  * gradient. Layout NHWC; "pixels" P = B·H·W, channels are the last axis.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BN_EPSILON } from './norm.js';
+import { BN_EPSILON } from './epsilon.js';
 import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
 import type { BinarizeOptions } from './quantize.js';
 import { simdFor } from './simd.js';

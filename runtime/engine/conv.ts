@@ -5,6 +5,7 @@
  * to the cpu backend and back (26–70 ms a call).
  */
 import * as tf from '@tensorflow/tfjs';
+import { convFilterGradFast } from './conv-filter-grad.js';
 import { filteredOp } from './custom-grad.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
@@ -75,6 +76,9 @@ function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number,
  * @returns shape [k, k, Ci, Co], float32
  */
 function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+  // On wasm one loop kernel (SIMD) beats im2col's slices, concat and transposes; a 1×1 stride-1
+  // conv needs no im2col, and its matrix product below is XNNPACK's.
+  if (tf.getBackend() === 'wasm' && (k > 1 || stride > 1)) return convFilterGradFast(x, dy, k, stride);
   const ci = x.shape[3];
   const co = dy.shape[3];
   const cols = k === 1 && stride === 1 ? tf.reshape(x, [-1, ci]) : imageToColumns(x, k, stride);

@@ -5,10 +5,11 @@
  * ops autodiff of the moments would record.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormFast } from './cell-kernels.js';
+import { BN_EPSILON } from './epsilon.js';
 import type { ParamStore } from './params.js';
 
-/** Default ε of the normalisation (PyTorch's). */
-export const BN_EPSILON = 1e-5;
+export { BN_EPSILON };
 
 /**
  * Normalises each channel with the batch's mean and variance (no affine terms).
@@ -97,7 +98,10 @@ export class BatchNormLayer {
         y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon))) as tf.Tensor4D;
       } else {
         const update = training && this.options.trackRunningStats ? this.updateRunning(x) : undefined;
-        y = batchNorm(x, this.epsilon, update);
+        // Without running statistics (the search's BNs): the one-kernel-each-way loop of the
+        // fused cell (same values and gradient; the stock-op version is ~10 kernels forward and
+        // reductions with transposes backward).
+        y = update ? batchNorm(x, this.epsilon, update) : batchNormFast(x, this.epsilon);
       }
       if (this.options.affine) {
         y = tf.add(tf.mul(y, this.store.get(`${this.prefix}.gamma`)), this.store.get(`${this.prefix}.beta`));

@@ -29,6 +29,7 @@ interface SimdExports {
   pw_bn4_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, g: number, signInput: number, eps: number): void;
   pw_bn4_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, g: number, signInput: number): void;
   channel_mix_forward(runs: number, coef: number, nruns: number, mapPtr: number, out: number, p: number, co: number): void;
+  conv_filter_grad(x: number, dy: number, dw: number, acc: number, part: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, k: number, stride: number, padTop: number, padLeft: number): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
 }
 

@@ -321,3 +321,45 @@ void channel_mix_backward(const int *runs, const f32 *coef, int nruns, const int
     }
   }
 }
+
+/*
+ * Dense conv filter gradient ('same' padding, stride s): dw[ky, kx, ci, co] = sum over b, oy, ox
+ * of x[b, oy*s + ky - padTop, ox*s + kx - padLeft, ci] * dy[b, oy, ox, co], vectorized over co.
+ * Each image is summed in float32 into part (floats, k*k*ci*co) and then added to acc (float64,
+ * k*k*ci*co); both live in the scratch. For the stem and the stride-2 1x1 convs of factorized
+ * reduce, which otherwise need k*k strided slices, a concat and two transposes per call.
+ */
+EXPORT(conv_filter_grad)
+void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, f32 *part, int b, int h, int w, int ci, int ho, int wo, int co, int k,
+                      int stride, int padTop, int padLeft) {
+  const int n = k * k * ci * co;
+  const int co4 = co - co % 4;
+  for (int i = 0; i < n; i++) acc[i] = 0;
+  for (int bi = 0; bi < b; bi++) {
+    zero(part, n);
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        const f32 *d = dy + ((long)(bi * ho + oy) * wo + ox) * co;
+        for (int ky = 0; ky < k; ky++) {
+          const int iy = oy * stride + ky - padTop;
+          if (iy < 0 || iy >= h) continue;
+          for (int kx = 0; kx < k; kx++) {
+            const int ix = ox * stride + kx - padLeft;
+            if (ix < 0 || ix >= w) continue;
+            const f32 *xp = x + ((long)(bi * h + iy) * w + ix) * ci;
+            f32 *pp = part + (ky * k + kx) * ci * co;
+            for (int c = 0; c < ci; c++, pp += co) {
+              const f32 xv = xp[c];
+              const v128_t xs = wasm_f32x4_splat(xv);
+              int j = 0;
+              for (; j < co4; j += 4) wasm_v128_store(pp + j, wasm_f32x4_add(wasm_v128_load(pp + j), wasm_f32x4_mul(xs, wasm_v128_load(d + j))));
+              for (; j < co; j++) pp[j] += xv * d[j];
+            }
+          }
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) acc[i] += part[i];
+  }
+  for (int i = 0; i < n; i++) dw[i] = (f32)acc[i];
+}

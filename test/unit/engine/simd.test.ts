@@ -2,13 +2,14 @@
  * The WebAssembly SIMD kernels (runtime/engine/simd/kernels.c) equal the TypeScript loops they
  * replace on the wasm backend — forward values and gradients on random inputs (the loops are
  * checked against the engine's verified ops in cell-kernels.test.ts, which on wasm now runs the
- * SIMD path) — write no byte of the shared heap outside their outputs and scratch, are really in
+ * SIMD path; ops.test.ts checks the dense conv against finite differences) — write no byte of the shared heap outside their outputs and scratch, are really in
  * use after initBackend('wasm'), and leak no tensors.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
+import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { installSimdKernels, simdFor, simdSupported, useSimdKernels } from '../../../runtime/engine/simd.js';
@@ -70,6 +71,13 @@ describe('SIMD kernels (wasm)', () => {
       await useBackend('wasm');
       // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
       assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, 4 * g], 3, 1.5), rand([g, 4, 4], 4)]);
+    });
+  }
+
+  for (const [k, stride, ci, co] of [[3, 1, 3, 24], [3, 2, 5, 6], [1, 2, 16, 8], [5, 1, 2, 7]]) {
+    test(`dense conv filter gradient = loop (k ${k}, stride ${stride}, ${ci} → ${co} channels)`, async () => {
+      await useBackend('wasm');
+      assertSimdEqualsLoop((x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride), [rand([3, 9, 7, ci], 8), rand([k, k, ci, co], 9)]);
     });
   }
 
@@ -136,6 +144,10 @@ describe('SIMD kernels (wasm)', () => {
     const dx = region(out + 3000 + 2 * n, n);
     const dwp = region(out + 4000 + 3 * n, 16 * (c / 4));
     e.pw_bn4_backward(dy, x, wts, y, rstd, dx, dwp, acc, b * h * w, c / 4, 1);
+    // Dense 3×3 conv, 8 → 4 channels (dy's first 4 channels as [b, h, w, 4]).
+    const dwc = region(out + 5000 + 4 * n, k * k * c * 4);
+    const acc2 = region(out + 6000 + 4 * n, 3 * k * k * c * 4);
+    e.conv_filter_grad(x, dy, dwc, acc2, acc2 + 8 * k * k * c * 4, b, h, w, c, h, w, 4, k, 1, 1, 1);
     const inputsEnd = 100000 + 2 * n + 16;
     for (let i = 0; i < heap.length; i++) {
       if (i >= 100000 && i < inputsEnd) continue;

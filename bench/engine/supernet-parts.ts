@@ -1,0 +1,150 @@
+/**
+ * Where a search's weight step goes, part by part, and how much of it pruning can save.
+ * Three supernets of one space, alternating in one process on the same batches:
+ *  - `all ops`: every candidate op alive (the start of a search);
+ *  - `1 op`: one op per edge alive (`--keep`, default the space's first op; the end of pruning);
+ *  - `none only`: every edge computes nothing but the partial-channel bypass — what is left is
+ *    the step's fixed cost (stem, pre-processing, bypass/shuffle/mix, classifier, loss).
+ * Per net: forward + backward (CPU ms), the optimizer (clipping + update, CPU ms), and the kernel
+ * profile of forward + backward split into parts by kernel (the `none only` net runs no candidate
+ * op kernels, so its profile splits cleanly into fixed parts). Candidate-op cost = (net) −
+ * (none only). Runs on any commit that has Supernet/Trainer (copy the file to compare commits).
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-parts.ts
+ *   [--space examples/quick.bnas] [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../runtime/data/index.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
+import { Rng } from '../../runtime/search/rng.js';
+import { Trainer } from '../../runtime/search/trainer.js';
+import { Supernet } from '../../runtime/supernet/supernet.js';
+import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const file = arg('space', 'examples/quick.bnas');
+const steps = Number(arg('steps', '5'));
+const label = arg('label', 'current');
+const out = arg('out', 'bench/engine/results');
+
+const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
+const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
+if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+const space = loaded.space;
+const keep = space.ops.findIndex((o) => o.name === arg('keep', space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
+const noneIndex = space.ops.findIndex((o) => o.kind === 'zero');
+if (keep < 0) throw new Error(`--keep must name one of the space's ops: ${space.ops.map((o) => o.name).join(', ')}`);
+if (noneIndex < 0) throw new Error('the space needs a `none` op for the fixed-cost net');
+const size = space.data.image ?? 16;
+const classes = 10;
+const rng = new Rng(1);
+const batch = (): Batch => {
+  const n = space.train.batch;
+  return {
+    x: new Float32Array(n * size * size * 3).map(() => rng.normal()),
+    y: Int32Array.from({ length: n }, () => rng.int(classes)),
+    n,
+    shape: [n, size, size, 3],
+  };
+};
+
+/** alive[kind][edge][op] with only op `o` alive on every edge. */
+function only(o: number, edges: number): Record<CellKind, boolean[][]> {
+  const rows = (): boolean[][] => Array.from({ length: edges }, () => space.ops.map((_, i) => i === o));
+  return Object.fromEntries(CELL_KINDS.map((k) => [k, rows()])) as Record<CellKind, boolean[][]>;
+}
+
+const edges = (space.supernet.nodes * (space.supernet.nodes + 3)) / 2;
+const computed = space.ops.filter((o) => o.kind !== 'zero').length;
+const nets = [
+  { name: `all ops (${computed} computed)`, alive: undefined },
+  { name: `1 op (${space.ops[keep].name})`, alive: only(keep, edges) },
+  { name: 'none only (fixed cost)', alive: only(noneIndex, edges) },
+].map((n) => {
+  const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1, alive: n.alive });
+  return { ...n, net, trainer: new Trainer(net, space, classes), grad: [] as number[], opt: [] as number[], wall: [] as number[] };
+});
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuOf = (f: () => void): number => {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+
+for (const n of nets) n.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
+for (let s = 0; s < steps; s++) {
+  const b = batch();
+  for (const n of nets) {
+    const t = performance.now();
+    let grads: ReturnType<Trainer['weightGrads']>['grads'] | undefined;
+    n.grad.push(cpuOf(() => (grads = n.trainer.weightGrads(b).grads)));
+    n.opt.push(cpuOf(() => n.trainer.applyWeightGrads(grads as NonNullable<typeof grads>, 0.01)));
+    n.wall.push(performance.now() - t);
+  }
+}
+
+/** Part of a step a kernel belongs to, by name (see the header for why this is clean on `none only`). */
+function partOf(kernel: string): string {
+  if (/^BnasChannelMix/.test(kernel)) return 'partial-channel bypass, shuffle, mix (channel mix)';
+  if (/^Bnas(Depthwise|PointwiseBn|PackWeights|Sign|ToGroups|FromGroups)|Pool|^DepthwiseConv2d/.test(kernel)) return 'candidate ops';
+  return 'stem, pre-processing, BN, classifier, loss, tape';
+}
+const profiles: Record<string, Record<string, number>> = {};
+for (const n of nets) {
+  const b = batch();
+  const prof = await tf.profile(() => {
+    const { grads } = n.trainer.weightGrads(b);
+    tf.dispose([...grads.values()]);
+  });
+  const parts: Record<string, number> = {};
+  const byKernel = new Map<string, number>();
+  for (const k of prof.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+  if (argv.includes('--kernels')) console.error(n.name, [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+  for (const k of prof.kernels) parts[partOf(k.name)] = (parts[partOf(k.name)] ?? 0) + Number(k.kernelTimeMs);
+  profiles[n.name] = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}
+
+const rows = nets.map((n) => ({
+  net: n.name,
+  computedOps: n.net.computedOps(),
+  stepWallMs: Math.round(median(n.wall)),
+  forwardBackwardCpuMs: Math.round(median(n.grad)),
+  optimizerCpuMs: Math.round(median(n.opt) * 10) / 10,
+  kernelMsByPart: profiles[n.name],
+}));
+for (const n of nets) {
+  n.trainer.dispose();
+  n.net.dispose();
+}
+const fixed = rows[2];
+const meta = { date: new Date().toISOString(), label, backend: info.name, space: file, batch: space.train.batch, steps, variables: nets.length };
+mkdirSync(out, { recursive: true });
+const base = `supernet-parts-${label}`;
+writeFileSync(join(out, `${base}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
+const lines = [
+  `# Supernet weight step by part (${label}; ${meta.date.slice(0, 16)}Z, ${info.name}, ${file}, batch ${space.train.batch}, median of ${steps})`,
+  '',
+  '| net | ops computed | step wall ms | forward+backward CPU ms | candidate ops CPU ms (vs none only) | optimizer CPU ms |',
+  '|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.net} | ${r.computedOps} | ${r.stepWallMs} | ${r.forwardBackwardCpuMs} | ${r.forwardBackwardCpuMs - fixed.forwardBackwardCpuMs} | ${r.optimizerCpuMs} |`,
+  ),
+  '',
+  'Kernel time of forward + backward by part (ms, one profiled step; wall time of kernels):',
+  '',
+  '| net | ' + [...new Set(rows.flatMap((r) => Object.keys(r.kernelMsByPart)))].join(' | ') + ' |',
+  '|---|' + [...new Set(rows.flatMap((r) => Object.keys(r.kernelMsByPart)))].map(() => '---|').join(''),
+  ...rows.map((r) => `| ${r.net} | ` + [...new Set(rows.flatMap((q) => Object.keys(q.kernelMsByPart)))].map((k) => r.kernelMsByPart[k] ?? 0).join(' | ') + ' |'),
+];
+writeFileSync(join(out, `${base}.md`), lines.join('\n') + '\n');
+console.log(lines.join('\n'));
