@@ -28,6 +28,8 @@ const signForward: JsKernel<NoAttrs> = {
   name: 'BnasSign',
   outputShapes: (s) => [[...s[0]]],
   compute([x], [y]) {
+    const simd = simdFor([x, y]);
+    if (simd) return simd.exports.sign_forward(x.byteOffset, y.byteOffset, x.length);
     for (let i = 0; i < x.length; i++) y[i] = sgn(x[i]);
   },
 };
@@ -35,6 +37,8 @@ const signBackward: JsKernel<NoAttrs> = {
   name: 'BnasSignGrad',
   outputShapes: (s) => [[...s[0]]],
   compute([dy, x], [dx]) {
+    const simd = simdFor([dy, x, dx]);
+    if (simd) return simd.exports.sign_backward(dy.byteOffset, x.byteOffset, dx.byteOffset, x.length);
     for (let i = 0; i < x.length; i++) dx[i] = dy[i] * inside(x[i]);
   },
 };
@@ -95,6 +99,9 @@ const bnForward: JsKernel<BnAttrs> = {
   outputShapes: (s) => [[...s[0]], [s[0][s[0].length - 1]]],
   compute([x], [y, rstd], [shape], { epsilon }) {
     const { c, p } = channelsAndPixels(shape);
+    // Scratch: 3c float64 sums, then 3c float32 partials and the mean.
+    const simd = simdFor([x, y, rstd], 3 * c + Math.ceil(1.5 * c));
+    if (simd) return simd.exports.bn_forward(x.byteOffset, y.byteOffset, rstd.byteOffset, simd.scratch, simd.scratch + 24 * c, p, c, epsilon);
     const mean = new Float64Array(c);
     channelMoments(x, p, c, mean, rstd, epsilon);
     normalize(x, y, p, c, mean, rstd);
@@ -106,6 +113,8 @@ const bnBackward: JsKernel<BnAttrs> = {
   outputShapes: (s) => [[...s[0]]],
   compute([dy, , , y, rstd], [dx], [shape]) {
     const { c, p } = channelsAndPixels(shape);
+    const simd = simdFor([dy, y, rstd, dx], 3 * c);
+    if (simd) return simd.exports.bn_backward(dy.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, simd.scratch, simd.scratch + 16 * c, p, c);
     normalizeBackward(dy, y, rstd, dx, p, c);
   },
 };

@@ -30,6 +30,10 @@ interface SimdExports {
   pw_bn4_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, g: number, signInput: number): void;
   channel_mix_forward(runs: number, coef: number, nruns: number, mapPtr: number, out: number, p: number, co: number): void;
   conv_filter_grad(x: number, dy: number, dw: number, acc: number, part: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, k: number, stride: number, padTop: number, padLeft: number): void;
+  sign_forward(x: number, y: number, n: number): void;
+  sign_backward(dy: number, x: number, dx: number, n: number): void;
+  bn_forward(x: number, y: number, rstd: number, acc: number, part: number, p: number, c: number, eps: number): void;
+  bn_backward(dy: number, y: number, rstd: number, dx: number, acc: number, part: number, p: number, c: number): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
 }
 

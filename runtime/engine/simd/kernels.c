@@ -363,3 +363,112 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, f32 *part,
   }
   for (int i = 0; i < n; i++) dw[i] = (f32)acc[i];
 }
+
+/* ---------------------------------------------------------------- sign and batch norm */
+
+/* y = sign(x) (sign(0) = +1) over n floats. */
+EXPORT(sign_forward)
+void sign_forward(const f32 *x, f32 *y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, sgn4(wasm_v128_load(x + i)));
+  for (; i < n; i++) y[i] = x[i] < 0 ? -1.0f : 1.0f;
+}
+
+/* dx = dy * 1[|x| <= 1] over n floats (the clipped straight-through estimator). */
+EXPORT(sign_backward)
+void sign_backward(const f32 *dy, const f32 *x, f32 *dx, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), inside4(wasm_v128_load(x + i))));
+  for (; i < n; i++) dx[i] = (x[i] <= 1 && x[i] >= -1) ? dy[i] : 0;
+}
+
+/*
+ * Per-channel sums over p pixels of c channels: s1[ch] += sum a, and s2[ch] += sum a*b when b is
+ * given (a is centred by `center` first when given). float32 partials over CHUNK pixels (part, c
+ * floats) are added into the float64 sums.
+ */
+static void channel_sums(const f32 *a, const f32 *b, const f32 *center, f64 *s1, f64 *s2, f32 *part1, f32 *part2, int p, int c) {
+  const int c4 = c - c % 4;
+  for (int i0 = 0; i0 < p; i0 += CHUNK) {
+    const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+    zero(part1, c);
+    if (s2) zero(part2, c);
+    for (int i = i0; i < i1; i++) {
+      const f32 *ar = a + (long)i * c;
+      const f32 *br = b ? b + (long)i * c : 0;
+      int j = 0;
+      for (; j < c4; j += 4) {
+        v128_t v = wasm_v128_load(ar + j);
+        if (center) v = wasm_f32x4_sub(v, wasm_v128_load(center + j));
+        if (!s2) {
+          wasm_v128_store(part1 + j, wasm_f32x4_add(wasm_v128_load(part1 + j), v));
+          continue;
+        }
+        const v128_t u = br ? wasm_v128_load(br + j) : v;
+        wasm_v128_store(part1 + j, wasm_f32x4_add(wasm_v128_load(part1 + j), v));
+        wasm_v128_store(part2 + j, wasm_f32x4_add(wasm_v128_load(part2 + j), wasm_f32x4_mul(v, u)));
+      }
+      for (; j < c; j++) {
+        f32 v = ar[j];
+        if (center) v -= center[j];
+        const f32 u = br ? br[j] : v;
+        part1[j] += v;
+        if (s2) part2[j] += v * u;
+      }
+    }
+    for (int j = 0; j < c; j++) {
+      s1[j] += part1[j];
+      if (s2) s2[j] += part2[j];
+    }
+  }
+}
+
+/*
+ * Batch norm without affine terms over x [p, c]: y = (x - mean) * rstd with the two-pass
+ * (centred) variance, as cell-kernels.ts. Scratch: acc 3c float64, part 3c float32.
+ */
+EXPORT(bn_forward)
+void bn_forward(const f32 *x, f32 *y, f32 *rstd, f64 *acc, f32 *part, int p, int c, f32 eps) {
+  f64 *mean = acc, *s1 = acc + c, *s2 = acc + 2 * c;
+  f32 *meanf = part + 2 * c;
+  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
+  channel_sums(x, 0, 0, mean, 0, part, part + c, p, c);
+  for (int j = 0; j < c; j++) meanf[j] = (f32)(mean[j] / p);
+  channel_sums(x, 0, meanf, s1, s2, part, part + c, p, c);
+  for (int j = 0; j < c; j++) rstd[j] = (f32)(1.0 / __builtin_sqrt(s2[j] / p + (f64)eps));
+  const int c4 = c - c % 4;
+  for (int i = 0; i < p; i++) {
+    const f32 *xr = x + (long)i * c;
+    f32 *yr = y + (long)i * c;
+    int j = 0;
+    for (; j < c4; j += 4) wasm_v128_store(yr + j, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(meanf + j)), wasm_v128_load(rstd + j)));
+    for (; j < c; j++) yr[j] = (xr[j] - meanf[j]) * rstd[j];
+  }
+}
+
+/*
+ * Backward of bn_forward: dx = rstd * (dy - mean(dy) - y * mean(dy * y)). Scratch: acc 2c
+ * float64, part 2c float32.
+ */
+EXPORT(bn_backward)
+void bn_backward(const f32 *dy, const f32 *y, const f32 *rstd, f32 *dx, f64 *acc, f32 *part, int p, int c) {
+  f64 *sdy = acc, *sdyy = acc + c;
+  for (int j = 0; j < 2 * c; j++) acc[j] = 0;
+  channel_sums(dy, y, 0, sdy, sdyy, part, part + c, p, c);
+  f32 *m = part, *n = part + c;
+  for (int j = 0; j < c; j++) {
+    m[j] = (f32)(sdy[j] / p);
+    n[j] = (f32)(sdyy[j] / p);
+  }
+  const int c4 = c - c % 4;
+  for (int i = 0; i < p; i++) {
+    const f32 *dr = dy + (long)i * c, *yr = y + (long)i * c;
+    f32 *xr = dx + (long)i * c;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t d = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dr + j), wasm_v128_load(m + j)), wasm_f32x4_mul(wasm_v128_load(yr + j), wasm_v128_load(n + j)));
+      wasm_v128_store(xr + j, wasm_f32x4_mul(wasm_v128_load(rstd + j), d));
+    }
+    for (; j < c; j++) xr[j] = rstd[j] * (dr[j] - m[j] - yr[j] * n[j]);
+  }
+}

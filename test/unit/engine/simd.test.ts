@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
+import { batchNormFast, channelMix, pointwiseBn, signSte } from '../../../runtime/engine/cell-kernels.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
@@ -71,6 +71,16 @@ describe('SIMD kernels (wasm)', () => {
       await useBackend('wasm');
       // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
       assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, 4 * g], 3, 1.5), rand([g, 4, 4], 4)]);
+    });
+  }
+
+  for (const c of [16, 13, 3]) {
+    test(`sign (clipped STE) and batch norm = loop (${c} channels)`, async () => {
+      await useBackend('wasm');
+      // Exact zeros and values at ±1 exercise sign(0) = +1 and the closed STE window.
+      const x = () => tf.concat([rand([3, 7, 5, c], 10 + c, 2), tf.zeros([1, 7, 5, c]), tf.fill([1, 7, 5, c], 1), tf.fill([1, 7, 5, c], -1)]);
+      assertSimdEqualsLoop((a) => signSte(a), [x()], 1e-12);
+      assertSimdEqualsLoop((a) => batchNormFast(a), [rand([3, 7, 5, c], 11 + c, 3)]);
     });
   }
 
@@ -148,6 +158,12 @@ describe('SIMD kernels (wasm)', () => {
     const dwc = region(out + 5000 + 4 * n, k * k * c * 4);
     const acc2 = region(out + 6000 + 4 * n, 3 * k * k * c * 4);
     e.conv_filter_grad(x, dy, dwc, acc2, acc2 + 8 * k * k * c * 4, b, h, w, c, h, w, 4, k, 1, 1, 1);
+    const sy = region(out + 7000 + 5 * n, n);
+    e.sign_forward(x, sy, n);
+    e.sign_backward(dy, x, sy, n);
+    const acc3 = region(out + 8000 + 6 * n, 12 * c);
+    e.bn_forward(x, sy, rstd, acc3, acc3 + 24 * c, b * h * w, c, 1e-5);
+    e.bn_backward(dy, sy, rstd, dx, acc3, acc3 + 16 * c, b * h * w, c);
     const inputsEnd = 100000 + 2 * n + 16;
     for (let i = 0; i < heap.length; i++) {
       if (i >= 100000 && i < inputsEnd) continue;
