@@ -21,16 +21,22 @@ export interface Budget {
   readonly evalTrain?: number;
   /** Also train the reference cells real-valued (the bnas-derived cells always are). */
   readonly refFloat?: boolean;
+  /**
+   * Seed of the first search (then +1 per seed); default the space's `train.seed`. Searches run
+   * while choosing a space's settings must not be among the recorded ones.
+   */
+  readonly firstSearchSeed?: number;
 }
 /**
  * Full budgets. Synthetic: the spaces as written, every mode 3 seeds (target met there).
  * Fashion-MNIST (bench/quality/README.md, "Protocol"): searches as fashion-mnist.bnas says, every
  * cell trained from scratch on 2000 images for 6 epochs; DARTS mode (3× the search cost) with one
- * seed and PC-DARTS mode with two, so 3 seeds of this method and 5 random cells fit ~40 minutes.
+ * seed, and the reference cells binary only, so the whole run fits ~40 minutes on shared cores.
  */
 export const FULL: Record<DatasetName, Budget> = {
   synthetic: { seeds: 3, random: 5, evalEpochs: 4, refFloat: true },
-  'fashion-mnist': { seeds: 3, random: 5, evalEpochs: 6, evalTrain: 2000, modeSeeds: { 'pc-darts': 2, darts: 1 }, refFloat: false },
+  // Search seeds 11–13: the probes that chose fashion-mnist.bnas's settings searched with seed 1.
+  'fashion-mnist': { seeds: 3, random: 5, evalEpochs: 6, evalTrain: 2000, modeSeeds: { darts: 1 }, refFloat: false, firstSearchSeed: 11 },
 };
 export const QUICK: Budget = { seeds: 2, random: 3, train: 96, test: 128, searchEpochs: 2, evalEpochs: 1, refFloat: true };
 

@@ -6,7 +6,7 @@
  *
  * Usage: npx tsx bench/quality/curves.ts [--space bench/quality/fashion-mnist.bnas] [--train N]
  *          [--test N] [--image N] [--epochs N] [--random N] [--from FILE.json] [--modes bnas,darts]
- *          [--float] [--out FILE.json]
+ *          [--genotypes LIST.json] [--float] [--out FILE.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
@@ -39,6 +39,9 @@ const initSeed = Rng.stream(space.train.seed, 'eval').seed();
 const cells: { name: string; genotype: Genotype }[] = [];
 const rng = Rng.stream(space.train.seed, 'random-cells');
 for (let i = 0; i < num('random', 2)!; i++) cells.push({ name: `random ${i + 1}`, genotype: randomGenotype(space, rng) });
+// --genotypes FILE: a JSON list of { name, genotype } (e.g. cells of single searches).
+const listed = opt('genotypes', '');
+if (listed) cells.push(...(JSON.parse(readFileSync(listed, 'utf8')) as { name: string; genotype: Genotype }[]));
 const from = opt('from', '');
 if (from) {
   const modes = opt('modes', 'bnas').split(',');

@@ -3,18 +3,19 @@
  * does each search mode buy for its time?
  *
  * For each dataset (the synthetic set and Fashion-MNIST, spaces in this folder):
- *  1. search with 3 seeds in each mode — bnas (the space as written: K = 4, performance pruning),
- *     pc-darts (K = 4, no pruning), darts (K = 1, no pruning) — modes rotate within a seed so slow
- *     phases of a shared machine hit all of them;
- *  2. train under ONE protocol (`trainGenotype`: same data, epochs, batch, optimizer, init seed)
- *     every derived cell, 5 random cells of the space and the reference cells (adapted to the
- *     space's ops with `adaptGenotype`), all as binary networks;
- *  3. train the bnas-derived and reference cells again with real weights and activations
- *     (`realValuedSpace`): the binary-vs-float gap of the same cells.
+ *  1. search with 3 seeds in each mode (budget.ts: fewer for DARTS mode on Fashion-MNIST) — bnas
+ *     (the space as written: K = 4, performance pruning), pc-darts (K = 4, no pruning), darts
+ *     (K = 1, no pruning) — modes rotate within a seed so slow phases of a shared machine hit all;
+ *  2. train under ONE protocol (`trainGenotype`: same data, epochs, batch, optimizer, init seed;
+ *     possibly more training images than the search saw) every derived cell, 5 random cells of the
+ *     space and the reference cells (adapted to the space's ops with `adaptGenotype`), all binary;
+ *  3. train the bnas-derived (and, per budget, the reference) cells again with real weights and
+ *     activations (`realValuedSpace`): the binary-vs-float gap of the same cells.
  * Everything runs in this one process, one job after the other (2 shared cores), on wasm.
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
- *          [--seeds N] [--random N] [--eval-epochs N] [--threads N] [--out DIR]
+ *          [--seeds N] [--random N] [--eval-epochs N] [--eval-train N] [--mode-seeds pc-darts=N,darts=N]
+ *          [--first-seed N] [--threads N] [--out DIR] [--keep-others]
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
@@ -91,7 +92,7 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   const searches: SearchRecord[] = [];
   for (const { mode, s } of searchOrder(budget)) {
     {
-      const seed = dataSeed + s;
+      const seed = (budget.firstSearchSeed ?? dataSeed) + s;
       const c0 = process.cpuUsage();
       const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9, threads });
       const cpu = process.cpuUsage(c0);
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
     return {
       ...base,
       evalEpochs: num('eval-epochs') ?? base.evalEpochs, seeds: num('seeds') ?? base.seeds, random: num('random') ?? base.random,
-      evalTrain: num('eval-train') ?? base.evalTrain, modeSeeds: modeSeeds ?? base.modeSeeds,
+      evalTrain: num('eval-train') ?? base.evalTrain, modeSeeds: modeSeeds ?? base.modeSeeds, firstSearchSeed: num('first-seed') ?? base.firstSearchSeed,
     };
   };
   // One search thread by default: CPU time then measures each mode's work alone, and the bench
