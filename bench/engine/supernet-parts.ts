@@ -110,23 +110,30 @@ for (const n of nets) {
   for (const k of prof.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   if (argv.includes('--kernels')) console.error(n.name, [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
   for (const k of prof.kernels) parts[partOf(k.name)] = (parts[partOf(k.name)] ?? 0) + Number(k.kernelTimeMs);
-  profiles[n.name] = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  profiles[n.name] = parts;
 }
 
-const rows = nets.map((n) => ({
-  net: n.name,
-  computedOps: n.net.computedOps(),
-  stepWallMs: Math.round(median(n.wall)),
-  forwardBackwardCpuMs: Math.round(median(n.grad)),
-  optimizerCpuMs: Math.round(median(n.opt) * 10) / 10,
-  kernelMsByPart: profiles[n.name],
-}));
+// Kernel wall times swing with the machine's load; their shares are steadier, so each part's
+// CPU ms is the forward + backward CPU time times the part's share of the profiled kernel time.
+const rows = nets.map((n) => {
+  const cpu = median(n.grad);
+  const total = Object.values(profiles[n.name]).reduce((a, b) => a + b, 0) || 1;
+  return {
+    net: n.name,
+    computedOps: n.net.computedOps(),
+    stepWallMs: Math.round(median(n.wall)),
+    forwardBackwardCpuMs: Math.round(cpu),
+    optimizerCpuMs: Math.round(median(n.opt) * 10) / 10,
+    cpuMsByPart: Object.fromEntries(Object.entries(profiles[n.name]).map(([k, v]) => [k, Math.round((cpu * v) / total)])),
+  };
+});
 for (const n of nets) {
   n.trainer.dispose();
   n.net.dispose();
 }
 const fixed = rows[2];
-const meta = { date: new Date().toISOString(), label, backend: info.name, space: file, batch: space.train.batch, steps, variables: nets.length };
+const partNames = [...new Set(rows.flatMap((r) => Object.keys(r.cpuMsByPart)))].sort();
+const meta = { date: new Date().toISOString(), label, backend: info.name, space: file, batch: space.train.batch, steps };
 mkdirSync(out, { recursive: true });
 const base = `supernet-parts-${label}`;
 writeFileSync(join(out, `${base}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
@@ -140,11 +147,11 @@ const lines = [
       `| ${r.net} | ${r.computedOps} | ${r.stepWallMs} | ${r.forwardBackwardCpuMs} | ${r.forwardBackwardCpuMs - fixed.forwardBackwardCpuMs} | ${r.optimizerCpuMs} |`,
   ),
   '',
-  'Kernel time of forward + backward by part (ms, one profiled step; wall time of kernels):',
+  'Forward + backward CPU ms by part (CPU time × the part’s share of one profiled step’s kernel time):',
   '',
-  '| net | ' + [...new Set(rows.flatMap((r) => Object.keys(r.kernelMsByPart)))].join(' | ') + ' |',
-  '|---|' + [...new Set(rows.flatMap((r) => Object.keys(r.kernelMsByPart)))].map(() => '---|').join(''),
-  ...rows.map((r) => `| ${r.net} | ` + [...new Set(rows.flatMap((q) => Object.keys(q.kernelMsByPart)))].map((k) => r.kernelMsByPart[k] ?? 0).join(' | ') + ' |'),
+  '| net | ' + partNames.join(' | ') + ' |',
+  '|---|' + partNames.map(() => '---|').join(''),
+  ...rows.map((r) => `| ${r.net} | ` + partNames.map((k) => r.cpuMsByPart[k] ?? 0).join(' | ') + ' |'),
 ];
 writeFileSync(join(out, `${base}.md`), lines.join('\n') + '\n');
 console.log(lines.join('\n'));

@@ -305,15 +305,18 @@ function scratchOf(size: number): Float32Array {
   return scratch.subarray(0, size);
 }
 
+/** Whether the SIMD pointwise kernels take c channels a group (4 channels, i.e. 1 or 2 groups, a vector). */
+const simdPointwise = (c: number, total: number): boolean => (c === 4 || c === 2) && total % 4 === 0;
+
 /** sign? → grouped 1×1 → batch norm. Outputs ŷ [P, G·c] and rstd [G·c]. */
 const pwBnForward: JsKernel<PointwiseAttrs> = {
   name: 'BnasPointwiseBn',
   outputShapes: (s) => [[...s[0]], [s[0][s[0].length - 1]]],
   compute([x, w], [y, rstd], [xs, ws], { signInput, epsilon }) {
     const { c: total, p } = channelsAndPixels(xs);
-    const simd = ws[1] === 4 ? simdFor([x, w, y, rstd], 2 * total) : undefined;
+    const simd = simdPointwise(ws[1], total) ? simdFor([x, w, y, rstd], 2 * total) : undefined;
     if (simd) {
-      simd.exports.pw_bn4_forward(x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, simd.scratch, p, ws[0], +signInput, epsilon);
+      simd.exports.pw_bn_forward(x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, simd.scratch, p, total, ws[1], +signInput, epsilon);
       return;
     }
     const sums = { sum: new Float64Array(total), sumSq: new Float64Array(total) };
@@ -335,10 +338,10 @@ const pwBnBackward: JsKernel<PointwiseAttrs> = {
   compute([dy, , x, w, y, rstd], [dx, dw], shapes, { signInput }) {
     const { c: total, p } = channelsAndPixels(shapes[2]);
     const [g, c] = shapes[3];
-    const simd = c === 4 ? simdFor([dy, x, w, y, rstd, dx, dw], 6 * total) : undefined;
+    const simd = simdPointwise(c, total) ? simdFor([dy, x, w, y, rstd, dx, dw], 6 * total) : undefined;
     if (simd) {
       const e = simd.exports;
-      e.pw_bn4_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, simd.scratch, p, g, +signInput);
+      e.pw_bn_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, simd.scratch, p, total, c, +signInput);
       return;
     }
     if (c === 4) {

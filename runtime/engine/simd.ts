@@ -26,8 +26,8 @@ const SCRATCH_DOUBLES = 32768;
 /** The exports of `simd/kernels.c`; pointers are byte addresses in the tfjs heap. */
 interface SimdExports {
   dw_filter_grad(x: number, dy: number, dw: number, acc: number, b: number, h: number, w: number, c: number, ho: number, wo: number, k: number, stride: number, dil: number, padTop: number, padLeft: number): void;
-  pw_bn4_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, g: number, signInput: number, eps: number): void;
-  pw_bn4_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, g: number, signInput: number): void;
+  pw_bn_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, total: number, c: number, signInput: number, eps: number): void;
+  pw_bn_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, total: number, c: number, signInput: number): void;
   channel_mix_forward(runs: number, coef: number, nruns: number, mapPtr: number, out: number, p: number, co: number): void;
   conv_filter_grad(x: number, dy: number, dw: number, acc: number, part: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, k: number, stride: number, padTop: number, padLeft: number): void;
   sign_forward(x: number, y: number, n: number): void;

@@ -105,30 +105,66 @@ void dw_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, int b, int h
 #define CHUNK 64
 
 /*
- * sign? -> grouped 1x1 with 4 channels a group -> batch norm (no affine), for x [p, 4g]:
- * z[p, 4gi + co] = sum_ci a(x[p, 4gi + ci]) * w[gi, ci, co]; y = (z - mean) * rstd per channel.
- * Writes y (z first, then normalized in place) and rstd [4g]; acc: scratch of 8g float64.
+ * Grouped 1x1 with c = 4 or 2 channels a group, 4 channels (4/c groups) per vector, "quad" q
+ * covering channels 4q..4q+3. Weights w[g, ci, co] (row-major). For c = 4 a quad is one group:
+ * z = sum_ci a[ci] * row_ci. For c = 2 it is groups 2q and 2q+1:
+ * z = (a0, a0, a2, a2) * (w[2q,0,:], w[2q+1,0,:]) + (a1, a1, a3, a3) * (w[2q,1,:], w[2q+1,1,:]).
  */
-EXPORT(pw_bn4_forward)
-void pw_bn4_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int p, int g, int signInput, f32 eps) {
-  const int total = 4 * g;
-  for (int gi = 0; gi < g; gi++) {
-    const f32 *wg = w + 16 * gi;
-    const v128_t w0 = wasm_v128_load(wg), w1 = wasm_v128_load(wg + 4), w2 = wasm_v128_load(wg + 8), w3 = wasm_v128_load(wg + 12);
-    f64 *sum = acc + 8 * gi, *sq = sum + 4;
-    for (int q = 0; q < 8; q++) sum[q] = 0;
-    const f32 *xp = x + 4 * gi;
-    f32 *zp = y + 4 * gi;
+typedef struct {
+  v128_t r0, r1, r2, r3; /* rows (input channel ci -> output lanes) */
+  v128_t c0, c1, c2, c3; /* columns (output channel co -> input lanes), for dx */
+} QuadWeights;
+
+static inline QuadWeights quad_weights(const f32 *w, int q, int c) {
+  QuadWeights m;
+  if (c == 4) {
+    const f32 *wg = w + 16 * q;
+    m.r0 = wasm_v128_load(wg), m.r1 = wasm_v128_load(wg + 4), m.r2 = wasm_v128_load(wg + 8), m.r3 = wasm_v128_load(wg + 12);
+    const v128_t t01lo = wasm_i32x4_shuffle(m.r0, m.r1, 0, 4, 1, 5), t23lo = wasm_i32x4_shuffle(m.r2, m.r3, 0, 4, 1, 5);
+    const v128_t t01hi = wasm_i32x4_shuffle(m.r0, m.r1, 2, 6, 3, 7), t23hi = wasm_i32x4_shuffle(m.r2, m.r3, 2, 6, 3, 7);
+    m.c0 = wasm_i32x4_shuffle(t01lo, t23lo, 0, 1, 4, 5), m.c1 = wasm_i32x4_shuffle(t01lo, t23lo, 2, 3, 6, 7);
+    m.c2 = wasm_i32x4_shuffle(t01hi, t23hi, 0, 1, 4, 5), m.c3 = wasm_i32x4_shuffle(t01hi, t23hi, 2, 3, 6, 7);
+  } else {
+    const f32 *wg = w + 8 * q; /* w[2q]: 0 1 / 2 3, w[2q+1]: 4 5 / 6 7 */
+    const v128_t lo = wasm_v128_load(wg), hi = wasm_v128_load(wg + 4);
+    m.r0 = wasm_i32x4_shuffle(lo, hi, 0, 1, 4, 5), m.r1 = wasm_i32x4_shuffle(lo, hi, 2, 3, 6, 7);
+    m.c0 = wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), m.c1 = wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7);
+    m.r2 = m.r3 = m.c2 = m.c3 = wasm_f32x4_splat(0.0f);
+  }
+  return m;
+}
+
+/* sum_i spread_i(v) * m_i: the product of a quad's 4 lanes with 4 (c = 4) or 2 (c = 2) vectors. */
+static inline v128_t quad_product(v128_t v, v128_t m0, v128_t m1, v128_t m2, v128_t m3, int c) {
+  if (c == 2) {
+    return wasm_f32x4_add(wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 0, 0, 2, 2), m0), wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 1, 1, 3, 3), m1));
+  }
+  v128_t z = wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 0, 0, 0, 0), m0);
+  z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 1, 1, 1, 1), m1));
+  z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 2, 2, 2, 2), m2));
+  return wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(v, v, 3, 3, 3, 3), m3));
+}
+
+/*
+ * sign? -> grouped 1x1 (c = 4 or 2 channels a group, 4g/c... total channels a multiple of 4) ->
+ * batch norm (no affine), for x [p, total]: y = (z - mean) * rstd per channel. Writes y (z
+ * first, then normalized in place) and rstd [total]; acc: scratch of 2 * total float64.
+ */
+EXPORT(pw_bn_forward)
+void pw_bn_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int p, int total, int c, int signInput, f32 eps) {
+  for (int q = 0; q < total / 4; q++) {
+    const QuadWeights m = quad_weights(w, q, c);
+    f64 *sum = acc + 8 * q, *sq = sum + 4;
+    for (int i = 0; i < 8; i++) sum[i] = 0;
+    const f32 *xp = x + 4 * q;
+    f32 *zp = y + 4 * q;
     for (int i0 = 0; i0 < p; i0 += CHUNK) {
       const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
       v128_t s = wasm_f32x4_splat(0.0f), s2 = s;
       for (int i = i0; i < i1; i++, xp += total, zp += total) {
         v128_t a = wasm_v128_load(xp);
         if (signInput) a = sgn4(a);
-        v128_t z = wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), w0);
-        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), w1));
-        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), w2));
-        z = wasm_f32x4_add(z, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 3, 3, 3, 3), w3));
+        const v128_t z = quad_product(a, m.r0, m.r1, m.r2, m.r3, c);
         wasm_v128_store(zp, z);
         s = wasm_f32x4_add(s, z);
         s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(z, z));
@@ -137,33 +173,32 @@ void pw_bn4_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int
       add64(sq, s2);
     }
     /* One-pass moments in float64, as the TypeScript kernel (products are O(1), near-zero mean). */
-    for (int q = 0; q < 4; q++) {
-      const f64 m = sum[q] / p;
-      f64 var = sq[q] / p - m * m;
+    for (int j = 0; j < 4; j++) {
+      const f64 mean = sum[j] / p;
+      f64 var = sq[j] / p - mean * mean;
       if (var < 0) var = 0;
-      sum[q] = m;
-      rstd[4 * gi + q] = (f32)(1.0 / __builtin_sqrt(var + (f64)eps));
+      sum[j] = mean;
+      rstd[4 * q + j] = (f32)(1.0 / __builtin_sqrt(var + (f64)eps));
     }
     const v128_t mv = wasm_f32x4_make((f32)sum[0], (f32)sum[1], (f32)sum[2], (f32)sum[3]);
-    const v128_t rv = wasm_v128_load(rstd + 4 * gi);
-    zp = y + 4 * gi;
+    const v128_t rv = wasm_v128_load(rstd + 4 * q);
+    zp = y + 4 * q;
     for (int i = 0; i < p; i++, zp += total) wasm_v128_store(zp, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(zp), mv), rv));
   }
 }
 
 /*
- * Backward of pw_bn4_forward. Inputs dy, x, w, y (= normalized output), rstd; outputs dx, dw.
- * dz = rstd * (dy - mean(dy) - y * mean(dy * y)) computed on the fly; dw[gi] = a^T dz;
- * dx = (dz w^T) * 1[|x| <= 1 if sign]. acc: scratch of 24g float64.
+ * Backward of pw_bn_forward. Inputs dy, x, w, y (= normalized output), rstd; outputs dx, dw.
+ * dz = rstd * (dy - mean(dy) - y * mean(dy * y)) computed on the fly; dw[g] = a^T dz;
+ * dx = (dz w^T) * 1[|x| <= 1 if sign]. acc: scratch of 6 * total float64.
  */
-EXPORT(pw_bn4_backward)
-void pw_bn4_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, int p,
-                     int g, int signInput) {
-  const int total = 4 * g;
-  for (int gi = 0; gi < g; gi++) {
-    f64 *sdy = acc + 24 * gi, *sdyy = sdy + 4, *gw = sdy + 8;
-    for (int q = 0; q < 24; q++) sdy[q] = 0;
-    const f32 *dp = dy + 4 * gi, *yp = y + 4 * gi;
+EXPORT(pw_bn_backward)
+void pw_bn_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, int p, int total,
+                    int c, int signInput) {
+  for (int q = 0; q < total / 4; q++) {
+    f64 *sdy = acc + 24 * q, *sdyy = sdy + 4, *gw = sdy + 8;
+    for (int i = 0; i < 24; i++) sdy[i] = 0;
+    const f32 *dp = dy + 4 * q, *yp = y + 4 * q;
     for (int i0 = 0; i0 < p; i0 += CHUNK) {
       const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
       v128_t s = wasm_f32x4_splat(0.0f), s2 = s;
@@ -175,36 +210,32 @@ void pw_bn4_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, co
       add64(sdy, s);
       add64(sdyy, s2);
     }
-    const v128_t m = wasm_f32x4_make((f32)(sdy[0] / p), (f32)(sdy[1] / p), (f32)(sdy[2] / p), (f32)(sdy[3] / p));
-    const v128_t nv = wasm_f32x4_make((f32)(sdyy[0] / p), (f32)(sdyy[1] / p), (f32)(sdyy[2] / p), (f32)(sdyy[3] / p));
-    const v128_t r = wasm_v128_load(rstd + 4 * gi);
-    /* Columns of the group's 4x4 weight: e = sum_co dz[co] * (w[0,co], w[1,co], w[2,co], w[3,co]). */
-    const f32 *wg = w + 16 * gi;
-    const v128_t r0 = wasm_v128_load(wg), r1 = wasm_v128_load(wg + 4), r2 = wasm_v128_load(wg + 8), r3 = wasm_v128_load(wg + 12);
-    const v128_t t01lo = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t23lo = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-    const v128_t t01hi = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t23hi = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-    const v128_t col0 = wasm_i32x4_shuffle(t01lo, t23lo, 0, 1, 4, 5), col1 = wasm_i32x4_shuffle(t01lo, t23lo, 2, 3, 6, 7);
-    const v128_t col2 = wasm_i32x4_shuffle(t01hi, t23hi, 0, 1, 4, 5), col3 = wasm_i32x4_shuffle(t01hi, t23hi, 2, 3, 6, 7);
-    const f32 *xp = x + 4 * gi;
-    f32 *xo = dx + 4 * gi;
-    dp = dy + 4 * gi;
-    yp = y + 4 * gi;
+    const v128_t mdy = wasm_f32x4_make((f32)(sdy[0] / p), (f32)(sdy[1] / p), (f32)(sdy[2] / p), (f32)(sdy[3] / p));
+    const v128_t mdyy = wasm_f32x4_make((f32)(sdyy[0] / p), (f32)(sdyy[1] / p), (f32)(sdyy[2] / p), (f32)(sdyy[3] / p));
+    const v128_t r = wasm_v128_load(rstd + 4 * q);
+    const QuadWeights m = quad_weights(w, q, c);
+    const f32 *xp = x + 4 * q;
+    f32 *xo = dx + 4 * q;
+    dp = dy + 4 * q;
+    yp = y + 4 * q;
     for (int i0 = 0; i0 < p; i0 += CHUNK) {
       const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
       v128_t g0 = wasm_f32x4_splat(0.0f), g1 = g0, g2 = g0, g3 = g0;
       for (int i = i0; i < i1; i++, xp += total, xo += total, dp += total, yp += total) {
         const v128_t xv = wasm_v128_load(xp);
         const v128_t a = signInput ? sgn4(xv) : xv;
-        const v128_t d = wasm_f32x4_mul(r, wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dp), m), wasm_f32x4_mul(wasm_v128_load(yp), nv)));
-        /* dw rows: g_ci += a[ci] * d */
-        g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), d));
-        g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), d));
-        g2 = wasm_f32x4_add(g2, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), d));
-        g3 = wasm_f32x4_add(g3, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 3, 3, 3, 3), d));
-        v128_t e = wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 0, 0, 0, 0), col0);
-        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 1, 1, 1, 1), col1));
-        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 2, 2, 2, 2), col2));
-        e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_i32x4_shuffle(d, d, 3, 3, 3, 3), col3));
+        const v128_t d = wasm_f32x4_mul(r, wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dp), mdy), wasm_f32x4_mul(wasm_v128_load(yp), mdyy)));
+        /* dw rows: g_ci += spread_ci(a) * d */
+        if (c == 4) {
+          g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), d));
+          g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), d));
+          g2 = wasm_f32x4_add(g2, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), d));
+          g3 = wasm_f32x4_add(g3, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 3, 3, 3, 3), d));
+        } else {
+          g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 2, 2), d));
+          g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 3, 3), d));
+        }
+        v128_t e = quad_product(d, m.c0, m.c1, m.c2, m.c3, c);
         if (signInput) e = wasm_f32x4_mul(e, inside4(xv));
         wasm_v128_store(xo, e);
       }
@@ -213,7 +244,14 @@ void pw_bn4_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, co
       add64(gw + 8, g2);
       add64(gw + 12, g3);
     }
-    for (int q = 0; q < 16; q++) dw[16 * gi + q] = (f32)gw[q];
+    if (c == 4) {
+      for (int i = 0; i < 16; i++) dw[16 * q + i] = (f32)gw[i];
+    } else {
+      /* g0 lanes: dw[2q,0,0..1], dw[2q+1,0,0..1]; g1 lanes: dw[2q,1,0..1], dw[2q+1,1,0..1] */
+      f32 *d = dw + 8 * q;
+      d[0] = (f32)gw[0], d[1] = (f32)gw[1], d[4] = (f32)gw[2], d[5] = (f32)gw[3];
+      d[2] = (f32)gw[4], d[3] = (f32)gw[5], d[6] = (f32)gw[6], d[7] = (f32)gw[7];
+    }
   }
 }
 

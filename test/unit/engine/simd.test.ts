@@ -66,11 +66,11 @@ describe('SIMD kernels (wasm)', () => {
     });
   }
 
-  for (const [signInput, g] of [[true, 3], [false, 3], [true, 1], [false, 5]] as const) {
-    test(`sign? → grouped 1×1 → BN = loop (${signInput ? 'sign' : 'real'}, ${g} groups of 4)`, async () => {
+  for (const [signInput, g, c] of [[true, 3, 4], [false, 3, 4], [true, 1, 4], [false, 5, 4], [true, 6, 2], [false, 2, 2]] as const) {
+    test(`sign? → grouped 1×1 → BN = loop (${signInput ? 'sign' : 'real'}, ${g} groups of ${c})`, async () => {
       await useBackend('wasm');
       // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
-      assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, 4 * g], 3, 1.5), rand([g, 4, 4], 4)]);
+      assertSimdEqualsLoop((x, w) => pointwiseBn(x as tf.Tensor4D, w as tf.Tensor3D, signInput), [rand([4, 37, 11, c * g], 3, 1.5), rand([g, c, c], 4)]);
     });
   }
 
@@ -150,10 +150,10 @@ describe('SIMD kernels (wasm)', () => {
     e.dw_filter_grad(x, dy, dw, acc, b, h, w, c, h, w, k, 1, 1, 1, 1);
     const y = region(out + 2000, n);
     const rstd = region(out + 2000 + n, c);
-    e.pw_bn4_forward(x, wts, y, rstd, acc, b * h * w, c / 4, 1, 1e-5);
+    e.pw_bn_forward(x, wts, y, rstd, acc, b * h * w, c, 4, 1, 1e-5);
     const dx = region(out + 3000 + 2 * n, n);
     const dwp = region(out + 4000 + 3 * n, 16 * (c / 4));
-    e.pw_bn4_backward(dy, x, wts, y, rstd, dx, dwp, acc, b * h * w, c / 4, 1);
+    e.pw_bn_backward(dy, x, wts, y, rstd, dx, dwp, acc, b * h * w, c, 2, 1);
     // Dense 3×3 conv, 8 → 4 channels (dy's first 4 channels as [b, h, w, 4]).
     const dwc = region(out + 5000 + 4 * n, k * k * c * 4);
     const acc2 = region(out + 6000 + 4 * n, 3 * k * k * c * 4);
