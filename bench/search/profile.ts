@@ -148,11 +148,14 @@ const PHASES: readonly Phase[] = ['arch', 'weights', 'candidate'];
 const samples = rigs.map(() => ({ arch: [] as Map<string, number>[], weights: [] as Map<string, number>[], candidate: [] as Map<string, number>[] }));
 /** The plain SGD of pruning candidates, as the search builds it. */
 const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
-/** A single path as a pruning round forms it: one alive op per edge (the first alive one). */
-const pathOf = (net: Supernet) => ({
-  normal: net.alive.normal.map((row) => row.indexOf(true)),
-  reduce: net.alive.reduce.map((row) => row.indexOf(true)),
-});
+/** A single path as a pruning round forms it: one alive op per edge (the first alive one that is not `none`). */
+const pathOf = (net: Supernet) => {
+  const pick = (row: readonly boolean[]) => {
+    const real = row.findIndex((a, o) => a && space.ops[o].kind !== 'zero');
+    return real >= 0 ? real : row.indexOf(true);
+  };
+  return { normal: net.alive.normal.map(pick), reduce: net.alive.reduce.map(pick) };
+};
 
 function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Map<string, number> {
   totals = new Map();
