@@ -55,7 +55,8 @@ const AREAS: readonly Area[] = [
     // Quick mode takes the search-cost ratios from the quality run's modes (3 seeds each).
     name: 'search', readme: 'bench/search/README.md',
     args: (m) => (m === 'quick' ? [] : ['bench/search/run.ts', '--repeats', '2']),
-    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json']),
+    // The paper-shaped space's record is collected beside it (its own command: bench/search/README.md).
+    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json', 'bench/search/results-paper-space.json']),
   },
   {
     name: 'quality', readme: 'bench/quality/README.md',
@@ -168,16 +169,18 @@ export function headlines(outcomes: readonly Outcome[]): Headline[] {
       if (Number.isFinite(best)) rows.push({ area: 'engine', metric: `cell weight step, wasm ${config}: naive ms → best ms`, value: `${f1(ms('naive'))} → ${f1(best)} (${((ms('naive') ?? best) / best).toFixed(2)}×)` });
     }
   }
-  const search = first('search');
   const quality = first('quality');
-  if (search) {
+  // One record per space (space.bnas, the paper-shaped space), each named by its space file.
+  for (const search of Object.values(data('search') ?? {}) as (Json | undefined)[]) {
+    if (!search) continue;
+    const space = typeof search.space === 'string' ? ` \`${search.space.split('/').at(-1)}\`` : '';
     // Ratios per thread count (`x1`, `x2`, ...) since the bench runs several; older records are flat.
     const all = search.ratios as Json;
     const perThreads: [string, Json][] = 'cpuVsPcDarts' in all ? [['', all]] : Object.entries(all).map(([k, v]) => [` (${k.slice(1)} thread${k === 'x1' ? '' : 's'})`, v as Json]);
     for (const [label, ratios] of perThreads) {
       const pc = num(ratios.cpuVsPcDarts) ?? NaN;
-      rows.push({ area: 'search', metric: `whole search, CPU time${label}: this method ÷ PC-DARTS mode`, value: `${pc.toFixed(2)} (${(100 * (1 - pc)).toFixed(0)} % less)`, target: '≤ 0.60' });
-      rows.push({ area: 'search', metric: `whole search, CPU time${label}: this method ÷ DARTS mode`, value: `${(num(ratios.cpuVsDarts) ?? NaN).toFixed(2)}`, target: '≤ 0.25' });
+      rows.push({ area: 'search', metric: `whole search${space}, CPU time${label}: this method ÷ PC-DARTS mode`, value: `${pc.toFixed(2)} (${(100 * (1 - pc)).toFixed(0)} % less)`, target: '≤ 0.60' });
+      rows.push({ area: 'search', metric: `whole search${space}, CPU time${label}: this method ÷ DARTS mode`, value: `${(num(ratios.cpuVsDarts) ?? NaN).toFixed(2)}`, target: '≤ 0.25' });
     }
   }
   for (const r of (quality?.results as Json[] | undefined) ?? []) {
