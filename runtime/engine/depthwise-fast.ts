@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { depthwiseConv2d, depthwiseInputGrad } from './depthwise.js';
-import { registerJsKernel, runJsOp, type JsKernel } from './js-kernels.js';
+import { registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import { sameAxis } from './padding.js';
-import { simdFor } from './simd.js';
+import { simdFor, simdInUse } from './simd.js';
 
 // ---------------------------------------------------------------- depthwise filter gradient
 
@@ -82,6 +82,44 @@ const dwFilterGrad: JsKernel<DwGradAttrs> = {
   },
 };
 
+// ---------------------------------------------------------------- SIMD forward and input gradient
+
+/** [b, h, w, c, ho, wo, k, stride, dilation, padTop, padLeft] of a depthwise call on x [B, H, W, C]. */
+function dwGeometry(xs: Shapes[number], k: number, stride: number, dilation: number): number[] {
+  const [b, h, w, c] = xs;
+  const keff = (k - 1) * dilation + 1;
+  const ay = sameAxis(h, keff, stride);
+  const ax = sameAxis(w, keff, stride);
+  return [b, h, w, c, ay.out, ax.out, k, stride, dilation, ay.before, ax.before];
+}
+
+/** The SIMD route needs channels in fours; the filter gradient is the loop kernel above. */
+const dwSimdForward: JsKernel<DwAttrs> = {
+  name: 'BnasDepthwiseSimd',
+  outputShapes: (s, a) => {
+    const g = dwGeometry(s[0], s[1][0], a.stride, a.dilation);
+    return [[g[0], g[4], g[5], g[3]]];
+  },
+  compute([x, w], [y], [xs, ws], { stride, dilation }) {
+    const simd = simdFor([x, w, y]);
+    if (!simd) throw new Error('BnasDepthwiseSimd runs only with the SIMD kernels (depthwiseFast checks)');
+    const g = dwGeometry(xs, ws[0], stride, dilation);
+    simd.exports.dw_conv(x.byteOffset, w.byteOffset, y.byteOffset, ...g, 0);
+  },
+};
+/** Inputs dy, x, w; outputs dx, dw. */
+const dwSimdBackward: JsKernel<DwAttrs> = {
+  name: 'BnasDepthwiseSimdGrad',
+  outputShapes: (s) => [[...s[1]], [...s[2]]],
+  compute([dy, x, w], [dx, dw], [ys, xs, ws], attrs) {
+    const simd = simdFor([dy, x, w, dx]);
+    if (!simd) throw new Error('BnasDepthwiseSimdGrad runs only with the SIMD kernels (depthwiseFast checks)');
+    const g = dwGeometry(xs, ws[0], attrs.stride, attrs.dilation);
+    simd.exports.dw_conv(dy.byteOffset, w.byteOffset, dx.byteOffset, ...g, 1);
+    dwFilterGrad.compute([x, dy], [dw], [xs, ys], { k: g[6], stride: g[7], dilation: g[8], padTop: g[9], padLeft: g[10] });
+  },
+};
+
 /** Attributes of the forward kernel. */
 interface DwAttrs {
   readonly stride: number;
@@ -141,6 +179,10 @@ function register(): void {
  */
 export function depthwiseFast(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
   register();
+  if (x.shape[3] % 4 === 0 && simdInUse()) {
+    registerJsOp(dwSimdForward, dwSimdBackward);
+    return runJsOp(dwSimdForward.name, [x, w], { stride, dilation } satisfies DwAttrs)[0] as tf.Tensor4D;
+  }
   // TensorFlow's depthwise kernels take no dilation with stride 2: the engine's dilated filter.
   if ((stride > 1 && dilation > 1) || !tf.getKernel(KERNEL, tf.getBackend())) return depthwiseConv2d(x, w, stride, dilation);
   return runJsOp(KERNEL, [x, w], { stride, dilation })[0] as tf.Tensor4D;

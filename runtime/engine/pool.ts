@@ -1,5 +1,6 @@
 /**
- * Pooling with gradients that are right on every backend (NHWC, 'same', odd window, stride 1/2):
+ * Pooling with gradients that are right on every backend (NHWC, 'same', odd window, stride 1/2);
+ * on wasm with the engine's SIMD kernels, one kernel each way (pool-fast.ts). Otherwise:
  * - max: wasm's MaxPoolGrad is wrong when a window's maximum is negative, so the forward pools a
  *   copy shifted to be ≥ 1 and the gradient runs on that shifted copy;
  * - average: the forward excludes padding from the count but the stock gradient divides by k²
@@ -7,6 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
+import { poolFast } from './pool-fast.js';
+import { simdInUse } from './simd.js';
+
+/** The SIMD kernels of pool-fast.ts take channels in fours. */
+const fast = (x: tf.Tensor4D): boolean => x.shape[3] % 4 === 0 && simdInUse();
 
 /**
  * Max pooling k×k, 'same' padding (padding never wins).
@@ -16,6 +22,7 @@ import { checkKernel, checkStride, sameAxis } from './padding.js';
 export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
   checkKernel(k, 'maxPool');
   checkStride(stride, 'maxPool');
+  if (fast(x)) return poolFast('max', x, k, stride);
   const op = tf.customGrad((xi, save) => {
     const xt = xi as tf.Tensor4D;
     // Shift so every value is ≥ 1: the gradient kernel then routes to the true maximum.
@@ -64,6 +71,7 @@ export function windowCounts(h: number, w: number, k: number, stride: number): t
 export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
   checkKernel(k, 'avgPool');
   checkStride(stride, 'avgPool');
+  if (fast(x)) return poolFast('avg', x, k, stride);
   const op = tf.customGrad((xi, save) => {
     const xt = xi as tf.Tensor4D;
     (save as tf.GradSaveFunc)([xt]);

@@ -34,6 +34,11 @@ interface SimdExports {
   sign_backward(dy: number, x: number, dx: number, n: number): void;
   bn_forward(x: number, y: number, rstd: number, acc: number, part: number, p: number, c: number, eps: number): void;
   bn_backward(dy: number, y: number, rstd: number, dx: number, acc: number, part: number, p: number, c: number): void;
+  max_pool_forward(x: number, y: number, ...geometry: number[]): void;
+  max_pool_backward(dy: number, x: number, dx: number, ...geometry: number[]): void;
+  avg_pool_forward(x: number, y: number, ...geometry: number[]): void;
+  avg_pool_backward(dy: number, dx: number, ...geometry: number[]): void;
+  dw_conv(src: number, w: number, dst: number, ...geometryAndTransposed: number[]): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
 }
 
@@ -97,6 +102,12 @@ export function installSimdKernels(): { used: boolean; reason: string } {
 export function useSimdKernels(on: boolean): void {
   enabled = on;
   if (on) installSimdKernels();
+}
+
+/** Whether the kernels are on and bound to the active backend's memory (wasm). */
+export function simdInUse(): boolean {
+  if (!enabled || !active || tf.getBackend() !== 'wasm') return false;
+  return (tf.backend() as unknown as { wasm?: TfjsWasmModule }).wasm?.asm?.memory === active.memory;
 }
 
 /**

@@ -510,3 +510,185 @@ void bn_backward(const f32 *dy, const f32 *y, const f32 *rstd, f32 *dx, f64 *acc
     for (; j < c; j++) xr[j] = rstd[j] * (dr[j] - m[j] - yr[j] * n[j]);
   }
 }
+
+/* ---------------------------------------------------------------- pooling ('same', k x k, stride s) */
+
+/* The input rows [y0, y1) and columns [x0, x1) of an output pixel's window, padding cut off. */
+typedef struct {
+  int y0, y1, x0, x1;
+} Window;
+
+static inline Window window_of(int oy, int ox, int k, int stride, int padTop, int padLeft, int h, int w) {
+  Window v = {oy * stride - padTop, oy * stride - padTop + k, ox * stride - padLeft, ox * stride - padLeft + k};
+  if (v.y0 < 0) v.y0 = 0;
+  if (v.x0 < 0) v.x0 = 0;
+  if (v.y1 > h) v.y1 = h;
+  if (v.x1 > w) v.x1 = w;
+  return v;
+}
+
+/*
+ * Pooling of every output pixel, 4 channels at a time (c a multiple of 4: the caller checks):
+ * max (the first maximum in row-major order routes the gradient) or the average without the
+ * padding in the count (count_include_pad = False). Forward writes y; backward (dy given)
+ * writes dx, summed where windows overlap.
+ */
+static void pool(int isMax, const f32 *x, f32 *y, const f32 *dy, f32 *dx, int b, int h, int w, int c, int ho, int wo, int k, int stride,
+                 int padTop, int padLeft) {
+  if (dx) zero(dx, b * h * w * c);
+  for (int bi = 0; bi < b; bi++) {
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        const Window v = window_of(oy, ox, k, stride, padTop, padLeft, h, w);
+        const long o = ((long)(bi * ho + oy) * wo + ox) * c;
+        const long row = (long)bi * h;
+        const v128_t inv = wasm_f32x4_splat(1.0f / (f32)((v.y1 - v.y0) * (v.x1 - v.x0)));
+        for (int j = 0; j < c; j += 4) {
+          if (!isMax && dx) {
+            const v128_t g = wasm_f32x4_mul(wasm_v128_load(dy + o + j), inv);
+            for (int iy = v.y0; iy < v.y1; iy++) {
+              for (int ix = v.x0; ix < v.x1; ix++) {
+                f32 *p = dx + ((row + iy) * w + ix) * c + j;
+                wasm_v128_store(p, wasm_f32x4_add(wasm_v128_load(p), g));
+              }
+            }
+            continue;
+          }
+          v128_t m = wasm_f32x4_splat(isMax ? -__builtin_inff() : 0.0f);
+          v128_t at = wasm_i32x4_splat(0);
+          for (int iy = v.y0; iy < v.y1; iy++) {
+            for (int ix = v.x0; ix < v.x1; ix++) {
+              const int off = ((row + iy) * w + ix) * c + j;
+              const v128_t in = wasm_v128_load(x + off);
+              if (!isMax) {
+                m = wasm_f32x4_add(m, in);
+              } else {
+                const v128_t gt = wasm_f32x4_gt(in, m);
+                m = wasm_v128_bitselect(in, m, gt);
+                at = wasm_v128_bitselect(wasm_i32x4_splat(off), at, gt);
+              }
+            }
+          }
+          if (!dx) {
+            wasm_v128_store(y + o + j, isMax ? m : wasm_f32x4_mul(m, inv));
+            continue;
+          }
+          dx[wasm_i32x4_extract_lane(at, 0)] += dy[o + j];
+          dx[wasm_i32x4_extract_lane(at, 1) + 1] += dy[o + j + 1];
+          dx[wasm_i32x4_extract_lane(at, 2) + 2] += dy[o + j + 2];
+          dx[wasm_i32x4_extract_lane(at, 3) + 3] += dy[o + j + 3];
+        }
+      }
+    }
+  }
+}
+
+EXPORT(max_pool_forward)
+void max_pool_forward(const f32 *x, f32 *y, int b, int h, int w, int c, int ho, int wo, int k, int stride, int padTop, int padLeft) {
+  pool(1, x, y, 0, 0, b, h, w, c, ho, wo, k, stride, padTop, padLeft);
+}
+
+EXPORT(max_pool_backward)
+void max_pool_backward(const f32 *dy, const f32 *x, f32 *dx, int b, int h, int w, int c, int ho, int wo, int k, int stride, int padTop,
+                       int padLeft) {
+  pool(1, x, 0, dy, dx, b, h, w, c, ho, wo, k, stride, padTop, padLeft);
+}
+
+EXPORT(avg_pool_forward)
+void avg_pool_forward(const f32 *x, f32 *y, int b, int h, int w, int c, int ho, int wo, int k, int stride, int padTop, int padLeft) {
+  pool(0, x, y, 0, 0, b, h, w, c, ho, wo, k, stride, padTop, padLeft);
+}
+
+EXPORT(avg_pool_backward)
+void avg_pool_backward(const f32 *dy, f32 *dx, int b, int h, int w, int c, int ho, int wo, int k, int stride, int padTop, int padLeft) {
+  pool(0, 0, 0, dy, dx, b, h, w, c, ho, wo, k, stride, padTop, padLeft);
+}
+
+/* ---------------------------------------------------------------- depthwise conv */
+
+/*
+ * Depthwise k x k conv ('same', stride, dilation; multiplier 1; c a multiple of 4) and its input
+ * gradient, as one loop: forward (transposed = 0) dst[b, oy, ox] += src[b, iy, ix] * w[ky, kx];
+ * input gradient (transposed = 1) dst[b, iy, ix] += src[b, oy, ox] * w[ky, kx], with
+ * iy = oy*stride + ky*dil - padTop (ix alike). The forward runs in gather form (dw_conv_gather);
+ * the input gradient scatters row by row of the output: the rows touched stay in L1 across the
+ * k*k taps, and each tap's valid columns form one span.
+ */
+/*
+ * Forward depthwise conv in gather form: each output pixel's channels summed over the k*k taps in
+ * registers, nv (1-4) vectors of 4 channels from channel j, one store per output vector.
+ */
+static inline void dw_gather_block(const f32 *x, const f32 *w, f32 *yo, int j, int nv, int bi, int oy, int ox, int h, int wd, int c, int k,
+                                   int stride, int dil, int padTop, int padLeft) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (int ky = 0; ky < k; ky++) {
+    const int iy = oy * stride + ky * dil - padTop;
+    if (iy < 0 || iy >= h) continue;
+    for (int kx = 0; kx < k; kx++) {
+      const int ix = ox * stride + kx * dil - padLeft;
+      if (ix < 0 || ix >= wd) continue;
+      const f32 *xi = x + ((long)(bi * h + iy) * wd + ix) * c + j;
+      const f32 *wt = w + (ky * k + kx) * c + j;
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xi), wasm_v128_load(wt)));
+      if (nv > 1) s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(xi + 4), wasm_v128_load(wt + 4)));
+      if (nv > 2) s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(xi + 8), wasm_v128_load(wt + 8)));
+      if (nv > 3) s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(xi + 12), wasm_v128_load(wt + 12)));
+    }
+  }
+  wasm_v128_store(yo + j, s0);
+  if (nv > 1) wasm_v128_store(yo + j + 4, s1);
+  if (nv > 2) wasm_v128_store(yo + j + 8, s2);
+  if (nv > 3) wasm_v128_store(yo + j + 12, s3);
+}
+
+static void dw_conv_gather(const f32 *x, const f32 *w, f32 *y, int b, int h, int wd, int c, int ho, int wo, int k, int stride, int dil,
+                           int padTop, int padLeft) {
+  for (int bi = 0; bi < b; bi++) {
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        f32 *yo = y + ((long)(bi * ho + oy) * wo + ox) * c;
+        int j = 0;
+        for (; j + 16 <= c; j += 16) dw_gather_block(x, w, yo, j, 4, bi, oy, ox, h, wd, c, k, stride, dil, padTop, padLeft);
+        if (j < c) dw_gather_block(x, w, yo, j, (c - j) / 4, bi, oy, ox, h, wd, c, k, stride, dil, padTop, padLeft);
+      }
+    }
+  }
+}
+
+EXPORT(dw_conv)
+void dw_conv(const f32 *src, const f32 *w, f32 *dst, int b, int h, int wd, int c, int ho, int wo, int k, int stride, int dil, int padTop,
+             int padLeft, int transposed) {
+  if (!transposed) {
+    dw_conv_gather(src, w, dst, b, h, wd, c, ho, wo, k, stride, dil, padTop, padLeft);
+    return;
+  }
+  zero(dst, (transposed ? b * h * wd : b * ho * wo) * c);
+  for (int bi = 0; bi < b; bi++) {
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ky = 0; ky < k; ky++) {
+        const int iy = oy * stride + ky * dil - padTop;
+        if (iy < 0 || iy >= h) continue;
+        const f32 *orow = (transposed ? src : dst) + ((long)(bi * ho + oy) * wo) * c;
+        const f32 *irow = (transposed ? dst : src) + ((long)(bi * h + iy) * wd) * c;
+        for (int kx = 0; kx < k; kx++) {
+          const int offX = kx * dil - padLeft;
+          int oxStart = offX >= 0 ? 0 : (-offX + stride - 1) / stride;
+          int oxEnd = wd - 1 - offX < 0 ? 0 : (wd - 1 - offX) / stride + 1;
+          if (oxEnd > wo) oxEnd = wo;
+          const f32 *wt = w + (ky * k + kx) * c;
+          for (int ox = oxStart; ox < oxEnd; ox++) {
+            const f32 *o = orow + (long)ox * c;
+            const f32 *in = irow + (long)(ox * stride + offX) * c;
+            if (transposed) {
+              f32 *d = (f32 *)in;
+              for (int j = 0; j < c; j += 4) wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), wasm_f32x4_mul(wasm_v128_load(o + j), wasm_v128_load(wt + j))));
+            } else {
+              f32 *d = (f32 *)o;
+              for (int j = 0; j < c; j += 4) wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), wasm_f32x4_mul(wasm_v128_load(in + j), wasm_v128_load(wt + j))));
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -12,7 +12,9 @@ import { batchNormFast, channelMix, pointwiseBn, signSte } from '../../../runtim
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
-import { installSimdKernels, simdFor, simdSupported, useSimdKernels } from '../../../runtime/engine/simd.js';
+import { avgPool, maxPool } from '../../../runtime/engine/pool.js';
+import { poolFast } from '../../../runtime/engine/pool-fast.js';
+import { installSimdKernels, simdFor, simdInUse as useSimd, simdSupported, useSimdKernels } from '../../../runtime/engine/simd.js';
 import { SIMD_WASM_BASE64 } from '../../../runtime/engine/simd/kernels-wasm.js';
 import { useBackend } from './backends.js';
 import { randomArr, relError } from './reference.js';
@@ -59,8 +61,8 @@ describe('SIMD kernels (wasm)', () => {
     t.dispose();
   });
 
-  for (const [k, stride, dilation, c] of [[3, 1, 1, 16], [5, 1, 1, 12], [3, 2, 1, 8], [5, 2, 1, 20], [3, 1, 2, 13], [5, 1, 2, 4], [1, 1, 1, 6]]) {
-    test(`depthwise filter gradient = loop (k ${k}, stride ${stride}, dilation ${dilation}, ${c} channels)`, async () => {
+  for (const [k, stride, dilation, c] of [[3, 1, 1, 16], [5, 1, 1, 12], [3, 2, 1, 8], [5, 2, 1, 20], [3, 1, 2, 13], [5, 1, 2, 4], [1, 1, 1, 6], [3, 2, 2, 8], [5, 1, 3, 4]]) {
+    test(`depthwise conv (forward, input and filter gradients) = XNNPACK + loop (k ${k}, stride ${stride}, dilation ${dilation}, ${c} channels)`, async () => {
       await useBackend('wasm');
       assertSimdEqualsLoop((x, w) => depthwiseFast(x as tf.Tensor4D, w as tf.Tensor4D, stride, dilation), [rand([3, 9, 7, c], 1, 2), rand([k, k, c, 1], 2)]);
     });
@@ -83,6 +85,25 @@ describe('SIMD kernels (wasm)', () => {
       assertSimdEqualsLoop((a) => batchNormFast(a), [rand([3, 7, 5, c], 11 + c, 3)]);
     });
   }
+
+  for (const [k, stride, c] of [[3, 1, 8], [3, 2, 4], [5, 1, 12], [5, 2, 8]]) {
+    test(`max and average pooling = the stock-kernel route (k ${k}, stride ${stride}, ${c} channels, negative maxima)`, async () => {
+      await useBackend('wasm');
+      // Shifted down: many windows have only negative values (the case wasm's MaxPoolGrad gets wrong).
+      const x = () => tf.sub(rand([3, 9, 7, c], 20 + k, 2), 1.5);
+      assertSimdEqualsLoop((a) => maxPool(a as tf.Tensor4D, k, stride), [x()], 1e-6);
+      assertSimdEqualsLoop((a) => avgPool(a as tf.Tensor4D, k, stride), [x()], 1e-5);
+    });
+  }
+
+  test('the pooling kernels’ loop fallback (channels not in fours) = the stock-kernel route', async () => {
+    await useBackend('wasm');
+    for (const stride of [1, 2]) {
+      const x = () => tf.sub(rand([2, 7, 6, 6], 30 + stride, 2), 1.5);
+      assertSimdEqualsLoop((a) => (useSimd() ? poolFast('max', a as tf.Tensor4D, 3, stride) : maxPool(a as tf.Tensor4D, 3, stride)), [x()], 1e-6);
+      assertSimdEqualsLoop((a) => (useSimd() ? poolFast('avg', a as tf.Tensor4D, 3, stride) : avgPool(a as tf.Tensor4D, 3, stride)), [x()], 1e-5);
+    }
+  });
 
   for (const [k, stride, ci, co] of [[3, 1, 3, 24], [3, 2, 5, 6], [1, 2, 16, 8], [5, 1, 2, 7]]) {
     test(`dense conv filter gradient = loop (k ${k}, stride ${stride}, ${ci} → ${co} channels)`, async () => {
@@ -164,6 +185,16 @@ describe('SIMD kernels (wasm)', () => {
     const acc3 = region(out + 8000 + 6 * n, 12 * c);
     e.bn_forward(x, sy, rstd, acc3, acc3 + 24 * c, b * h * w, c, 1e-5);
     e.bn_backward(dy, sy, rstd, dx, acc3, acc3 + 16 * c, b * h * w, c);
+    const pool = region(out + 9000 + 7 * n, n);
+    const geo = [b, h, w, c, h, w, 3, 1, 1, 1];
+    for (const kind of ['max', 'avg']) {
+      e[`${kind}_pool_forward`](x, pool, ...geo);
+      if (kind === 'max') e.max_pool_backward(dy, x, pool, ...geo);
+      else e.avg_pool_backward(dy, pool, ...geo);
+    }
+    const dwo = region(out + 10000 + 8 * n, n);
+    e.dw_conv(x, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 0);
+    e.dw_conv(dy, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 1);
     const inputsEnd = 100000 + 2 * n + 16;
     for (let i = 0; i < heap.length; i++) {
       if (i >= 100000 && i < inputsEnd) continue;
