@@ -1,130 +1,15 @@
 /**
  * Depthwise conv for the fast cell path as one registered kernel with a registered gradient (no
- * `tf.customGrad` scope: its tape bookkeeping cost about 1 ms a call in the cell step). Forward
- * and input gradient run the backend's own depthwise kernel (XNNPACK on wasm); the filter gradient
- * is a loop (the batch-folded depthwise trick of depthwise.ts is 10–40× slower at 32+ channels on
- * wasm, and wasm has no depthwise backprop kernels).
+ * `tf.customGrad` scope: its tape bookkeeping cost about 1 ms a call in the cell step). On wasm
+ * with the SIMD kernels and channels in fours, the whole op is depthwise-simd.ts's; otherwise
+ * forward and input gradient run the backend's own depthwise kernel and the filter gradient is
+ * depthwise-simd.ts's loop kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { depthwiseConv2d, depthwiseInputGrad } from './depthwise.js';
-import { registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { depthwiseSimd, dwFilterGrad, useDepthwiseSimd, type DwAttrs } from './depthwise-simd.js';
+import { registerJsKernel, runJsOp } from './js-kernels.js';
 import { sameAxis } from './padding.js';
-import { simdFor, simdInUse } from './simd.js';
-
-// ---------------------------------------------------------------- depthwise filter gradient
-
-interface DwGradAttrs {
-  readonly k: number;
-  readonly stride: number;
-  readonly dilation: number;
-  /** Implicit zero rows/columns before the first input row/column ('same' padding). */
-  readonly padTop: number;
-  readonly padLeft: number;
-}
-
-/** Inputs: x [B, H, W, C], dy [B, Ho, Wo, C]. Output dW [k, k, C, 1]. Not differentiable. */
-const dwFilterGrad: JsKernel<DwGradAttrs> = {
-  name: 'BnasDepthwiseFilterGrad',
-  outputShapes: (s, a) => [[a.k, a.k, s[0][3], 1]],
-  compute([x, dy], [dw], [xs, ys], { k, stride, dilation, padTop, padLeft }) {
-    const [b, h, w, c] = xs;
-    const [, ho, wo] = ys;
-    const simd = simdFor([x, dy, dw], k * k * c);
-    if (simd) {
-      simd.exports.dw_filter_grad(x.byteOffset, dy.byteOffset, dw.byteOffset, simd.scratch, b, h, w, c, ho, wo, k, stride, dilation, padTop, padLeft);
-      return;
-    }
-    const acc = new Float64Array(k * k * c);
-    const step = stride * c;
-    const c4 = c - (c % 4);
-    // Tap by tap, row by row: along a row the valid output columns form one span, and 4 channels
-    // are accumulated at a time in registers (measured 2.5–3× faster than pixel by pixel).
-    for (let ky = 0; ky < k; ky++) {
-      for (let kx = 0; kx < k; kx++) {
-        const ao = (ky * k + kx) * c;
-        const offY = ky * dilation - padTop;
-        const offX = kx * dilation - padLeft;
-        const oxStart = Math.max(0, Math.ceil(-offX / stride));
-        const oxEnd = Math.min(wo, Math.floor((w - 1 - offX) / stride) + 1);
-        if (oxEnd <= oxStart) continue;
-        for (let bi = 0; bi < b; bi++) {
-          for (let oy = 0; oy < ho; oy++) {
-            const iy = oy * stride + offY;
-            if (iy < 0 || iy >= h) continue;
-            const x0 = ((bi * h + iy) * w + oxStart * stride + offX) * c;
-            const d0 = ((bi * ho + oy) * wo + oxStart) * c;
-            for (let j = 0; j < c4; j += 4) {
-              let s0 = 0;
-              let s1 = 0;
-              let s2 = 0;
-              let s3 = 0;
-              for (let ox = oxStart, xi = x0 + j, di = d0 + j; ox < oxEnd; ox++, xi += step, di += c) {
-                s0 += x[xi] * dy[di];
-                s1 += x[xi + 1] * dy[di + 1];
-                s2 += x[xi + 2] * dy[di + 2];
-                s3 += x[xi + 3] * dy[di + 3];
-              }
-              acc[ao + j] += s0;
-              acc[ao + j + 1] += s1;
-              acc[ao + j + 2] += s2;
-              acc[ao + j + 3] += s3;
-            }
-            for (let j = c4; j < c; j++) {
-              let s0 = 0;
-              for (let ox = oxStart, xi = x0 + j, di = d0 + j; ox < oxEnd; ox++, xi += step, di += c) s0 += x[xi] * dy[di];
-              acc[ao + j] += s0;
-            }
-          }
-        }
-      }
-    }
-    for (let i = 0; i < acc.length; i++) dw[i] = acc[i];
-  },
-};
-
-// ---------------------------------------------------------------- SIMD forward and input gradient
-
-/** [b, h, w, c, ho, wo, k, stride, dilation, padTop, padLeft] of a depthwise call on x [B, H, W, C]. */
-function dwGeometry(xs: Shapes[number], k: number, stride: number, dilation: number): number[] {
-  const [b, h, w, c] = xs;
-  const keff = (k - 1) * dilation + 1;
-  const ay = sameAxis(h, keff, stride);
-  const ax = sameAxis(w, keff, stride);
-  return [b, h, w, c, ay.out, ax.out, k, stride, dilation, ay.before, ax.before];
-}
-
-/** The SIMD route needs channels in fours; the filter gradient is the loop kernel above. */
-const dwSimdForward: JsKernel<DwAttrs> = {
-  name: 'BnasDepthwiseSimd',
-  outputShapes: (s, a) => {
-    const g = dwGeometry(s[0], s[1][0], a.stride, a.dilation);
-    return [[g[0], g[4], g[5], g[3]]];
-  },
-  compute([x, w], [y], [xs, ws], { stride, dilation }) {
-    const simd = simdFor([x, w, y]);
-    if (!simd) throw new Error('BnasDepthwiseSimd runs only with the SIMD kernels (depthwiseFast checks)');
-    const g = dwGeometry(xs, ws[0], stride, dilation);
-    simd.exports.dw_conv(x.byteOffset, w.byteOffset, y.byteOffset, ...g, 0);
-  },
-};
-/** Inputs dy, x, w; outputs dx, dw. */
-const dwSimdBackward: JsKernel<DwAttrs> = {
-  name: 'BnasDepthwiseSimdGrad',
-  outputShapes: (s) => [[...s[1]], [...s[2]]],
-  compute([dy, x, w], [dx, dw], [ys, xs, ws], attrs) {
-    const simd = simdFor([dy, x, w, dx]);
-    if (!simd) throw new Error('BnasDepthwiseSimdGrad runs only with the SIMD kernels (depthwiseFast checks)');
-    const g = dwGeometry(xs, ws[0], attrs.stride, attrs.dilation);
-    simd.exports.dw_conv(dy.byteOffset, w.byteOffset, dx.byteOffset, ...g, 1);
-    dwFilterGrad.compute([x, dy], [dw], [xs, ys], { k: g[6], stride: g[7], dilation: g[8], padTop: g[9], padLeft: g[10] });
-  },
-};
-
-/** Attributes of the forward kernel. */
-interface DwAttrs {
-  readonly stride: number;
-  readonly dilation: number;
-}
 
 const KERNEL = 'BnasDepthwise';
 const BACKENDS = ['wasm', 'cpu', 'tensorflow'];
@@ -179,10 +64,7 @@ function register(): void {
  */
 export function depthwiseFast(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
   register();
-  if (x.shape[3] % 4 === 0 && simdInUse()) {
-    registerJsOp(dwSimdForward, dwSimdBackward);
-    return runJsOp(dwSimdForward.name, [x, w], { stride, dilation } satisfies DwAttrs)[0] as tf.Tensor4D;
-  }
+  if (useDepthwiseSimd(x)) return depthwiseSimd(x, w, stride, dilation);
   // TensorFlow's depthwise kernels take no dilation with stride 2: the engine's dilated filter.
   if ((stride > 1 && dilation > 1) || !tf.getKernel(KERNEL, tf.getBackend())) return depthwiseConv2d(x, w, stride, dilation);
   return runJsOp(KERNEL, [x, w], { stride, dilation })[0] as tf.Tensor4D;

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from './conv.js';
 import { filteredOp } from './custom-grad.js';
+import { depthwiseSimd, useDepthwiseSimd } from './depthwise-simd.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
@@ -155,6 +156,8 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, dila
       `depthwiseConv2d: filter must be [k, k, ${x.shape[3]}, 1] for an input with ${x.shape[3]} channels, got [${w.shape.join(', ')}]`,
     );
   }
+  // wasm with the engine's SIMD kernels: the same kernel as the fused path (bit-identical values).
+  if (useDepthwiseSimd(x)) return depthwiseSimd(x, w, stride, dilation);
   // Stride 1: the kernel's own dilation (fewer taps); stride 2: a zero-interleaved filter.
   return tf.tidy(() =>
     stride === 1 ? depthwiseMultiplier(x, w, 1, dilation) : depthwiseMultiplier(x, dilateFilter(w, dilation), stride, 1),
