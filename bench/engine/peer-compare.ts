@@ -2,12 +2,15 @@
  * Alternating runs of the engine's cell step (naive, fused, cell-sgd) and the PyTorch peer (1 and 2
  * threads) for the same binary cell, each in its own process, R rounds in rotating order; the
  * ratio of medians is the comparison (absolute times depend on the machine's load).
- * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4]
+ * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4] [--only cell-sgd,pytorch-1]
+ * (--only: contenders whose name contains one of the words, spaces as dashes; the loaded machine
+ * makes more rounds of the two that matter worth more than every contender once)
  * Writes bench/engine/results/peer-compare.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -33,6 +36,11 @@ const contenders: Contender[] = [
   { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '2', '--steps', steps] },
 ];
 
+const only = opt('only', '')
+  .split(',')
+  .filter(Boolean)
+  .map((w) => w.replace(/-/g, ' '));
+if (only.length) contenders.splice(0, contenders.length, ...contenders.filter((c) => only.some((w) => c.name.includes(w))));
 const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 const cpuResults = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 for (let r = 0; r < rounds; r++) {
@@ -67,6 +75,8 @@ const lines = [
   `# Engine vs PyTorch peer (${date.slice(0, 16)}Z)`,
   '',
   `Binary cell step, K = ${k}, batch 32, 16×16×16; each entry is the median of ${rounds} process runs (each the median of ${steps} steps), run in rotating order.`,
+  '',
+  `Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (2 cores).`,
   '',
   'CPU ms is the process CPU time of a step (robust to other processes on the shared cores; for 2 threads it adds both).',
   '',
