@@ -56,7 +56,7 @@ for (const c of cells) {
     const r = await trainGenotype(s, c.genotype, dataset, { epochs, seed: initSeed, curve: true });
     const tag = s === space ? 'binary' : 'float';
     process.stderr.write(`${c.name} (${tag}): ${r.seconds.toFixed(1)} s, ${r.parameters} params, test ${r.curve!.map((a) => (100 * a).toFixed(1)).join(' ')}; loss ${r.losses.map((l) => l.toFixed(2)).join(' ')}\n`);
-    out.push({ name: c.name, precision: tag, seconds: r.seconds, curve: r.curve, losses: r.losses });
+    out.push({ name: c.name, precision: tag, seconds: r.seconds, curve: r.curve, losses: r.losses, genotype: c.genotype });
   }
 }
 const o = opt('out', '');

@@ -26,7 +26,7 @@ import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
 import { DATASETS, FULL, MODES, QUICK, searchOrder, type Budget, type Mode } from './budget.js';
-import { accuracyTimeSvg, groupTable, modeTable, stat, type GroupRow, type ModePoint } from './report.js';
+import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, type ModePoint, type Stat } from './report.js';
 
 
 /** The space of a search mode (same space, sampling/pruning changed). */
@@ -161,6 +161,14 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
 }
 
 /** One dataset's results; `date` = when it was run (a record may keep an earlier dataset's run). */
+/** Welch's t-test of searched vs random cells, for the markdown (a sentence). */
+function welchLine(searched: Stat, random: Stat): string {
+  const w = welch(searched, random);
+  return Number.isFinite(w.p)
+    ? `Welch's t-test, searched (n = ${searched.n}) vs random (n = ${random.n}): t = ${w.t.toFixed(2)}, df = ${w.df.toFixed(1)}, two-sided p = ${w.p.toFixed(3)}.`
+    : 'Welch\'s t-test: not defined (a group has fewer than 2 cells or no spread).';
+}
+
 type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>> & { readonly date?: string };
 
 function markdown(record: QualityRecord): string {
@@ -177,6 +185,7 @@ function markdown(record: QualityRecord): string {
       groupTable(r.groups), '',
       modeTable(r.modes), '',
       `Searched (bnas) − mean random: ${(100 * h.margin).toFixed(1)} points; seed noise (std of the searched cells) ${(100 * h.seedNoise).toFixed(1)} points → ${h.beatsRandomBeyondNoise ? '**better than random beyond the noise**' : '**not better than random beyond the noise**'}.`, '',
+      welchLine(h.searched, h.random), '',
       `![accuracy vs search time, ${r.dataset}](quality${quick ? '-quick' : ''}-${r.dataset}.svg)`, '');
   }
   return out.join('\n');

@@ -2,7 +2,7 @@
 // accuracy-vs-search-time SVG, whose markers and error bars must follow the data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyTimeSvg, groupTable, modeTable, PLOT, stat, ticks, type ModePoint } from '../../../bench/quality/report.js';
+import { accuracyTimeSvg, groupTable, incompleteBeta, modeTable, PLOT, stat, ticks, welch, type ModePoint } from '../../../bench/quality/report.js';
 
 const POINTS: ModePoint[] = [
   { mode: 'bnas', seconds: stat([30, 34, 32]), accuracy: stat([0.6, 0.7, 0.65]) },
@@ -95,4 +95,32 @@ test('tables: one row per group or mode, mean ± std in percent, float gap when 
   assert.equal(m.length, 5);
   assert.equal(m[2], '| bnas | 3 | 32.0 ± 2.0 | – | 65.0 ± 5.0 |');
   assert.equal(modeTable([{ ...POINTS[0], cpuSeconds: stat([10, 12]) }]).split('\n')[2], '| bnas | 3 | 32.0 ± 2.0 | 11.0 ± 1.4 | 65.0 ± 5.0 |');
+});
+
+test('incompleteBeta: exact values and Student t two-sided p-values from the tables', () => {
+  assert.ok(Math.abs(incompleteBeta(0.5, 2, 3) - 11 / 16) < 1e-12);
+  assert.ok(Math.abs(incompleteBeta(0.3, 1, 1) - 0.3) < 1e-12);
+  assert.ok(Math.abs(incompleteBeta(0.9, 1, 2) - (1 - 0.1 ** 2)) < 1e-12, 'I_x(1, 2) = 1 − (1 − x)²');
+  assert.equal(incompleteBeta(0, 2, 3), 0);
+  assert.equal(incompleteBeta(1, 2, 3), 1);
+  const p = (t: number, df: number) => incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  // Critical values: t(0.975; 5) = 2.571, t(0.975; 10) = 2.228, t(0.995; 10) = 3.169, normal 1.960.
+  for (const [t, df, want] of [[2.571, 5, 0.05], [2.228, 10, 0.05], [3.169, 10, 0.01], [1.96, 1e6, 0.05]]) {
+    assert.ok(Math.abs(p(t, df) - want) < 2e-4, `t = ${t}, df = ${df}: ${p(t, df)}`);
+  }
+});
+
+test('welch: t, Welch–Satterthwaite df and p; symmetric; undefined for a single cell', () => {
+  const a = stat([0.748, 0.741, 0.756]);
+  const b = stat([0.729, 0.727, 0.721, 0.756, 0.722]);
+  const w = welch(a, b);
+  const se = Math.sqrt(a.std ** 2 / 3 + b.std ** 2 / 5);
+  assert.ok(Math.abs(w.t - (a.mean - b.mean) / se) < 1e-12);
+  const df = (a.std ** 2 / 3 + b.std ** 2 / 5) ** 2 / ((a.std ** 2 / 3) ** 2 / 2 + (b.std ** 2 / 5) ** 2 / 4);
+  assert.ok(Math.abs(w.df - df) < 1e-9);
+  assert.ok(w.p > 0.05 && w.p < 0.1, String(w.p));
+  const r = welch(b, a);
+  assert.ok(Math.abs(r.t + w.t) < 1e-12 && Math.abs(r.p - w.p) < 1e-12);
+  assert.ok(welch(stat([0.1, 0.9, 0.5]), stat([0.5, 0.4, 0.6])).p > 0.9, 'equal means: p near 1');
+  assert.ok(Number.isNaN(welch(stat([0.7]), b).p));
 });
