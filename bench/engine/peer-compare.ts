@@ -36,11 +36,9 @@ const contenders: Contender[] = [
   { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '2', '--steps', steps] },
 ];
 
-const only = opt('only', '')
-  .split(',')
-  .filter(Boolean)
-  .map((w) => w.replace(/-/g, ' '));
-if (only.length) contenders.splice(0, contenders.length, ...contenders.filter((c) => only.some((w) => c.name.includes(w))));
+const only = opt('only', '').split(',').filter(Boolean);
+const picked = (name: string): boolean => only.some((w) => name.includes(w) || name.includes(w.replace(/-/g, ' ')));
+if (only.length) contenders.splice(0, contenders.length, ...contenders.filter((c) => picked(c.name)));
 const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 const cpuResults = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 for (let r = 0; r < rounds; r++) {
