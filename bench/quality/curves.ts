@@ -5,7 +5,7 @@
  * stream of run.ts) and the derived cells of a recorded run (`--from quality.json`).
  *
  * Usage: npx tsx bench/quality/curves.ts [--space bench/quality/fashion-mnist.bnas] [--train N]
- *          [--test N] [--image N] [--epochs N] [--random N] [--from FILE.json] [--modes bnas,darts]
+ *          [--test N] [--image N] [--epochs N] [--random N] [--skip-random N] [--from FILE.json] [--modes bnas,darts]
  *          [--genotypes LIST.json] [--float] [--out FILE.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,12 @@ const dataset = await loadDataset(space.data, { seed: space.train.seed });
 const initSeed = Rng.stream(space.train.seed, 'eval').seed();
 const cells: { name: string; genotype: Genotype }[] = [];
 const rng = Rng.stream(space.train.seed, 'random-cells');
-for (let i = 0; i < num('random', 2)!; i++) cells.push({ name: `random ${i + 1}`, genotype: randomGenotype(space, rng) });
+// --skip-random N: draw (and skip) the first N random cells, e.g. those a recorded run trained.
+const skip = num('skip-random', 0)!;
+for (let i = 0; i < skip + num('random', 2)!; i++) {
+  const genotype = randomGenotype(space, rng);
+  if (i >= skip) cells.push({ name: `random ${i + 1}`, genotype });
+}
 // --genotypes FILE: a JSON list of { name, genotype } (e.g. cells of single searches).
 const listed = opt('genotypes', '');
 if (listed) cells.push(...(JSON.parse(readFileSync(listed, 'utf8')) as { name: string; genotype: Genotype }[]));
