@@ -86,7 +86,9 @@ export class EvenOddFactorizedReduce implements Op {
 /**
  * Depthwise k×k (dilated) then pointwise 1×1, both binary-capable: the separable layer of
  * candidate-ops.ts (same weight names, shapes and quantizers) with the engine's fast depthwise
- * kernel, which gives the same values 2.4–3× faster forward + backward at 12×12 on wasm.
+ * kernel, which gives the same values 2.4–3× faster forward + backward at 12×12 on wasm. A copy,
+ * not a shared class: candidate-ops.ts's op-by-op path is the engine benchmarks' naive baseline
+ * and keeps the stock kernel.
  */
 class FastSeparableLayer {
   constructor(
