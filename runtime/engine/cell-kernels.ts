@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './epsilon.js';
 import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
 import type { BinarizeOptions } from './quantize.js';
-import { simdFor } from './simd.js';
+import { simdFor, simdInUse } from './simd.js';
 import { mixBackward, mixForward, type MixAttrs } from './channel-mix.js';
 
 type NoAttrs = Record<string, never>;
@@ -307,6 +307,8 @@ function scratchOf(size: number): Float32Array {
 
 /** Whether the SIMD pointwise kernels take c channels a group (4 channels, i.e. 1 or 2 groups, a vector). */
 const simdPointwise = (c: number, total: number): boolean => (c === 4 || c === 2) && total % 4 === 0;
+/** Wide groups (≥ 8 channels in fours) on the SIMD kernels: no batched matMul (wasm runs it ~4× slower than per group). */
+const simdWide = (c: number): boolean => c >= WIDE_GROUP && c % 4 === 0;
 
 /** sign? → grouped 1×1 → batch norm. Outputs ŷ [P, G·c] and rstd [G·c]. */
 const pwBnForward: JsKernel<PointwiseAttrs> = {
@@ -314,6 +316,8 @@ const pwBnForward: JsKernel<PointwiseAttrs> = {
   outputShapes: (s) => [[...s[0]], [s[0][s[0].length - 1]]],
   compute([x, w], [y, rstd], [xs, ws], { signInput, epsilon }) {
     const { c: total, p } = channelsAndPixels(xs);
+    const wide = simdWide(ws[1]) ? simdFor([x, w, y, rstd], 2 * total) : undefined;
+    if (wide) return wide.exports.pw_wide_forward(x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, wide.scratch, p, total, ws[1], +signInput, epsilon);
     const simd = simdPointwise(ws[1], total) ? simdFor([x, w, y, rstd], 2 * total) : undefined;
     if (simd) {
       simd.exports.pw_bn_forward(x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, simd.scratch, p, total, ws[1], +signInput, epsilon);
@@ -338,6 +342,14 @@ const pwBnBackward: JsKernel<PointwiseAttrs> = {
   compute([dy, , x, w, y, rstd], [dx, dw], shapes, { signInput }) {
     const { c: total, p } = channelsAndPixels(shapes[2]);
     const [g, c] = shapes[3];
+    const accDoubles = 2 * c + c * c;
+    const wide = simdWide(c) ? simdFor([dy, x, w, y, rstd, dx, dw], accDoubles + Math.ceil((3 * c + c * c) / 2)) : undefined;
+    if (wide) {
+      const e = wide.exports;
+      const part = wide.scratch + 8 * accDoubles;
+      e.pw_wide_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, wide.scratch, part, p, total, c, +signInput);
+      return;
+    }
     const simd = simdPointwise(c, total) ? simdFor([dy, x, w, y, rstd, dx, dw], 6 * total) : undefined;
     if (simd) {
       const e = simd.exports;
@@ -534,7 +546,7 @@ export function pointwiseBn(x: tf.Tensor4D, w: tf.Tensor3D, signInput: boolean, 
     throw new Error(`pointwiseBn: filter [${w.shape}] does not fit ${x.shape[3]} input channels`);
   }
   const c = w.shape[1];
-  if (c < WIDE_GROUP) return runJsOp('BnasPointwiseBn', [x, w], { signInput, epsilon })[0] as tf.Tensor4D;
+  if (c < WIDE_GROUP || (simdWide(c) && simdInUse())) return runJsOp('BnasPointwiseBn', [x, w], { signInput, epsilon })[0] as tf.Tensor4D;
   // Wide groups: the products as one batched matrix product over the groups (the backend's GEMM
   // is ~2× faster than the loop from 16 channels a group; measured in bench/engine).
   return tf.tidy(() => {

@@ -39,6 +39,8 @@ interface SimdExports {
   avg_pool_forward(x: number, y: number, ...geometry: number[]): void;
   avg_pool_backward(dy: number, dx: number, ...geometry: number[]): void;
   dw_conv(src: number, w: number, dst: number, ...geometryAndTransposed: number[]): void;
+  pw_wide_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, total: number, c: number, signInput: number, eps: number): void;
+  pw_wide_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, part: number, p: number, total: number, c: number, signInput: number): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
 }
 

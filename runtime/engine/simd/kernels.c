@@ -421,19 +421,19 @@ void sign_backward(const f32 *dy, const f32 *x, f32 *dx, int n) {
 }
 
 /*
- * Per-channel sums over p pixels of c channels: s1[ch] += sum a, and s2[ch] += sum a*b when b is
+ * Per-channel sums over p pixels (rows `stride` floats apart) of c channels: s1[ch] += sum a, and s2[ch] += sum a*b when b is
  * given (a is centred by `center` first when given). float32 partials over CHUNK pixels (part, c
  * floats) are added into the float64 sums.
  */
-static void channel_sums(const f32 *a, const f32 *b, const f32 *center, f64 *s1, f64 *s2, f32 *part1, f32 *part2, int p, int c) {
+static void channel_sums(const f32 *a, const f32 *b, const f32 *center, f64 *s1, f64 *s2, f32 *part1, f32 *part2, int p, int c, int stride) {
   const int c4 = c - c % 4;
   for (int i0 = 0; i0 < p; i0 += CHUNK) {
     const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
     zero(part1, c);
     if (s2) zero(part2, c);
     for (int i = i0; i < i1; i++) {
-      const f32 *ar = a + (long)i * c;
-      const f32 *br = b ? b + (long)i * c : 0;
+      const f32 *ar = a + (long)i * stride;
+      const f32 *br = b ? b + (long)i * stride : 0;
       int j = 0;
       for (; j < c4; j += 4) {
         v128_t v = wasm_v128_load(ar + j);
@@ -470,9 +470,9 @@ void bn_forward(const f32 *x, f32 *y, f32 *rstd, f64 *acc, f32 *part, int p, int
   f64 *mean = acc, *s1 = acc + c, *s2 = acc + 2 * c;
   f32 *meanf = part + 2 * c;
   for (int j = 0; j < 3 * c; j++) acc[j] = 0;
-  channel_sums(x, 0, 0, mean, 0, part, part + c, p, c);
+  channel_sums(x, 0, 0, mean, 0, part, part + c, p, c, c);
   for (int j = 0; j < c; j++) meanf[j] = (f32)(mean[j] / p);
-  channel_sums(x, 0, meanf, s1, s2, part, part + c, p, c);
+  channel_sums(x, 0, meanf, s1, s2, part, part + c, p, c, c);
   for (int j = 0; j < c; j++) rstd[j] = (f32)(1.0 / __builtin_sqrt(s2[j] / p + (f64)eps));
   const int c4 = c - c % 4;
   for (int i = 0; i < p; i++) {
@@ -492,7 +492,7 @@ EXPORT(bn_backward)
 void bn_backward(const f32 *dy, const f32 *y, const f32 *rstd, f32 *dx, f64 *acc, f32 *part, int p, int c) {
   f64 *sdy = acc, *sdyy = acc + c;
   for (int j = 0; j < 2 * c; j++) acc[j] = 0;
-  channel_sums(dy, y, 0, sdy, sdyy, part, part + c, p, c);
+  channel_sums(dy, y, 0, sdy, sdyy, part, part + c, p, c, c);
   f32 *m = part, *n = part + c;
   for (int j = 0; j < c; j++) {
     m[j] = (f32)(sdy[j] / p);
@@ -690,5 +690,117 @@ void dw_conv(const f32 *src, const f32 *w, f32 *dst, int b, int h, int wd, int c
         }
       }
     }
+  }
+}
+
+/* ---------------------------------------------------------------- wide groups (c >= 8, c % 4 == 0) */
+
+/* z[v] = sum_ci a(x[ci]) * w[ci, 4v..4v+3] for nv (1-4) output vectors from vector v0. */
+static inline void wide_product(const f32 *xp, const f32 *wg, int c, int v0, int nv, int signInput, v128_t *z0, v128_t *z1, v128_t *z2,
+                                v128_t *z3) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (int ci = 0; ci < c; ci++) {
+    f32 a = xp[ci];
+    if (signInput) a = a < 0 ? -1.0f : 1.0f;
+    const v128_t av = wasm_f32x4_splat(a);
+    const f32 *wr = wg + ci * c + 4 * v0;
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(av, wasm_v128_load(wr)));
+    if (nv > 1) s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(av, wasm_v128_load(wr + 4)));
+    if (nv > 2) s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(av, wasm_v128_load(wr + 8)));
+    if (nv > 3) s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(av, wasm_v128_load(wr + 12)));
+  }
+  *z0 = s0, *z1 = s1, *z2 = s2, *z3 = s3;
+}
+
+/*
+ * sign? -> grouped 1x1 with c >= 8 channels a group (c % 4 == 0) -> batch norm, as pw_bn_forward:
+ * up to 16 output channels of a group at a time in registers. acc: 2 * total float64.
+ */
+EXPORT(pw_wide_forward)
+void pw_wide_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int p, int total, int c, int signInput, f32 eps) {
+  for (int g0 = 0; g0 < total; g0 += c) {
+    const f32 *wg = w + (long)g0 * c;
+    for (int v0 = 0; v0 < c / 4; v0 += 4) {
+      const int nv = c / 4 - v0 < 4 ? c / 4 - v0 : 4;
+      f64 *sum = acc + 2 * (g0 + 4 * v0), *sq = sum + 4 * nv;
+      for (int j = 0; j < 8 * nv; j++) sum[j] = 0;
+      for (int i0 = 0; i0 < p; i0 += CHUNK) {
+        const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+        v128_t zero4 = wasm_f32x4_splat(0.0f), a0 = zero4, a1 = zero4, a2 = zero4, a3 = zero4, q0 = zero4, q1 = zero4, q2 = zero4, q3 = zero4;
+        for (int i = i0; i < i1; i++) {
+          v128_t z0, z1, z2, z3;
+          wide_product(x + (long)i * total + g0, wg, c, v0, nv, signInput, &z0, &z1, &z2, &z3);
+          f32 *yo = y + (long)i * total + g0 + 4 * v0;
+          wasm_v128_store(yo, z0), a0 = wasm_f32x4_add(a0, z0), q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(z0, z0));
+          if (nv > 1) wasm_v128_store(yo + 4, z1), a1 = wasm_f32x4_add(a1, z1), q1 = wasm_f32x4_add(q1, wasm_f32x4_mul(z1, z1));
+          if (nv > 2) wasm_v128_store(yo + 8, z2), a2 = wasm_f32x4_add(a2, z2), q2 = wasm_f32x4_add(q2, wasm_f32x4_mul(z2, z2));
+          if (nv > 3) wasm_v128_store(yo + 12, z3), a3 = wasm_f32x4_add(a3, z3), q3 = wasm_f32x4_add(q3, wasm_f32x4_mul(z3, z3));
+        }
+        add64(sum, a0), add64(sq, q0);
+        if (nv > 1) add64(sum + 4, a1), add64(sq + 4, q1);
+        if (nv > 2) add64(sum + 8, a2), add64(sq + 8, q2);
+        if (nv > 3) add64(sum + 12, a3), add64(sq + 12, q3);
+      }
+      f32 *r = rstd + g0 + 4 * v0;
+      for (int j = 0; j < 4 * nv; j++) {
+        const f64 mean = sum[j] / p;
+        f64 var = sq[j] / p - mean * mean;
+        if (var < 0) var = 0;
+        sum[j] = mean;
+        r[j] = (f32)(1.0 / __builtin_sqrt(var + (f64)eps));
+      }
+      for (int i = 0; i < p; i++) {
+        f32 *yo = y + (long)i * total + g0 + 4 * v0;
+        for (int j = 0; j < 4 * nv; j++) yo[j] = (yo[j] - (f32)sum[j]) * r[j];
+      }
+    }
+  }
+}
+
+/*
+ * Backward of pw_wide_forward: dz = rstd * (dy - mean(dy) - y * mean(dy * y)) per pixel into a
+ * row of part, then dw[g][ci] += a[ci] * dz and dx[ci] = (w[ci] . dz) * 1[|x| <= 1 if sign].
+ * acc: (2c + c*c) float64; part: (3c + c*c) floats.
+ */
+EXPORT(pw_wide_backward)
+void pw_wide_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, f32 *part, int p,
+                      int total, int c, int signInput) {
+  f64 *sdy = acc, *sdyy = acc + c, *gw = acc + 2 * c;
+  f32 *m = part, *n = part + c, *d = part + 2 * c, *gp = part + 3 * c;
+  const int cc = c * c;
+  for (int g0 = 0; g0 < total; g0 += c) {
+    for (int j = 0; j < 2 * c + cc; j++) acc[j] = 0;
+    channel_sums(dy + g0, y + g0, 0, sdy, sdyy, gp, gp + c, p, c, total);
+    for (int j = 0; j < c; j++) m[j] = (f32)(sdy[j] / p), n[j] = (f32)(sdyy[j] / p);
+    const f32 *wg = w + (long)g0 * c;
+    const f32 *r = rstd + g0;
+    for (int i0 = 0; i0 < p; i0 += CHUNK) {
+      const int i1 = i0 + CHUNK < p ? i0 + CHUNK : p;
+      zero(gp, cc);
+      for (int i = i0; i < i1; i++) {
+        const long o = (long)i * total + g0;
+        for (int j = 0; j < c; j += 4) {
+          const v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dy + o + j), wasm_v128_load(m + j)), wasm_f32x4_mul(wasm_v128_load(y + o + j), wasm_v128_load(n + j)));
+          wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(r + j), t));
+        }
+        for (int ci = 0; ci < c; ci++) {
+          const f32 xv = x[o + ci];
+          const v128_t av = wasm_f32x4_splat(signInput ? (xv < 0 ? -1.0f : 1.0f) : xv);
+          const f32 *wr = wg + ci * c;
+          f32 *gr = gp + ci * c;
+          v128_t e = wasm_f32x4_splat(0.0f);
+          for (int j = 0; j < c; j += 4) {
+            const v128_t dv = wasm_v128_load(d + j);
+            wasm_v128_store(gr + j, wasm_f32x4_add(wasm_v128_load(gr + j), wasm_f32x4_mul(av, dv)));
+            e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_v128_load(wr + j), dv));
+          }
+          f32 sum = wasm_f32x4_extract_lane(e, 0) + wasm_f32x4_extract_lane(e, 1) + wasm_f32x4_extract_lane(e, 2) + wasm_f32x4_extract_lane(e, 3);
+          if (signInput && !(xv <= 1 && xv >= -1)) sum = 0;
+          dx[o + ci] = sum;
+        }
+      }
+      for (int j = 0; j < cc; j++) gw[j] += gp[j];
+    }
+    for (int j = 0; j < cc; j++) dw[(long)g0 * c + j] = (f32)gw[j];
   }
 }

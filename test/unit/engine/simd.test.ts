@@ -68,7 +68,7 @@ describe('SIMD kernels (wasm)', () => {
     });
   }
 
-  for (const [signInput, g, c] of [[true, 3, 4], [false, 3, 4], [true, 1, 4], [false, 5, 4], [true, 6, 2], [false, 2, 2]] as const) {
+  for (const [signInput, g, c] of [[true, 3, 4], [false, 3, 4], [true, 1, 4], [false, 5, 4], [true, 6, 2], [false, 2, 2], [true, 2, 8], [false, 3, 16], [true, 1, 12], [true, 2, 20]] as const) {
     test(`sign? → grouped 1×1 → BN = loop (${signInput ? 'sign' : 'real'}, ${g} groups of ${c})`, async () => {
       await useBackend('wasm');
       // 4·37·11 pixels: not a multiple of the kernels' 64-pixel chunks.
@@ -195,6 +195,10 @@ describe('SIMD kernels (wasm)', () => {
     const dwo = region(out + 10000 + 8 * n, n);
     e.dw_conv(x, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 0);
     e.dw_conv(dy, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 1);
+    const dww = region(out + 11000 + 9 * n, 64);
+    const acc4 = region(out + 11100 + 9 * n, 2 * (2 * c + c * c) + 3 * c + c * c);
+    e.pw_wide_forward(x, wts, y, rstd, acc4, b * h * w, c, 8, 1, 1e-5);
+    e.pw_wide_backward(dy, x, wts, y, rstd, dx, dww, acc4, acc4 + 8 * (2 * c + c * c), b * h * w, c, 8, 1);
     const inputsEnd = 100000 + 2 * n + 16;
     for (let i = 0; i < heap.length; i++) {
       if (i >= 100000 && i < inputsEnd) continue;
