@@ -13,15 +13,13 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-parts.ts
  *   [--space examples/quick.bnas] [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
-import { Rng } from '../../runtime/search/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { benchSpace } from './space-bench.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 
 const argv = process.argv.slice(2);
@@ -35,25 +33,11 @@ const label = arg('label', 'current');
 const out = arg('out', 'bench/engine/results');
 
 const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
-const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
-const space = loaded.space;
+const { space, size, classes, batch } = benchSpace(file);
 const keep = space.ops.findIndex((o) => o.name === arg('keep', space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
 const noneIndex = space.ops.findIndex((o) => o.kind === 'zero');
 if (keep < 0) throw new Error(`--keep must name one of the space's ops: ${space.ops.map((o) => o.name).join(', ')}`);
 if (noneIndex < 0) throw new Error('the space needs a `none` op for the fixed-cost net');
-const size = space.data.image ?? 16;
-const classes = 10;
-const rng = new Rng(1);
-const batch = (): Batch => {
-  const n = space.train.batch;
-  return {
-    x: new Float32Array(n * size * size * 3).map(() => rng.normal()),
-    y: Int32Array.from({ length: n }, () => rng.int(classes)),
-    n,
-    shape: [n, size, size, 3],
-  };
-};
 
 /** alive[kind][edge][op] with only op `o` alive on every edge. */
 function only(o: number, edges: number): Record<CellKind, boolean[][]> {

@@ -7,15 +7,13 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
  *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
-import { Rng } from '../../runtime/search/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { benchSpace } from './space-bench.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
@@ -27,21 +25,7 @@ const steps = Number(arg('steps', '6'));
 const out = arg('out', 'bench/engine/results');
 
 const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
-const { space, diagnostics } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-if (!space) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
-const size = space.data.image ?? 16;
-const classes = 10;
-const rng = new Rng(1);
-/** A random batch of the space's batch size (step cost does not depend on the values). */
-const batch = (): Batch => {
-  const n = space.train.batch;
-  return {
-    x: new Float32Array(n * size * size * 3).map(() => rng.normal()),
-    y: Int32Array.from({ length: n }, () => rng.int(classes)),
-    n,
-    shape: [n, size, size, 3],
-  };
-};
+const { space, size, classes, batch } = benchSpace(file);
 
 const modes = ['op', 'cell'] as const;
 const rigs = modes.map((engine) => {
