@@ -64,7 +64,7 @@ function register(): void {
  */
 export function depthwiseFast(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
   register();
-  if (useDepthwiseSimd(x)) return depthwiseSimd(x, w, stride, dilation);
+  if (useDepthwiseSimd(x, w.shape[0])) return depthwiseSimd(x, w, stride, dilation);
   // TensorFlow's depthwise kernels take no dilation with stride 2: the engine's dilated filter.
   if ((stride > 1 && dilation > 1) || !tf.getKernel(KERNEL, tf.getBackend())) return depthwiseConv2d(x, w, stride, dilation);
   return runJsOp(KERNEL, [x, w], { stride, dilation })[0] as tf.Tensor4D;

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import { sameAxis } from './padding.js';
-import { simdFor, simdInUse } from './simd.js';
+import { SCRATCH_DOUBLES, simdFor, simdInUse } from './simd.js';
 
 /** Attributes of the forward kernel. */
 export interface DwAttrs {
@@ -110,7 +110,7 @@ const dwSimdForward: JsKernel<DwAttrs> = {
     const simd = simdFor([x, w, y]);
     if (!simd) throw new Error('BnasDepthwiseSimd runs only with the SIMD kernels (depthwiseFast checks)');
     const g = dwGeometry(xs, ws[0], stride, dilation);
-    simd.exports.dw_conv(x.byteOffset, w.byteOffset, y.byteOffset, ...g, 0);
+    simd.exports.dw_conv(x.byteOffset, w.byteOffset, y.byteOffset, ...g, 0, 0);
   },
 };
 /** Inputs dy, x, w; outputs dx, dw. */
@@ -118,18 +118,19 @@ const dwSimdBackward: JsKernel<DwAttrs> = {
   name: 'BnasDepthwiseSimdGrad',
   outputShapes: (s) => [[...s[1]], [...s[2]]],
   compute([dy, x, w], [dx, dw], [ys, xs, ws], attrs) {
-    const simd = simdFor([dy, x, w, dx]);
-    if (!simd) throw new Error('BnasDepthwiseSimdGrad runs only with the SIMD kernels (depthwiseFast checks)');
+    // Scratch: the turned filter (k·k·C floats), then the filter gradient's float64 sums.
+    const simd = simdFor([dy, x, w, dx], ws[0] * ws[0] * xs[3]);
+    if (!simd) throw new Error('BnasDepthwiseSimdGrad runs only with the SIMD kernels and a scratch that fits (depthwiseSimd checks)');
     const g = dwGeometry(xs, ws[0], attrs.stride, attrs.dilation);
-    simd.exports.dw_conv(dy.byteOffset, w.byteOffset, dx.byteOffset, ...g, 1);
+    simd.exports.dw_conv(dy.byteOffset, w.byteOffset, dx.byteOffset, ...g, 1, simd.scratch);
     dwFilterGrad.compute([x, dy], [dw], [xs, ys], { k: g[6], stride: g[7], dilation: g[8], padTop: g[9], padLeft: g[10] });
   },
 };
 
 
-/** Whether {@link depthwiseSimd} takes x (wasm with the SIMD kernels, channels in fours). */
-export function useDepthwiseSimd(x: tf.Tensor4D): boolean {
-  return x.shape[3] % 4 === 0 && simdInUse();
+/** Whether {@link depthwiseSimd} takes x with a k×k filter (wasm with the SIMD kernels, channels in fours, a scratch that fits). */
+export function useDepthwiseSimd(x: tf.Tensor4D, k: number): boolean {
+  return x.shape[3] % 4 === 0 && x.shape[3] * k * k <= SCRATCH_DOUBLES && simdInUse();
 }
 
 /**

@@ -157,7 +157,7 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, dila
     );
   }
   // wasm with the engine's SIMD kernels: the same kernel as the fused path (bit-identical values).
-  if (useDepthwiseSimd(x)) return depthwiseSimd(x, w, stride, dilation);
+  if (useDepthwiseSimd(x, w.shape[0])) return depthwiseSimd(x, w, stride, dilation);
   // Stride 1: the kernel's own dilation (fewer taps); stride 2: a zero-interleaved filter.
   return tf.tidy(() =>
     stride === 1 ? depthwiseMultiplier(x, w, 1, dilation) : depthwiseMultiplier(x, dilateFilter(w, dilation), stride, 1),

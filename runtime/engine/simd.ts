@@ -21,7 +21,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Float64 scratch the kernels accumulate in (256 KiB: a 5×5 filter gradient of 1,300 channels). */
-const SCRATCH_DOUBLES = 32768;
+export const SCRATCH_DOUBLES = 32768;
 
 /** The exports of `simd/kernels.c`; pointers are byte addresses in the tfjs heap. */
 interface SimdExports {

@@ -41,59 +41,54 @@ static inline void add64(f64 *acc, v128_t v) {
 /*
  * Depthwise filter gradient: dw[ky, kx, ch] = sum over b, oy, ox of
  * x[b, oy*stride + ky*dil - padTop, ox*stride + kx*dil - padLeft, ch] * dy[b, oy, ox, ch].
- * Row by row of dy: the rows of x a row needs stay in L1 across the k*k taps, and each tap's
- * valid output columns form one span summed in float32 registers (<= Wo terms), then added to
- * the float64 accumulator acc[k*k*c] (scratch, zeroed here).
+ * Image by image (its x and dy stay in cache across the k*k taps): per tap and 8 channels, the
+ * valid rows and columns form one rectangle summed in float32 registers (<= Ho*Wo terms), then
+ * added to the float64 accumulator acc[k*k*c] (scratch, zeroed here).
  */
 EXPORT(dw_filter_grad)
-void dw_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, int b, int h, int w, int c, int ho, int wo, int k,
-                    int stride, int dil, int padTop, int padLeft) {
+void dw_filter_grad(const f32 *x, const f32 *dy, f32 *dw, f64 *acc, int b, int h, int w, int c, int ho, int wo, int k, int stride, int dil,
+                    int padTop, int padLeft) {
   const int taps = k * k;
   for (int i = 0; i < taps * c; i++) acc[i] = 0;
   const int c8 = c - c % 8;
   const int c4 = c - c % 4;
   const int step = stride * c;
   for (int bi = 0; bi < b; bi++) {
-    for (int oy = 0; oy < ho; oy++) {
-      const f32 *drow = dy + ((long)(bi * ho + oy) * wo) * c;
-      for (int ky = 0; ky < k; ky++) {
-        const int iy = oy * stride + ky * dil - padTop;
-        if (iy < 0 || iy >= h) continue;
-        for (int kx = 0; kx < k; kx++) {
-          const int offX = kx * dil - padLeft;
-          /* ox with 0 <= ox*stride + offX < w */
-          int oxStart = offX >= 0 ? 0 : (-offX + stride - 1) / stride;
-          int oxEnd = (w - 1 - offX) / stride + 1;
-          if (w - 1 - offX < 0) oxEnd = 0;
-          if (oxEnd > wo) oxEnd = wo;
-          if (oxEnd <= oxStart) continue;
-          f64 *a = acc + (ky * k + kx) * c;
-          const f32 *x0 = x + ((long)(bi * h + iy) * w + oxStart * stride + offX) * c;
-          const f32 *d0 = drow + (long)oxStart * c;
-          const int n = oxEnd - oxStart;
-          int j = 0;
-          for (; j < c8; j += 8) {
-            v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
-            const f32 *xp = x0 + j, *dp = d0 + j;
+    for (int ky = 0; ky < k; ky++) {
+      const int offY = ky * dil - padTop;
+      const int oyStart = offY >= 0 ? 0 : (-offY + stride - 1) / stride;
+      int oyEnd = h - 1 - offY < 0 ? 0 : (h - 1 - offY) / stride + 1;
+      if (oyEnd > ho) oyEnd = ho;
+      for (int kx = 0; kx < k; kx++) {
+        const int offX = kx * dil - padLeft;
+        const int oxStart = offX >= 0 ? 0 : (-offX + stride - 1) / stride;
+        int oxEnd = w - 1 - offX < 0 ? 0 : (w - 1 - offX) / stride + 1;
+        if (oxEnd > wo) oxEnd = wo;
+        if (oxEnd <= oxStart || oyEnd <= oyStart) continue;
+        f64 *a = acc + (ky * k + kx) * c;
+        const int n = oxEnd - oxStart;
+        for (int j = 0; j < c4; j += j < c8 ? 8 : 4) {
+          const int two = j < c8;
+          v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+          for (int oy = oyStart; oy < oyEnd; oy++) {
+            const f32 *xp = x + ((long)(bi * h + oy * stride + offY) * w + oxStart * stride + offX) * c + j;
+            const f32 *dp = dy + ((long)(bi * ho + oy) * wo + oxStart) * c + j;
             for (int o = 0; o < n; o++, xp += step, dp += c) {
               s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(dp)));
-              s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(dp + 4)));
+              if (two) s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(dp + 4)));
             }
-            add64(a + j, s0);
-            add64(a + j + 4, s1);
           }
-          for (; j < c4; j += 4) {
-            v128_t s0 = wasm_f32x4_splat(0.0f);
-            const f32 *xp = x0 + j, *dp = d0 + j;
-            for (int o = 0; o < n; o++, xp += step, dp += c) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(dp)));
-            add64(a + j, s0);
-          }
-          for (; j < c; j++) {
-            f32 s0 = 0;
-            const f32 *xp = x0 + j, *dp = d0 + j;
+          add64(a + j, s0);
+          if (two) add64(a + j + 4, s1);
+        }
+        for (int j = c4; j < c; j++) {
+          f32 s0 = 0;
+          for (int oy = oyStart; oy < oyEnd; oy++) {
+            const f32 *xp = x + ((long)(bi * h + oy * stride + offY) * w + oxStart * stride + offX) * c + j;
+            const f32 *dp = dy + ((long)(bi * ho + oy) * wo + oxStart) * c + j;
             for (int o = 0; o < n; o++, xp += step, dp += c) s0 += *xp * *dp;
-            a[j] += s0;
           }
+          a[j] += s0;
         }
       }
     }
@@ -657,9 +652,20 @@ static void dw_conv_gather(const f32 *x, const f32 *w, f32 *y, int b, int h, int
 
 EXPORT(dw_conv)
 void dw_conv(const f32 *src, const f32 *w, f32 *dst, int b, int h, int wd, int c, int ho, int wo, int k, int stride, int dil, int padTop,
-             int padLeft, int transposed) {
+             int padLeft, int transposed, f32 *scratch) {
   if (!transposed) {
     dw_conv_gather(src, w, dst, b, h, wd, c, ho, wo, k, stride, dil, padTop, padLeft);
+    return;
+  }
+  if (stride == 1) {
+    /* Stride 1: the input gradient is a forward conv of dy with the filter turned by 180 degrees
+     * and the padding mirrored (keff - 1 - pad), in gather form (no read-modify-write of dx). */
+    for (int t = 0; t < k * k; t++) {
+      const f32 *from = w + (k * k - 1 - t) * c;
+      for (int j = 0; j < c; j++) scratch[t * c + j] = from[j];
+    }
+    const int keff = (k - 1) * dil + 1;
+    dw_conv_gather(src, scratch, dst, b, ho, wo, c, h, wd, k, 1, dil, keff - 1 - padTop, keff - 1 - padLeft);
     return;
   }
   zero(dst, (transposed ? b * h * wd : b * ho * wo) * c);

@@ -193,8 +193,10 @@ describe('SIMD kernels (wasm)', () => {
       else e.avg_pool_backward(dy, pool, ...geo);
     }
     const dwo = region(out + 10000 + 8 * n, n);
-    e.dw_conv(x, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 0);
-    e.dw_conv(dy, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 1);
+    const turned = region(out + 10000 + 9 * n + 10, 9 * c);
+    e.dw_conv(x, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 0, 0);
+    e.dw_conv(dy, wts, dwo, b, h, w, c, h, w, 3, 1, 2, 2, 2, 1, turned);
+    e.dw_conv(dy, wts, dwo, b, h, w, c, 3, 3, 3, 2, 1, 1, 1, 1, turned);
     const dww = region(out + 11000 + 9 * n, 64);
     const acc4 = region(out + 11100 + 9 * n, 2 * (2 * c + c * c) + 3 * c + c * c);
     e.pw_wide_forward(x, wts, y, rstd, acc4, b * h * w, c, 8, 1, 1e-5);
