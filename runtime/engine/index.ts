@@ -54,3 +54,5 @@ export { signSte, batchNormFast, pointwiseBn, channelMix, packWeights, registerC
 export { depthwiseFast } from './depthwise-fast.js';
 export { registerJsKernel, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
 export { useZeroCopyIdentity } from './identity.js';
+export { installSimdKernels, useSimdKernels, simdInUse, simdSupported } from './simd.js';
+export { globalNorm, scaleAll, optimizerStep, type OptimStepAttrs } from './fused-optim.js';
