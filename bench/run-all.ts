@@ -155,10 +155,10 @@ export function headlines(outcomes: readonly Outcome[]): Headline[] {
     // The issue asks for the same thread count: this runtime's best one-thread step against PyTorch on 1 thread.
     const torch1 = s.find((x) => x.name === 'pytorch 1 thread')?.medianMs;
     if (torch1 !== undefined) {
-      rows.push({ area: 'peers', metric: `PC-DARTS cell step (binary, K = ${String(peers.k)}), 1 thread each: PyTorch ms ÷ this runtime ms`, value: `${(torch1 / best('tfjs')).toFixed(2)}× (${best('tfjs').toFixed(0)} vs ${torch1.toFixed(0)} ms)`, target: '≥ 1.0' });
+      rows.push({ area: 'peers', metric: `PC-DARTS cell step (binary, K = ${String(peers.k)}), 1 thread each: PyTorch ms ÷ this runtime ms`, value: `${(torch1 / best('tfjs')).toFixed(2)}× (PyTorch ${torch1.toFixed(0)} ms, this runtime ${best('tfjs').toFixed(0)} ms)`, target: '≥ 1.0' });
     }
     const ratio = best('pytorch') / best('tfjs');
-    rows.push({ area: 'peers', metric: `PC-DARTS cell step (binary, K = ${String(peers.k)}): PyTorch ms (best, up to 2 threads) ÷ this runtime ms (best one-thread entry)`, value: `${ratio.toFixed(2)}× (${best('tfjs').toFixed(0)} vs ${best('pytorch').toFixed(0)} ms)` });
+    rows.push({ area: 'peers', metric: `PC-DARTS cell step (binary, K = ${String(peers.k)}): PyTorch ms (best, up to 2 threads) ÷ this runtime ms (best one-thread entry)`, value: `${ratio.toFixed(2)}× (PyTorch ${best('pytorch').toFixed(0)} ms, this runtime ${best('tfjs').toFixed(0)} ms)` });
   }
   const engine = first('engine');
   if (engine) {

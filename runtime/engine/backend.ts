@@ -34,20 +34,31 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
 async function loadNativeDefault(): Promise<string> {
   const failures: string[] = [];
+  let installed = false;
   for (const pkg of NATIVE_PACKAGES) {
     try {
       // A variable specifier: the packages are optional and have no types when absent.
       await import(pkg);
       return pkg;
     } catch (err) {
+      installed ||= !isNotFound(err);
       failures.push(`${pkg}: ${firstLine(err)}`);
     }
   }
+  // Absent packages are the normal case (they are optional): say how to get them, not the
+  // resolver's paths. A package that is there but fails to load keeps its error.
+  if (!installed) throw new Error('not installed; `npm install @tensorflow/tfjs-node` where the runtime runs gives a faster backend');
   throw new Error(failures.join('; '));
 }
 
 async function loadWasmDefault(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
+}
+
+/** True when a dynamic import failed because the package is absent (not because it failed to load). */
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(firstLine(err));
 }
 
 function firstLine(err: unknown): string {

@@ -69,3 +69,15 @@ test('auto prefers native TensorFlow when it loads', async () => {
 test('an unknown choice is rejected with the allowed values', async () => {
   await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, wasm, cpu/);
 });
+
+test('auto without the optional native package says how to install it, not the resolver error', async (t) => {
+  const present = await import('@tensorflow/tfjs-node' as string).then(
+    () => true,
+    () => false,
+  );
+  if (present) return t.skip('@tensorflow/tfjs-node is installed here');
+  const info = await initBackend('auto');
+  assert.equal(info.name, 'wasm');
+  assert.match(info.reason, /native TensorFlow not available \(not installed; `npm install @tensorflow\/tfjs-node`/);
+  assert.doesNotMatch(info.reason, /Cannot find package/);
+});
