@@ -65,8 +65,15 @@ export class ConvLayer {
   }
 }
 
-/** Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. */
-class SeparableLayer {
+/** A depthwise conv: x [B, H, W, C], w [k, k, C, 1] → [B, H/stride, W/stride, C], float32. */
+export type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
+
+/**
+ * Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. `depthwise` picks the kernel:
+ * the supernet's op-by-op path (the engine benchmarks' naive baseline) keeps the stock one, the
+ * discrete evaluation network passes the engine's fast kernel (same values).
+ */
+export class SeparableLayer {
   constructor(
     private readonly store: ParamStore,
     private readonly name: string,
@@ -75,6 +82,7 @@ class SeparableLayer {
     private readonly stride: 1 | 2,
     private readonly dilation: number,
     private readonly binarize: BinarizeOptions,
+    private readonly depthwise: DepthwiseFn = depthwiseConv2d,
   ) {
     store.create(`${name}.dw`, [k, k, c, 1], 'he');
     store.create(`${name}.pw`, [1, 1, c, c], 'he');
@@ -84,7 +92,7 @@ class SeparableLayer {
     const b = this.binarize;
     const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
     const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
-    const h = depthwiseConv2d(quantizeActivations(x, b), dw, this.stride, this.dilation);
+    const h = this.depthwise(quantizeActivations(x, b), dw, this.stride, this.dilation);
     return conv2d(quantizeActivations(h, b), pw, 1);
   }
 }

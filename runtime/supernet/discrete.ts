@@ -7,12 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import { ParamStore } from '../engine/params.js';
-import { conv2d } from '../engine/conv.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
-import { quantizeActivations, quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
+import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
 import type { OpSpec, SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
-import { buildOp, ConvLayer, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { buildOp, ConvLayer, ReluConvBn, SeparableLayer, type Op, type OpContext } from './candidate-ops.js';
 import { binarizeFor, planCells, type CellPlan } from './supernet.js';
 
 /** Evaluation batch norm: affine, running statistics. */
@@ -83,47 +82,16 @@ export class EvenOddFactorizedReduce implements Op {
   }
 }
 
-/**
- * Depthwise k×k (dilated) then pointwise 1×1, both binary-capable: the separable layer of
- * candidate-ops.ts (same weight names, shapes and quantizers) with the engine's fast depthwise
- * kernel, which gives the same values 2.4–3× faster forward + backward at 12×12 on wasm. A copy,
- * not a shared class: candidate-ops.ts's op-by-op path is the engine benchmarks' naive baseline
- * and keeps the stock kernel.
- */
-class FastSeparableLayer {
-  constructor(
-    private readonly store: ParamStore,
-    private readonly name: string,
-    k: number,
-    c: number,
-    private readonly stride: 1 | 2,
-    private readonly dilation: number,
-    private readonly binarize: BinarizeOptions,
-  ) {
-    store.create(`${name}.dw`, [k, k, c, 1], 'he');
-    store.create(`${name}.pw`, [1, 1, c, c], 'he');
-  }
-
-  /** @param x [B, H, W, C] float32 → [B, H/stride, W/stride, C] */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
-    const b = this.binarize;
-    const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
-    const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
-    const h = depthwiseFast(quantizeActivations(x, b), dw, this.stride, this.dilation);
-    return conv2d(quantizeActivations(h, b), pw, 1);
-  }
-}
-
 /** A sep_conv (two units) or dil_conv (one unit) of [pre-activation → separable layer → BN]. */
 class FastSeparableOp implements Op {
-  private readonly units: { layer: FastSeparableLayer; bn: BatchNormLayer }[];
+  private readonly units: { layer: SeparableLayer; bn: BatchNormLayer }[];
   private readonly activations: BinarizeOptions['activations'];
 
   /** Weight names as candidate-ops.ts's `primitive` gives them (repeat index 0). */
   constructor(spec: OpSpec, ctx: OpContext) {
     const name = `${ctx.prefix}r0`;
     const unit = (layer: string, bn: string, stride: 1 | 2) => ({
-      layer: new FastSeparableLayer(ctx.store, layer, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize),
+      layer: new SeparableLayer(ctx.store, layer, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, depthwiseFast),
       bn: new BatchNormLayer(ctx.store, `${bn}.bn`, ctx.channels, ctx.bn),
     });
     this.units = spec.kind === 'sep_conv'
