@@ -22,7 +22,7 @@ test('headlines: peer ratio, search ratios, quality verdict and editor numbers f
     { area: 'webview', status: 'ran', data: { stdout: { events: 100, firstRender: { totalMs: 250 }, liveBatch10: { eventsPerSecond: 900 } } } },
   ]);
   const value = (area: string, part: string) => rows.find((r) => r.area === area && r.metric.includes(part))?.value;
-  assert.equal(value('peers', 'PyTorch'), '0.75× (400 vs 300 ms)');
+  assert.equal(value('peers', 'PyTorch'), '0.75× (PyTorch 300 ms, this runtime 400 ms)');
   assert.equal(value('search', 'PC-DARTS'), '0.50 (50 % less)');
   assert.equal(value('search', '÷ DARTS mode'), '0.25');
   assert.equal(value('quality', 'random'), '60.0 % ± 2.0 % vs 50.0 % ± 3.0 % → +10.0 points, beyond the noise');
