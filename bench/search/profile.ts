@@ -13,10 +13,11 @@
  * The two variants alternate on the same batches; medians over `--steps`.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
- *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--kernels] [--keep one|conv|free] [--json FILE]
+ *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--kernels] [--keep one|conv|free|minus1] [--json FILE]
  * `--k N` overrides the space's K (1 = the DARTS mode's supernet). `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
  * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
- * `free` the first parameter-free op (pool or skip).
+ * `free` the first parameter-free op (pool or skip); `minus1` is not one op per edge but the space after
+ * the first pruning round: every edge loses one non-`none` op, a different one edge by edge.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -37,7 +38,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const file = arg('space', 'bench/search/space-paper.bnas');
 const steps = Number(arg('steps', '5'));
-const keep = arg('keep', 'one') as 'one' | 'conv' | 'free';
+const keep = arg('keep', 'one') as 'one' | 'conv' | 'free' | 'minus1';
 const withCandidates = argv.includes('--candidates');
 /** `--kernels`: every part split by kernel name. */
 const byKernel = argv.includes('--kernels');
@@ -125,7 +126,12 @@ function rig(onePerEdge: boolean): { net: Supernet; trainer: Trainer; name: stri
     const free = s.ops.flatMap((op, o) => (op.kind === 'max_pool' || op.kind === 'avg_pool' || op.kind === 'skip' ? [o] : []));
     for (const kind of CELL_KINDS) {
       for (let e = 0; e < net.edges; e++) {
-        const kept = keep === 'conv' ? convs[0] : keep === 'free' ? free[0] : real[(e + (kind === 'reduce' ? 3 : 0)) % real.length];
+        const turn = real[(e + (kind === 'reduce' ? 3 : 0)) % real.length];
+        if (keep === 'minus1') {
+          net.prune(kind as CellKind, e, turn);
+          continue;
+        }
+        const kept = keep === 'conv' ? convs[0] : keep === 'free' ? free[0] : turn;
         s.ops.forEach((_, o) => o !== kept && net.prune(kind as CellKind, e, o));
       }
     }
@@ -139,7 +145,7 @@ function rig(onePerEdge: boolean): { net: Supernet; trainer: Trainer; name: stri
     tag(c.pre1, 'apply', 'pre-processing');
     if (c.cell) tag(c.cell, 'apply', 'mixed edges (fused cell)');
   }
-  return { net, trainer: new Trainer(net, s, classes), name: onePerEdge ? 'one op per edge' : 'all ops' };
+  return { net, trainer: new Trainer(net, s, classes), name: onePerEdge ? (keep === 'minus1' ? 'one op fewer per edge' : 'one op per edge') : 'all ops' };
 }
 
 const rigs = [rig(false), rig(true)];
