@@ -2,7 +2,10 @@
  * Alternating runs of the engine's cell step (naive, fused, cell-sgd) and the PyTorch peer (1 and 2
  * threads) for the same binary cell, each in its own process, R rounds in rotating order; the
  * ratio of medians is the comparison (absolute times depend on the machine's load).
- * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4] [--only cell-sgd,pytorch-1]
+ * Usage: node --import tsx bench/engine/peer-compare.ts [--rounds 3] [--steps 3] [--k 4] [--binary 1|0] [--only cell-sgd,pytorch-1] [--out DIR]
+ *        node --import tsx bench/engine/peer-compare.ts --peak [--rounds 3] [--out DIR]
+ * (--binary 0: the float cell; --k 1: all channels; --peak: the practical peak instead, a 1024³
+ * float32 matrix product on one thread in both, as GFLOP/s)
  * (--only: contenders whose name contains one of the words, spaces as dashes; the loaded machine
  * makes more rounds of the two that matter worth more than every contender once)
  * Writes bench/engine/results/peer-compare.{json,md}.
@@ -21,6 +24,8 @@ const rounds = Number(opt('rounds', '3'));
 const steps = opt('steps', '3');
 const k = opt('k', '4');
 const out = opt('out', 'bench/engine/results');
+const binary = opt('binary', '1') === '0' ? '0' : '1';
+const peak = argv.includes('--peak');
 
 interface Contender {
   name: string;
@@ -28,13 +33,19 @@ interface Contender {
   args: string[];
 }
 
-const contenders: Contender[] = [
-  { name: 'tfjs-wasm naive', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'naive', k, '1', steps] },
-  { name: 'tfjs-wasm fused', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'fused', k, '1', steps] },
-  { name: 'tfjs-wasm cell-sgd', cmd: process.execPath, args: ['--import', 'tsx', 'bench/engine/step-json.ts', 'cell-sgd', k, '1', steps] },
-  { name: 'pytorch 1 thread', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '1', '--steps', steps] },
-  { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--threads', '2', '--steps', steps] },
-];
+const node = (script: string, ...args: string[]): Contender['args'] => ['--require', './scripts/polyfills.cjs', '--import', 'tsx', script, ...args];
+const contenders: Contender[] = peak
+  ? [
+      { name: 'tfjs-wasm matmul', cmd: process.execPath, args: node('bench/engine/matmul-peak.ts') },
+      { name: 'pytorch matmul 1 thread', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/matmul_peak.py'] },
+    ]
+  : [
+      { name: 'tfjs-wasm naive', cmd: process.execPath, args: node('bench/engine/step-json.ts', 'naive', k, binary, steps) },
+      { name: 'tfjs-wasm fused', cmd: process.execPath, args: node('bench/engine/step-json.ts', 'fused', k, binary, steps) },
+      { name: 'tfjs-wasm cell-sgd', cmd: process.execPath, args: node('bench/engine/step-json.ts', 'cell-sgd', k, binary, steps) },
+      { name: 'pytorch 1 thread', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--binary', binary, '--threads', '1', '--steps', steps] },
+      { name: 'pytorch 2 threads', cmd: '/usr/bin/python3', args: ['bench/peers/pytorch/cell_step.py', '--k', k, '--binary', binary, '--threads', '2', '--steps', steps] },
+    ];
 
 const only = opt('only', '').split(',').filter(Boolean);
 const picked = (name: string): boolean => only.some((w) => name.includes(w) || name.includes(w.replace(/-/g, ' ')));
@@ -65,20 +76,24 @@ const summary = contenders.map((c) => ({
   medianCpuMs: median(cpuResults.get(c.name) as number[]),
   runs: results.get(c.name),
 }));
-const best = summary.find((s) => s.name === 'tfjs-wasm cell-sgd') ?? { medianMs: NaN, medianCpuMs: NaN };
+const ref = peak ? 'tfjs-wasm matmul' : 'tfjs-wasm cell-sgd';
+const best = summary.find((s) => s.name === ref) ?? { medianMs: NaN, medianCpuMs: NaN };
+const refShort = peak ? 'tfjs matmul' : 'cell-sgd';
 mkdirSync(out, { recursive: true });
 const date = new Date().toISOString();
-writeFileSync(join(out, 'peer-compare.json'), JSON.stringify({ date, k: Number(k), binary: true, steps: Number(steps), rounds, summary }, null, 2) + '\n');
+writeFileSync(join(out, 'peer-compare.json'), JSON.stringify({ date, what: peak ? 'matmul-1024' : 'cell-step', k: Number(k), binary: binary === '1', steps: Number(steps), rounds, summary }, null, 2) + '\n');
 const lines = [
   `# Engine vs PyTorch peer (${date.slice(0, 16)}Z)`,
   '',
-  `Binary cell step, K = ${k}, batch 32, 16×16×16; each entry is the median of ${rounds} process runs (each the median of ${steps} steps), run in rotating order.`,
+  peak
+    ? `The practical peak: a 1024³ float32 matrix product on one thread (2.15 GFLOP; GFLOP/s = 2147 ÷ ms); each entry is the median of ${rounds} process runs (each the median of 5 products), run in rotating order.`
+    : `${binary === '1' ? 'Binary' : 'Float'} cell step, K = ${k}${k === '1' ? ' (all channels)' : ''}, batch 32, 16×16×16; each entry is the median of ${rounds} process runs (each the median of ${steps} steps), run in rotating order.`,
   '',
   `Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (2 cores).`,
   '',
   'CPU ms is the process CPU time of a step (robust to other processes on the shared cores; for 2 threads it adds both).',
   '',
-  '| contender | median ms | cell-sgd ÷ this (>1: this is faster) | CPU ms | cell-sgd CPU ÷ this | runs (ms) |',
+  `| contender | median ms | ${refShort} ÷ this (>1: this is faster) | CPU ms | ${refShort} CPU ÷ this | runs (ms) |`,
   '|---|---|---|---|---|---|',
   ...summary.map(
     (s) =>
