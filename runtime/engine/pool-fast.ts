@@ -41,6 +41,12 @@ function eachWindow(g: number[], f: (o: number, i: number, count: number) => voi
   }
 }
 
+/** The SIMD kernels when every array is on the wasm heap and channels come in fours, else undefined (the loops run). */
+function simdPool(arrays: Float32Array[], g: number[]): NonNullable<ReturnType<typeof simdFor>>['exports'] | undefined {
+  const simd = simdFor(arrays);
+  return simd && g[3] % 4 === 0 ? simd.exports : undefined;
+}
+
 const outShape = (s: Shapes, a: PoolAttrs): number[][] => {
   const g = geometry(s[0], a);
   return [[g[0], g[4], g[5], g[3]]];
@@ -51,8 +57,8 @@ const maxForward: JsKernel<PoolAttrs> = {
   outputShapes: outShape,
   compute([x], [y], [shape], attrs) {
     const g = geometry(shape, attrs);
-    const simd = simdFor([x, y]);
-    if (simd && g[3] % 4 === 0) return simd.exports.max_pool_forward(x.byteOffset, y.byteOffset, ...(g as Geometry));
+    const simd = simdPool([x, y], g);
+    if (simd) return simd.max_pool_forward(x.byteOffset, y.byteOffset, ...(g as Geometry));
     y.fill(-Infinity);
     eachWindow(g, (o, i) => {
       for (let j = 0; j < g[3]; j++) if (x[i + j] > y[o + j]) y[o + j] = x[i + j];
@@ -65,8 +71,8 @@ const maxBackward: JsKernel<PoolAttrs> = {
   outputShapes: (s) => [[...s[1]]],
   compute([dy, x], [dx], shapes, attrs) {
     const g = geometry(shapes[1], attrs);
-    const simd = simdFor([dy, x, dx]);
-    if (simd && g[3] % 4 === 0) return simd.exports.max_pool_backward(dy.byteOffset, x.byteOffset, dx.byteOffset, ...(g as Geometry));
+    const simd = simdPool([dy, x, dx], g);
+    if (simd) return simd.max_pool_backward(dy.byteOffset, x.byteOffset, dx.byteOffset, ...(g as Geometry));
     const c = g[3];
     dx.fill(0);
     const best = new Float64Array(c);
@@ -97,8 +103,8 @@ const avgForward: JsKernel<PoolAttrs> = {
   outputShapes: outShape,
   compute([x], [y], [shape], attrs) {
     const g = geometry(shape, attrs);
-    const simd = simdFor([x, y]);
-    if (simd && g[3] % 4 === 0) return simd.exports.avg_pool_forward(x.byteOffset, y.byteOffset, ...(g as Geometry));
+    const simd = simdPool([x, y], g);
+    if (simd) return simd.avg_pool_forward(x.byteOffset, y.byteOffset, ...(g as Geometry));
     y.fill(0);
     eachWindow(g, (o, i, count) => {
       for (let j = 0; j < g[3]; j++) y[o + j] += x[i + j] / count;
@@ -111,8 +117,8 @@ const avgBackward: JsKernel<PoolAttrs> = {
   outputShapes: (s) => [[...s[1]]],
   compute([dy], [dx], shapes, attrs) {
     const g = geometry(shapes[1], attrs);
-    const simd = simdFor([dy, dx]);
-    if (simd && g[3] % 4 === 0) return simd.exports.avg_pool_backward(dy.byteOffset, dx.byteOffset, ...(g as Geometry));
+    const simd = simdPool([dy, dx], g);
+    if (simd) return simd.avg_pool_backward(dy.byteOffset, dx.byteOffset, ...(g as Geometry));
     dx.fill(0);
     eachWindow(g, (o, i, count) => {
       for (let j = 0; j < g[3]; j++) dx[i + j] += dy[o + j] / count;

@@ -44,6 +44,22 @@ export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
 }
 
 /**
+ * The gradient of a k×k 'same' max pool, routed to the maximum of each window on every backend:
+ * wasm's MaxPoolGrad misroutes windows whose maximum is negative, so it runs on x shifted to ≥ 1
+ * (the shift moves no maximum). Windows of any size (the reduction bypass uses 2×2).
+ * @param dy gradient of the pooled output, shape [B, Ho, Wo, C], float32
+ * @param x the pool's input, shape [B, H, W, C], float32
+ * @returns shape [B, H, W, C], float32
+ */
+export function maxPoolGradRouted(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const shifted = tf.add(x, tf.maximum(0, tf.sub(1, tf.min(x)))) as tf.Tensor4D;
+    const pooled = tf.maxPool(shifted, k, stride, 'same');
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input: shifted, output: pooled }, { filterSize: k, strides: stride, pad: 'same' }) as tf.Tensor4D;
+  });
+}
+
+/**
  * How many real (non-padding) input pixels each 'same' window covers.
  * @returns shape [1, Ho, Wo, 1], float32
  */

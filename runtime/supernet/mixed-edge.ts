@@ -4,6 +4,7 @@
  * on a stride-2 edge), the two parts are concatenated and the channels shuffled with K groups.
  */
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolGradRouted } from '../engine/pool.js';
 import type { Op } from './candidate-ops.js';
 
 export interface MixOptions {
@@ -29,8 +30,7 @@ export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
  * 2×2 max pooling with stride 2 for the bypass channels of a reduction edge (odd sizes: the last
  * window is cut, padding never wins). The forward is the backend's max pool; the gradient goes to
  * the maximum of each window (one element on ties, as PyTorch's MaxPool2d of PC-DARTS), through
- * MaxPoolGrad on an input shifted to ≥ 1 (wasm's MaxPoolGrad misroutes windows whose maximum is
- * negative: tensorflow-js-training-notes.md). Before, a reshape + max took 4× the time forward and
+ * the engine's {@link maxPoolGradRouted} (wasm's own MaxPoolGrad misroutes negative maxima). Before, a reshape + max took 4× the time forward and
  * backward (20 vs 4.7 ms on [32, 8, 8, 48], bench/search/README.md "Profile").
  * @param x shape [B, H, W, C], float32
  * @returns shape [B, ceil(H/2), ceil(W/2), C], float32
@@ -41,11 +41,7 @@ export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
     (save as tf.GradSaveFunc)([xt]);
     return {
       value: tf.maxPool(xt, 2, 2, 'same') as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const shifted = tf.add(saved[0], tf.maximum(0, tf.sub(1, tf.min(saved[0])))) as tf.Tensor4D;
-        const pooled = tf.maxPool(shifted, 2, 2, 'same');
-        return tf.engine().runKernel('MaxPoolGrad', { dy, input: shifted, output: pooled }, { filterSize: 2, strides: 2, pad: 'same' }) as tf.Tensor4D;
-      },
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => maxPoolGradRouted(dy, saved[0] as tf.Tensor4D, 2, 2),
     };
   });
   return op(x) as tf.Tensor4D;
