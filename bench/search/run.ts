@@ -9,26 +9,53 @@
  * process's peak RSS, optionally the derived cells' test accuracy from training them from scratch, and the
  * ratios, and per epoch: its seconds split into training steps, validation and pruning evaluations,
  * and the ops left. Each mode runs with every thread count of `--threads` (default 1,2).
- * Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--threads 1,2] [--modes bnas,pc-darts,darts] [--name NAME]
+ * Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--threads 1,2] [--modes bnas,pc-darts,darts] [--batch-rule same|memory] [--name NAME]
+ * `--batch-rule` sets DARTS mode's batch: `same` (default) the space's batch in every mode, a
+ * comparison of compute per image; `memory` the papers' protocol (PC-DARTS: "thanks to the reduced
+ * memory cost, PC-DARTS can be trained with a larger batch size": 256 against DARTS's 64): DARTS
+ * mode gets the largest batch whose estimated supernet memory fits in PC-DARTS mode's at the
+ * space's batch, with the weights' learning rate scaled by the same factor (0.1 at 256 against
+ * 0.025 at 64 in the papers). An epoch sees the same images either way, in more, smaller steps.
  * Writes bench/search/NAME.json and bench/search/NAME.md (NAME defaults to `results`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { pathToFileURL } from 'node:url';
+import { estimateSupernetMemory, loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 
 type Mode = 'bnas' | 'pc-darts' | 'darts';
 const MODES: readonly Mode[] = ['bnas', 'pc-darts', 'darts'];
 
-/** The space of a mode: the benchmark space with sampling/pruning overridden. */
-export function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
+/** How DARTS mode's batch is chosen (see the usage above). */
+export type BatchRule = 'same' | 'memory';
+
+/**
+ * DARTS mode's batch under the memory rule: the largest batch (at most the space's) whose
+ * estimated supernet memory at K = 1 fits in the K of the space at the space's batch.
+ */
+export function memoryMatchedBatch(space: SearchSpace): number {
+  const pc = estimateSupernetMemory({ ...space, pruning: { ...space.pruning, criterion: 'none' } }).totalMb;
+  const at = (batch: number) => estimateSupernetMemory({ ...space, sampling: { ...space.sampling, k: 1 }, train: { ...space.train, batch } }).totalMb;
+  let batch = space.train.batch;
+  while (batch > 1 && at(batch) > pc) batch--;
+  return batch;
+}
+
+/** The space of a mode: the benchmark space with sampling/pruning (and under the memory rule DARTS mode's batch and learning rate) overridden. */
+export function modeSpace(space: SearchSpace, mode: Mode, rule: BatchRule = 'same'): SearchSpace {
   if (mode === 'bnas') return space;
+  const common = { ...space, pruning: { ...space.pruning, criterion: 'none' as const } };
+  if (mode === 'pc-darts') return common;
+  const batch = rule === 'memory' ? memoryMatchedBatch(space) : space.train.batch;
+  const weights = space.optimizers.weights;
   return {
-    ...space,
-    sampling: { ...space.sampling, k: mode === 'darts' ? 1 : space.sampling.k },
-    pruning: { ...space.pruning, criterion: 'none' },
+    ...common,
+    sampling: { ...space.sampling, k: 1 },
+    train: { ...space.train, batch },
+    optimizers: { ...space.optimizers, weights: { ...weights, lr: (weights.lr * batch) / space.train.batch } },
   };
 }
 
@@ -87,7 +114,7 @@ function epochTimes(outDir: string): EpochTime[] {
   });
 }
 
-async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: number, threads: number): Promise<void> {
+async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: number, threads: number, rule: BatchRule): Promise<void> {
   const { initBackend } = await import('../../runtime/engine/index.js');
   const { runSearch } = await import('../../runtime/search/search.js');
   const text = readFileSync(spaceFile, 'utf8');
@@ -100,7 +127,7 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpu();
-  const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset, threads });
+  const r = await runSearch({ space: modeSpace(space, mode, rule), spaceText: text, outDir, keepBackend: true, stepEventSeconds: 1e9, dataset, threads });
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const mainCpu = mainThreadCpu() - m0;
@@ -124,20 +151,22 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
-  if (argv[0] === 'child') return child(argv[1] as Mode, argv[2], argv[3], Number(argv[4]), Number(argv[5]));
+  if (argv[0] === 'child') return child(argv[1] as Mode, argv[2], argv[3], Number(argv[4]), Number(argv[5]), argv[6] as BatchRule);
   const spaceFile = resolve(opt('space', 'bench/search/space.bnas'));
   const evalEpochs = Number(opt('evaluate', '0'));
   const repeats = Number(opt('repeats', '1'));
   const threadList = opt('threads', '1,2').split(',').map(Number);
   const modes = opt('modes', MODES.join(',')).split(',') as Mode[];
   const name = opt('name', 'results');
+  const rule = opt('batch-rule', 'same') as BatchRule;
+  if (rule !== 'same' && rule !== 'memory') throw new Error(`--batch-rule must be same or memory, got ${rule}`);
   const tmp = mkdtempSync(join(tmpdir(), 'bnas-bench-'));
   const runs: Measured[] = [];
   // Modes alternate within each repeat so slow phases of a shared machine hit all of them.
   for (let rep = 0; rep < repeats; rep++) {
     for (const threads of threadList) {
       for (const mode of modes) {
-        const args = ['--require', './scripts/polyfills.cjs', '--import', 'tsx', 'bench/search/run.ts', 'child', mode, spaceFile, join(tmp, `${mode}-${threads}-${rep}`), String(evalEpochs), String(threads)];
+        const args = ['--require', './scripts/polyfills.cjs', '--import', 'tsx', 'bench/search/run.ts', 'child', mode, spaceFile, join(tmp, `${mode}-${threads}-${rep}`), String(evalEpochs), String(threads), rule];
         const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
         const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Measured;
@@ -178,7 +207,10 @@ async function main(): Promise<void> {
   const speedup = speedupOf('wallSeconds');
   const idleSpeedup = speedupOf('idleWallEstimate');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup, idleWallSpeedup: idleSpeedup };
+  const benchSpace = loadSearchSpace(readFileSync(spaceFile, 'utf8')).space as SearchSpace;
+  const batches = Object.fromEntries(modes.map((m) => [m, modeSpace(benchSpace, m, rule).train.batch]));
+  const estimatedMb = Object.fromEntries(modes.map((m) => [m, estimateSupernetMemory(modeSpace(benchSpace, m, rule)).totalMb]));
+  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, batchRule: rule, batches, estimatedMb, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup, idleWallSpeedup: idleSpeedup };
   writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
   const pct = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(100 * (1 - x)).toFixed(0)} % less)`);
   const times = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(1 / x).toFixed(2)}× less)`);
@@ -186,6 +218,8 @@ async function main(): Promise<void> {
     `# Search benchmark results (${record.date.slice(0, 16)}Z, wasm, load average at the end ${load})`,
     '',
     `Space \`${spaceFile.split('/').slice(-1)[0]}\`, ${repeats} repeat(s); CPU s counts every thread of the process.`,
+    '',
+    `Batch rule \`${rule}\`: batch ${modes.map((m) => `${m} ${batches[m]}`).join(', ')}; estimated supernet memory (MB, before pruning) ${modes.map((m) => `${m} ${estimatedMb[m].toFixed(0)}`).join(', ')}.`,
     '',
     `| mode | threads | wall s | CPU s | main-thread CPU s | idle wall estimate s | pruning s (wall) | peak RSS MB | supernet valid acc |${evalEpochs > 0 ? ` derived cell test acc (${evalEpochs} epochs) |` : ''}`,
     `|---|---|---|---|---|---|---|---|---|${evalEpochs > 0 ? '---|' : ''}`,
@@ -218,4 +252,5 @@ async function main(): Promise<void> {
   console.log(md);
 }
 
-await main();
+// Run only as a script: tests and tools import modeSpace / memoryMatchedBatch without starting a benchmark.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();
