@@ -20,6 +20,7 @@
  * the first pruning round: every edge loses one non-`none` op, a different one edge by edge.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
@@ -31,23 +32,30 @@ import { Rng } from '../../runtime/search/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'bench/search/space-paper.bnas');
-const steps = Number(arg('steps', '5'));
-const keep = arg('keep', 'one') as 'one' | 'conv' | 'free' | 'minus1';
-const withCandidates = argv.includes('--candidates');
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    steps: { type: 'string', default: '5' },
+    keep: { type: 'string', default: 'one' },
+    k: { type: 'string' },
+    candidates: { type: 'boolean', default: false },
+    kernels: { type: 'boolean', default: false },
+    json: { type: 'string', default: '' },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
+const keep = values.keep as 'one' | 'conv' | 'free' | 'minus1';
+if (!['one', 'conv', 'free', 'minus1'].includes(keep)) throw new Error(`--keep must be one, conv, free or minus1, got ${keep}`);
+const withCandidates = values.candidates as boolean;
 /** `--kernels`: every part split by kernel name. */
-const byKernel = argv.includes('--kernels');
+const byKernel = values.kernels as boolean;
 
 await initBackend('wasm');
 const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
 if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
 // `--k 1`: the DARTS mode's supernet (all channels through the mixed ops).
-const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(arg('k', String(loaded.space.sampling.k))) } };
+const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(values.k ?? loaded.space.sampling.k) } };
 const size = space.data.image ?? 16;
 const classes = 10;
 
@@ -219,7 +227,7 @@ const md = [
   '',
 ].join('\n');
 console.log(md);
-const json = arg('json', '');
+const json = values.json as string;
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), space: file, steps, keep, table }, null, 2) + '\n');
 pruneSgd.dispose();
 for (const r of rigs) {

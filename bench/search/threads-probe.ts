@@ -9,6 +9,7 @@
  *   [--space bench/search/space.bnas] [--steps 5]
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
@@ -20,13 +21,11 @@ import { Rng } from '../../runtime/search/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'bench/search/space.bnas');
-const steps = Number(arg('steps', '5'));
+const { values } = parseArgs({
+  options: { space: { type: 'string', default: 'bench/search/space.bnas' }, steps: { type: 'string', default: '5' } },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
 const info = await initBackend('wasm');
 const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
 if (!space) throw new Error(`${file} does not validate`);

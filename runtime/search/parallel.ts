@@ -10,7 +10,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
@@ -31,12 +30,10 @@ export const MAX_THREADS = 32;
  * 94 s wall with 2 wasm threads and 68 s with 1 with another job on the machine, and 36 s against
  * 42 s (for 1.4× the CPU) on an idle one (see bench/search/README.md). A thread count above 1 makes sense where cores are idle and the space
  * is large (many channels, K = 1); native TensorFlow already uses every core.
- * @param backend the backend in use (kept for a future per-backend default)
- * @param cores cores available to this process
+ * The same on every backend and core count we measured, so it takes no arguments; a per-backend
+ * default would be a parameter again.
  */
-export function defaultThreads(backend: string, cores = availableParallelism()): number {
-  void backend;
-  void cores;
+export function defaultThreads(): number {
   return 1;
 }
 

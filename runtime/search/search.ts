@@ -116,7 +116,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
   const seed = o.seed ?? space.train.seed;
   const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto');
-  const threadCount = o.threads ?? defaultThreads(backend.name);
+  const threadCount = o.threads ?? defaultThreads();
   checkThreads(threadCount);
   const dataset = o.dataset ?? (await loadDataset(space.data, { seed, signal: o.signal }));
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;

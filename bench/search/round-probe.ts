@@ -1,0 +1,104 @@
+/**
+ * Does a search step get slower after a pruning round than its op count says? (bench/search/README.md,
+ * "The first pruned epochs".) In one process, on one supernet as a search has it: median ms of a
+ * search step (architecture step + weight step) on the full space, then after each of `--rounds`
+ * rounds that drop one random non-`none` op per edge (different ops on different edges, as a real
+ * round leaves them) and evaluate `--candidates` single-path candidates as a pruning round does,
+ * each against a fresh supernet pruned the same way without that history (same seed, same ops).
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/round-probe.ts
+ *   [--space bench/search/space-paper.bnas] [--steps 6] [--rounds 3] [--candidates 8]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../runtime/data/index.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { initBackend } from '../../runtime/engine/index.js';
+import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
+import { Optimizer } from '../../runtime/search/optimizers.js';
+import type { PathChoice } from '../../runtime/search/pruning.js';
+import { evaluatePath } from '../../runtime/search/replica-protocol.js';
+import { Rng } from '../../runtime/search/rng.js';
+import { Trainer } from '../../runtime/search/trainer.js';
+import { Supernet } from '../../runtime/supernet/supernet.js';
+
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    steps: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
+    candidates: { type: 'string', default: '8' },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
+await initBackend('wasm');
+const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
+if (!space) throw new Error(`${file} does not validate`);
+const size = space.data.image ?? 16;
+const classes = 10;
+const rng = new Rng(1);
+const batches: Batch[] = Array.from({ length: 6 }, () => {
+  const n = space.train.batch;
+  return { x: new Float32Array(n * size * size * 3).map(() => rng.normal()), y: Int32Array.from({ length: n }, () => rng.int(classes)), n, shape: [n, size, size, 3] };
+});
+const build = () => {
+  const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1 });
+  return { net, trainer: new Trainer(net, space, classes) };
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** ms of one search step (architecture step + weight step) on batches i and i + 3. */
+function stepMs(trainer: Trainer, i: number): number {
+  const t = performance.now();
+  const a = trainer.archGrads(batches[i % 6], 5);
+  trainer.applyArchGrads(a.grads);
+  const w = trainer.weightGrads(batches[(i + 3) % 6]);
+  trainer.applyWeightGrads(w.grads, 0.01);
+  return performance.now() - t;
+}
+/** Median ms a step of each trainer, their steps interleaved so a changing load hits both alike (one untimed step each first). */
+function interleaved(...trainers: Trainer[]): number[] {
+  const times = trainers.map(() => [] as number[]);
+  for (let i = -1; i < steps; i++) trainers.forEach((tr, k) => { const ms = stepMs(tr, i + 6); if (i >= 0) times[k].push(ms); });
+  return times.map(median);
+}
+
+const searched = build();
+const dropRng = new Rng(5);
+/** Drops on every edge of every cell kind: round r's op per edge, drawn once and replayed on the fresh net. */
+const drops: Record<CellKind, number>[][] = [];
+const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
+const rows: string[] = [`full space: ${interleaved(searched.trainer)[0].toFixed(1)} ms a step, ${searched.net.opsLeft()} ops`];
+for (let r = 0; r < Number(values.rounds); r++) {
+  const round: Record<CellKind, number>[] = [];
+  for (let e = 0; e < searched.net.edges; e++) {
+    const d = {} as Record<CellKind, number>;
+    for (const kind of CELL_KINDS) {
+      const alive = searched.net.alive[kind][e].flatMap((a, o) => (a && space.ops[o].kind !== 'zero' ? [o] : []));
+      d[kind] = alive[dropRng.int(alive.length)];
+      for (const prefix of searched.net.prune(kind, e, d[kind])) searched.trainer.forget(prefix);
+    }
+    round.push(d);
+  }
+  drops.push(round);
+  // The round's candidate evaluations, each on a single path (c-th alive real op of every edge).
+  const t0 = performance.now();
+  for (let c = 0; c < Number(values.candidates); c++) {
+    const pick = (row: readonly boolean[]) => {
+      const alive = row.flatMap((a, o) => (a && space.ops[o].kind !== 'zero' ? [o] : []));
+      return alive[c % alive.length];
+    };
+    const choice: PathChoice = { normal: searched.net.alive.normal.map(pick), reduce: searched.net.alive.reduce.map(pick) };
+    evaluatePath(searched.trainer, choice, { train: [batches[0], batches[1]], eval: [batches[2]] }, 0.01, sgd);
+  }
+  const evalMs = (performance.now() - t0) / Number(values.candidates);
+  const fresh = build();
+  for (const past of drops) past.forEach((d, e) => CELL_KINDS.forEach((kind) => fresh.net.prune(kind, e, d[kind])));
+  const [afterRound, freshMs] = interleaved(searched.trainer, fresh.trainer);
+  fresh.trainer.weightOpt.dispose();
+  fresh.trainer.archOpt.dispose();
+  fresh.net.dispose();
+  rows.push(`round ${r + 1} (${searched.net.opsLeft()} ops): after the round ${afterRound.toFixed(1)} ms a step; fresh supernet, same ops ${freshMs.toFixed(1)} ms; candidates ${evalMs.toFixed(1)} ms each; tensors ${tf.memory().numTensors}`);
+}
+console.log(`Space \`${file}\`, wasm, 1 thread, median of ${steps} steps\n${rows.join('\n')}`);
