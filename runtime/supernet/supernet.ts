@@ -16,6 +16,7 @@ import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
 import { FusedCell } from '../engine/fused-cell.js';
 import { FusedMixedOp } from '../engine/fused-edge.js';
+import { FusedPreprocess, fusedPreprocessFits } from '../engine/preprocess.js';
 import { bypassPool, mixEdge, sumOps } from './mixed-edge.js';
 import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js';
 
@@ -94,10 +95,19 @@ class SearchCell {
       store: weights, prefix, channels, stride, binarize, bn: SEARCH_BN,
     });
     const p = `c${plan.index}.`;
+    // Real pre-processing (keep_real) is one fused op with a hand-written gradient (same weights
+    // and values, runtime/engine/preprocess.ts): it was a third of a pruned step's fixed cost.
+    const fusedPre = fusedPreprocessFits(pre, SEARCH_BN);
     this.pre0 = plan.reductionPrev
-      ? new FactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
-      : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
-    this.pre1 = new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
+      ? fusedPre
+        ? new FusedPreprocess(weights, `${p}pre0.`, 'factorized-reduce', plan.inPrevPrev, plan.channels)
+        : new FactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
+      : fusedPre
+        ? new FusedPreprocess(weights, `${p}pre0.`, 'relu-conv-bn', plan.inPrevPrev, plan.channels)
+        : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
+    this.pre1 = fusedPre
+      ? new FusedPreprocess(weights, `${p}pre1.`, 'relu-conv-bn', plan.inPrev, plan.channels)
+      : new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
     this.edges = cellEdges(space.supernet.nodes);
     const partial = plan.channels / space.sampling.k;
     const ops = binarizeFor(space, 'ops');

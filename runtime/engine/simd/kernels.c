@@ -810,3 +810,99 @@ void pw_wide_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, c
     for (int j = 0; j < cc; j++) dw[(long)g0 * c + j] = (f32)gw[j];
   }
 }
+
+/* ---------------------------------------------------------------- fused pre-processing (preprocess-kernels.ts) */
+
+/*
+ * ReLU of the picked pixels of x [b, h, w, ci] into hm [b*ho*wo, blocks*ci]: block k of output
+ * pixel (bi, i, j) is relu(x[bi, stride*i + k, stride*j + k]), zeros where that is outside the
+ * image (the factorized reduce's shifted half). max(v, 0): a NaN stays NaN (the search's NaN-loss
+ * check must still see it).
+ */
+EXPORT(prep_relu_pick)
+void prep_relu_pick(const f32 *x, f32 *hm, int b, int h, int w, int ci, int ho, int wo, int stride, int blocks) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  const int c4 = ci - ci % 4;
+  f32 *dst = hm;
+  for (int bi = 0; bi < b; bi++) {
+    for (int i = 0; i < ho; i++) {
+      for (int j = 0; j < wo; j++) {
+        for (int k = 0; k < blocks; k++, dst += ci) {
+          const int y = stride * i + k, xx = stride * j + k;
+          if (y >= h || xx >= w) {
+            for (int c = 0; c < ci; c++) dst[c] = 0;
+            continue;
+          }
+          const f32 *src = x + (((long)bi * h + y) * w + xx) * ci;
+          int c = 0;
+          for (; c < c4; c += 4) wasm_v128_store(dst + c, wasm_f32x4_max(wasm_v128_load(src + c), z));
+          for (; c < ci; c++) dst[c] = src[c] > 0 ? src[c] : (src[c] == src[c] ? 0 : src[c]);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * dzt[j, i] = dz[i, c0 + j] for the cn channels from c0 of dz [p, c] (one filter's block of the
+ * batch-norm gradient, transposed for the filter gradient's plain product): blocks of 4 pixels x
+ * 4 channels transposed in registers.
+ */
+EXPORT(prep_transpose)
+void prep_transpose(const f32 *dz, f32 *dzt, int p, int c, int c0, int cn) {
+  const int p4 = p - p % 4, n4 = cn - cn % 4;
+  for (int i = 0; i < p4; i += 4) {
+    const f32 *r = dz + (long)i * c + c0;
+    int j = 0;
+    for (; j < n4; j += 4) {
+      const v128_t a = wasm_v128_load(r + j), bb = wasm_v128_load(r + c + j), cc = wasm_v128_load(r + 2 * c + j), d = wasm_v128_load(r + 3 * c + j);
+      const v128_t ab0 = wasm_i32x4_shuffle(a, bb, 0, 4, 1, 5), ab1 = wasm_i32x4_shuffle(a, bb, 2, 6, 3, 7);
+      const v128_t cd0 = wasm_i32x4_shuffle(cc, d, 0, 4, 1, 5), cd1 = wasm_i32x4_shuffle(cc, d, 2, 6, 3, 7);
+      wasm_v128_store(dzt + (long)j * p + i, wasm_i64x2_shuffle(ab0, cd0, 0, 2));
+      wasm_v128_store(dzt + (long)(j + 1) * p + i, wasm_i64x2_shuffle(ab0, cd0, 1, 3));
+      wasm_v128_store(dzt + (long)(j + 2) * p + i, wasm_i64x2_shuffle(ab1, cd1, 0, 2));
+      wasm_v128_store(dzt + (long)(j + 3) * p + i, wasm_i64x2_shuffle(ab1, cd1, 1, 3));
+    }
+    for (; j < cn; j++)
+      for (int q = 0; q < 4; q++) dzt[(long)j * p + i + q] = r[q * c + j];
+  }
+  for (int i = p4; i < p; i++)
+    for (int j = 0; j < cn; j++) dzt[(long)j * p + i] = dz[(long)i * c + c0 + j];
+}
+
+/*
+ * Input gradient of prep_relu_pick: dx [b, h, w, ci] = dh where the picked ReLU input was
+ * positive (hm > 0), 0 elsewhere and at pixels no block picked.
+ */
+EXPORT(prep_out_grad)
+void prep_out_grad(const f32 *dh, const f32 *hm, f32 *dx, int b, int h, int w, int ci, int ho, int wo, int stride, int blocks) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  const int c4 = ci - ci % 4;
+  if (stride == 1) {
+    const long n = (long)b * h * w * ci, n4 = n - n % 4;
+    long i = 0;
+    for (; i < n4; i += 4) {
+      const v128_t m = wasm_f32x4_gt(wasm_v128_load(hm + i), z);
+      wasm_v128_store(dx + i, wasm_v128_and(wasm_v128_load(dh + i), m));
+    }
+    for (; i < n; i++) dx[i] = hm[i] > 0 ? dh[i] : 0;
+    return;
+  }
+  const long n = (long)b * h * w * ci;
+  for (long i = 0; i < n; i++) dx[i] = 0;
+  const f32 *src = dh, *hs = hm;
+  for (int bi = 0; bi < b; bi++) {
+    for (int i = 0; i < ho; i++) {
+      for (int j = 0; j < wo; j++) {
+        for (int k = 0; k < blocks; k++, src += ci, hs += ci) {
+          const int y = stride * i + k, xx = stride * j + k;
+          if (y >= h || xx >= w) continue;
+          f32 *dst = dx + (((long)bi * h + y) * w + xx) * ci;
+          int c = 0;
+          for (; c < c4; c += 4) wasm_v128_store(dst + c, wasm_v128_and(wasm_v128_load(src + c), wasm_f32x4_gt(wasm_v128_load(hs + c), z)));
+          for (; c < ci; c++) dst[c] = hs[c] > 0 ? src[c] : 0;
+        }
+      }
+    }
+  }
+}
