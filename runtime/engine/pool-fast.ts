@@ -130,6 +130,25 @@ type Geometry = [number, number, number, number, number, number, number, number,
 
 let registered = false;
 
+function registerPoolKernels(): void {
+  if (registered) return;
+  registerJsOp(maxForward, maxBackward);
+  registerJsOp(avgForward, avgBackward);
+  registered = true;
+}
+
+/**
+ * The gradient of a k×k 'same' max pool alone, one kernel (the first maximum of each window gets
+ * dy): for pools whose forward is the backend's own (the reduction bypass's 2×2).
+ * @param dy gradient of the pooled output, shape [B, Ho, Wo, C], float32
+ * @param x the pool's input, shape [B, H, W, C], float32
+ * @returns shape [B, H, W, C], float32
+ */
+export function maxPoolGradFast(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+  registerPoolKernels();
+  return runJsOp(maxBackward.name, [dy, x], { k, stride } satisfies PoolAttrs)[0] as tf.Tensor4D;
+}
+
 /**
  * Max or average pooling k×k, 'same', stride 1 or 2 (average: padding excluded from the count),
  * one kernel each way.
@@ -137,10 +156,6 @@ let registered = false;
  * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
  */
 export function poolFast(kind: 'max' | 'avg', x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
-  if (!registered) {
-    registerJsOp(maxForward, maxBackward);
-    registerJsOp(avgForward, avgBackward);
-    registered = true;
-  }
+  registerPoolKernels();
   return runJsOp(kind === 'max' ? maxForward.name : avgForward.name, [x], { k, stride } satisfies PoolAttrs)[0] as tf.Tensor4D;
 }
