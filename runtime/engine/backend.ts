@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useZeroCopyIdentity } from './identity.js';
+import { useSharedSaves } from './saved-tensors.js';
 import { installSimdKernels } from './simd.js';
 
 /** What the user may ask for (`--backend`). */
@@ -82,6 +83,7 @@ async function tryWasm(loaders: BackendLoaders): Promise<BackendInfo> {
   await (loaders.loadWasm ?? loadWasmDefault)();
   await activate('wasm');
   useZeroCopyIdentity(true);
+  useSharedSaves(true);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const kernels = installSimdKernels();
   const engine = kernels.used ? '' : ` (engine SIMD kernels off: ${kernels.reason})`;
@@ -90,6 +92,7 @@ async function tryWasm(loaders: BackendLoaders): Promise<BackendInfo> {
 
 async function useCpu(): Promise<BackendInfo> {
   await activate('cpu');
+  useSharedSaves(true);
   return { name: 'cpu', choice: 'cpu', reason: 'pure-JS cpu backend (slowest; a correctness fallback)' };
 }
 

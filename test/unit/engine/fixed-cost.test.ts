@@ -1,18 +1,22 @@
 /**
  * The search step's fixed-cost kernels (bench/search/profile.ts): the reduction bypass's max-pool
  * gradient on the SIMD kernel equals the stock route (shift to ≥ 1, wasm's MaxPoolGrad) on
- * negative maxima, odd sizes and channels in fours, and leaks nothing.
+ * negative maxima, odd sizes and channels in fours, and leaks nothing; tensors saved for the
+ * backward pass share their data (no Identity kernel, no tape node) and give the same gradients.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { batchNormFast } from '../../../runtime/engine/cell-kernels.js';
+import { conv2d } from '../../../runtime/engine/conv.js';
 import { maxPoolGradRouted } from '../../../runtime/engine/pool.js';
+import { sharedSavesInUse, useSharedSaves } from '../../../runtime/engine/saved-tensors.js';
 import { simdInUse, useSimdKernels } from '../../../runtime/engine/simd.js';
 import { useBackend } from './backends.js';
 import { randomArr } from './reference.js';
 
 function rand(shape: number[], seed: number, shift = 0): tf.Tensor4D {
-  return tf.tensor(Float32Array.from(randomArr(shape, seed).data, (v) => v + shift), shape) as tf.Tensor4D;
+  return tf.tensor(Float32Array.from(randomArr(shape, seed).data, (v) => v + shift), shape as [number, number, number, number]) as tf.Tensor4D;
 }
 
 test('bypass max-pool gradient: the SIMD kernel routes as the stock route (2×2 and 3×3, odd sizes, negative maxima)', async () => {
@@ -41,4 +45,38 @@ test('bypass max-pool gradient: the SIMD kernel routes as the stock route (2×2 
   const profile = await tf.profile(() => maxPoolGradRouted(dy, x, 2, 2));
   assert.deepEqual(profile.kernels.map((kernel) => kernel.name), ['BnasMaxPoolGrad'], 'one kernel call');
   tf.dispose([x, dy]);
+});
+
+test('shared saves: gradients as with TensorFlow.js clones, no Identity call or tape node per saved tensor, no leak', async () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    assert.equal(await useBackend(backend), undefined);
+    assert.ok(sharedSavesInUse(), `initBackend(${backend}) turns shared saves on`);
+    const x = rand([2, 5, 5, 8], 1);
+    const w = tf.variable(rand([3, 3, 8, 4], 2));
+    // A chain of ops that save inputs and outputs (a stock conv, the engine's batch norm, ReLU).
+    const f = () => tf.sum(tf.mul(batchNormFast(tf.relu(conv2d(x, w as unknown as tf.Tensor4D))), rand([2, 5, 5, 4], 3))) as tf.Scalar;
+    const grads = (shared: boolean) => {
+      useSharedSaves(shared);
+      try {
+        const g = tf.variableGrads(f, [w]);
+        const out = g.grads[w.name].dataSync().slice();
+        tf.dispose([g.value, ...Object.values(g.grads)]);
+        return out;
+      } finally {
+        useSharedSaves(true);
+      }
+    };
+    assert.deepEqual(grads(true), grads(false), `${backend}: same gradient`);
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => tf.dispose(Object.values(tf.variableGrads(f, [w]).grads)));
+    assert.equal(profile.kernels.filter((k) => k.name === 'Identity').length, 0, `${backend}: no Identity kernel for saved tensors`);
+    useSharedSaves(false);
+    const stock = await tf.profile(() => tf.dispose(Object.values(tf.variableGrads(f, [w]).grads)));
+    useSharedSaves(true);
+    assert.ok(stock.kernels.filter((k) => k.name === 'Identity').length > 3, 'the stock route clones every saved tensor (the test sees the difference)');
+    // Each profiled variableGrads leaves its loss value (2 scalars); nothing saved stays behind.
+    assert.equal(tf.memory().numTensors - before, 2, `${backend}: no saved tensor left behind`);
+    x.dispose();
+    w.dispose();
+  }
 });
