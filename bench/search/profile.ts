@@ -13,8 +13,8 @@
  * The two variants alternate on the same batches; medians over `--steps`.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
- *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--candidates] [--kernels] [--keep one|conv|free|minus1] [--json FILE]
- * `--k N` overrides the space's K (1 = the DARTS mode's supernet). `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
+ *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--batch N] [--candidates] [--kernels] [--keep one|conv|free|minus1] [--json FILE]
+ * `--k N` overrides the space's K (1 = the DARTS mode's supernet), `--batch N` its batch. `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
  * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
  * `free` the first parameter-free op (pool or skip); `minus1` is not one op per edge but the space after
  * the first pruning round: every edge loses one non-`none` op, a different one edge by edge.
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     keep: { type: 'string', default: 'one' },
     k: { type: 'string' },
+    batch: { type: 'string' },
     candidates: { type: 'boolean', default: false },
     kernels: { type: 'boolean', default: false },
     json: { type: 'string', default: '' },
@@ -55,7 +56,7 @@ await initBackend('wasm');
 const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
 if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
 // `--k 1`: the DARTS mode's supernet (all channels through the mixed ops).
-const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(values.k ?? loaded.space.sampling.k) } };
+const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(values.k ?? loaded.space.sampling.k) }, train: { ...loaded.space.train, batch: Number(values.batch ?? loaded.space.train.batch) } };
 const size = space.data.image ?? 16;
 const classes = 10;
 
