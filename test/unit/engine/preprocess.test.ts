@@ -4,7 +4,7 @@
  * reduce with its shifted, padded half and strided convs), with the same weight names, shapes and
  * initial values: forward and the gradient of the input and of every filter, on odd shapes (odd
  * sizes, channel counts not in fours, an odd and a single output channel), on wasm and cpu; its
- * tensor count does not grow over training steps.
+ * tensor count does not grow over training steps; a step runs only the gradient products it needs.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ParamStore } from '../../../runtime/engine/params.js';
 import { FusedPreprocess, fusedPreprocessFits, type PreprocessKind } from '../../../runtime/engine/preprocess.js';
 import { REAL } from '../../../runtime/engine/quantize.js';
+import { simdInUse } from '../../../runtime/engine/simd.js';
 import { FactorizedReduce, ReluConvBn, type Op } from '../../../runtime/supernet/candidate-ops.js';
 import { SEARCH_BN } from '../../../runtime/supernet/supernet.js';
 import { useBackend } from './backends.js';
@@ -123,5 +124,33 @@ test('wrong filters are refused with the shapes allowed', async () => {
   const store = new ParamStore(1);
   const op = new FusedPreprocess(store, 'p.', 'relu-conv-bn', 4, 4);
   assert.throws(() => tf.tidy(() => op.apply(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D)), /filters must be \[1, 1, 3, Co\]/);
+  store.dispose();
+});
+
+test('lazy gradients: only the products a step needs run (inputs only: no filter products, as in the architecture step)', async () => {
+  assert.equal(await useBackend('wasm'), undefined);
+  assert.ok(simdInUse(), 'the SIMD kernels are on');
+  const store = new ParamStore(9);
+  const op = new FusedPreprocess(store, 'p.', 'factorized-reduce', 8, 6);
+  const x = rand([2, 6, 6, 8], 1) as tf.Tensor4D;
+  const r = rand([2, 3, 3, 6], 2);
+  const vars = Object.values(store.trainableMap());
+  const kernelsOf = async (wrt: 'x' | 'w' | 'both'): Promise<string[]> => {
+    const xv = tf.variable(x);
+    const profile = await tf.profile(() => {
+      const g = tf.variableGrads(() => tf.sum(tf.mul(op.apply(xv), r)) as tf.Scalar, wrt === 'x' ? [xv] : wrt === 'w' ? vars : [xv, ...vars]);
+      tf.dispose([g.value, ...Object.values(g.grads)]);
+    });
+    xv.dispose();
+    return profile.kernels.map((k) => k.name);
+  };
+  const onlyX = await kernelsOf('x');
+  assert.ok(onlyX.includes('BnasPrepInputGrad') && !onlyX.includes('BnasPrepFilterGrad'), `inputs only: ${onlyX.join(', ')}`);
+  const onlyW = await kernelsOf('w');
+  assert.ok(onlyW.includes('BnasPrepFilterGrad') && !onlyW.includes('BnasPrepInputGrad'), `filters only: ${onlyW.join(', ')}`);
+  const both = await kernelsOf('both');
+  assert.equal(both.filter((k) => k === 'BnasPrepFilterGrad').length, 2, 'one filter gradient per filter');
+  assert.equal(both.filter((k) => k === 'BatchMatMul').length, 4, 'forward, input and two filter products');
+  tf.dispose([x, r]);
   store.dispose();
 });
