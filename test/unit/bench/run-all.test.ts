@@ -43,3 +43,19 @@ test('headlines: the quality run gives the mode time ratios in CPU time when rec
   assert.equal(s?.value, '0.75, 0.25');
   assert.match(rows.find((r) => r.area === 'quality')?.value ?? '', /-5\.0 points, within the noise$/);
 });
+
+test('headlines: a search record under the memory rule names DARTS mode batch; a record without DARTS mode has no DARTS row', () => {
+  const rows = headlines([
+    {
+      area: 'search', status: 'collected', data: {
+        mem: { space: 'bench/search/space-paper-steps.bnas', batchRule: 'memory', batches: { bnas: 32, 'pc-darts': 32, darts: 9 }, ratios: { x1: { cpuVsPcDarts: 0.8, cpuVsDarts: 0.2 } } },
+        pair: { space: 'bench/search/space.bnas', ratios: { x1: { cpuVsPcDarts: 0.9 } } },
+      },
+    },
+  ]);
+  const darts = rows.filter((r) => r.area === 'search' && r.metric.includes('DARTS mode') && !r.metric.includes('PC-DARTS'));
+  assert.equal(darts.length, 1);
+  assert.match(darts[0].metric, /space-paper-steps\.bnas.*memory-matched batch 9 against 32/);
+  assert.equal(darts[0].value, '0.20');
+  assert.ok(rows.some((r) => r.metric.includes('space.bnas') && r.value.startsWith('0.90')));
+});
