@@ -60,7 +60,15 @@ function stepMs(trainer: Trainer, i: number): number {
 /** Median ms a step of each trainer, their steps interleaved so a changing load hits both alike (one untimed step each first). */
 function interleaved(...trainers: Trainer[]): number[] {
   const times = trainers.map(() => [] as number[]);
-  for (let i = -1; i < steps; i++) trainers.forEach((tr, k) => { const ms = stepMs(tr, i + 6); if (i >= 0) times[k].push(ms); });
+  for (let i = -1; i < steps; i++) {
+    // Who goes first alternates, so neither always runs on a cache the other warmed.
+    const order = trainers.map((_, k) => k);
+    if (i % 2) order.reverse();
+    for (const k of order) {
+      const ms = stepMs(trainers[k], i + 6);
+      if (i >= 0) times[k].push(ms);
+    }
+  }
   return times.map(median);
 }
 
