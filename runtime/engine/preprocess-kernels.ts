@@ -232,6 +232,17 @@ const prepFilterGrad: JsKernel<PrepAttrs & { readonly block: number }> = {
   },
 };
 
+/** Columns [from, from + len) of t [P, n], as [B, Ho, Wo, len] (a filter's block of H or dZ). */
+const prepBlock: JsKernel<{ readonly from: number; readonly len: number; readonly shape: number[] }> = {
+  name: 'BnasPrepBlock',
+  outputShapes: (_s, a) => [[...a.shape, a.len]],
+  compute([t], [out], [ts], { from, len }) {
+    const n = ts[1];
+    const p = ts[0];
+    for (let i = 0; i < p; i++) for (let j = 0; j < len; j++) out[i * len + j] = t[i * n + from + j];
+  },
+};
+
 let registered = false;
 
 /** Registers the three kernels on every backend (once per process / worker). */
@@ -241,5 +252,6 @@ export function registerPrepKernels(): void {
   registerJsKernel(prepBnGrad);
   registerJsKernel(prepInputGrad);
   registerJsKernel(prepFilterGrad);
+  registerJsKernel(prepBlock);
   registered = true;
 }

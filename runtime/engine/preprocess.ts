@@ -7,10 +7,15 @@
  *
  * Only the search's flavour is fused: real weights and activations (`keep_real = [preprocess]`)
  * and batch norm without affine terms or running statistics; {@link fusedPreprocessFits} says
- * when, and the supernet keeps the composition otherwise.
+ * when, and the supernet keeps the composition otherwise. On wasm the fused op gives the very
+ * bits of the composition (its products are the same XNNPACK products, the factorized reduce's
+ * filter gradients the same float64 kernel); elsewhere {@link FusedPreprocess} runs the
+ * composition ({@link composedReluConvBn}).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerCellKernels } from './cell-kernels.js';
+import { batchNormFast, registerCellKernels } from './cell-kernels.js';
+import { conv2d } from './conv.js';
+import { convFilterGradFast } from './conv-filter-grad.js';
 import { BN_EPSILON } from './epsilon.js';
 import { runJsOp } from './js-kernels.js';
 import type { BatchNormOptions } from './norm.js';
@@ -49,6 +54,19 @@ export function reluConvBn(x: tf.Tensor4D, ws: readonly tf.Tensor4D[], stride: 1
   const ho = Math.ceil(x.shape[1] / stride);
   const wo = Math.ceil(x.shape[2] / stride);
   const co = attrs.splits.reduce((u, v) => u + v, 0);
+  /**
+   * Filter k's gradient of the factorized reduce on wasm: the engine's strided conv computes it
+   * with the float64-summing filter-gradient kernel (conv-filter-grad.ts), so the same kernel on
+   * the picked pixels gives the same bits (the same products in the same order); a plain
+   * product would differ in the last bits, and a search is chaotic in them (sign flips).
+   */
+  const stridedFilterGrad = (hm: tf.Tensor, dz: tf.Tensor, k: number): tf.Tensor => {
+    const shape = [b, ho, wo];
+    const h = runJsOp('BnasPrepBlock', [hm], { from: k * x.shape[3], len: x.shape[3], shape })[0] as tf.Tensor4D;
+    const from = attrs.splits.slice(0, k).reduce((u, v) => u + v, 0);
+    const d = runJsOp('BnasPrepBlock', [dz], { from, len: attrs.splits[k], shape })[0] as tf.Tensor4D;
+    return convFilterGradFast(h, d, 1, 1);
+  };
   const inputs: tf.NamedTensorMap = { x };
   ws.forEach((w, k) => (inputs[`w${k}`] = w));
   return (tf.engine() as unknown as CustomOpEngine).runKernelFunc({
@@ -73,7 +91,10 @@ export function reluConvBn(x: tf.Tensor4D, ws: readonly tf.Tensor4D[], stride: 1
         x: () => runJsOp('BnasPrepInputGrad', [tf.matMul(dz as tf.Tensor2D, wmt as tf.Tensor2D), hm], attrs)[0],
       };
       ws.forEach((_w, k) => {
-        grads[`w${k}`] = () => runJsOp('BnasPrepFilterGrad', [tf.matMul(rest[k] as tf.Tensor2D, hm as tf.Tensor2D)], { ...attrs, block: k })[0];
+        grads[`w${k}`] = () =>
+          stride === 2 && tf.getBackend() === 'wasm'
+            ? stridedFilterGrad(hm, dz, k)
+            : runJsOp('BnasPrepFilterGrad', [tf.matMul(rest[k] as tf.Tensor2D, hm as tf.Tensor2D)], { ...attrs, block: k })[0];
       });
       return grads;
     },
@@ -90,6 +111,25 @@ interface CustomOpEngine {
     forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
     backwardsFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
   }): tf.Tensor;
+}
+
+/**
+ * The composition the fused op replaces, op by op (the supernet's `ReluConvBn` and
+ * `FactorizedReduce` with real weights and search batch norm): ReLU → conv2d → BN, or the
+ * factorized reduce's second filter on the input shifted by one pixel and zero-padded back.
+ * @param x shape [B, H, W, Ci], float32
+ * @param ws filters [1, 1, Ci, Co_k], float32 (as {@link reluConvBn})
+ * @returns shape [B, ceil(H/stride), ceil(W/stride), ΣCo_k], float32
+ */
+export function composedReluConvBn(x: tf.Tensor4D, ws: readonly tf.Tensor4D[], stride: 1 | 2, epsilon = BN_EPSILON): tf.Tensor4D {
+  return tf.tidy(() => {
+    const h = tf.relu(x);
+    const a = conv2d(h, ws[0], stride);
+    if (ws.length === 1) return batchNormFast(a, epsilon);
+    const [, H, W] = h.shape;
+    const shifted = tf.pad(tf.slice(h, [0, 1, 1, 0], [-1, H - 1, W - 1, -1]), [[0, 0], [0, 1], [0, 1], [0, 0]]) as tf.Tensor4D;
+    return batchNormFast(tf.concat([a, conv2d(shifted, ws[1], stride)], 3) as tf.Tensor4D, epsilon);
+  });
 }
 
 /** Which pre-processing a cell input gets (DARTS: a factorized reduce after a reduction cell). */
@@ -131,6 +171,9 @@ export class FusedPreprocess {
    * @returns shape [B, ceil(H/stride), ceil(W/stride), Co], float32
    */
   apply(x: tf.Tensor4D, _training = true): tf.Tensor4D {
-    return reluConvBn(x, this.names.map((n) => this.store.get(n) as tf.Tensor4D), this.stride, this.epsilon);
+    const ws = this.names.map((n) => this.store.get(n) as tf.Tensor4D);
+    // Off wasm the composition runs: its products there (cpu's conv2d, im2col filter gradients)
+    // differ from the fused op's in the last bits, and a search must compute the same values.
+    return tf.getBackend() === 'wasm' ? reluConvBn(x, ws, this.stride, this.epsilon) : composedReluConvBn(x, ws, this.stride, this.epsilon);
   }
 }
