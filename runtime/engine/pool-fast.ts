@@ -6,7 +6,7 @@
  * pool.ts (maximum: the first maximum of a window in row-major order gets the gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import { sameAxis } from './padding.js';
 import { simdFor } from './simd.js';
 
@@ -98,6 +98,50 @@ const maxBackward: JsKernel<PoolAttrs> = {
   },
 };
 
+/**
+ * Inputs dy, x: the stock route's max-pool gradient (pool.ts, maxPoolGradRouted) in one kernel —
+ * windows compared on x + s, s = max(0, 1 − min(x)) in float32, and dy given to the LAST
+ * maximum in row-major order, as wasm's MaxPoolGrad does on the shifted input. The same bits as
+ * that route, also where the shift rounds two values to a tie (a search is chaotic in them).
+ */
+const maxBackwardShifted: JsKernel<PoolAttrs> = {
+  name: 'BnasMaxPoolGradShifted',
+  outputShapes: (s) => [[...s[1]]],
+  compute([dy, x], [dx], shapes, attrs) {
+    const g = geometry(shapes[1], attrs);
+    const simd = simdFor([dy, x, dx]);
+    if (simd) return simd.exports.max_pool_backward_shifted(dy.byteOffset, x.byteOffset, dx.byteOffset, ...(g as Geometry));
+    let m = x[0];
+    for (let i = 1; i < x.length; i++) if (x[i] < m) m = x[i];
+    let s = Math.fround(1 - m);
+    if (!(s > 0)) s = 0;
+    const c = g[3];
+    dx.fill(0);
+    const best = new Float32Array(c);
+    const at = new Int32Array(c);
+    let current = -1;
+    const flush = (): void => {
+      if (current >= 0) for (let j = 0; j < c; j++) if (at[j] >= 0) dx[at[j] + j] += dy[current + j];
+    };
+    eachWindow(g, (o, i) => {
+      if (o !== current) {
+        flush();
+        current = o;
+        best.fill(-Infinity);
+        at.fill(-1);
+      }
+      for (let j = 0; j < c; j++) {
+        const v = Math.fround(x[i + j] + s);
+        if (v >= best[j]) {
+          best[j] = v;
+          at[j] = i;
+        }
+      }
+    });
+    flush();
+  },
+};
+
 const avgForward: JsKernel<PoolAttrs> = {
   name: 'BnasAvgPool',
   outputShapes: outShape,
@@ -134,19 +178,20 @@ function registerPoolKernels(): void {
   if (registered) return;
   registerJsOp(maxForward, maxBackward);
   registerJsOp(avgForward, avgBackward);
+  registerJsKernel(maxBackwardShifted);
   registered = true;
 }
 
 /**
- * The gradient of a k×k 'same' max pool alone, one kernel (the first maximum of each window gets
- * dy): for pools whose forward is the backend's own (the reduction bypass's 2×2).
+ * The gradient of a k×k 'same' max pool alone, one kernel, with the stock route's routing (see
+ * `BnasMaxPoolGradShifted`): for pools whose forward is the backend's own (the reduction bypass's 2×2).
  * @param dy gradient of the pooled output, shape [B, Ho, Wo, C], float32
  * @param x the pool's input, shape [B, H, W, C], float32
  * @returns shape [B, H, W, C], float32
  */
-export function maxPoolGradFast(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+export function maxPoolGradShifted(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
   registerPoolKernels();
-  return runJsOp(maxBackward.name, [dy, x], { k, stride } satisfies PoolAttrs)[0] as tf.Tensor4D;
+  return runJsOp(maxBackwardShifted.name, [dy, x], { k, stride } satisfies PoolAttrs)[0] as tf.Tensor4D;
 }
 
 /**

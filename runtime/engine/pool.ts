@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
-import { maxPoolGradFast, poolFast } from './pool-fast.js';
+import { maxPoolGradShifted, poolFast } from './pool-fast.js';
 import { simdInUse } from './simd.js';
 
 /** The SIMD kernels of pool-fast.ts take channels in fours. */
@@ -46,16 +46,18 @@ export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
 /**
  * The gradient of a k×k 'same' max pool, routed to the maximum of each window on every backend:
  * wasm's MaxPoolGrad misroutes windows whose maximum is negative, so it runs on x shifted to ≥ 1
- * (the shift moves no maximum); with the SIMD kernels (channels in fours) one kernel that routes to
- * the first maximum. Windows of any size (the reduction bypass uses 2×2).
+ * (the shift moves no maximum; on ties, which the shift's rounding can make, the last maximum gets
+ * dy); on wasm one kernel with the very same routing. Windows of any size (the reduction bypass
+ * uses 2×2).
  * @param dy gradient of the pooled output, shape [B, Ho, Wo, C], float32
  * @param x the pool's input, shape [B, H, W, C], float32
  * @returns shape [B, H, W, C], float32
  */
 export function maxPoolGradRouted(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
-  // One SIMD kernel instead of the shift's five kernels and the stock MaxPoolGrad (4.7 ms of a
-  // one-op-per-edge weight step on the paper-shaped space, bench/search/profile.ts --kernels).
-  if (fast(x)) return maxPoolGradFast(dy, x, k, stride);
+  // On wasm one kernel (SIMD) with the same routing instead of the shift's five kernels and the
+  // stock MaxPoolGrad (4.7 ms of a one-op-per-edge weight step on the paper-shaped space,
+  // bench/search/profile.ts --kernels).
+  if (tf.getBackend() === 'wasm') return maxPoolGradShifted(dy, x, k, stride);
   return tf.tidy(() => {
     const shifted = tf.add(x, tf.maximum(0, tf.sub(1, tf.min(x)))) as tf.Tensor4D;
     const pooled = tf.maxPool(shifted, k, stride, 'same');

@@ -42,6 +42,7 @@ interface SimdExports {
   pw_wide_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, total: number, c: number, signInput: number, eps: number): void;
   pw_wide_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, part: number, p: number, total: number, c: number, signInput: number): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
+  max_pool_backward_shifted(dy: number, x: number, dx: number, ...geometry: number[]): void;
   prep_relu_pick(x: number, hm: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, stride: number, blocks: number): void;
   prep_transpose(dz: number, dzt: number, p: number, c: number, c0: number, cn: number): void;
   prep_out_grad(dh: number, hm: number, dx: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, stride: number, blocks: number): void;

@@ -906,3 +906,63 @@ void prep_out_grad(const f32 *dh, const f32 *hm, f32 *dx, int b, int h, int w, i
     }
   }
 }
+
+/*
+ * The reduction bypass's max-pool gradient exactly as the stock route computes it (pool.ts,
+ * maxPoolGradRouted: x shifted by s = max(0, 1 - min(x)), then wasm's MaxPoolGrad, which gives
+ * each window's dy to the LAST maximum of the shifted values in row-major order), in one pass:
+ * the comparisons are made on x + s in float32, so values that the shift rounds to a tie are
+ * routed as before, and a search computes the same bits. dx summed where windows overlap.
+ */
+EXPORT(max_pool_backward_shifted)
+void max_pool_backward_shifted(const f32 *dy, const f32 *x, f32 *dx, int b, int h, int w, int c, int ho, int wo, int k, int stride,
+                               int padTop, int padLeft) {
+  const long n = (long)b * h * w * c;
+  f32 m = x[0];
+  for (long i = 1; i < n; i++)
+    if (x[i] < m) m = x[i];
+  f32 s = 1.0f - m;
+  if (!(s > 0.0f)) s = 0.0f;
+  const v128_t sv = wasm_f32x4_splat(s);
+  const int c4 = c - c % 4;
+  zero(dx, (int)n);
+  for (int bi = 0; bi < b; bi++) {
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        const Window v = window_of(oy, ox, k, stride, padTop, padLeft, h, w);
+        const long o = ((long)(bi * ho + oy) * wo + ox) * c;
+        const long row = (long)bi * h;
+        int j = 0;
+        for (; j < c4; j += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1);
+          for (int iy = v.y0; iy < v.y1; iy++) {
+            for (int ix = v.x0; ix < v.x1; ix++) {
+              const int off = ((row + iy) * w + ix) * c + j;
+              const v128_t in = wasm_f32x4_add(wasm_v128_load(x + off), sv);
+              const v128_t ge = wasm_f32x4_ge(in, best);
+              best = wasm_v128_bitselect(in, best, ge);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(off), at, ge);
+            }
+          }
+          for (int q = 0; q < 4; q++) {
+            const int a = q == 0 ? wasm_i32x4_extract_lane(at, 0) : q == 1 ? wasm_i32x4_extract_lane(at, 1) : q == 2 ? wasm_i32x4_extract_lane(at, 2) : wasm_i32x4_extract_lane(at, 3);
+            if (a >= 0) dx[a + q] += dy[o + j + q];
+          }
+        }
+        for (; j < c; j++) {
+          f32 best = -__builtin_inff();
+          int at = -1;
+          for (int iy = v.y0; iy < v.y1; iy++) {
+            for (int ix = v.x0; ix < v.x1; ix++) {
+              const int off = ((row + iy) * w + ix) * c + j;
+              const f32 in = x[off] + s;
+              if (in >= best) best = in, at = off;
+            }
+          }
+          if (at >= 0) dx[at] += dy[o + j];
+        }
+      }
+    }
+  }
+}

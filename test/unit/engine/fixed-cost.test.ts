@@ -1,7 +1,7 @@
 /**
  * The search step's fixed-cost kernels (bench/search/profile.ts): the reduction bypass's max-pool
- * gradient on the SIMD kernel equals the stock route (shift to ≥ 1, wasm's MaxPoolGrad) on
- * negative maxima, odd sizes and channels in fours, and leaks nothing; tensors saved for the
+ * gradient in one kernel gives the very bits of the stock route (shift to ≥ 1, wasm's MaxPoolGrad)
+ * on negative maxima, odd sizes, channels not in fours and ties the shift makes, and leaks nothing; tensors saved for the
  * backward pass share their data (no Identity kernel, no tape node) and give the same gradients.
  */
 import assert from 'node:assert/strict';
@@ -19,31 +19,49 @@ function rand(shape: number[], seed: number, shift = 0): tf.Tensor4D {
   return tf.tensor(Float32Array.from(randomArr(shape, seed).data, (v) => v + shift), shape as [number, number, number, number]) as tf.Tensor4D;
 }
 
-test('bypass max-pool gradient: the SIMD kernel routes as the stock route (2×2 and 3×3, odd sizes, negative maxima)', async () => {
+/** The stock route the kernel replaces: x shifted to ≥ 1, the backend's MaxPoolGrad on it. */
+function stockRoute(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const shifted = tf.add(x, tf.maximum(0, tf.sub(1, tf.min(x)))) as tf.Tensor4D;
+    const pooled = tf.maxPool(shifted, k, stride, 'same');
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input: shifted, output: pooled }, { filterSize: k, strides: stride, pad: 'same' }) as tf.Tensor4D;
+  });
+}
+
+test('bypass max-pool gradient: one kernel, the very bits of the stock route (odd sizes, negative maxima, ties the shift makes), SIMD and loop', async () => {
   assert.equal(await useBackend('wasm'), undefined);
   assert.ok(simdInUse(), 'the SIMD kernels are on after initBackend(wasm)');
-  for (const [shape, k, stride] of [[[3, 8, 8, 24], 2, 2], [[2, 5, 7, 8], 2, 2], [[2, 5, 5, 4], 3, 2], [[1, 4, 6, 12], 3, 1]] as [number[], number, number][]) {
-    // All negative: the case wasm's own MaxPoolGrad misroutes without the shift.
-    const x = rand(shape, shape[3], -10);
-    const ho = Math.ceil(shape[1] / stride);
-    const wo = Math.ceil(shape[2] / stride);
-    const dy = rand([shape[0], ho, wo, shape[3]], 7);
-    const before = tf.memory().numTensors;
-    const fast = maxPoolGradRouted(dy, x, k, stride);
-    assert.equal(tf.memory().numTensors, before + 1, 'only the gradient is left');
-    useSimdKernels(false);
-    const stock = maxPoolGradRouted(dy, x, k, stride);
-    useSimdKernels(true);
-    assert.deepEqual(fast.shape, shape);
-    assert.deepEqual(fast.dataSync(), stock.dataSync(), `${shape} k=${k} s=${stride}: same gradient`);
-    // Each window sends its dy to exactly one input: the totals agree (stride = k: no overlaps).
-    if (k === stride) assert.ok(Math.abs(tf.sum(fast).dataSync()[0] - tf.sum(dy).dataSync()[0]) < 1e-3);
-    tf.dispose([x, dy, fast, stock]);
+  const cases: [number[], number, number][] = [[[3, 8, 8, 24], 2, 2], [[2, 5, 7, 8], 2, 2], [[2, 5, 7, 6], 2, 2], [[2, 5, 5, 4], 3, 2], [[1, 4, 6, 12], 3, 1]];
+  for (const simd of [true, false]) {
+    useSimdKernels(simd);
+    try {
+      for (const [shape, k, stride] of cases) {
+        // All negative (wasm's own MaxPoolGrad misroutes those without the shift), and values 1e-7
+        // apart that the shift by ~11 rounds to ties: the last one must get dy, as before.
+        const x = tf.tidy(() => {
+          const base = rand(shape, shape[3], -10);
+          const near = tf.mul(tf.cast(tf.greater(rand(shape, 5), 0.5), 'float32'), 1e-7);
+          return tf.add(tf.where(tf.greater(rand(shape, 6), 0), tf.fill(shape as [number, number, number, number], 0.5), base), near) as tf.Tensor4D;
+        });
+        const ho = Math.ceil(shape[1] / stride);
+        const wo = Math.ceil(shape[2] / stride);
+        const dy = rand([shape[0], ho, wo, shape[3]], 7);
+        const before = tf.memory().numTensors;
+        const fast = maxPoolGradRouted(dy, x, k, stride);
+        assert.equal(tf.memory().numTensors, before + 1, 'only the gradient is left');
+        const stock = stockRoute(dy, x, k, stride);
+        assert.deepEqual(fast.shape, shape);
+        assert.deepEqual(fast.dataSync(), stock.dataSync(), `${shape} k=${k} s=${stride} simd=${simd}: the same bits`);
+        tf.dispose([x, dy, fast, stock]);
+      }
+    } finally {
+      useSimdKernels(true);
+    }
   }
   const x = rand([2, 4, 4, 8], 3);
   const dy = rand([2, 2, 2, 8], 4);
   const profile = await tf.profile(() => maxPoolGradRouted(dy, x, 2, 2));
-  assert.deepEqual(profile.kernels.map((kernel) => kernel.name), ['BnasMaxPoolGrad'], 'one kernel call');
+  assert.deepEqual(profile.kernels.map((kernel) => kernel.name), ['BnasMaxPoolGradShifted'], 'one kernel call');
   tf.dispose([x, dy]);
 });
 
