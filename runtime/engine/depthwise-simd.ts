@@ -7,7 +7,7 @@
  * depthwise output: a last-bit difference at an exact zero would flip a sign).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { registerJsKernel, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import { sameAxis } from './padding.js';
 import { SCRATCH_DOUBLES, simdFor, simdInUse } from './simd.js';
 
@@ -113,20 +113,50 @@ const dwSimdForward: JsKernel<DwAttrs> = {
     simd.exports.dw_conv(x.byteOffset, w.byteOffset, y.byteOffset, ...g, 0, 0);
   },
 };
-/** Inputs dy, x, w; outputs dx, dw. */
-const dwSimdBackward: JsKernel<DwAttrs> = {
-  name: 'BnasDepthwiseSimdGrad',
-  outputShapes: (s) => [[...s[1]], [...s[2]]],
-  compute([dy, x, w], [dx, dw], [ys, xs, ws], attrs) {
-    // Scratch: the turned filter (k·k·C floats), then the filter gradient's float64 sums.
+/** Inputs dy, x, w; output dx (the filter gradient is dwFilterGrad, run only when needed). */
+const dwSimdInputGrad: JsKernel<DwAttrs> = {
+  name: 'BnasDepthwiseSimdInputGrad',
+  outputShapes: (s) => [[...s[1]]],
+  compute([dy, x, w], [dx], [, xs, ws], attrs) {
+    // Scratch: the turned filter (k·k·C floats).
     const simd = simdFor([dy, x, w, dx], ws[0] * ws[0] * xs[3]);
-    if (!simd) throw new Error('BnasDepthwiseSimdGrad runs only with the SIMD kernels and a scratch that fits (depthwiseSimd checks)');
+    if (!simd) throw new Error('BnasDepthwiseSimdInputGrad runs only with the SIMD kernels and a scratch that fits (depthwiseSimd checks)');
     const g = dwGeometry(xs, ws[0], attrs.stride, attrs.dilation);
     simd.exports.dw_conv(dy.byteOffset, w.byteOffset, dx.byteOffset, ...g, 1, simd.scratch);
-    dwFilterGrad.compute([x, dy], [dw], [xs, ys], { k: g[6], stride: g[7], dilation: g[8], padTop: g[9], padLeft: g[10] });
   },
 };
 
+let registered = false;
+
+/**
+ * Registers the kernels and the gradient (once per process / worker). The gradient is one
+ * closure per input, which the engine calls only for inputs on the path it differentiates: an
+ * architecture step (α, β) needs the input gradient only, so the filter gradient — as long as
+ * the input gradient in a one-op step — is not computed there.
+ */
+function registerDepthwiseSimd(): void {
+  if (registered) return;
+  registerJsKernel(dwFilterGrad);
+  registerJsKernel(dwSimdForward);
+  registerJsKernel(dwSimdInputGrad);
+  if (!tf.getGradient(dwSimdForward.name)) {
+    tf.registerGradient({
+      kernelName: dwSimdForward.name,
+      saveAllInputs: true,
+      gradFunc: (dy, saved, attrs) => {
+        const [x, w] = saved;
+        const a = attrs as unknown as DwAttrs;
+        const g = dwGeometry(x.shape, w.shape[0], a.stride, a.dilation);
+        const filterAttrs: DwGradAttrs = { k: g[6], stride: g[7], dilation: g[8], padTop: g[9], padLeft: g[10] };
+        return {
+          0: () => runJsOp(dwSimdInputGrad.name, [dy as tf.Tensor, x, w], a)[0],
+          1: () => runJsOp(dwFilterGrad.name, [x, dy as tf.Tensor], filterAttrs)[0],
+        };
+      },
+    });
+  }
+  registered = true;
+}
 
 /** Whether {@link depthwiseSimd} takes x with a k×k filter (wasm with the SIMD kernels, channels in fours, a scratch that fits). */
 export function useDepthwiseSimd(x: tf.Tensor4D, k: number): boolean {
@@ -140,7 +170,6 @@ export function useDepthwiseSimd(x: tf.Tensor4D, k: number): boolean {
  * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
  */
 export function depthwiseSimd(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
-  registerJsKernel(dwFilterGrad);
-  registerJsOp(dwSimdForward, dwSimdBackward);
+  registerDepthwiseSimd();
   return runJsOp(dwSimdForward.name, [x, w], { stride, dilation } satisfies DwAttrs)[0] as tf.Tensor4D;
 }

@@ -2,13 +2,15 @@
  * The search step's fixed-cost kernels (bench/search/profile.ts): the reduction bypass's max-pool
  * gradient in one kernel gives the very bits of the stock route (shift to ≥ 1, wasm's MaxPoolGrad)
  * on negative maxima, odd sizes, channels not in fours and ties the shift makes, and leaks nothing; tensors saved for the
- * backward pass share their data (no Identity kernel, no tape node) and give the same gradients.
+ * backward pass share their data (no Identity kernel, no tape node) and give the same gradients;
+ * the SIMD depthwise conv computes its filter gradient only when asked.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormFast } from '../../../runtime/engine/cell-kernels.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
+import { depthwiseSimd } from '../../../runtime/engine/depthwise-simd.js';
 import { maxPoolGradRouted } from '../../../runtime/engine/pool.js';
 import { sharedSavesInUse, useSharedSaves } from '../../../runtime/engine/saved-tensors.js';
 import { simdInUse, useSimdKernels } from '../../../runtime/engine/simd.js';
@@ -97,4 +99,19 @@ test('shared saves: gradients as with TensorFlow.js clones, no Identity call or 
     x.dispose();
     w.dispose();
   }
+});
+
+test('SIMD depthwise conv: the filter gradient runs only when the filter is differentiated (architecture steps skip it)', async () => {
+  assert.equal(await useBackend('wasm'), undefined);
+  const x = rand([2, 6, 6, 8], 11);
+  const w = rand([3, 3, 8, 1], 12);
+  const r = rand([2, 6, 6, 8], 13);
+  const kernelsOf = async (wrt: tf.Tensor[]): Promise<string[]> =>
+    (await tf.profile(() => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(depthwiseSimd(a as tf.Tensor4D, b as tf.Tensor4D, 1, 1), r)))(wrt)))).kernels.map((k) => k.name);
+  const both = await kernelsOf([x, w]);
+  assert.ok(both.includes('BnasDepthwiseSimdInputGrad') && both.includes('BnasDepthwiseFilterGrad'), both.join(', '));
+  const onlyX = await tf.profile(() => tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(tf.mul(depthwiseSimd(a as tf.Tensor4D, w, 1, 1), r)))(x)));
+  const names = onlyX.kernels.map((k) => k.name);
+  assert.ok(names.includes('BnasDepthwiseSimdInputGrad') && !names.includes('BnasDepthwiseFilterGrad'), names.join(', '));
+  tf.dispose([x, w, r]);
 });
