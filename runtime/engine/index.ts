@@ -56,3 +56,6 @@ export { registerJsKernel, registerJsOp, runJsOp, type JsKernel } from './js-ker
 export { useZeroCopyIdentity } from './identity.js';
 export { installSimdKernels, useSimdKernels, simdInUse, simdSupported } from './simd.js';
 export { globalNorm, scaleAll, optimizerStep, type OptimStepAttrs } from './fused-optim.js';
+export { FusedPreprocess, reluConvBn, composedReluConvBn, fusedPreprocessFits, type PreprocessKind } from './preprocess.js';
+export { useSharedSaves, sharedSavesInUse } from './saved-tensors.js';
+export { maxPoolGradRouted } from './pool.js';
