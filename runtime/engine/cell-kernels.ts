@@ -495,6 +495,44 @@ const packBackward: JsKernel<PackAttrs> = {
   },
 };
 
+/** Several packs in one kernel call: group g packs `counts[g]` consecutive inputs with `layouts[g]`. */
+interface PackManyAttrs {
+  readonly layouts: ('dw' | 'pw')[];
+  readonly counts: number[];
+  readonly weights: BinarizeOptions['weights'];
+  readonly scale: BinarizeOptions['scale'];
+}
+
+/** [first input, count] of each group. */
+function packGroups(counts: readonly number[]): [number, number][] {
+  let at = 0;
+  return counts.map((n) => {
+    const g: [number, number] = [at, n];
+    at += n;
+    return g;
+  });
+}
+
+/** Inputs: every group's layers in order. Outputs: one packed filter per group (as BnasPackWeights). */
+const packManyForward: JsKernel<PackManyAttrs> = {
+  name: 'BnasPackMany',
+  outputShapes: (s, a) => packGroups(a.counts).flatMap(([at, n], g) => packForward.outputShapes(s.slice(at, at + n), { ...a, layout: a.layouts[g] })),
+  compute(ws, outs, shapes, a) {
+    packGroups(a.counts).forEach(([at, n], g) => packForward.compute(ws.slice(at, at + n), [outs[g]], shapes.slice(at, at + n), { ...a, layout: a.layouts[g] }));
+  },
+};
+/** Inputs: dy of each group's packed filter, then every layer. Outputs: one gradient per layer. */
+const packManyBackward: JsKernel<PackManyAttrs> = {
+  name: 'BnasPackManyGrad',
+  outputShapes: (s, a) => s.slice(a.counts.length).map((x) => [...x]),
+  compute(ins, outs, shapes, a) {
+    const G = a.counts.length;
+    packGroups(a.counts).forEach(([at, n], g) =>
+      packBackward.compute([ins[g], ...ins.slice(G + at, G + at + n)], outs.slice(at, at + n), [shapes[g], ...shapes.slice(G + at, G + at + n)], { ...a, layout: a.layouts[g] }),
+    );
+  },
+};
+
 let registered = false;
 
 /** Registers the kernels and their gradients (once per process / worker). */
@@ -505,6 +543,7 @@ export function registerCellKernels(): void {
   registerJsOp(pwBnForward, pwBnBackward, [true, true]);
   registerJsOp(mixForward, mixBackward);
   registerJsOp(packForward, packBackward);
+  registerJsOp(packManyForward, packManyBackward);
   registerJsOp(toGroups, toGroupsGrad);
   registerJsOp(fromGroups, fromGroupsGrad);
   registered = true;
@@ -575,6 +614,20 @@ export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outC
   }
   const attrs: MixAttrs = { terms, outChannels, maps: maps.length };
   return runJsOp('BnasChannelMix', coef ? [...maps, coef] : maps, attrs)[0] as tf.Tensor4D;
+}
+
+/**
+ * Several {@link packWeights} in one kernel call each way (the same values and gradients): a sep
+ * conv's four packs (two halves × depthwise and pointwise) cost one tape node and one kernel
+ * call instead of four, which counts at one op per edge, where a stage has as many op kinds —
+ * and so as many packs — as with all ops.
+ * @param groups each: same-shaped layers and their layout (as packWeights)
+ * @returns one packed filter per group, float32
+ */
+export function packMany(groups: readonly { readonly ws: readonly tf.Tensor[]; readonly layout: 'dw' | 'pw' }[], bin: BinarizeOptions): tf.Tensor[] {
+  registerCellKernels();
+  const attrs: PackManyAttrs = { layouts: groups.map((g) => g.layout), counts: groups.map((g) => g.ws.length), weights: bin.weights, scale: bin.scale };
+  return runJsOp('BnasPackMany', groups.flatMap((g) => g.ws), attrs);
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildCandidateOp, type CandidateOp } from './candidate-ops.js';
-import { batchNormFast, channelMix, packWeights, pointwiseBn, signSte } from './cell-kernels.js';
+import { batchNormFast, channelMix, packMany, pointwiseBn, signSte } from './cell-kernels.js';
 import { depthwiseFast } from './depthwise-fast.js';
 import type { FusedOpEntry } from './fused-edge.js';
 import type { ParamStore } from './params.js';
@@ -252,13 +252,14 @@ export class FusedCell {
       if (!group.length) return;
       if (isFusedConv(op)) {
         const names = (half: 'a' | 'b', w: 'dw' | 'pw'): tf.Tensor[] => group.map((e) => store.get(this.naming.filter(e.index, o, half, w)));
-        const unit = (x: tf.Tensor4D, half: 'a' | 'b', s: number, dilation: number): tf.Tensor4D => {
-          const dw = depthwiseFast(x, packWeights(names(half, 'dw'), 'dw', bin) as tf.Tensor4D, s, dilation);
-          return pointwiseBn(dw, packWeights(names(half, 'pw'), 'pw', bin) as tf.Tensor3D, signInput);
-        };
+        const halves: ('a' | 'b')[] = op.kind === 'sep_conv' ? ['a', 'b'] : ['a'];
+        // Every pack of the op in one kernel call: [a.dw, a.pw, b.dw, b.pw].
+        const packed = packMany(halves.flatMap((h) => [{ ws: names(h, 'dw'), layout: 'dw' as const }, { ws: names(h, 'pw'), layout: 'pw' as const }]), bin);
+        const unit = (x: tf.Tensor4D, half: number, s: number, dilation: number): tf.Tensor4D =>
+          pointwiseBn(depthwiseFast(x, packed[2 * half] as tf.Tensor4D, s, dilation), packed[2 * half + 1] as tf.Tensor3D, signInput);
         // Dilation as the op says (a sep_conv's is normally 1, then both halves use it).
-        let y = unit(inputOf(group), 'a', stride, op.dilation);
-        if (op.kind === 'sep_conv') y = unit(activate(y), 'b', 1, op.dilation);
+        let y = unit(inputOf(group), 0, stride, op.dilation);
+        if (op.kind === 'sep_conv') y = unit(activate(y), 1, 1, op.dilation);
         group.forEach((e, g) => slots.set(`${e.index}:${o}`, { map: y, offset: g * this.part }));
         return;
       }

@@ -3,12 +3,14 @@
  * gradient in one kernel gives the very bits of the stock route (shift to ≥ 1, wasm's MaxPoolGrad)
  * on negative maxima, odd sizes, channels not in fours and ties the shift makes, and leaks nothing; tensors saved for the
  * backward pass share their data (no Identity kernel, no tape node) and give the same gradients;
- * the SIMD depthwise conv computes its filter gradient only when asked.
+ * the SIMD depthwise conv computes its filter gradient only when asked; several weight packs in
+ * one kernel call equal one call each.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { batchNormFast } from '../../../runtime/engine/cell-kernels.js';
+import { batchNormFast, packMany, packWeights } from '../../../runtime/engine/cell-kernels.js';
+import type { BinarizeOptions } from '../../../runtime/engine/quantize.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseSimd } from '../../../runtime/engine/depthwise-simd.js';
 import { maxPoolGradRouted } from '../../../runtime/engine/pool.js';
@@ -114,4 +116,32 @@ test('SIMD depthwise conv: the filter gradient runs only when the filter is diff
   const names = onlyX.kernels.map((k) => k.name);
   assert.ok(names.includes('BnasDepthwiseSimdInputGrad') && !names.includes('BnasDepthwiseFilterGrad'), names.join(', '));
   tf.dispose([x, w, r]);
+});
+
+test('packMany = one packWeights per group, values and gradients bit for bit (xnor by layer and by channel, sign, real)', async () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    assert.equal(await useBackend(backend), undefined);
+    const dws = [rand([3, 3, 4, 1], 21), rand([3, 3, 4, 1], 22)];
+    const pws = [rand([1, 1, 4, 4], 23), rand([1, 1, 4, 4], 24)];
+    const groups = [{ ws: dws, layout: 'dw' as const }, { ws: pws, layout: 'pw' as const }, { ws: dws.slice(1), layout: 'dw' as const }];
+    const bins: BinarizeOptions[] = [
+      { weights: 'xnor', scale: 'layer', activations: 'sign' },
+      { weights: 'xnor', scale: 'channel', activations: 'sign' },
+      { weights: 'sign', scale: 'layer', activations: 'sign' },
+      { weights: 'none', scale: 'layer', activations: 'real' },
+    ];
+    const inputs = [...dws, ...pws];
+    for (const bin of bins) {
+      const rs = groups.map((g, i) => tf.tidy(() => rand([...packWeights(g.ws, g.layout, bin).shape], 30 + i)));
+      const loss = (packs: (ws: tf.Tensor[]) => tf.Tensor[]) => (...ws: tf.Tensor[]) =>
+        tf.addN(packs(ws).map((p, i) => tf.sum(tf.mul(p, rs[i])))) as tf.Scalar;
+      const split = (ws: tf.Tensor[]) => [packWeights(ws.slice(0, 2), 'dw', bin), packWeights(ws.slice(2, 4), 'pw', bin), packWeights(ws.slice(1, 2), 'dw', bin)];
+      const many = (ws: tf.Tensor[]) => packMany([{ ws: ws.slice(0, 2), layout: 'dw' }, { ws: ws.slice(2, 4), layout: 'pw' }, { ws: ws.slice(1, 2), layout: 'dw' }], bin);
+      const a = tf.tidy(() => [...split(inputs), ...tf.grads(loss(split))(inputs)].map((t) => t.dataSync().slice()));
+      const b = tf.tidy(() => [...many(inputs), ...tf.grads(loss(many))(inputs)].map((t) => t.dataSync().slice()));
+      assert.deepEqual(b, a, `${backend} ${bin.weights}/${bin.scale}: same packs and gradients`);
+      tf.dispose(rs);
+    }
+    tf.dispose(inputs);
+  }
 });
