@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './epsilon.js';
-import { channelsAndPixels, registerJsOp, runJsOp, type JsKernel } from './js-kernels.js';
+import { channelsAndPixels, registerJsKernel, registerJsOp, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
+import { gradNeeded, installGradNeeds, type GradIdsAttr } from './grad-needs.js';
 import type { BinarizeOptions } from './quantize.js';
 import { simdFor, simdInUse } from './simd.js';
 import { mixBackward, mixForward, type MixAttrs } from './channel-mix.js';
@@ -121,7 +122,7 @@ const bnBackward: JsKernel<BnAttrs> = {
 
 // ---------------------------------------------------------------- (sign →) grouped 1×1 → BN
 
-interface PointwiseAttrs {
+interface PointwiseAttrs extends GradIdsAttr {
   /** Binarize the input (sign, clipped STE) before the product. */
   readonly signInput: boolean;
   readonly epsilon: number;
@@ -335,36 +336,59 @@ const pwBnForward: JsKernel<PointwiseAttrs> = {
     normalize(y, y, p, total, mean, rstd);
   },
 };
-/** Inputs: dy, d(rstd) (unused), x, w, ŷ, rstd. Outputs dx, dw. */
+/**
+ * The gradient of a pointwise unit: dx and/or dw (at least one). Inputs: dy, d(rstd) (unused), x,
+ * w, ŷ, rstd. What is computed is computed the same way whichever is asked (bit-identical): the
+ * SIMD kernels skip the other product; the TypeScript loops compute both into a throwaway array.
+ */
+function pointwiseBackward(ins: readonly Float32Array[], dxOut: Float32Array | undefined, dwOut: Float32Array | undefined, shapes: Shapes, signInput: boolean): void {
+  const [dy, , x, w, y, rstd] = ins;
+  const { c: total, p } = channelsAndPixels(shapes[2]);
+  const [g, c] = shapes[3];
+  const want = (dxOut ? 1 : 0) | (dwOut ? 2 : 0);
+  // The SIMD kernels never touch the output they were not asked for; dy stands in for its address.
+  const outs = [dxOut ?? dy, dwOut ?? dy];
+  const accDoubles = 2 * c + c * c;
+  const wide = simdWide(c) ? simdFor([dy, x, w, y, rstd, ...outs], accDoubles + Math.ceil((3 * c + c * c) / 2)) : undefined;
+  if (wide) {
+    const part = wide.scratch + 8 * accDoubles;
+    wide.exports.pw_wide_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, outs[0].byteOffset, outs[1].byteOffset, wide.scratch, part, p, total, c, +signInput, want);
+    return;
+  }
+  const simd = simdPointwise(c, total) ? simdFor([dy, x, w, y, rstd, ...outs], 6 * total) : undefined;
+  if (simd) {
+    simd.exports.pw_bn_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, outs[0].byteOffset, outs[1].byteOffset, simd.scratch, p, total, c, +signInput, want);
+    return;
+  }
+  const dx = dxOut ?? new Float32Array(x.length);
+  const dw = dwOut ?? new Float32Array(w.length);
+  if (c === 4) {
+    const bn = { dy, y, rstd, ...normalizeGradStats(dy, y, p, total) };
+    for (let gi = 0; gi < g; gi++) groupedProductBackward4(x, w, bn, dx, dw, p, total, gi, signInput);
+    return;
+  }
+  const dz = scratchOf(p * total);
+  normalizeBackward(dy, y, rstd, dz, p, total);
+  groupedProductBackward(x, w, dz, dx, dw, p, g, c, signInput);
+}
+
+/** Inputs: dy, d(rstd) (unused), x, w, ŷ, rstd. Outputs dx, dw (a weight step). */
 const pwBnBackward: JsKernel<PointwiseAttrs> = {
   name: 'BnasPointwiseBnGrad',
   outputShapes: (s) => [[...s[2]], [...s[3]]],
-  compute([dy, , x, w, y, rstd], [dx, dw], shapes, { signInput }) {
-    const { c: total, p } = channelsAndPixels(shapes[2]);
-    const [g, c] = shapes[3];
-    const accDoubles = 2 * c + c * c;
-    const wide = simdWide(c) ? simdFor([dy, x, w, y, rstd, dx, dw], accDoubles + Math.ceil((3 * c + c * c) / 2)) : undefined;
-    if (wide) {
-      const e = wide.exports;
-      const part = wide.scratch + 8 * accDoubles;
-      e.pw_wide_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, wide.scratch, part, p, total, c, +signInput);
-      return;
-    }
-    const simd = simdPointwise(c, total) ? simdFor([dy, x, w, y, rstd, dx, dw], 6 * total) : undefined;
-    if (simd) {
-      const e = simd.exports;
-      e.pw_bn_backward(dy.byteOffset, x.byteOffset, w.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, dw.byteOffset, simd.scratch, p, total, c, +signInput);
-      return;
-    }
-    if (c === 4) {
-      const bn = { dy, y, rstd, ...normalizeGradStats(dy, y, p, total) };
-      for (let gi = 0; gi < g; gi++) groupedProductBackward4(x, w, bn, dx, dw, p, total, gi, signInput);
-      return;
-    }
-    const dz = scratchOf(p * total);
-    normalizeBackward(dy, y, rstd, dz, p, total);
-    groupedProductBackward(x, w, dz, dx, dw, p, g, c, signInput);
-  },
+  compute: (ins, [dx, dw], shapes, { signInput }) => pointwiseBackward(ins, dx, dw, shapes, signInput),
+};
+/** As {@link pwBnBackward}, dx only (an architecture step: the filters are not differentiated). */
+const pwBnInputGrad: JsKernel<PointwiseAttrs> = {
+  name: 'BnasPointwiseBnInputGrad',
+  outputShapes: (s) => [[...s[2]]],
+  compute: (ins, [dx], shapes, { signInput }) => pointwiseBackward(ins, dx, undefined, shapes, signInput),
+};
+/** As {@link pwBnBackward}, dw only (the input is not on the differentiated path). */
+const pwBnFilterGrad: JsKernel<PointwiseAttrs> = {
+  name: 'BnasPointwiseBnFilterGrad',
+  outputShapes: (s) => [[...s[3]]],
+  compute: (ins, [dw], shapes, { signInput }) => pointwiseBackward(ins, undefined, dw, shapes, signInput),
 };
 
 // ---------------------------------------------------------------- channel groups ↔ batch
@@ -533,15 +557,67 @@ const packManyBackward: JsKernel<PackManyAttrs> = {
   },
 };
 
+/**
+ * The pointwise unit's gradient: both products in one pass when both are needed (a weight step),
+ * else one lazy closure per input, so an architecture step — whose packed filters are not a
+ * function of α, β ({@link gradNeeded}) — runs the input gradient only.
+ */
+function registerPointwiseBn(): void {
+  for (const k of [pwBnForward, pwBnBackward, pwBnInputGrad, pwBnFilterGrad]) registerJsKernel(k);
+  if (tf.getGradient(pwBnForward.name)) return;
+  tf.registerGradient({
+    kernelName: pwBnForward.name,
+    saveAllInputs: true,
+    outputsToSave: [true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const ins = [...(Array.isArray(dy) ? dy : [dy]), ...saved];
+      const ids = (attrs as unknown as PointwiseAttrs).gradIds;
+      if (gradNeeded(ids?.[0]) && gradNeeded(ids?.[1])) {
+        const [dx, dw] = runJsOp(pwBnBackward.name, ins, attrs);
+        return { 0: () => dx, 1: () => dw };
+      }
+      return { 0: () => runJsOp(pwBnInputGrad.name, ins, attrs)[0], 1: () => runJsOp(pwBnFilterGrad.name, ins, attrs)[0] };
+    },
+  });
+}
+
+/**
+ * The channel mix's gradient: every map and the coefficients in one pass, but without the
+ * coefficient sums when the coefficients are not differentiated (a weight step: they are
+ * functions of α, β) — the maps' gradients are the same arithmetic either way.
+ */
+function registerChannelMix(): void {
+  registerJsKernel(mixForward);
+  registerJsKernel(mixBackward);
+  if (tf.getGradient(mixForward.name)) return;
+  tf.registerGradient({
+    kernelName: mixForward.name,
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrs as unknown as MixAttrs;
+      const ins = [dy as tf.Tensor, ...saved];
+      const hasCoef = saved.length > a.maps;
+      const noCoefGrad = hasCoef && !gradNeeded(a.gradIds?.[a.maps]);
+      const grads = runJsOp(mixBackward.name, ins, noCoefGrad ? { ...a, noCoefGrad } : a);
+      const out: Record<string, () => tf.Tensor> = {};
+      grads.forEach((g, i) => (out[String(i)] = () => g));
+      // Not called when the coefficients are off the path (tape pruning); computed all if it is.
+      if (noCoefGrad) out[String(a.maps)] = () => runJsOp(mixBackward.name, ins, a)[a.maps];
+      return out;
+    },
+  });
+}
+
 let registered = false;
 
 /** Registers the kernels and their gradients (once per process / worker). */
 export function registerCellKernels(): void {
   if (registered) return;
+  installGradNeeds();
   registerJsOp(signForward, signBackward);
   registerJsOp(bnForward, bnBackward, [true, true]);
-  registerJsOp(pwBnForward, pwBnBackward, [true, true]);
-  registerJsOp(mixForward, mixBackward);
+  registerPointwiseBn();
+  registerChannelMix();
   registerJsOp(packForward, packBackward);
   registerJsOp(packManyForward, packManyBackward);
   registerJsOp(toGroups, toGroupsGrad);
@@ -585,7 +661,10 @@ export function pointwiseBn(x: tf.Tensor4D, w: tf.Tensor3D, signInput: boolean, 
     throw new Error(`pointwiseBn: filter [${w.shape}] does not fit ${x.shape[3]} input channels`);
   }
   const c = w.shape[1];
-  if (c < WIDE_GROUP || (simdWide(c) && simdInUse())) return runJsOp('BnasPointwiseBn', [x, w], { signInput, epsilon })[0] as tf.Tensor4D;
+  if (c < WIDE_GROUP || (simdWide(c) && simdInUse())) {
+    const attrs: PointwiseAttrs = { signInput, epsilon, gradIds: [x.id, w.id] };
+    return runJsOp('BnasPointwiseBn', [x, w], attrs)[0] as tf.Tensor4D;
+  }
   // Wide groups: the products as one batched matrix product over the groups (the backend's GEMM
   // is ~2× faster than the loop from 16 channels a group; measured in bench/engine).
   return tf.tidy(() => {
@@ -612,7 +691,7 @@ export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outC
   for (const m of maps) {
     if (m.shape[0] !== b || m.shape[1] !== h || m.shape[2] !== w) throw new Error('channelMix: maps must share batch and spatial size');
   }
-  const attrs: MixAttrs = { terms, outChannels, maps: maps.length };
+  const attrs: MixAttrs = { terms, outChannels, maps: maps.length, gradIds: coef ? [...maps.map((m) => m.id), coef.id] : undefined };
   return runJsOp('BnasChannelMix', coef ? [...maps, coef] : maps, attrs)[0] as tf.Tensor4D;
 }
 

@@ -6,16 +6,22 @@
  */
 import { channelsAndPixels, type JsKernel, type Shapes } from './js-kernels.js';
 import { simdFor, type SimdKernels } from './simd.js';
+import type { GradIdsAttr } from './grad-needs.js';
 
 /**
  * Terms of a channel mix, 4 integers each: target channel, input index, input channel, coefficient
  * index (−1 = coefficient 1). out[p, target] = Σ coef · input[p, channel].
  */
-export interface MixAttrs {
+export interface MixAttrs extends GradIdsAttr {
   readonly terms: Int32Array;
   readonly outChannels: number;
   /** Inputs that are feature maps; a coefficient vector, if any, comes after them. */
   readonly maps: number;
+  /**
+   * The gradient leaves out d(coef) (a weight step: the coefficients, functions of α and β, are
+   * not differentiated): no coefficient sums, the maps' gradients unchanged to the bit.
+   */
+  readonly noCoefGrad?: boolean;
 }
 
 /** A mix's terms unpacked into parallel arrays, and grouped into runs. */
@@ -160,11 +166,12 @@ export const mixForward: JsKernel<MixAttrs> = {
 /** Inputs: dy, maps…, coef?. Outputs: one gradient per map, then d(coef). */
 export const mixBackward: JsKernel<MixAttrs> = {
   name: 'BnasChannelMixGrad',
-  outputShapes: (s, a) => s.slice(1, 1 + a.maps + (s.length > a.maps + 1 ? 1 : 0)).map((x) => [...x]),
-  compute(ins, outs, shapes, { terms, outChannels: co, maps }) {
+  outputShapes: (s, a) => s.slice(1, 1 + a.maps + (s.length > a.maps + 1 && !a.noCoefGrad ? 1 : 0)).map((x) => [...x]),
+  compute(ins, outs, shapes, { terms, outChannels: co, maps, noCoefGrad }) {
     const dy = ins[0];
     const { p } = channelsAndPixels(shapes[0]);
     const coef = ins.length > maps + 1 ? ins[1 + maps] : undefined;
+    const wantCoef = coef !== undefined && !noCoefGrad;
     const u = unpackTerms(terms, shapes, 1);
     const k = new Float64Array(u.n);
     for (let t = 0; t < u.n; t++) k[t] = coef && u.coefIndex[t] >= 0 ? coef[u.coefIndex[t]] : 1;
@@ -174,15 +181,15 @@ export const mixBackward: JsKernel<MixAttrs> = {
     const dk = new Float64Array(u.n);
     const simd = simdFor([dy, ...xs, ...dxs], mixScratch(u.runStart.length, maps));
     if (simd) {
-      const t = packRuns(simd, u, k, coef !== undefined, p, xs, dxs);
+      const t = packRuns(simd, u, k, wantCoef, p, xs, dxs);
       simd.exports.channel_mix_backward(t.runs, t.coef, t.nruns, t.mapPtr, t.dxPtr, t.mapC, maps, dy.byteOffset, t.dk, p, co);
       const sums = new Float64Array(simd.memory.buffer, t.dk, t.nruns);
       u.runStart.forEach((start, r) => (dk[start] = sums[r]));
     } else {
       for (const o of dxs) o.fill(0);
-      mixBackwardLoop(u, k, dy, xs, dxs, dk, p, co, coef !== undefined);
+      mixBackwardLoop(u, k, dy, xs, dxs, dk, p, co, wantCoef);
     }
-    if (coef) {
+    if (wantCoef) {
       const dcoef = outs[maps];
       dcoef.fill(0);
       for (let t = 0; t < u.n; t++) if (u.coefIndex[t] >= 0) dcoef[u.coefIndex[t]] += dk[t];

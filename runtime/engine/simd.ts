@@ -27,7 +27,7 @@ export const SCRATCH_DOUBLES = 32768;
 interface SimdExports {
   dw_filter_grad(x: number, dy: number, dw: number, acc: number, b: number, h: number, w: number, c: number, ho: number, wo: number, k: number, stride: number, dil: number, padTop: number, padLeft: number): void;
   pw_bn_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, total: number, c: number, signInput: number, eps: number): void;
-  pw_bn_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, total: number, c: number, signInput: number): void;
+  pw_bn_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, p: number, total: number, c: number, signInput: number, want: number): void;
   channel_mix_forward(runs: number, coef: number, nruns: number, mapPtr: number, out: number, p: number, co: number): void;
   conv_filter_grad(x: number, dy: number, dw: number, acc: number, part: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, k: number, stride: number, padTop: number, padLeft: number): void;
   sign_forward(x: number, y: number, n: number): void;
@@ -40,7 +40,7 @@ interface SimdExports {
   avg_pool_backward(dy: number, dx: number, ...geometry: number[]): void;
   dw_conv(src: number, w: number, dst: number, ...geometryAndTransposed: number[]): void;
   pw_wide_forward(x: number, w: number, y: number, rstd: number, acc: number, p: number, total: number, c: number, signInput: number, eps: number): void;
-  pw_wide_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, part: number, p: number, total: number, c: number, signInput: number): void;
+  pw_wide_backward(dy: number, x: number, w: number, y: number, rstd: number, dx: number, dw: number, acc: number, part: number, p: number, total: number, c: number, signInput: number, want: number): void;
   channel_mix_backward(runs: number, coef: number, nruns: number, mapPtr: number, dxPtr: number, mapC: number, nmaps: number, dy: number, dk: number, p: number, co: number): void;
   max_pool_backward_shifted(dy: number, x: number, dx: number, ...geometry: number[]): void;
   prep_relu_pick(x: number, hm: number, b: number, h: number, w: number, ci: number, ho: number, wo: number, stride: number, blocks: number): void;

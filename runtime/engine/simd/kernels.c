@@ -185,11 +185,13 @@ void pw_bn_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, int 
 /*
  * Backward of pw_bn_forward. Inputs dy, x, w, y (= normalized output), rstd; outputs dx, dw.
  * dz = rstd * (dy - mean(dy) - y * mean(dy * y)) computed on the fly; dw[g] = a^T dz;
- * dx = (dz w^T) * 1[|x| <= 1 if sign]. acc: scratch of 6 * total float64.
+ * dx = (dz w^T) * 1[|x| <= 1 if sign]. acc: scratch of 6 * total float64. want: 1 = dx, 2 = dw,
+ * 3 = both (an architecture step needs dx only); what is computed is computed the same way.
  */
 EXPORT(pw_bn_backward)
 void pw_bn_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, int p, int total,
-                    int c, int signInput) {
+                    int c, int signInput, int want) {
+  const int wantDx = want & 1, wantDw = want & 2;
   for (int q = 0; q < total / 4; q++) {
     f64 *sdy = acc + 24 * q, *sdyy = sdy + 4, *gw = sdy + 8;
     for (int i = 0; i < 24; i++) sdy[i] = 0;
@@ -221,7 +223,8 @@ void pw_bn_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, con
         const v128_t a = signInput ? sgn4(xv) : xv;
         const v128_t d = wasm_f32x4_mul(r, wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dp), mdy), wasm_f32x4_mul(wasm_v128_load(yp), mdyy)));
         /* dw rows: g_ci += spread_ci(a) * d */
-        if (c == 4) {
+        if (!wantDw) {
+        } else if (c == 4) {
           g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), d));
           g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 1, 1), d));
           g2 = wasm_f32x4_add(g2, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 2, 2, 2, 2), d));
@@ -230,16 +233,19 @@ void pw_bn_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, con
           g0 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 0, 0, 2, 2), d));
           g1 = wasm_f32x4_add(g1, wasm_f32x4_mul(wasm_i32x4_shuffle(a, a, 1, 1, 3, 3), d));
         }
-        v128_t e = quad_product(d, m.c0, m.c1, m.c2, m.c3, c);
-        if (signInput) e = wasm_f32x4_mul(e, inside4(xv));
-        wasm_v128_store(xo, e);
+        if (wantDx) {
+          v128_t e = quad_product(d, m.c0, m.c1, m.c2, m.c3, c);
+          if (signInput) e = wasm_f32x4_mul(e, inside4(xv));
+          wasm_v128_store(xo, e);
+        }
       }
       add64(gw, g0);
       add64(gw + 4, g1);
       add64(gw + 8, g2);
       add64(gw + 12, g3);
     }
-    if (c == 4) {
+    if (!wantDw) {
+    } else if (c == 4) {
       for (int i = 0; i < 16; i++) dw[16 * q + i] = (f32)gw[i];
     } else {
       /* g0 lanes: dw[2q,0,0..1], dw[2q+1,0,0..1]; g1 lanes: dw[2q,1,0..1], dw[2q+1,1,0..1] */
@@ -770,7 +776,8 @@ void pw_wide_forward(const f32 *x, const f32 *w, f32 *y, f32 *rstd, f64 *acc, in
  */
 EXPORT(pw_wide_backward)
 void pw_wide_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, const f32 *rstd, f32 *dx, f32 *dw, f64 *acc, f32 *part, int p,
-                      int total, int c, int signInput) {
+                      int total, int c, int signInput, int want) {
+  const int wantDx = want & 1, wantDw = want & 2;
   f64 *sdy = acc, *sdyy = acc + c, *gw = acc + 2 * c;
   f32 *m = part, *n = part + c, *d = part + 2 * c, *gp = part + 3 * c;
   const int cc = c * c;
@@ -795,19 +802,19 @@ void pw_wide_backward(const f32 *dy, const f32 *x, const f32 *w, const f32 *y, c
           const f32 *wr = wg + ci * c;
           f32 *gr = gp + ci * c;
           v128_t e = wasm_f32x4_splat(0.0f);
-          for (int j = 0; j < c; j += 4) {
-            const v128_t dv = wasm_v128_load(d + j);
-            wasm_v128_store(gr + j, wasm_f32x4_add(wasm_v128_load(gr + j), wasm_f32x4_mul(av, dv)));
-            e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_v128_load(wr + j), dv));
+          if (wantDw) {
+            for (int j = 0; j < c; j += 4) wasm_v128_store(gr + j, wasm_f32x4_add(wasm_v128_load(gr + j), wasm_f32x4_mul(av, wasm_v128_load(d + j))));
           }
+          if (!wantDx) continue;
+          for (int j = 0; j < c; j += 4) e = wasm_f32x4_add(e, wasm_f32x4_mul(wasm_v128_load(wr + j), wasm_v128_load(d + j)));
           f32 sum = wasm_f32x4_extract_lane(e, 0) + wasm_f32x4_extract_lane(e, 1) + wasm_f32x4_extract_lane(e, 2) + wasm_f32x4_extract_lane(e, 3);
           if (signInput && !(xv <= 1 && xv >= -1)) sum = 0;
           dx[o + ci] = sum;
         }
       }
-      for (int j = 0; j < cc; j++) gw[j] += gp[j];
+      if (wantDw) for (int j = 0; j < cc; j++) gw[j] += gp[j];
     }
-    for (int j = 0; j < cc; j++) dw[(long)g0 * c + j] = (f32)gw[j];
+    if (wantDw) for (int j = 0; j < cc; j++) dw[(long)g0 * c + j] = (f32)gw[j];
   }
 }
 
