@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useZeroCopyIdentity } from './identity.js';
+import { installGradNeeds } from './grad-needs.js';
 import { useSharedSaves } from './saved-tensors.js';
 import { installSimdKernels } from './simd.js';
 
@@ -106,6 +107,8 @@ export async function initBackend(choice: BackendChoice = 'auto', loaders: Backe
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`unknown backend '${String(choice)}': use one of ${BACKEND_CHOICES.join(', ')}`);
   }
+  // Before any gradient runs, so the first one already skips what it does not differentiate.
+  installGradNeeds();
   if (choice === 'cpu') return useCpu();
   if (choice === 'node') {
     try {
