@@ -50,32 +50,46 @@ function idsFromXs(tape: readonly TapeNodeLike[], xs: readonly tf.Tensor[]): Set
 
 let stockGradients: GradientsFn | undefined;
 
+/** The engine's `gradients` with the xs scope recorded around its backward pass. */
+const wrapped: GradientsFn = function (this: GradEngine, f, xs, dy, allowNoGradients) {
+  const stock = stockGradients as GradientsFn;
+  let pushed = false;
+  const traced = (): tf.Tensor => {
+    const y = f();
+    const tape = this.state.activeTape;
+    if (tape) {
+      scopes.push(idsFromXs(tape, xs));
+      pushed = true;
+    }
+    return y;
+  };
+
+  try {
+    return stock.call(this, traced, xs, dy, allowNoGradients);
+  } finally {
+    if (pushed) scopes.pop();
+  }
+};
+
 /**
  * Wraps the engine's `gradients` once per process (`initBackend` and the cell kernels call it).
  * Costs one walk over the tape per backward pass (hundreds of nodes: microseconds).
  */
 export function installGradNeeds(): void {
   const engine = tf.engine() as unknown as GradEngine;
-  if (stockGradients && engine.gradients !== stockGradients) return;
-  stockGradients = (Object.getPrototypeOf(engine) as GradEngine).gradients;
-  const stock = stockGradients;
-  engine.gradients = function (this: GradEngine, f, xs, dy, allowNoGradients) {
-    let pushed = false;
-    const traced = (): tf.Tensor => {
-      const y = f();
-      const tape = this.state.activeTape;
-      if (tape) {
-        scopes.push(idsFromXs(tape, xs));
-        pushed = true;
-      }
-      return y;
-    };
-    try {
-      return stock.call(this, traced, xs, dy, allowNoGradients);
-    } finally {
-      if (pushed) scopes.pop();
-    }
-  };
+  if (engine.gradients === wrapped) return;
+  stockGradients ??= (Object.getPrototypeOf(engine) as GradEngine).gradients;
+  engine.gradients = wrapped;
+}
+
+/**
+ * Turns the wrapper off (TensorFlow.js's own `gradients`: every fused gradient computes
+ * everything, as before) or back on — for benchmarks that compare the two in one process.
+ */
+export function useGradNeeds(enable: boolean): void {
+  const engine = tf.engine() as unknown as GradEngine;
+  if (enable) installGradNeeds();
+  else if (stockGradients) engine.gradients = stockGradients;
 }
 
 /**
