@@ -1,4 +1,13 @@
-// Scratch A/B: grad-needs on vs off in one process (alternating), one-op and all-op rigs, CPU ms medians.
+/**
+ * The search step with and without runtime/engine/grad-needs.ts (fused gradients computing only
+ * what the pass differentiates), as CPU ms medians of the architecture and weight steps of the
+ * supernet with all ops and with one op per edge (as phi.ts), the two modes alternating in one
+ * process. AB_ONLY=on|off runs one mode per process (alternate processes by hand);
+ * AB_ONE_ARCH=1 runs only the one-op architecture step (for --cpu-prof).
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/grad-needs-ab.ts [steps] [space] [kernels]
+ *   `kernels` also prints, per step, the kernels whose call count or time differs between modes.
+ */
 import { initBackend } from '../../runtime/engine/index.js';
 import { useGradNeeds } from '../../runtime/engine/grad-needs.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
