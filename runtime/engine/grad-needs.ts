@@ -31,21 +31,52 @@ interface GradEngine {
   readonly state: { readonly activeTape: readonly TapeNodeLike[] | null };
 }
 
-/** Ids of the tensors that are functions of xs, one set per running backward pass (innermost last). */
-const scopes: Set<number>[] = [];
+/**
+ * The tensors that are functions of xs in one backward pass: xs themselves, and a bitmap over the
+ * ids of the tape's outputs (ids only grow, so they span [lo, lo + bits.length)).
+ */
+interface Scope {
+  readonly xs: ReadonlySet<number>;
+  readonly lo: number;
+  readonly bits: Uint8Array;
+}
 
-/** Every tensor id reachable from xs along the tape (which is in execution order). */
-function idsFromXs(tape: readonly TapeNodeLike[], xs: readonly tf.Tensor[]): Set<number> {
-  const ids = new Set(xs.map((x) => x.id));
+/** One scope per running backward pass (innermost last). */
+const scopes: Scope[] = [];
+
+function marked(scope: Scope, id: number): boolean {
+  const i = id - scope.lo;
+  return i >= 0 && i < scope.bits.length ? scope.bits[i] === 1 : scope.xs.has(id);
+}
+
+/**
+ * Every tensor reachable from xs along the tape (which is in execution order). Measured with
+ * --cpu-prof: 0.6 ms a step with a Set and for-in over the inputs, 0.4 ms with this bitmap and
+ * indexed inputs (paper-shaped space) — still a cost against the ≈ 0.7 ms a one-op step saves.
+ */
+function idsFromXs(tape: readonly TapeNodeLike[], xs: readonly tf.Tensor[]): Scope {
+  let lo = Infinity;
+  let hi = -Infinity;
   for (const node of tape) {
-    for (const name in node.inputs) {
-      if (ids.has(node.inputs[name].id)) {
-        for (const o of node.outputs) ids.add(o.id);
+    for (const o of node.outputs) {
+      if (o.id < lo) lo = o.id;
+      if (o.id > hi) hi = o.id;
+    }
+  }
+  const scope: Scope = { xs: new Set(xs.map((x) => x.id)), lo, bits: new Uint8Array(hi >= lo ? hi - lo + 1 : 0) };
+  // An x inside the bitmap's range (a tensor computed inside f) reads from the bitmap.
+  for (const id of scope.xs) if (id >= lo && id - lo < scope.bits.length) scope.bits[id - lo] = 1;
+  for (const node of tape) {
+    // Our ops pass their inputs as an array (read by index); stock ops name theirs.
+    const inputs = Array.isArray(node.inputs) ? (node.inputs as readonly { readonly id: number }[]) : Object.values(node.inputs);
+    for (let i = 0; i < inputs.length; i++) {
+      if (marked(scope, inputs[i].id)) {
+        for (const o of node.outputs) scope.bits[o.id - lo] = 1;
         break;
       }
     }
   }
-  return ids;
+  return scope;
 }
 
 let stockGradients: GradientsFn | undefined;
@@ -98,7 +129,7 @@ export function useGradNeeds(enable: boolean): void {
  */
 export function gradNeeded(id: number | undefined): boolean {
   const scope = scopes.at(-1);
-  return scope === undefined || id === undefined || scope.has(id);
+  return scope === undefined || id === undefined || marked(scope, id);
 }
 
 /** Attribute of a fused op that lets its gradient ask {@link gradNeeded}: its inputs' tensor ids, in order. */
