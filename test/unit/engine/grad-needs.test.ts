@@ -10,8 +10,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
-import { gradNeeded } from '../../../runtime/engine/grad-needs.js';
+import { gradNeeded, useGradNeeds } from '../../../runtime/engine/grad-needs.js';
 import { simdInUse } from '../../../runtime/engine/simd.js';
+import type { Batch } from '../../../runtime/data/index.js';
+import { Rng } from '../../../runtime/search/rng.js';
+import { Trainer } from '../../../runtime/search/trainer.js';
+import { Supernet } from '../../../runtime/supernet/supernet.js';
+import { tinySpace } from '../supernet/helpers.js';
 import { useBackend } from './backends.js';
 import { randomArr } from './reference.js';
 
@@ -152,4 +157,38 @@ test('outside a backward pass, and after one that threw, every gradient counts a
   }, [v]);
   assert.equal(inside, false, 'inside the pass, a tensor not computed from the variables is not needed');
   tf.dispose([v, other, g.value, ...Object.values(g.grads)]);
+});
+
+test('in the supernet: the architecture step runs the pointwise input gradient only, the weight step mixes without coefficient sums', async () => {
+  assert.equal(await useBackend('wasm'), undefined);
+  const space = tinySpace({ supernet: { cells: 2, reductions: [1], channels: 8, nodes: 2, stemMultiplier: 2 } });
+  const net = new Supernet(space, { input: [8, 8, 3], numClasses: 4, seed: 2 });
+  const trainer = new Trainer(net, space, 4);
+  const rng = new Rng(5);
+  const b: Batch = { x: new Float32Array(8 * 8 * 8 * 3).map(() => rng.normal()), y: Int32Array.from({ length: 8 }, () => rng.int(4)), n: 8, shape: [8, 8, 8, 3] };
+  try {
+    const kernels = async (phase: 'arch' | 'weights'): Promise<{ name: string; outputs: number }[]> =>
+      (
+        await profiled(() => {
+          const r = phase === 'arch' ? trainer.archGrads(b, 1) : trainer.weightGrads(b);
+          return [...r.grads.values()];
+        })
+      ).kernels;
+    const arch = (await kernels('arch')).map((k) => k.name);
+    assert.ok(arch.includes('BnasPointwiseBnInputGrad'), 'the arch step differentiates the pointwise inputs');
+    assert.ok(!arch.includes('BnasPointwiseBnGrad') && !arch.includes('BnasPointwiseBnFilterGrad'), 'and no filter gradient');
+    const weights = await kernels('weights');
+    assert.ok(weights.some((k) => k.name === 'BnasPointwiseBnGrad'), 'the weight step computes both products in one pass');
+    // The same mix gradients without the switch output one coefficient gradient more each where a mix has coefficients.
+    const mixOutputs = (ks: { name: string; outputs: number }[]): number[] => ks.filter((k) => k.name === 'BnasChannelMixGrad').map((k) => k.outputs);
+    useGradNeeds(false);
+    const stock = await kernels('weights');
+    useGradNeeds(true);
+    const [on, off] = [mixOutputs(weights), mixOutputs(stock)];
+    assert.equal(on.length, off.length, 'the same mix gradient calls');
+    assert.ok(on.length > 0 && on.some((n, i) => n === off[i] - 1), `coefficient gradients left out: ${on} vs ${off}`);
+    assert.ok(on.every((n, i) => n === off[i] || n === off[i] - 1));
+  } finally {
+    net.dispose();
+  }
 });
