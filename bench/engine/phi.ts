@@ -11,19 +11,21 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/phi.ts
  *   [--space bench/search/space-paper.bnas] [--steps 15]
  */
+import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchSpace } from './space-bench.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'bench/search/space-paper.bnas');
-const steps = Number(arg('steps', '15'));
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    steps: { type: 'string', default: '15' },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
 
 await initBackend('wasm');
 const { space, size, classes, batch } = benchSpace(file);

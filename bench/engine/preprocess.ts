@@ -10,6 +10,7 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/preprocess.ts
  *   [--space bench/search/space-paper.bnas] [--steps 15] [--out bench/engine/results]
  */
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -21,16 +22,19 @@ import { FactorizedReduce, ReluConvBn, type Op } from '../../runtime/supernet/ca
 import { planCells, SEARCH_BN } from '../../runtime/supernet/supernet.js';
 import { benchSpace } from './space-bench.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'bench/search/space-paper.bnas');
-const steps = Number(arg('steps', '15'));
-const out = arg('out', 'bench/engine/results');
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    steps: { type: 'string', default: '15' },
+    out: { type: 'string', default: 'bench/engine/results' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
+const out = values.out as string;
 
-const info = await initBackend((arg('backend', 'wasm') as 'wasm' | 'cpu'));
+const info = await initBackend(values.backend as 'wasm' | 'cpu');
 const { space, size } = benchSpace(file);
 const batch = space.train.batch;
 const plans = planCells(space, size);

@@ -13,6 +13,7 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-parts.ts
  *   [--space examples/quick.bnas] [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
  */
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -22,19 +23,25 @@ import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchSpace } from './space-bench.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'examples/quick.bnas');
-const steps = Number(arg('steps', '5'));
-const label = arg('label', 'current');
-const out = arg('out', 'bench/engine/results');
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'examples/quick.bnas' },
+    steps: { type: 'string', default: '5' },
+    label: { type: 'string', default: 'current' },
+    out: { type: 'string', default: 'bench/engine/results' },
+    backend: { type: 'string', default: 'wasm' },
+    keep: { type: 'string' },
+    kernels: { type: 'boolean', default: false },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
+const label = values.label as string;
+const out = values.out as string;
 
-const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
+const info = await initBackend(values.backend as BackendChoice);
 const { space, size, classes, batch } = benchSpace(file);
-const keep = space.ops.findIndex((o) => o.name === arg('keep', space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
+const keep = space.ops.findIndex((o) => o.name === (values.keep ?? space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
 const noneIndex = space.ops.findIndex((o) => o.kind === 'zero');
 if (keep < 0) throw new Error(`--keep must name one of the space's ops: ${space.ops.map((o) => o.name).join(', ')}`);
 if (noneIndex < 0) throw new Error('the space needs a `none` op for the fixed-cost net');
@@ -92,7 +99,7 @@ for (const n of nets) {
   const parts: Record<string, number> = {};
   const byKernel = new Map<string, number>();
   for (const k of prof.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
-  if (argv.includes('--kernels')) console.error(n.name, [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+  if (values.kernels) console.error(n.name, [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
   for (const k of prof.kernels) parts[partOf(k.name)] = (parts[partOf(k.name)] ?? 0) + Number(k.kernelTimeMs);
   profiles[n.name] = parts;
 }

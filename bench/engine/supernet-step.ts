@@ -7,6 +7,7 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
  *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
  */
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -15,16 +16,19 @@ import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchSpace } from './space-bench.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const file = arg('space', 'examples/quick.bnas');
-const steps = Number(arg('steps', '6'));
-const out = arg('out', 'bench/engine/results');
+const { values } = parseArgs({
+  options: {
+    space: { type: 'string', default: 'examples/quick.bnas' },
+    steps: { type: 'string', default: '6' },
+    out: { type: 'string', default: 'bench/engine/results' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const file = values.space as string;
+const steps = Number(values.steps);
+const out = values.out as string;
 
-const info = await initBackend(arg('backend', 'wasm') as BackendChoice);
+const info = await initBackend(values.backend as BackendChoice);
 const { space, size, classes, batch } = benchSpace(file);
 
 const modes = ['op', 'cell'] as const;
