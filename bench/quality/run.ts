@@ -15,7 +15,7 @@
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
  *          [--seeds N] [--random N] [--eval-epochs N] [--eval-train N] [--mode-seeds pc-darts=N,darts=N]
- *          [--first-seed N] [--threads N] [--out DIR] [--keep-others]
+ *          [--first-seed N] [--threads N] [--schedule file|defaults] [--out DIR] [--keep-others]
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
@@ -34,6 +34,19 @@ function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
   const k = { bnas: space.sampling.k, 'pc-darts': space.sampling.k, darts: 1 }[mode];
   const criterion = mode === 'bnas' ? space.pruning.criterion : 'none';
   return { ...space, sampling: { ...space.sampling, k }, pruning: { ...space.pruning, criterion } };
+}
+
+/**
+ * `--schedule defaults`: the language's default schedule (search-space-language.md: `epochs` 8,
+ * `warmup` 2, pruning `start` 1, `every` 1, `drop` 1) instead of the file's, in every mode. The
+ * search-cost benchmark measures that schedule (bench/search/space-paper-defaults.bnas); this
+ * checks its cells' accuracy.
+ */
+type Schedule = 'file' | 'defaults';
+let schedule: Schedule = 'file';
+function scheduled(space: SearchSpace): SearchSpace {
+  if (schedule === 'file') return space;
+  return { ...space, train: { ...space.train, epochs: 8, warmup: 2 }, pruning: { ...space.pruning, start: 1, every: 1, drop: 1 } };
 }
 
 function budgeted(space: SearchSpace, b: Budget): SearchSpace {
@@ -77,7 +90,7 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   const text = readFileSync(file, 'utf8');
   const loaded = loadSearchSpace(text, { filePath: file, checkFiles: true });
   if (!loaded.space) throw new Error(`${file} does not validate: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
-  const space = budgeted(loaded.space, budget);
+  const space = budgeted(scheduled(loaded.space), budget);
   // One dataset for every job: the searches and all trainings see the same images and splits.
   const dataSeed = space.train.seed;
   const dataset = await loadDataset(space.data, { seed: dataSeed });
@@ -250,6 +263,8 @@ async function main(): Promise<void> {
   // One search thread by default: CPU time then measures each mode's work alone, and the bench
   // leaves the second core to others; --threads 2 measures the product's default instead.
   const threads = Number(opt('threads', '1'));
+  schedule = opt('schedule', 'file') as Schedule;
+  if (schedule !== 'file' && schedule !== 'defaults') throw new Error(`--schedule must be file or defaults, got ${schedule}`);
   const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
   for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
   const outDir = opt('out', 'bench/quality/results');
