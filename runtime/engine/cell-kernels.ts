@@ -83,8 +83,8 @@ function normalizeGradStats(dy: Float32Array, yhat: Float32Array, p: number, c: 
   return { sumDy, sumDyY };
 }
 
-/** dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)), per channel. */
-function normalizeBackward(dy: Float32Array, yhat: Float32Array, rstd: Float32Array, dz: Float32Array, p: number, c: number): void {
+/** dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)), per channel (float64 sums; the loop path of every BN gradient). */
+export function normalizeBackward(dy: Float32Array, yhat: Float32Array, rstd: Float32Array, dz: Float32Array, p: number, c: number): void {
   const { sumDy, sumDyY } = normalizeGradStats(dy, yhat, p, c);
   for (let i = 0, o = 0; i < p; i++, o += c) {
     for (let j = 0; j < c; j++) dz[o + j] = rstd[j] * (dy[o + j] - sumDy[j] - yhat[o + j] * sumDyY[j]);

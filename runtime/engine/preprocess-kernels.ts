@@ -20,6 +20,7 @@
  *  - backward `BnasPrepFilterGrad`: filter k's block of dZ_kᵀ·H, transposed to [1, 1, Ci, Co_k].
  * The batch norm itself is the engine's one-kernel `BnasBatchNorm` (cell-kernels.ts).
  */
+import { normalizeBackward } from './cell-kernels.js';
 import { registerJsKernel, type JsKernel } from './js-kernels.js';
 import { simdFor } from './simd.js';
 
@@ -162,20 +163,7 @@ const prepBnGrad: JsKernel<PrepAttrs> = {
       simd.exports.bn_backward(dy.byteOffset, y.byteOffset, rstd.byteOffset, dz.byteOffset, simd.scratch, simd.scratch + 16 * c, p, c);
       dzts.forEach((t, k) => simd.exports.prep_transpose(dz.byteOffset, t.byteOffset, p, c, cols[k], a.splits[k]));
     } else {
-      // dz = rstd·(dy − mean(dy) − ŷ·mean(dy·ŷ)), float64 sums (as BnasBatchNormGrad).
-      const s1 = new Float64Array(c);
-      const s2 = new Float64Array(c);
-      for (let i = 0, o = 0; i < p; i++, o += c) {
-        for (let j = 0; j < c; j++) {
-          s1[j] += dy[o + j];
-          s2[j] += dy[o + j] * y[o + j];
-        }
-      }
-      for (let j = 0; j < c; j++) {
-        s1[j] /= p;
-        s2[j] /= p;
-      }
-      for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) dz[o + j] = rstd[j] * (dy[o + j] - s1[j] - y[o + j] * s2[j]);
+      normalizeBackward(dy, y, rstd, dz, p, c);
       dzts.forEach((t, k) => {
         for (let j = 0; j < a.splits[k]; j++) for (let i = 0; i < p; i++) t[j * p + i] = dz[i * c + cols[k] + j];
       });

@@ -98,16 +98,14 @@ class SearchCell {
     // Real pre-processing (keep_real) is one fused op with a hand-written gradient (same weights
     // and values, runtime/engine/preprocess.ts): it was a third of a pruned step's fixed cost.
     const fusedPre = fusedPreprocessFits(pre, SEARCH_BN);
-    this.pre0 = plan.reductionPrev
-      ? fusedPre
-        ? new FusedPreprocess(weights, `${p}pre0.`, 'factorized-reduce', plan.inPrevPrev, plan.channels)
-        : new FactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
-      : fusedPre
-        ? new FusedPreprocess(weights, `${p}pre0.`, 'relu-conv-bn', plan.inPrevPrev, plan.channels)
-        : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
-    this.pre1 = fusedPre
-      ? new FusedPreprocess(weights, `${p}pre1.`, 'relu-conv-bn', plan.inPrev, plan.channels)
-      : new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
+    /** One pre-processing unit: a factorized reduce after a reduction cell, else ReLU → 1×1 → BN. */
+    const preOp = (name: string, reduce: boolean, inChannels: number): Op => {
+      if (fusedPre) return new FusedPreprocess(weights, `${p}${name}.`, reduce ? 'factorized-reduce' : 'relu-conv-bn', inChannels, plan.channels);
+      const c = ctx(`${p}${name}.`, plan.channels, reduce ? 2 : 1, pre);
+      return reduce ? new FactorizedReduce(c, inChannels, plan.channels) : new ReluConvBn(c, inChannels, plan.channels);
+    };
+    this.pre0 = preOp('pre0', plan.reductionPrev, plan.inPrevPrev);
+    this.pre1 = preOp('pre1', false, plan.inPrev);
     this.edges = cellEdges(space.supernet.nodes);
     const partial = plan.channels / space.sampling.k;
     const ops = binarizeFor(space, 'ops');
