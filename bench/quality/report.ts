@@ -57,7 +57,8 @@ export function groupTable(rows: readonly GroupRow[]): string {
 
 /** The markdown table of the search modes: search seconds and derived-cell accuracy, mean ± std. */
 export function modeTable(points: readonly ModePoint[]): string {
-  const s = (x?: Stat) => (x ? `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}` : '–');
+  // A mode with no seeds has no mean (NaN when measured, null once written to JSON): a dash.
+  const s = (x?: Stat) => (x && Number.isFinite(x.mean) ? `${x.mean.toFixed(1)} ± ${(x.std ?? 0).toFixed(1)}` : '–');
   const lines = ['| mode | seeds | search wall s (mean ± std) | search CPU s (mean ± std) | derived-cell test acc % (mean ± std) |', '|---|---|---|---|---|'];
   for (const p of points) lines.push(`| ${p.mode} | ${p.accuracy.n} | ${s(p.seconds)} | ${s(p.cpuSeconds)} | ${pm(p.accuracy)} |`);
   return lines.join('\n');

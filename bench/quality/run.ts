@@ -25,16 +25,9 @@ import { basename, dirname, join } from 'node:path';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
+import { modeSpace } from '../search/run.js';
 import { DATASETS, FULL, MODES, QUICK, searchOrder, type Budget, type Mode } from './budget.js';
 import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, type ModePoint, type Stat } from './report.js';
-
-
-/** The space of a search mode (same space, sampling/pruning changed). */
-function modeSpace(space: SearchSpace, mode: Mode): SearchSpace {
-  const k = { bnas: space.sampling.k, 'pc-darts': space.sampling.k, darts: 1 }[mode];
-  const criterion = mode === 'bnas' ? space.pruning.criterion : 'none';
-  return { ...space, sampling: { ...space.sampling, k }, pruning: { ...space.pruning, criterion } };
-}
 
 /**
  * `--schedule defaults`: the language's default schedule (search-space-language.md: `epochs` 8,

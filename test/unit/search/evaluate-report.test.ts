@@ -95,6 +95,11 @@ test('tables: one row per group or mode, mean ± std in percent, float gap when 
   assert.equal(m.length, 5);
   assert.equal(m[2], '| bnas | 3 | 32.0 ± 2.0 | – | 65.0 ± 5.0 |');
   assert.equal(modeTable([{ ...POINTS[0], cpuSeconds: stat([10, 12]) }]).split('\n')[2], '| bnas | 3 | 32.0 ± 2.0 | 11.0 ± 1.4 | 65.0 ± 5.0 |');
+  // A mode run with no seeds (--mode-seeds darts=0): dashes, measured (NaN) or read back from JSON (null).
+  const none = { ...POINTS[0], seconds: stat([]), cpuSeconds: stat([]), accuracy: stat([]) };
+  assert.equal(modeTable([none]).split('\n')[2], '| bnas | 0 | – | – | – |');
+  const fromJson = JSON.parse(JSON.stringify(none)) as typeof none;
+  assert.equal(modeTable([fromJson]).split('\n')[2], '| bnas | 0 | – | – | – |');
 });
 
 test('incompleteBeta: exact values and Student t two-sided p-values from the tables', () => {
