@@ -190,7 +190,10 @@ function markdown(record: QualityRecord): string {
       `Protocol: searches on ${p.train} train images for ${p.searchEpochs} epochs; every cell trained from scratch on ${p.evalTrain ?? p.train} train images for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), one init seed; test accuracy on ${p.test} held-out test images. ${r.seconds.toFixed(0)} s in all.`, '',
       groupTable(r.groups), '',
       modeTable(r.modes), '',
-      `Searched (bnas) − mean random: ${(100 * h.margin).toFixed(1)} points; seed noise (std of the searched cells) ${(100 * h.seedNoise).toFixed(1)} points → ${h.beatsRandomBeyondNoise ? '**better than random beyond the noise**' : '**not better than random beyond the noise**'}.`, '',
+      // With --random 0 there is nothing to compare with (the margin is NaN, or null read back from JSON).
+      h.random.n
+        ? `Searched (bnas) − mean random: ${(100 * h.margin).toFixed(1)} points; seed noise (std of the searched cells) ${(100 * h.seedNoise).toFixed(1)} points → ${h.beatsRandomBeyondNoise ? '**better than random beyond the noise**' : '**not better than random beyond the noise**'}.`
+        : 'No random cells in this run (`--random 0`): no comparison with random cells.', '',
       welchLine(h.searched, h.random), '',
       `![accuracy vs search time, ${r.dataset}](quality${quick ? '-quick' : ''}-${r.dataset}.svg)`, '');
   }
