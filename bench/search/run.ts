@@ -25,6 +25,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { estimateSupernetMemory, loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
+import { searchMacs, totalMacs } from '../../runtime/dsl/index.js';
+import { prunedEvents } from './macs.js';
 
 type Mode = 'bnas' | 'pc-darts' | 'darts';
 const MODES: readonly Mode[] = ['bnas', 'pc-darts', 'darts'];
@@ -86,6 +88,8 @@ interface Measured {
   readonly validAcc: number;
   readonly genotype: unknown;
   readonly evalAccuracy?: number;
+  /** Multiply-adds of the whole search by bench/search/macs.ts (this run's pruning decisions). */
+  readonly macs: number;
 }
 
 /**
@@ -139,8 +143,10 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
     const { trainGenotype } = await import('../../runtime/search/evaluate.js');
     evalAccuracy = (await trainGenotype(space, r.result.genotype, dataset, { epochs: evalEpochs, seed: 1 })).accuracy;
   }
+  const ran = modeSpace(space, mode, rule);
+  const macs = totalMacs(searchMacs(ran, prunedEvents(ran, readFileSync(join(outDir, 'events.jsonl'), 'utf8'))));
   const m: Measured = {
-    mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: totalCpu,
+    macs, mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: totalCpu,
     mainCpuSeconds: mainCpu, idleWallEstimate: threads > 1 ? Math.max(mainCpu, totalCpu - mainCpu) : totalCpu,
     searchSeconds: r.result.metrics.search_seconds, pruneSeconds: r.result.metrics.prune_seconds,
     peakRssMb: u.maxRSS / 1024, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype, evalAccuracy,
@@ -179,12 +185,12 @@ async function main(): Promise<void> {
   const of = (mode: Mode, threads: number) => runs.filter((r) => r.mode === mode && r.threads === threads);
   const mean = (xs: readonly Measured[], f: (m: Measured) => number) => xs.map(f).reduce((a, b) => a + b, 0) / xs.length;
   const key = (mode: Mode, threads: number) => `${mode} x${threads}`;
-  const summary: Record<string, { wallSeconds: number; cpuSeconds: number; mainCpuSeconds: number; idleWallEstimate: number; pruneSeconds: number; peakRssMb: number; validAcc: number; evalAccuracy?: number }> = {};
+  const summary: Record<string, { macs: number; wallSeconds: number; cpuSeconds: number; mainCpuSeconds: number; idleWallEstimate: number; pruneSeconds: number; peakRssMb: number; validAcc: number; evalAccuracy?: number }> = {};
   for (const threads of threadList) {
     for (const m of modes) {
       const xs = of(m, threads);
       summary[key(m, threads)] = {
-        wallSeconds: mean(xs, (r) => r.wallSeconds), cpuSeconds: mean(xs, (r) => r.cpuSeconds),
+        macs: mean(xs, (r) => r.macs), wallSeconds: mean(xs, (r) => r.wallSeconds), cpuSeconds: mean(xs, (r) => r.cpuSeconds),
         mainCpuSeconds: mean(xs, (r) => r.mainCpuSeconds), idleWallEstimate: mean(xs, (r) => r.idleWallEstimate), pruneSeconds: mean(xs, (r) => r.pruneSeconds),
         peakRssMb: mean(xs, (r) => r.peakRssMb), validAcc: mean(xs, (r) => r.validAcc), evalAccuracy: evalEpochs > 0 ? mean(xs, (r) => r.evalAccuracy ?? NaN) : undefined,
       };
@@ -195,6 +201,8 @@ async function main(): Promise<void> {
     const s = (m: Mode) => summary[key(m, t)];
     return [`x${t}`, {
       cpuVsPcDarts: has('pc-darts') ? s('bnas').cpuSeconds / s('pc-darts').cpuSeconds : undefined,
+      macsVsPcDarts: has('pc-darts') ? s('bnas').macs / s('pc-darts').macs : undefined,
+      macsVsDarts: has('darts') ? s('bnas').macs / s('darts').macs : undefined,
       cpuVsDarts: has('darts') ? s('bnas').cpuSeconds / s('darts').cpuSeconds : undefined,
       wallVsPcDarts: has('pc-darts') ? s('bnas').wallSeconds / s('pc-darts').wallSeconds : undefined,
       wallVsDarts: has('darts') ? s('bnas').wallSeconds / s('darts').wallSeconds : undefined,
@@ -231,6 +239,9 @@ async function main(): Promise<void> {
     ...threadList.flatMap((t) => [
       `${t} thread(s): this method vs PC-DARTS mode: CPU ${pct(ratios[`x${t}`].cpuVsPcDarts)}, idle wall estimate ${pct(ratios[`x${t}`].idleVsPcDarts)}, wall ${pct(ratios[`x${t}`].wallVsPcDarts)}; ` +
         `vs DARTS mode: CPU ${times(ratios[`x${t}`].cpuVsDarts)}, idle wall estimate ${times(ratios[`x${t}`].idleVsDarts)}, wall ${times(ratios[`x${t}`].wallVsDarts)}.`,
+      '',
+      `Multiply-adds of the whole search (\`bench/search/macs.ts\`, these runs' pruning decisions; what an engine whose time were proportional to its arithmetic would measure): ` +
+        `${modes.map((m) => `${m} ${(summary[key(m, t)].macs / 1e9).toFixed(1)} G`).join(', ')}; this method vs PC-DARTS mode ${pct(ratios[`x${t}`].macsVsPcDarts)}, vs DARTS mode ${times(ratios[`x${t}`].macsVsDarts)}.`,
       '',
     ]),
     ...(threadList.length > 1

@@ -16,11 +16,16 @@ const BACKWARD_FACTOR = 2;
 /** Each weight is held with its gradient and a momentum slot. */
 const COPIES_PER_WEIGHT = 3;
 /** Classes of every built-in source. */
-const CLASSES = 10;
+export const CLASSES = 10;
 /** Image size assumed for IDX files whose size is only known once read. */
 const FALLBACK_IMAGE = 28;
 /** Input channels per source (the synthetic source draws colour images). */
 const INPUT_CHANNELS: Readonly<Record<string, number>> = { cifar10: 3, synthetic: 3 };
+
+/** Channels of the images a space's source gives (colour or grey). */
+export function inputChannelsOf(space: SearchSpace): number {
+  return INPUT_CHANNELS[space.data.source] ?? 1;
+}
 
 /** Per-cell part of an estimate. */
 export interface CellMemory {
@@ -125,7 +130,7 @@ export function estimateSupernetMemory(space: SearchSpace): MemoryEstimate {
   const batch = train.batch;
   const k = Math.max(1, sampling.k);
   const image = imageSizeOf(space);
-  const inChannels = INPUT_CHANNELS[space.data.source] ?? 1;
+  const inChannels = inputChannelsOf(space);
   const channels = cellChannels(space);
   const reductions = new Set(supernet.reductions);
   const stemC = supernet.channels * supernet.stemMultiplier;

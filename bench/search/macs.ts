@@ -1,0 +1,48 @@
+/**
+ * The multiply-adds a whole search performs (runtime/dsl/search-compute.ts), for a space and for
+ * run folders: what an engine whose time were proportional to its arithmetic would measure. Every
+ * mode of bench/search/run.ts gets the same accounting. `--bounds` gives, without a run, the range
+ * the ratio to PC-DARTS mode can take under the space's schedule whatever ops a round abandons:
+ * the best case abandons the costliest op of every edge each round (and keeps the cheapest real
+ * op), the worst case the cheapest.
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/macs.ts --space FILE
+ *   [--run DIR]... [--bounds]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { boundEvents, estimateSupernetCompute, loadSearchSpace, searchMacs, totalMacs, type ComputeCellKind, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
+import type { SearchSpace } from '../../runtime/dsl/space.js';
+
+/** Reads the `pruned` events of a run folder's events.jsonl (op names resolved against the space). */
+export function prunedEvents(space: SearchSpace, eventsText: string): PruneEvent[] {
+  const names = space.ops.map((o) => o.name);
+  return eventsText.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.type === 'pruned')
+    .map((e) => ({ epoch: e.epoch as number, cell: e.cell as ComputeCellKind, edge: e.edge as number, op: names.indexOf(e.op as string) }));
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { space: { type: 'string' }, run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
+  if (!values.space) throw new Error('--space FILE is required');
+  const { space } = loadSearchSpace(readFileSync(values.space, 'utf8'));
+  if (!space) throw new Error(`${values.space} does not validate`);
+  const noPruning: SearchSpace = { ...space, pruning: { ...space.pruning, criterion: 'none' } };
+  const reference = totalMacs(searchMacs(noPruning, []));
+  const est = estimateSupernetCompute(space);
+  const g = (x: number) => (x / 1e9).toFixed(1);
+  console.log(`${values.space}: ${(est.total / 1e6).toFixed(2)} M multiply-adds per image forward with every op, ${(est.fixed / 1e6).toFixed(2)} M fixed (${(100 * est.fixed / est.total).toFixed(0)} %: stem ${(est.stem / 1e6).toFixed(2)}, pre-processing ${(est.preprocess / 1e6).toFixed(2)}, mix ${(est.mix / 1e6).toFixed(2)}, head ${(est.head / 1e6).toFixed(3)})`);
+  console.log(`PC-DARTS mode (no pruning): ${g(reference)} G multiply-adds a search`);
+  const show = (label: string, epochs: EpochMacs[]) => {
+    const t = totalMacs(epochs);
+    console.log(`${label}: ${g(t)} G, ${(t / reference).toFixed(3)} of PC-DARTS mode; per epoch (train/valid/prune G, ops alive): ${epochs.map((e) => `${g(e.train)}/${g(e.valid)}/${g(e.prune)} (${e.opsAlive})`).join(', ')}`);
+  };
+  if (values.bounds) {
+    show('best case (costliest op abandoned first)', searchMacs(space, boundEvents(space, 'best')));
+    show('worst case (cheapest op abandoned first)', searchMacs(space, boundEvents(space, 'worst')));
+  }
+  for (const dir of values.run ?? []) show(dir, searchMacs(space, prunedEvents(space, readFileSync(`${dir}/events.jsonl`, 'utf8'))));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

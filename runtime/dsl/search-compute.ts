@@ -1,0 +1,151 @@
+/**
+ * The multiply-adds of a whole search (issue 4: how much can abandoning ops save on an engine whose
+ * time is proportional to its arithmetic?), from the supernet's compute estimate (compute.ts) and
+ * the rounds' decisions. Per epoch:
+ * - training: every step's weight step (forward and backward: 3 forward passes' worth) and, after
+ *   the warm-up, its architecture step (forward and the input gradients: 2 forward passes' worth),
+ *   over the ops alive in that epoch;
+ * - validation: one forward pass over the architecture split;
+ * - a pruning round: its candidate single paths, each trained for 2 batches and measured on 1 (as
+ *   runtime/search does), a path's cost taken as the fixed part plus each edge's mean alive op.
+ * {@link pruningBounds} gives, before a run, the range a schedule can save whatever ops its rounds
+ * abandon.
+ */
+import { computeWithAlive, estimateSupernetCompute, type ComputeCellKind, type ComputeEstimate } from './compute.js';
+import type { SearchSpace } from './space.js';
+
+type Alive = Record<ComputeCellKind, boolean[][]>;
+const KINDS: readonly ComputeCellKind[] = ['normal', 'reduce'];
+
+/** Forward passes' worth of a weight step (forward, input and weight gradients) and of an architecture step (forward, input gradients). */
+const WEIGHT_STEP = 3;
+const ARCH_STEP = 2;
+/** A pruning candidate's training batches and measured batches (runtime/search/search.ts defaults). */
+const CANDIDATE_TRAIN = 2;
+const CANDIDATE_EVAL = 1;
+
+/** Multiply-adds of one epoch, by part. */
+export interface EpochMacs {
+  readonly epoch: number;
+  readonly train: number;
+  readonly valid: number;
+  readonly prune: number;
+  /** Ops alive on all edges during the epoch. */
+  readonly opsAlive: number;
+}
+
+/** A pruning decision: at the end of `epoch`, op `op` (index into `space.ops`) of edge `edge` of cell kind `cell` is abandoned. */
+export interface PruneEvent {
+  readonly epoch: number;
+  readonly cell: ComputeCellKind;
+  readonly edge: number;
+  readonly op: number;
+}
+
+const allAlive = (est: ComputeEstimate): Alive => ({
+  normal: est.ops.normal.map((row) => row.map(() => true)),
+  reduce: est.ops.reduce.map((row) => row.map(() => true)),
+});
+
+/** Multiply-adds of a candidate single path: the fixed part and, per edge, the mean of its alive ops. */
+function pathMacs(est: ComputeEstimate, alive: Alive): number {
+  let s = est.fixed;
+  for (const k of KINDS) {
+    est.ops[k].forEach((row, e) => {
+      const live = row.filter((_, o) => alive[k][e][o]);
+      if (live.length) s += live.reduce((a, b) => a + b, 0) / live.length;
+    });
+  }
+  return s;
+}
+
+/** Candidates of one round of the space's criterion, with `alive` before the round. */
+function candidates(space: SearchSpace, alive: Alive): number {
+  const live = KINDS.flatMap((k) => alive[k].map((row) => row.filter(Boolean).length));
+  const most = Math.max(...live);
+  switch (space.pruning.criterion) {
+    case 'performance':
+      return space.pruning.samples * Math.ceil(most / 2);
+    case 'ucb':
+      return space.pruning.samples * most;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Multiply-adds of every epoch of a search of `space` whose rounds abandoned `pruned`.
+ * @param space the space as the mode ran it (its criterion decides whether rounds cost anything)
+ * @param pruned the run's decisions; rounds happen at the end of the epochs that have any
+ */
+export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[]): EpochMacs[] {
+  const est = estimateSupernetCompute(space);
+  const alive = allAlive(est);
+  const weightImages = Math.min(space.data.train - 1, Math.max(1, Math.round(space.data.train * space.data.split)));
+  const archImages = space.data.train - weightImages;
+  const batch = space.train.batch;
+  const steps = Math.ceil(weightImages / batch);
+  const out: EpochMacs[] = [];
+  for (let epoch = 1; epoch <= space.train.epochs; epoch++) {
+    const fwd = computeWithAlive(est, alive);
+    const perStep = WEIGHT_STEP + (epoch > space.train.warmup ? ARCH_STEP : 0);
+    const round = pruned.filter((p) => p.epoch === epoch);
+    const prune = round.length ? candidates(space, alive) * batch * (CANDIDATE_TRAIN * WEIGHT_STEP + CANDIDATE_EVAL) * pathMacs(est, alive) : 0;
+    const opsAlive = KINDS.reduce((s, k) => s + alive[k].reduce((t, row) => t + row.filter(Boolean).length, 0), 0);
+    out.push({ epoch, train: steps * batch * perStep * fwd, valid: archImages * fwd, prune, opsAlive });
+    for (const p of round) alive[p.cell][p.edge][p.op] = false;
+  }
+  return out;
+}
+
+/** Total multiply-adds of a search's epochs. */
+export const totalMacs = (epochs: readonly EpochMacs[]): number => epochs.reduce((s, e) => s + e.train + e.valid + e.prune, 0);
+
+/**
+ * Rounds that abandon, on every edge, the costliest (`best`) or the cheapest (`worst`) alive op,
+ * keeping one real op per edge, at the epochs the space's pruning schedule has rounds.
+ */
+export function boundEvents(space: SearchSpace, which: 'best' | 'worst'): PruneEvent[] {
+  const est = estimateSupernetCompute(space);
+  const alive = allAlive(est);
+  const out: PruneEvent[] = [];
+  const { start, every, drop } = space.pruning;
+  for (let epoch = start; epoch < space.train.epochs; epoch += every) {
+    let any = false;
+    for (const k of KINDS) {
+      est.ops[k].forEach((row, e) => {
+        for (let d = 0; d < drop; d++) {
+          const live = row.map((m, o) => ({ m, o })).filter(({ o }) => alive[k][e][o]);
+          if (live.length <= 1) return;
+          const real = live.filter(({ o }) => space.ops[o].kind !== 'zero');
+          // The op the edge will keep is never abandoned: the cheapest real op in the best case,
+          // the costliest in the worst.
+          const keep = real.sort((a, b) => (which === 'best' ? a.m - b.m : b.m - a.m))[0];
+          const order = live.filter((x) => x !== keep).sort((a, b) => (which === 'best' ? b.m - a.m : a.m - b.m));
+          alive[k][e][order[0].o] = false;
+          out.push({ epoch, cell: k, edge: e, op: order[0].o });
+          any = true;
+        }
+      });
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+/** A search's multiply-adds without pruning and at both ends of what its schedule can save. */
+export interface PruningBounds {
+  /** The same search with `criterion = none` (PC-DARTS behaviour). */
+  readonly unpruned: number;
+  /** Rounds that abandon the costliest op of every edge first. */
+  readonly best: number;
+  /** Rounds that abandon the cheapest op of every edge first. */
+  readonly worst: number;
+}
+
+/** Multiply-adds of a search of `space` unpruned, and with its schedule's best and worst rounds. */
+export function pruningBounds(space: SearchSpace): PruningBounds {
+  const unpruned = totalMacs(searchMacs({ ...space, pruning: { ...space.pruning, criterion: 'none' } }, []));
+  if (space.pruning.criterion === 'none') return { unpruned, best: unpruned, worst: unpruned };
+  return { unpruned, best: totalMacs(searchMacs(space, boundEvents(space, 'best'))), worst: totalMacs(searchMacs(space, boundEvents(space, 'worst'))) };
+}
