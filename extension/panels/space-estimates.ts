@@ -2,9 +2,11 @@
  * Cost estimates for the search-space view: parameters and memory per step come from the DSL's
  * estimator; time per epoch is scaled from a measured run of the same file when there is one
  * (its seconds per step × the ratio of activation memory, the main cost driver), else from a rough
- * per-backend constant, and says which.
+ * per-backend constant, and says which. Arithmetic per image and the share pruning can save come
+ * from the DSL's compute estimate: engine-independent, so they say what the schedule allows, not
+ * how fast a backend runs it.
  */
-import { estimateSupernetMemory, type SearchSpace } from '../../runtime/dsl/index.js';
+import { estimateSupernetCompute, estimateSupernetMemory, pruningBounds, type SearchSpace } from '../../runtime/dsl/index.js';
 import type { SpaceEstimates } from '../../runtime/protocol/webview.js';
 
 /** A measured run to scale from. */
@@ -41,8 +43,13 @@ export function spaceEstimates(space: SearchSpace, backend: string, measured?: M
     perStep = (SECONDS_PER_MB_STEP[backend] ?? SECONDS_PER_MB_STEP.wasm!) * mem.activationsMb;
     timeSource = `rough, for ${backend}; run a search to measure`;
   }
+  const compute = estimateSupernetCompute(space);
+  const bounds = space.pruning.criterion === 'none' ? undefined : pruningBounds(space);
   return {
     backend,
+    macsPerImage: compute.total,
+    fixedShare: compute.fixed / compute.total,
+    ...(bounds ? { pruningRange: { best: bounds.best / bounds.unpruned, worst: bounds.worst / bounds.unpruned } } : {}),
     parameters: mem.parameters,
     memoryMb: mem.totalMb,
     secondsPerEpoch: perStep * steps,

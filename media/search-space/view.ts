@@ -98,6 +98,12 @@ export class SpaceView {
       h('dt', {}, 'parameters'), h('dd', { title: `${e.parameters.toLocaleString('en')} trainable supernet weights` }, fmt(e.parameters)),
       h('dt', {}, 'memory per step'), h('dd', { class: over ? 'over-budget' : undefined, title: e.budgetMb !== undefined ? `budget.memory_mb = ${e.budgetMb}` : undefined }, `${fmt(e.memoryMb)} MB${over ? ` (over the ${e.budgetMb} MB budget)` : ''}`),
       h('dt', {}, 'time per epoch'), h('dd', { title: e.timeSource }, `${e.secondsPerEpoch !== undefined ? `≈ ${fmtSeconds(e.secondsPerEpoch)}` : '–'}`),
+      ...(e.macsPerImage !== undefined ? [
+        h('dt', {}, 'arithmetic'),
+        h('dd', { title: 'multiply-adds of one forward pass of one image with every candidate op; the fixed part (stem, pre-processing, partial-channel mix, head) stays whatever pruning abandons' },
+          `${fmt(e.macsPerImage)} multiply-adds per image${e.fixedShare !== undefined ? `, ${Math.round(100 * e.fixedShare)} % fixed` : ''}`),
+      ] : []),
+      ...(e.pruningRange ? [h('dt', {}, 'pruning saves'), h('dd', { title: 'of the whole search\'s arithmetic against the same search without pruning: the best case abandons the costliest op of each edge first, the worst case the cheapest; the candidates each round evaluates are counted' }, pruningSaves(e.pruningRange))] : []),
       h('dt', {}, 'backend'), h('dd', {}, e.backend),
       ...(e.timeSource ? [h('dt', {}, 'time estimate'), h('dd', { class: 'note' }, e.timeSource)] : []),
     );
@@ -161,4 +167,12 @@ export class SpaceView {
       ),
     );
   }
+}
+
+/** What a pruning schedule can save of a search's arithmetic, from its best and worst case (fractions of the unpruned search). */
+export function pruningSaves(r: { readonly best: number; readonly worst: number }): string {
+  const pct = (x: number) => Math.round(100 * (1 - x));
+  if (r.best >= 1) return `nothing: the rounds' evaluations cost ${Math.round(100 * (r.best - 1))}–${Math.round(100 * (r.worst - 1))} % more than the abandoned ops save (more images an epoch or fewer samples would pay off)`;
+  if (r.worst >= 1) return `up to ${pct(r.best)} % of the search's arithmetic, or nothing if the cheap ops go first`;
+  return `${pct(r.worst)}–${pct(r.best)} % of the search's arithmetic, depending on which ops the rounds abandon`;
 }

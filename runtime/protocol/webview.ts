@@ -63,6 +63,16 @@ export interface SpaceEstimates {
   readonly budgetMb?: number;
   /** Where the time estimate comes from (a measured run, or a rough constant). */
   readonly timeSource?: string;
+  /** Multiply-adds of one forward pass of one image with every op alive (runtime/dsl/compute.ts). */
+  readonly macsPerImage?: number;
+  /** Share of `macsPerImage` no pruning removes: stem, pre-processing, the partial-channel mix, head. */
+  readonly fixedShare?: number;
+  /**
+   * The whole search's multiply-adds as a fraction of the same search without pruning, if every
+   * round abandoned the costliest op of each edge (`best`) or the cheapest (`worst`)
+   * (runtime/dsl/search-compute.ts). Absent when the space does not prune.
+   */
+  readonly pruningRange?: { readonly best: number; readonly worst: number };
 }
 
 /** What the search-space view shows for one `.bnas` document version. */
@@ -184,6 +194,16 @@ function isSpaceEdit(v: unknown): v is SpaceEdit {
   }
 }
 
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
+
+function isSpaceEstimates(v: unknown): v is SpaceEstimates {
+  return obj(v) && str(v.backend) && num(v.parameters) && num(v.memoryMb) &&
+    optional(v.secondsPerEpoch, num) && optional(v.budgetMb, num) && optional(v.timeSource, str) &&
+    optional(v.macsPerImage, num) && optional(v.fixedShare, num) &&
+    optional(v.pruningRange, (r) => obj(r) && num(r.best) && num(r.worst));
+}
+
 function isDiagnostic(v: unknown): v is SpaceDiagnostic {
   return obj(v) && (v.severity === 'error' || v.severity === 'warning' || v.severity === 'info') && str(v.message) && range(v.range);
 }
@@ -211,9 +231,7 @@ export function parseToWebviewMessage(v: unknown): { message: ToWebviewMessage; 
       if (!obj(d) || !str(d.uri) || !nat(d.version) || !str(d.fileName)) return undefined;
       if (!Array.isArray(d.diagnostics) || !d.diagnostics.every(isDiagnostic)) return undefined;
       if (d.space !== undefined && !(obj(d.space) && str(d.space.name) && Array.isArray(d.space.ops) && obj(d.space.supernet))) return undefined;
-      if (d.estimates !== undefined && !(obj(d.estimates) && str(d.estimates.backend) && typeof d.estimates.parameters === 'number' && typeof d.estimates.memoryMb === 'number')) {
-        return undefined;
-      }
+      if (d.estimates !== undefined && !isSpaceEstimates(d.estimates)) return undefined;
       return { message: v as unknown as ToWebviewMessage, dropped: 0 };
     }
     case 'runLive':

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { spaceEstimates } from '../../extension/panels/space-estimates.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { loadSearchSpace, pruningBounds } from '../../runtime/dsl/index.js';
 import type { SpaceViewData } from '../../runtime/protocol/webview.js';
 import { launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
 
@@ -47,7 +47,13 @@ describe('search-space view', { timeout: 240_000 }, () => {
     assert.equal(edges.length, 14, '4 nodes → 14 mixed edges');
     assert.ok(edges.every((t) => t === '6 ops, 1/4 ch'));
     assert.equal(await page.$$eval('.ops-table tbody tr', (e) => e.length), 6);
-    assert.match(await page.$eval('#estimates', (e) => e.textContent ?? ''), /memory per step.*MB/);
+    const estimates = await page.$eval('#estimates', (e) => e.textContent ?? '');
+    assert.match(estimates, /memory per step.*MB/);
+    assert.match(estimates, /arithmetic[\d.]+M multiply-adds per image, \d+ % fixed/);
+    // The range pruning can save is the space's own bounds (runtime/dsl/search-compute.ts).
+    const b = pruningBounds(loadSearchSpace(quick).space!);
+    const saves = `${Math.round(100 * (1 - b.worst / b.unpruned))}–${Math.round(100 * (1 - b.best / b.unpruned))} %`;
+    assert.ok(estimates.includes(`pruning saves${saves} of the search's arithmetic`), `${saves} in: ${estimates}`);
     await screenshot(page, 'search-space-view-dark');
   });
 
@@ -84,5 +90,17 @@ describe('search-space view', { timeout: 240_000 }, () => {
     await mermaidSettled(page);
     assert.equal(await page.$$eval('.mermaid-box svg', (e) => e.length), 2);
     await screenshot(page, 'search-space-view-light');
+  });
+
+  it('says when the rounds cost more than pruning saves, and says nothing of pruning when a space does not prune', async () => {
+    // 256 images: 4 steps an epoch, and UCB evaluates samples × K candidates a round.
+    const costly = 'search small { data { train = 256 } pruning { criterion = ucb } }';
+    assert.ok(pruningBounds(loadSearchSpace(costly).space!).best > pruningBounds(loadSearchSpace(costly).space!).unpruned);
+    await postToView(page, { type: 'space', data: viewData('small.bnas', costly, 4) });
+    assert.match(await page.$eval('#estimates', (e) => e.textContent ?? ''), /pruning savesnothing: the rounds' evaluations cost \d+–\d+ % more/);
+    await postToView(page, { type: 'space', data: viewData('none.bnas', 'search plain { pruning { criterion = none } }', 5) });
+    const plain = await page.$eval('#estimates', (e) => e.textContent ?? '');
+    assert.doesNotMatch(plain, /pruning saves/);
+    assert.match(plain, /multiply-adds per image/);
   });
 });

@@ -44,6 +44,17 @@ describe('webview messages', () => {
     assert.equal(parseToWebviewMessage({ type: 'renderSvg', requestId: 1, cell: 'other' }), undefined);
     assert.equal(parseReportData({ run: { id: 'a', title: 't', live: false }, events: [{ type: 'nope' }] })?.events.length, 0);
   });
+
+  it('checks the estimates of a space message field by field', () => {
+    const space = (estimates: unknown) => parseToWebviewMessage({ type: 'space', data: { uri: 'file:///a.bnas', version: 1, fileName: 'a.bnas', diagnostics: [], estimates } });
+    const good = { backend: 'wasm', parameters: 10, memoryMb: 5, macsPerImage: 3e6, fixedShare: 0.4, pruningRange: { best: 0.6, worst: 0.9 } };
+    assert.equal(space(good)?.message.type, 'space');
+    assert.equal(space({ backend: 'wasm', parameters: 10, memoryMb: 5 })?.message.type, 'space', 'the compute fields are optional');
+    assert.equal(space({ ...good, pruningRange: { best: '0.6', worst: 0.9 } }), undefined);
+    assert.equal(space({ ...good, pruningRange: 0.6 }), undefined);
+    assert.equal(space({ ...good, macsPerImage: 'many' }), undefined);
+    assert.equal(space({ ...good, secondsPerEpoch: null }), undefined);
+  });
 });
 
 describe('Mermaid text', () => {
