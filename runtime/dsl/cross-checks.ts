@@ -10,6 +10,7 @@ import { isListValue, isNumberValue } from './generated/ast.js';
 import { diagnostic, type BnasDiagnostic, type DiagnosticCode, type DiagnosticData, type Range } from './diagnostics.js';
 import { cellChannels, estimateSupernetMemory, imageSizeOf } from './memory.js';
 import { SOURCES_WITH_PATH } from './schema.js';
+import { pruningBounds, pruningCandidates, stepsPerEpochOf } from './search-compute.js';
 import type { PruningSpec, SearchSpace } from './space.js';
 import { attributeNode, isInvalid, type CheckedFile } from './structure.js';
 import { rangeOf } from './values.js';
@@ -291,6 +292,27 @@ function checkBinaryAndBudget(c: Checks): void {
   }
 }
 
+/**
+ * Pruning whose rounds cost more than they save (runtime/dsl/search-compute.ts): an info, since
+ * pruning still steers the search; only for criteria that evaluate candidates, on a valid file.
+ */
+function checkPruningCost(c: Checks): void {
+  const { pruning } = c.space;
+  if (pruning.criterion !== 'performance' && pruning.criterion !== 'ucb') return;
+  if (c.space.ops.length === 0 || [...c.diagnostics, ...c.checked.diagnostics].some((d) => d.severity === 'error')) return;
+  const b = pruningBounds(c.space);
+  // Within 1 %, e.g. rounds that can only abandon `none`, is not worth a squiggle.
+  if (b.best <= 1.01 * b.unpruned) return;
+  const steps = stepsPerEpochOf(c.space);
+  const more = Math.round(100 * (b.best / b.unpruned - 1));
+  c.add(
+    'pruning-costs-more',
+    `Pruning will not make this search cheaper: the first round trains ${pruningCandidates(c.space)} candidate sub-networks for 2 batches each, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
+      'Pruning still steers the search; to make it pay, raise `data.train` (more steps an epoch), lower `pruning.samples`, or use `criterion = alpha` (no evaluations).',
+    c.set('pruning', 'criterion') ? c.where('pruning', 'criterion') : c.blockRange(c.checked.blocks.has('pruning') ? 'pruning' : undefined),
+  );
+}
+
 /** Runs every cross-attribute check on a checked file and its model. */
 export function crossCheck(checked: CheckedFile, space: SearchSpace, options: CrossCheckOptions): BnasDiagnostic[] {
   const c = new Checks(checked, space);
@@ -301,5 +323,6 @@ export function crossCheck(checked: CheckedFile, space: SearchSpace, options: Cr
   checkOpBlocks(c);
   checkIgnored(c);
   checkBinaryAndBudget(c);
+  checkPruningCost(c);
   return c.diagnostics;
 }

@@ -233,6 +233,11 @@ export const DIAGNOSTIC_CODES = {
     doc: 'The estimated supernet memory (activations kept for the backward pass with partial channels, plus weights) exceeds `budget.memory_mb`.',
     since: '1',
   },
+  'pruning-costs-more': {
+    severity: 'info',
+    doc: 'The candidate sub-networks a pruning round trains and measures cost more arithmetic than the ops it abandons save, even if the costliest ops went first: with few steps an epoch (or UCB\'s samples × K candidates), pruning steers the search but does not make it cheaper.',
+    since: '1',
+  },
   'internal-error': {
     severity: 'error',
     doc: 'A check failed unexpectedly. Please report it with the file; the rest of the editor keeps working.',

@@ -59,6 +59,21 @@ function pathMacs(est: ComputeEstimate, alive: Alive): number {
   return s;
 }
 
+/** Images of the weight split: round(train × split), at least one on each side (runtime/data/dataset.ts). */
+function weightSplitOf(space: SearchSpace): number {
+  return Math.min(space.data.train - 1, Math.max(1, Math.round(space.data.train * space.data.split)));
+}
+
+/** Training steps of one epoch of a search of `space`: its weight split in batches. */
+export function stepsPerEpochOf(space: SearchSpace): number {
+  return Math.ceil(weightSplitOf(space) / space.train.batch);
+}
+
+/** Candidate sub-networks the first pruning round of `space` evaluates (every op alive). */
+export function pruningCandidates(space: SearchSpace): number {
+  return candidates(space, allAlive(estimateSupernetCompute(space)));
+}
+
 /** Candidates of one round of the space's criterion, with `alive` before the round. */
 function candidates(space: SearchSpace, alive: Alive): number {
   const live = KINDS.flatMap((k) => alive[k].map((row) => row.filter(Boolean).length));
@@ -81,7 +96,7 @@ function candidates(space: SearchSpace, alive: Alive): number {
 export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[]): EpochMacs[] {
   const est = estimateSupernetCompute(space);
   const alive = allAlive(est);
-  const weightImages = Math.min(space.data.train - 1, Math.max(1, Math.round(space.data.train * space.data.split)));
+  const weightImages = weightSplitOf(space);
   const archImages = space.data.train - weightImages;
   const batch = space.train.batch;
   const steps = Math.ceil(weightImages / batch);
