@@ -15,7 +15,7 @@
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
  *          [--seeds N] [--random N] [--eval-epochs N] [--eval-train N] [--mode-seeds pc-darts=N,darts=N]
- *          [--first-seed N] [--threads N] [--schedule file|defaults] [--out DIR] [--keep-others]
+ *          [--first-seed N] [--threads N] [--schedule file|defaults|long] [--out DIR] [--keep-others]
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
  */
@@ -33,13 +33,15 @@ import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, typ
  * `--schedule defaults`: the language's default schedule (search-space-language.md: `epochs` 8,
  * `warmup` 2, pruning `start` 1, `every` 1, `drop` 1) instead of the file's, in every mode. The
  * search-cost benchmark measures that schedule (bench/search/space-paper-defaults.bnas); this
- * checks its cells' accuracy.
+ * checks its cells' accuracy. `--schedule long`: the same for 16 epochs.
  */
-type Schedule = 'file' | 'defaults';
+type Schedule = 'file' | 'defaults' | 'long';
 let schedule: Schedule = 'file';
 function scheduled(space: SearchSpace): SearchSpace {
   if (schedule === 'file') return space;
-  return { ...space, train: { ...space.train, epochs: 8, warmup: 2 }, pruning: { ...space.pruning, start: 1, every: 1, drop: 1 } };
+  // `long`: the default schedule searched for 16 epochs (bench/search/space-paper-long.bnas): the
+  // rounds end as early, the one-op supernet trains on.
+  return { ...space, train: { ...space.train, epochs: schedule === 'long' ? 16 : 8, warmup: 2 }, pruning: { ...space.pruning, start: 1, every: 1, drop: 1 } };
 }
 
 function budgeted(space: SearchSpace, b: Budget): SearchSpace {
@@ -260,7 +262,7 @@ async function main(): Promise<void> {
   // leaves the second core to others; --threads 2 measures the product's default instead.
   const threads = Number(opt('threads', '1'));
   schedule = opt('schedule', 'file') as Schedule;
-  if (schedule !== 'file' && schedule !== 'defaults') throw new Error(`--schedule must be file or defaults, got ${schedule}`);
+  if (schedule !== 'file' && schedule !== 'defaults' && schedule !== 'long') throw new Error(`--schedule must be file, defaults or long, got ${schedule}`);
   const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
   for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
   const outDir = opt('out', 'bench/quality/results');
