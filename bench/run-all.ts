@@ -56,7 +56,7 @@ const AREAS: readonly Area[] = [
     name: 'search', readme: 'bench/search/README.md',
     args: (m) => (m === 'quick' ? [] : ['bench/search/run.ts', '--repeats', '2']),
     // The paper-shaped space's record is collected beside it (its own command: bench/search/README.md).
-    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json', 'bench/search/results-paper-space.json', 'bench/search/results-paper-steps-memory.json', 'bench/search/results-paper-defaults.json']),
+    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json', 'bench/search/results-paper-space.json', 'bench/search/results-paper-steps-memory.json', 'bench/search/results-paper-defaults.json', 'bench/search/results-paper-32.json', 'bench/search/results-paper-long.json']),
   },
   {
     name: 'quality', readme: 'bench/quality/README.md',
@@ -180,6 +180,9 @@ export function headlines(outcomes: readonly Outcome[]): Headline[] {
     for (const [label, ratios] of perThreads) {
       const pc = num(ratios.cpuVsPcDarts) ?? NaN;
       rows.push({ area: 'search', metric: `whole search${space}, CPU time${label}: this method ÷ PC-DARTS mode`, value: `${pc.toFixed(2)} (${(100 * (1 - pc)).toFixed(0)} % less)`, target: '≤ 0.60' });
+      // Records since session 5 also count the runs' multiply-adds (bench/search/macs.ts).
+      const macs = num(ratios.macsVsPcDarts);
+      if (macs !== undefined) rows.push({ area: 'search', metric: `whole search${space}, multiply-adds${label}: this method ÷ PC-DARTS mode (an engine proportional to its arithmetic)`, value: macs.toFixed(2) });
       // Under the memory rule DARTS mode runs the batch that fits in PC-DARTS mode's memory (the papers' protocol).
       const batches = search.batches as Record<string, number> | undefined;
       const rule = search.batchRule === 'memory' && batches ? ` (DARTS mode at the memory-matched batch ${batches.darts} against ${batches['pc-darts']})` : '';
