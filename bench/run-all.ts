@@ -56,7 +56,7 @@ const AREAS: readonly Area[] = [
     name: 'search', readme: 'bench/search/README.md',
     args: (m) => (m === 'quick' ? [] : ['bench/search/run.ts', '--repeats', '2']),
     // The paper-shaped space's record is collected beside it (its own command: bench/search/README.md).
-    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json', 'bench/search/results-paper-space.json', 'bench/search/results-paper-steps-memory.json', 'bench/search/results-paper-defaults.json', 'bench/search/results-paper-32.json', 'bench/search/results-paper-long.json']),
+    files: (m) => (m === 'quick' ? [] : ['bench/search/results.json', 'bench/search/results-paper-space.json', 'bench/search/results-paper-steps-memory.json', 'bench/search/results-paper-defaults.json', 'bench/search/results-paper-32.json', 'bench/search/results-paper-long.json', 'bench/search/results-paper-long-memory.json']),
   },
   {
     name: 'quality', readme: 'bench/quality/README.md',
