@@ -23,9 +23,8 @@ import { readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { estimateSupernetMemory, loadSearchSpace } from '../../runtime/dsl/index.js';
+import { estimateSupernetMemory, loadSearchSpace, searchMacs, totalMacs } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
-import { searchMacs, totalMacs } from '../../runtime/dsl/index.js';
 import { prunedEvents } from './macs.js';
 
 type Mode = 'bnas' | 'pc-darts' | 'darts';

@@ -96,10 +96,9 @@ function candidates(space: SearchSpace, alive: Alive): number {
 export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[]): EpochMacs[] {
   const est = estimateSupernetCompute(space);
   const alive = allAlive(est);
-  const weightImages = weightSplitOf(space);
-  const archImages = space.data.train - weightImages;
+  const archImages = space.data.train - weightSplitOf(space);
   const batch = space.train.batch;
-  const steps = Math.ceil(weightImages / batch);
+  const steps = stepsPerEpochOf(space);
   const out: EpochMacs[] = [];
   for (let epoch = 1; epoch <= space.train.epochs; epoch++) {
     const fwd = computeWithAlive(est, alive);
