@@ -195,7 +195,8 @@ async function main(): Promise<void> {
       };
     }
   }
-  const has = (m: Mode) => modes.includes(m);
+  // Ratios need this method and the mode it is compared with (`--modes pc-darts` alone has none).
+  const has = (m: Mode) => modes.includes(m) && modes.includes('bnas');
   const ratios = Object.fromEntries(threadList.map((t) => {
     const s = (m: Mode) => summary[key(m, t)];
     return [`x${t}`, {
