@@ -27,7 +27,7 @@ import { estimateSupernetMemory, loadSearchSpace, searchMacs, totalMacs } from '
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { prunedEvents } from './macs.js';
 
-type Mode = 'bnas' | 'pc-darts' | 'darts';
+export type Mode = 'bnas' | 'pc-darts' | 'darts';
 const MODES: readonly Mode[] = ['bnas', 'pc-darts', 'darts'];
 
 /** How DARTS mode's batch is chosen (see the usage above). */
@@ -57,6 +57,32 @@ export function modeSpace(space: SearchSpace, mode: Mode, rule: BatchRule = 'sam
     sampling: { ...space.sampling, k: 1 },
     train: { ...space.train, batch },
     optimizers: { ...space.optimizers, weights: { ...weights, lr: (weights.lr * batch) / space.train.batch } },
+  };
+}
+
+/** The per-mode means the ratios are taken of. */
+export interface ModeSummary {
+  readonly macs: number;
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly idleWallEstimate: number;
+}
+
+/**
+ * This method's time and multiply-adds as fractions of PC-DARTS mode's and DARTS mode's; a ratio
+ * is undefined unless both modes ran (a run of `--modes pc-darts` alone has none).
+ */
+export function modeRatios(of: (m: Mode) => ModeSummary, modes: readonly Mode[]) {
+  const vs = (m: Mode, k: keyof ModeSummary) => (modes.includes(m) && modes.includes('bnas') ? of('bnas')[k] / of(m)[k] : undefined);
+  return {
+    cpuVsPcDarts: vs('pc-darts', 'cpuSeconds'),
+    macsVsPcDarts: vs('pc-darts', 'macs'),
+    macsVsDarts: vs('darts', 'macs'),
+    cpuVsDarts: vs('darts', 'cpuSeconds'),
+    wallVsPcDarts: vs('pc-darts', 'wallSeconds'),
+    wallVsDarts: vs('darts', 'wallSeconds'),
+    idleVsPcDarts: vs('pc-darts', 'idleWallEstimate'),
+    idleVsDarts: vs('darts', 'idleWallEstimate'),
   };
 }
 
@@ -195,21 +221,7 @@ async function main(): Promise<void> {
       };
     }
   }
-  // Ratios need this method and the mode it is compared with (`--modes pc-darts` alone has none).
-  const has = (m: Mode) => modes.includes(m) && modes.includes('bnas');
-  const ratios = Object.fromEntries(threadList.map((t) => {
-    const s = (m: Mode) => summary[key(m, t)];
-    return [`x${t}`, {
-      cpuVsPcDarts: has('pc-darts') ? s('bnas').cpuSeconds / s('pc-darts').cpuSeconds : undefined,
-      macsVsPcDarts: has('pc-darts') ? s('bnas').macs / s('pc-darts').macs : undefined,
-      macsVsDarts: has('darts') ? s('bnas').macs / s('darts').macs : undefined,
-      cpuVsDarts: has('darts') ? s('bnas').cpuSeconds / s('darts').cpuSeconds : undefined,
-      wallVsPcDarts: has('pc-darts') ? s('bnas').wallSeconds / s('pc-darts').wallSeconds : undefined,
-      wallVsDarts: has('darts') ? s('bnas').wallSeconds / s('darts').wallSeconds : undefined,
-      idleVsPcDarts: has('pc-darts') ? s('bnas').idleWallEstimate / s('pc-darts').idleWallEstimate : undefined,
-      idleVsDarts: has('darts') ? s('bnas').idleWallEstimate / s('darts').idleWallEstimate : undefined,
-    }];
-  }));
+  const ratios = Object.fromEntries(threadList.map((t) => [`x${t}`, modeRatios((m) => summary[key(m, t)], modes)]));
   const speedupOf = (k: 'wallSeconds' | 'idleWallEstimate') =>
     threadList.length > 1 ? Object.fromEntries(modes.map((m) => [m, summary[key(m, threadList[0])][k] / summary[key(m, threadList[threadList.length - 1])][k]])) : {};
   const speedup = speedupOf('wallSeconds');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { estimateSupernetMemory, loadSearchSpace } from '../../../runtime/dsl/index.js';
-import { memoryMatchedBatch, modeSpace } from '../../../bench/search/run.js';
+import { memoryMatchedBatch, modeRatios, modeSpace, type Mode, type ModeSummary } from '../../../bench/search/run.js';
 
 const space = loadSearchSpace(readFileSync('bench/search/space-paper.bnas', 'utf8')).space;
 if (!space) throw new Error('bench/search/space-paper.bnas does not validate');
@@ -35,4 +35,25 @@ test('memory rule: DARTS mode gets the largest batch that fits in PC-DARTS mode 
   // PC-DARTS mode and this method are untouched by the rule.
   assert.equal(modeSpace(space, 'pc-darts', 'memory').train.batch, space.train.batch);
   assert.equal(modeSpace(space, 'bnas', 'memory'), space);
+});
+
+test('ratios: this method against each mode that ran with it, none when it did not run', () => {
+  const means: Record<Mode, ModeSummary> = {
+    bnas: { macs: 60, cpuSeconds: 50, wallSeconds: 55, idleWallEstimate: 50 },
+    'pc-darts': { macs: 100, cpuSeconds: 100, wallSeconds: 110, idleWallEstimate: 100 },
+    darts: { macs: 600, cpuSeconds: 500, wallSeconds: 550, idleWallEstimate: 500 },
+  };
+  const all = modeRatios((m) => means[m], ['bnas', 'pc-darts', 'darts']);
+  assert.equal(all.cpuVsPcDarts, 0.5);
+  assert.equal(all.macsVsPcDarts, 0.6);
+  assert.equal(all.cpuVsDarts, 0.1);
+  assert.equal(all.macsVsDarts, 0.1);
+  assert.equal(all.wallVsPcDarts, 0.5);
+  const two = modeRatios((m) => means[m], ['bnas', 'pc-darts']);
+  assert.equal(two.cpuVsPcDarts, 0.5);
+  assert.equal(two.cpuVsDarts, undefined);
+  // A run of one other mode has nothing to compare (it used to throw reading this method's means).
+  const ran: Partial<Record<Mode, ModeSummary>> = { 'pc-darts': means['pc-darts'] };
+  const alone = modeRatios((m) => ran[m] as ModeSummary, ['pc-darts']);
+  assert.ok(Object.values(alone).every((v) => v === undefined), JSON.stringify(alone));
 });
