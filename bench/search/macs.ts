@@ -9,28 +9,40 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/macs.ts --space FILE
  *   [--run DIR]... [--bounds]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { boundEvents, estimateSupernetCompute, loadSearchSpace, searchMacs, totalMacs, type ComputeCellKind, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
+import { boundEvents, estimateSupernetCompute, loadSearchSpace, searchMacs, totalMacs, unprunedMacs, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 
-/** Reads the `pruned` events of a run folder's events.jsonl (op names resolved against the space). */
-export function prunedEvents(space: SearchSpace, eventsText: string): PruneEvent[] {
+/**
+ * The `pruned` events of a run's events.jsonl as decisions on `space`'s ops. A decision the space
+ * cannot hold (an op it does not declare, an edge it does not have) is an error naming the run:
+ * the run searched another space.
+ */
+export function prunedEvents(space: SearchSpace, eventsText: string, run = 'the run'): PruneEvent[] {
   const names = space.ops.map((o) => o.name);
+  const edges = (space.supernet.nodes * (space.supernet.nodes + 3)) / 2;
   return eventsText.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((e) => e.type === 'pruned')
-    .map((e) => ({ epoch: e.epoch as number, cell: e.cell as ComputeCellKind, edge: e.edge as number, op: names.indexOf(e.op as string) }));
+    .map((e) => {
+      const op = names.indexOf(e.op as string);
+      const edge = e.edge as number;
+      if (op < 0 || !(Number.isInteger(edge) && edge >= 0 && edge < edges) || (e.cell !== 'normal' && e.cell !== 'reduce')) {
+        throw new Error(`${run} abandoned ${String(e.op)} on ${String(e.cell)} edge ${String(edge)}, which the space does not have (ops: ${names.join(', ')}; ${edges} edges): pass the space the run searched`);
+      }
+      return { epoch: e.epoch as number, cell: e.cell, edge, op };
+    });
 }
 
 function main(): void {
   const { values } = parseArgs({ options: { space: { type: 'string' }, run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
-  if (!values.space) throw new Error('--space FILE is required');
-  const { space } = loadSearchSpace(readFileSync(values.space, 'utf8'));
-  if (!space) throw new Error(`${values.space} does not validate`);
-  const noPruning: SearchSpace = { ...space, pruning: { ...space.pruning, criterion: 'none' } };
-  const reference = totalMacs(searchMacs(noPruning, []));
+  if (!values.space) throw new Error('--space FILE is required (a .bnas file)');
+  const { space, diagnostics } = loadSearchSpace(readFileSync(values.space, 'utf8'));
+  if (!space) throw new Error(`${values.space} does not validate: ${diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`).join('; ')}`);
   const est = estimateSupernetCompute(space);
+  const reference = unprunedMacs(space, est);
   const g = (x: number) => (x / 1e9).toFixed(1);
   console.log(`${values.space}: ${(est.total / 1e6).toFixed(2)} M multiply-adds per image forward with every op, ${(est.fixed / 1e6).toFixed(2)} M fixed (${(100 * est.fixed / est.total).toFixed(0)} %: stem ${(est.stem / 1e6).toFixed(2)}, pre-processing ${(est.preprocess / 1e6).toFixed(2)}, mix ${(est.mix / 1e6).toFixed(2)}, head ${(est.head / 1e6).toFixed(3)})`);
   console.log(`PC-DARTS mode (no pruning): ${g(reference)} G multiply-adds a search`);
@@ -39,10 +51,14 @@ function main(): void {
     console.log(`${label}: ${g(t)} G, ${(t / reference).toFixed(3)} of PC-DARTS mode; per epoch (train/valid/prune G, ops alive): ${epochs.map((e) => `${g(e.train)}/${g(e.valid)}/${g(e.prune)} (${e.opsAlive})`).join(', ')}`);
   };
   if (values.bounds) {
-    show('best case (costliest op abandoned first)', searchMacs(space, boundEvents(space, 'best')));
-    show('worst case (cheapest op abandoned first)', searchMacs(space, boundEvents(space, 'worst')));
+    show('best case (costliest op abandoned first)', searchMacs(space, boundEvents(space, 'best', est), est));
+    show('worst case (cheapest op abandoned first)', searchMacs(space, boundEvents(space, 'worst', est), est));
   }
-  for (const dir of values.run ?? []) show(dir, searchMacs(space, prunedEvents(space, readFileSync(`${dir}/events.jsonl`, 'utf8'))));
+  for (const dir of values.run ?? []) {
+    const events = join(dir, 'events.jsonl');
+    if (!existsSync(events)) throw new Error(`--run ${dir}: no events.jsonl there (--run takes a run folder, as bnas search --out writes it)`);
+    show(dir, searchMacs(space, prunedEvents(space, readFileSync(events, 'utf8'), `run ${dir}`), est));
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -132,9 +132,9 @@ function mainThreadCpu(): number {
   }
 }
 
-/** Per-epoch times from a run folder's events. */
-function epochTimes(outDir: string): EpochTime[] {
-  const lines = readFileSync(join(outDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+/** Per-epoch times from a run's events.jsonl text. */
+function epochTimes(eventsText: string): EpochTime[] {
+  const lines = eventsText.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
   let before = 0;
   return lines.filter((e) => (e.type as unknown) === 'epoch').map((e) => {
     const t: EpochTime = { epoch: e.epoch, seconds: e.seconds - before, train: e.train_seconds, valid: e.valid_seconds, prune: e.prune_seconds ?? 0, opsLeft: e.ops_left };
@@ -169,9 +169,10 @@ async function child(mode: Mode, spaceFile: string, outDir: string, evalEpochs: 
     evalAccuracy = (await trainGenotype(space, r.result.genotype, dataset, { epochs: evalEpochs, seed: 1 })).accuracy;
   }
   const ran = modeSpace(space, mode, rule);
-  const macs = totalMacs(searchMacs(ran, prunedEvents(ran, readFileSync(join(outDir, 'events.jsonl'), 'utf8'))));
+  const events = readFileSync(join(outDir, 'events.jsonl'), 'utf8');
+  const macs = totalMacs(searchMacs(ran, prunedEvents(ran, events, `the ${mode} run`)));
   const m: Measured = {
-    macs, mode, threads, epochs: epochTimes(outDir), wallSeconds: wall, cpuSeconds: totalCpu,
+    macs, mode, threads, epochs: epochTimes(events), wallSeconds: wall, cpuSeconds: totalCpu,
     mainCpuSeconds: mainCpu, idleWallEstimate: threads > 1 ? Math.max(mainCpu, totalCpu - mainCpu) : totalCpu,
     searchSeconds: r.result.metrics.search_seconds, pruneSeconds: r.result.metrics.prune_seconds,
     peakRssMb: u.maxRSS / 1024, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype, evalAccuracy,

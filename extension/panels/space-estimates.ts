@@ -6,7 +6,7 @@
  * from the DSL's compute estimate: engine-independent, so they say what the schedule allows, not
  * how fast a backend runs it.
  */
-import { estimateSupernetCompute, estimateSupernetMemory, pruningBounds, type SearchSpace } from '../../runtime/dsl/index.js';
+import { estimateSupernetCompute, estimateSupernetMemory, pruningBounds, stepsPerEpochOf, type SearchSpace } from '../../runtime/dsl/index.js';
 import type { SpaceEstimates } from '../../runtime/protocol/webview.js';
 
 /** A measured run to scale from. */
@@ -25,15 +25,10 @@ export interface MeasuredRun {
  */
 const SECONDS_PER_MB_STEP: Readonly<Record<string, number>> = { wasm: 0.06, cpu: 0.4, tensorflow: 0.008, node: 0.008, auto: 0.06 };
 
-/** Training steps of one epoch: the weight split of `data.train`, in batches. */
-export function stepsPerEpoch(space: SearchSpace): number {
-  return Math.max(1, Math.ceil((space.data.train * space.data.split) / space.train.batch));
-}
-
 /** Estimates for `space` on `backend`, using `measured` when given. */
 export function spaceEstimates(space: SearchSpace, backend: string, measured?: MeasuredRun): SpaceEstimates & { readonly timeSource: string } {
   const mem = estimateSupernetMemory(space);
-  const steps = stepsPerEpoch(space);
+  const steps = stepsPerEpochOf(space);
   let perStep: number;
   let timeSource: string;
   if (measured && measured.activationsMb > 0) {
@@ -44,7 +39,7 @@ export function spaceEstimates(space: SearchSpace, backend: string, measured?: M
     timeSource = `rough, for ${backend}; run a search to measure`;
   }
   const compute = estimateSupernetCompute(space);
-  const bounds = space.pruning.criterion === 'none' ? undefined : pruningBounds(space);
+  const bounds = space.pruning.criterion === 'none' ? undefined : pruningBounds(space, compute);
   return {
     backend,
     macsPerImage: compute.total,

@@ -10,6 +10,7 @@
  * 5. Per-channel mean/std over all train images (never the test images) for normalisation.
  */
 import { createHash } from 'node:crypto';
+import { weightSplitSize } from '../dsl/search-compute.js';
 import type { DataSpec } from '../dsl/space.js';
 import { type Augmentation, type Storage, makeBatch, normalisationTable } from './batch.js';
 import { DataError } from './files.js';
@@ -31,10 +32,8 @@ export function checkDataSpec(spec: DataSpec): void {
   for (const a of spec.augment) if (a !== 'crop' && a !== 'flip') bad('augment', 'a list of crop, flip', a);
 }
 
-/** Examples for the weight split: round(n × split), keeping at least one example on each side. */
-export function weightSplitSize(n: number, split: number): number {
-  return Math.min(n - 1, Math.max(1, Math.round(n * split)));
-}
+/** Examples for the weight split (defined with the search's compute estimate, which counts the same steps). */
+export { weightSplitSize };
 
 /**
  * Stratified split of positions 0..n-1 (already in random order) into weights and arch.

@@ -12,15 +12,17 @@
  * reduction edge's 2×2 bypass pooling four per bypassed element. Binary ops count like real ones:
  * the search trains them in floating point, as the papers do.
  *
- * The layout follows the runtime's supernet (runtime/supernet/supernet.ts, candidate-ops.ts):
- * DARTS cells, channels doubled and size halved at each reduction, a factorized reduce as the
- * first pre-processing after a reduction, partial channels (C/K through the ops).
+ * The layout is the runtime supernet's own (`planCells`, cells.ts; the ops of
+ * runtime/supernet/candidate-ops.ts): DARTS cells, channels doubled and size halved at each
+ * reduction, a factorized reduce as the first pre-processing after a reduction, partial channels
+ * (C/K through the ops).
  */
+import { planCells, type CellKindName } from './cells.js';
 import { CLASSES, imageSizeOf, inputChannelsOf } from './memory.js';
 import type { OpSpec, SearchSpace } from './space.js';
 
-/** The two cell kinds (the order of `runtime/protocol/genotype.ts`). */
-export type ComputeCellKind = 'normal' | 'reduce';
+/** The two cell kinds. */
+export type ComputeCellKind = CellKindName;
 
 /** Multiply-adds of one forward pass of one image. */
 export interface ComputeEstimate {
@@ -84,11 +86,10 @@ export function opMacsPerPixel(op: OpSpec, c: number, stride: number): number {
  * @param space a validated search space (defaults filled)
  */
 export function estimateSupernetCompute(space: SearchSpace): ComputeEstimate {
-  const { cells, reductions, channels, nodes, stemMultiplier } = space.supernet;
+  const { channels, nodes, stemMultiplier } = space.supernet;
   const k = Math.max(1, space.sampling.k);
   const image = imageSizeOf(space);
-  const stemC = channels * stemMultiplier;
-  const stem = image * image * 9 * inputChannelsOf(space) * stemC;
+  const stem = image * image * 9 * inputChannelsOf(space) * channels * stemMultiplier;
   const edges = (nodes * (nodes + 3)) / 2;
   const ops: Record<ComputeCellKind, number[][]> = {
     normal: Array.from({ length: edges }, () => space.ops.map(() => 0)),
@@ -96,36 +97,28 @@ export function estimateSupernetCompute(space: SearchSpace): ComputeEstimate {
   };
   let preprocess = 0;
   let mix = 0;
-  let res = image;
-  let cpp = stemC;
-  let cp = stemC;
-  let c = channels;
-  for (let i = 0; i < cells; i++) {
-    const reduce = reductions.includes(i);
-    const inRes = res;
-    if (reduce) {
-      c *= 2;
-      res = Math.ceil(res / 2);
-    }
+  const plans = planCells(space, image);
+  plans.forEach((p, i) => {
+    const inSize = i === 0 ? image : plans[i - 1].size;
     // pre0 reads c_{k-2}: after a reduction it is twice the size and a factorized reduce (two 1×1
     // convs to C/2 each on every other pixel) brings it to c_{k-1}'s size; otherwise a 1×1 conv.
     // Either way Cpp·C per pixel of c_{k-1}; pre1 is a 1×1 conv of c_{k-1}.
-    preprocess += inRes * inRes * (cpp * c + cp * c);
-    const part = c / k;
-    const kind: ComputeCellKind = reduce ? 'reduce' : 'normal';
+    preprocess += inSize * inSize * (p.inPrevPrev + p.inPrev) * p.channels;
+    const part = p.channels / k;
+    const pixels = p.size * p.size;
     let e = 0;
     for (let node = 0; node < nodes; node++) {
       for (let from = 0; from < node + 2; from++, e++) {
-        const stride = reduce && from < 2 ? 2 : 1;
-        const pixels = res * res;
-        space.ops.forEach((op, o) => (ops[kind][e][o] += pixels * opMacsPerPixel(op, part, stride)));
-        mix += pixels * c + (stride === 2 ? pixels * 4 * (c - part) : 0);
+        const stride = p.kind === 'reduce' && from < 2 ? 2 : 1;
+        space.ops.forEach((op, o) => (ops[p.kind][e][o] += pixels * opMacsPerPixel(op, part, stride)));
+        mix += pixels * p.channels + (stride === 2 ? pixels * 4 * (p.channels - part) : 0);
       }
     }
-    cpp = cp;
-    cp = nodes * c;
-  }
-  const head = res * res * cp + cp * CLASSES;
+  });
+  const last = plans.at(-1);
+  const outC = last?.out ?? channels * stemMultiplier;
+  const outSize = last?.size ?? image;
+  const head = outSize * outSize * outC + outC * CLASSES;
   const fixed = stem + preprocess + mix + head;
   const total = fixed + sumOps(ops, () => true);
   return { imageSize: image, stem, preprocess, mix, head, fixed, ops, total };

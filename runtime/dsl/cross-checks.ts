@@ -10,7 +10,8 @@ import { isListValue, isNumberValue } from './generated/ast.js';
 import { diagnostic, type BnasDiagnostic, type DiagnosticCode, type DiagnosticData, type Range } from './diagnostics.js';
 import { cellChannels, estimateSupernetMemory, imageSizeOf } from './memory.js';
 import { SOURCES_WITH_PATH } from './schema.js';
-import { pruningBounds, pruningCandidates, stepsPerEpochOf } from './search-compute.js';
+import { estimateSupernetCompute } from './compute.js';
+import { boundMacs, pruningCandidates, stepsPerEpochOf, unprunedMacs } from './search-compute.js';
 import type { PruningSpec, SearchSpace } from './space.js';
 import { attributeNode, isInvalid, type CheckedFile } from './structure.js';
 import { rangeOf } from './values.js';
@@ -81,6 +82,11 @@ class Checks {
 
   ok(...attrs: [string | undefined, string][]): boolean {
     return attrs.every(([b, a]) => !isInvalid(this.checked, b, a));
+  }
+
+  /** Whether the model is sound enough to estimate its cost: some ops and no error so far. */
+  estimable(): boolean {
+    return this.space.ops.length > 0 && ![...this.diagnostics, ...this.checked.diagnostics].some((d) => d.severity === 'error');
   }
 
   add(code: DiagnosticCode, message: string, range: Range, data?: DiagnosticData): void {
@@ -279,7 +285,7 @@ function checkBinaryAndBudget(c: Checks): void {
       c.where('binarize', 'weights'),
     );
   }
-  if (c.space.ops.length === 0 || [...c.diagnostics, ...c.checked.diagnostics].some((d) => d.severity === 'error')) return;
+  if (!c.estimable()) return;
   const estimate = estimateSupernetMemory(c.space);
   if (estimate.totalMb > budget.memoryMb && c.ok(['budget', 'memory_mb'])) {
     const mb = Math.round(estimate.totalMb);
@@ -299,15 +305,18 @@ function checkBinaryAndBudget(c: Checks): void {
 function checkPruningCost(c: Checks): void {
   const { pruning } = c.space;
   if (pruning.criterion !== 'performance' && pruning.criterion !== 'ucb') return;
-  if (c.space.ops.length === 0 || [...c.diagnostics, ...c.checked.diagnostics].some((d) => d.severity === 'error')) return;
-  const b = pruningBounds(c.space);
+  if (!c.estimable()) return;
+  // Only the best case matters here: if even it costs more than no pruning, every case does.
+  const est = estimateSupernetCompute(c.space);
+  const unpruned = unprunedMacs(c.space, est);
+  const best = boundMacs(c.space, 'best', est);
   // Within 1 %, e.g. rounds that can only abandon `none`, is not worth a squiggle.
-  if (b.best <= 1.01 * b.unpruned) return;
+  if (best <= 1.01 * unpruned) return;
   const steps = stepsPerEpochOf(c.space);
-  const more = Math.round(100 * (b.best / b.unpruned - 1));
+  const more = Math.round(100 * (best / unpruned - 1));
   c.add(
     'pruning-costs-more',
-    `Pruning will not make this search cheaper: the first round trains ${pruningCandidates(c.space)} candidate sub-networks for 2 batches each, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
+    `Pruning will not make this search cheaper: the first round trains ${pruningCandidates(c.space, est)} candidate sub-networks for 2 batches each, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
       'Pruning still steers the search; to make it pay, raise `data.train` (more steps an epoch), lower `pruning.samples`, or use `criterion = alpha` (no evaluations).',
     c.set('pruning', 'criterion') ? c.where('pruning', 'criterion') : c.blockRange(c.checked.blocks.has('pruning') ? 'pruning' : undefined),
   );

@@ -59,10 +59,15 @@ function pathMacs(est: ComputeEstimate, alive: Alive): number {
   return s;
 }
 
-/** Images of the weight split: round(train × split), at least one on each side (runtime/data/dataset.ts). */
-function weightSplitOf(space: SearchSpace): number {
-  return Math.min(space.data.train - 1, Math.max(1, Math.round(space.data.train * space.data.split)));
+/**
+ * Examples for the weight split: round(n × split), keeping at least one example on each side.
+ * The datasets split by it (runtime/data/dataset.ts), so the estimate counts the same steps.
+ */
+export function weightSplitSize(n: number, split: number): number {
+  return Math.min(n - 1, Math.max(1, Math.round(n * split)));
 }
+
+const weightSplitOf = (space: SearchSpace): number => weightSplitSize(space.data.train, space.data.split);
 
 /** Training steps of one epoch of a search of `space`: its weight split in batches. */
 export function stepsPerEpochOf(space: SearchSpace): number {
@@ -70,8 +75,8 @@ export function stepsPerEpochOf(space: SearchSpace): number {
 }
 
 /** Candidate sub-networks the first pruning round of `space` evaluates (every op alive). */
-export function pruningCandidates(space: SearchSpace): number {
-  return candidates(space, allAlive(estimateSupernetCompute(space)));
+export function pruningCandidates(space: SearchSpace, est = estimateSupernetCompute(space)): number {
+  return candidates(space, allAlive(est));
 }
 
 /** Candidates of one round of the space's criterion, with `alive` before the round. */
@@ -92,18 +97,23 @@ function candidates(space: SearchSpace, alive: Alive): number {
  * Multiply-adds of every epoch of a search of `space` whose rounds abandoned `pruned`.
  * @param space the space as the mode ran it (its criterion decides whether rounds cost anything)
  * @param pruned the run's decisions; rounds happen at the end of the epochs that have any
+ * @param est the space's compute estimate, when the caller has it
  */
-export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[]): EpochMacs[] {
-  const est = estimateSupernetCompute(space);
+export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[], est = estimateSupernetCompute(space)): EpochMacs[] {
   const alive = allAlive(est);
   const archImages = space.data.train - weightSplitOf(space);
   const batch = space.train.batch;
   const steps = stepsPerEpochOf(space);
+  const rounds = new Map<number, PruneEvent[]>();
+  for (const p of pruned) {
+    if (!rounds.has(p.epoch)) rounds.set(p.epoch, []);
+    rounds.get(p.epoch)!.push(p);
+  }
   const out: EpochMacs[] = [];
   for (let epoch = 1; epoch <= space.train.epochs; epoch++) {
     const fwd = computeWithAlive(est, alive);
     const perStep = WEIGHT_STEP + (epoch > space.train.warmup ? ARCH_STEP : 0);
-    const round = pruned.filter((p) => p.epoch === epoch);
+    const round = rounds.get(epoch) ?? [];
     const prune = round.length ? candidates(space, alive) * batch * (CANDIDATE_TRAIN * WEIGHT_STEP + CANDIDATE_EVAL) * pathMacs(est, alive) : 0;
     const opsAlive = KINDS.reduce((s, k) => s + alive[k].reduce((t, row) => t + row.filter(Boolean).length, 0), 0);
     out.push({ epoch, train: steps * batch * perStep * fwd, valid: archImages * fwd, prune, opsAlive });
@@ -118,31 +128,27 @@ export const totalMacs = (epochs: readonly EpochMacs[]): number => epochs.reduce
 /**
  * Rounds that abandon, on every edge, the costliest (`best`) or the cheapest (`worst`) alive op,
  * keeping one real op per edge, at the epochs the space's pruning schedule has rounds.
+ * @param est the space's compute estimate, when the caller has it
  */
-export function boundEvents(space: SearchSpace, which: 'best' | 'worst'): PruneEvent[] {
-  const est = estimateSupernetCompute(space);
-  const alive = allAlive(est);
+export function boundEvents(space: SearchSpace, which: 'best' | 'worst', est = estimateSupernetCompute(space)): PruneEvent[] {
+  // An op's cost does not change during a search, so each edge abandons its ops in one fixed
+  // order: the costliest first in the best case, the cheapest first in the worst. The op the edge
+  // keeps is never abandoned: its cheapest real op in the best case, its costliest in the worst.
+  const sign = which === 'best' ? 1 : -1;
+  const queue = (row: readonly number[]): number[] => {
+    const ops = row.map((m, o) => ({ m, o }));
+    const keep = ops.filter(({ o }) => space.ops[o].kind !== 'zero').sort((a, b) => sign * (a.m - b.m))[0];
+    return ops.filter((x) => x !== keep).sort((a, b) => sign * (b.m - a.m)).slice(0, row.length - 1).map(({ o }) => o);
+  };
+  const queues = KINDS.map((k) => est.ops[k].map(queue));
   const out: PruneEvent[] = [];
   const { start, every, drop } = space.pruning;
-  for (let epoch = start; epoch < space.train.epochs; epoch += every) {
-    let any = false;
-    for (const k of KINDS) {
-      est.ops[k].forEach((row, e) => {
-        for (let d = 0; d < drop; d++) {
-          const live = row.map((m, o) => ({ m, o })).filter(({ o }) => alive[k][e][o]);
-          if (live.length <= 1) return;
-          const real = live.filter(({ o }) => space.ops[o].kind !== 'zero');
-          // The op the edge will keep is never abandoned: the cheapest real op in the best case,
-          // the costliest in the worst.
-          const keep = real.sort((a, b) => (which === 'best' ? a.m - b.m : b.m - a.m))[0];
-          const order = live.filter((x) => x !== keep).sort((a, b) => (which === 'best' ? b.m - a.m : a.m - b.m));
-          alive[k][e][order[0].o] = false;
-          out.push({ epoch, cell: k, edge: e, op: order[0].o });
-          any = true;
-        }
-      });
-    }
-    if (!any) break;
+  for (let epoch = start, round = 0; epoch < space.train.epochs; epoch += every, round++) {
+    const before = out.length;
+    KINDS.forEach((cell, k) => queues[k].forEach((q, edge) => {
+      for (const op of q.slice(round * drop, (round + 1) * drop)) out.push({ epoch, cell, edge, op });
+    }));
+    if (out.length === before) break;
   }
   return out;
 }
@@ -158,8 +164,18 @@ export interface PruningBounds {
 }
 
 /** Multiply-adds of a search of `space` unpruned, and with its schedule's best and worst rounds. */
-export function pruningBounds(space: SearchSpace): PruningBounds {
-  const unpruned = totalMacs(searchMacs({ ...space, pruning: { ...space.pruning, criterion: 'none' } }, []));
+export function pruningBounds(space: SearchSpace, est = estimateSupernetCompute(space)): PruningBounds {
+  const unpruned = unprunedMacs(space, est);
   if (space.pruning.criterion === 'none') return { unpruned, best: unpruned, worst: unpruned };
-  return { unpruned, best: totalMacs(searchMacs(space, boundEvents(space, 'best'))), worst: totalMacs(searchMacs(space, boundEvents(space, 'worst'))) };
+  return { unpruned, best: boundMacs(space, 'best', est), worst: boundMacs(space, 'worst', est) };
+}
+
+/** Multiply-adds of a search of `space` whose rounds follow {@link boundEvents}. */
+export function boundMacs(space: SearchSpace, which: 'best' | 'worst', est = estimateSupernetCompute(space)): number {
+  return totalMacs(searchMacs(space, boundEvents(space, which, est), est));
+}
+
+/** Multiply-adds of the same search without pruning (`criterion = none`: PC-DARTS mode). */
+export function unprunedMacs(space: SearchSpace, est = estimateSupernetCompute(space)): number {
+  return totalMacs(searchMacs({ ...space, pruning: { ...space.pruning, criterion: 'none' } }, [], est));
 }

@@ -104,7 +104,8 @@ const wrapped: GradientsFn = function (this: GradEngine, f, xs, dy, allowNoGradi
 
 /**
  * Wraps the engine's `gradients` once per process (`initBackend` and the cell kernels call it).
- * Costs one walk over the tape per backward pass (hundreds of nodes: microseconds).
+ * Costs one walk over the tape per backward pass (about 0.4 ms a step in the paper-shaped space,
+ * {@link idsFromXs}).
  */
 export function installGradNeeds(): void {
   const engine = tf.engine() as unknown as GradEngine;

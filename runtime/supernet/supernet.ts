@@ -11,6 +11,7 @@ import { ParamStore } from '../engine/params.js';
 import type { BatchNormOptions } from '../engine/norm.js';
 import { BatchNormLayer } from '../engine/norm.js';
 import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.js';
+import { planCells, type CellPlan } from '../dsl/cells.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
@@ -23,47 +24,12 @@ import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js'
 /** Search-time batch norm: no affine terms, batch statistics (DARTS `affine=False`). */
 export const SEARCH_BN: BatchNormOptions = { affine: false, trackRunningStats: false };
 
+/** The cell layout lives with the language (runtime/dsl/cells.ts): the compute estimate counts from it too. */
+export { planCells, type CellPlan };
+
 /** For each cell kind, the op index used on every edge (single-path sub-network). */
 export type PathChoice = Record<CellKind, readonly number[]>;
 
-/** Plan of the cells: kind and channel count of each, and the channel bookkeeping of DARTS. */
-export interface CellPlan {
-  readonly index: number;
-  readonly kind: CellKind;
-  /** Channels of each intermediate node (C of the cell). */
-  readonly channels: number;
-  readonly reductionPrev: boolean;
-  /** Channels of c_{k-2} and c_{k-1} as they arrive. */
-  readonly inPrevPrev: number;
-  readonly inPrev: number;
-  /** Channels of the cell output (nodes × channels). */
-  readonly out: number;
-  /** Spatial size of the cell's output. */
-  readonly size: number;
-}
-
-/** The cell layout of a space for an input of `size`×`size`. */
-export function planCells(space: SearchSpace, size: number): CellPlan[] {
-  const { cells, reductions, channels, nodes, stemMultiplier } = space.supernet;
-  const plans: CellPlan[] = [];
-  let cpp = channels * stemMultiplier;
-  let cp = cpp;
-  let c = channels;
-  let reductionPrev = false;
-  let s = size;
-  for (let i = 0; i < cells; i++) {
-    const reduce = reductions.includes(i);
-    if (reduce) {
-      c *= 2;
-      s = Math.ceil(s / 2);
-    }
-    plans.push({ index: i, kind: reduce ? 'reduce' : 'normal', channels: c, reductionPrev, inPrevPrev: cpp, inPrev: cp, out: nodes * c, size: s });
-    reductionPrev = reduce;
-    cpp = cp;
-    cp = nodes * c;
-  }
-  return plans;
-}
 
 /** Quantizers for a part of the network, honouring `keep_real`. */
 export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preprocess' | 'classifier'): BinarizeOptions {
