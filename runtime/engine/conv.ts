@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradFast } from './conv-filter-grad.js';
 import { filteredOp } from './custom-grad.js';
+import { kernelChoice } from './kernel-choice.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
@@ -78,7 +79,7 @@ function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number,
 function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
   // On wasm one loop kernel (SIMD) beats im2col's slices, concat and transposes; a 1×1 stride-1
   // conv needs no im2col, and its matrix product below is XNNPACK's.
-  if (tf.getBackend() === 'wasm' && (k > 1 || stride > 1)) return convFilterGradFast(x, dy, k, stride);
+  if (kernelChoice().loopConvFilterGrad && (k > 1 || stride > 1)) return convFilterGradFast(x, dy, k, stride);
   const ci = x.shape[3];
   const co = dy.shape[3];
   const cols = k === 1 && stride === 1 ? tf.reshape(x, [-1, ci]) : imageToColumns(x, k, stride);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { depthwiseConv2d, depthwiseInputGrad } from './depthwise.js';
 import { depthwiseSimd, dwFilterGrad, useDepthwiseSimd, type DwAttrs } from './depthwise-simd.js';
 import { registerJsKernel, runJsOp } from './js-kernels.js';
+import { kernelChoice } from './kernel-choice.js';
 import { sameAxis } from './padding.js';
 
 const KERNEL = 'BnasDepthwise';
@@ -65,7 +66,9 @@ function register(): void {
 export function depthwiseFast(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
   register();
   if (useDepthwiseSimd(x, w.shape[0])) return depthwiseSimd(x, w, stride, dilation);
-  // TensorFlow's depthwise kernels take no dilation with stride 2: the engine's dilated filter.
-  if ((stride > 1 && dilation > 1) || !tf.getKernel(KERNEL, tf.getBackend())) return depthwiseConv2d(x, w, stride, dilation);
+  // TensorFlow's depthwise kernels take no dilation with stride 2 (and the native backend's none at
+  // all): the engine's dilated filter.
+  const dilated = dilation > 1 && (stride > 1 || !kernelChoice().dilatedDepthwise);
+  if (dilated || !tf.getKernel(KERNEL, tf.getBackend())) return depthwiseConv2d(x, w, stride, dilation);
   return runJsOp(KERNEL, [x, w], { stride, dilation })[0] as tf.Tensor4D;
 }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from './conv.js';
 import { filteredOp } from './custom-grad.js';
 import { depthwiseSimd, useDepthwiseSimd } from './depthwise-simd.js';
+import { kernelChoice } from './kernel-choice.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
@@ -106,7 +107,12 @@ function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, m: numb
   const folded = tf.reshape(tf.transpose(padded, [1, 2, 0, 3]), [1, hp, wp, b * c]) as tf.Tensor4D;
   const dyT = m === 1 ? tf.transpose(dy, [1, 2, 0, 3]) : tf.transpose(tf.reshape(dy, [b, ay.out, ax.out, c, m]), [1, 2, 0, 3, 4]);
   const filter = tf.reshape(dyT, [ay.out, ax.out, b * c, m]) as tf.Tensor4D;
-  let corr = tf.depthwiseConv2d(folded, filter, 1, 'valid', 'NHWC', [stride, stride]);
+  // dy's taps sit `stride` apart over the input: a dilated correlation, or a zero-spread filter
+  // where the backend's depthwise kernel takes no dilation.
+  let corr =
+    stride === 1 || kernelChoice().dilatedDepthwise
+      ? tf.depthwiseConv2d(folded, filter, 1, 'valid', 'NHWC', [stride, stride])
+      : tf.depthwiseConv2d(folded, dilateFilter(filter, stride), 1, 'valid');
   if (dilation > 1) {
     // Taps sit `dilation` apart: correlate over the whole span, keep every dilation-th offset.
     corr = tf.stridedSlice(corr, [0, 0, 0, 0], [1, keff, keff, b * c * m], [1, dilation, dilation, 1]) as tf.Tensor4D;
@@ -158,9 +164,12 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, dila
   }
   // wasm with the engine's SIMD kernels: the same kernel as the fused path (bit-identical values).
   if (useDepthwiseSimd(x, w.shape[0])) return depthwiseSimd(x, w, stride, dilation);
-  // Stride 1: the kernel's own dilation (fewer taps); stride 2: a zero-interleaved filter.
+  // Stride 1: the kernel's own dilation (fewer taps) where the backend has one; else, and with
+  // stride 2, a zero-interleaved filter.
   return tf.tidy(() =>
-    stride === 1 ? depthwiseMultiplier(x, w, 1, dilation) : depthwiseMultiplier(x, dilateFilter(w, dilation), stride, 1),
+    stride === 1 && kernelChoice().dilatedDepthwise
+      ? depthwiseMultiplier(x, w, 1, dilation)
+      : depthwiseMultiplier(x, dilateFilter(w, dilation), stride, 1),
   );
 }
 

@@ -29,7 +29,10 @@ interface WasmLike {
 }
 interface GenericLike {
   readSync(dataId: object): Float32Array;
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+  /** The cpu backend's way to wrap new values (tfjs-node has none). */
+  makeTensorInfo?(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+  /** Every backend's way to store new values; returns their data id. */
+  write(values: Float32Array, shape: number[], dtype: 'float32'): object;
 }
 
 const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
@@ -67,9 +70,15 @@ function kernelFunc<A>(kernel: JsKernel<A>, backendName: string): tf.KernelFunc 
     const inValues = ins.map((t) => generic.readSync(t.dataId) as Float32Array);
     const outValues = outShapes.map((s) => new Float32Array(sizeOf(s)));
     kernel.compute(inValues, outValues, shapes, attrs as unknown as A);
-    const infos = outShapes.map((s, i) => generic.makeTensorInfo(s, 'float32', outValues[i]));
+    const infos = outShapes.map((s, i) => tensorInfo(generic, s, outValues[i]));
     return infos.length === 1 ? infos[0] : infos;
   };
+}
+
+/** Wraps new values as a kernel output on a non-wasm backend. */
+function tensorInfo(backend: GenericLike, shape: number[], values: Float32Array): tf.TensorInfo {
+  if (backend.makeTensorInfo) return backend.makeTensorInfo(shape, 'float32', values);
+  return { dataId: backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
 }
 
 /** Registers `kernel` on every backend once per process (no gradient). */

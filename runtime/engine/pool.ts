@@ -4,9 +4,11 @@
  * - max: wasm's MaxPoolGrad is wrong when a window's maximum is negative, so the forward pools a
  *   copy shifted to be ≥ 1 and the gradient runs on that shifted copy;
  * - average: the forward excludes padding from the count but the stock gradient divides by k²
- *   everywhere, so the gradient rescales dy by k²/count before the stock AvgPoolGrad kernel.
+ *   everywhere on tfjs's own backends, so there the gradient rescales dy by k²/count before the
+ *   stock AvgPoolGrad kernel (TensorFlow's native kernel already divides by the count).
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelChoice } from './kernel-choice.js';
 import { checkKernel, checkStride, sameAxis } from './padding.js';
 import { maxPoolGradShifted, poolFast } from './pool-fast.js';
 import { simdInUse } from './simd.js';
@@ -57,7 +59,7 @@ export function maxPoolGradRouted(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, st
   // On wasm one kernel (SIMD) with the same routing instead of the shift's five kernels and the
   // stock MaxPoolGrad (4.7 ms of a one-op-per-edge weight step on the paper-shaped space,
   // bench/search/profile.ts --kernels).
-  if (tf.getBackend() === 'wasm') return maxPoolGradShifted(dy, x, k, stride);
+  if (kernelChoice().loopMaxPoolGrad) return maxPoolGradShifted(dy, x, k, stride);
   return tf.tidy(() => {
     const shifted = tf.add(x, tf.maximum(0, tf.sub(1, tf.min(x)))) as tf.Tensor4D;
     const pooled = tf.maxPool(shifted, k, stride, 'same');
@@ -100,10 +102,10 @@ export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
     return {
       value: tf.avgPool(xt, k, stride, 'same') as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const scale = tf.div(k * k, windowCounts(xt.shape[1], xt.shape[2], k, stride));
+        const scaled = kernelChoice().avgPoolGradCountsPadding ? tf.mul(dy, tf.div(k * k, windowCounts(xt.shape[1], xt.shape[2], k, stride))) : dy;
         return tf.engine().runKernel(
           'AvgPoolGrad',
-          { dy: tf.mul(dy, scale), input: saved[0] },
+          { dy: scaled, input: saved[0] },
           { filterSize: k, strides: stride, pad: 'same' },
         ) as tf.Tensor4D;
       },

@@ -18,6 +18,7 @@ import { conv2d } from './conv.js';
 import { convFilterGradFast } from './conv-filter-grad.js';
 import { BN_EPSILON } from './epsilon.js';
 import { runJsOp } from './js-kernels.js';
+import { kernelChoice } from './kernel-choice.js';
 import type { BatchNormOptions } from './norm.js';
 import type { ParamStore } from './params.js';
 import { registerPrepKernels, type PrepAttrs } from './preprocess-kernels.js';
@@ -92,7 +93,7 @@ export function reluConvBn(x: tf.Tensor4D, ws: readonly tf.Tensor4D[], stride: 1
       };
       ws.forEach((_w, k) => {
         grads[`w${k}`] = () =>
-          stride === 2 && tf.getBackend() === 'wasm'
+          stride === 2 && kernelChoice().stridedPrepFilterGrad
             ? stridedFilterGrad(hm, dz, k)
             : runJsOp('BnasPrepFilterGrad', [tf.matMul(rest[k] as tf.Tensor2D, hm as tf.Tensor2D)], { ...attrs, block: k })[0];
       });
@@ -174,6 +175,6 @@ export class FusedPreprocess {
     const ws = this.names.map((n) => this.store.get(n) as tf.Tensor4D);
     // Off wasm the composition runs: its products there (cpu's conv2d, im2col filter gradients)
     // differ from the fused op's in the last bits, and a search must compute the same values.
-    return tf.getBackend() === 'wasm' ? reluConvBn(x, ws, this.stride, this.epsilon) : composedReluConvBn(x, ws, this.stride, this.epsilon);
+    return kernelChoice().fusedPreprocess ? reluConvBn(x, ws, this.stride, this.epsilon) : composedReluConvBn(x, ws, this.stride, this.epsilon);
   }
 }

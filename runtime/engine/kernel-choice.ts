@@ -1,0 +1,60 @@
+/**
+ * Which implementation each engine kernel takes on the active backend: the one place in the
+ * engine that branches on the backend's name (docs/design.md, "Backends and kernels").
+ *
+ * - `wasm`: the loop kernels read and write the wasm heap in place, and most have SIMD versions
+ *   (simd.ts decides those from the module's state, not from the backend name).
+ * - `cpu`: the loop kernels copy values in and out; the composed stock ops are the reference.
+ * - `tensorflow` (tfjs-node): the loop kernels copy through the native tensor store, so composed
+ *   stock ops run where TensorFlow has a fast kernel; TensorFlow's CPU depthwise kernels take no
+ *   dilation, so dilated filters are spread with zeros instead.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The implementation of each backend-dependent kernel. */
+export interface KernelChoice {
+  /** The fused 1×1 pre-processing op (ReLU, conv, batch norm in loop kernels) instead of the composed stock ops. */
+  readonly fusedPreprocess: boolean;
+  /** A stride-2 pre-processing filter gradient from the strided rows (wasm's fast path). */
+  readonly stridedPrepFilterGrad: boolean;
+  /** The conv filter gradient as one loop kernel instead of im2col and a matrix product. */
+  readonly loopConvFilterGrad: boolean;
+  /** The max-pool gradient as one loop kernel instead of the shifted stock MaxPoolGrad. */
+  readonly loopMaxPoolGrad: boolean;
+  /** The backend's depthwise kernels accept a dilation (else the filter is spread with zeros). */
+  readonly dilatedDepthwise: boolean;
+  /**
+   * The stock AvgPoolGrad divides by each window's count without padding, as the forward does
+   * (TensorFlow's); else it divides by k² and dy is rescaled first.
+   */
+  readonly avgPoolGradCountsPadding: boolean;
+}
+
+const WASM: KernelChoice = {
+  fusedPreprocess: true,
+  stridedPrepFilterGrad: true,
+  loopConvFilterGrad: true,
+  loopMaxPoolGrad: true,
+  dilatedDepthwise: true,
+  avgPoolGradCountsPadding: true,
+};
+const COMPOSED: KernelChoice = {
+  fusedPreprocess: false,
+  stridedPrepFilterGrad: false,
+  loopConvFilterGrad: false,
+  loopMaxPoolGrad: false,
+  dilatedDepthwise: true,
+  avgPoolGradCountsPadding: true,
+};
+
+/** Per backend name; a backend not listed gets the composed stock ops. */
+const CHOICES: Readonly<Record<string, KernelChoice>> = {
+  wasm: WASM,
+  cpu: COMPOSED,
+  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false },
+};
+
+/** The kernel choice of a backend (default: the active one). */
+export function kernelChoice(backend: string = tf.getBackend()): KernelChoice {
+  return CHOICES[backend] ?? COMPOSED;
+}
