@@ -1,8 +1,10 @@
 /**
- * Backend selection. `auto` prefers native TensorFlow (tfjs-node-gpu, then tfjs-node: optional
- * dependencies that need a download at install time, so they are often absent), then wasm with
- * SIMD, then the pure-JS cpu backend. A forced choice that cannot load is an error that says
- * what is allowed.
+ * Backend selection (docs/design.md, "Backends and kernels"). `auto` loads native TensorFlow
+ * (tfjs-node-gpu, then tfjs-node: optional dependencies that need a download at install time) and
+ * wasm with SIMD; when both load and the caller passes a probe of its work, the faster one on that
+ * work runs, by measurement (cached per machine, see backend-cache.ts), else wasm. The pure-JS cpu
+ * backend is the last resort. A forced choice that cannot load is an error that says what is
+ * allowed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { useZeroCopyIdentity } from './identity.js';
@@ -32,15 +34,42 @@ export interface BackendLoaders {
   readonly loadWasm?: () => Promise<void>;
 }
 
+/** A sample of the caller's work that `auto` times on each backend that loads. */
+export interface BackendProbe {
+  /** What is measured, for the reason shown to the user (e.g. "a supernet weight step"). */
+  readonly label: string;
+  /** Identifies the work's shape for the cache (same key, same answer on this machine). */
+  readonly key: string;
+  /** Runs the work once on the active backend, tidily; returns its wall time in ms. */
+  run(): number;
+}
+
+/** Remembers measured choices across processes (a file per user); absent in tests. */
+export interface ProbeCache {
+  get(key: string): ProbeResult | undefined;
+  set(key: string, result: ProbeResult): void;
+}
+
+/** Milliseconds of one probe run per backend name. */
+export type ProbeResult = Readonly<Record<string, number>>;
+
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
-async function loadNativeDefault(): Promise<string> {
+/**
+ * The native packages' loader: the first of tfjs-node-gpu and tfjs-node that imports.
+ * @param importer how a package is imported (a test seam; default: a dynamic import)
+ */
+export function nativeLoader(importer: (pkg: string) => Promise<unknown> = (pkg) => import(pkg)): () => Promise<string> {
+  return () => loadNative(importer);
+}
+
+async function loadNative(importer: (pkg: string) => Promise<unknown>): Promise<string> {
   const failures: string[] = [];
   let installed = false;
   for (const pkg of NATIVE_PACKAGES) {
     try {
       // A variable specifier: the packages are optional and have no types when absent.
-      await import(pkg);
+      await importer(pkg);
       return pkg;
     } catch (err) {
       installed ||= !isNotFound(err);
@@ -75,7 +104,7 @@ async function activate(name: string): Promise<void> {
 }
 
 async function tryNative(loaders: BackendLoaders): Promise<BackendInfo> {
-  const pkg = await (loaders.loadNative ?? loadNativeDefault)();
+  const pkg = await (loaders.loadNative ?? nativeLoader())();
   await activate('tensorflow');
   return { name: 'tensorflow', choice: 'node', reason: `native TensorFlow from ${pkg}` };
 }
@@ -99,11 +128,18 @@ async function useCpu(): Promise<BackendInfo> {
 
 /**
  * Selects and activates a TensorFlow.js backend.
- * @param choice `auto` (native → wasm → cpu), or a forced `node`, `wasm`, `cpu`
+ * @param choice `auto` (the faster of native and wasm on `probe`, else wasm; cpu last), or a forced `node`, `wasm`, `cpu`
+ * @param probe a sample of the work to time when both native and wasm load (`auto` only)
+ * @param cache where measured choices are remembered
  * @returns the backend in use and why; for `auto`, the reason says what was skipped
  * @throws when a forced backend cannot load, naming the allowed choices
  */
-export async function initBackend(choice: BackendChoice = 'auto', loaders: BackendLoaders = {}): Promise<BackendInfo> {
+export async function initBackend(
+  choice: BackendChoice = 'auto',
+  loaders: BackendLoaders = {},
+  probe?: BackendProbe,
+  cache?: ProbeCache,
+): Promise<BackendInfo> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`unknown backend '${String(choice)}': use one of ${BACKEND_CHOICES.join(', ')}`);
   }
@@ -128,18 +164,56 @@ export async function initBackend(choice: BackendChoice = 'auto', loaders: Backe
     }
   }
   const skipped: string[] = [];
+  let native: BackendInfo | undefined;
   try {
-    const info = await tryNative(loaders);
-    return { ...info, choice: 'auto' };
+    native = await tryNative(loaders);
   } catch (err) {
     skipped.push(`native TensorFlow not available (${firstLine(err)})`);
   }
+  let wasm: BackendInfo | undefined;
   try {
-    const info = await tryWasm(loaders);
-    return { ...info, choice: 'auto', reason: `${info.reason}; ${skipped.join('; ')}` };
+    wasm = await tryWasm(loaders);
   } catch (err) {
     skipped.push(`wasm failed (${firstLine(err)})`);
   }
+  if (native && wasm) return { ...(await fasterOf(native, wasm, probe, cache)), choice: 'auto' };
+  const only = native ?? wasm;
+  if (only) {
+    await activate(only.name);
+    return { ...only, choice: 'auto', reason: [only.reason, ...skipped].join('; ') };
+  }
   const info = await useCpu();
   return { ...info, choice: 'auto', reason: `${info.reason}; ${skipped.join('; ')}` };
+}
+
+const round = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toPrecision(2));
+
+/**
+ * Native TensorFlow or wasm, whichever runs `probe` faster. The engine's fused kernels are written
+ * for the wasm heap (docs/design.md, "Backends and kernels"), so without a probe wasm is taken.
+ * Each backend runs the probe once to warm up (kernels, allocations), then once timed.
+ */
+async function fasterOf(native: BackendInfo, wasm: BackendInfo, probe?: BackendProbe, cache?: ProbeCache): Promise<BackendInfo> {
+  if (!probe) {
+    await activate(wasm.name);
+    return { ...wasm, reason: `${wasm.reason}; native TensorFlow also loads, not measured for this work (the engine's kernels favour wasm)` };
+  }
+  let ms = cache?.get(probe.key);
+  const cached = ms !== undefined && typeof ms[native.name] === 'number' && typeof ms[wasm.name] === 'number';
+  if (!cached) {
+    const measured: Record<string, number> = {};
+    for (const info of [wasm, native]) {
+      await activate(info.name);
+      probe.run();
+      measured[info.name] = probe.run();
+    }
+    ms = measured;
+    cache?.set(probe.key, ms);
+  }
+  const times = ms as ProbeResult;
+  const winner = times[native.name] < times[wasm.name] ? native : wasm;
+  const loser = winner === native ? wasm : native;
+  await activate(winner.name);
+  const how = `${round(times[winner.name])} ms against ${round(times[loser.name])} ms on ${loser.name === 'wasm' ? 'wasm' : 'native TensorFlow'} for ${probe.label}`;
+  return { ...winner, reason: `${winner.reason}; measured faster: ${how}${cached ? ' (measured earlier on this machine)' : ''}` };
 }

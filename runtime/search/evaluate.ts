@@ -6,7 +6,7 @@
  * `epochs` epochs, then accuracy on the held-out test split with running batch-norm statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/index.js';
+import type { Batch, Dataset } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { Genotype } from '../protocol/genotype.js';
 import { DiscreteNetwork, resolveOpSpec } from '../supernet/discrete.js';
@@ -51,6 +51,26 @@ function testAccuracy(net: DiscreteNetwork, dataset: Dataset, batch: number): nu
   return n ? correct / n : 0;
 }
 
+/** One SGD step of `net` on batch `b`; returns the batch's loss and correct count. */
+export function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number): { loss: number; correct: number } {
+  const vars = new Map(Object.entries(net.weights.trainableMap()));
+  const { x, y, labels } = tensors(b, numClasses);
+  try {
+    const r = gradsOf(vars, () => {
+      const logits = net.forward(x, true);
+      return { loss: crossEntropy(logits, y), logits };
+    }, labels);
+    if (Number.isFinite(r.loss)) {
+      clipByGlobalNorm(r.grads, opt.spec.gradClip);
+      opt.apply(vars, r.grads, lr);
+    }
+    tf.dispose([...r.grads.values()]);
+    return { loss: r.loss, correct: r.correct };
+  } finally {
+    tf.dispose([x, y, labels]);
+  }
+}
+
 /** Trains `genotype` from scratch on `dataset` and measures test accuracy. */
 export async function trainGenotype(space: SearchSpace, genotype: Genotype, dataset: Dataset, o: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
@@ -69,23 +89,11 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       for (let s = 0; s < steps; s++) {
         o.signal?.throwIfAborted();
         const b = it.nextInEpoch(batch);
-        const vars = new Map(Object.entries(net.weights.trainableMap()));
-        const { x, y, labels } = tensors(b, dataset.numClasses);
-        try {
-          const r = gradsOf(vars, () => {
-            const logits = net.forward(x, true);
-            return { loss: crossEntropy(logits, y), logits };
-          }, labels);
-          if (!Number.isFinite(r.loss)) throw new Error(`training loss became ${r.loss} in epoch ${epoch + 1}; lower the learning rate`);
-          clipByGlobalNorm(r.grads, opt.spec.gradClip);
-          opt.apply(vars, r.grads, lr);
-          tf.dispose([...r.grads.values()]);
-          lossSum += r.loss * b.n;
-          correct += r.correct;
-          n += b.n;
-        } finally {
-          tf.dispose([x, y, labels]);
-        }
+        const r = trainStep(net, opt, b, lr, dataset.numClasses);
+        if (!Number.isFinite(r.loss)) throw new Error(`training loss became ${r.loss} in epoch ${epoch + 1}; lower the learning rate`);
+        lossSum += r.loss * b.n;
+        correct += r.correct;
+        n += b.n;
         await new Promise<void>((r) => setImmediate(r));
       }
       trainAcc = n ? correct / n : 0;

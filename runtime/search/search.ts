@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../engine/index.js';
+import { userProbeCache } from '../engine/backend-cache.js';
+import { searchStepProbe } from './backend-probe.js';
 import { loadDataset, type Dataset, type IteratorState } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
@@ -115,10 +117,12 @@ async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
   const seed = o.seed ?? space.train.seed;
-  const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto');
+  const dataset = o.dataset ?? (await loadDataset(space.data, { seed, signal: o.signal }));
+  const backend = o.keepBackend
+    ? { name: tf.getBackend(), reason: 'chosen by the caller' }
+    : await initBackend(o.backend ?? 'auto', {}, searchStepProbe(space, dataset), userProbeCache());
   const threadCount = o.threads ?? defaultThreads();
   checkThreads(threadCount);
-  const dataset = o.dataset ?? (await loadDataset(space.data, { seed, signal: o.signal }));
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));

@@ -13,10 +13,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/index.js';
+import { userProbeCache } from '../../engine/backend-cache.js';
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
+import { evaluateStepProbe } from '../../search/backend-probe.js';
 import { Rng } from '../../search/rng.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
@@ -78,9 +80,9 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     }
     const seed = seedOpt ?? space.train.seed;
     const epochs = epochsOpt ?? space.train.epochs;
-    const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice);
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
-    if (!json) err.write(`evaluating on ${backend.name}: ${dataset.description}, ${epochs} epochs per network\n`);
+    const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
+    if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
     const train = async (label: string, g: typeof genotype, netSeed: number, s = space) => {
       const r = await trainGenotype(s, g, dataset, {

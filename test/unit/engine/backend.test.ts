@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { initBackend, type BackendChoice } from '../../../runtime/engine/backend.js';
+import { initBackend, nativeLoader, type BackendChoice } from '../../../runtime/engine/backend.js';
 
 const failNative = async (): Promise<string> => {
   throw new Error("Cannot find package '@tensorflow/tfjs-node'");
@@ -42,7 +42,7 @@ test('auto falls back to cpu when wasm fails too', async () => {
   assert.match(info.reason, /wasm failed \(no WebAssembly\)/);
 });
 
-test('auto with the real loaders picks a working backend (native when installed)', async () => {
+test('auto with the real loaders picks a working backend', async () => {
   const info = await initBackend('auto');
   assert.ok(['tensorflow', 'wasm'].includes(info.name), info.name);
   assert.equal(tf.getBackend(), info.name);
@@ -52,31 +52,75 @@ test('forced node gives a clear error naming the alternatives when it cannot loa
   await assert.rejects(initBackend('node', { loadNative: failNative }), /backend 'node' is unavailable.*--backend auto, wasm or cpu/);
 });
 
-test('auto prefers native TensorFlow when it loads', async () => {
-  // Stand-in: register a cpu backend under the native backend's name, as tfjs-node would.
-  const info = await initBackend('auto', {
-    loadNative: async () => {
+/** Registers a stand-in for the native backend unless the real one is there; returns a remover. */
+function standInNative(): { load: () => Promise<string>; remove: () => void } {
+  const real = Boolean(tf.findBackend('tensorflow'));
+  return {
+    load: async () => {
       if (!tf.findBackend('tensorflow')) tf.registerBackend('tensorflow', () => new MathBackendCPU(), 1);
       return '@tensorflow/tfjs-node';
     },
-  });
-  assert.equal(info.name, 'tensorflow');
-  assert.match(info.reason, /native TensorFlow from @tensorflow\/tfjs-node/);
-  tf.removeBackend('tensorflow');
-  await initBackend('cpu');
+    remove: () => {
+      if (!real) tf.removeBackend('tensorflow');
+    },
+  };
+}
+
+/** A probe whose time depends on the active backend, counting its runs. */
+function probeTaking(ms: Record<string, number>) {
+  const probe = { label: 'a stand-in step', key: 'k', runs: 0, run: () => (probe.runs++, ms[tf.getBackend()]) };
+  return probe;
+}
+
+test('auto with native and wasm both loading: the faster on the probe runs, and the reason gives both times', async () => {
+  const native = standInNative();
+  try {
+    const fastNative = await initBackend('auto', { loadNative: native.load }, probeTaking({ tensorflow: 5, wasm: 50 }));
+    assert.equal(fastNative.name, 'tensorflow');
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.match(fastNative.reason, /measured faster: 5\.0 ms against 50 ms on wasm for a stand-in step/);
+    const fastWasm = await initBackend('auto', { loadNative: native.load }, probeTaking({ tensorflow: 500, wasm: 50 }));
+    assert.equal(fastWasm.name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.match(fastWasm.reason, /measured faster: 50 ms against 500 ms on native TensorFlow/);
+  } finally {
+    native.remove();
+    await initBackend('cpu');
+  }
+});
+
+test('auto without a probe takes wasm over native, and a cached measurement is not repeated', async () => {
+  const native = standInNative();
+  try {
+    const plain = await initBackend('auto', { loadNative: native.load });
+    assert.equal(plain.name, 'wasm');
+    assert.match(plain.reason, /native TensorFlow also loads, not measured/);
+    const store = new Map<string, Record<string, number>>();
+    const cache = { get: (k: string) => store.get(k), set: (k: string, v: Record<string, number>) => void store.set(k, v) };
+    const first = probeTaking({ tensorflow: 5, wasm: 50 });
+    await initBackend('auto', { loadNative: native.load }, first, cache);
+    assert.equal(first.runs, 4, 'a warm-up and a timed run on each backend');
+    assert.deepEqual(store.get('k'), { tensorflow: 5, wasm: 50 });
+    const again = probeTaking({ tensorflow: 500, wasm: 50 });
+    const info = await initBackend('auto', { loadNative: native.load }, again, cache);
+    assert.equal(again.runs, 0);
+    assert.equal(info.name, 'tensorflow', 'the remembered measurement decides');
+    assert.match(info.reason, /measured earlier on this machine/);
+  } finally {
+    native.remove();
+    await initBackend('cpu');
+  }
 });
 
 test('an unknown choice is rejected with the allowed values', async () => {
   await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, wasm, cpu/);
 });
 
-test('auto without the optional native package says how to install it, not the resolver error', async (t) => {
-  const present = await import('@tensorflow/tfjs-node' as string).then(
-    () => true,
-    () => false,
-  );
-  if (present) return t.skip('@tensorflow/tfjs-node is installed here');
-  const info = await initBackend('auto');
+test('auto without the optional native package says how to install it, not the resolver error', async () => {
+  const absent = nativeLoader(async (pkg) => {
+    throw Object.assign(new Error(`Cannot find package '${pkg}' imported from /x`), { code: 'ERR_MODULE_NOT_FOUND' });
+  });
+  const info = await initBackend('auto', { loadNative: absent });
   assert.equal(info.name, 'wasm');
   assert.match(info.reason, /native TensorFlow not available \(not installed; `npm install @tensorflow\/tfjs-node`/);
   assert.doesNotMatch(info.reason, /Cannot find package/);

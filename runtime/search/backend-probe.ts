@@ -1,0 +1,64 @@
+/**
+ * The samples of a search's and an evaluation's work that `auto` times on each backend that loads
+ * (docs/design.md, "Backends and kernels"): the real network of the space at its real batch, one
+ * weight step, on the dataset's first images. Everything the probe makes is disposed.
+ */
+import { createHash } from 'node:crypto';
+import type { Batch, Dataset } from '../data/index.js';
+import type { BackendProbe } from '../engine/backend.js';
+import type { SearchSpace } from '../dsl/space.js';
+import type { Genotype } from '../protocol/genotype.js';
+import { DiscreteNetwork } from '../supernet/discrete.js';
+import { Supernet } from '../supernet/supernet.js';
+import { trainStep } from './evaluate.js';
+import { Optimizer } from './optimizers.js';
+import { Trainer } from './trainer.js';
+
+function shapeKey(kind: string, space: SearchSpace, batch: Batch): string {
+  const shape = { kind, supernet: space.supernet, ops: space.ops, sampling: space.sampling, binarize: space.binarize, batch: batch.shape };
+  return `${kind} ${createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16)}`;
+}
+
+function timed(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+/** One weight step of the space's supernet at the search's batch. */
+export function searchStepProbe(space: SearchSpace, dataset: Dataset): BackendProbe {
+  const batch = dataset.weights.slice(0, Math.min(space.train.batch, dataset.weights.size));
+  return {
+    label: 'a supernet weight step of this space',
+    key: shapeKey('search', space, batch),
+    run() {
+      const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
+      const trainer = new Trainer(net, space, dataset.numClasses);
+      try {
+        return timed(() => trainer.weightStep(batch, 0.01));
+      } finally {
+        trainer.dispose();
+        net.dispose();
+      }
+    },
+  };
+}
+
+/** One training step of the derived network of `genotype` at the space's batch (`bnas evaluate`). */
+export function evaluateStepProbe(space: SearchSpace, genotype: Genotype, dataset: Dataset): BackendProbe {
+  const batch = dataset.train.slice(0, Math.min(space.train.batch, dataset.train.size));
+  return {
+    label: 'a training step of the derived network',
+    key: shapeKey('evaluate', space, batch),
+    run() {
+      const net = new DiscreteNetwork(space, genotype, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
+      const opt = new Optimizer(space.optimizers.weights, 'opt.probe');
+      try {
+        return timed(() => trainStep(net, opt, batch, 0.01, dataset.numClasses));
+      } finally {
+        opt.dispose();
+        net.dispose();
+      }
+    },
+  };
+}
