@@ -105,6 +105,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const path = get('data', 'path');
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
+  const maxParamFree = get('derive', 'max_param_free');
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
@@ -153,6 +154,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     },
     optimizers: { weights: optimizer(checked, 'weights'), arch: optimizer(checked, 'arch') },
     regularize: { diversity: num(get('regularize', 'diversity'), 0), tau: num(get('regularize', 'tau'), 7.7) },
+    derive: typeof maxParamFree === 'number' ? { maxParamFree } : {},
     budget: { memoryMb: num(get('budget', 'memory_mb'), 3000), ...(typeof minutes === 'number' ? { minutes } : {}) },
   };
 }

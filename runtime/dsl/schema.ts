@@ -358,6 +358,24 @@ export const BLOCKS: readonly BlockSchema[] = [
     ],
   },
   {
+    kind: 'derive',
+    naming: 'none',
+    doc: 'How the discrete cell is read off the architecture weights at the end of the search.',
+    since: V,
+    attributes: [
+      {
+        name: 'max_param_free',
+        type: { kind: 'int', min: 0 },
+        defaultText: 'no limit',
+        doc:
+          'At most this many parameter-free ops (pooling, skip-connect) in each derived cell (P-DARTS keeps at most 2 skip-connects). ' +
+          'Beyond it, the parameter-free edge whose best learnable alternative weighs most takes that alternative: first an op still alive on the same edge, else another input of the same node. ' +
+          'Binary searches tend to collapse to parameter-free ops (docs/method.md, "Collapse").',
+        since: V,
+      },
+    ],
+  },
+  {
     kind: 'budget',
     naming: 'none',
     doc: 'Resource limits: a memory estimate that warns before a run, and a wall-time limit.',

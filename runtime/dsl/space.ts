@@ -34,6 +34,14 @@ export const DARTS_OPS: readonly BuiltinOpName[] = [
 
 export type OpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
 
+/** Op kinds without learnable weights in a normal cell (a stride-2 skip is a factorized reduce, but counts as skip-connect, as in DARTS). */
+const PARAM_FREE_KINDS: ReadonlySet<OpKind> = new Set(['max_pool', 'avg_pool', 'skip', 'zero']);
+
+/** Whether ops of `kind` are parameter-free (pooling, skip-connect, none). */
+export function isParamFree(kind: OpKind): boolean {
+  return PARAM_FREE_KINDS.has(kind);
+}
+
 /**
  * One candidate op, built-in or user-defined, resolved to primitive form.
  * Built-ins map to: none → zero; skip_connect → skip; max_pool_3x3 → max_pool k3;
@@ -122,6 +130,11 @@ export interface RegularizeSpec {
   readonly tau: number;
 }
 
+export interface DeriveSpec {
+  /** At most this many parameter-free ops per derived cell; undefined = no limit. */
+  readonly maxParamFree?: number;
+}
+
 export interface BudgetSpec {
   readonly memoryMb: number;
   readonly minutes?: number;
@@ -141,5 +154,7 @@ export interface SearchSpace {
   readonly train: TrainSpec;
   readonly optimizers: { readonly weights: OptimizerSpec; readonly arch: OptimizerSpec };
   readonly regularize: RegularizeSpec;
+  /** Absent in spaces built by hand (tests): no derivation limits. */
+  readonly derive?: DeriveSpec;
   readonly budget: BudgetSpec;
 }

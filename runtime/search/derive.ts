@@ -2,8 +2,10 @@
  * Deriving the discrete cell from the architecture weights (method doc, "Deriving the cell"):
  * per intermediate node, score each incoming edge by its best non-`none` op weight
  * softmax(α over the ops still alive)·softmax(β over the node's inputs), keep the top 2 edges and
- * take the best non-`none` op on each. Pure numbers, no tensors.
+ * take the best non-`none` op on each; then at most `derive.max_param_free` parameter-free ops per
+ * cell. Pure numbers, no tensors.
  */
+import { isParamFree, type SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
 import { cellEdges, firstEdgeOfNode, softmax } from '../supernet/topology.js';
 
@@ -58,25 +60,97 @@ function bestOp(arch: CellArch, weights: readonly number[], e: number, opNames: 
   return { op: best, weight: -1 };
 }
 
+/** Derivation limits (the space's `derive` block). */
+export interface DeriveLimits {
+  /** paramFree[o]: declared op o has no learnable weights (pool, skip, none). */
+  readonly paramFree: readonly boolean[];
+  /** At most this many parameter-free ops per cell; undefined = no limit. */
+  readonly maxParamFree?: number;
+}
+
+/** The derivation limits of a space. */
+export function deriveLimitsOf(space: SearchSpace): DeriveLimits {
+  return { paramFree: space.ops.map((op) => isParamFree(op.kind)), maxParamFree: space.derive?.maxParamFree };
+}
+
+/** One chosen input of a node: the edge, its op and the score it was chosen by. */
+interface Pick {
+  readonly edge: number;
+  readonly from: number;
+  op: number;
+  score: number;
+}
+
 /** Derives one cell's `[op, input]` pairs (two per node; one when the node has a single input). */
-export function deriveCell(arch: CellArch, opNames: readonly string[], nodes: number, edgeNormalization: boolean): GenotypeEdge[] {
+export function deriveCell(
+  arch: CellArch,
+  opNames: readonly string[],
+  nodes: number,
+  edgeNormalization: boolean,
+  limits?: DeriveLimits,
+): GenotypeEdge[] {
   if (!opNames.some((n) => n !== 'none')) throw new Error('cannot derive a cell: every candidate op is `none`');
   const w = opWeights(arch);
   const b = edgeWeights(arch, nodes, edgeNormalization);
   const edges = cellEdges(nodes);
-  const out: GenotypeEdge[] = [];
+  const picks: Pick[][] = [];
   for (let j = 0; j < nodes; j++) {
     const scored = edges
       .filter((e) => e.node === j)
       .map((e) => {
         const best = bestOp(arch, w[e.index], e.index, opNames);
-        return { from: e.from, op: best.op, score: best.weight < 0 ? -1 : best.weight * b[e.index] };
+        return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -1 : best.weight * b[e.index] };
       });
     // Stable order on ties: the earlier input wins, so derivation is deterministic.
     scored.sort((x, y) => y.score - x.score || x.from - y.from);
-    for (const s of scored.slice(0, 2)) out.push([opNames[s.op], s.from]);
+    picks.push(scored.slice(0, 2));
   }
-  return out;
+  if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, b, edges, opNames, limits.paramFree, limits.maxParamFree);
+  return picks.flatMap((node) => [...node].sort((x, y) => y.score - x.score || x.from - y.from).map((p): GenotypeEdge => [opNames[p.op], p.from]));
+}
+
+/**
+ * Replaces parameter-free picks by learnable ones until at most `max` remain (docs/method.md,
+ * "Collapse"). Each replacement is the best-weighted learnable alternative of any parameter-free
+ * pick: an alive learnable op on the same edge, or another input edge of the same node whose best
+ * alive op is learnable. Where no alternative is alive (pruning removed them), the cell keeps more.
+ */
+function capParamFree(
+  picks: Pick[][],
+  arch: CellArch,
+  w: readonly (readonly number[])[],
+  b: readonly number[],
+  edges: ReturnType<typeof cellEdges>,
+  opNames: readonly string[],
+  paramFree: readonly boolean[],
+  max: number,
+): void {
+  const learnable = (o: number) => opNames[o] !== 'none' && !paramFree[o];
+  const bestLearnable = (e: number): number => {
+    let best = -1;
+    arch.alive[e].forEach((alive, o) => alive && learnable(o) && (best < 0 || w[e][o] > w[e][best]) && (best = o));
+    return best;
+  };
+  for (;;) {
+    const free = picks.flatMap((node, j) => node.filter((p) => paramFree[p.op]).map((p) => ({ j, p })));
+    if (free.length <= max) return;
+    let choice: { j: number; p: Pick; edge: number; from: number; op: number; score: number } | undefined;
+    for (const { j, p } of free) {
+      const same = bestLearnable(p.edge);
+      const options = same >= 0 ? [{ edge: p.edge, from: p.from, op: same }] : [];
+      for (const e of edges.filter((x) => x.node === j && !picks[j].some((q) => q.edge === x.index))) {
+        const o = bestOp(arch, w[e.index], e.index, opNames).op;
+        if (o >= 0 && arch.alive[e.index][o] && learnable(o)) options.push({ edge: e.index, from: e.from, op: o });
+      }
+      for (const opt of options) {
+        const score = w[opt.edge][opt.op] * b[opt.edge];
+        if (!choice || score > choice.score) choice = { j, p, ...opt, score };
+      }
+    }
+    if (!choice) return;
+    const { j, p } = choice;
+    picks[j][picks[j].indexOf(p)] = { edge: choice.edge, from: choice.from, op: choice.op, score: choice.score };
+  }
 }
 
 /** Derives the genotype of both cell kinds; all intermediate nodes are concatenated. */
@@ -85,12 +159,13 @@ export function deriveGenotype(
   opNames: readonly string[],
   nodes: number,
   edgeNormalization: boolean,
+  limits?: DeriveLimits,
 ): Genotype {
   const concat = Array.from({ length: nodes }, (_, i) => i + 2);
   return {
-    normal: deriveCell(archs.normal, opNames, nodes, edgeNormalization),
+    normal: deriveCell(archs.normal, opNames, nodes, edgeNormalization, limits),
     normal_concat: concat,
-    reduce: deriveCell(archs.reduce, opNames, nodes, edgeNormalization),
+    reduce: deriveCell(archs.reduce, opNames, nodes, edgeNormalization, limits),
     reduce_concat: concat,
   };
 }

@@ -17,7 +17,7 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.j
 import { estimateSupernetMemory } from '../supernet/memory.js';
 import { Supernet } from '../supernet/supernet.js';
 import { readCheckpoint, writeCheckpoint, type SavedArray } from './checkpoint.js';
-import { deriveGenotype, edgeWeights, opWeights, type CellArch } from './derive.js';
+import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, pruneRound, pruningDue, type PathChoice, type PruneStats } from './pruning.js';
 import { Rng } from './rng.js';
@@ -213,7 +213,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       };
       return writeCheckpoint(outDir, state, arrays);
     };
-    const derive = async (): Promise<Genotype> => deriveGenotype(await archNumbers(net), opNames, space.supernet.nodes, space.sampling.edgeNormalization);
+    const derive = async (): Promise<Genotype> => deriveGenotype(await archNumbers(net), opNames, space.supernet.nodes, space.sampling.edgeNormalization, deriveLimitsOf(space));
     const measure = (split: 'arch' | 'test'): Promise<StepResult> => th.measure([...dataset[split].batches(batch)]);
     const finish = async (reason?: string): Promise<SearchOutcome> => {
       const genotype = await derive();

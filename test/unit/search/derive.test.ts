@@ -65,3 +65,35 @@ test('an edge left with only none still names a real op and ranks last', () => {
   assert.deepEqual(g.normal_concat, [2, 3]);
   assert.equal(g.reduce.length, 4);
 });
+
+test('max_param_free: parameter-free picks give way to their best learnable alternative, same edge first', () => {
+  const paramFree = OPS.map((o) => o !== 'sep_conv_3x3');
+  // Every edge prefers skip or pool; sep is the runner-up with weights that rank the edges.
+  const a = arch(2, (e) => [0, 3, 1 + e * 0.1, e === 2 ? 4 : 0]);
+  const free = deriveCell(a, OPS, 2, true);
+  assert.equal(free.filter(([op]) => op !== 'sep_conv_3x3').length, 4, 'uncapped: all four picks parameter-free');
+  assert.deepEqual(deriveCell(a, OPS, 2, true, { paramFree }), free, 'no limit: unchanged');
+  for (const max of [0, 1, 2, 3]) {
+    const capped = deriveCell(a, OPS, 2, true, { paramFree, maxParamFree: max });
+    assert.equal(capped.filter(([op]) => paramFree[OPS.indexOf(op)]).length, max, `cap ${max}`);
+    assert.deepEqual(capped.map(([, from]) => from).sort(), free.map(([, from]) => from).sort(), 'same inputs: alternatives on the same edges');
+  }
+  // With cap 3 the replaced pick is the one whose sep alternative weighs most in op weight × edge
+  // weight: node 0's input 1 (edge 1: 0.120 × ½) beats node 1's input 2 (edge 4: 0.155 × ⅓).
+  const three = deriveCell(a, OPS, 2, true, { paramFree, maxParamFree: 3 });
+  assert.deepEqual(three.slice(0, 2).filter(([op]) => op === 'sep_conv_3x3'), [['sep_conv_3x3', 1]]);
+  assert.ok(three.slice(2).every(([op]) => op !== 'sep_conv_3x3'));
+});
+
+test('max_param_free: where pruning left an edge no learnable op, another input of the node takes its place', () => {
+  const paramFree = OPS.map((o) => o !== 'sep_conv_3x3');
+  const a = arch(1, (e) => (e === 0 ? [0, 3, 0, 0] : [0, 2, 0, 0]));
+  // Node 0 has two inputs and both are taken; make edge 1 skip-only, edge 0 learnable too.
+  const alive = [OPS.map(() => true), OPS.map((o) => o === 'skip_connect')];
+  const cell = deriveCell({ ...a, alive }, OPS, 1, true, { paramFree, maxParamFree: 1 });
+  assert.deepEqual(cell.filter(([op]) => op === 'sep_conv_3x3'), [['sep_conv_3x3', 0]]);
+  assert.deepEqual(cell.filter(([op]) => op === 'skip_connect'), [['skip_connect', 1]]);
+  // No learnable op anywhere: the cell keeps its picks rather than invent one.
+  const none = deriveCell({ ...a, alive: [alive[1], alive[1]] }, OPS, 1, true, { paramFree, maxParamFree: 0 });
+  assert.equal(none.filter(([op]) => op === 'skip_connect').length, 2);
+});
