@@ -24,8 +24,8 @@ export interface KernelChoice {
   /** The backend's depthwise kernels accept a dilation (else the filter is spread with zeros). */
   readonly dilatedDepthwise: boolean;
   /**
-   * The stock AvgPoolGrad divides by each window's count without padding, as the forward does
-   * (TensorFlow's); else it divides by k² and dy is rescaled first.
+   * The stock AvgPoolGrad divides by k² everywhere, padding counted (tfjs's own backends), so dy is
+   * rescaled by k²/count first; TensorFlow's divides by the count without padding, as the forward.
    */
   readonly avgPoolGradCountsPadding: boolean;
 }
