@@ -88,11 +88,11 @@ function renameOrCopy(from: string, to: string): void {
 }
 
 /** The short form of every script that has one (one per script), in a scratch folder. */
-function quick(): Outcome[] {
+function quick(records: readonly RecordSpec[]): Outcome[] {
   const out = mkdtempSync(join(tmpdir(), 'bnas-bench-quick-'));
   mkdirSync(join(ROOT, 'bench', '.tmp'), { recursive: true });
   try {
-    return RECORDS.filter((r) => r.quick).map((r) => {
+    return records.filter((r) => r.quick).map((r) => {
       const why = missing(r);
       if (why) return { id: r.id, status: 'skipped', reason: why };
       const run = runNode(withOut(r.quick ?? [], out));
@@ -126,7 +126,7 @@ function main(): void {
     return;
   }
   if (!argv.includes('--full')) {
-    const outcomes = quick();
+    const outcomes = quick(chosen);
     process.stdout.write(statusTable(outcomes));
     if (outcomes.some((o) => o.status === 'failed')) process.exitCode = 1;
     return;
