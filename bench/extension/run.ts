@@ -16,6 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunManager } from '../../extension/runs/run-manager.js';
 import type { RunEvent } from '../../runtime/protocol/index.js';
+import { writeRecord } from '../record.js';
 
 const HERE = import.meta.dirname;
 const ROOT = join(HERE, '..', '..');
@@ -191,7 +192,7 @@ const results = {
 };
 console.log(JSON.stringify(results, null, 2));
 if (!process.argv.includes('--no-write')) {
-  writeFileSync(join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeRecord(join(HERE, 'results.json'), results);
   const f = results.flood;
   // activation.ts records its own section between markers in the same file: keep it.
   const previous = existsSync(join(HERE, 'results.md')) ? readFileSync(join(HERE, 'results.md'), 'utf8') : '';

@@ -20,6 +20,7 @@ import { BnasLspModule } from '../../runtime/dsl/lsp/module.js';
 import { createBnasServices } from '../../runtime/dsl/module.js';
 import { LspProcess, ROOT, bundleServer } from '../../test/unit/lsp/lsp-process.js';
 import { largeSpace } from '../validation/run.js';
+import { writeRecord } from '../record.js';
 
 const HERE = import.meta.dirname;
 
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
   const md = renderMarkdown(result);
   console.log(md);
   if (write) {
-    writeFileSync(join(HERE, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+    writeRecord(join(HERE, 'results.json'), result);
     writeFileSync(join(HERE, 'results.md'), md);
   }
 }

@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { writeRecord } from '../record.js';
 
 const HERE = import.meta.dirname;
 const ROOT = join(HERE, '..', '..');
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(md);
   if (!process.argv.includes('--no-write')) {
-    writeFileSync(join(HERE, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+    writeRecord(join(HERE, 'results.json'), result);
     writeFileSync(join(HERE, 'results.md'), md);
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Run view benchmark (headless Chromium): first render of a whole recorded run, and the live
  * update rate when its events stream in. Usage (after `npm run build`):
- *   node --import tsx bench/webview/run-view-bench.ts [--epochs 50] [--json]
- * Prints one line per measurement; see README.md for what the numbers mean.
+ *   node --import tsx bench/webview/run-view-bench.ts [--epochs 50] [--json] [--out FILE]
+ * Prints one line per measurement (`--json`: one JSON object); `--out` also writes it as a record
+ * with its provenance (bench/record.ts). See README.md for what the numbers mean.
  */
 import type { RunEvent } from '../../runtime/protocol/index.js';
 import { launch, mermaidSettled, openWebview, postToView } from '../../test/webview/browser.js';
 import { makeRunEvents } from '../../test/webview/fixture-run.js';
+import { writeRecord } from '../record.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,6 +64,8 @@ try {
   const b10 = await live(10);
   const b50 = await live(50);
   const result = { events: events.length, epochs, firstRender: first, liveBatch10: b10, liveBatch50: b50 };
+  const outAt = process.argv.indexOf('--out');
+  if (outAt > 0) writeRecord(process.argv[outAt + 1], result);
   if (process.argv.includes('--json')) console.log(JSON.stringify(result));
   else {
     console.log(`events: ${events.length} (${epochs} epochs, 14 edges, 8 ops)`);

@@ -6,7 +6,7 @@
 import { Rng } from './random.js';
 import type { Batch, CropPadding } from './types.js';
 
-/** Pixels each side the `crop` augmentation pads before cropping back (the contract's "pad 2"). */
+/** Pixels each side the `crop` augmentation pads before cropping back. */
 export const CROP_PAD = 2;
 
 /** Stored examples shared by the splits that index into them. */

@@ -45,7 +45,7 @@ export async function readDataFile(file: string, signal?: AbortSignal): Promise<
   }
   if (!isGzip(raw)) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   try {
-    // 1 MB output chunks: about twice as fast as the 16 kB default on a 26 MB file.
+    // 1 MB output chunks: far fewer chunk calls than the 16 kB default on dataset-sized files.
     const out = await gunzipAsync(raw, { chunkSize: 1 << 20 });
     signal?.throwIfAborted();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

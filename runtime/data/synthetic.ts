@@ -17,8 +17,7 @@
  * its own scale (see test/unit/data/synthetic.test.ts).
  *
  * Every image is generated from its own counter-based stream (seed, part, index), so the first
- * N images are the same whatever N. Generation is O(pixels): 10 000 images of 16×16×3 take
- * about half a second.
+ * N images are the same whatever N. Generation is O(pixels), cheap next to a search.
  */
 import { Rng, hashLabel } from './random.js';
 import type { LabelledImages } from './types.js';

@@ -32,7 +32,7 @@ function strings<T extends string>(v: SchemaValue | undefined, fallback: readonl
   return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as T[]) : [...fallback];
 }
 
-/** The contract default for `reductions`: ⌊L/3⌋ and ⌊2L/3⌋, distinct. */
+/** The default `reductions`: ⌊L/3⌋ and ⌊2L/3⌋, distinct (the DARTS layout: a third and two thirds in). */
 export function defaultReductions(cells: number): number[] {
   return [...new Set([Math.floor(cells / 3), Math.floor((2 * cells) / 3)])].filter((i) => i < cells);
 }

@@ -1,9 +1,9 @@
 /**
- * Checks that involve more than one attribute (contract section 3): reductions against cells,
- * `k` against every cell's channels, warm-up and pruning against epochs, pruning feasibility,
- * data paths, binarization, memory budget, and attributes that have no effect. They run on the
- * defaults-filled model and skip any attribute whose own value was invalid, so one mistake is
- * reported once.
+ * Checks that involve more than one attribute (docs/language.md, "How some checks count"):
+ * reductions against cells, `k` against every cell's channels, warm-up and pruning against
+ * epochs, pruning feasibility, data paths, binarization, memory budget, and attributes that have
+ * no effect. They run on the defaults-filled model and skip any attribute whose own value was
+ * invalid, so one mistake is reported once.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isListValue, isNumberValue } from './generated/ast.js';

@@ -1,5 +1,5 @@
 /**
- * The one schema of the `.bnas` language (contract section 2): every block and attribute with
+ * The one schema of the `.bnas` language: every block and attribute with
  * its type, range, default, allowed values, documentation and the language version that
  * introduced it. Validation, completion, hover and the generated reference page
  * (`docs/language.md`) all read this table, so a new attribute is added here and nowhere else.
@@ -419,7 +419,7 @@ export const BUILTIN_OP_DOCS: Readonly<Record<BuiltinOpName, string>> = {
   conv_3x3: '3×3 convolution.',
 };
 
-/** A built-in op resolved to its primitive (contract: none → zero, sep_conv_k → sep_conv k, ...). */
+/** A built-in op resolved to its primitive (none → zero, sep_conv_k → sep_conv k, ...; docs/method.md, "Candidate ops"). */
 export function builtinOpSpec(name: BuiltinOpName): OpSpec {
   const base = { name, dilation: 1, repeat: 1, builtin: true } as const;
   switch (name) {

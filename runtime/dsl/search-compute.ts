@@ -1,6 +1,6 @@
 /**
- * The multiply-adds of a whole search (issue 4: how much can abandoning ops save on an engine whose
- * time is proportional to its arithmetic?), from the supernet's compute estimate (compute.ts) and
+ * The multiply-adds of a whole search (how much can abandoning ops save on an engine whose time is
+ * proportional to its arithmetic?), from the supernet's compute estimate (compute.ts) and
  * the rounds' decisions. Per epoch:
  * - training: every step's weight step (forward and backward: 3 forward passes' worth) and, after
  *   the warm-up, its architecture step (forward and the input gradients: 2 forward passes' worth),

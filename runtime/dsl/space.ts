@@ -5,7 +5,7 @@
  * Contract: section 2 of the search-space language document.
  */
 
-/** The built-in candidate op names, in the order the contract lists them. */
+/** The built-in candidate op names, in the order docs/language.md lists them ("Built-in ops"). */
 export const BUILTIN_OPS = [
   'none',
   'skip_connect',

@@ -1,6 +1,6 @@
 """PyTorch peer of the engine benchmark: the same PC-DARTS normal-cell weight step.
 
-Written from the method description (bnas-method.md), not from other projects' code:
+Written from the method as docs/method.md describes it, not from other projects' code:
 14 mixed edges over the 8 DARTS ops, partial channels 1/K with channel shuffle, beta edge
 weights, ReLU-1x1-BN pre-processing, batch norm without affine terms, binary convs as
 ordinary convs behind quantizers (XNOR weights with mean-|W| scale, sign activations,

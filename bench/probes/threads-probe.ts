@@ -1,11 +1,11 @@
 /**
- * Why a second search thread pays little (bench/search/README.md, "Threads"): times one weight
+ * Why a second search thread pays little (bench/probes/README.md): times one weight
  * gradient of a supernet (a) on the main thread for the full batch and for half of it, (b) in a
  * search worker alone for half of it (the variables already there, as in a search after the first
  * step), and (c) the two halves at the same time (worker and main thread), as `--threads 2` runs
  * a step. CPU time of the process and wall time, medians of `--steps` alternating rounds.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/threads-probe.ts
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/probes/threads-probe.ts
  *   [--space bench/search/space.bnas] [--steps 5]
  */
 import { readFileSync } from 'node:fs';

@@ -1,12 +1,11 @@
 /**
- * Does a search step get slower after a pruning round than its op count says? (bench/search/README.md,
- * "The first pruned epochs".) In one process, on one supernet as a search has it: median ms of a
- * search step (architecture step + weight step) on the full space, then after each of `--rounds`
- * rounds that drop one random non-`none` op per edge (different ops on different edges, as a real
+ * Does a search step get slower after a pruning round than its op count says? (bench/probes/README.md)
+ * In one process, on one supernet as a search has it: median ms of a search step (architecture
+ * step + weight step) on the full space, then after each of `--rounds` rounds that drop one random non-`none` op per edge (different ops on different edges, as a real
  * round leaves them) and evaluate `--candidates` single-path candidates as a pruning round does,
  * each against a fresh supernet pruned the same way without that history (same seed, same ops).
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/round-probe.ts
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/probes/round-probe.ts
  *   [--space bench/search/space-paper.bnas] [--steps 6] [--rounds 3] [--candidates 8]
  */
 import { readFileSync } from 'node:fs';

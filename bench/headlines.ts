@@ -1,0 +1,387 @@
+/**
+ * The headline manifest: every headline number of the project, the record (JSON file) it is read
+ * from and the command that makes that record. The README's benchmark table, the bench index
+ * (bench/README.md) and bench/results.md are generated from it (`npm run bench:table`), so each
+ * number exists once: in its record. `npm run bench:full` runs every record's command again.
+ *
+ * To add a headline: add its record (if new) to RECORDS and a row to HEADLINES; `value` turns the
+ * record's JSON into the text shown. A row whose record is missing shows a dash.
+ */
+import { stat, welch, type Stat } from './quality/report.js';
+
+/** A parsed JSON record. */
+export type Json = Record<string, unknown>;
+
+/** Node with the repository's loader: every bench script runs as `NODE script args`. */
+export const NODE = 'node --require ./scripts/polyfills.cjs --import tsx';
+
+/** What a record's command needs besides `npm ci`. */
+export type Need = 'build' | 'torch' | 'chromium';
+
+/** One record and the command that makes it. */
+export interface RecordSpec {
+  readonly id: string;
+  /** The record, relative to the repository root. */
+  readonly file: string;
+  /**
+   * The command's arguments after {@link NODE}; `{out}` stands for a scratch folder. When absent,
+   * {@link manual} says how the record is made instead.
+   */
+  readonly args?: readonly string[];
+  /** Files the command writes into `{out}`, moved to these paths (the record among them). */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** A record `bench:full` does not make (it needs a setup of its own): how to make it. */
+  readonly manual?: string;
+  readonly needs?: readonly Need[];
+  /** The backend its numbers are measured on. */
+  readonly backend?: string;
+  /** Rough minutes of the command on an idle 2-core machine. */
+  readonly minutes: number;
+  /** A short form of the script (`npm run bench`): checks that it runs; writes only into `{out}`. */
+  readonly quick?: readonly string[];
+}
+
+/** One headline: what is measured, the value read from its records, and the target if any. */
+export interface Headline {
+  readonly id: string;
+  readonly area: string;
+  readonly what: string;
+  /** Ids of the records `value` reads, in order. */
+  readonly records: readonly string[];
+  /** The value as shown, from the records' JSON (each undefined when missing). */
+  readonly value: (...records: (Json | undefined)[]) => string | undefined;
+  readonly target?: string;
+  /** Shown in the README's table (every row is in bench/results.md). */
+  readonly readme?: boolean;
+}
+
+const search = (name: string, args: readonly string[], minutes: number): RecordSpec => ({
+  id: `search-${name}`,
+  file: `bench/search/${name}.json`,
+  args: ['bench/search/run.ts', ...args, '--threads', '1', '--name', name],
+  backend: 'wasm',
+  minutes,
+});
+
+const peer = (id: string, dir: string, args: readonly string[]): RecordSpec => ({
+  id,
+  file: `bench/engine/results/${dir}peer-compare.json`,
+  args: ['bench/engine/peer-compare.ts', ...args, ...(dir ? ['--out', `bench/engine/results/${dir.slice(0, -1)}`] : [])],
+  needs: ['torch'],
+  backend: 'wasm',
+  minutes: 5,
+});
+
+const quality = (dir: string, args: readonly string[], minutes: number): RecordSpec => ({
+  id: `quality-${dir}`,
+  file: `bench/quality/${dir}/quality.json`,
+  args: ['bench/quality/run.ts', ...args, ...(dir === 'results' ? [] : ['--out', `bench/quality/${dir}`])],
+  backend: 'wasm',
+  minutes,
+});
+
+/** Every record a headline reads. */
+export const RECORDS: readonly RecordSpec[] = [
+  {
+    id: 'engine-step',
+    file: 'bench/engine/results/engine-step-simd.json',
+    args: ['bench/engine/run.ts', '--backends', 'wasm', '--steps', '3', '--profile', '--configs', 'binary-k4,float-k4,binary-k1,float-k1', '--variants', 'naive,cell-sgd,parallel-cell', '--out', '{out}'],
+    outputs: { 'engine-step.json': 'bench/engine/results/engine-step-simd.json', 'engine-step.md': 'bench/engine/results/engine-step-simd.md' },
+    backend: 'wasm',
+    minutes: 4,
+    quick: ['bench/engine/run.ts', '--backends', 'wasm', '--steps', '2', '--configs', 'binary-k4', '--variants', 'naive,cell-sgd', '--out', '{out}'],
+  },
+  { ...peer('peer-binary-k4', '', ['--rounds', '3', '--steps', '3']), quick: ['bench/engine/peer-compare.ts', '--rounds', '1', '--steps', '2', '--out', '{out}'] },
+  peer('peer-float-k4', 'peer-float-k4/', ['--rounds', '2', '--steps', '3', '--binary', '0']),
+  peer('peer-binary-k1', 'peer-binary-k1/', ['--rounds', '2', '--steps', '3', '--k', '1']),
+  peer('peer-float-k1', 'peer-float-k1/', ['--rounds', '2', '--steps', '3', '--k', '1', '--binary', '0']),
+  {
+    ...search('results', ['--repeats', '2'], 3),
+    quick: ['bench/search/run.ts', '--modes', 'bnas,pc-darts', '--threads', '1', '--repeats', '1', '--name', '../.tmp/search-quick'],
+  },
+  search('results-paper-space', ['--space', 'bench/search/space-paper.bnas', '--repeats', '2'], 25),
+  search('results-paper-steps-memory', ['--space', 'bench/search/space-paper-steps.bnas', '--repeats', '2', '--batch-rule', 'memory'], 35),
+  search('results-paper-defaults', ['--space', 'bench/search/space-paper-defaults.bnas', '--modes', 'bnas,pc-darts', '--repeats', '3'], 8),
+  search('results-paper-32', ['--space', 'bench/search/space-paper-32.bnas', '--modes', 'bnas,pc-darts', '--repeats', '1'], 25),
+  search('results-paper-long', ['--space', 'bench/search/space-paper-long.bnas', '--modes', 'bnas,pc-darts', '--repeats', '2'], 12),
+  search('results-paper-long-memory', ['--space', 'bench/search/space-paper-long.bnas', '--repeats', '1', '--batch-rule', 'memory'], 20),
+  { ...quality('results', [], 40), quick: ['bench/quality/run.ts', '--quick', '--out', '{out}'] },
+  quality('results-defaults', ['--datasets', 'fashion-mnist', '--mode-seeds', 'darts=0', '--random', '0', '--schedule', 'defaults'], 7),
+  quality('results-long', ['--datasets', 'fashion-mnist', '--mode-seeds', 'darts=0', '--random', '0', '--schedule', 'long'], 10),
+  quality('results-long-b', ['--datasets', 'fashion-mnist', '--mode-seeds', 'darts=0', '--random', '0', '--schedule', 'long', '--first-seed', '14'], 12),
+  {
+    id: 'validation', file: 'bench/validation/results.json', args: ['bench/validation/run.ts'], minutes: 1,
+    quick: ['bench/validation/run.ts', '--iterations', '50', '--cold', '1', '--no-write'],
+  },
+  {
+    id: 'language-server', file: 'bench/language-server/results.json', args: ['bench/language-server/run.ts'], needs: ['build'], minutes: 1,
+    quick: ['bench/language-server/run.ts', '--cold', '1', '--iterations', '30', '--no-write'],
+  },
+  {
+    id: 'extension', file: 'bench/extension/results.json', args: ['bench/extension/run.ts'], needs: ['build'], minutes: 1,
+    quick: ['bench/extension/run.ts', '--events', '20000', '--no-write'],
+  },
+  {
+    id: 'webview', file: 'bench/webview/results.json', args: ['bench/webview/run-view-bench.ts', '--out', 'bench/webview/results.json'], needs: ['build', 'chromium'], minutes: 1,
+    quick: ['bench/webview/run-view-bench.ts', '--epochs', '10'],
+  },
+  { id: 'vsix-size', file: 'bench/ci/vsix-size.json', manual: 'npm run package -- --record', minutes: 2 },
+  { id: 'host-timings', file: 'bench/ci/host-timings.json', manual: 'npm run test:host -- --record', minutes: 10 },
+];
+
+// ------------------------------------------------------------------ reading records
+
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+/** A nested field of a record. */
+export const get = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), o);
+/** A number with one decimal below 100, none from 100. */
+export const fixed = (x: number | undefined, unit = ''): string | undefined => (x === undefined ? undefined : `${x.toFixed(Math.abs(x) >= 100 ? 0 : 1)}${unit}`);
+const meanStd = (s: Stat) => `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)} %`;
+
+/** The one-thread CPU-time ratio `key` of a search record (records keep one per thread count). */
+function searchRatio(r: Json | undefined, key: string): number | undefined {
+  const ratios = get(r, 'ratios') as Json | undefined;
+  if (!ratios) return undefined;
+  return num('x1' in ratios ? get(ratios, 'x1', key) : ratios[key]);
+}
+
+/** Median ms of a peer record's entry named exactly `name`, or the best entry starting with it. */
+function peerMs(r: Json | undefined, name: string): number | undefined {
+  const s = (get(r, 'summary') as { name: string; medianMs: number }[] | undefined) ?? [];
+  const exact = s.find((x) => x.name === name);
+  if (exact) return exact.medianMs;
+  const all = s.filter((x) => x.name.startsWith(name)).map((x) => x.medianMs);
+  return all.length ? Math.min(...all) : undefined;
+}
+
+/** This runtime's best one-thread step against PyTorch on one thread. */
+function peerRatio(r: Json | undefined): string | undefined {
+  const torch = peerMs(r, 'pytorch 1 thread');
+  const ours = peerMs(r, 'tfjs');
+  if (torch === undefined || ours === undefined) return undefined;
+  return `${(torch / ours).toFixed(2)}× (this runtime ${ours.toFixed(0)} ms, PyTorch ${torch.toFixed(0)} ms)`;
+}
+
+/** A dataset's result of a quality record. */
+function dataset(r: Json | undefined, name: string): Json | undefined {
+  return ((get(r, 'results') as Json[] | undefined) ?? []).find((x) => x.dataset === name);
+}
+
+/** Per-seed test accuracies of a quality group whose name starts with `prefix`, over several records. */
+function groupAccuracies(records: readonly (Json | undefined)[], data: string, prefix: string): number[] {
+  return records.flatMap((r) => ((get(dataset(r, data), 'groups') as { group: string; accuracies: number[] }[] | undefined) ?? [])
+    .filter((g) => g.group.startsWith(prefix))
+    .flatMap((g) => g.accuracies));
+}
+
+/** This method's derived cells against PC-DARTS mode's, trained from scratch, pooled over records. */
+function methodVsPcDarts(...records: (Json | undefined)[]): string | undefined {
+  const ours = groupAccuracies(records, 'fashion-mnist', 'searched (bnas');
+  const pc = groupAccuracies(records, 'fashion-mnist', 'searched (PC-DARTS');
+  if (!ours.length || !pc.length) return undefined;
+  const a = stat(ours);
+  const b = stat(pc);
+  const p = welch(a, b).p;
+  return `${meanStd(a)} vs ${meanStd(b)} (${a.n} seeds each${Number.isFinite(p) ? `, Welch p = ${p.toFixed(2)}` : ''})`;
+}
+
+/** Searched cells against random cells of the space, with the verdict against the seed noise. */
+function searchedVsRandom(r: Json | undefined, data: string): string | undefined {
+  const h = get(dataset(r, data), 'headline') as { searched: Stat; random: Stat; margin: number; beatsRandomBeyondNoise: boolean } | undefined;
+  if (!h || h.random.n === 0) return undefined;
+  const sign = h.margin >= 0 ? '+' : '';
+  return `${meanStd(h.searched)} vs ${meanStd(h.random)} (${h.searched.n} seeds, ${h.random.n} random cells): ${sign}${(100 * h.margin).toFixed(1)} points, ${h.beatsRandomBeyondNoise ? 'beyond' : 'within'} the noise`;
+}
+
+/** Mean (float − binary) accuracy of the searched cells trained both ways. */
+function floatGap(r: Json | undefined, data: string): number | undefined {
+  const g = ((get(dataset(r, data), 'groups') as { accuracies: number[]; float?: number[] }[] | undefined) ?? []).find((x) => x.float?.length);
+  if (!g?.float) return undefined;
+  return g.float.reduce((a, x, i) => a + x - g.accuracies[i], 0) / g.float.length;
+}
+
+/** The mode time ratios of a quality run: this method ÷ PC-DARTS mode, ÷ DARTS mode (CPU time). */
+function qualityModeRatios(r: Json | undefined, data: string): string | undefined {
+  const modes = get(dataset(r, data), 'modes') as { mode: string; cpuSeconds?: Stat }[] | undefined;
+  const cpu = (m: string) => modes?.find((x) => x.mode === m)?.cpuSeconds?.mean;
+  const ours = cpu('bnas');
+  const pc = cpu('pc-darts');
+  const darts = cpu('darts');
+  if (ours === undefined || pc === undefined) return undefined;
+  return `${(ours / pc).toFixed(2)}${darts === undefined ? '' : `, ${(ours / darts).toFixed(2)}`}`;
+}
+
+/** Naive → fused-cell step of an engine record for `config` on wasm. */
+function engineStep(r: Json | undefined, config: string): string | undefined {
+  const rows = (get(r, 'rows') as { backend: string; config: string; variant: string; medianMs: number }[] | undefined) ?? [];
+  const ms = (v: string) => rows.find((x) => x.backend === 'wasm' && x.config === config && x.variant === v)?.medianMs;
+  const naive = ms('naive');
+  const cell = ms('cell-sgd');
+  if (naive === undefined || cell === undefined) return undefined;
+  return `${naive.toFixed(0)} → ${cell.toFixed(0)} ms (${(naive / cell).toFixed(1)}×)`;
+}
+
+const ratioWithMacs = (r: Json | undefined): string | undefined => {
+  const cpu = searchRatio(r, 'cpuVsPcDarts');
+  const macs = searchRatio(r, 'macsVsPcDarts');
+  return cpu === undefined ? undefined : `${cpu.toFixed(2)}${macs === undefined ? '' : ` (multiply-adds ${macs.toFixed(2)})`}`;
+};
+
+const dartsRatio = (r: Json | undefined): string | undefined => {
+  const x = searchRatio(r, 'cpuVsDarts');
+  const batches = get(r, 'batches') as Record<string, number> | undefined;
+  const rule = get(r, 'batchRule') === 'memory' && batches ? ` (DARTS mode at batch ${batches.darts}, this method at ${batches.bnas})` : '';
+  return x === undefined ? undefined : `${x.toFixed(2)}${rule}`;
+};
+
+/** This method ÷ PC-DARTS mode and ÷ DARTS mode of a search record. */
+const bothRatios = (r: Json | undefined): string | undefined => {
+  const pc = searchRatio(r, 'cpuVsPcDarts');
+  const d = searchRatio(r, 'cpuVsDarts');
+  return pc === undefined || d === undefined ? undefined : `${pc.toFixed(2)}, ${d.toFixed(2)}`;
+};
+
+/** A headline read from one whole-search record (`bench/search/NAME.json`). */
+function searchRow(id: string, name: string, value: (r: Json | undefined) => string | undefined, target: string | undefined, what: string, readme = false): Headline {
+  return { id, area: 'search', records: [`search-${name}`], value, target, what, readme };
+}
+
+/** Every headline, in the order the tables show them. */
+export const HEADLINES: readonly Headline[] = [
+  {
+    id: 'engine-step', area: 'engine', readme: true, records: ['engine-step'], target: '≥ 3×',
+    what: 'PC-DARTS cell step (binary, K = 4, one thread): straightforward TensorFlow.js ops → the fused cell',
+    value: (r) => engineStep(r, 'binary-k4'),
+  },
+  {
+    id: 'engine-step-k1', area: 'engine', records: ['engine-step'],
+    what: 'the same step at K = 1 (binary)',
+    value: (r) => engineStep(r, 'binary-k1'),
+  },
+  {
+    id: 'peer-binary-k4', area: 'peers', readme: true, records: ['peer-binary-k4'], target: '≥ 1.0',
+    what: 'the same step against PyTorch on CPU (Debian python3-torch), one thread each: PyTorch ms ÷ this runtime ms',
+    value: peerRatio,
+  },
+  { id: 'peer-float-k4', area: 'peers', records: ['peer-float-k4'], what: 'the same, float, K = 4', value: peerRatio },
+  { id: 'peer-binary-k1', area: 'peers', records: ['peer-binary-k1'], what: 'the same, binary, K = 1', value: peerRatio },
+  { id: 'peer-float-k1', area: 'peers', records: ['peer-float-k1'], what: 'the same, float, K = 1', value: peerRatio },
+  searchRow('search-long', 'results-paper-long', ratioWithMacs, '≤ 0.60', 'whole search, this method ÷ PC-DARTS mode, CPU time: `space-paper-long.bnas` (the default pruning schedule, 16 epochs)', true),
+  searchRow('search-defaults', 'results-paper-defaults', ratioWithMacs, '≤ 0.60', 'the same with the language\'s 8-epoch default schedule (`space-paper-defaults.bnas`)', true),
+  searchRow('search-32', 'results-paper-32', ratioWithMacs, '≤ 0.60', 'the same at 32×32 images (`space-paper-32.bnas`)'),
+  searchRow('search-long-memory-pc', 'results-paper-long-memory', ratioWithMacs, '≤ 0.60', 'the same, 16 epochs, in the three-mode run below'),
+  searchRow('search-darts-memory', 'results-paper-long-memory', dartsRatio, '≤ 0.25', 'whole search, this method ÷ DARTS mode, CPU time, DARTS mode at the batch that fits the same memory (the papers\' protocol; `space-paper-long.bnas`)', true),
+  searchRow('search-darts-steps', 'results-paper-steps-memory', dartsRatio, '≤ 0.25', 'the same on `space-paper-steps.bnas` (PC-DARTS-shaped schedule, 12 epochs)'),
+  searchRow('search-same-batch', 'results-paper-space', bothRatios, undefined, 'whole search at the same batch in every mode, 8 steps an epoch (`space-paper.bnas`): this method ÷ PC-DARTS mode, ÷ DARTS mode', true),
+  searchRow('search-small', 'results', bothRatios, undefined, 'the same on the small `space.bnas`'),
+  {
+    id: 'quality-synthetic', area: 'quality', readme: true, records: ['quality-results'], target: 'better than the seed noise',
+    what: 'searched binary cells vs random cells of the space, synthetic set, test accuracy',
+    value: (r) => searchedVsRandom(r, 'synthetic'),
+  },
+  {
+    id: 'quality-fashion', area: 'quality', readme: true, records: ['quality-results'], target: 'better than the seed noise',
+    what: 'the same on Fashion-MNIST',
+    value: (r) => searchedVsRandom(r, 'fashion-mnist'),
+  },
+  {
+    id: 'quality-vs-pc', area: 'quality', readme: true, records: ['quality-results'], target: 'no worse beyond the noise',
+    what: 'this method\'s derived cells vs PC-DARTS mode\'s, trained from scratch (Fashion-MNIST, the quality schedule)',
+    value: methodVsPcDarts,
+  },
+  {
+    id: 'quality-vs-pc-defaults', area: 'quality', readme: true, records: ['quality-results-defaults'], target: 'no worse beyond the noise',
+    what: 'the same with the language\'s 8-epoch default schedule',
+    value: methodVsPcDarts,
+  },
+  {
+    id: 'quality-vs-pc-long', area: 'quality', readme: true, records: ['quality-results-long', 'quality-results-long-b'], target: 'no worse beyond the noise',
+    what: 'the same searched for 16 epochs',
+    value: methodVsPcDarts,
+  },
+  {
+    id: 'quality-gap', area: 'quality', readme: true, records: ['quality-results'],
+    what: 'binary-vs-float gap of the searched cells (float − binary): synthetic, Fashion-MNIST',
+    value: (r) => {
+      const s = floatGap(r, 'synthetic');
+      const f = floatGap(r, 'fashion-mnist');
+      return s === undefined || f === undefined ? undefined : `${(100 * s).toFixed(1)}, ${(100 * f).toFixed(1)} points`;
+    },
+  },
+  {
+    id: 'quality-mode-time', area: 'quality', records: ['quality-results'],
+    what: 'search CPU time in the quality run (Fashion-MNIST): this method ÷ PC-DARTS mode, ÷ DARTS mode',
+    value: (r) => qualityModeRatios(r, 'fashion-mnist'),
+  },
+  {
+    id: 'validation', area: 'editor', readme: true, records: ['validation'],
+    what: 'validating a 300-line space in process, median / p95',
+    value: (r) => {
+      const big = (get(r, 'rows') as { name: string; medianMs: number; p95Ms: number }[] | undefined)?.find((x) => x.name.includes('300'));
+      return big ? `${fixed(big.medianMs)} / ${fixed(big.p95Ms)} ms` : undefined;
+    },
+  },
+  {
+    id: 'validate-cli', area: 'editor', records: ['validation'],
+    what: '`bnas validate`, the whole command-line process',
+    value: (r) => fixed(num(get(r, 'cliValidateWallMs')), ' ms'),
+  },
+  {
+    id: 'language-server-cold', area: 'editor', readme: true, records: ['language-server'],
+    what: 'language server: cold start to first diagnostics, median',
+    value: (r) => fixed(num(get(r, 'coldStart', 'firstDiagnosticsMs', 'median')), ' ms'),
+  },
+  {
+    id: 'language-server-warm', area: 'editor', records: ['language-server'],
+    what: 'language server: completion / hover / revalidation after an edit (300 lines), median',
+    value: (r) => {
+      const v = ['completionMs', 'hoverMs', 'revalidateAfterEditMs'].map((k) => fixed(num(get(r, 'warm', k, 'median'))));
+      return v.every((x) => x !== undefined) ? `${v.join(' / ')} ms` : undefined;
+    },
+  },
+  {
+    id: 'extension-load', area: 'editor', records: ['extension'],
+    what: 'extension bundle require (stub vscode, fresh process), median',
+    value: (r) => fixed(num(get(r, 'bundleLoadMs', 'median')), ' ms'),
+  },
+  {
+    id: 'extension-events', area: 'editor', records: ['extension'],
+    what: 'run events through stdout, loss-free',
+    value: (r) => fixed(num(get(r, 'flood', 'stdout', 'eventsPerSecond')), ' events/s'),
+  },
+  {
+    id: 'webview-first', area: 'editor', readme: true, records: ['webview'],
+    what: 'run view: first render of a recorded run / live update rate',
+    value: (r) => {
+      const first = num(get(r, 'firstRender', 'totalMs'));
+      const live = num(get(r, 'liveBatch10', 'eventsPerSecond'));
+      return first === undefined || live === undefined ? undefined : `${fixed(first)} ms for ${String(get(r, 'events'))} events / ${fixed(live)} events/s`;
+    },
+  },
+  {
+    id: 'vsix-size', area: 'ci', records: ['vsix-size'],
+    what: 'packaged .vsix size',
+    value: (r) => fixed(num(get(r, 'mib')), ' MiB'),
+  },
+  {
+    id: 'host-activation', area: 'ci', records: ['host-timings'],
+    what: 'VS Code host tests (code-server): extension activated after server spawn, per suite',
+    value: (r) => {
+      const s = (get(r, 'results') as { suite: string; activationMs?: number }[] | undefined)?.filter((x) => x.activationMs !== undefined) ?? [];
+      return s.length ? s.map((x) => `${x.suite} ${fixed(x.activationMs)} ms`).join(', ') : undefined;
+    },
+  },
+];
+
+/** The record of `id`. */
+export function recordSpec(id: string): RecordSpec {
+  const r = RECORDS.find((x) => x.id === id);
+  if (!r) throw new Error(`no record '${id}' in bench/headlines.ts`);
+  return r;
+}
+
+/** The command line of a record, runnable from the repository root. */
+export function commandOf(r: RecordSpec): string {
+  return r.args ? `${NODE} ${r.args.join(' ')}` : (r.manual ?? '');
+}
