@@ -113,3 +113,24 @@ export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
   });
   return op(x) as tf.Tensor4D;
 }
+
+/**
+ * 2×2 max pooling with stride 2 for the bypass channels of a PC-DARTS reduction edge (odd sizes:
+ * the last window is cut, padding never wins). The forward is the backend's max pool; the gradient
+ * goes to the maximum of each window (one element on ties, as PyTorch's MaxPool2d of PC-DARTS),
+ * through {@link maxPoolGradRouted} (wasm's own MaxPoolGrad misroutes negative maxima; a reshape +
+ * max instead took several times as long forward and backward).
+ * @param x shape [B, H, W, C], float32
+ * @returns shape [B, ceil(H/2), ceil(W/2), C], float32
+ */
+export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
+  const op = tf.customGrad((xi, save) => {
+    const xt = xi as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xt]);
+    return {
+      value: tf.maxPool(xt, 2, 2, 'same') as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => maxPoolGradRouted(dy, saved[0] as tf.Tensor4D, 2, 2),
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
