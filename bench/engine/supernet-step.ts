@@ -8,29 +8,18 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
  *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
+import { initBackend } from '../../runtime/engine/index.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { benchSpace } from './space-bench.js';
+import { benchArgs, benchSpace } from './space-bench.js';
 import { OpByOpSupernet } from '../../test/unit/engine/reference/op-cell.js';
 
-const { values } = parseArgs({
-  options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    steps: { type: 'string', default: '6' },
-    out: { type: 'string', default: 'bench/engine/results' },
-    backend: { type: 'string', default: 'wasm' },
-  },
-});
-const file = values.space as string;
-const steps = Number(values.steps);
-const out = values.out as string;
+const { file, steps, out, backend } = benchArgs({ space: 'examples/quick.bnas', steps: 6 });
 
-const info = await initBackend(values.backend as BackendChoice);
+const info = await initBackend(backend);
 const { space, size, classes, batch } = benchSpace(file);
 
 const modes = ['op', 'cell'] as const;

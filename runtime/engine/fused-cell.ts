@@ -225,6 +225,8 @@ export class FusedCell {
       }
       return partOf.get(src) as tf.Tensor4D;
     };
+    // The op table's pre-activation (runtime/supernet/candidate-ops.ts: no ReLU before a sign) with
+    // the conv's activation quantizer folded in: sign, or ReLU for real activations.
     const activate = (t: tf.Tensor4D): tf.Tensor4D => (bin.activations === 'sign' ? signSte(t) : tf.relu(t));
     // Tiled, activated inputs, shared by every conv kind with the same set of edges.
     const tiled = new Map<string, tf.Tensor4D>();
