@@ -4,18 +4,18 @@
  * pre-processing, and a weight step (forward, backward, SGD update) on a fixed batch.
  * Two implementations of the mixed edge share everything else:
  * - `naive`: each candidate op built separately from engine ops (the straightforward version);
- * - `fused`: the engine's FusedMixedOp (one fused kernel chain per edge);
+ * - `fused`: the tests' per-edge reference FusedMixedOp (one fused kernel chain per edge);
  * - `cell`: the engine's FusedCell (all edges of the cell batched, loop kernels).
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../runtime/engine/candidate-ops.js';
 import { packWeights, pointwiseBn } from '../../runtime/engine/cell-kernels.js';
 import { FusedCell } from '../../runtime/engine/fused-cell.js';
-import { FusedMixedOp } from '../../runtime/engine/fused-edge.js';
-import { FusedSgd } from '../../runtime/engine/fused-sgd.js';
-import { PartialChannels } from '../../runtime/engine/partial-channels.js';
+import { optimizerStep } from '../../runtime/engine/fused-optim.js';
 import { ParamStore } from '../../runtime/engine/params.js';
 import { REAL, type BinarizeOptions } from '../../runtime/engine/quantize.js';
+// The per-op and per-edge implementations are the tests' references (test/unit/engine/reference).
+import { buildCandidateOp, candidateSpecOf, ConvBn, type CandidateOp } from '../../test/unit/engine/reference/candidate-ops.js';
+import { FusedMixedOp, perEdgeNaming } from '../../test/unit/engine/reference/fused-edge.js';
 
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
 export const BINARY: BinarizeOptions = { weights: 'xnor', scale: 'layer', activations: 'sign' };
@@ -28,7 +28,7 @@ export interface CellConfig {
   readonly k: number;
   readonly binary: boolean;
   readonly variant: 'naive' | 'fused' | 'cell';
-  /** SGD with momentum as one kernel call for all weights (the engine's FusedSgd) instead of tf.train.momentum. */
+  /** SGD with momentum as one kernel call for all weights (the engine's optimizerStep) instead of tf.train.momentum. */
   readonly fusedSgd?: boolean;
   readonly seed: number;
 }
@@ -47,6 +47,30 @@ interface Edge {
   readonly fused?: FusedMixedOp;
 }
 
+/** SGD with momentum over every variable in one kernel call; owns its momentum buffers. */
+class MomentumSgd {
+  private readonly buffers = new Map<string, tf.Tensor>();
+  constructor(private readonly momentum: number) {}
+
+  apply(vars: Record<string, tf.Variable>, grads: tf.NamedTensorMap, lr: number): void {
+    const names = Object.keys(vars);
+    const slots = names.map((n) => this.buffers.get(n) ?? tf.keep(tf.zerosLike(vars[n])));
+    const attrs = { kind: 'sgd', lr, momentum: this.momentum, weightDecay: 0, gradScale: 1, beta1: 0, beta2: 0, epsilon: 0, step: 1 } as const;
+    const out = optimizerStep(names.map((n) => vars[n]), names.map((n) => grads[n]), slots, attrs);
+    names.forEach((n, i) => {
+      vars[n].assign(out.params[i]);
+      out.params[i].dispose();
+      slots[i].dispose();
+      this.buffers.set(n, tf.keep(out.slots[i]));
+    });
+  }
+
+  dispose(): void {
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+  }
+}
+
 /** One cell with its weights, α, β and a fixed batch; `step()` is one SGD weight step. */
 export class BenchCell {
   readonly store: ParamStore;
@@ -57,9 +81,7 @@ export class BenchCell {
   private readonly s1: tf.Tensor4D;
   private readonly target: tf.Tensor4D;
   private readonly optimizer: tf.Optimizer;
-  private readonly sgd: FusedSgd | undefined;
-  /** Fused variant: partial channels as products (naive: slice, concat, transpose). */
-  private readonly partial: PartialChannels | undefined;
+  private readonly sgd: MomentumSgd | undefined;
   private readonly cell: FusedCell | undefined;
 
   constructor(readonly config: CellConfig) {
@@ -72,7 +94,16 @@ export class BenchCell {
     const entries = DARTS_OPS.map((name) => ({ ...candidateSpecOf(name), name }));
     this.cell =
       config.variant === 'cell'
-        ? new FusedCell(entries, { store: this.store, edgePrefix: (e) => `e${e}`, channels: c, nodes: 4, k, shuffle: true, reduction: false, binarize: bin })
+        ? new FusedCell(entries, {
+            ...perEdgeNaming(entries, (e) => `e${e}`, { store: this.store, channels: part, binarize: bin }),
+            store: this.store,
+            channels: c,
+            nodes: 4,
+            k,
+            shuffle: true,
+            reduction: false,
+            binarize: bin,
+          })
         : undefined;
     for (let node = 0; node < 4 && !this.cell; node++) {
       for (let from = 0; from < node + 2; from++) {
@@ -99,8 +130,7 @@ export class BenchCell {
     this.target = tf.keep(data.create('t', [config.batch, config.size, config.size, 4 * c], { normal: 1 }, false).clone() as tf.Tensor4D);
     data.dispose();
     this.optimizer = tf.train.momentum(0.01, 0.9);
-    this.sgd = config.fusedSgd ? new FusedSgd({ momentum: 0.9 }) : undefined;
-    this.partial = config.variant === 'fused' ? new PartialChannels(c, k) : undefined;
+    this.sgd = config.fusedSgd ? new MomentumSgd(0.9) : undefined;
   }
 
   /** Forward pass: the concatenated node outputs [B, H, W, 4C], float32. */
@@ -147,10 +177,6 @@ export class BenchCell {
   private edge(e: number, x: tf.Tensor4D, alphas: tf.Tensor2D, k: number): tf.Tensor4D {
     const c = x.shape[3];
     const part = c / k;
-    if (this.partial) {
-      const w = tf.reshape(tf.slice(alphas, [e, 0], [1, -1]), [-1]) as tf.Tensor1D;
-      return this.partial.combine((this.edges[e].fused as FusedMixedOp).apply(this.partial.select(x), w), x);
-    }
     const xa = k > 1 ? tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, part]) : x;
     const w = tf.reshape(tf.slice(alphas, [e, 0], [1, -1]), [-1]) as tf.Tensor1D;
     const edge = this.edges[e];
@@ -224,7 +250,6 @@ export class BenchCell {
     for (const t of [this.s0, this.s1, this.target]) t.dispose();
     this.optimizer.dispose();
     this.sgd?.dispose();
-    this.partial?.dispose();
     this.store.dispose();
     this.arch.dispose();
   }

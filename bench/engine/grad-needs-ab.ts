@@ -1,5 +1,5 @@
 /**
- * The search step with and without runtime/engine/grad-needs.ts (fused gradients computing only
+ * The search step with and without the grad-needs patch of runtime/engine/tfjs-patches.ts (fused gradients computing only
  * what the pass differentiates), as CPU ms medians of the architecture and weight steps of the
  * supernet with all ops and with one op per edge (as phi.ts), the two modes alternating in one
  * process. AB_ONLY=on|off runs one mode per process (alternate processes by hand);
@@ -9,7 +9,7 @@
  *   `kernels` also prints, per step, the kernels whose call count or time differs between modes.
  */
 import { initBackend } from '../../runtime/engine/index.js';
-import { useGradNeeds } from '../../runtime/engine/grad-needs.js';
+import { useGradNeeds } from '../../runtime/engine/tfjs-patches.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';

@@ -10,7 +10,6 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/preprocess.ts
  *   [--space bench/search/space-paper.bnas] [--steps 15] [--out bench/engine/results]
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -20,21 +19,11 @@ import { FusedPreprocess } from '../../runtime/engine/preprocess.js';
 import { REAL } from '../../runtime/engine/quantize.js';
 import { FactorizedReduce, ReluConvBn, type Op } from '../../runtime/supernet/candidate-ops.js';
 import { planCells, SEARCH_BN } from '../../runtime/supernet/supernet.js';
-import { benchSpace } from './space-bench.js';
+import { benchArgs, benchSpace } from './space-bench.js';
 
-const { values } = parseArgs({
-  options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
-    steps: { type: 'string', default: '15' },
-    out: { type: 'string', default: 'bench/engine/results' },
-    backend: { type: 'string', default: 'wasm' },
-  },
-});
-const file = values.space as string;
-const steps = Number(values.steps);
-const out = values.out as string;
+const { file, steps, out, backend } = benchArgs({ space: 'bench/search/space-paper.bnas', steps: 15 });
 
-const info = await initBackend(values.backend as 'wasm' | 'cpu');
+const info = await initBackend(backend);
 const { space, size } = benchSpace(file);
 const batch = space.train.batch;
 const plans = planCells(space, size);

@@ -2,10 +2,10 @@
  * Engine benchmark: the step (forward, backward, SGD update) of one 14-edge, 8-op PC-DARTS cell,
  * float and binary, all channels and K = 4, per backend, for each implementation:
  *   naive    — per-op custom-gradient ops on stock kernels (the straightforward version);
- *   naive-zc — naive with the engine's zero-copy Identity (runtime/engine/identity.ts);
- *   fused    — the engine's FusedMixedOp;
+ *   naive-zc — naive with the engine's zero-copy Identity (runtime/engine/tfjs-patches.ts);
+ *   fused    — the per-edge test reference FusedMixedOp (test/unit/engine/reference/fused-edge.ts);
  *   cell     — the engine's FusedCell (all edges batched, loop kernels);
- *   cell-sgd — cell, with the engine's FusedSgd (one kernel call updates every weight);
+ *   cell-sgd — cell, with the engine's optimizerStep (one kernel call updates every weight);
  *   parallel — fused, data-parallel over 2 threads (runtime/engine/data-parallel.ts);
  *   parallel-cell — cell-sgd, data-parallel over 2 threads.
  * Variants run alternately in one process (ratios within one run are what counts on a shared
@@ -20,7 +20,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js';
-import { useZeroCopyIdentity } from '../../runtime/engine/identity.js';
+import { useZeroCopyIdentity } from '../../runtime/engine/tfjs-patches.js';
 import { BenchCell, DEFAULT_CELL, stepFlops, type CellConfig } from './cell.js';
 import { ParallelCell } from './parallel-cell.js';
 

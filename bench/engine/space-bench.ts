@@ -1,8 +1,10 @@
 /**
- * What the supernet benches share: a space file loaded (diagnostics as an error), and random
+ * What the supernet benches share: their command line (`--space`, `--steps`, `--out`,
+ * `--backend` and their own options), a space file loaded (diagnostics as an error), and random
  * batches of its batch size and image size (a step's cost does not depend on the values).
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Batch } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
@@ -25,4 +27,18 @@ export function benchSpace(file: string): { space: SearchSpace; size: number; cl
     };
   };
   return { space, size, classes, batch };
+}
+
+/** The common options of a space bench, with `extra` options of its own. */
+export function benchArgs(defaults: { space: string; steps: number }, extra: NonNullable<ParseArgsConfig['options']> = {}) {
+  const values: Record<string, string | boolean | (string | boolean)[] | undefined> = parseArgs({
+    options: {
+      space: { type: 'string', default: defaults.space },
+      steps: { type: 'string', default: String(defaults.steps) },
+      out: { type: 'string', default: 'bench/engine/results' },
+      backend: { type: 'string', default: 'wasm' },
+      ...extra,
+    },
+  }).values;
+  return { values, file: values.space as string, steps: Number(values.steps), out: values.out as string, backend: values.backend as 'wasm' | 'cpu' | 'node' | 'auto' };
 }

@@ -4,7 +4,7 @@
  * Usage: node --import tsx bench/engine/step-json.ts naive|fused|cell|cell-sgd K BINARY(0|1) STEPS [backend]
  */
 import { initBackend, type BackendChoice } from '../../runtime/engine/backend.js';
-import { useZeroCopyIdentity } from '../../runtime/engine/identity.js';
+import { useZeroCopyIdentity } from '../../runtime/engine/tfjs-patches.js';
 import { BenchCell, DEFAULT_CELL } from './cell.js';
 
 const [variant = 'fused', k = '4', binary = '1', steps = '5', backend = 'wasm'] = process.argv.slice(2);

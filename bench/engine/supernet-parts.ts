@@ -13,35 +13,24 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-parts.ts
  *   [--space examples/quick.bnas] [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
+import { initBackend } from '../../runtime/engine/index.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { benchSpace } from './space-bench.js';
+import { benchArgs, benchSpace } from './space-bench.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 
-const { values } = parseArgs({
-  options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    steps: { type: 'string', default: '5' },
-    label: { type: 'string', default: 'current' },
-    out: { type: 'string', default: 'bench/engine/results' },
-    backend: { type: 'string', default: 'wasm' },
-    keep: { type: 'string' },
-    kernels: { type: 'boolean', default: false },
-  },
-});
-const file = values.space as string;
-const steps = Number(values.steps);
+const { values, file, steps, out, backend } = benchArgs(
+  { space: 'examples/quick.bnas', steps: 5 },
+  { label: { type: 'string', default: 'current' }, keep: { type: 'string' }, kernels: { type: 'boolean', default: false } },
+);
 const label = values.label as string;
-const out = values.out as string;
 
-const info = await initBackend(values.backend as BackendChoice);
+const info = await initBackend(backend);
 const { space, size, classes, batch } = benchSpace(file);
-const keep = space.ops.findIndex((o) => o.name === (values.keep ?? space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
+const keep = space.ops.findIndex((o) => o.name === ((values.keep as string | undefined) ?? space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
 const noneIndex = space.ops.findIndex((o) => o.kind === 'zero');
 if (keep < 0) throw new Error(`--keep must name one of the space's ops: ${space.ops.map((o) => o.name).join(', ')}`);
 if (noneIndex < 0) throw new Error('the space needs a `none` op for the fixed-cost net');

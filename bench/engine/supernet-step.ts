@@ -1,39 +1,31 @@
 /**
  * What the engine's fused cell buys a real search: the supernet's weight step (forward, backward,
  * SGD with the search's own optimizer) and architecture step on a space file, with the mixed edges
- * computed op by op (`engine: 'op'`) and by the FusedCell (`engine: 'cell'`, the default), the
+ * computed op by op (the tests' reference, test/unit/engine/reference/op-cell.ts) and by the
+ * FusedCell (the runtime's only path), the
  * two alternating in one process on the same batches. Reports median wall and CPU ms per step.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
  *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
+import { initBackend } from '../../runtime/engine/index.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { benchSpace } from './space-bench.js';
+import { benchArgs, benchSpace } from './space-bench.js';
+import { OpByOpSupernet } from '../../test/unit/engine/reference/op-cell.js';
 
-const { values } = parseArgs({
-  options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    steps: { type: 'string', default: '6' },
-    out: { type: 'string', default: 'bench/engine/results' },
-    backend: { type: 'string', default: 'wasm' },
-  },
-});
-const file = values.space as string;
-const steps = Number(values.steps);
-const out = values.out as string;
+const { file, steps, out, backend } = benchArgs({ space: 'examples/quick.bnas', steps: 6 });
 
-const info = await initBackend(values.backend as BackendChoice);
+const info = await initBackend(backend);
 const { space, size, classes, batch } = benchSpace(file);
 
 const modes = ['op', 'cell'] as const;
 const rigs = modes.map((engine) => {
-  const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1, engine });
+  const options = { input: [size, size, 3] as const, numClasses: classes, seed: 1 };
+  const net = engine === 'op' ? new OpByOpSupernet(space, options) : new Supernet(space, options);
   return { engine, net, trainer: new Trainer(net, space, classes), wall: [] as number[], cpu: [] as number[], arch: [] as number[] };
 });
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

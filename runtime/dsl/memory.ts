@@ -6,6 +6,7 @@
  * alive during one training step (the forward activations, about as much again in the backward
  * pass, and weights with gradient and momentum), not a measurement: backends add workspace.
  */
+import { planCells } from './cells.js';
 import { SOURCE_IMAGE_SIZE } from './schema.js';
 import type { OpSpec, SearchSpace } from './space.js';
 
@@ -15,7 +16,7 @@ const BYTES = 4;
 const BACKWARD_FACTOR = 2;
 /** Each weight is held with its gradient and a momentum slot. */
 const COPIES_PER_WEIGHT = 3;
-/** Classes of every built-in source. */
+/** Classes of every built-in source (a run passes its data set's). */
 export const CLASSES = 10;
 /** Image size assumed for IDX files whose size is only known once read. */
 const FALLBACK_IMAGE = 28;
@@ -104,54 +105,51 @@ export function imageSizeOf(space: SearchSpace): number {
 
 /** Channel count of the intermediate nodes of every cell (doubling at each reduction cell). */
 export function cellChannels(space: SearchSpace): number[] {
-  const reductions = new Set(space.supernet.reductions);
-  const out: number[] = [];
-  let c = space.supernet.channels;
-  for (let i = 0; i < space.supernet.cells; i++) {
-    if (reductions.has(i)) c *= 2;
-    out.push(c);
-  }
-  return out;
+  return planCells(space, 1).map((p) => p.channels);
 }
 
 const MB = 1024 * 1024;
 
+/** What the data gives, where the run knows it better than the space: the defaults are the space's. */
+export interface MemoryInputs {
+  readonly image?: number;
+  readonly inChannels?: number;
+  readonly batch?: number;
+  readonly classes?: number;
+}
+
 /**
- * Estimates the memory of one supernet training step and the supernet's weight count. The
- * arithmetic matches `runtime/supernet/memory.ts` (which the runtime uses after reading the
- * data), so the editor's warning and the run agree; a test checks that they do.
+ * Estimates the memory of one supernet training step and the supernet's weight count: the one
+ * estimate, for the editor's budget warning and for the run (runtime/supernet/memory.ts passes
+ * the data set's sizes), so the two agree.
  *
  * @param space a validated search space (defaults filled).
+ * @param inputs the data's sizes when known (a run); else the space's.
  * @returns totals in MB and a per-cell breakdown.
  */
-
-export function estimateSupernetMemory(space: SearchSpace): MemoryEstimate {
-  const { supernet, sampling, train } = space;
-  const batch = train.batch;
+export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs = {}): MemoryEstimate {
+  const { supernet, sampling } = space;
+  const batch = inputs.batch ?? space.train.batch;
   const k = Math.max(1, sampling.k);
-  const image = imageSizeOf(space);
-  const inChannels = inputChannelsOf(space);
-  const channels = cellChannels(space);
-  const reductions = new Set(supernet.reductions);
+  const image = inputs.image ?? imageSizeOf(space);
+  const inChannels = inputs.inChannels ?? inputChannelsOf(space);
   const stemC = supernet.channels * supernet.stemMultiplier;
 
   // Stem: the input, and conv, batch-norm and ReLU outputs at full resolution.
   let activations = batch * image * image * (inChannels + 3 * stemC);
   let parameters = 0;
 
-  let res = image;
-  let prevPrevC = stemC;
-  let prevC = stemC;
+  let inRes = image;
+  let lastC = stemC;
   const cells: CellMemory[] = [];
-  for (let i = 0; i < supernet.cells; i++) {
-    const c = channels[i]!;
-    const reduction = reductions.has(i);
-    const inRes = res;
-    const outRes = reduction ? Math.ceil(res / 2) : res;
+  for (const plan of planCells(space, image)) {
+    const c = plan.channels;
+    const reduction = plan.kind === 'reduce';
+    const outRes = plan.size;
     const part = c / k;
     // Pre-processing of both inputs: ReLU, 1×1 conv, batch norm (3 maps each at input size).
     let cellActs = 2 * 3 * batch * inRes * inRes * c;
-    parameters += (prevPrevC + prevC) * c;
+    parameters += (plan.inPrevPrev + plan.inPrev) * c;
     for (let node = 0; node < supernet.nodes; node++) {
       for (let from = 0; from < node + 2; from++) {
         const stride = reduction && from < 2 ? 2 : 1;
@@ -164,12 +162,11 @@ export function estimateSupernetMemory(space: SearchSpace): MemoryEstimate {
       }
     }
     activations += cellActs;
-    cells.push({ index: i, reduction, channels: c, resolution: outRes, activationsMb: (cellActs * BYTES * BACKWARD_FACTOR) / MB });
-    prevPrevC = prevC;
-    prevC = c * supernet.nodes;
-    res = outRes;
+    cells.push({ index: plan.index, reduction, channels: c, resolution: outRes, activationsMb: (cellActs * BYTES * BACKWARD_FACTOR) / MB });
+    lastC = plan.out;
+    inRes = outRes;
   }
-  parameters += prevC * CLASSES;
+  parameters += lastC * (inputs.classes ?? CLASSES);
   const activationsMb = (activations * BYTES * BACKWARD_FACTOR) / MB;
   const weightsMb = (parameters * BYTES * COPIES_PER_WEIGHT) / MB;
   return { totalMb: activationsMb + weightsMb, activationsMb, weightsMb, parameters, imageSize: image, cells };

@@ -7,9 +7,7 @@
  * allowed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useZeroCopyIdentity } from './identity.js';
-import { installGradNeeds } from './grad-needs.js';
-import { useSharedSaves } from './saved-tensors.js';
+import { installGradNeeds, useSharedSaves, useZeroCopyIdentity } from './tfjs-patches.js';
 import { installSimdKernels } from './simd.js';
 
 /** What the user may ask for (`--backend`). */

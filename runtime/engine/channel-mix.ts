@@ -4,9 +4,10 @@
  * TypeScript loop and, on wasm, the SIMD kernels of simd/kernels.c. The op is `channelMix` in
  * cell-kernels.ts.
  */
-import { channelsAndPixels, type JsKernel, type Shapes } from './js-kernels.js';
+import * as tf from '@tensorflow/tfjs';
+import { channelsAndPixels, registerJsKernel, runJsOp, type JsKernel, type Shapes } from './js-kernels.js';
 import { simdFor, type SimdKernels } from './simd.js';
-import type { GradIdsAttr } from './grad-needs.js';
+import { gradNeeded, type GradIdsAttr } from './tfjs-patches.js';
 
 /**
  * Terms of a channel mix, 4 integers each: target channel, input index, input channel, coefficient
@@ -246,3 +247,29 @@ function mixBackwardLoop(
   }
 }
 
+/**
+ * The channel mix's gradient: every map and the coefficients in one pass, but without the
+ * coefficient sums when the coefficients are not differentiated (a weight step: they are
+ * functions of α, β) — the maps' gradients are the same arithmetic either way.
+ */
+export function registerChannelMix(): void {
+  registerJsKernel(mixForward);
+  registerJsKernel(mixBackward);
+  if (tf.getGradient(mixForward.name)) return;
+  tf.registerGradient({
+    kernelName: mixForward.name,
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrs as unknown as MixAttrs;
+      const ins = [dy as tf.Tensor, ...saved];
+      const hasCoef = saved.length > a.maps;
+      const noCoefGrad = hasCoef && !gradNeeded(a.gradIds?.[a.maps]);
+      const grads = runJsOp(mixBackward.name, ins, noCoefGrad ? { ...a, noCoefGrad } : a);
+      const out: Record<string, () => tf.Tensor> = {};
+      grads.forEach((g, i) => (out[String(i)] = () => g));
+      // Not called when the coefficients are off the path (tape pruning); computed all if it is.
+      if (noCoefGrad) out[String(a.maps)] = () => runJsOp(mixBackward.name, ins, a)[a.maps];
+      return out;
+    },
+  });
+}

@@ -9,25 +9,36 @@
  * - pools (and their batch norm) run once per source state, not once per edge;
  * - partial channels, op mixing (softmax α), edge weights (β), the bypass, the channel shuffle and
  *   the concatenation of the nodes are all one weighted channel gather-sum per node.
- * Weights keep the names and shapes of {@link FusedMixedOp} / {@link buildCandidateOp}
- * (`${edgePrefix}.${op}.a.dw`, …), so the same seed gives the same weights and a pruned op is
- * `drop(edge, name)`. Ops outside the fused kinds (conv_k, repeat > 1, factorized reduce) run as
- * ordinary candidate ops per edge and join the mix.
+ * Weights are named by the caller ({@link FusedCellNaming}: the supernet gives its op table's
+ * names), so the same seed gives the same weights as the ops built one by one, and a pruned op is
+ * `drop(edge, name)`. Ops outside the fused kinds (conv_k, repeat > 1, factorized reduce) are built
+ * by the caller per edge ({@link FusedCellOptions.buildOther}) and join the mix.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildCandidateOp, type CandidateOp } from './candidate-ops.js';
 import { batchNormFast, channelMix, packMany, pointwiseBn, signSte } from './cell-kernels.js';
 import { depthwiseFast } from './depthwise-fast.js';
-import type { FusedOpEntry } from './fused-edge.js';
 import type { ParamStore } from './params.js';
 import { avgPool, maxPool } from './pool.js';
 import { REAL, type BinarizeOptions } from './quantize.js';
 
+/** Primitive kinds; the same strings as `OpKind` of the search space model. */
+export type FusedOpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
+
+/** One candidate op of a cell (structurally the DSL's `OpSpec`). */
+export interface FusedOpEntry {
+  readonly name: string;
+  readonly kind: FusedOpKind;
+  /** Odd kernel size (pools: window). */
+  readonly kernel: number;
+  /** Depthwise dilation (sep_conv and dil_conv). */
+  readonly dilation: number;
+  /** How many times the primitive is stacked (only the first is strided). */
+  readonly repeat: number;
+}
+
 /** What a {@link FusedCell} is built from. */
 export interface FusedCellOptions {
   readonly store: ParamStore;
-  /** Weight prefix of edge e (e.g. `c3.e${e}`); op weights go under `${edgePrefix(e)}.${op}.`. */
-  readonly edgePrefix: (edge: number) => string;
   /** Channels C of every state (after pre-processing) and of every node. */
   readonly channels: number;
   /** Intermediate nodes (4 in DARTS: 14 edges). */
@@ -44,18 +55,14 @@ export interface FusedCellOptions {
    * Required for reduction cells.
    */
   readonly bypassPool?: (x: tf.Tensor4D) => tf.Tensor4D;
-  /**
-   * Weight names, for callers with their own naming (e.g. the supernet's op-by-op names, so
-   * checkpoints and optimizer slots carry over). Default: `${edgePrefix(e)}.${op}.` and
-   * `${edgePrefix(e)}.${op}.${half}.${dw|pw}` (the names of {@link FusedMixedOp}).
-   */
-  readonly naming?: FusedCellNaming;
+  /** Weight names: the caller's op table's, so checkpoints and optimizer slots name ops alike. */
+  readonly naming: FusedCellNaming;
   /**
    * Builds an op outside the fused kinds (conv_k, repeat > 1, stride-2 skip) for edge `edge`;
-   * its weights must live under `naming.opPrefix(edge, op)`. Default: {@link buildCandidateOp}.
+   * its weights must live under `naming.opPrefix(edge, op)`.
    * @returns a function of the op input [B, H, W, C/K] → [B, H/stride, W/stride, C/K], float32
    */
-  readonly buildOther?: (edge: number, op: number, stride: 1 | 2) => (x: tf.Tensor4D) => tf.Tensor4D;
+  readonly buildOther: (edge: number, op: number, stride: 1 | 2) => (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** Where a fused cell's weights live. */
@@ -87,7 +94,6 @@ export class FusedCell {
   private readonly alive: boolean[][];
   private readonly others = new Map<string, (x: tf.Tensor4D) => tf.Tensor4D>();
   private readonly part: number;
-  private readonly naming: FusedCellNaming;
 
   /**
    * Creates every op's weights in `options.store`.
@@ -101,10 +107,6 @@ export class FusedCell {
     if (!Number.isInteger(channels / k)) throw new Error(`fused cell: ${channels} channels do not split into K = ${k} groups`);
     if (options.reduction && !options.bypassPool && k > 1) throw new Error('fused cell: a reduction cell with K > 1 needs bypassPool');
     this.part = channels / k;
-    this.naming = options.naming ?? {
-      opPrefix: (e, o) => `${options.edgePrefix(e)}.${ops[o].name}.`,
-      filter: (e, o, half, kind) => `${options.edgePrefix(e)}.${ops[o].name}.${half}.${kind}`,
-    };
     for (let j = 0; j < nodes; j++) for (let i = 0; i < j + 2; i++) this.edges.push({ index: this.edges.length, from: i, node: j });
     this.alive = this.edges.map(() => ops.map(() => true));
     for (const e of this.edges) {
@@ -112,20 +114,14 @@ export class FusedCell {
       ops.forEach((op, o) => {
         if (isFusedConv(op)) {
           for (const half of op.kind === 'sep_conv' ? (['a', 'b'] as const) : (['a'] as const)) {
-            store.create(this.naming.filter(e.index, o, half, 'dw'), [op.kernel, op.kernel, this.part, 1]);
-            store.create(this.naming.filter(e.index, o, half, 'pw'), [1, 1, this.part, this.part]);
+            store.create(this.options.naming.filter(e.index, o, half, 'dw'), [op.kernel, op.kernel, this.part, 1]);
+            store.create(this.options.naming.filter(e.index, o, half, 'pw'), [1, 1, this.part, this.part]);
           }
         } else if (op.kind === 'conv' || op.repeat > 1 || (op.kind === 'skip' && stride === 2)) {
-          this.others.set(`${e.index}:${o}`, options.buildOther?.(e.index, o, stride) ?? this.buildOther(e.index, o, stride));
+          this.others.set(`${e.index}:${o}`, options.buildOther(e.index, o, stride));
         }
       });
     }
-  }
-
-  private buildOther(edge: number, o: number, stride: 1 | 2): (x: tf.Tensor4D) => tf.Tensor4D {
-    const prefix = this.naming.opPrefix(edge, o).replace(/\.$/, '');
-    const op: CandidateOp = buildCandidateOp(this.ops[o], { store: this.options.store, prefix, channels: this.part, stride, binarize: this.options.binarize });
-    return (x) => op.apply(x);
   }
 
   private strideOf(e: CellEdge): 1 | 2 {
@@ -138,7 +134,7 @@ export class FusedCell {
     if (o < 0 || !this.alive[edge]?.[o]) throw new Error(`fused cell: edge ${edge} has no alive op '${name}'`);
     this.alive[edge][o] = false;
     this.others.delete(`${edge}:${o}`);
-    this.options.store.disposePrefix(this.naming.opPrefix(edge, o));
+    this.options.store.disposePrefix(this.options.naming.opPrefix(edge, o));
   }
 
   /** Names of the ops still computed on `edge`. */
@@ -229,6 +225,8 @@ export class FusedCell {
       }
       return partOf.get(src) as tf.Tensor4D;
     };
+    // The op table's pre-activation (runtime/supernet/candidate-ops.ts: no ReLU before a sign) with
+    // the conv's activation quantizer folded in: sign, or ReLU for real activations.
     const activate = (t: tf.Tensor4D): tf.Tensor4D => (bin.activations === 'sign' ? signSte(t) : tf.relu(t));
     // Tiled, activated inputs, shared by every conv kind with the same set of edges.
     const tiled = new Map<string, tf.Tensor4D>();
@@ -251,7 +249,7 @@ export class FusedCell {
       const group = edges.filter((e) => live(e, o));
       if (!group.length) return;
       if (isFusedConv(op)) {
-        const names = (half: 'a' | 'b', w: 'dw' | 'pw'): tf.Tensor[] => group.map((e) => store.get(this.naming.filter(e.index, o, half, w)));
+        const names = (half: 'a' | 'b', w: 'dw' | 'pw'): tf.Tensor[] => group.map((e) => store.get(this.options.naming.filter(e.index, o, half, w)));
         const halves: ('a' | 'b')[] = op.kind === 'sep_conv' ? ['a', 'b'] : ['a'];
         // Every pack of the op in one kernel call: [a.dw, a.pw, b.dw, b.pw].
         const packed = packMany(halves.flatMap((h) => [{ ws: names(h, 'dw'), layout: 'dw' as const }, { ws: names(h, 'pw'), layout: 'pw' as const }]), bin);

@@ -10,6 +10,7 @@
  * the values are read back and a new tensor is made, which is still correct, only slower.
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelChoice } from './kernel-choice.js';
 
 /** Shapes of a kernel's float32 inputs, in the order they were passed. */
 export type Shapes = readonly (readonly number[])[];
@@ -50,6 +51,7 @@ function orderedInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
 }
 
 function kernelFunc<A>(kernel: JsKernel<A>, backendName: string): tf.KernelFunc {
+  const inPlace = kernelChoice(backendName).inPlaceHeap;
   return ({ inputs, backend, attrs }) => {
     const ins = orderedInputs(inputs);
     const shapes = ins.map((t) => t.shape);
@@ -57,7 +59,7 @@ function kernelFunc<A>(kernel: JsKernel<A>, backendName: string): tf.KernelFunc 
     for (const t of ins) {
       if (t.dtype !== 'float32') throw new Error(`${kernel.name}: inputs must be float32, got ${t.dtype}`);
     }
-    if (backendName === 'wasm') {
+    if (inPlace) {
       const wasm = backend as unknown as WasmLike;
       // Allocate first: an allocation can grow the heap, which detaches earlier views of it.
       const infos = outShapes.map((s) => wasm.makeOutput(s, 'float32'));

@@ -28,6 +28,15 @@ export interface KernelChoice {
    * rescaled by k²/count first; TensorFlow's divides by the count without padding, as the forward.
    */
   readonly avgPoolGradCountsPadding: boolean;
+  /**
+   * A saved tensor may share its buffer through the backend's reference count (tfjs-patches.ts,
+   * shared saves): the backends whose reference counting that relies on.
+   */
+  readonly sharedSaves: boolean;
+  /** The SIMD kernels of simd/kernels.c can run: they read and write this backend's wasm heap. */
+  readonly simdKernels: boolean;
+  /** Loop kernels read and write the backend's heap in place (else they copy values in and out). */
+  readonly inPlaceHeap: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -37,6 +46,9 @@ const WASM: KernelChoice = {
   loopMaxPoolGrad: true,
   dilatedDepthwise: true,
   avgPoolGradCountsPadding: true,
+  sharedSaves: true,
+  simdKernels: true,
+  inPlaceHeap: true,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -45,12 +57,15 @@ const COMPOSED: KernelChoice = {
   loopMaxPoolGrad: false,
   dilatedDepthwise: true,
   avgPoolGradCountsPadding: true,
+  sharedSaves: false,
+  simdKernels: false,
+  inPlaceHeap: false,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */
 const CHOICES: Readonly<Record<string, KernelChoice>> = {
   wasm: WASM,
-  cpu: COMPOSED,
+  cpu: { ...COMPOSED, sharedSaves: true },
   tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false },
 };
 

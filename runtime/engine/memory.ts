@@ -1,6 +1,5 @@
 /**
- * Memory discipline helpers: tensor counting, a leak assertion for tests and benchmarks, and a
- * small owner for disposables.
+ * Memory discipline helpers: tensor counting and a leak assertion for tests and benchmarks.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -41,26 +40,4 @@ export async function assertNoLeak(
     );
   }
   return { before, after, steps };
-}
-
-/** Anything with `dispose()`. */
-export interface Disposable {
-  dispose(): void;
-}
-
-/** Owns disposables; disposes them in reverse order of registration. */
-export class DisposableGroup implements Disposable {
-  private items: Disposable[] = [];
-
-  /** Registers `item` and returns it. */
-  add<T extends Disposable>(item: T): T {
-    this.items.push(item);
-    return item;
-  }
-
-  dispose(): void {
-    const items = this.items.reverse();
-    this.items = [];
-    for (const item of items) item.dispose();
-  }
 }

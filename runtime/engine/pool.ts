@@ -16,15 +16,21 @@ import { simdInUse } from './simd.js';
 /** The SIMD kernels of pool-fast.ts take channels in fours. */
 const fast = (x: tf.Tensor4D): boolean => x.shape[3] % 4 === 0 && simdInUse();
 
+/** Checks a pool's window and stride; the SIMD kernels' result where they apply, else undefined. */
+function checkedFast(kind: 'max' | 'avg', x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D | undefined {
+  checkKernel(k, `${kind}Pool`);
+  checkStride(stride, `${kind}Pool`);
+  return fast(x) ? poolFast(kind, x, k, stride) : undefined;
+}
+
 /**
  * Max pooling k×k, 'same' padding (padding never wins).
  * @param x input, shape [B, H, W, C], float32
  * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
  */
 export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
-  checkKernel(k, 'maxPool');
-  checkStride(stride, 'maxPool');
-  if (fast(x)) return poolFast('max', x, k, stride);
+  const quick = checkedFast('max', x, k, stride);
+  if (quick) return quick;
   const op = tf.customGrad((xi, save) => {
     const xt = xi as tf.Tensor4D;
     // Shift so every value is ≥ 1: the gradient kernel then routes to the true maximum.
@@ -93,9 +99,8 @@ export function windowCounts(h: number, w: number, k: number, stride: number): t
  * @returns shape [B, ceil(H/stride), ceil(W/stride), C], float32
  */
 export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
-  checkKernel(k, 'avgPool');
-  checkStride(stride, 'avgPool');
-  if (fast(x)) return poolFast('avg', x, k, stride);
+  const quick = checkedFast('avg', x, k, stride);
+  if (quick) return quick;
   const op = tf.customGrad((xi, save) => {
     const xt = xi as tf.Tensor4D;
     (save as tf.GradSaveFunc)([xt]);
@@ -109,6 +114,27 @@ export function avgPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
           { filterSize: k, strides: stride, pad: 'same' },
         ) as tf.Tensor4D;
       },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * 2×2 max pooling with stride 2 for the bypass channels of a PC-DARTS reduction edge (odd sizes:
+ * the last window is cut, padding never wins). The forward is the backend's max pool; the gradient
+ * goes to the maximum of each window (one element on ties, as PyTorch's MaxPool2d of PC-DARTS),
+ * through {@link maxPoolGradRouted} (wasm's own MaxPoolGrad misroutes negative maxima; a reshape +
+ * max instead took several times as long forward and backward).
+ * @param x shape [B, H, W, C], float32
+ * @returns shape [B, ceil(H/2), ceil(W/2), C], float32
+ */
+export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
+  const op = tf.customGrad((xi, save) => {
+    const xt = xi as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xt]);
+    return {
+      value: tf.maxPool(xt, 2, 2, 'same') as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => maxPoolGradRouted(dy, saved[0] as tf.Tensor4D, 2, 2),
     };
   });
   return op(x) as tf.Tensor4D;

@@ -18,9 +18,9 @@
  *  - backward `BnasPrepInputGrad`: dx = dH·1[H > 0] scattered back to the picked pixels (zeros
  *    elsewhere), dH = dZ·Wmᵀ;
  *  - backward `BnasPrepFilterGrad`: filter k's block of dZ_kᵀ·H, transposed to [1, 1, Ci, Co_k].
- * The batch norm itself is the engine's one-kernel `BnasBatchNorm` (cell-kernels.ts).
+ * The batch norm itself is the engine's one-kernel `BnasBatchNorm` (sign-norm-kernels.ts).
  */
-import { normalizeBackward } from './cell-kernels.js';
+import { normalizeBackward } from './sign-norm-kernels.js';
 import { registerJsKernel, type JsKernel } from './js-kernels.js';
 import { simdFor } from './simd.js';
 

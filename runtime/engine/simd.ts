@@ -6,6 +6,7 @@
  * native TensorFlow, or a runtime without wasm SIMD).
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelChoice } from './kernel-choice.js';
 import { SIMD_WASM_BASE64 } from './simd/kernels-wasm.js';
 
 /** The part of the WebAssembly API used here (the project's lib has no DOM/wasm typings). */
@@ -87,7 +88,7 @@ export function simdSupported(): boolean {
  */
 export function installSimdKernels(): { used: boolean; reason: string } {
   if (!enabled) return { used: false, reason: 'turned off (BNAS_SIMD=0)' };
-  if (tf.getBackend() !== 'wasm') return { used: false, reason: `backend is ${tf.getBackend()}, not wasm` };
+  if (!kernelChoice().simdKernels) return { used: false, reason: `backend is ${tf.getBackend()}, not wasm` };
   const wasm = (tf.backend() as unknown as { wasm?: TfjsWasmModule }).wasm;
   const memory = wasm?.asm?.memory;
   if (!wasm || !(memory instanceof WA.Memory)) return { used: false, reason: 'the tfjs wasm module exposes no memory' };
@@ -112,7 +113,7 @@ export function useSimdKernels(on: boolean): void {
 
 /** Whether the kernels are on and bound to the active backend's memory (wasm). */
 export function simdInUse(): boolean {
-  if (!enabled || !active || tf.getBackend() !== 'wasm') return false;
+  if (!enabled || !active || !kernelChoice().simdKernels) return false;
   return (tf.backend() as unknown as { wasm?: TfjsWasmModule }).wasm?.asm?.memory === active.memory;
 }
 

@@ -1,7 +1,10 @@
 /**
- * Candidate ops (method doc, "Candidate ops"), built from engine primitives with binary convs as
- * ordinary convs behind quantizers. Every op owns its variables in a ParamStore under a prefix, so
- * a pruned op is disposed with `store.disposePrefix(prefix)` and never computed again.
+ * The op table (method doc, "Candidate ops"): every candidate op of the supernet and of the
+ * derived network is built here, by kind ({@link OP_TABLE}, as DARTS' `OPS`), from engine
+ * primitives with binary convs as ordinary convs behind quantizers. Every op owns its variables in
+ * a ParamStore under a prefix, so a pruned op is disposed with `store.disposePrefix(prefix)` and
+ * never computed again. The supernet's fused cell (runtime/engine/fused-cell.ts) computes the
+ * separable convs and pools of this table itself, under the same weight names ({@link separableName}).
  *
  * One deliberate departure from the float DARTS ops: with `activations = sign` the ReLU in front of
  * a binary conv is left out, because sign(ReLU(x)) = +1 everywhere (sign(0) = +1) and the conv
@@ -10,11 +13,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
+import { depthwiseFast } from '../engine/depthwise-fast.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
 import { quantizeActivations, quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
-import type { OpSpec } from '../dsl/space.js';
+import type { OpKind, OpSpec } from '../dsl/space.js';
 
 /** What an op needs to be built. */
 export interface OpContext {
@@ -28,6 +32,13 @@ export interface OpContext {
   readonly binarize: BinarizeOptions;
   /** Batch norm flavour: no affine, batch statistics in the search; affine + running in evaluation. */
   readonly bn: BatchNormOptions;
+  /**
+   * The kernels (same weights, same values up to float rounding). `stock` (default): the
+   * supernet's, against which its fused cell is tested. `fast`: the derived network's, trained
+   * from scratch: the engine's depthwise kernel, and the factorized reduce of
+   * {@link EvenOddFactorizedReduce}.
+   */
+  readonly kernels?: 'stock' | 'fast';
 }
 
 /** A built op: a function of its input. */
@@ -40,7 +51,7 @@ export interface Op {
 }
 
 /** The non-linearity before a conv: ReLU for real activations, nothing when sign follows. */
-function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions): tf.Tensor4D {
+export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions): tf.Tensor4D {
   return binarize.activations === 'sign' ? x : tf.relu(x);
 }
 
@@ -68,11 +79,7 @@ export class ConvLayer {
 /** A depthwise conv: x [B, H, W, C], w [k, k, C, 1] → [B, H/stride, W/stride, C], float32. */
 export type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
 
-/**
- * Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. `depthwise` picks the kernel:
- * the supernet's op-by-op path (the engine benchmarks' naive baseline) keeps the stock one, the
- * discrete evaluation network passes the engine's fast kernel (same values).
- */
+/** Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable; `depthwise` picks the kernel. */
 export class SeparableLayer {
   constructor(
     private readonly store: ParamStore,
@@ -121,16 +128,17 @@ class Unit {
  * (then BN). Halves the resolution while keeping every pixel in play.
  */
 export class FactorizedReduce implements Op {
-  private readonly a: ConvLayer;
-  private readonly b: ConvLayer | undefined;
-  private readonly bn: BatchNormLayer;
-  private readonly binarize: BinarizeOptions;
+  protected readonly a: ConvLayer;
+  protected readonly b: ConvLayer | undefined;
+  protected readonly bn: BatchNormLayer;
+  protected readonly binarize: BinarizeOptions;
 
-  constructor(ctx: OpContext, ci: number, co: number) {
+  /** @param convStride the convs' own stride (1 when the caller picks the pixels itself) */
+  constructor(ctx: OpContext, ci: number, co: number, convStride: 1 | 2 = 2) {
     const half = Math.ceil(co / 2);
-    this.a = new ConvLayer(ctx.store, `${ctx.prefix}fr.a`, 1, ci, half, 2, ctx.binarize);
+    this.a = new ConvLayer(ctx.store, `${ctx.prefix}fr.a`, 1, ci, half, convStride, ctx.binarize);
     // With one output channel there is nothing to give the shifted half.
-    this.b = co - half > 0 ? new ConvLayer(ctx.store, `${ctx.prefix}fr.b`, 1, ci, co - half, 2, ctx.binarize) : undefined;
+    this.b = co - half > 0 ? new ConvLayer(ctx.store, `${ctx.prefix}fr.b`, 1, ci, co - half, convStride, ctx.binarize) : undefined;
     this.bn = new BatchNormLayer(ctx.store, `${ctx.prefix}fr.bn`, co, ctx.bn);
     this.binarize = ctx.binarize;
   }
@@ -186,30 +194,39 @@ class Chain implements Op {
   }
 }
 
-/** One primitive of `spec.kind` (repeat index `r`, stride `stride`). */
-function primitive(spec: OpSpec, ctx: OpContext, r: number, stride: 1 | 2): Op {
-  const c = ctx.channels;
-  const name = `${ctx.prefix}r${r}`;
-  const k = spec.kernel;
-  switch (spec.kind) {
-    case 'skip':
-      return stride === 1 ? new Identity() : new FactorizedReduce({ ...ctx, prefix: `${name}.` }, c, c);
-    case 'max_pool':
-    case 'avg_pool':
-      return new Pool(ctx, name, spec.kind === 'max_pool' ? 'max' : 'avg', k, stride);
-    case 'conv':
-      return new Chain([new Unit(new ConvLayer(ctx.store, `${name}.conv`, k, c, c, stride, ctx.binarize), ctx, name, c)]);
-    case 'dil_conv':
-      return new Chain([new Unit(new SeparableLayer(ctx.store, `${name}.sep`, k, c, stride, spec.dilation, ctx.binarize), ctx, name, c)]);
-    case 'sep_conv':
-      return new Chain([
-        new Unit(new SeparableLayer(ctx.store, `${name}.sep1`, k, c, stride, spec.dilation, ctx.binarize), ctx, `${name}.1`, c),
-        new Unit(new SeparableLayer(ctx.store, `${name}.sep2`, k, c, 1, spec.dilation, ctx.binarize), ctx, `${name}.2`, c),
-      ]);
-    case 'zero':
-      throw new Error('zero ops are not built');
-  }
+/**
+ * The layer names of a separable conv's halves: both halves of a sep_conv (`sep1`, `sep2`), the
+ * single one of a dil_conv (`sep`); the fused cell names its filters the same way.
+ */
+export function separableName(kind: OpKind, half: 'a' | 'b'): string {
+  return kind === 'dil_conv' ? 'sep' : half === 'a' ? 'sep1' : 'sep2';
 }
+
+/** A factorized reduce of the context's kernels (stride 2, `ci` → `co` channels). */
+export function factorizedReduce(ctx: OpContext, ci: number, co: number): Op {
+  return ctx.kernels === 'fast' ? new EvenOddFactorizedReduce(ctx, ci, co) : new FactorizedReduce(ctx, ci, co);
+}
+
+/** One primitive of an op: its spec, the context, the weight name prefix (no trailing dot) and stride. */
+type PrimitiveBuilder = (spec: OpSpec, ctx: OpContext, name: string, stride: 1 | 2) => Op;
+
+/** A separable unit [pre-activation → depthwise → 1×1 → BN] of half `half`; BN under `bn`. */
+function separableUnit(spec: OpSpec, ctx: OpContext, name: string, half: 'a' | 'b', bn: string, stride: 1 | 2): Unit {
+  const depthwise = ctx.kernels === 'fast' ? depthwiseFast : depthwiseConv2d;
+  const layer = new SeparableLayer(ctx.store, `${name}.${separableName(spec.kind, half)}`, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, depthwise);
+  return new Unit(layer, ctx, bn, ctx.channels);
+}
+
+/** The candidate ops by kind (`zero` is never built: see {@link buildOp}). */
+export const OP_TABLE: Readonly<Record<Exclude<OpKind, 'zero'>, PrimitiveBuilder>> = {
+  skip: (_spec, ctx, name, stride) => (stride === 1 ? new Identity() : factorizedReduce({ ...ctx, prefix: `${name}.` }, ctx.channels, ctx.channels)),
+  max_pool: (spec, ctx, name, stride) => new Pool(ctx, name, 'max', spec.kernel, stride),
+  avg_pool: (spec, ctx, name, stride) => new Pool(ctx, name, 'avg', spec.kernel, stride),
+  conv: (spec, ctx, name, stride) => new Chain([new Unit(new ConvLayer(ctx.store, `${name}.conv`, spec.kernel, ctx.channels, ctx.channels, stride, ctx.binarize), ctx, name, ctx.channels)]),
+  dil_conv: (spec, ctx, name, stride) => new Chain([separableUnit(spec, ctx, name, 'a', name, stride)]),
+  sep_conv: (spec, ctx, name, stride) =>
+    new Chain([separableUnit(spec, ctx, name, 'a', `${name}.1`, stride), separableUnit(spec, ctx, name, 'b', `${name}.2`, 1)]),
+};
 
 /**
  * Builds a candidate op, or `undefined` for `zero` (`none`): its output is all zeros, so the mixed
@@ -218,7 +235,8 @@ function primitive(spec: OpSpec, ctx: OpContext, r: number, stride: 1 | 2): Op {
 export function buildOp(spec: OpSpec, ctx: OpContext): Op | undefined {
   if (spec.kind === 'zero') return undefined;
   const parts: Op[] = [];
-  for (let r = 0; r < spec.repeat; r++) parts.push(primitive(spec, ctx, r, r === 0 ? ctx.stride : 1));
+  const build = OP_TABLE[spec.kind];
+  for (let r = 0; r < spec.repeat; r++) parts.push(build(spec, ctx, `${ctx.prefix}r${r}`, r === 0 ? ctx.stride : 1));
   return parts.length === 1 ? parts[0] : new Stack(parts);
 }
 
@@ -230,5 +248,38 @@ export class ReluConvBn implements Op {
   }
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => this.unit.apply(x, training));
+  }
+}
+
+/**
+ * The factorized reduce of {@link FactorizedReduce} (same weights, same output) for the derived
+ * network: the even and the odd pixels are picked with one reshape and one slice each and
+ * convolved at stride 1, because the engine's strided 1×1 conv gathers its patches with
+ * StridedSlice, several times slower on wasm. An odd size gets one zero row / column at the
+ * bottom / right first: the pixels the strided convs see, and the zero padding of the shifted
+ * half, are then exactly the ones picked.
+ */
+export class EvenOddFactorizedReduce extends FactorizedReduce {
+  constructor(ctx: OpContext, ci: number, co: number) {
+    super(ctx, ci, co, 1);
+  }
+
+  /**
+   * @param x shape [B, H, W, ci], float32
+   * @returns shape [B, ceil(H/2), ceil(W/2), co], float32
+   */
+  override apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return tf.tidy(() => {
+      let h = preActivation(x, this.binarize);
+      const [b, hh, ww, c] = h.shape;
+      if (hh % 2 || ww % 2) h = tf.pad(h, [[0, 0], [0, hh % 2], [0, ww % 2], [0, 0]]);
+      const [ho, wo] = [Math.ceil(hh / 2), Math.ceil(ww / 2)];
+      // Row pairs become a dimension and column pairs join the channels: [B·Ho, 2, Wo, 2C].
+      const pairs = tf.reshape(h, [b * ho, 2, wo, 2 * c]);
+      const pick = (odd: 0 | 1) => tf.reshape(tf.slice(pairs, [0, odd, 0, odd * c], [-1, 1, -1, c]), [b, ho, wo, c]) as tf.Tensor4D;
+      const even = this.a.apply(pick(0));
+      if (!this.b) return this.bn.apply(even, training);
+      return this.bn.apply(tf.concat([even, this.b.apply(pick(1))], 3) as tf.Tensor4D, training);
+    });
   }
 }

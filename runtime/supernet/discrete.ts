@@ -2,16 +2,17 @@
  * The discrete network of a genotype (what `bnas evaluate` trains from scratch): the supernet's
  * macro layout (stem, cells, reductions, pre-processing, head) with one op per chosen edge on all
  * channels, binary convs as the space's `binarize` block says, and batch norms with affine terms
- * and running statistics (evaluation uses the running statistics).
+ * and running statistics (evaluation uses the running statistics). Its ops come from the op table
+ * (candidate-ops.ts) with the table's fast kernels: same weights and values as the supernet's ops,
+ * faster to train from scratch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import { ParamStore } from '../engine/params.js';
-import { depthwiseFast } from '../engine/depthwise-fast.js';
 import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
 import type { OpSpec, SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
-import { buildOp, ConvLayer, ReluConvBn, SeparableLayer, type Op, type OpContext } from './candidate-ops.js';
+import { buildOp, ConvLayer, factorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
 import { binarizeFor, planCells, type CellPlan } from './supernet.js';
 
 /** Evaluation batch norm: affine, running statistics. */
@@ -37,89 +38,6 @@ export function resolveOpSpec(name: string, space: SearchSpace): OpSpec {
   throw new Error(`unknown op '${name}' in the genotype: use an op of the space (${space.ops.map((o) => o.name).join(', ')}) or a built-in name such as sep_conv_3x3`);
 }
 
-/**
- * Factorized reduce with the weights (names, shapes, values) of the supernet's
- * {@link FactorizedReduce} and the same output: two 1×1 convs at stride 2, the second on the input
- * shifted by one pixel, concatenated, then BN. Computed differently: the even and the odd pixels
- * are picked with one reshape and one slice each and convolved at stride 1, because the engine's
- * strided 1×1 conv gathers its patches with StridedSlice, which is about 5× slower on wasm
- * (31 ms vs 6 ms forward + backward at [32, 12, 12, 16]; bench/quality/README.md). An odd size
- * gets one zero row / column at the bottom / right first: the pixels the strided convs see, and the
- * zero padding of the shifted half, are then exactly the ones picked.
- */
-export class EvenOddFactorizedReduce implements Op {
-  private readonly a: ConvLayer;
-  private readonly b: ConvLayer | undefined;
-  private readonly bn: BatchNormLayer;
-  private readonly activations: BinarizeOptions['activations'];
-
-  constructor(ctx: OpContext, ci: number, co: number) {
-    const half = Math.ceil(co / 2);
-    this.a = new ConvLayer(ctx.store, `${ctx.prefix}fr.a`, 1, ci, half, 1, ctx.binarize);
-    this.b = co - half > 0 ? new ConvLayer(ctx.store, `${ctx.prefix}fr.b`, 1, ci, co - half, 1, ctx.binarize) : undefined;
-    this.bn = new BatchNormLayer(ctx.store, `${ctx.prefix}fr.bn`, co, ctx.bn);
-    this.activations = ctx.binarize.activations;
-  }
-
-  /**
-   * @param x shape [B, H, W, ci], float32
-   * @returns shape [B, ceil(H/2), ceil(W/2), co], float32
-   */
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return tf.tidy(() => {
-      // With sign activations the conv's quantizer is the non-linearity (candidate-ops.ts).
-      let h = this.activations === 'sign' ? x : tf.relu(x);
-      const [b, hh, ww, c] = h.shape;
-      if (hh % 2 || ww % 2) h = tf.pad(h, [[0, 0], [0, hh % 2], [0, ww % 2], [0, 0]]);
-      const [ho, wo] = [Math.ceil(hh / 2), Math.ceil(ww / 2)];
-      // Row pairs become a dimension and column pairs join the channels: [B·Ho, 2, Wo, 2C].
-      const pairs = tf.reshape(h, [b * ho, 2, wo, 2 * c]);
-      const pick = (odd: 0 | 1) => tf.reshape(tf.slice(pairs, [0, odd, 0, odd * c], [-1, 1, -1, c]), [b, ho, wo, c]) as tf.Tensor4D;
-      const even = this.a.apply(pick(0));
-      if (!this.b) return this.bn.apply(even, training);
-      return this.bn.apply(tf.concat([even, this.b.apply(pick(1))], 3) as tf.Tensor4D, training);
-    });
-  }
-}
-
-/** A sep_conv (two units) or dil_conv (one unit) of [pre-activation → separable layer → BN]. */
-class FastSeparableOp implements Op {
-  private readonly units: { layer: SeparableLayer; bn: BatchNormLayer }[];
-  private readonly activations: BinarizeOptions['activations'];
-
-  /** Weight names as candidate-ops.ts's `primitive` gives them (repeat index 0). */
-  constructor(spec: OpSpec, ctx: OpContext) {
-    const name = `${ctx.prefix}r0`;
-    const unit = (layer: string, bn: string, stride: 1 | 2) => ({
-      layer: new SeparableLayer(ctx.store, layer, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, depthwiseFast),
-      bn: new BatchNormLayer(ctx.store, `${bn}.bn`, ctx.channels, ctx.bn),
-    });
-    this.units = spec.kind === 'sep_conv'
-      ? [unit(`${name}.sep1`, `${name}.1`, ctx.stride), unit(`${name}.sep2`, `${name}.2`, 1)]
-      : [unit(`${name}.sep`, name, ctx.stride)];
-    this.activations = ctx.binarize.activations;
-  }
-
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return tf.tidy(() =>
-      // No ReLU before a sign-quantized conv (candidate-ops.ts: sign(ReLU(x)) would be constant).
-      this.units.reduce((h, u) => u.bn.apply(u.layer.apply(this.activations === 'sign' ? h : tf.relu(h)), training), x),
-    );
-  }
-}
-
-/**
- * The op of a discrete cell: candidate-ops.ts's op with the same weights and values, through
- * faster kernels where it matters for from-scratch training (separable and dilated convs, the
- * strided skip); everything else is the candidate op itself. `undefined` for `none`.
- */
-export function buildDiscreteOp(spec: OpSpec, ctx: OpContext): Op | undefined {
-  if (spec.repeat === 1 && (spec.kind === 'sep_conv' || spec.kind === 'dil_conv')) return new FastSeparableOp(spec, ctx);
-  // A strided skip is a factorized reduce whose weights live under `r0.` (candidate-ops.ts).
-  if (spec.repeat === 1 && spec.kind === 'skip' && ctx.stride === 2) return new EvenOddFactorizedReduce({ ...ctx, prefix: `${ctx.prefix}r0.` }, ctx.channels, ctx.channels);
-  return buildOp(spec, ctx);
-}
-
 class DiscreteCell {
   private readonly pre0: Op;
   private readonly pre1: Op;
@@ -133,18 +51,18 @@ class DiscreteCell {
     space: SearchSpace,
   ) {
     const ctx = (prefix: string, channels: number, stride: 1 | 2, binarize: BinarizeOptions): OpContext => ({
-      store, prefix, channels, stride, binarize, bn: EVAL_BN,
+      store, prefix, channels, stride, binarize, bn: EVAL_BN, kernels: 'fast',
     });
     const p = `c${plan.index}.`;
     const pre = binarizeFor(space, 'preprocess');
     this.pre0 = plan.reductionPrev
-      ? new EvenOddFactorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
+      ? factorizedReduce(ctx(`${p}pre0.`, plan.channels, 2, pre), plan.inPrevPrev, plan.channels)
       : new ReluConvBn(ctx(`${p}pre0.`, plan.channels, 1, pre), plan.inPrevPrev, plan.channels);
     this.pre1 = new ReluConvBn(ctx(`${p}pre1.`, plan.channels, 1, pre), plan.inPrev, plan.channels);
     const bin = binarizeFor(space, 'ops');
     this.ops = edges.map(([name, input], i) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && input < 2 ? 2 : 1;
-      return buildDiscreteOp(resolveOpSpec(name, space), ctx(`${p}e${i}.`, plan.channels, stride, bin));
+      return buildOp(resolveOpSpec(name, space), ctx(`${p}e${i}.`, plan.channels, stride, bin));
     });
   }
 

@@ -14,12 +14,11 @@ import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.
 import { planCells, type CellPlan } from '../dsl/cells.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
-import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, separableName, type Op, type OpContext } from './candidate-ops.js';
 import { FusedCell } from '../engine/fused-cell.js';
-import { FusedMixedOp } from '../engine/fused-edge.js';
+import { bypassPool } from '../engine/pool.js';
 import { FusedPreprocess, fusedPreprocessFits } from '../engine/preprocess.js';
-import { bypassPool, mixEdge, sumOps } from './mixed-edge.js';
-import { cellEdges, edgeCount, firstEdgeOfNode, type Edge } from './topology.js';
+import { cellEdges, edgeCount, firstEdgeOfNode } from './topology.js';
 
 /** Search-time batch norm: no affine terms, batch statistics (DARTS `affine=False`). */
 export const SEARCH_BN: BatchNormOptions = { affine: false, trackRunningStats: false };
@@ -30,7 +29,6 @@ export { planCells, type CellPlan };
 /** For each cell kind, the op index used on every edge (single-path sub-network). */
 export type PathChoice = Record<CellKind, readonly number[]>;
 
-
 /** Quantizers for a part of the network, honouring `keep_real`. */
 export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preprocess' | 'classifier'): BinarizeOptions {
   const b = space.binarize;
@@ -38,28 +36,24 @@ export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preproce
   return { weights: b.weights, scale: b.scale, activations: b.activations };
 }
 
-/** One cell: pre-processing and the built ops of every edge (shared α/β come from the network). */
+/** What computes the mixed edges of one cell: the engine's {@link FusedCell}. */
+export type MixedEdges = Pick<FusedCell, 'apply' | 'drop' | 'aliveNames'>;
+
+/** One cell: pre-processing and the mixed edges (shared α/β come from the network). */
 class SearchCell {
   readonly pre0: Op;
   readonly pre1: Op;
-  /** ops[e].get(o): the op, `undefined` for `none`; missing key = pruned (per-op mode). */
-  readonly ops: Map<number, Op | undefined>[];
-  /** fused[e]: the engine's fused mixed op of edge e (`edge` mode). */
-  readonly fused: FusedMixedOp[] = [];
-  /** All mixed edges of the cell batched (`cell` mode). */
-  readonly cell: FusedCell | undefined;
-  readonly edges: Edge[];
+  /** Created after the pre-processing: the store lists weights (and the optimizer its slots) in creation order. */
+  readonly mixed: MixedEdges;
 
   constructor(
     readonly plan: CellPlan,
     private readonly net: Supernet,
     alive: readonly (readonly boolean[])[],
+    mixedEdges: (plan: CellPlan) => MixedEdges,
   ) {
     const { space, weights } = net;
     const pre = binarizeFor(space, 'preprocess');
-    const ctx = (prefix: string, channels: number, stride: 1 | 2, binarize: BinarizeOptions): OpContext => ({
-      store: weights, prefix, channels, stride, binarize, bn: SEARCH_BN,
-    });
     const p = `c${plan.index}.`;
     // Real pre-processing (keep_real) is one fused op with a hand-written gradient (same weights
     // and values, runtime/engine/preprocess.ts): it was a third of a pruned step's fixed cost.
@@ -67,81 +61,26 @@ class SearchCell {
     /** One pre-processing unit: a factorized reduce after a reduction cell, else ReLU → 1×1 → BN. */
     const preOp = (name: string, reduce: boolean, inChannels: number): Op => {
       if (fusedPre) return new FusedPreprocess(weights, `${p}${name}.`, reduce ? 'factorized-reduce' : 'relu-conv-bn', inChannels, plan.channels);
-      const c = ctx(`${p}${name}.`, plan.channels, reduce ? 2 : 1, pre);
+      const c: OpContext = { store: weights, prefix: `${p}${name}.`, channels: plan.channels, stride: reduce ? 2 : 1, binarize: pre, bn: SEARCH_BN };
       return reduce ? new FactorizedReduce(c, inChannels, plan.channels) : new ReluConvBn(c, inChannels, plan.channels);
     };
     this.pre0 = preOp('pre0', plan.reductionPrev, plan.inPrevPrev);
     this.pre1 = preOp('pre1', false, plan.inPrev);
-    this.edges = cellEdges(space.supernet.nodes);
-    const partial = plan.channels / space.sampling.k;
-    const ops = binarizeFor(space, 'ops');
-    const mode = engineMode(net.options);
-    const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
-    if (mode === 'cell') {
-      this.cell = new FusedCell(entries, {
-        store: weights,
-        edgePrefix: (e) => `${p}e${e}`,
-        channels: plan.channels,
-        nodes: space.supernet.nodes,
-        k: space.sampling.k,
-        shuffle: space.sampling.shuffle,
-        reduction: plan.kind === 'reduce',
-        binarize: ops,
-        bypassPool,
-        // The op-by-op names and builders: checkpoints, optimizer slots and pruned prefixes are
-        // the same in both modes, and ops outside the fused kinds are this folder's own.
-        naming: {
-          opPrefix: (e, o) => `${p}e${e}.o${o}.`,
-          filter: (e, o, half, kind) => `${p}e${e}.o${o}.r0.${space.ops[o].kind === 'dil_conv' ? 'sep' : half === 'a' ? 'sep1' : 'sep2'}.${kind}`,
-        },
-        buildOther: (e, o, stride) => {
-          const op = buildOp(space.ops[o], ctx(`${p}e${e}.o${o}.`, partial, stride, ops)) as Op;
-          return (x) => op.apply(x, true);
-        },
-      });
-      for (const e of this.edges) space.ops.forEach((op, o) => !alive[e.index][o] && this.cell?.drop(e.index, op.name));
-    }
-    const fused = mode === 'edge';
-    this.ops = this.edges.map((e) => {
-      if (mode === 'cell') return new Map<number, Op | undefined>();
-      const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
-      const m = new Map<number, Op | undefined>();
-      if (fused) {
-        const f = new FusedMixedOp(entries, { store: weights, prefix: `${p}e${e.index}`, channels: partial, stride, binarize: ops });
-        space.ops.forEach((op, o) => !alive[e.index][o] && f.drop(op.name));
-        this.fused.push(f);
-        return m;
-      }
-      space.ops.forEach((spec, o) => {
-        if (alive[e.index][o]) m.set(o, buildOp(spec, ctx(`${p}e${e.index}.o${o}.`, partial, stride, ops)));
-      });
-      return m;
-    });
+    this.mixed = mixedEdges(plan);
+    cellEdges(space.supernet.nodes).forEach((e) => space.ops.forEach((op, o) => !alive[e.index][o] && this.mixed.drop(e.index, op.name)));
   }
 
   /** Ops computed in one forward pass of this cell (alive, not `none`). */
   computedOps(): number {
-    const cell = this.cell;
-    if (cell) return this.edges.reduce((n, e) => n + cell.aliveNames(e.index).filter((name) => this.net.space.ops.find((o) => o.name === name)?.kind !== 'zero').length, 0);
-    if (this.fused.length) return this.fused.reduce((n, f) => n + f.aliveNames().filter((name) => this.net.space.ops.find((o) => o.name === name)?.kind !== 'zero').length, 0);
-    return this.ops.reduce((m, ops) => m + [...ops.values()].filter((op) => op !== undefined).length, 0);
+    const { space } = this.net;
+    const zero = new Set(space.ops.filter((o) => o.kind === 'zero').map((o) => o.name));
+    return cellEdges(space.supernet.nodes).reduce((n, e) => n + this.mixed.aliveNames(e.index).filter((name) => !zero.has(name)).length, 0);
   }
 
   /** Drops op `o` of edge `e`: disposes its variables, and it is never computed again. */
   prune(e: number, o: number): string {
-    if (this.cell) {
-      this.cell.drop(e, this.net.space.ops[o].name);
-      return `c${this.plan.index}.e${e}.o${o}.`;
-    }
-    if (this.fused.length) {
-      const name = this.net.space.ops[o].name;
-      this.fused[e].drop(name);
-      return `c${this.plan.index}.e${e}.${name}.`;
-    }
-    const prefix = `c${this.plan.index}.e${e}.o${o}.`;
-    this.ops[e].delete(o);
-    this.net.weights.disposePrefix(prefix);
-    return prefix;
+    this.mixed.drop(e, this.net.space.ops[o].name);
+    return opPrefix(this.plan, e, o);
   }
 
   /**
@@ -152,33 +91,14 @@ class SearchCell {
    * @returns [B, size, size, out], float32
    */
   apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opW: tf.Tensor2D, edgeW: tf.Tensor1D, training: boolean, path?: readonly number[]): tf.Tensor4D {
-    return tf.tidy(() => {
-      const states = [this.pre0.apply(s0, training), this.pre1.apply(s1, training)];
-      // Batch statistics either way: search BNs track no running statistics.
-      if (this.cell) return this.cell.apply(states[0], states[1], opW, edgeW, path);
-      const { k, shuffle } = this.net.space.sampling;
-      const stride2 = this.plan.kind === 'reduce';
-      for (let j = 0; j < this.net.space.supernet.nodes; j++) {
-        let acc: tf.Tensor4D | undefined;
-        for (let i = 0; i < j + 2; i++) {
-          const e = firstEdgeOfNode(j) + i;
-          const inner = (xa: tf.Tensor4D): tf.Tensor4D | undefined => {
-            if (this.fused.length) {
-              // The fused op computes every alive op; a single path gets one-hot weights.
-              return this.fused[e].apply(xa, tf.reshape(tf.slice(opW, [e, 0], [1, -1]), [-1]) as tf.Tensor1D);
-            }
-            const live = path ? new Map([[path[e], this.ops[e].get(path[e])]]) : this.ops[e];
-            return sumOps(xa, live, opW, e, training);
-          };
-          const y = mixEdge(states[i], inner, { k, shuffle, stride: stride2 && i < 2 ? 2 : 1 });
-          const term = tf.mul(y, tf.slice(edgeW, [e], [1])) as tf.Tensor4D;
-          acc = acc ? (tf.add(acc, term) as tf.Tensor4D) : term;
-        }
-        states.push(acc as tf.Tensor4D);
-      }
-      return tf.concat(states.slice(2), 3) as tf.Tensor4D;
-    });
+    // Batch statistics either way: search BNs track no running statistics.
+    return tf.tidy(() => this.mixed.apply(this.pre0.apply(s0, training), this.pre1.apply(s1, training), opW, edgeW, path));
   }
+}
+
+/** Prefix of every weight of op `o` on edge `e` of a cell (what a pruned op disposes). */
+export function opPrefix(plan: CellPlan, e: number, o: number): string {
+  return `c${plan.index}.e${e}.o${o}.`;
 }
 
 /** What the supernet is built for. */
@@ -190,24 +110,6 @@ export interface SupernetOptions {
   readonly seed: number;
   /** alive[cell][edge][op]; default all alive (a resumed search passes its pruned state). */
   readonly alive?: Record<CellKind, readonly (readonly boolean[])[]>;
-  /**
-   * How mixed edges are computed:
-   * - `cell` (default): the engine's FusedCell — all edges of a cell batched, loop kernels
-   *   (bench/engine: ≈ 2–3× less CPU per step than op by op on wasm);
-   * - `edge`: the engine's FusedMixedOp per edge;
-   * - `op`: each candidate op of this folder on its own (the reference the others are tested against).
-   * `cell` and `op` use the same weight names (same seed, same weights); `edge` names differ.
-   */
-  readonly engine?: 'cell' | 'edge' | 'op';
-  /** Older switch: true = `engine: 'edge'`, false = `engine: 'op'` (ignored when `engine` is set). */
-  readonly fused?: boolean;
-}
-
-/** The mixed-edge implementation a supernet uses. */
-export function engineMode(options: SupernetOptions): 'cell' | 'edge' | 'op' {
-  if (options.engine) return options.engine;
-  if (options.fused === undefined) return 'cell';
-  return options.fused ? 'edge' : 'op';
 }
 
 /** The supernet: owns `weights` and `arch` parameter stores; dispose() frees everything. */
@@ -251,12 +153,43 @@ export class Supernet {
     const stemC = channels * stemMultiplier;
     this.stem = new ConvLayer(this.weights, 'stem.conv', 3, cin, stemC, 1, binarizeFor(space, 'stem'));
     this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, SEARCH_BN);
-    this.cells = this.plans.map((p) => new SearchCell(p, this, this.alive[p.kind]));
+    this.cells = this.plans.map((p) => new SearchCell(p, this, this.alive[p.kind], (plan) => this.mixedEdges(plan)));
     const last = this.plans.length > 0 ? this.plans[this.plans.length - 1].out : stemC;
     this.weights.create('classifier.w', [last, options.numClasses], 'he');
     this.weights.create('classifier.b', [options.numClasses], 'zeros');
     this.classifierBinarize = binarizeFor(space, 'classifier');
     this.masks = { normal: this.makeMask('normal'), reduce: this.makeMask('reduce') };
+  }
+
+  /**
+   * The mixed edges of one cell: the engine's FusedCell, with the weight names of the op table
+   * (candidate-ops.ts), so checkpoints and pruned prefixes name ops by index; ops outside the
+   * fused kinds are built from that table. Protected so that tests can compute a cell op by op
+   * (test/unit/engine/reference) and compare.
+   */
+  protected mixedEdges(plan: CellPlan): MixedEdges {
+    const { space, weights } = this;
+    const ops = binarizeFor(space, 'ops');
+    const partial = plan.channels / space.sampling.k;
+    const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
+    return new FusedCell(entries, {
+      store: weights,
+      channels: plan.channels,
+      nodes: space.supernet.nodes,
+      k: space.sampling.k,
+      shuffle: space.sampling.shuffle,
+      reduction: plan.kind === 'reduce',
+      binarize: ops,
+      bypassPool,
+      naming: {
+        opPrefix: (e, o) => opPrefix(plan, e, o),
+        filter: (e, o, half, kind) => `${opPrefix(plan, e, o)}r0.${separableName(space.ops[o].kind, half)}.${kind}`,
+      },
+      buildOther: (e, o, stride) => {
+        const op = buildOp(space.ops[o], { store: weights, prefix: opPrefix(plan, e, o), channels: partial, stride, binarize: ops, bn: SEARCH_BN }) as Op;
+        return (x) => op.apply(x, true);
+      },
+    });
   }
 
   private makeMask(kind: CellKind): tf.Tensor2D {

@@ -1,12 +1,13 @@
 /**
- * Candidate ops of the method doc: shapes and weight counts of every built-in at stride 1 and 2,
+ * The per-op test reference (reference/candidate-ops.ts), the root of the fused kernels' chain of
+ * references (fused-edge.test.ts, fused-cell.test.ts): shapes and weight counts of every built-in at stride 1 and 2,
  * composite forward and input gradient against float64 references (real and binary), the
  * ReLU-before-sign rule, and parsing of op names.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { binaryConv2d, binaryDepthwiseConv2d, buildCandidateOp, candidateSpecOf } from '../../../runtime/engine/candidate-ops.js';
+import { binaryConv2d, binaryDepthwiseConv2d, buildCandidateOp, candidateSpecOf } from './reference/candidate-ops.js';
 import { ParamStore } from '../../../runtime/engine/params.js';
 import type { BinarizeOptions } from '../../../runtime/engine/quantize.js';
 import { useBackend } from './backends.js';

@@ -14,7 +14,7 @@ import type { BinarizeOptions } from '../../../runtime/engine/quantize.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseSimd } from '../../../runtime/engine/depthwise-simd.js';
 import { maxPoolGradRouted } from '../../../runtime/engine/pool.js';
-import { sharedSavesInUse, useSharedSaves } from '../../../runtime/engine/saved-tensors.js';
+import { sharedSavesInUse, useSharedSaves } from '../../../runtime/engine/tfjs-patches.js';
 import { simdInUse, useSimdKernels } from '../../../runtime/engine/simd.js';
 import { useBackend } from './backends.js';
 import { randomArr } from './reference.js';

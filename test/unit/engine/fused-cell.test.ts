@@ -1,6 +1,6 @@
 /**
- * The fused cell computes exactly what a cell of per-edge mixed ops computes (FusedMixedOp, itself
- * checked against the per-op candidate ops in fused-edge.test.ts) with partial channels by
+ * The fused cell computes exactly what a cell of per-edge mixed ops computes (the test reference
+ * FusedMixedOp, itself checked against the per-op reference in fused-edge.test.ts) with partial channels by
  * slice/concat/transpose: forward and the gradients of both cell inputs, the op weights, the edge
  * weights and every weight; normal and reduction cells, K = 1 and 2, real and binary, on cpu and
  * wasm. Pruning and single paths compute only what is left; no tensor leak over steps.
@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { candidateSpecOf } from '../../../runtime/engine/candidate-ops.js';
+import { candidateSpecOf } from './reference/candidate-ops.js';
 import { FusedCell } from '../../../runtime/engine/fused-cell.js';
-import { FusedMixedOp } from '../../../runtime/engine/fused-edge.js';
+import { FusedMixedOp, perEdgeNaming } from './reference/fused-edge.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { ParamStore } from '../../../runtime/engine/params.js';
 import type { BinarizeOptions } from '../../../runtime/engine/quantize.js';
@@ -73,7 +73,7 @@ function referenceCell(store: ParamStore, cfg: Config) {
 function fusedCell(store: ParamStore, cfg: Config): FusedCell {
   return new FusedCell(ENTRIES, {
     store,
-    edgePrefix: (e) => `e${e}`,
+    ...perEdgeNaming(ENTRIES, (e) => `e${e}`, { store, channels: C / cfg.k, binarize: cfg.bin }),
     channels: C,
     nodes: NODES,
     k: cfg.k,

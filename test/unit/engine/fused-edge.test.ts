@@ -1,13 +1,13 @@
 /**
- * The fused mixed edge computes exactly what the per-op mixed edge computes (same weights by
+ * The per-edge test reference (reference/fused-edge.ts) computes exactly what the per-op mixed edge computes (same weights by
  * name and seed): forward, the gradient of the input, of the mixing weights and of every weight;
  * stride 1 and 2, real and binary weights, on cpu and wasm; pruning drops an op's weights.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { buildCandidateOp, candidateSpecOf } from '../../../runtime/engine/candidate-ops.js';
-import { FusedMixedOp } from '../../../runtime/engine/fused-edge.js';
+import { buildCandidateOp, candidateSpecOf } from './reference/candidate-ops.js';
+import { FusedMixedOp } from './reference/fused-edge.js';
 import { depthwiseMultiplier } from '../../../runtime/engine/depthwise.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { ParamStore } from '../../../runtime/engine/params.js';

@@ -1,6 +1,6 @@
 /**
  * The fused kernels compute only the gradients the backward pass differentiates
- * (runtime/engine/grad-needs.ts): pointwise + BN runs its input gradient alone when the filters
+ * (runtime/engine/tfjs-patches.ts): pointwise + BN runs its input gradient alone when the filters
  * are not differentiated (the architecture step) and its filter gradient alone when the input is
  * not; the channel mix leaves out its coefficient sums when the coefficients are not (the weight
  * step). What is computed has the very bits of the all-at-once kernel, on the SIMD kernels and on
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js';
-import { gradNeeded, useGradNeeds } from '../../../runtime/engine/grad-needs.js';
+import { gradNeeded, useGradNeeds } from '../../../runtime/engine/tfjs-patches.js';
 import { simdInUse } from '../../../runtime/engine/simd.js';
 import type { Batch } from '../../../runtime/data/index.js';
 import { Rng } from '../../../runtime/search/rng.js';

@@ -1,16 +1,17 @@
 /**
- * The supernet computes the same thing with the engine's FusedCell (its default) as with its own
- * op-by-op candidate ops: the same weight names (so the same seed gives the same weights, and
+ * The supernet computes the same thing with the engine's FusedCell as the test reference that runs
+ * every op of its op table on its own (reference/op-cell.ts): the same weight names (so the same seed gives the same weights, and
  * checkpoints and pruned prefixes carry over), and the logits and the gradients of every weight,
  * α and β agree, in normal and reduction cells (stride-2 edges,
- * factorized reduce, bypass pooling), binary and real. If the op-by-op candidate ops change what
- * they compute, this test says so: the fused cell has to follow.
+ * factorized reduce, bypass pooling), binary and real. If the op table changes what its ops
+ * compute, this test says so: the fused cell has to follow.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { SearchSpace } from '../../../runtime/dsl/space.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
+import { OpByOpSupernet } from './reference/op-cell.js';
 import { tinySpace } from '../supernet/helpers.js';
 import { useBackend } from './backends.js';
 import { randomArr, relError } from './reference.js';
@@ -45,7 +46,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         await useBackend(backend);
         const space = tinySpace({ ops: OPS, binarize, supernet: { cells: 2, reductions: [1], channels: 4, nodes: 2, stemMultiplier: 2 } });
         const options = { input: [8, 8, 3] as const, numClasses: 3, seed: 4 };
-        const ref = new Supernet(space, { ...options, engine: 'op' });
+        const ref = new OpByOpSupernet(space, options);
         const net = new Supernet(space, options);
         try {
           const names = net.weights.names().filter((n) => net.weights.get(n).trainable);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { buildCandidateOp, candidateSpecOf, type CandidateOp } from '../../../runtime/engine/candidate-ops.js';
+import { buildCandidateOp, candidateSpecOf, type CandidateOp } from './reference/candidate-ops.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { batchNorm } from '../../../runtime/engine/norm.js';

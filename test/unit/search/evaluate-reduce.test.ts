@@ -1,6 +1,6 @@
-// The discrete network's faster ops (runtime/supernet/discrete.ts: factorized reduce by pixel
-// picking, separable/dilated convs on the fast depthwise kernel) compute what the candidate ops
-// compute, with the same weights: outputs and every gradient agree (even and odd sizes, strides 1
+// The op table's fast kernels (runtime/supernet/candidate-ops.ts, what the discrete network
+// trains with: factorized reduce by pixel picking, separable/dilated convs on the fast depthwise
+// kernel) compute what its stock kernels compute, with the same weights: outputs and every gradient agree (even and odd sizes, strides 1
 // and 2, binary and real), so trained cells are unchanged by the faster kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +9,8 @@ import { initBackend } from '../../../runtime/engine/index.js';
 import { ParamStore } from '../../../runtime/engine/params.js';
 import { REAL, type BinarizeOptions } from '../../../runtime/engine/quantize.js';
 import type { OpSpec } from '../../../runtime/dsl/space.js';
-import { buildOp, FactorizedReduce, type Op, type OpContext } from '../../../runtime/supernet/candidate-ops.js';
-import { buildDiscreteOp, EVAL_BN, EvenOddFactorizedReduce } from '../../../runtime/supernet/discrete.js';
+import { buildOp, EvenOddFactorizedReduce, FactorizedReduce, type Op, type OpContext } from '../../../runtime/supernet/candidate-ops.js';
+import { EVAL_BN } from '../../../runtime/supernet/discrete.js';
 
 const XNOR: BinarizeOptions = { weights: 'xnor', scale: 'layer', activations: 'sign' };
 
@@ -70,15 +70,15 @@ test('EvenOddFactorizedReduce = FactorizedReduce: odd sizes (zero padding of the
 
 const spec = (kind: OpSpec['kind'], dilation = 1): OpSpec => ({ name: kind, kind, kernel: 3, dilation, repeat: 1, builtin: true });
 
-test('buildDiscreteOp = buildOp: sep_conv and dil_conv (strides 1 and 2), strided skip, pools; on wasm and cpu', async () => {
+test('fast kernels = stock kernels: sep_conv and dil_conv (strides 1 and 2), strided skip, pools; on wasm and cpu', async () => {
   assert.ok(await initBackend('wasm'));
   assert.equal(tf.getBackend(), 'wasm');
   const ops = [[spec('sep_conv'), 1], [spec('sep_conv'), 2], [spec('dil_conv', 2), 1], [spec('dil_conv', 2), 2], [spec('skip'), 2], [spec('max_pool'), 2], [spec('avg_pool'), 1]] as const;
   for (const backend of ['wasm', 'cpu']) {
     await tf.setBackend(backend);
     for (const [s, stride] of ops) {
-      for (const bin of [XNOR, REAL]) compare([2, 6, 6, 4], 4, bin, stride, [(c) => buildOp(s, c) as Op, (c) => buildDiscreteOp(s, c) as Op]);
+      for (const bin of [XNOR, REAL]) compare([2, 6, 6, 4], 4, bin, stride, [(c) => buildOp(s, c) as Op, (c) => buildOp(s, { ...c, kernels: 'fast' }) as Op]);
     }
   }
-  assert.equal(buildDiscreteOp(spec('zero'), { store: new ParamStore(1), prefix: 'x.', channels: 4, stride: 1, binarize: XNOR, bn: EVAL_BN }), undefined);
+  assert.equal(buildOp(spec('zero'), { store: new ParamStore(1), prefix: 'x.', channels: 4, stride: 1, binarize: XNOR, bn: EVAL_BN, kernels: 'fast' }), undefined);
 });

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { planCells, Supernet } from '../../../runtime/supernet/supernet.js';
-import { bypassPool, channelShuffle, mixEdge, sumOps } from '../../../runtime/supernet/mixed-edge.js';
+import { bypassPool } from '../../../runtime/engine/pool.js';
+import { channelShuffle, mixEdge, sumOps } from '../engine/reference/mixed-edge.js';
 import type { Op } from '../../../runtime/supernet/candidate-ops.js';
 import { tinySpace } from './helpers.js';
 

@@ -1,16 +1,18 @@
 /**
- * The candidate ops of the method doc (bnas-method.md, "Candidate ops") built from the engine's
- * primitives. Binary ops are ordinary convs with quantizers: the activation quantizer on the conv
+ * Test reference: the candidate ops built one by one from the engine's primitives on stock
+ * kernels, independently of the runtime's op table (runtime/supernet/candidate-ops.ts), named
+ * `${prefix}.a.dw` etc. The per-edge reference (fused-edge.ts) and the engine benchmark's naive
+ * cell are built from it; candidate-ops.test.ts checks it against float64 references. Binary ops are ordinary convs with quantizers: the activation quantizer on the conv
  * input, the weight quantizer on the filter. Weights live in a {@link ParamStore} under the op's
  * prefix, so dropping an op is `store.disposePrefix(prefix)`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2d } from './conv.js';
-import { depthwiseConv2d } from './depthwise.js';
-import { BatchNormLayer } from './norm.js';
-import type { ParamStore } from './params.js';
-import { avgPool, maxPool } from './pool.js';
-import { quantizeActivations, quantizeWeights, REAL, type BinarizeOptions } from './quantize.js';
+import { conv2d } from '../../../../runtime/engine/conv.js';
+import { depthwiseConv2d } from '../../../../runtime/engine/depthwise.js';
+import { BatchNormLayer } from '../../../../runtime/engine/norm.js';
+import type { ParamStore } from '../../../../runtime/engine/params.js';
+import { avgPool, maxPool } from '../../../../runtime/engine/pool.js';
+import { quantizeActivations, quantizeWeights, REAL, type BinarizeOptions } from '../../../../runtime/engine/quantize.js';
 
 /** Primitive kinds; the same strings as `OpKind` of the search space model. */
 export type CandidateKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';

@@ -1,11 +1,11 @@
 /**
- * The PC-DARTS mixed edge with partial channel connections (method doc, "Channel sampling"):
+ * Test reference (per op): the PC-DARTS mixed edge with partial channel connections (method doc, "Channel sampling"):
  * the first C/K channels go through Σ_o w_o · o(x_part), the other channels bypass (2×2 max pooled
  * on a stride-2 edge), the two parts are concatenated and the channels shuffled with K groups.
  */
 import * as tf from '@tensorflow/tfjs';
-import { maxPoolGradRouted } from '../engine/pool.js';
-import type { Op } from './candidate-ops.js';
+import { bypassPool } from '../../../../runtime/engine/pool.js';
+import type { Op } from '../../../../runtime/supernet/candidate-ops.js';
 
 export interface MixOptions {
   readonly k: number;
@@ -24,27 +24,6 @@ export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
     const [b, h, w, c] = x.shape;
     return tf.reshape(tf.transpose(tf.reshape(x, [b, h, w, groups, c / groups]), [0, 1, 2, 4, 3]), [b, h, w, c]) as tf.Tensor4D;
   });
-}
-
-/**
- * 2×2 max pooling with stride 2 for the bypass channels of a reduction edge (odd sizes: the last
- * window is cut, padding never wins). The forward is the backend's max pool; the gradient goes to
- * the maximum of each window (one element on ties, as PyTorch's MaxPool2d of PC-DARTS), through
- * the engine's {@link maxPoolGradRouted} (wasm's own MaxPoolGrad misroutes negative maxima). Before, a reshape + max took 4× the time forward and
- * backward (20 vs 4.7 ms on [32, 8, 8, 48], bench/search/README.md "Profile").
- * @param x shape [B, H, W, C], float32
- * @returns shape [B, ceil(H/2), ceil(W/2), C], float32
- */
-export function bypassPool(x: tf.Tensor4D): tf.Tensor4D {
-  const op = tf.customGrad((xi, save) => {
-    const xt = xi as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xt]);
-    return {
-      value: tf.maxPool(xt, 2, 2, 'same') as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => maxPoolGradRouted(dy, saved[0] as tf.Tensor4D, 2, 2),
-    };
-  });
-  return op(x) as tf.Tensor4D;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A mixed edge computed with the fewest kernels and no channel-axis copies. Measured on wasm
+ * Test reference (per edge): a mixed edge computed with the fewest kernels and no channel-axis copies. Measured on wasm
  * (bench/engine/README.md): kernel count and element-by-element copies (concat, slice, pad,
  * transpose and their gradients) cost more than arithmetic in this step, while packing several
  * ops into one depthwise conv with a channel multiplier was slower than separate calls (XNNPACK
@@ -15,12 +15,13 @@
  * ops and join the weighted sum.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FusedCellOptions } from '../../../../runtime/engine/fused-cell.js';
 import { buildCandidateOp, type CandidateOp, type CandidateSpec } from './candidate-ops.js';
-import { depthwiseConv2d } from './depthwise.js';
-import { batchNorm } from './norm.js';
-import type { ParamStore } from './params.js';
-import { avgPool, maxPool } from './pool.js';
-import { quantizeActivations, quantizeWeights, REAL, type BinarizeOptions } from './quantize.js';
+import { depthwiseConv2d } from '../../../../runtime/engine/depthwise.js';
+import { batchNorm } from '../../../../runtime/engine/norm.js';
+import type { ParamStore } from '../../../../runtime/engine/params.js';
+import { avgPool, maxPool } from '../../../../runtime/engine/pool.js';
+import { quantizeActivations, quantizeWeights, REAL, type BinarizeOptions } from '../../../../runtime/engine/quantize.js';
 
 /** One candidate op of a fused edge: its primitive form and its name (the weight prefix). */
 export interface FusedOpEntry extends CandidateSpec {
@@ -154,4 +155,26 @@ export class FusedMixedOp {
       return tf.addN(terms.map((t) => tf.mul(t.y, ws[t.index]) as tf.Tensor4D));
     });
   }
+}
+
+/**
+ * The weight names and other-op builder that make a FusedCell share its weights with a cell of
+ * FusedMixedOps (edge e's ops under `${edgePrefix(e)}.${op}.`).
+ * @param channels the channels of an op's input (C/K)
+ */
+export function perEdgeNaming(
+  ops: readonly FusedOpEntry[],
+  edgePrefix: (edge: number) => string,
+  o: { store: ParamStore; channels: number; binarize?: BinarizeOptions },
+): Pick<FusedCellOptions, 'naming' | 'buildOther'> {
+  return {
+    naming: {
+      opPrefix: (e, i) => `${edgePrefix(e)}.${ops[i].name}.`,
+      filter: (e, i, half, kind) => `${edgePrefix(e)}.${ops[i].name}.${half}.${kind}`,
+    },
+    buildOther: (e, i, stride) => {
+      const op = buildCandidateOp(ops[i], { ...o, prefix: `${edgePrefix(e)}.${ops[i].name}`, stride });
+      return (x) => op.apply(x);
+    },
+  };
 }
