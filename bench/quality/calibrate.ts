@@ -10,7 +10,7 @@
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/calibrate.ts
  *   [--space bench/quality/fashion-mnist.bnas] [--image N] [--train N] [--test N] [--epochs N]
- *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--seeds N]
+ *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--shortcut] [--seeds N]
  *   [--controls param-free,darts-v2,bnas-xnor-1] [--out FILE.json]
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     channels: { type: 'string' },
     batch: { type: 'string' },
     'keep-real': { type: 'string' },
+    shortcut: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '3' },
     controls: { type: 'string', default: 'param-free,darts-v2,bnas-xnor-1' },
     out: { type: 'string' },
@@ -57,7 +58,7 @@ function protocolSpace(space: SearchSpace): SearchSpace {
     ...space,
     data: { ...space.data, image: int(values.image, space.data.image ?? 0) || space.data.image, train: int(values.train, space.data.train), test: int(values.test, space.data.test) },
     supernet: { ...space.supernet, cells: int(values.cells, space.supernet.cells), channels: int(values.channels, space.supernet.channels) },
-    binarize: { ...space.binarize, keepReal },
+    binarize: { ...space.binarize, keepReal, shortcut: values.shortcut || space.binarize.shortcut },
     train: { ...space.train, batch: int(values.batch, space.train.batch) },
   };
 }
@@ -92,6 +93,7 @@ const protocol = {
   channels: space.supernet.channels,
   batch: space.train.batch,
   keepReal: space.binarize.keepReal,
+  shortcut: space.binarize.shortcut ?? false,
   backend: backend.name,
 };
 process.stderr.write(`calibrating ${JSON.stringify(protocol)}\n`);

@@ -111,6 +111,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     scale: str(get('binarize', 'scale'), 'layer'),
     activations: str(get('binarize', 'activations'), 'sign'),
     keepReal: strings(get('binarize', 'keep_real'), ['stem', 'classifier']),
+    shortcut: bool(get('binarize', 'shortcut'), false),
   };
   const name = checked.file.name ?? '';
   return {

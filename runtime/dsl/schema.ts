@@ -253,6 +253,15 @@ export const BLOCKS: readonly BlockSchema[] = [
         doc: 'Parts kept in full precision. With `activations = sign`, adding `preprocess` keeps the 1×1 convs between cells real, as binary networks keep their downsampling convs real: on images whose classes differ in contrast (textures on a noisy background) sign() in front of them can leave a narrow supernet at chance.',
         since: V,
       },
+      {
+        name: 'shortcut',
+        type: { kind: 'bool' },
+        default: false,
+        doc:
+          'A real-valued identity shortcut around every stride-1 conv op (`sep_conv`, `dil_conv`, `conv`): the op computes x + op(x), as Bi-Real Net and BATS build binary ops. ' +
+          'A binary conv then starts where `skip_connect` is and learns a residual, instead of competing from behind against real-valued pooling and skip ops (docs/method.md, "Collapse").',
+        since: V,
+      },
     ],
   },
   {

@@ -88,6 +88,8 @@ export interface BinarizeSpec {
   readonly scale: 'layer' | 'channel';
   readonly activations: 'sign' | 'real';
   readonly keepReal: readonly ('stem' | 'preprocess' | 'classifier')[];
+  /** A real identity shortcut around every stride-1 conv op (absent in spaces built by hand: off). */
+  readonly shortcut?: boolean;
 }
 
 export interface SamplingSpec {

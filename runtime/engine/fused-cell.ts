@@ -51,6 +51,11 @@ export interface FusedCellOptions {
   readonly reduction: boolean;
   readonly binarize?: BinarizeOptions;
   /**
+   * A real identity shortcut around the fused stride-1 conv ops (x + op(x); docs/method.md,
+   * "Collapse"). Ops built by `buildOther` carry their own.
+   */
+  readonly shortcut?: boolean;
+  /**
    * Bypass of a strided edge: [B, H, W, C] → [B, H/2, W/2, C] (PC-DARTS: 2×2 max pooling).
    * Required for reduction cells.
    */
@@ -230,16 +235,23 @@ export class FusedCell {
     const activate = (t: tf.Tensor4D): tf.Tensor4D => (bin.activations === 'sign' ? signSte(t) : tf.relu(t));
     // Tiled, activated inputs, shared by every conv kind with the same set of edges.
     const tiled = new Map<string, tf.Tensor4D>();
-    const inputOf = (group: CellEdge[]): tf.Tensor4D => {
+    // The edges' partial inputs side by side, as they are (the shortcut) or activated (the convs).
+    const raw = new Map<string, tf.Tensor4D>();
+    const rawOf = (group: CellEdge[]): tf.Tensor4D => {
       const key = group.map((e) => e.index).join(',');
-      if (!tiled.has(key)) {
+      if (!raw.has(key)) {
         const terms: number[] = [];
         group.forEach((e, g) => {
           for (let ch = 0; ch < this.part; ch++) terms.push(g * this.part + ch, sources.indexOf(e.from), ch, -1);
         });
         const maps = sources.map((s) => states[s]);
-        tiled.set(key, activate(channelMix(maps, Int32Array.from(terms), group.length * this.part)));
+        raw.set(key, channelMix(maps, Int32Array.from(terms), group.length * this.part));
       }
+      return raw.get(key) as tf.Tensor4D;
+    };
+    const inputOf = (group: CellEdge[]): tf.Tensor4D => {
+      const key = group.map((e) => e.index).join(',');
+      if (!tiled.has(key)) tiled.set(key, activate(rawOf(group)));
       return tiled.get(key) as tf.Tensor4D;
     };
     const signInput = bin.activations === 'sign';
@@ -258,6 +270,7 @@ export class FusedCell {
         // Dilation as the op says (a sep_conv's is normally 1, then both halves use it).
         let y = unit(inputOf(group), 0, stride, op.dilation);
         if (op.kind === 'sep_conv') y = unit(activate(y), 1, 1, op.dilation);
+        if (this.options.shortcut && stride === 1) y = tf.add(y, rawOf(group)) as tf.Tensor4D;
         group.forEach((e, g) => slots.set(`${e.index}:${o}`, { map: y, offset: g * this.part }));
         return;
       }

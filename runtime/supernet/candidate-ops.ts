@@ -39,6 +39,8 @@ export interface OpContext {
    * {@link EvenOddFactorizedReduce}.
    */
   readonly kernels?: 'stock' | 'fast';
+  /** A real identity shortcut around stride-1 conv ops (the space's `binarize.shortcut`). */
+  readonly shortcut?: boolean;
 }
 
 /** A built op: a function of its input. */
@@ -164,6 +166,22 @@ class Stack implements Op {
   }
 }
 
+/** Conv kinds that take the identity shortcut of `binarize.shortcut` at stride 1. */
+const SHORTCUT_KINDS: ReadonlySet<OpKind> = new Set(['conv', 'sep_conv', 'dil_conv']);
+
+/** Whether an op of `kind` at `stride` gets the identity shortcut when the space asks for it. */
+export function takesShortcut(kind: OpKind, stride: number): boolean {
+  return stride === 1 && SHORTCUT_KINDS.has(kind);
+}
+
+/** x + op(x): the real-valued identity shortcut around a binary conv op (docs/method.md, "Collapse"). */
+class Shortcut implements Op {
+  constructor(private readonly op: Op) {}
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return tf.tidy(() => tf.add(x, this.op.apply(x, training)));
+  }
+}
+
 class Identity implements Op {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return x;
@@ -237,7 +255,8 @@ export function buildOp(spec: OpSpec, ctx: OpContext): Op | undefined {
   const parts: Op[] = [];
   const build = OP_TABLE[spec.kind];
   for (let r = 0; r < spec.repeat; r++) parts.push(build(spec, ctx, `${ctx.prefix}r${r}`, r === 0 ? ctx.stride : 1));
-  return parts.length === 1 ? parts[0] : new Stack(parts);
+  const op = parts.length === 1 ? parts[0] : new Stack(parts);
+  return ctx.shortcut && takesShortcut(spec.kind, ctx.stride) ? new Shortcut(op) : op;
 }
 
 /** ReLU → 1×1 conv → BN: the pre-processing of a cell input. */

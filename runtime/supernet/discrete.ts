@@ -62,7 +62,7 @@ class DiscreteCell {
     const bin = binarizeFor(space, 'ops');
     this.ops = edges.map(([name, input], i) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && input < 2 ? 2 : 1;
-      return buildOp(resolveOpSpec(name, space), ctx(`${p}e${i}.`, plan.channels, stride, bin));
+      return buildOp(resolveOpSpec(name, space), { ...ctx(`${p}e${i}.`, plan.channels, stride, bin), shortcut: space.binarize.shortcut });
     });
   }
 

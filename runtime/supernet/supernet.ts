@@ -180,13 +180,14 @@ export class Supernet {
       shuffle: space.sampling.shuffle,
       reduction: plan.kind === 'reduce',
       binarize: ops,
+      shortcut: space.binarize.shortcut ?? false,
       bypassPool,
       naming: {
         opPrefix: (e, o) => opPrefix(plan, e, o),
         filter: (e, o, half, kind) => `${opPrefix(plan, e, o)}r0.${separableName(space.ops[o].kind, half)}.${kind}`,
       },
       buildOther: (e, o, stride) => {
-        const op = buildOp(space.ops[o], { store: weights, prefix: opPrefix(plan, e, o), channels: partial, stride, binarize: ops, bn: SEARCH_BN }) as Op;
+        const op = buildOp(space.ops[o], { store: weights, prefix: opPrefix(plan, e, o), channels: partial, stride, binarize: ops, bn: SEARCH_BN, shortcut: space.binarize.shortcut }) as Op;
         return (x) => op.apply(x, true);
       },
     });

@@ -37,6 +37,7 @@ function gradients(net: Supernet, x: tf.Tensor4D, r: tf.Tensor2D, names: string[
 const CONFIGS: [string, SearchSpace['binarize']][] = [
   ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
+  ['binary with the identity shortcut around stride-1 convs', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true }],
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
