@@ -17,7 +17,7 @@ import { Supernet } from '../supernet/supernet.js';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
 import { deriveGenotype, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
-import { emptyPruneStats, pruneRound, pruningDue, type PathChoice, type PruneStats } from './pruning.js';
+import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
 import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
@@ -43,11 +43,12 @@ export interface SearchOptions {
   /** Leave the TensorFlow.js backend as it is (tests pick one themselves). */
   readonly keepBackend?: boolean;
   /**
-   * Pruning evaluations: SGD steps of each candidate's brief training on its single path (default
-   * 2). The batches are drawn once per round and shared by all of the round's candidates.
+   * `ucb` pruning: SGD steps of each candidate's brief training on its single path (default 2).
+   * The batches are drawn once per round and shared by all of the round's candidates.
+   * (`performance` trains nothing: it measures `pruning.samples` shared architecture-split batches.)
    */
   readonly pruneTrainSteps?: number;
-  /** Pruning evaluations: architecture-split batches each candidate is measured on (default 1; shared). */
+  /** `ucb` pruning: architecture-split batches each candidate is measured on (default 1; shared). */
   readonly pruneEvalBatches?: number;
   /**
    * Threads to compute on (data-parallel workers with their own backend; default
@@ -101,6 +102,12 @@ function ev(e: EventInput): RunEvent {
 }
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** A number as JSON keeps it: null for ±∞ and NaN. */
+const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+
+/** Edge probes measured per thread between two looks at the event loop. */
+const PROBE_SLICE = 8;
 
 /** Reads α/β of the supernet as plain numbers per cell kind. */
 async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
@@ -276,7 +283,7 @@ class Search {
     trainer.archOpt.load(saved.arrays, s.optimizerSteps.arch);
     for (const k of ITERATORS) this.it[k].restore(s.iterators[k]);
     this.pruneRng.restore(s.rng.prune);
-    this.stats = s.prune;
+    this.stats = { ...this.stats, ...s.prune };
     this.epoch = s.epoch;
     this.step = s.step;
     this.acc = { ...s.acc };
@@ -393,24 +400,50 @@ class Search {
     const { p, space, it, batch, opNames } = this;
     const p0 = performance.now();
     let evals = 0;
-    // One set of batches per round, shared by every candidate: their accuracies differ by the
-    // sub-network alone, not by which images they happened to get.
-    const needsData = space.pruning.criterion === 'performance' || space.pruning.criterion === 'ucb';
-    const batches: PruneBatches = {
-      train: needsData ? Array.from({ length: this.o.pruneTrainSteps ?? 2 }, () => it.pruneTrain.next(batch)) : [],
-      eval: needsData ? Array.from({ length: this.o.pruneEvalBatches ?? 1 }, () => it.pruneEval.next(batch)) : [],
-    };
-    const evaluate = async (choices: readonly PathChoice[]): Promise<number[]> => {
-      const scores = await p.th.evaluatePaths(choices, batches, lr);
-      evals += choices.length;
-      this.stepEvent(evals, scores.at(-1)?.loss ?? NaN, 'prune');
+    const progress = async (count: number, loss: number) => {
+      evals += count;
+      this.stepEvent(evals, loss, 'prune');
       await yieldToEventLoop();
-      return scores.map((x) => x.accuracy);
     };
-    const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, evaluate, this.zeroOps);
+    // One set of batches per round, shared by every candidate: their numbers differ by the
+    // candidate alone, not by which images they happened to get.
+    const { criterion, samples } = space.pruning;
+    const batches: PruneBatches = {
+      train: criterion === 'ucb' ? Array.from({ length: this.o.pruneTrainSteps ?? 2 }, () => it.pruneTrain.next(batch)) : [],
+      eval:
+        criterion === 'ucb' ? Array.from({ length: this.o.pruneEvalBatches ?? 1 }, () => it.pruneEval.next(batch))
+        : criterion === 'performance' ? Array.from({ length: samples }, () => it.pruneEval.next(batch))
+        : [],
+    };
+    const measures: PruneMeasures = {
+      paths: async (choices) => {
+        const scores = await p.th.evaluatePaths(choices, batches, lr);
+        await progress(choices.length, scores.at(-1)?.loss ?? NaN);
+        return scores.map((x) => x.accuracy);
+      },
+      edges: async (probes) => {
+        // In slices, so step events and a cancel request get through during a long round.
+        const losses: number[] = [];
+        for (let i = 0; i < probes.length; i += PROBE_SLICE * p.threads) {
+          const part = await p.th.measureEdges(probes.slice(i, i + PROBE_SLICE * p.threads), batches.eval);
+          losses.push(...part);
+          await progress(part.length, part.at(-1) ?? NaN);
+        }
+        return losses;
+      },
+    };
+    const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, measures, this.zeroOps);
+    const measure = criterion === 'none' ? undefined : EVIDENCE_MEASURE[criterion];
     for (const d of decisions) {
+      // The evidence names the ops alive before this round's decisions.
+      const alive = d.evidence.scores.flatMap((x, o) => (x === null ? [] : [o]));
+      const evidence = measure && {
+        measure,
+        values: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.values[o])])),
+        scores: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.scores[o])])),
+      };
       for (const prefix of p.net.prune(d.cell, d.edge, d.op)) p.trainer.forget(prefix);
-      p.publish(ev({ type: 'pruned', epoch: this.epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: this.stats.round }));
+      p.publish(ev({ type: 'pruned', epoch: this.epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: this.stats.round, evidence }));
     }
     const seconds = (performance.now() - p0) / 1000;
     this.pruneSeconds += seconds;
