@@ -18,6 +18,7 @@ import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray
 import { deriveGenotype, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
+import { paramFreeShare } from './collapse.js';
 import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
@@ -473,6 +474,7 @@ class Search {
         search_seconds: seconds, prune_seconds: this.pruneSeconds, epochs: done, epochs_planned: space.train.epochs,
       },
       seed: p.seed, backend: p.backend, version: this.o.version ?? '0.0.0', space: space.name, stopped_early: reason,
+      param_free: paramFreeShare(genotype, space.ops),
     };
     writeResult(this.o.outDir, result);
     p.publish(ev({ type: 'genotype', epoch: done, genotype, final: true }));
