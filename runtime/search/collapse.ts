@@ -48,7 +48,7 @@ export function paramFreeLines(share: ParamFreeShare, genotype: Genotype): strin
     const cells = mostly.map((c) => (c === 'normal' ? 'normal' : 'reduction')).join(' and ');
     lines.push(
       `warning: the ${cells} cell${mostly.length > 1 ? 's are' : ' is'} mostly parameter-free (a short binary search on small images favours pools and skips over 1-bit convs); ` +
-        'to tell the task from the schedule, train longer (train.epochs) on more or larger images (data.train, data.image), measure more pruning batches (pruning.samples), ' +
+        'to tell the task from the schedule, train longer (train.epochs) on more or larger images (data.train, data.image), start pruning once the supernet has trained (pruning.start), ' +
         'drop parameter-free ops from `ops`, or use an anti-collapse control where the language offers one',
     );
   }

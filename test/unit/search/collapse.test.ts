@@ -22,7 +22,7 @@ test('parameter-free share: pools, stride-1 skips and none count; convs, unknown
   assert.equal(lines[0], 'parameter-free edges (pool, skip, none): normal 3 of 4, reduction 1 of 4');
   assert.equal(lines.length, 2);
   assert.match(lines[1], /^warning: the normal cell is mostly parameter-free/);
-  for (const setting of ['train.epochs', 'data.train', 'pruning.samples', '`ops`']) assert.ok(lines[1].includes(setting), setting);
+  for (const setting of ['train.epochs', 'data.train', 'pruning.start', '`ops`']) assert.ok(lines[1].includes(setting), setting);
 });
 
 test('no warning at or below half; both cells named when both are mostly parameter-free', () => {
