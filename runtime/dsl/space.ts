@@ -34,12 +34,15 @@ export const DARTS_OPS: readonly BuiltinOpName[] = [
 
 export type OpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
 
-/** Op kinds without learnable weights in a normal cell (a stride-2 skip is a factorized reduce, but counts as skip-connect, as in DARTS). */
+/** Op kinds without learnable weights (a skip only at stride 1). */
 const PARAM_FREE_KINDS: ReadonlySet<OpKind> = new Set(['max_pool', 'avg_pool', 'skip', 'zero']);
 
-/** Whether ops of `kind` are parameter-free (pooling, skip-connect, none). */
-export function isParamFree(kind: OpKind): boolean {
-  return PARAM_FREE_KINDS.has(kind);
+/**
+ * Whether an op of `kind` at `stride` is parameter-free (pooling, identity skip-connect, none); a
+ * stride-2 skip is a factorized reduce with 1×1 convs.
+ */
+export function isParamFree(kind: OpKind, stride = 1): boolean {
+  return PARAM_FREE_KINDS.has(kind) && !(kind === 'skip' && stride === 2);
 }
 
 /**

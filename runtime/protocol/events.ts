@@ -85,6 +85,18 @@ export interface PrunedEvent extends EventBase {
   readonly op: string;
   readonly score: number;
   readonly round: number;
+  /** What the round saw on this edge, per op alive before it (absent in runs of older versions). */
+  readonly evidence?: PruneEvidence;
+}
+
+/** A pruning round's evidence on one edge. */
+export interface PruneEvidence {
+  /** What `values` are: `valid_loss_delta` (performance), `mean_accuracy` (ucb), `alpha_weight` (alpha). */
+  readonly measure: string;
+  /** The measured value per op; null for an op the round did not measure. */
+  readonly values: Readonly<Record<string, number | null>>;
+  /** The criterion's score per op after the round (the lowest went first); null when not finite (an unsampled op's UCB score). */
+  readonly scores: Readonly<Record<string, number | null>>;
 }
 
 /** The current derivation. */
@@ -149,6 +161,10 @@ export const TERMINAL_EVENTS: ReadonlySet<RunEventType> = new Set(['finished', '
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 const numOrNaN = (v: unknown) => typeof v === 'number';
 const str = (v: unknown) => typeof v === 'string';
+const numbersOrNull = (v: unknown) =>
+  typeof v === 'object' && v !== null && Object.values(v).every((x) => x === null || typeof x === 'number');
+const isEvidence = (v: unknown) =>
+  typeof v === 'object' && v !== null && str((v as PruneEvidence).measure) && numbersOrNull((v as PruneEvidence).values) && numbersOrNull((v as PruneEvidence).scores);
 const int = (v: unknown) => Number.isInteger(v);
 const cell = (v: unknown) => v === 'normal' || v === 'reduce';
 
@@ -161,7 +177,7 @@ const CHECKS: { readonly [K in RunEventType]: (o: Record<string, unknown>) => bo
     int(o.epoch) && cell(o.cell) && Array.isArray(o.weights) &&
     o.weights.every((w) => typeof w === 'object' && w !== null && Object.values(w).every(num)) &&
     Array.isArray(o.betas) && o.betas.every(num),
-  pruned: (o) => int(o.epoch) && cell(o.cell) && int(o.edge) && str(o.op) && numOrNaN(o.score) && int(o.round),
+  pruned: (o) => int(o.epoch) && cell(o.cell) && int(o.edge) && str(o.op) && numOrNaN(o.score) && int(o.round) && (o.evidence === undefined || isEvidence(o.evidence)),
   genotype: (o) => int(o.epoch) && isGenotype(o.genotype),
   checkpoint: (o) => int(o.epoch) && str(o.path),
   finished: (o) => isGenotype(o.genotype) && num(o.seconds),

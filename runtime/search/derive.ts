@@ -62,15 +62,18 @@ function bestOp(arch: CellArch, weights: readonly number[], e: number, opNames: 
 
 /** Derivation limits (the space's `derive` block). */
 export interface DeriveLimits {
-  /** paramFree[o]: declared op o has no learnable weights (pool, skip, none). */
-  readonly paramFree: readonly boolean[];
+  /** Whether declared op o on an edge from input `from` has no learnable weights (in this cell kind). */
+  readonly paramFree: (op: number, from: number) => boolean;
   /** At most this many parameter-free ops per cell; undefined = no limit. */
   readonly maxParamFree?: number;
 }
 
-/** The derivation limits of a space. */
-export function deriveLimitsOf(space: SearchSpace): DeriveLimits {
-  return { paramFree: space.ops.map((op) => isParamFree(op.kind)), maxParamFree: space.derive?.maxParamFree };
+/** The derivation limits of a space for one cell kind (reduction cells: edges from inputs 0 and 1 have stride 2). */
+export function deriveLimitsOf(space: SearchSpace, cell: CellKind): DeriveLimits {
+  return {
+    paramFree: (o, from) => isParamFree(space.ops[o].kind, cell === 'reduce' && from < 2 ? 2 : 1),
+    maxParamFree: space.derive?.maxParamFree,
+  };
 }
 
 /** One chosen input of a node: the edge, its op and the score it was chosen by. */
@@ -122,25 +125,25 @@ function capParamFree(
   b: readonly number[],
   edges: ReturnType<typeof cellEdges>,
   opNames: readonly string[],
-  paramFree: readonly boolean[],
+  paramFree: DeriveLimits['paramFree'],
   max: number,
 ): void {
-  const learnable = (o: number) => opNames[o] !== 'none' && !paramFree[o];
-  const bestLearnable = (e: number): number => {
+  const learnable = (o: number, from: number) => opNames[o] !== 'none' && !paramFree(o, from);
+  const bestLearnable = (e: number, from: number): number => {
     let best = -1;
-    arch.alive[e].forEach((alive, o) => alive && learnable(o) && (best < 0 || w[e][o] > w[e][best]) && (best = o));
+    arch.alive[e].forEach((alive, o) => alive && learnable(o, from) && (best < 0 || w[e][o] > w[e][best]) && (best = o));
     return best;
   };
   for (;;) {
-    const free = picks.flatMap((node, j) => node.filter((p) => paramFree[p.op]).map((p) => ({ j, p })));
+    const free = picks.flatMap((node, j) => node.filter((p) => paramFree(p.op, p.from)).map((p) => ({ j, p })));
     if (free.length <= max) return;
     let choice: { j: number; p: Pick; edge: number; from: number; op: number; score: number } | undefined;
     for (const { j, p } of free) {
-      const same = bestLearnable(p.edge);
+      const same = bestLearnable(p.edge, p.from);
       const options = same >= 0 ? [{ edge: p.edge, from: p.from, op: same }] : [];
       for (const e of edges.filter((x) => x.node === j && !picks[j].some((q) => q.edge === x.index))) {
         const o = bestOp(arch, w[e.index], e.index, opNames).op;
-        if (o >= 0 && arch.alive[e.index][o] && learnable(o)) options.push({ edge: e.index, from: e.from, op: o });
+        if (o >= 0 && arch.alive[e.index][o] && learnable(o, e.from)) options.push({ edge: e.index, from: e.from, op: o });
       }
       for (const opt of options) {
         const score = w[opt.edge][opt.op] * b[opt.edge];
@@ -159,13 +162,13 @@ export function deriveGenotype(
   opNames: readonly string[],
   nodes: number,
   edgeNormalization: boolean,
-  limits?: DeriveLimits,
+  limits?: Readonly<Record<CellKind, DeriveLimits>>,
 ): Genotype {
   const concat = Array.from({ length: nodes }, (_, i) => i + 2);
   return {
-    normal: deriveCell(archs.normal, opNames, nodes, edgeNormalization, limits),
+    normal: deriveCell(archs.normal, opNames, nodes, edgeNormalization, limits?.normal),
     normal_concat: concat,
-    reduce: deriveCell(archs.reduce, opNames, nodes, edgeNormalization, limits),
+    reduce: deriveCell(archs.reduce, opNames, nodes, edgeNormalization, limits?.reduce),
     reduce_concat: concat,
   };
 }

@@ -17,7 +17,8 @@ import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js'
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import { gradArrays } from './replica.js';
-import { evaluatePath, packVariables, type PathScore, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { NamedGrads } from './optimizers.js';
 import type { StepResult, Trainer } from './trainer.js';
 
@@ -175,6 +176,22 @@ export class SearchThreads {
     for (const i of sharePart(choices.length, 0, this.threads)) out[i] = evaluatePath(this.trainer, choices[i], batches, lr, this.sgd);
     if (remote) {
       (await remote).forEach((r, w) => sharePart(choices.length, w + 1, this.threads).forEach((i, j) => (out[i] = { accuracy: r.grads[0][j], loss: r.grads[1][j] })));
+    }
+    return out;
+  }
+
+  /**
+   * Mean loss of the supernet over `batches` with each probe's edge restricted to its op
+   * (`undefined`: unrestricted), in probe order; the same numbers on any thread count.
+   */
+  async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[]): Promise<number[]> {
+    const out = new Array<number>(probes.length);
+    const remote = this.group ? this.request({ kind: 'edges', probes, batches }) : undefined;
+    for (const i of sharePart(probes.length, 0, this.threads)) out[i] = meanLoss(probeLosses(this.trainer, probes[i], batches), batches);
+    if (remote) {
+      (await remote).forEach((r, w) =>
+        sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = meanLoss([...r.grads[0].subarray(j * batches.length, (j + 1) * batches.length)], batches))),
+      );
     }
     return out;
   }

@@ -1,12 +1,13 @@
 /**
  * Search-space reduction (method doc, "Search-space reduction"): which op each edge abandons in a
- * pruning round, for the criteria `performance` (BNAS), `ucb` (BNAS IJCV), `alpha` and `none`.
- * The decisions are plain numbers; the sub-network evaluations they need are a callback, so the
- * strategies can be tested on constructed cases without tensors.
+ * pruning round, for the criteria `performance` (BNAS, with per-edge evidence), `ucb` (BNAS IJCV),
+ * `alpha` and `none`. The decisions are plain numbers; the measurements they need are callbacks,
+ * so the strategies can be tested on constructed cases without tensors.
  */
 import type { PruningSpec } from '../dsl/space.js';
 import { pruningRoundEpochs } from '../dsl/cross-checks.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
+import type { EdgeRestriction } from '../supernet/supernet.js';
 import { opWeights, type CellArch } from './derive.js';
 import type { Rng } from './rng.js';
 import { softmax } from '../supernet/topology.js';
@@ -21,6 +22,39 @@ export type PathChoice = Record<CellKind, number[]>;
  */
 export type EvaluatePath = (choices: readonly PathChoice[]) => Promise<number[]>;
 
+/**
+ * The supernet's mean validation loss (cross entropy, nats per example) on the round's fixed
+ * batches for each probe: one edge restricted to one op, every other edge as it is; `undefined`
+ * is the unrestricted supernet. Same order as `probes`.
+ */
+export type MeasureEdges = (probes: readonly (EdgeRestriction | undefined)[]) => Promise<number[]>;
+
+/** The measurements a pruning round may ask for. */
+export interface PruneMeasures {
+  /** Single-path sub-networks trained briefly (`ucb`). */
+  readonly paths: EvaluatePath;
+  /** One edge at a time against the supernet as background (`performance`). */
+  readonly edges: MeasureEdges;
+}
+
+/** What the values of a round's evidence are, per criterion. */
+export const EVIDENCE_MEASURE = {
+  /** Δ validation loss: the loss with the edge restricted to the op minus the unrestricted supernet's. */
+  performance: 'valid_loss_delta',
+  /** UCB's running mean accuracy of the op's single-path samples. */
+  ucb: 'mean_accuracy',
+  /** softmax(α) of the op on the edge. */
+  alpha: 'alpha_weight',
+} as const;
+
+/** What one round saw on one edge, indexed by declared op. */
+export interface EdgeEvidence {
+  /** The measured value ({@link EVIDENCE_MEASURE}); null for a dead op or one this round did not measure. */
+  readonly values: readonly (number | null)[];
+  /** The criterion's score after the round (the lowest goes first); null for a dead op. */
+  readonly scores: readonly (number | null)[];
+}
+
 /** Per-op statistics kept across rounds (checkpointed). */
 export interface PruneStats {
   /** BNAS score S(o) per cell kind, edge, op (performance criterion). */
@@ -29,6 +63,8 @@ export interface PruneStats {
   readonly mean: Record<CellKind, number[][]>;
   readonly count: Record<CellKind, number[][]>;
   readonly total: Record<CellKind, number[]>;
+  /** The last round's measured value per cell kind, edge, op ({@link EdgeEvidence}.values). */
+  readonly evidence: Record<CellKind, (number | null)[][]>;
   /** Rounds done so far. */
   round: number;
 }
@@ -40,13 +76,30 @@ export interface PruneDecision {
   readonly op: number;
   /** The criterion's score of the abandoned op (S, UCB score, or softmax α). */
   readonly score: number;
+  /** Every alive op's value and score on this edge in this round. */
+  readonly evidence: EdgeEvidence;
 }
 
 /** Fresh statistics for `edges` edges and `ops` ops. */
 export function emptyPruneStats(edges: number, ops: number): PruneStats {
   const grid = () => Array.from({ length: edges }, () => new Array<number>(ops).fill(0));
   const kinds = <T>(f: () => T) => ({ normal: f(), reduce: f() });
-  return { score: kinds(grid), mean: kinds(grid), count: kinds(grid), total: kinds(() => new Array<number>(edges).fill(0)), round: 0 };
+  const unmeasured = () => Array.from({ length: edges }, () => new Array<number | null>(ops).fill(null));
+  return {
+    score: kinds(grid), mean: kinds(grid), count: kinds(grid), total: kinds(() => new Array<number>(edges).fill(0)),
+    evidence: kinds(unmeasured), round: 0,
+  };
+}
+
+/** One edge's evidence: `value` and `score` of each alive op, null elsewhere. */
+function edgeEvidence(alive: readonly boolean[], value: (o: number) => number | null, score: (o: number) => number): EdgeEvidence {
+  return { values: alive.map((a, o) => (a ? value(o) : null)), scores: alive.map((a, o) => (a ? score(o) : null)) };
+}
+
+/** Records `evidence` of one edge as the round's values in `stats` and returns it. */
+function record(stats: PruneStats, cell: CellKind, edge: number, evidence: EdgeEvidence): EdgeEvidence {
+  stats.evidence[cell][edge] = [...evidence.values];
+  return evidence;
 }
 
 /**
@@ -70,100 +123,74 @@ function lowest(alive: readonly boolean[], score: (o: number) => number, drop: n
   return live.sort((a, b) => score(a) - score(b) || b - a).slice(0, Math.max(0, n));
 }
 
-/** The single-path choice for edges that are not being evaluated: their best alive op by α. */
-function defaultChoice(archs: Record<CellKind, CellArch>): PathChoice {
-  const pick = (arch: CellArch) =>
-    opWeights(arch).map((w, e) => aliveOps(arch.alive[e]).reduce((best, o) => (w[o] > w[best] ? o : best), aliveOps(arch.alive[e])[0]));
-  return { normal: pick(archs.normal), reduce: pick(archs.reduce) };
-}
-
 /** `alpha`: abandon the op(s) with the smallest softmax(α) on every edge. No evaluations. */
-export function pruneByAlpha(archs: Record<CellKind, CellArch>, drop: number): PruneDecision[] {
+export function pruneByAlpha(archs: Record<CellKind, CellArch>, stats: PruneStats, drop: number): PruneDecision[] {
   const out: PruneDecision[] = [];
   for (const cell of CELL_KINDS) {
     const w = opWeights(archs[cell]);
     archs[cell].alive.forEach((alive, e) => {
-      for (const o of lowest(alive, (x) => w[e][x], drop)) out.push({ cell, edge: e, op: o, score: w[e][o] });
+      const chosen = lowest(alive, (x) => w[e][x], drop);
+      if (chosen.length === 0) return;
+      const evidence = record(stats, cell, e, edgeEvidence(alive, (x) => w[e][x], (x) => w[e][x]));
+      for (const o of chosen) out.push({ cell, edge: e, op: o, score: w[e][o], evidence });
     });
   }
   return out;
 }
 
-/**
- * `performance` (BNAS): per edge, the ⌈K/2⌉ alive ops with the smallest α are "less promising".
- * For t = 1..T and e = 1..⌈K/2⌉, every edge takes one not-yet-picked op of its less promising half
- * (order shuffled per t with `rng`), the single-path sub-network is trained briefly and its
- * accuracy y is credited to each picked op. Then ȳ = mean over T, s = softmax of ȳ over the less
- * promising half, promising ops get s = ½(max s + mean s), S ← S/2 + s, and argmin S is abandoned.
- * A round whose less promising halves hold one op each (2 ops left per edge) needs no evaluation:
- * every s is 1 then, so none is run.
- */
-export async function pruneByPerformance(
-  archs: Record<CellKind, CellArch>,
-  stats: PruneStats,
-  spec: PruningSpec,
-  rng: Rng,
-  evaluate: EvaluatePath,
-): Promise<PruneDecision[]> {
-  const base = defaultChoice(archs);
-  // less[cell][e]: less promising alive ops of edge e (empty when the edge has one op left).
+/** Per cell kind and edge, the ⌈K/2⌉ alive ops with the smallest α (empty when one op is left). */
+function lessPromising(archs: Record<CellKind, CellArch>): Record<CellKind, number[][]> {
   const less: Record<CellKind, number[][]> = { normal: [], reduce: [] };
-  let half = 0;
   for (const cell of CELL_KINDS) {
     const w = opWeights(archs[cell]);
     less[cell] = archs[cell].alive.map((alive, e) => {
       const live = aliveOps(alive);
       if (live.length <= 1) return [];
-      const h = Math.ceil(live.length / 2);
-      half = Math.max(half, h);
-      return live.sort((a, b) => w[e][a] - w[e][b] || b - a).slice(0, h);
+      return live.sort((a, b) => w[e][a] - w[e][b] || b - a).slice(0, Math.ceil(live.length / 2));
     });
   }
-  const sum: Record<CellKind, number[][]> = {
-    normal: archs.normal.alive.map((a) => a.map(() => 0)),
-    reduce: archs.reduce.alive.map((a) => a.map(() => 0)),
+  return less;
+}
+
+/**
+ * `performance` (BNAS, with per-edge evidence): per edge, the ⌈K/2⌉ alive ops with the smallest
+ * α are "less promising". Each of them is measured on its own edge: the supernet with only that
+ * edge restricted to the op (every other edge mixed as it is) against the unrestricted supernet,
+ * on the same fixed validation batches for every probe (a paired comparison), giving
+ * Δ = L(edge → op) − L(supernet) in nats. Then s = softmax(−Δ) over the less promising half (each
+ * op's share of the geometric-mean likelihood of the true labels; softmax(−Δ) = softmax(−L)),
+ * promising ops get s = ½(max s + mean s), S ← S/2 + s, and argmin S is abandoned.
+ * Every op is credited with what it did on its own edge, so scores differ across edges.
+ * A round whose less promising halves hold one op each (2 ops left per edge) measures nothing:
+ * every s is 1 then, whatever the losses are.
+ */
+export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stats: PruneStats, drop: number, measure: MeasureEdges): Promise<PruneDecision[]> {
+  const less = lessPromising(archs);
+  const probes: EdgeRestriction[] = [];
+  for (const cell of CELL_KINDS) less[cell].forEach((l, edge) => l.length >= 2 && l.forEach((op) => probes.push({ cell, edge, op })));
+  const delta: Record<CellKind, Map<number, number>[]> = {
+    normal: archs.normal.alive.map(() => new Map()),
+    reduce: archs.reduce.alive.map(() => new Map()),
   };
-  // Every sample's candidates are fixed before any is evaluated (they depend on the shuffles only),
-  // so all T × ⌈K/2⌉ sub-networks go to `evaluate` at once and can be computed in parallel.
-  const orders: Record<CellKind, number[][]>[] = [];
-  const choices: PathChoice[] = [];
-  for (let t = 0; t < spec.samples; t++) {
-    const order: Record<CellKind, number[][]> = {
-      normal: less.normal.map((l) => shuffled(l, rng)),
-      reduce: less.reduce.map((l) => shuffled(l, rng)),
-    };
-    orders.push(order);
-    for (let e = 0; e < half; e++) {
-      const choice: PathChoice = { normal: [...base.normal], reduce: [...base.reduce] };
-      for (const cell of CELL_KINDS) order[cell].forEach((l, edge) => l.length > 0 && (choice[cell][edge] = l[e % l.length]));
-      choices.push(choice);
-    }
+  if (probes.length > 0) {
+    const [base, ...losses] = await measure([undefined, ...probes]);
+    probes.forEach((p, i) => delta[p.cell][p.edge].set(p.op, losses[i] - base));
   }
-  // s = softmax of ȳ over the less promising half: with one op in that half on every edge, s = 1
-  // and the promising ops get ½(1 + 1) = 1 whatever the accuracies are, so the evaluations cannot
-  // change a score and are not run (the last round, 2 → 1 ops). The shuffles above are done as
-  // before, so the random stream, and with it every later round, stays the same.
-  const informative = CELL_KINDS.some((cell) => less[cell].some((l) => l.length >= 2));
-  const ys = choices.length > 0 && informative ? await evaluate(choices) : choices.map(() => 0);
-  orders.forEach((order, t) => {
-    for (let e = 0; e < half; e++) {
-      const y = ys[t * half + e];
-      for (const cell of CELL_KINDS) order[cell].forEach((l, edge) => l.length > 0 && e < l.length && (sum[cell][edge][l[e]] += y));
-    }
-  });
   const out: PruneDecision[] = [];
   for (const cell of CELL_KINDS) {
     archs[cell].alive.forEach((alive, edge) => {
       const l = less[cell][edge];
       if (l.length === 0) return;
-      const s = softmax(l.map((o) => sum[cell][edge][o] / spec.samples));
+      const d = delta[cell][edge];
+      const s = l.length >= 2 ? softmax(l.map((o) => -(d.get(o) as number))) : [1];
       const promisingScore = 0.5 * (Math.max(...s) + s.reduce((a, b) => a + b, 0) / s.length);
       const S = stats.score[cell][edge];
       for (const o of aliveOps(alive)) {
         const k = l.indexOf(o);
         S[o] = S[o] / 2 + (k >= 0 ? s[k] : promisingScore);
       }
-      for (const o of lowest(alive, (x) => S[x], spec.drop)) out.push({ cell, edge, op: o, score: S[o] });
+      const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => d.get(o) ?? null, (o) => S[o]));
+      for (const o of lowest(alive, (x) => S[x], drop)) out.push({ cell, edge, op: o, score: S[o], evidence });
     });
   }
   return out;
@@ -215,20 +242,13 @@ export async function pruneByUcb(
   const out: PruneDecision[] = [];
   for (const cell of CELL_KINDS) {
     archs[cell].alive.forEach((alive, e) => {
-      for (const o of lowest(alive, (x) => score(cell, e, x), spec.drop)) out.push({ cell, edge: e, op: o, score: score(cell, e, o) });
+      const chosen = lowest(alive, (x) => score(cell, e, x), spec.drop);
+      if (chosen.length === 0) return;
+      const evidence = record(stats, cell, e, edgeEvidence(alive, (x) => (stats.count[cell][e][x] > 0 ? stats.mean[cell][e][x] : null), (x) => score(cell, e, x)));
+      for (const o of chosen) out.push({ cell, edge: e, op: o, score: score(cell, e, o), evidence });
     });
   }
   return out;
-}
-
-/** A seeded Fisher–Yates shuffle (copy). */
-function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 /**
@@ -256,7 +276,7 @@ export function keepARealOp(decisions: PruneDecision[], archs: Record<CellKind, 
         out.push(...chosen);
         return;
       }
-      out.push(...chosen.filter((d) => d !== keep), ...zeroLeft.slice(0, 1).map((op) => ({ cell, edge, op, score: keep.score })));
+      out.push(...chosen.filter((d) => d !== keep), ...zeroLeft.slice(0, 1).map((op) => ({ cell, edge, op, score: keep.score, evidence: keep.evidence })));
     });
   }
   return out;
@@ -272,7 +292,7 @@ export async function pruneRound(
   stats: PruneStats,
   spec: PruningSpec,
   rng: Rng,
-  evaluate: EvaluatePath,
+  measures: PruneMeasures,
   zeroOps: ReadonlySet<number> = new Set(),
 ): Promise<PruneDecision[]> {
   let out: PruneDecision[];
@@ -280,13 +300,13 @@ export async function pruneRound(
     case 'none':
       return [];
     case 'alpha':
-      out = pruneByAlpha(archs, spec.drop);
+      out = pruneByAlpha(archs, stats, spec.drop);
       break;
     case 'performance':
-      out = await pruneByPerformance(archs, stats, spec, rng, evaluate);
+      out = await pruneByPerformance(archs, stats, spec.drop, measures.edges);
       break;
     case 'ucb':
-      out = await pruneByUcb(archs, stats, spec, rng, evaluate);
+      out = await pruneByUcb(archs, stats, spec, rng, measures.paths);
       break;
   }
   out = keepARealOp(out, archs, zeroOps);

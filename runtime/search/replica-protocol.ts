@@ -9,7 +9,7 @@ import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
-import type { Supernet } from '../supernet/supernet.js';
+import type { EdgeRestriction, Supernet } from '../supernet/supernet.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import type { Trainer } from './trainer.js';
@@ -69,7 +69,8 @@ export type ReplicaWork =
   | { readonly kind: 'weights'; readonly batch: Batch }
   | { readonly kind: 'arch'; readonly batch: Batch; readonly epoch: number }
   | { readonly kind: 'paths'; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
-  | { readonly kind: 'measure'; readonly batches: readonly Batch[] };
+  | { readonly kind: 'measure'; readonly batches: readonly Batch[] }
+  | { readonly kind: 'edges'; readonly probes: readonly (EdgeRestriction | undefined)[]; readonly batches: readonly Batch[] };
 
 /** Rows [start, end) of shard `shard` of `shards` for a batch of `n` examples. */
 export function shardRows(n: number, shard: number, shards: number): [number, number] {
@@ -155,4 +156,19 @@ export function evaluatePath(trainer: Trainer, choice: PathChoice, batches: Prun
     for (const [name, value] of saved) trainer.net.weights.get(name).assign(value);
     tf.dispose([...saved.values()]);
   }
+}
+
+/**
+ * The loss of the supernet with `probe`'s edge restricted to its op (or unrestricted) on each of
+ * `batches` (forward only, inference mode): one value per batch, as float32 values read back, so
+ * a main thread and a replica report bit-identical numbers.
+ */
+export function probeLosses(trainer: Trainer, probe: EdgeRestriction | undefined, batches: readonly Batch[]): number[] {
+  return batches.map((b) => trainer.evaluate(b, undefined, false, probe).loss);
+}
+
+/** The mean loss per example over `batches` from per-batch mean losses (see {@link probeLosses}). */
+export function meanLoss(losses: readonly number[], batches: readonly Batch[]): number {
+  const n = batches.reduce((a, b) => a + b.n, 0);
+  return n ? losses.reduce((a, l, i) => a + l * batches[i].n, 0) / n : NaN;
 }

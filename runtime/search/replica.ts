@@ -13,7 +13,7 @@ import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, shardOf, sharePart, syncedNames, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, followAlive, loadVariables, probeLosses, shardOf, sharePart, syncedNames, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer, type GradResult } from './trainer.js';
 
 /**
@@ -67,6 +67,10 @@ export async function createReplica(config: unknown, shard: number, shards: numb
           const mine = sharePart(req.choices.length, shard, shards);
           const scores = mine.map((i) => evaluatePath(trainer, req.choices[i], req.batches, req.lr, sgd));
           return { loss: 0, grads: [Float32Array.from(scores, (x) => x.accuracy), Float32Array.from(scores, (x) => x.loss)] };
+        }
+        case 'edges': {
+          const mine = sharePart(req.probes.length, shard, shards);
+          return { loss: 0, grads: [Float32Array.from(mine.flatMap((i) => probeLosses(trainer, req.probes[i], req.batches)))] };
         }
         case 'measure': {
           let lossSum = 0, correct = 0, n = 0;

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } 
 import { join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
 import type { Genotype } from '../protocol/genotype.js';
+import type { ParamFreeShare } from './collapse.js';
 import { formatCellMermaid } from '../protocol/genotype-format.js';
 
 /** Appends events to `events.jsonl`, one JSON object per line, each written through at once. */
@@ -45,6 +46,8 @@ export interface RunResult {
   readonly version: string;
   readonly space: string;
   readonly stopped_early?: string;
+  /** Each derived cell's share of parameter-free edges (pool, stride-1 skip, none), in [0, 1]. */
+  readonly param_free?: ParamFreeShare;
 }
 
 /** Writes a file through a temporary name so readers never see half of it. */

@@ -10,16 +10,17 @@ import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../engine/index.js';
 import { userProbeCache } from '../engine/backend-cache.js';
 import { searchStepProbe } from './backend-probe.js';
-import { loadDataset, type Dataset, type IteratorState } from '../data/index.js';
+import { loadDataset, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
 import { Supernet } from '../supernet/supernet.js';
-import { readCheckpoint, writeCheckpoint, type SavedArray } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
-import { emptyPruneStats, pruneRound, pruningDue, type PathChoice, type PruneStats } from './pruning.js';
+import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
+import { paramFreeShare } from './collapse.js';
 import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
@@ -45,11 +46,12 @@ export interface SearchOptions {
   /** Leave the TensorFlow.js backend as it is (tests pick one themselves). */
   readonly keepBackend?: boolean;
   /**
-   * Pruning evaluations: SGD steps of each candidate's brief training on its single path (default
-   * 2). The batches are drawn once per round and shared by all of the round's candidates.
+   * `ucb` pruning: SGD steps of each candidate's brief training on its single path (default 2).
+   * The batches are drawn once per round and shared by all of the round's candidates.
+   * (`performance` trains nothing: it measures `pruning.samples` shared architecture-split batches.)
    */
   readonly pruneTrainSteps?: number;
-  /** Pruning evaluations: architecture-split batches each candidate is measured on (default 1; shared). */
+  /** `ucb` pruning: architecture-split batches each candidate is measured on (default 1; shared). */
   readonly pruneEvalBatches?: number;
   /**
    * Threads to compute on (data-parallel workers with their own backend; default
@@ -69,7 +71,11 @@ export interface SearchOutcome {
   readonly message?: string;
 }
 
-/** Everything besides arrays that a checkpoint restores. */
+/** The search's data streams: weight and architecture steps, pruning's training and measuring. */
+const ITERATORS = ['weights', 'arch', 'pruneTrain', 'pruneEval'] as const;
+type IteratorName = (typeof ITERATORS)[number];
+
+/** Everything besides arrays that a checkpoint restores: the fields of {@link Search}. */
 interface SearchState {
   readonly seed: number;
   readonly backend: string;
@@ -83,7 +89,7 @@ interface SearchState {
   readonly pruneSeconds: number;
   readonly epochPruneSeconds: number;
   readonly rng: { prune: number };
-  readonly iterators: Record<'weights' | 'arch' | 'pruneTrain' | 'pruneEval', IteratorState>;
+  readonly iterators: Record<IteratorName, IteratorState>;
   readonly alive: Record<CellKind, boolean[][]>;
   readonly prune: PruneStats;
   readonly optimizerSteps: { weights: number; arch: number };
@@ -99,6 +105,12 @@ function ev(e: EventInput): RunEvent {
 }
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** A number as JSON keeps it: null for ±∞ and NaN. */
+const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+
+/** Edge probes measured per thread between two looks at the event loop. */
+const PROBE_SLICE = 8;
 
 /** Reads α/β of the supernet as plain numbers per cell kind. */
 async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
@@ -130,8 +142,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     log.append(e);
     o.emit?.(e);
   };
-  const opNames = space.ops.map((op) => op.name);
-  const zeroOps = new Set(space.ops.flatMap((op, o) => (op.kind === 'zero' ? [o] : [])));
   const net = new Supernet(space, {
     input: [dataset.height, dataset.width, dataset.channels],
     numClasses: dataset.numClasses,
@@ -140,23 +150,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   });
   const trainer = new Trainer(net, space, dataset.numClasses);
   const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
-  const it = {
-    weights: dataset.weights.iterator(),
-    arch: dataset.arch.iterator(),
-    pruneTrain: dataset.weights.iterator(),
-    pruneEval: dataset.arch.iterator(),
-  };
-  const pruneRng = Rng.stream(seed, 'prune');
-  let stats = emptyPruneStats(net.edges, opNames.length);
-  const batch = space.train.batch;
-  const steps = it.weights.stepsPerEpoch(batch);
-  let epoch = 1;
-  let step = 0;
-  let acc = { lossSum: 0, correct: 0, n: 0 };
-  let secondsBefore = 0;
-  let pruneSeconds = 0;
-  let epochPruneSeconds = 0;
-  let last = { trainAcc: 0, validAcc: 0, validLoss: NaN };
   let threads: SearchThreads | undefined;
   try {
     threads = await SearchThreads.start(
@@ -167,165 +160,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       },
       threadCount,
     );
-    const th = threads;
-    if (saved) {
-      const s = saved.state;
-      for (const name of net.weights.names()) assign(net.weights.get(name), saved.arrays.get(`w/${name}`), name);
-      for (const name of net.arch.names()) assign(net.arch.get(name), saved.arrays.get(`a/${name}`), name);
-      trainer.weightOpt.load(saved.arrays, s.optimizerSteps.weights);
-      trainer.archOpt.load(saved.arrays, s.optimizerSteps.arch);
-      for (const k of ['weights', 'arch', 'pruneTrain', 'pruneEval'] as const) it[k].restore(s.iterators[k]);
-      pruneRng.restore(s.rng.prune);
-      stats = s.prune;
-      ({ epoch, step, acc, pruneSeconds, epochPruneSeconds, last } = { ...s, acc: { ...s.acc }, last: { ...s.last } });
-      secondsBefore = s.seconds;
-      if (s.backend !== backend.name) {
-        publish(ev({ type: 'warning', message: `the run started on the ${s.backend} backend and resumes on ${backend.name}: results may differ slightly` }));
-      }
-      if (s.threads !== undefined && s.threads !== threadCount) {
-        publish(ev({ type: 'warning', message: `the run started on ${s.threads} thread(s) and resumes on ${threadCount}: results may differ slightly (use --threads ${s.threads} to continue it exactly)` }));
-      }
-    }
-    const t0 = performance.now();
-    const elapsed = () => secondsBefore + (performance.now() - t0) / 1000;
-    publish(ev({
-      type: 'started', space: space.name, backend: backend.name, backend_reason: backend.reason, seed,
-      parameters: net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: steps, ops: opNames, edges: net.edges,
-      resumed: saved !== undefined, threads: threadCount,
-    }));
-    const mem = estimateSupernetMemory(space, dataset.height, dataset.channels, batch);
-    if (!saved && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
-      publish(ev({ type: 'warning', message: `estimated supernet memory ${(mem.totalBytes / 2 ** 20).toFixed(0)} MB exceeds budget.memory_mb = ${space.budget.memoryMb}; lower batch, channels or cells, or raise k` }));
-    }
-
-    const checkpoint = async (): Promise<string> => {
-      const arrays: SavedArray[] = [];
-      for (const name of net.weights.names()) arrays.push(await savedArray(`w/${name}`, net.weights.get(name)));
-      for (const name of net.arch.names()) arrays.push(await savedArray(`a/${name}`, net.arch.get(name)));
-      arrays.push(...(await trainer.weightOpt.save()), ...(await trainer.archOpt.save()));
-      const state: SearchState = {
-        seed, backend: backend.name, threads: threadCount, epoch, step, acc, seconds: elapsed(), pruneSeconds, epochPruneSeconds,
-        rng: { prune: pruneRng.state() },
-        iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
-        alive: net.alive, prune: stats,
-        optimizerSteps: { weights: trainer.weightOpt.steps, arch: trainer.archOpt.steps },
-        last,
-      };
-      return writeCheckpoint(outDir, state, arrays);
-    };
-    const derive = async (): Promise<Genotype> => deriveGenotype(await archNumbers(net), opNames, space.supernet.nodes, space.sampling.edgeNormalization, deriveLimitsOf(space));
-    const measure = (split: 'arch' | 'test'): Promise<StepResult> => th.measure([...dataset[split].batches(batch)]);
-    const finish = async (reason?: string): Promise<SearchOutcome> => {
-      const genotype = await derive();
-      const test = dataset.test.size > 0 ? await measure('test') : undefined;
-      const seconds = elapsed();
-      const result: RunResult = {
-        genotype,
-        metrics: {
-          valid_acc: last.validAcc, test_acc: test && test.n ? test.correct / test.n : undefined, train_acc: last.trainAcc,
-          search_seconds: seconds, prune_seconds: pruneSeconds, epochs: epoch - 1, epochs_planned: space.train.epochs,
-        },
-        seed, backend: backend.name, version: o.version ?? '0.0.0', space: space.name, stopped_early: reason,
-      };
-      writeResult(outDir, result);
-      publish(ev({ type: 'genotype', epoch: epoch - 1, genotype, final: true }));
-      publish(ev({ type: 'finished', genotype, seconds, valid_acc: last.validAcc, test_acc: result.metrics.test_acc, reason }));
-      return { status: 'finished', result };
-    };
-    const cancel = async (): Promise<SearchOutcome> => {
-      const path = await checkpoint();
-      publish(ev({ type: 'checkpoint', epoch: epoch - 1, path }));
-      publish(ev({ type: 'cancelled', epoch: epoch - 1, checkpoint: path }));
-      return { status: 'cancelled' };
-    };
-    const budgetOver = () => space.budget.minutes !== undefined && elapsed() >= space.budget.minutes * 60;
-
-    let lastStepEvent = -Infinity;
-    const stepEvery = o.stepEventSeconds ?? 1;
-    for (; epoch <= space.train.epochs; epoch++, step = 0) {
-      const lr = scheduledLr(space.optimizers.weights, epoch - 1, space.train.epochs);
-      let trainSeconds = 0;
-      for (; step < steps; step++) {
-        await yieldToEventLoop();
-        if (o.signal?.aborted) return await cancel();
-        if (budgetOver()) return await finish(`time budget of ${space.budget.minutes} minutes reached`);
-        const s0 = performance.now();
-        if (epoch > space.train.warmup) {
-          const a = await th.archStep(it.arch.next(batch), epoch - 1);
-          if (!Number.isFinite(a.loss)) return fail(`architecture loss became ${a.loss} at epoch ${epoch}, step ${step + 1}`);
-        }
-        const r = await th.weightStep(it.weights.nextInEpoch(batch), lr);
-        trainSeconds += (performance.now() - s0) / 1000;
-        if (!Number.isFinite(r.loss)) return fail(`training loss became ${r.loss} at epoch ${epoch}, step ${step + 1}`);
-        acc.lossSum += r.loss * r.n;
-        acc.correct += r.correct;
-        acc.n += r.n;
-        if (elapsed() - lastStepEvent >= stepEvery || step === steps - 1) {
-          lastStepEvent = elapsed();
-          publish(ev({ type: 'step', epoch, step: step + 1, steps, loss: r.loss, seconds: elapsed(), phase: 'train' }));
-        }
-      }
-      // End of epoch: validation, pruning, events, checkpoint.
-      const v0 = performance.now();
-      const valid = await measure('arch');
-      const validSeconds = (performance.now() - v0) / 1000;
-      last = { trainAcc: acc.n ? acc.correct / acc.n : 0, validAcc: valid.n ? valid.correct / valid.n : 0, validLoss: valid.loss };
-      const trainLoss = acc.n ? acc.lossSum / acc.n : NaN;
-      if (pruningDue(space.pruning, epoch, space.train.epochs)) {
-        const p0 = performance.now();
-        let evals = 0;
-        // One set of batches per round, shared by every candidate: their accuracies differ by the
-        // sub-network alone, not by which images they happened to get.
-        const needsData = space.pruning.criterion === 'performance' || space.pruning.criterion === 'ucb';
-        const batches: PruneBatches = {
-          train: needsData ? Array.from({ length: o.pruneTrainSteps ?? 2 }, () => it.pruneTrain.next(batch)) : [],
-          eval: needsData ? Array.from({ length: o.pruneEvalBatches ?? 1 }, () => it.pruneEval.next(batch)) : [],
-        };
-        const evaluate = async (choices: readonly PathChoice[]): Promise<number[]> => {
-          const scores = await th.evaluatePaths(choices, batches, lr);
-          evals += choices.length;
-          if (elapsed() - lastStepEvent >= stepEvery) {
-            lastStepEvent = elapsed();
-            publish(ev({ type: 'step', epoch, step: evals, steps, loss: scores.at(-1)?.loss ?? NaN, seconds: elapsed(), phase: 'prune' }));
-          }
-          await yieldToEventLoop();
-          return scores.map((x) => x.accuracy);
-        };
-        const decisions = await pruneRound(await archNumbers(net), stats, space.pruning, pruneRng, evaluate, zeroOps);
-        for (const d of decisions) {
-          for (const prefix of net.prune(d.cell, d.edge, d.op)) trainer.forget(prefix);
-          publish(ev({ type: 'pruned', epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: stats.round }));
-        }
-        epochPruneSeconds = (performance.now() - p0) / 1000;
-        pruneSeconds += epochPruneSeconds;
-      } else {
-        epochPruneSeconds = 0;
-      }
-      publish(ev({
-        type: 'epoch', epoch, train_loss: trainLoss, train_acc: last.trainAcc, valid_loss: valid.loss, valid_acc: last.validAcc,
-        seconds: elapsed(), ops_left: net.opsLeft(), prune_seconds: epochPruneSeconds, train_seconds: trainSeconds, valid_seconds: validSeconds,
-      }));
-      const arch = await archNumbers(net);
-      for (const k of CELL_KINDS) {
-        const w = opWeights(arch[k]);
-        publish(ev({
-          type: 'alphas', epoch, cell: k,
-          weights: w.map((row, e) => Object.fromEntries(row.flatMap((v, op) => (arch[k].alive[e][op] ? [[opNames[op], v]] : [])))),
-          betas: edgeWeights(arch[k], space.supernet.nodes, space.sampling.edgeNormalization),
-        }));
-      }
-      publish(ev({ type: 'genotype', epoch, genotype: await derive() }));
-      acc = { lossSum: 0, correct: 0, n: 0 };
-      // The checkpoint names the next position: epoch + 1, step 0.
-      epoch++;
-      step = 0;
-      const path = await checkpoint();
-      epoch--;
-      publish(ev({ type: 'checkpoint', epoch, path }));
-    }
-    return await finish();
+    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, dataset, net, trainer, th: threads, publish });
+    if (saved) search.restore(saved);
+    return await search.run(backend.reason, saved !== undefined);
   } catch (e) {
-    return fail((e as Error).message);
+    return failed(outDir, publish, (e as Error).message);
   } finally {
     // Workers are stopped on every way out (finished, failed, cancelled), or the process would hang.
     await threads?.close();
@@ -334,11 +173,329 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     net.dispose();
     log.close();
   }
+}
 
-  function fail(message: string): SearchOutcome {
-    const full = `${message}; the last checkpoint (if any) in ${join(outDir, 'checkpoint')} is kept`;
-    publish(ev({ type: 'failed', message: full }));
-    return { status: 'failed', message: full };
+/** Publishes a `failed` event (the last checkpoint stays) and returns the outcome. */
+function failed(outDir: string, publish: (e: RunEvent) => void, message: string): SearchOutcome {
+  const full = `${message}; the last checkpoint (if any) in ${join(outDir, 'checkpoint')} is kept`;
+  publish(ev({ type: 'failed', message: full }));
+  return { status: 'failed', message: full };
+}
+
+/** What a {@link Search} computes with: built and disposed by {@link runSearch}. */
+interface SearchParts {
+  readonly seed: number;
+  /** The backend's name. */
+  readonly backend: string;
+  readonly threads: number;
+  readonly dataset: Dataset;
+  readonly net: Supernet;
+  readonly trainer: Trainer;
+  readonly th: SearchThreads;
+  readonly publish: (e: RunEvent) => void;
+}
+
+/**
+ * One search run. Its fields are the checkpointed state: {@link checkpoint} writes them (with the
+ * supernet's and optimizers' arrays) and {@link restore} reads them back, so a resumed run
+ * continues from exactly where the cancelled one stopped. One method per phase: {@link trainStep},
+ * {@link endEpoch}, {@link pruningRound}, {@link finish}, {@link cancel}.
+ */
+class Search {
+  // The checkpointed state (see SearchState).
+  /** Next epoch to run (1-based) and next step within it. */
+  private epoch = 1;
+  private step = 0;
+  /** The running epoch's training loss and accuracy sums. */
+  private acc = { lossSum: 0, correct: 0, n: 0 };
+  /** Seconds computed before this process (a resumed run's earlier part). */
+  private secondsBefore = 0;
+  private pruneSeconds = 0;
+  private epochPruneSeconds = 0;
+  private last = { trainAcc: 0, validAcc: 0, validLoss: NaN };
+  private stats: PruneStats;
+  private readonly pruneRng: Rng;
+  private readonly it: Record<IteratorName, SplitIterator>;
+
+  // Per process, not checkpointed.
+  private readonly t0 = performance.now();
+  private lastStepEvent = -Infinity;
+  /** Seconds of the running epoch's steps (a resumed epoch counts from the resume). */
+  private trainSeconds = 0;
+  private readonly space: SearchSpace;
+  private readonly opNames: string[];
+  private readonly zeroOps: ReadonlySet<number>;
+  private readonly batch: number;
+  private readonly steps: number;
+  private readonly stepEvery: number;
+
+  constructor(
+    private readonly o: SearchOptions,
+    private readonly p: SearchParts,
+  ) {
+    this.space = o.space;
+    this.opNames = this.space.ops.map((op) => op.name);
+    this.zeroOps = new Set(this.space.ops.flatMap((op, i) => (op.kind === 'zero' ? [i] : [])));
+    const { dataset } = p;
+    this.it = {
+      weights: dataset.weights.iterator(),
+      arch: dataset.arch.iterator(),
+      pruneTrain: dataset.weights.iterator(),
+      pruneEval: dataset.arch.iterator(),
+    };
+    this.pruneRng = Rng.stream(p.seed, 'prune');
+    this.stats = emptyPruneStats(p.net.edges, this.opNames.length);
+    this.batch = this.space.train.batch;
+    this.steps = this.it.weights.stepsPerEpoch(this.batch);
+    this.stepEvery = o.stepEventSeconds ?? 1;
+  }
+
+  private elapsed(): number {
+    return this.secondsBefore + (performance.now() - this.t0) / 1000;
+  }
+
+  /** The checkpoint's JSON state: this object's fields. */
+  private state(): SearchState {
+    const { p, it } = this;
+    return {
+      seed: p.seed, backend: p.backend, threads: p.threads, epoch: this.epoch, step: this.step, acc: this.acc,
+      seconds: this.elapsed(), pruneSeconds: this.pruneSeconds, epochPruneSeconds: this.epochPruneSeconds,
+      rng: { prune: this.pruneRng.state() },
+      iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
+      alive: p.net.alive, prune: this.stats,
+      optimizerSteps: { weights: p.trainer.weightOpt.steps, arch: p.trainer.archOpt.steps },
+      last: this.last,
+    };
+  }
+
+  /** Writes the checkpoint (state and arrays) and returns its folder. */
+  private async checkpoint(): Promise<string> {
+    const { net, trainer } = this.p;
+    const arrays: SavedArray[] = [];
+    for (const name of net.weights.names()) arrays.push(await savedArray(`w/${name}`, net.weights.get(name)));
+    for (const name of net.arch.names()) arrays.push(await savedArray(`a/${name}`, net.arch.get(name)));
+    arrays.push(...(await trainer.weightOpt.save()), ...(await trainer.archOpt.save()));
+    return writeCheckpoint(this.o.outDir, this.state(), arrays);
+  }
+
+  /** Loads a checkpoint into the supernet, the optimizers, the streams and this object's fields. */
+  restore(saved: LoadedCheckpoint<SearchState>): void {
+    const { net, trainer } = this.p;
+    const s = saved.state;
+    for (const name of net.weights.names()) assign(net.weights.get(name), saved.arrays.get(`w/${name}`), name);
+    for (const name of net.arch.names()) assign(net.arch.get(name), saved.arrays.get(`a/${name}`), name);
+    trainer.weightOpt.load(saved.arrays, s.optimizerSteps.weights);
+    trainer.archOpt.load(saved.arrays, s.optimizerSteps.arch);
+    for (const k of ITERATORS) this.it[k].restore(s.iterators[k]);
+    this.pruneRng.restore(s.rng.prune);
+    this.stats = { ...this.stats, ...s.prune };
+    this.epoch = s.epoch;
+    this.step = s.step;
+    this.acc = { ...s.acc };
+    this.pruneSeconds = s.pruneSeconds;
+    this.epochPruneSeconds = s.epochPruneSeconds;
+    this.last = { ...s.last };
+    this.secondsBefore = s.seconds;
+    if (s.backend !== this.p.backend) {
+      this.p.publish(ev({ type: 'warning', message: `the run started on the ${s.backend} backend and resumes on ${this.p.backend}: results may differ slightly` }));
+    }
+    if (s.threads !== undefined && s.threads !== this.p.threads) {
+      this.p.publish(ev({ type: 'warning', message: `the run started on ${s.threads} thread(s) and resumes on ${this.p.threads}: results may differ slightly (use --threads ${s.threads} to continue it exactly)` }));
+    }
+  }
+
+  /** Runs the remaining epochs and derives the result. */
+  async run(backendReason: string, resumed: boolean): Promise<SearchOutcome> {
+    const { space, p } = this;
+    p.publish(ev({
+      type: 'started', space: space.name, backend: p.backend, backend_reason: backendReason, seed: p.seed,
+      parameters: p.net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: this.steps, ops: this.opNames, edges: p.net.edges,
+      resumed, threads: p.threads,
+    }));
+    const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, this.batch);
+    if (!resumed && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
+      p.publish(ev({ type: 'warning', message: `estimated supernet memory ${(mem.totalBytes / 2 ** 20).toFixed(0)} MB exceeds budget.memory_mb = ${space.budget.memoryMb}; lower batch, channels or cells, or raise k` }));
+    }
+    while (this.epoch <= space.train.epochs) {
+      const lr = scheduledLr(space.optimizers.weights, this.epoch - 1, space.train.epochs);
+      this.trainSeconds = 0;
+      while (this.step < this.steps) {
+        await yieldToEventLoop();
+        if (this.o.signal?.aborted) return await this.cancel();
+        if (this.budgetOver()) return await this.finish(`time budget of ${space.budget.minutes} minutes reached`);
+        const error = await this.trainStep(lr);
+        if (error) return failed(this.o.outDir, p.publish, error);
+      }
+      await this.endEpoch(lr);
+    }
+    return await this.finish();
+  }
+
+  private budgetOver(): boolean {
+    const { minutes } = this.space.budget;
+    return minutes !== undefined && this.elapsed() >= minutes * 60;
+  }
+
+  /** Publishes a `step` event when the last one is at least `stepEventSeconds` old (or `force`). */
+  private stepEvent(step: number, loss: number, phase: 'train' | 'prune', force = false): void {
+    if (!force && this.elapsed() - this.lastStepEvent < this.stepEvery) return;
+    this.lastStepEvent = this.elapsed();
+    this.p.publish(ev({ type: 'step', epoch: this.epoch, step, steps: this.steps, loss, seconds: this.elapsed(), phase }));
+  }
+
+  /**
+   * One step: an architecture step (after warm-up), then a weight step.
+   * @returns a failure message when a loss is not finite
+   */
+  private async trainStep(lr: number): Promise<string | undefined> {
+    const { epoch, step, it, batch } = this;
+    const s0 = performance.now();
+    if (epoch > this.space.train.warmup) {
+      const a = await this.p.th.archStep(it.arch.next(batch), epoch - 1);
+      if (!Number.isFinite(a.loss)) return `architecture loss became ${a.loss} at epoch ${epoch}, step ${step + 1}`;
+    }
+    const r = await this.p.th.weightStep(it.weights.nextInEpoch(batch), lr);
+    this.trainSeconds += (performance.now() - s0) / 1000;
+    if (!Number.isFinite(r.loss)) return `training loss became ${r.loss} at epoch ${epoch}, step ${step + 1}`;
+    this.acc.lossSum += r.loss * r.n;
+    this.acc.correct += r.correct;
+    this.acc.n += r.n;
+    this.stepEvent(step + 1, r.loss, 'train', step === this.steps - 1);
+    this.step++;
+    return undefined;
+  }
+
+  /** End of epoch: validation, pruning, events; then the checkpoint names the next epoch, step 0. */
+  private async endEpoch(lr: number): Promise<void> {
+    const { p, space, opNames, acc } = this;
+    const v0 = performance.now();
+    const valid = await this.measure('arch');
+    const validSeconds = (performance.now() - v0) / 1000;
+    this.last = { trainAcc: acc.n ? acc.correct / acc.n : 0, validAcc: valid.n ? valid.correct / valid.n : 0, validLoss: valid.loss };
+    const trainLoss = acc.n ? acc.lossSum / acc.n : NaN;
+    this.epochPruneSeconds = pruningDue(space.pruning, this.epoch, space.train.epochs) ? await this.pruningRound(lr) : 0;
+    const epoch = this.epoch;
+    p.publish(ev({
+      type: 'epoch', epoch, train_loss: trainLoss, train_acc: this.last.trainAcc, valid_loss: valid.loss, valid_acc: this.last.validAcc,
+      seconds: this.elapsed(), ops_left: p.net.opsLeft(), prune_seconds: this.epochPruneSeconds, train_seconds: this.trainSeconds, valid_seconds: validSeconds,
+    }));
+    const arch = await archNumbers(p.net);
+    for (const k of CELL_KINDS) {
+      const w = opWeights(arch[k]);
+      p.publish(ev({
+        type: 'alphas', epoch, cell: k,
+        weights: w.map((row, e) => Object.fromEntries(row.flatMap((v, op) => (arch[k].alive[e][op] ? [[opNames[op], v]] : [])))),
+        betas: edgeWeights(arch[k], space.supernet.nodes, space.sampling.edgeNormalization),
+      }));
+    }
+    p.publish(ev({ type: 'genotype', epoch, genotype: await this.derive() }));
+    this.acc = { lossSum: 0, correct: 0, n: 0 };
+    this.epoch++;
+    this.step = 0;
+    const path = await this.checkpoint();
+    p.publish(ev({ type: 'checkpoint', epoch, path }));
+  }
+
+  /**
+   * One pruning round of the space's criterion: abandons the chosen ops in the supernet and
+   * publishes a `pruned` event for each.
+   * @returns the round's seconds
+   */
+  private async pruningRound(lr: number): Promise<number> {
+    const { p, space, it, batch, opNames } = this;
+    const p0 = performance.now();
+    let evals = 0;
+    const progress = async (count: number, loss: number) => {
+      evals += count;
+      this.stepEvent(evals, loss, 'prune');
+      await yieldToEventLoop();
+    };
+    // One set of batches per round, shared by every candidate: their numbers differ by the
+    // candidate alone, not by which images they happened to get.
+    const { criterion, samples } = space.pruning;
+    const batches: PruneBatches = {
+      train: criterion === 'ucb' ? Array.from({ length: this.o.pruneTrainSteps ?? 2 }, () => it.pruneTrain.next(batch)) : [],
+      eval:
+        criterion === 'ucb' ? Array.from({ length: this.o.pruneEvalBatches ?? 1 }, () => it.pruneEval.next(batch))
+        : criterion === 'performance' ? Array.from({ length: samples }, () => it.pruneEval.next(batch))
+        : [],
+    };
+    const measures: PruneMeasures = {
+      paths: async (choices) => {
+        const scores = await p.th.evaluatePaths(choices, batches, lr);
+        await progress(choices.length, scores.at(-1)?.loss ?? NaN);
+        return scores.map((x) => x.accuracy);
+      },
+      edges: async (probes) => {
+        // In slices, so step events and a cancel request get through during a long round.
+        const losses: number[] = [];
+        for (let i = 0; i < probes.length; i += PROBE_SLICE * p.threads) {
+          const part = await p.th.measureEdges(probes.slice(i, i + PROBE_SLICE * p.threads), batches.eval);
+          losses.push(...part);
+          await progress(part.length, part.at(-1) ?? NaN);
+        }
+        return losses;
+      },
+    };
+    const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, measures, this.zeroOps);
+    const measure = criterion === 'none' ? undefined : EVIDENCE_MEASURE[criterion];
+    for (const d of decisions) {
+      // The evidence names the ops alive before this round's decisions.
+      const alive = d.evidence.scores.flatMap((x, o) => (x === null ? [] : [o]));
+      const evidence = measure && {
+        measure,
+        values: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.values[o])])),
+        scores: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.scores[o])])),
+      };
+      for (const prefix of p.net.prune(d.cell, d.edge, d.op)) p.trainer.forget(prefix);
+      p.publish(ev({ type: 'pruned', epoch: this.epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: this.stats.round, evidence }));
+    }
+    const seconds = (performance.now() - p0) / 1000;
+    this.pruneSeconds += seconds;
+    return seconds;
+  }
+
+  private async derive(): Promise<Genotype> {
+    const { space } = this;
+    return deriveGenotype(await archNumbers(this.p.net), this.opNames, space.supernet.nodes, space.sampling.edgeNormalization, {
+      normal: deriveLimitsOf(space, 'normal'),
+      reduce: deriveLimitsOf(space, 'reduce'),
+    });
+  }
+
+  private measure(split: 'arch' | 'test'): Promise<StepResult> {
+    return this.p.th.measure([...this.p.dataset[split].batches(this.batch)]);
+  }
+
+  /** Derives the genotype, measures the test split, writes result.json and publishes the end. */
+  private async finish(reason?: string): Promise<SearchOutcome> {
+    const { p, space, last } = this;
+    const genotype = await this.derive();
+    const test = p.dataset.test.size > 0 ? await this.measure('test') : undefined;
+    const seconds = this.elapsed();
+    const done = this.epoch - 1;
+    const result: RunResult = {
+      genotype,
+      metrics: {
+        valid_acc: last.validAcc, test_acc: test && test.n ? test.correct / test.n : undefined, train_acc: last.trainAcc,
+        search_seconds: seconds, prune_seconds: this.pruneSeconds, epochs: done, epochs_planned: space.train.epochs,
+      },
+      seed: p.seed, backend: p.backend, version: this.o.version ?? '0.0.0', space: space.name, stopped_early: reason,
+      param_free: paramFreeShare(genotype, space.ops),
+    };
+    writeResult(this.o.outDir, result);
+    p.publish(ev({ type: 'genotype', epoch: done, genotype, final: true }));
+    p.publish(ev({ type: 'finished', genotype, seconds, valid_acc: last.validAcc, test_acc: result.metrics.test_acc, reason }));
+    return { status: 'finished', result };
+  }
+
+  /** Writes a checkpoint at the current step and publishes the cancellation. */
+  private async cancel(): Promise<SearchOutcome> {
+    const path = await this.checkpoint();
+    const done = this.epoch - 1;
+    this.p.publish(ev({ type: 'checkpoint', epoch: done, path }));
+    this.p.publish(ev({ type: 'cancelled', epoch: done, checkpoint: path }));
+    return { status: 'cancelled' };
   }
 }
 

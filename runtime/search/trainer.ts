@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
-import type { PathChoice, Supernet } from '../supernet/supernet.js';
+import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
 
 /** Loss and correct predictions of one batch. */
@@ -166,11 +166,12 @@ export class Trainer {
    * Loss and correct count of the supernet (or a single path) on a batch: forward only, no tape,
    * no update. Search batch norms have no running statistics, so both modes normalise with the
    * batch's own statistics; `training` only matters for layers that distinguish the two.
+   * @param restrict one edge restricted to one op (pruning's per-edge evidence; without `path`)
    */
-  evaluate(batch: Batch, path?: PathChoice, training = true): StepResult {
+  evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): StepResult {
     return tf.tidy(() => {
       const { x, y, labels } = tensors(batch, this.numClasses);
-      const logits = this.net.forward(x, training, path);
+      const logits = this.net.forward(x, training, path, restrict);
       const loss = crossEntropy(logits, y);
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
       const [l, c] = tf.stack([loss, correct]).dataSync();

@@ -29,6 +29,14 @@ export { planCells, type CellPlan };
 /** For each cell kind, the op index used on every edge (single-path sub-network). */
 export type PathChoice = Record<CellKind, readonly number[]>;
 
+/** One edge of a cell kind restricted to one op, every other edge mixed as usual (pruning's per-edge evidence). */
+export interface EdgeRestriction {
+  readonly cell: CellKind;
+  readonly edge: number;
+  readonly op: number;
+}
+
+
 /** Quantizers for a part of the network, honouring `keep_real`. */
 export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preprocess' | 'classifier'): BinarizeOptions {
   const b = space.binarize;
@@ -218,15 +226,23 @@ export class Supernet {
    * Forward pass.
    * @param x images, shape [B, H, W, Cin], float32
    * @param path single-path sub-network (pruning evaluations): one op per edge with weight 1
+   * @param restrict one edge whose mixing weights become one-hot on one op (ignored with `path`)
    * @returns logits, shape [B, numClasses], float32
    */
-  forward(x: tf.Tensor4D, training: boolean, path?: PathChoice): tf.Tensor2D {
+  forward(x: tf.Tensor4D, training: boolean, path?: PathChoice, restrict?: EdgeRestriction): tf.Tensor2D {
     return tf.tidy(() => {
       const w = {} as Record<CellKind, tf.Tensor2D>;
       for (const kind of CELL_KINDS) {
         w[kind] = path
           ? (tf.oneHot(tf.tensor1d([...path[kind]], 'int32'), this.space.ops.length).toFloat() as tf.Tensor2D)
           : this.opWeights(kind);
+      }
+      if (restrict && !path) {
+        // Row `edge` ← one-hot(op): the other ops of that edge still run, with weight exactly 0.
+        const nOps = this.space.ops.length;
+        const row = tf.oneHot(tf.tensor1d([restrict.edge], 'int32'), this.edges).toFloat().reshape([this.edges, 1]);
+        const hot = tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps]);
+        w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, row)), tf.mul(row, hot)) as tf.Tensor2D;
       }
       const b = { normal: this.edgeWeights('normal'), reduce: this.edgeWeights('reduce') };
       let s0 = this.stemBn.apply(this.stem.apply(x), training);

@@ -38,6 +38,12 @@ test('search --json: JSON events on stdout, a complete run folder, cells printed
   assert.match(r.stderr, /normal cell:\n {2}node 0 ← /);
 
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+  // Each cell's parameter-free share, in result.json and in the summary.
+  const free = (cell: 'normal' | 'reduce') =>
+    result.genotype[cell].filter(([op, input]: [string, number]) => ['max_pool_3x3', 'none'].includes(op) || (op === 'skip_connect' && (cell === 'normal' || input >= 2))).length;
+  assert.deepEqual(result.param_free, { normal: free('normal') / 4, reduce: free('reduce') / 4 });
+  assert.ok(r.stderr.includes(`parameter-free edges (pool, skip, none): normal ${free('normal')} of 4, reduction ${free('reduce')} of 4\n`), r.stderr);
+  assert.equal(/warning: the .* mostly parameter-free/.test(r.stderr), free('normal') > 2 || free('reduce') > 2);
   const json = bnas('export', out, '--format', 'json');
   assert.equal(json.status, 0);
   assert.deepEqual(JSON.parse(json.stdout), result.genotype);

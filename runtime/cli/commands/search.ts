@@ -12,6 +12,7 @@ import { loadSearchSpace } from '../../dsl/index.js';
 import { parseRunnerCommand, TERMINAL_EVENTS, type RunEvent } from '../../protocol/events.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { runSearch } from '../../search/search.js';
+import { paramFreeLines, paramFreeShare } from '../../search/collapse.js';
 import { MAX_THREADS } from '../../search/parallel.js';
 import { describeGenotype, intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
 import { Progress } from '../progress.js';
@@ -119,6 +120,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (outcome.status === 'finished' && outcome.result) {
       const g = outcome.result.genotype;
       (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);
+      err.write(paramFreeLines(paramFreeShare(g, space.ops), g).map((l) => `${l}\n`).join(''));
       if (!json) err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid)\n`);
       return 0;
     }

@@ -41,7 +41,7 @@ describe('examples', () => {
     assert.deepEqual(s.supernet, { cells: 5, reductions: [1, 3], channels: 8, nodes: 4, stemMultiplier: 3 });
     assert.deepEqual(s.ops.at(-1), { name: 'wide_dil', kind: 'dil_conv', kernel: 3, dilation: 3, repeat: 1, builtin: false });
     assert.equal(s.ops.length, 9);
-    assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] });
+    assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: false });
     assert.deepEqual(s.sampling, { k: 4, shuffle: true, edgeNormalization: true });
     assert.deepEqual(s.pruning, { criterion: 'ucb', start: 2, every: 1, drop: 1, samples: 2, ucbC: 1.41 });
     assert.deepEqual(s.train, { epochs: 12, batch: 32, warmup: 2, seed: 42 });
@@ -64,13 +64,14 @@ describe('defaults', () => {
     assert.deepEqual(s.data, { source: 'synthetic', train: 2000, split: 0.5, test: 1000, augment: [] });
     assert.deepEqual(s.supernet, { cells: 5, reductions: [1, 3], channels: 8, nodes: 4, stemMultiplier: 3 });
     assert.deepEqual(s.ops.map((o) => o.name), [...DARTS_OPS]);
-    assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] });
+    assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: false });
     assert.deepEqual(s.sampling, { k: 4, shuffle: true, edgeNormalization: true });
     assert.deepEqual(s.pruning, { criterion: 'performance', start: 1, every: 1, drop: 1, samples: 2, ucbC: 1.41 });
     assert.deepEqual(s.train, { epochs: 8, batch: 32, warmup: 2, seed: 1 });
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
     assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7 });
+    assert.deepEqual(s.derive, {});
     assert.deepEqual(s.budget, { memoryMb: 3000 });
   });
 

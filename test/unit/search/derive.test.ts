@@ -67,7 +67,7 @@ test('an edge left with only none still names a real op and ranks last', () => {
 });
 
 test('max_param_free: parameter-free picks give way to their best learnable alternative, same edge first', () => {
-  const paramFree = OPS.map((o) => o !== 'sep_conv_3x3');
+  const paramFree = (o: number) => OPS[o] !== 'sep_conv_3x3';
   // Every edge prefers skip or pool; sep is the runner-up with weights that rank the edges.
   const a = arch(2, (e) => [0, 3, 1 + e * 0.1, e === 2 ? 4 : 0]);
   const free = deriveCell(a, OPS, 2, true);
@@ -75,7 +75,7 @@ test('max_param_free: parameter-free picks give way to their best learnable alte
   assert.deepEqual(deriveCell(a, OPS, 2, true, { paramFree }), free, 'no limit: unchanged');
   for (const max of [0, 1, 2, 3]) {
     const capped = deriveCell(a, OPS, 2, true, { paramFree, maxParamFree: max });
-    assert.equal(capped.filter(([op]) => paramFree[OPS.indexOf(op)]).length, max, `cap ${max}`);
+    assert.equal(capped.filter(([op]) => paramFree(OPS.indexOf(op))).length, max, `cap ${max}`);
     assert.deepEqual(capped.map(([, from]) => from).sort(), free.map(([, from]) => from).sort(), 'same inputs: alternatives on the same edges');
   }
   // With cap 3 the replaced pick is the one whose sep alternative weighs most in op weight × edge
@@ -86,7 +86,7 @@ test('max_param_free: parameter-free picks give way to their best learnable alte
 });
 
 test('max_param_free: where pruning left an edge no learnable op, another input of the node takes its place', () => {
-  const paramFree = OPS.map((o) => o !== 'sep_conv_3x3');
+  const paramFree = (o: number) => OPS[o] !== 'sep_conv_3x3';
   const a = arch(1, (e) => (e === 0 ? [0, 3, 0, 0] : [0, 2, 0, 0]));
   // Node 0 has two inputs and both are taken; make edge 1 skip-only, edge 0 learnable too.
   const alive = [OPS.map(() => true), OPS.map((o) => o === 'skip_connect')];

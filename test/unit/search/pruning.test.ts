@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyPruneStats, pruneRound, pruningDue, ucbScore, type PathChoice } from '../../../runtime/search/pruning.js';
+import { emptyPruneStats, pruneRound, pruningDue, ucbScore, type MeasureEdges, type PathChoice, type PruneMeasures } from '../../../runtime/search/pruning.js';
+import type { EdgeRestriction } from '../../../runtime/supernet/supernet.js';
 import type { CellArch } from '../../../runtime/search/derive.js';
 import { Rng } from '../../../runtime/search/rng.js';
 import type { PruningSpec } from '../../../runtime/dsl/space.js';
@@ -24,49 +25,96 @@ const evalBy = (calls: PathChoice[]) => async (cs: readonly PathChoice[]) =>
     calls.push(c);
     return c.normal.reduce((a, o) => a + QUALITY[o], 0) / c.normal.length;
   });
+const noEdges: MeasureEdges = async () => assert.fail('no edge probes expected');
+const noPaths = async (): Promise<number[]> => assert.fail('no single-path evaluations expected');
+/** Measures for a single-path criterion (ucb, or none/alpha that measure nothing). */
+const paths = (f: PruneMeasures['paths']): PruneMeasures => ({ paths: f, edges: noEdges });
+const nothing: PruneMeasures = { paths: noPaths, edges: noEdges };
+
+/**
+ * A constructed supernet loss: 1 nat, plus `cost(cell, edge, op)` when a probe restricts that
+ * edge to that op. Records the probes.
+ */
+function lossBy(cost: (p: EdgeRestriction) => number, probes: (EdgeRestriction | undefined)[] = []): PruneMeasures {
+  return {
+    paths: noPaths,
+    edges: async (ps) => {
+      probes.push(...ps);
+      return ps.map((p) => (p ? 1 + cost(p) : 1));
+    },
+  };
+}
 
 test('alpha: abandons the smallest softmax(alpha) on each edge, never the last op', async () => {
   const a = archs([[0.3, 0.1, 0.2, 0.4], [1, 2, 3, -1]]);
-  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => []);
+  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), nothing);
   assert.deepEqual(out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 3]]);
   const one = archs([[0, 0, 0, 0]]);
   one.normal.alive[0].fill(false);
   one.normal.alive[0][2] = true;
   one.reduce.alive[0].fill(false);
   one.reduce.alive[0][2] = true;
-  assert.deepEqual(await pruneRound(one, emptyPruneStats(1, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => []), []);
+  assert.deepEqual(await pruneRound(one, emptyPruneStats(1, 4), spec('alpha', { drop: 3 }), new Rng(1), nothing), []);
 });
 
-test('performance: evaluates only the less promising half and drops its worst performer', async () => {
-  // alphas: ops 0 and 1 are the less promising half on both edges; op 0 performs worse (0.1 vs 0.9).
+test('performance: probes each less promising op on its own edge against the supernet and drops the one that hurts most', async () => {
+  // alphas: ops 0 and 1 are the less promising half on both edges. Restricting edge 0 to op 0
+  // raises the loss by 0.3 nats, to op 1 by 0.1; on edge 1 it is the other way round.
   const a = archs([[0, 0.1, 1, 2], [0.05, 0, 3, 1]]);
-  const calls: PathChoice[] = [];
+  const probes: (EdgeRestriction | undefined)[] = [];
+  const cost = (p: EdgeRestriction) => (p.cell === 'reduce' ? 0 : p.edge === 0 ? [0.3, 0.1][p.op] : [0.1, 0.3][p.op]);
   const stats = emptyPruneStats(2, 4);
-  const out = await pruneRound(a, stats, spec('performance', { samples: 2 }), new Rng(3), evalBy(calls));
-  assert.equal(calls.length, 2 * 2); // T × ⌈K/2⌉
-  for (const c of calls) for (const o of c.normal) assert.ok(o === 0 || o === 1);
-  // each less-promising op was picked once per t on every edge
-  for (let e = 0; e < 2; e++) assert.deepEqual(calls.map((c) => c.normal[e]).sort(), [0, 0, 1, 1]);
+  const out = await pruneRound(a, stats, spec('performance'), new Rng(3), lossBy(cost, probes));
+  // One call: the unrestricted supernet first, then each less promising op of each edge once.
+  assert.equal(probes[0], undefined);
+  assert.equal(probes.length, 1 + 2 * 2 * 2);
+  for (const p of probes.slice(1)) assert.ok(p && (p.op === 0 || p.op === 1));
   const normal = out.filter((d) => d.cell === 'normal');
-  assert.deepEqual(normal.map((d) => [d.edge, d.op]), [[0, 0], [1, 0]]);
-  // S = softmax(ȳ) on the less half; promising ops get ½(max + mean) > the dropped op's score
+  assert.deepEqual(normal.map((d) => [d.edge, d.op]), [[0, 0], [1, 1]]);
+  // s = softmax(−Δ) over the less promising half; promising ops get ½(max s + mean s).
   const S = stats.score.normal[0];
-  assert.ok(S[0] < S[1] && Math.abs(S[0] + S[1] - 1) < 1e-9);
-  assert.ok(Math.abs(S[2] - 0.5 * (S[1] + 0.5)) < 1e-9 && S[3] === S[2]);
+  const s1 = 1 / (1 + Math.exp(-0.2));
+  assert.ok(Math.abs(S[1] - s1) < 1e-12 && Math.abs(S[0] - (1 - s1)) < 1e-12);
+  assert.ok(Math.abs(S[2] - 0.5 * (s1 + 0.5)) < 1e-12 && S[3] === S[2]);
+  // The evidence: Δ validation loss of the measured ops, null for the promising ones.
+  const ev = normal[0].evidence;
+  assert.deepEqual(ev.values.map((v) => (v === null ? null : Math.round(v * 1e9) / 1e9)), [0.3, 0.1, null, null]);
+  assert.deepEqual(ev.scores, S);
+  assert.deepEqual(stats.evidence.normal[1].map((v) => (v === null ? null : Math.round(v * 1e9) / 1e9)), [0.1, 0.3, null, null]);
   assert.equal(stats.round, 1);
+});
+
+test('performance: scores differ across the edges of one round; one clearly better op on one edge is found', async () => {
+  // 3 edges × 6 ops, equal alphas: the less promising half is ops 3, 4, 5 (ties: the later op
+  // counts as lower). Every probe's Δ depends on its edge and op; on edge 1 op 4 is clearly best.
+  const a = archs([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]]);
+  a.normal = { ...a.normal, betas: [0, 0, 0] };
+  a.reduce = { ...a.reduce, betas: [0, 0, 0] };
+  const cost = (p: EdgeRestriction) => (p.edge === 1 && p.op === 4 ? -0.5 : 0.02 * (p.edge + 1) * (p.op - 2));
+  const stats = emptyPruneStats(3, 6);
+  const out = await pruneRound(a, stats, spec('performance', { drop: 2 }), new Rng(3), lossBy(cost));
+  const normal = out.filter((d) => d.cell === 'normal');
+  // Each edge drops its two worst by Δ: ops 5 and 4, except edge 1, where op 4 is the best by far.
+  assert.deepEqual(normal.map((d) => [d.edge, d.op]), [[0, 5], [0, 4], [1, 5], [1, 3], [2, 5], [2, 4]]);
+  const dropped = normal.filter((d) => d.op === 5).map((d) => d.score);
+  assert.equal(new Set(dropped).size, 3, `different scores on different edges: ${dropped}`);
+  const best = stats.score.normal[1];
+  assert.ok(best[4] > best[3] && best[4] > best[5]);
 });
 
 test('performance: scores decay by half each round (S ← S/2 + s)', async () => {
   const a = archs([[0, 0.1, 1, 2], [0, 0.1, 1, 2]]);
   const stats = emptyPruneStats(2, 4);
-  await pruneRound(a, stats, spec('performance', { samples: 1 }), new Rng(3), evalBy([]));
+  const cost = (p: EdgeRestriction) => 0.1 * p.op;
+  await pruneRound(a, stats, spec('performance', { samples: 1 }), new Rng(3), lossBy(cost));
   const after1 = [...stats.score.normal[0]];
   a.normal.alive[0][0] = false;
   a.normal.alive[1][0] = false;
-  await pruneRound(a, stats, spec('performance', { samples: 1 }), new Rng(3), evalBy([]));
-  // K = 3 now: less half = ops 1, 2 (2 ops); op 3 promising. s for op 1 = softmax([0.9·, 0.5·])...
-  const s3 = stats.score.normal[0][3] - after1[3] / 2;
-  assert.ok(s3 > 0 && s3 < 1);
+  await pruneRound(a, stats, spec('performance', { samples: 1 }), new Rng(3), lossBy(cost));
+  // K = 3 now: less half = ops 1, 2; op 3 promising, s = ½(max s + mean s) with s = softmax([−0.1, −0.2]).
+  const s = [Math.exp(-0.1), Math.exp(-0.2)].map((x, _, xs) => x / (xs[0] + xs[1]));
+  assert.ok(Math.abs(stats.score.normal[0][3] - (after1[3] / 2 + 0.5 * (s[0] + 0.5))) < 1e-12);
+  assert.ok(Math.abs(stats.score.normal[0][2] - (after1[2] / 2 + s[1])) < 1e-12);
   assert.equal(stats.score.normal[0][0], after1[0]); // dead op untouched
 });
 
@@ -75,7 +123,7 @@ test('ucb: samples every op, then drops the op with the lowest upper confidence 
   const a = archs([[0, 0, 0, 0]]);
   const calls: PathChoice[] = [];
   const stats = emptyPruneStats(1, 4);
-  const out = await pruneRound(a, stats, spec('ucb', { samples: 2 }), new Rng(5), evalBy(calls));
+  const out = await pruneRound(a, stats, spec('ucb', { samples: 2 }), new Rng(5), paths(evalBy(calls)));
   assert.equal(calls.length, 2 * 4);
   // the first 4 samples visit each op once on each edge (unsampled ops have infinite score)
   assert.deepEqual(calls.slice(0, 4).map((c) => c.normal[0]).sort(), [0, 1, 2, 3]);
@@ -91,7 +139,7 @@ test('ucb: samples every op, then drops the op with the lowest upper confidence 
 });
 
 test('none never prunes; schedule follows start/every', async () => {
-  assert.deepEqual(await pruneRound(archs([[0, 1, 2, 3]]), emptyPruneStats(1, 4), spec('none'), new Rng(1), async (cs) => cs.map(() => 1)), []);
+  assert.deepEqual(await pruneRound(archs([[0, 1, 2, 3]]), emptyPruneStats(1, 4), spec('none'), new Rng(1), nothing), []);
   assert.equal(pruningDue(spec('none'), 3, 8), false);
   const s = spec('alpha', { start: 2, every: 2 });
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((e) => pruningDue(s, e, 7)), [false, true, false, true, false, true, false]);
@@ -104,20 +152,20 @@ test('an edge never keeps only `none`: the round abandons `none` instead and kee
   const a = archs([[0, 0.5, 0, 2], [0, 0.5, 0.2, 2]]);
   for (const kind of ['normal', 'reduce'] as const) a[kind].alive[0] = [false, true, false, true];
   const zero = new Set([3]);
-  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => [], zero);
+  const out = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), nothing, zero);
   const normal = out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]);
   // Edge 0: alpha would abandon op 1 and leave `none` alone; `none` goes. Edge 1: untouched rule.
   assert.deepEqual(normal, [[0, 3], [1, 0]]);
   // Without the zero-op set the criterion's own choice stands.
-  const plain = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), async () => []);
+  const plain = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), nothing);
   assert.deepEqual(plain.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 0]]);
   // drop = 3 would keep only `none`: op 1, the best real op the round chose, survives instead.
   const wide = archs([[0, 0.5, 0.2, 2], [0, 0.5, 0.2, 2]]);
-  const dropped = await pruneRound(wide, emptyPruneStats(2, 4), spec('alpha', { drop: 3 }), new Rng(1), async () => [], zero);
+  const dropped = await pruneRound(wide, emptyPruneStats(2, 4), spec('alpha', { drop: 3 }), new Rng(1), nothing, zero);
   assert.deepEqual(dropped.filter((d) => d.cell === 'normal' && d.edge === 1).map((d) => d.op).sort(), [0, 2, 3]);
 });
 
-test('performance: with two ops left per edge the round runs no evaluation and scores as if it had', async () => {
+test('performance: with two ops left per edge the round measures nothing and scores as if it had', async () => {
   // Two alive ops per edge: each less promising half holds one op, so s = 1 for every op whatever
   // the accuracies; the decision rests on the scores of earlier rounds.
   const a = archs([[0, 0.1, 1, 2], [0.3, 0, 3, 1]]);
@@ -128,14 +176,12 @@ test('performance: with two ops left per edge the round runs no evaluation and s
   const stats = emptyPruneStats(2, 4);
   stats.score.normal[0] = [0, 0.2, 0, 0.6];
   stats.score.normal[1] = [0.9, 0, 0.4, 0];
-  const calls: PathChoice[] = [];
   const rng = new Rng(3);
-  const out = await pruneRound(a, stats, spec('performance', { samples: 2 }), rng, evalBy(calls));
-  assert.equal(calls.length, 0);
+  const out = await pruneRound(a, stats, spec('performance', { samples: 2 }), rng, nothing);
   // S ← S/2 + 1 on every alive op: the op with the lower history goes.
   assert.deepEqual(stats.score.normal[0], [0, 1.1, 0, 1.3]);
   assert.deepEqual(stats.score.normal[1], [1.45, 0, 1.2, 0]);
   assert.deepEqual(out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]), [[0, 1], [1, 2]]);
-  // Shuffling a one-op half draws nothing, with or without evaluations: the stream is untouched.
+  // Per-edge evidence draws nothing from the round's random stream.
   assert.equal(rng.state(), new Rng(3).state());
 });

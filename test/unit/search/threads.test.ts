@@ -125,6 +125,35 @@ test('pruning candidates: the same accuracies on 1 and 2 threads, pruned ops gon
   }
 });
 
+test('edge probes: the same losses on 1 and 2 threads; a probe is the supernet with one edge one-hot, the rest mixed', async () => {
+  const one = await rig(1);
+  const two = await rig(2);
+  try {
+    const aIt = dataset.arch.iterator();
+    const batches = [aIt.next(16), aIt.next(16)];
+    const probes = [undefined, { cell: 'normal' as const, edge: 0, op: 3 }, { cell: 'reduce' as const, edge: 4, op: 1 }, { cell: 'normal' as const, edge: 2, op: 0 }];
+    const tensors = tf.memory().numTensors;
+    const a = await one.th.measureEdges(probes, batches);
+    const b = await two.th.measureEdges(probes, batches);
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind by the probes');
+    assert.deepEqual(b, a);
+    assert.ok(a.every(Number.isFinite));
+    assert.equal(new Set(a).size, a.length, 'each restriction changes the loss');
+    // The same number from α: a large α on the probed op makes its softmax row one-hot in float32.
+    const alpha = one.net.arch.get('alpha.normal');
+    const saved = alpha.dataSync().slice();
+    const hot = saved.slice();
+    for (let o = 0; o < space.ops.length; o++) hot[o] = o === 3 ? 1e4 : 0;
+    tf.tidy(() => alpha.assign(tf.tensor(hot, alpha.shape)));
+    const viaAlpha = await one.th.measureEdges([undefined], batches);
+    tf.tidy(() => alpha.assign(tf.tensor(saved, alpha.shape)));
+    assert.ok(Math.abs(viaAlpha[0] - a[1]) < 1e-5, `${viaAlpha[0]} vs ${a[1]}`);
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});
+
 /** Mean of two shards' gradients (equal shard sizes); disposes the inputs. */
 function meanGrads(a: NamedGrads, b: NamedGrads): NamedGrads {
   const out: NamedGrads = new Map();
