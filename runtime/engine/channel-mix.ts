@@ -123,7 +123,7 @@ function packRuns(
 // cache across the block's terms. Terms outermost over all pixels strides through every map once
 // per term (cache-bound); pixels outermost with terms inside is indirect (both measured slower).
 const MIX_BLOCK = 64;
-export const mixForward: JsKernel<MixAttrs> = {
+const mixForward: JsKernel<MixAttrs> = {
   name: 'BnasChannelMix',
   outputShapes: (s, a) => [[...s[0].slice(0, -1), a.outChannels]],
   compute(ins, [out], shapes, { terms, outChannels: co, maps }) {
@@ -165,7 +165,7 @@ export const mixForward: JsKernel<MixAttrs> = {
   },
 };
 /** Inputs: dy, maps…, coef?. Outputs: one gradient per map, then d(coef). */
-export const mixBackward: JsKernel<MixAttrs> = {
+const mixBackward: JsKernel<MixAttrs> = {
   name: 'BnasChannelMixGrad',
   outputShapes: (s, a) => s.slice(1, 1 + a.maps + (s.length > a.maps + 1 && !a.noCoefGrad ? 1 : 0)).map((x) => [...x]),
   compute(ins, outs, shapes, { terms, outChannels: co, maps, noCoefGrad }) {

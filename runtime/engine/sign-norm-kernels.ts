@@ -40,7 +40,7 @@ export const signBackward: JsKernel<NoAttrs> = {
 // ---------------------------------------------------------------- batch norm
 
 /** Per-channel mean and 1/sqrt(var + ε) of z [P, C] (two passes: stable for large means). */
-export function channelMoments(z: Float32Array, p: number, c: number, mean: Float64Array, rstd: Float32Array, eps: number): void {
+function channelMoments(z: Float32Array, p: number, c: number, mean: Float64Array, rstd: Float32Array, eps: number): void {
   const acc = new Float64Array(c);
   for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) acc[j] += z[o + j];
   for (let j = 0; j < c; j++) mean[j] = acc[j] / p;

@@ -79,10 +79,10 @@ export class ConvLayer {
 }
 
 /** A depthwise conv: x [B, H, W, C], w [k, k, C, 1] → [B, H/stride, W/stride, C], float32. */
-export type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
+type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
 
 /** Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable; `depthwise` picks the kernel. */
-export class SeparableLayer {
+class SeparableLayer {
   constructor(
     private readonly store: ParamStore,
     private readonly name: string,
