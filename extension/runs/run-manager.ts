@@ -14,12 +14,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { TERMINAL_EVENTS, makeEvent, parseRunEvent, type CancelledEvent, type FailedEvent, type RunEvent, type RunnerCommand } from '../../runtime/protocol/index.js';
+import { RUN_FILES, TERMINAL_EVENTS, makeEvent, parseRunEvent, type CancelledEvent, type FailedEvent, type RunEvent, type RunnerCommand } from '../../runtime/protocol/index.js';
 import { Emitter, type Disposable, type Listener, type Subscribe } from './emitter.js';
 import { LineSplitter, TailBuffer } from './line-splitter.js';
 import {
-  EVENTS_FILE,
-  RESULT_FILE,
   processAlive,
   stateFromDisk,
   createRunFolder,
@@ -293,7 +291,7 @@ export class RunManager implements Disposable {
         run.emitter?.fire(e);
         if (this.allEvents.size > 0) this.allEvents.fire({ run: this.info(run), event: e });
       }
-      const { state, external } = stateFromDisk(run.summary, existsSync(join(run.id, RESULT_FILE)), processAlive(run.pid));
+      const { state, external } = stateFromDisk(run.summary, existsSync(join(run.id, RUN_FILES.result)), processAlive(run.pid));
       if (fresh.length > 0 || state !== run.state) {
         run.state = state;
         run.external = external;
@@ -564,7 +562,7 @@ export class RunManager implements Disposable {
   private resumeFile(run: Run): string {
     // The original file keeps relative data paths valid, but the runtime resumes only the exact
     // text searched: when the original was edited since, the folder's copy is the one to use.
-    const saved = join(run.id, 'space.bnas');
+    const saved = join(run.id, RUN_FILES.space);
     if (run.file && existsSync(run.file)) {
       if (!existsSync(saved)) return run.file;
       try {
@@ -681,7 +679,7 @@ export class RunManager implements Disposable {
       // Record the ending in the run folder too, so history after a restart shows the same state.
       // Synchronous: one short line, once per run, and the state below must match the disk.
       try {
-        appendFileSync(join(run.id, EVENTS_FILE), JSON.stringify(synthetic) + '\n');
+        appendFileSync(join(run.id, RUN_FILES.events), JSON.stringify(synthetic) + '\n');
       } catch (e) {
         this.log.warn(`[${run.name}] could not record the ending: ${errorText(e)}`);
       }

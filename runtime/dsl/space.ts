@@ -32,7 +32,8 @@ export const DARTS_OPS: readonly BuiltinOpName[] = [
   'dil_conv_5x5',
 ];
 
-export type OpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
+export const OP_KINDS = ['conv', 'sep_conv', 'dil_conv', 'max_pool', 'avg_pool', 'skip', 'zero'] as const;
+export type OpKind = (typeof OP_KINDS)[number];
 
 /**
  * One candidate op, built-in or user-defined, resolved to primitive form.
@@ -88,7 +89,9 @@ export interface SamplingSpec {
   readonly edgeNormalization: boolean;
 }
 
-export type PruningCriterion = 'performance' | 'ucb' | 'alpha' | 'none';
+/** The pruning criteria of `pruning.criterion`. */
+export const PRUNING_CRITERIA = ['performance', 'ucb', 'alpha', 'none'] as const;
+export type PruningCriterion = (typeof PRUNING_CRITERIA)[number];
 
 export interface PruningSpec {
   readonly criterion: PruningCriterion;

@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
-import { parseRunEvent } from '../protocol/events.js';
 import type { ReportData } from '../protocol/webview.js';
 
 /** The run view bundle: `dist/media/run/main.js` and `main.css`. */
@@ -50,26 +49,6 @@ function withoutSourceMap(text: string): string {
 /** Makes script text safe inside <script>…</script> without changing what it does. */
 function inlineScript(js: string): string {
   return withoutSourceMap(js).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
-
-/** Reads and validates `events.jsonl` lines; returns the valid events and how many lines were not. */
-export function parseEventsJsonl(text: string): { events: RunEvent[]; invalid: number } {
-  const events: RunEvent[] = [];
-  let invalid = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      invalid++; // a torn last line of a run that was killed; counted and reported
-      continue;
-    }
-    const e = parseRunEvent(v);
-    if (e) events.push(e);
-    else invalid++;
-  }
-  return { events, invalid };
 }
 
 /** What the report page carries for a run folder's events. */

@@ -11,6 +11,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { parseRunnerCommand, TERMINAL_EVENTS, type RunEvent } from '../../protocol/events.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
+import { RUN_FILES, RUNTIME_FILES } from '../../protocol/run-folder.js';
 import { runSearch } from '../../search/search.js';
 import { MAX_THREADS } from '../../search/parallel.js';
 import { describeGenotype, intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
@@ -20,8 +21,6 @@ export const USAGE =
   'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]\n' +
   `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 1 (on 2 cores, 2 threads measured slower)`;
 
-/** Files a run writes; only these are removed when a finished run is replaced. */
-const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old', 'result.json', 'normal.mmd', 'reduce.mmd'];
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
@@ -70,8 +69,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
 
   // The run folder: fresh, a finished run to replace, or an unfinished one that needs --resume.
   if (resume) {
-    const saved = join(outDir, 'space.bnas');
-    if (!existsSync(join(outDir, 'checkpoint')) && !existsSync(join(outDir, '.checkpoint.old'))) {
+    const saved = join(outDir, RUN_FILES.space);
+    if (!existsSync(join(outDir, RUN_FILES.checkpoint)) && !existsSync(join(outDir, RUN_FILES.checkpointOld))) {
       err.write(`bnas search: ${outDir} has no checkpoint to resume from\n`);
       return 2;
     }
@@ -80,16 +79,16 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       return 2;
     }
   } else if (existsSync(outDir) && readdirSync(outDir).length > 0) {
-    if (!existsSync(join(outDir, 'events.jsonl'))) {
+    if (!existsSync(join(outDir, RUN_FILES.events))) {
       err.write(`bnas search: ${outDir} is not empty and holds no run; choose an empty or new --out folder\n`);
       return 2;
     }
-    if (!existsSync(join(outDir, 'result.json'))) {
+    if (!existsSync(join(outDir, RUN_FILES.result))) {
       err.write(`bnas search: ${outDir} holds an unfinished run; continue it with --resume, or choose another --out\n`);
       return 2;
     }
     err.write(`replacing the finished run in ${outDir}\n`);
-    for (const f of RUN_FILES) rmSync(join(outDir, f), { recursive: true, force: true });
+    for (const f of RUNTIME_FILES) rmSync(join(outDir, f), { recursive: true, force: true });
   }
 
   const controller = new AbortController();
