@@ -4,7 +4,7 @@
  * page said `ready`; a reloaded page says it again and gets everything again).
  */
 import * as vscode from 'vscode';
-import { parseFromWebviewMessage, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
+import { checkFromWebviewMessage, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
 import type { BnasContext } from '../context.js';
 import { webviewHtml } from './webview-html.js';
 
@@ -46,11 +46,12 @@ export abstract class PanelBase implements vscode.Disposable {
     });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => {
-        const message = parseFromWebviewMessage(raw);
-        if (!message) {
-          ctx.log.warn(`${panel.viewType}: ignored a malformed message from the webview`, raw);
+        const checked = checkFromWebviewMessage(raw);
+        if (!checked.ok) {
+          ctx.log.warn(`${panel.viewType}: ignored a malformed message from the webview (${checked.reason})`, raw);
           return;
         }
+        const message = checked.value;
         if (message.type === 'ready') {
           this.ready = true;
           for (const w of this.readyWaiters.splice(0)) w(true);

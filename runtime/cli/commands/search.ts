@@ -104,14 +104,17 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
   const progress = new Progress(err);
+  // Events go to the parent over one channel: IPC when it started us with one, else stdout lines
+  // with --json. Never both, so a reader needs no rule for which copy to keep.
+  const send = process.send?.bind(process);
   const emit = (e: RunEvent) => {
     if (TERMINAL_EVENTS.has(e.type)) ended = true;
-    if (json) out.write(JSON.stringify(e) + '\n');
-    else progress.show(e);
-    // As a child process with IPC, the parent gets every event as a message too.
     // With a callback a failed send (the parent just went away: EPIPE) is reported here instead of
     // as an 'error' event that would crash the process before it can checkpoint.
-    if (process.send && process.connected) process.send(e, undefined, {}, (error: Error | null) => error && onDisconnect());
+    if (send) {
+      if (process.connected) send(e, undefined, {}, (error: Error | null) => error && onDisconnect());
+    } else if (json) out.write(JSON.stringify(e) + '\n');
+    if (!json) progress.show(e);
   };
   try {
     const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, emit, signal: controller.signal, version: VERSION });
