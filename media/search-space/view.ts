@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { BUILTIN_OPS, PRUNING_CRITERIA, type SpaceEdit, type SpaceOutline, type SpaceViewData } from '../../runtime/protocol/webview.js';
 import { custom, fmt, fmtSeconds, h } from '../shared/dom.js';
 import type { Host } from '../shared/host.js';
-import { cellChannels, macroMermaid, supernetCellMermaid } from '../shared/mermaid-text.js';
+import { cellChannels, macroMermaid, supernetCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { renderMermaid } from '../shared/mermaid-view.js';
 
 export class SpaceView {

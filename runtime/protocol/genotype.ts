@@ -28,10 +28,7 @@ export function isGenotype(g: unknown): g is Genotype {
   return v.is(GenotypeSchema, g);
 }
 
-/**
- * Display name of cell state `i` in drawings and text: 0 = c_{k-2}, 1 = c_{k-1}, 2.. = the
- * intermediate node `i - 2`, written as its number.
- */
+/** Display name of cell state `i` in text: 0 = c_{k-2}, 1 = c_{k-1}, 2.. = `node i-2`. */
 export function stateName(i: number): string {
-  return i === 0 ? 'c_{k-2}' : i === 1 ? 'c_{k-1}' : String(i - 2);
+  return i === 0 ? 'c_{k-2}' : i === 1 ? 'c_{k-1}' : `node ${i - 2}`;
 }

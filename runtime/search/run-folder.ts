@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } 
 import { join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
 import type { Genotype } from '../protocol/genotype.js';
-import { formatCellMermaid } from '../protocol/genotype-format.js';
+import { formatCellMermaid } from '../protocol/mermaid.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
 import { RUN_FILES, cellMermaidFile } from '../protocol/run-folder.js';
 

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentSecurityPolicy, webviewHtml } from '../../extension/panels/webview-html.js';
-import { decimate, ticks } from '../../media/shared/line-chart.js';
-import { edgeEnds, edgeIndex, genotypeMermaid, macroMermaid, mermaidLabel, supernetCellMermaid } from '../../media/shared/mermaid-text.js';
+import { decimate } from '../../media/shared/line-chart.js';
+import { ticks } from '../../media/shared/ticks.js';
+import { edgeEnds, edgeIndex, formatCellMermaid, macroMermaid, mermaidLabel, supernetCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { applyEvents, emptyModel } from '../../media/run/run-model.js';
 import { jsonForHtml, reportData, reportHtml } from '../../runtime/report/report-html.js';
 import { parseFromWebviewMessage, parseReportData, parseToWebviewMessage } from '../../runtime/protocol/webview.js';
@@ -64,7 +65,7 @@ describe('Mermaid text', () => {
   });
 
   it('draws a genotype cell with one labelled edge per pair and the concat into c_{k}', () => {
-    const text = genotypeMermaid(G, 'normal');
+    const text = formatCellMermaid(G, 'normal');
     assert.deepEqual(text.split('\n').filter((l) => l.includes('-->|')), [
       '  in0 -->|"sep_conv_3x3"| n0',
       '  in1 -->|"skip_connect"| n0',
@@ -79,7 +80,7 @@ describe('Mermaid text', () => {
     const label = mermaidLabel(hostile);
     assert.doesNotMatch(label, /[<>"|\]=]/);
     assert.equal(label, '#60;img src#61;x onerror#61;alert(1)#62;#34;#124;#93;');
-    const text = genotypeMermaid({ ...G, normal: [[hostile, 0], ['skip_connect', 1]], normal_concat: [2] }, 'normal');
+    const text = formatCellMermaid({ ...G, normal: [[hostile, 0], ['skip_connect', 1]], normal_concat: [2] }, 'normal');
     assert.ok(!text.includes('<img'));
   });
 
