@@ -4,12 +4,13 @@
  * page said `ready`; a reloaded page says it again and gets everything again).
  */
 import * as vscode from 'vscode';
-import { checkFromWebviewMessage, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
+import { checkFromWebviewMessage, viewScripts, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
 import type { BnasContext } from '../context.js';
 import { webviewHtml } from './webview-html.js';
 
 /** Folder of the webview bundles, relative to the extension root. */
 export const MEDIA_FOLDER = ['dist', 'media'] as const;
+
 
 /** Webview options: scripts on, resources only from `dist/media`. */
 export function webviewOptions(ctx: BnasContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -37,10 +38,11 @@ export abstract class PanelBase implements vscode.Disposable {
   ) {
     const webview = panel.webview;
     webview.options = webviewOptions(ctx);
-    const media = vscode.Uri.joinPath(ctx.extension.extensionUri, ...MEDIA_FOLDER, bundle);
+    const mediaRoot = vscode.Uri.joinPath(ctx.extension.extensionUri, ...MEDIA_FOLDER);
+    const media = vscode.Uri.joinPath(mediaRoot, bundle);
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'main.js')).toString(),
+      scriptUris: viewScripts(bundle).map((path) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, ...path.split('/'))).toString()),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'main.css')).toString(),
       title: panel.title,
     });

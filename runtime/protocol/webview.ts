@@ -130,6 +130,14 @@ export const SpaceEditSchema = v.variant('kind', [
 ]);
 export type SpaceEdit = v.InferOutput<typeof SpaceEditSchema>;
 
+/**
+ * The scripts of a view page, as paths under `dist/media` in load order: Mermaid once, shared by
+ * both views and the report page (scripts/build.mjs builds it apart), then the view's own bundle.
+ */
+export function viewScripts(view: 'run' | 'search-space'): readonly string[] {
+  return ['mermaid.js', `${view}/main.js`];
+}
+
 /** Formats the run view can export (the extension writes or copies them). */
 export const EXPORT_FORMATS = ['json', 'darts', 'mermaid', 'svg'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -13,6 +13,8 @@ import { applyEvents, emptyModel } from '../../media/run/run-model.js';
 import { jsonForHtml, reportData, reportHtml } from '../../runtime/report/report-html.js';
 import { parseFromWebviewMessage, parseReportData, parseToWebviewMessage } from '../../runtime/protocol/webview.js';
 import { makeRunEvents } from './fixture-run.js';
+import { bundle } from './browser.js';
+import { statSync } from 'node:fs';
 
 const G = {
   normal: [['sep_conv_3x3', 0], ['skip_connect', 1], ['sep_conv_3x3', 1], ['dil_conv_3x3', 2]],
@@ -128,21 +130,30 @@ describe('charts', () => {
 
 describe('page shells', () => {
   it('webview HTML: nonce CSP, no inline script without the nonce, no data in the page', () => {
-    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUri: 'https://x/main.js', styleUri: 'https://x/main.css', title: '<t>', nonce: 'abc' });
+    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUris: ['https://x/mermaid.js', 'https://x/main.js'], styleUri: 'https://x/main.css', title: '<t>', nonce: 'abc' });
     assert.match(html, /script-src &#39;nonce-abc&#39;/);
-    assert.match(html, /<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/);
-    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.match(html, /<script nonce="abc" src="https:\/\/x\/mermaid.js"><\/script>\n<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/, 'the shared Mermaid script first, each by nonce');
+    assert.equal((html.match(/<script/g) ?? []).length, 2);
     assert.match(html, /<title>&#60;t&#62;<\/title>/);
     assert.doesNotMatch(contentSecurityPolicy('s', 'n'), /script-src[^;]*unsafe/);
+  });
+
+  it('both views share one Mermaid script: neither view bundle carries its own copy', () => {
+    const MiB = 2 ** 20;
+    const [mermaid, run] = bundle('run').scripts;
+    const [mermaidAgain, space] = bundle('search-space').scripts;
+    assert.equal(mermaid, mermaidAgain, 'the same file for both views');
+    assert.ok(statSync(mermaid!).size > 2 * MiB, 'mermaid.js holds Mermaid');
+    for (const view of [run!, space!]) assert.ok(statSync(view).size < 0.5 * MiB, `${view} is ${(statSync(view).size / MiB).toFixed(2)} MiB`);
   });
 
   it('report page: data block cannot close itself, script allowed by hash only', () => {
     const evil = '</script><script>alert(1)</script><!--';
     assert.doesNotMatch(jsonForHtml({ evil }), /[<>]/);
     const events = makeRunEvents({ epochs: 1 });
-    const html = reportHtml(reportData('/runs/r1', events), { script: 'console.log("</script>")\n//# sourceMappingURL=main.js.map', css: 'body{}' });
-    assert.equal((html.match(/<\/script>/g) ?? []).length, 2, 'only the two real closing tags');
-    assert.match(html, /script-src &#39;sha256-[A-Za-z0-9+/=]+&#39;/);
+    const html = reportHtml(reportData('/runs/r1', events), { scripts: ['var m = 1;', 'console.log("</script>")\n//# sourceMappingURL=main.js.map'], css: 'body{}' });
+    assert.equal((html.match(/<\/script>/g) ?? []).length, 3, 'only the three real closing tags');
+    assert.match(html, /script-src &#39;sha256-[A-Za-z0-9+/=]+&#39; &#39;sha256-[A-Za-z0-9+/=]+&#39;;/, 'each inlined script by its hash');
     assert.doesNotMatch(html, /sourceMappingURL/);
   });
 });
