@@ -4,7 +4,8 @@
 //   dist/space-panel.cjs      the search-space panel (Langium), loaded when first opened
 //   dist/language-server.cjs  the .bnas language server (Langium, no TensorFlow.js)
 //   dist/cli.cjs              the `bnas` command line and search runtime child process
-//   dist/media/*.js           the webview front end (browser, Mermaid bundled)
+//   dist/media/*/main.js      the webview front end (browser), one bundle per view
+//   dist/media/mermaid.js     Mermaid, once, loaded by both views and the report page
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
@@ -52,12 +53,16 @@ const entries = [
     format: 'iife',
     target: 'es2022',
     sourcemap: true,
-    // Always minified: Mermaid makes the unminified bundle several times larger, and `bnas report` inlines it.
+    // Always minified: Mermaid is most of the size, and `bnas report` inlines it.
     minify: true,
     logLevel: 'warning',
-    entryPoints: ['media/search-space/main.ts', 'media/run/main.ts'].filter((f) => existsSync(f)),
-    // Keeps dist/media/run/main.js and dist/media/search-space/main.js apart even with one entry.
-    outbase: 'media',
+    // dist/media/<view>/main.js per view, and Mermaid once in dist/media/mermaid.js: both views
+    // and the report page load it before their own script (media/shared/mermaid-global.ts).
+    entryPoints: {
+      'search-space/main': 'media/search-space/main.ts',
+      'run/main': 'media/run/main.ts',
+      mermaid: 'media/shared/mermaid-global.ts',
+    },
     outdir: 'dist/media',
   },
 ];
@@ -65,7 +70,8 @@ const entries = [
 // The engine's wasm SIMD kernels, embedded in runtime/engine/simd/kernels-wasm.ts (see build-simd.mjs).
 buildSimd();
 mkdirSync('dist', { recursive: true });
-const ready = entries.filter((e) => e.entryPoints.length > 0 && e.entryPoints.every((f) => existsSync(f)));
+const sources = (e) => Object.values(e.entryPoints);
+const ready = entries.filter((e) => sources(e).every((f) => existsSync(f)));
 for (const e of entries) if (!ready.includes(e)) console.log(`build: skipped ${e.outfile ?? e.outdir} (no source yet)`);
 
 if (watch) {

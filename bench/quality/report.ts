@@ -3,6 +3,7 @@
  * accuracy-vs-search-time SVG plot. Pure functions of the recorded numbers (no TensorFlow.js), so
  * a unit test can check that the drawing follows the data.
  */
+import { ticks } from '../../media/shared/ticks.js';
 
 /** Mean and sample standard deviation (n − 1; 0 for a single value). */
 export interface Stat {
@@ -62,18 +63,6 @@ export function modeTable(points: readonly ModePoint[]): string {
   const lines = ['| mode | seeds | search wall s (mean ± std) | search CPU s (mean ± std) | derived-cell test acc % (mean ± std) |', '|---|---|---|---|---|'];
   for (const p of points) lines.push(`| ${p.mode} | ${p.accuracy.n} | ${s(p.seconds)} | ${s(p.cpuSeconds)} | ${pm(p.accuracy)} |`);
   return lines.join('\n');
-}
-
-/** "Nice" tick values covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about `count` of them. */
-export function ticks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  // The round step whose tick count is closest to the one asked for.
-  const step = [1, 2, 5, 10].map((m) => m * p).reduce((a, b) => (Math.abs((hi - lo) / b - count) < Math.abs((hi - lo) / a - count) ? b : a));
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
 }
 
 /** Plot geometry, exported so tests can invert the mapping. */

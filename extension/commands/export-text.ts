@@ -3,7 +3,8 @@
  * `runtime/protocol/genotype-format.ts`, the same code as `bnas export`; this adds the framing a
  * user pastes somewhere: a `genotypes.py` entry, Markdown with both Mermaid cells.
  */
-import { formatCellMermaid, formatGenotypeDarts, formatGenotypeJson } from '../../runtime/protocol/genotype-format.js';
+import { formatGenotypeDarts, formatGenotypeJson } from '../../runtime/protocol/genotype-format.js';
+import { formatCellMermaid } from '../../runtime/protocol/mermaid.js';
 import type { Genotype } from '../../runtime/protocol/index.js';
 
 export type ExportFormat = 'json' | 'darts' | 'mermaid' | 'svg';

@@ -9,6 +9,7 @@ import type { BnasContext } from '../context.js';
 import { runsFolderFor } from '../runs/locations.js';
 import { ACTIVE_STATES, RESUMABLE_STATES } from '../runs/run-summary.js';
 import { panelsOrExplain, requireTrust, resolveBnasUri, resolveRun } from './args.js';
+import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
 
 /** `bnas.runSearch`: saves the file, checks it has no errors, and starts (or queues) a search. */
 /** `bnas.threads` as a whole number from 1 to 32 (anything else: 1, the runtime's default). */
@@ -76,7 +77,7 @@ export const resumeRun = (ctx: BnasContext) => async (arg?: unknown) => {
     none: 'BNAS: no cancelled, interrupted or failed run to resume.',
   });
   if (!run) return;
-  if (!existsSync(join(run.dir, 'checkpoint'))) {
+  if (!existsSync(join(run.dir, RUN_FILES.checkpoint))) {
     const choice = await vscode.window.showWarningMessage(
       `BNAS: ${run.name} has no checkpoint yet (it stopped before the first epoch ended); resuming starts it over in the same folder.`,
       'Resume Anyway',
@@ -93,7 +94,7 @@ export const openResults = (ctx: BnasContext) => async (arg?: unknown) => {
   if (!run) return;
   const panels = ctx.tryGet('panels');
   if (panels) return void (await panels.openRunView(run.id));
-  const file = ['result.json', 'events.jsonl', 'run-meta.json'].map((f) => join(run.dir, f)).find((f) => existsSync(f));
+  const file = [RUN_FILES.result, RUN_FILES.events, RUN_FILES.meta].map((f) => join(run.dir, f)).find((f) => existsSync(f));
   if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   else void vscode.window.showInformationMessage(`BNAS: ${run.name} has no results yet.`);
 };

@@ -4,12 +4,13 @@
  * page said `ready`; a reloaded page says it again and gets everything again).
  */
 import * as vscode from 'vscode';
-import { parseFromWebviewMessage, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
+import { checkFromWebviewMessage, viewScripts, type FromWebviewMessage, type ToWebviewMessage } from '../../runtime/protocol/webview.js';
 import type { BnasContext } from '../context.js';
 import { webviewHtml } from './webview-html.js';
 
 /** Folder of the webview bundles, relative to the extension root. */
 export const MEDIA_FOLDER = ['dist', 'media'] as const;
+
 
 /** Webview options: scripts on, resources only from `dist/media`. */
 export function webviewOptions(ctx: BnasContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -37,20 +38,22 @@ export abstract class PanelBase implements vscode.Disposable {
   ) {
     const webview = panel.webview;
     webview.options = webviewOptions(ctx);
-    const media = vscode.Uri.joinPath(ctx.extension.extensionUri, ...MEDIA_FOLDER, bundle);
+    const mediaRoot = vscode.Uri.joinPath(ctx.extension.extensionUri, ...MEDIA_FOLDER);
+    const media = vscode.Uri.joinPath(mediaRoot, bundle);
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'main.js')).toString(),
+      scriptUris: viewScripts(bundle).map((path) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, ...path.split('/'))).toString()),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'main.css')).toString(),
       title: panel.title,
     });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => {
-        const message = parseFromWebviewMessage(raw);
-        if (!message) {
-          ctx.log.warn(`${panel.viewType}: ignored a malformed message from the webview`, raw);
+        const checked = checkFromWebviewMessage(raw);
+        if (!checked.ok) {
+          ctx.log.warn(`${panel.viewType}: ignored a malformed message from the webview (${checked.reason})`, raw);
           return;
         }
+        const message = checked.value;
         if (message.type === 'ready') {
           this.ready = true;
           for (const w of this.readyWaiters.splice(0)) w(true);

@@ -12,6 +12,7 @@ import type { BnasContext } from '../context.js';
 import { PanelBase } from './panel-base.js';
 import { spaceEditChanges } from './space-edits.js';
 import { spaceEstimates, type MeasuredRun } from './space-estimates.js';
+import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
 
 export const SPACE_VIEW_TYPE = 'bnas.searchSpaceView';
 const DEBOUNCE_MS = 250;
@@ -93,7 +94,7 @@ export class SearchSpacePanel extends PanelBase {
     const runs = this.ctx.tryGet('runs')?.runs() ?? [];
     const run = runs.find((r) => r.file === this.uri.fsPath && (r.summary.seconds ?? 0) > 0 && r.summary.epochsDone > 0 && (r.summary.stepsPerEpoch ?? 0) > 0);
     if (!run) return undefined;
-    const spaceFile = join(run.dir, 'space.bnas');
+    const spaceFile = join(run.dir, RUN_FILES.space);
     const searched = existsSync(spaceFile) ? loadSearchSpace(readFileSync(spaceFile, 'utf8')).space : undefined;
     if (!searched) return undefined;
     return {

@@ -1,6 +1,6 @@
 /**
  * The HTML shell of a webview panel: a strict Content-Security-Policy with a per-load nonce,
- * the bundle's CSS and script from `dist/media` only, and no data in the page (data arrives by
+ * the bundle's CSS and scripts from `dist/media` only, and no data in the page (data arrives by
  * message after the `ready` handshake). Pure string code, so it is tested without VS Code.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,8 +8,11 @@ import { randomBytes } from 'node:crypto';
 export interface WebviewHtmlOptions {
   /** `webview.cspSource`: the origin VS Code serves `asWebviewUri` resources from. */
   readonly cspSource: string;
-  /** `asWebviewUri` of `dist/media/<view>/main.js`. */
-  readonly scriptUri: string;
+  /**
+   * `asWebviewUri` of each script, in load order: the shared `dist/media/mermaid.js`, then
+   * `dist/media/<view>/main.js`.
+   */
+  readonly scriptUris: readonly string[];
   /** `asWebviewUri` of `dist/media/<view>/main.css`. */
   readonly styleUri: string;
   readonly title: string;
@@ -62,8 +65,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 </head>
 <body>
 <main id="app" aria-live="off"></main>
-<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
-</body>
+${o.scriptUris.map((uri) => `<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(uri)}"></script>\n`).join('')}</body>
 </html>
 `;
 }

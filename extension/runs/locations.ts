@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BnasContext } from '../context.js';
+import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
 
 export const DEFAULT_RUNS_FOLDER = '.bnas/runs';
 
@@ -39,5 +40,5 @@ export function runsWatchPattern(ctx: BnasContext, folder: vscode.WorkspaceFolde
   if (isAbsolute(setting)) return undefined;
   // events.jsonl appears when any run starts (also from the `bnas` command line); the .json files
   // when the extension starts one (run-meta.json) and when a run ends (result.json).
-  return new vscode.RelativePattern(folder, `${setting.replace(/\\/g, '/').replace(/\/+$/, '')}/*/{*.json,events.jsonl}`);
+  return new vscode.RelativePattern(folder, `${setting.replace(/\\/g, '/').replace(/\/+$/, '')}/*/{*.json,${RUN_FILES.events}}`);
 }

@@ -4,13 +4,8 @@
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isGenotype, parseRunEvent, type Genotype, type RunEvent } from '../../runtime/protocol/index.js';
+import { RUN_FILES, isGenotype, parseEventLines, type Genotype, type RunEvent } from '../../runtime/protocol/index.js';
 import { summarize, type RunState, type RunSummary } from './run-summary.js';
-
-/** File the extension writes into each run folder: how and from where the run was launched. */
-export const META_FILE = 'run-meta.json';
-export const EVENTS_FILE = 'events.jsonl';
-export const RESULT_FILE = 'result.json';
 
 /** Launch metadata (an extension-side addition to the run folder; the runtime ignores it). */
 export interface RunMeta {
@@ -91,12 +86,12 @@ export function spaceNameOf(text: string): string | undefined {
 }
 
 export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
-  await writeFile(join(dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+  await writeFile(join(dir, RUN_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
 }
 
 export async function readMeta(dir: string): Promise<RunMeta | undefined> {
   try {
-    const o = JSON.parse(await readFile(join(dir, META_FILE), 'utf8')) as Partial<RunMeta>;
+    const o = JSON.parse(await readFile(join(dir, RUN_FILES.meta), 'utf8')) as Partial<RunMeta>;
     return typeof o.file === 'string' && typeof o.name === 'string' && typeof o.createdAt === 'string'
       ? (o as RunMeta)
       : undefined;
@@ -104,26 +99,6 @@ export async function readMeta(dir: string): Promise<RunMeta | undefined> {
     // Missing or unreadable metadata: the run was made by the command line, not by the extension.
     return undefined;
   }
-}
-
-/** Parses JSON lines into validated events; counts what is not a valid event. */
-export function parseEventLines(text: string): { events: RunEvent[]; invalid: number } {
-  const events: RunEvent[] = [];
-  let invalid = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      invalid++;
-      continue;
-    }
-    const e = parseRunEvent(value);
-    if (e) events.push(e);
-    else invalid++;
-  }
-  return { events, invalid };
 }
 
 /**
@@ -137,7 +112,7 @@ export async function readRunEvents(dir: string): Promise<RunEvent[]> {
 async function readEventsFile(dir: string): Promise<{ events: RunEvent[]; invalid: number }> {
   let text: string;
   try {
-    text = await readFile(join(dir, EVENTS_FILE), 'utf8');
+    text = await readFile(join(dir, RUN_FILES.events), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], invalid: 0 };
     throw error;
@@ -148,7 +123,7 @@ async function readEventsFile(dir: string): Promise<{ events: RunEvent[]; invali
 export async function readResult(dir: string): Promise<RunResult | undefined> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(join(dir, RESULT_FILE), 'utf8'));
+    raw = JSON.parse(await readFile(join(dir, RUN_FILES.result), 'utf8'));
   } catch {
     // No result (run not ended) or a torn write: the events still tell the state.
     return undefined;
@@ -207,7 +182,7 @@ export async function readRunFolder(
   cache?: RunFolderCache,
 ): Promise<RunOnDisk | undefined> {
   const stats = await Promise.all(
-    [EVENTS_FILE, META_FILE, RESULT_FILE, 'space.bnas'].map((f) =>
+    [RUN_FILES.events, RUN_FILES.meta, RUN_FILES.result, RUN_FILES.space].map((f) =>
       stat(join(dir, f)).then(
         (st) => st,
         () => undefined, // missing file: not part of this run (yet)

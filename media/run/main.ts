@@ -3,7 +3,7 @@
  * for `runInit` / `runEvents`; in a `bnas report` page it reads the run from the embedded
  * `<script type="application/json" id="bnas-report-data">` block instead.
  */
-import { parseReportData, parseToWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
+import { parseReportData, checkToWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
 import { h } from '../shared/dom.js';
 import { connectHost } from '../shared/host.js';
 import { followTheme, mermaidIdle } from '../shared/mermaid-view.js';
@@ -55,11 +55,12 @@ function start(): void {
   const view = new RunView(root, host);
   (window as unknown as { bnasRunView: RunView }).bnasRunView = view;
   window.addEventListener('message', (ev: MessageEvent) => {
-    const parsed = parseToWebviewMessage(ev.data);
-    if (!parsed) {
-      console.warn('bnas run view: ignored a malformed message', ev.data);
+    const checked = checkToWebviewMessage(ev.data);
+    if (!checked.ok) {
+      console.warn(`bnas run view: ignored a malformed message (${checked.reason})`, ev.data);
       return;
     }
+    const parsed = checked.value;
     if (parsed.dropped) console.warn(`bnas run view: dropped ${parsed.dropped} malformed events`);
     const m = parsed.message;
     if (m.type === 'runInit') {

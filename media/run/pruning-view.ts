@@ -5,7 +5,7 @@
  */
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { RunModel } from './run-model.js';
-import { edgeName } from '../shared/mermaid-text.js';
+import { edgeName } from '../../runtime/protocol/mermaid.js';
 import { fmt, h } from '../shared/dom.js';
 import { lineChart } from '../shared/line-chart.js';
 

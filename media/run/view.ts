@@ -11,7 +11,7 @@ import type { ExportFormat, RunInfo } from '../../runtime/protocol/webview.js';
 import { custom, fmt, fmtSeconds, h, pct } from '../shared/dom.js';
 import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
-import { genotypeMermaid } from '../shared/mermaid-text.js';
+import { formatCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { mermaidIdle, renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
 import { opsLeftChart, pruningTable } from './pruning-view.js';
 import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
@@ -226,7 +226,7 @@ export class RunView {
       }
       this.cellCaptions[kind].textContent = `${KIND_NAME[kind]} · ${g.final ? 'final' : `derived at epoch ${g.epoch}`}`;
       // Paced while events stream in; the final cell and a (re)opened view draw at once.
-      void renderMermaid(box, genotypeMermaid(g.genotype, kind), `${KIND_NAME[kind]} (${g.final ? 'final' : `epoch ${g.epoch}`})`, this.streaming && !g.final);
+      void renderMermaid(box, formatCellMermaid(g.genotype, kind), `${KIND_NAME[kind]} (${g.final ? 'final' : `epoch ${g.epoch}`})`, this.streaming && !g.final);
     }
     this.renderFacts();
   }

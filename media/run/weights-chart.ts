@@ -5,7 +5,7 @@
  */
 import type { AlphasEvent, PrunedEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
-import { edgeName } from '../shared/mermaid-text.js';
+import { edgeName } from '../../runtime/protocol/mermaid.js';
 import { fmt, s } from '../shared/dom.js';
 
 export interface WeightsChartInput {

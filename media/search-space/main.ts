@@ -2,7 +2,7 @@
  * Entry of the search-space view bundle (`dist/media/search-space/main.js`): posts `ready`, then
  * shows each `space` message. Saves the document URI so the panel can be restored after a reload.
  */
-import { parseToWebviewMessage } from '../../runtime/protocol/webview.js';
+import { checkToWebviewMessage } from '../../runtime/protocol/webview.js';
 import { h } from '../shared/dom.js';
 import { connectHost } from '../shared/host.js';
 import { followTheme, mermaidIdle } from '../shared/mermaid-view.js';
@@ -16,11 +16,12 @@ function start(): void {
   (window as unknown as { bnasMermaidIdle: () => Promise<void> }).bnasMermaidIdle = mermaidIdle;
   const view = new SpaceView(root, host);
   window.addEventListener('message', (ev: MessageEvent) => {
-    const parsed = parseToWebviewMessage(ev.data);
-    if (!parsed) {
-      console.warn('bnas search-space view: ignored a malformed message', ev.data);
+    const checked = checkToWebviewMessage(ev.data);
+    if (!checked.ok) {
+      console.warn(`bnas search-space view: ignored a malformed message (${checked.reason})`, ev.data);
       return;
     }
+    const parsed = checked.value;
     const m = parsed.message;
     if (m.type === 'space') {
       view.update(m.data);

@@ -7,17 +7,15 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { BUILTIN_OPS, type SearchSpace, type SpaceEdit, type SpaceViewData } from '../../runtime/protocol/webview.js';
+import { BUILTIN_OPS, PRUNING_CRITERIA, type SpaceEdit, type SpaceOutline, type SpaceViewData } from '../../runtime/protocol/webview.js';
 import { custom, fmt, fmtSeconds, h } from '../shared/dom.js';
 import type { Host } from '../shared/host.js';
-import { cellChannels, macroMermaid, supernetCellMermaid } from '../shared/mermaid-text.js';
+import { cellChannels, macroMermaid, supernetCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { renderMermaid } from '../shared/mermaid-view.js';
-
-const CRITERIA = ['performance', 'ucb', 'alpha', 'none'] as const;
 
 export class SpaceView {
   private data: SpaceViewData | undefined;
-  private lastSpace: SearchSpace | undefined;
+  private lastSpace: SpaceOutline | undefined;
   private readonly title = h('h1', {}, 'Search space');
   private readonly status = h('p', { class: 'muted', role: 'status' });
   private readonly notice = h('div', { class: 'messages', 'aria-live': 'polite' });
@@ -115,7 +113,7 @@ export class SpaceView {
     this.host.post({ type: 'edit', uri: d.uri, version: d.version, edit });
   }
 
-  private renderControls(space: SearchSpace, enabled: boolean): void {
+  private renderControls(space: SpaceOutline, enabled: boolean): void {
     const disabled = !enabled;
     const inUse = new Set(space.ops.map((o) => o.name));
     const names = [...BUILTIN_OPS, ...space.ops.filter((o) => !o.builtin).map((o) => o.name)];
@@ -128,7 +126,7 @@ export class SpaceView {
     const divisors = [1, 2, 4, 8, 16].filter((k) => channels.every((c) => c % k === 0));
     if (!divisors.includes(space.sampling.k)) divisors.push(space.sampling.k);
     const kSelect = this.select('k', divisors.map(String), String(space.sampling.k), disabled, (v) => this.edit({ kind: 'setNumber', block: 'sampling', attribute: 'k', value: Number(v) }));
-    const criterion = this.select('pruning criterion', [...CRITERIA], space.pruning.criterion, disabled, (v) => this.edit({ kind: 'setCriterion', value: v as (typeof CRITERIA)[number] }));
+    const criterion = this.select('pruning criterion', [...PRUNING_CRITERIA], space.pruning.criterion, disabled, (v) => this.edit({ kind: 'setCriterion', value: v as (typeof PRUNING_CRITERIA)[number] }));
     const num = (label: string, block: 'supernet' | 'train', attribute: 'cells' | 'channels' | 'nodes' | 'epochs', value: number, min: number, max: number) => {
       const f = custom('vscode-textfield', { type: 'number', value, min, max, disabled, 'aria-label': label, 'data-control': `${block}.${attribute}` });
       f.addEventListener('change', () => {
@@ -159,7 +157,7 @@ export class SpaceView {
     return sel;
   }
 
-  private renderOps(space: SearchSpace): void {
+  private renderOps(space: SpaceOutline): void {
     this.ops.replaceChildren(
       h('table', { class: 'ops-table' },
         h('thead', {}, h('tr', {}, ...['op', 'kind', 'kernel', 'dilation', 'repeat', ''].map((c) => h('th', { scope: 'col' }, c)))),

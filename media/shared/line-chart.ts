@@ -5,6 +5,7 @@
  */
 import type { Point } from '../run/run-model.js';
 import { fmt, s } from './dom.js';
+import { ticks } from './ticks.js';
 
 export interface Series {
   readonly name: string;
@@ -34,17 +35,6 @@ export interface LineChartOptions {
 const W = 560;
 const H = 230;
 const M = { left: 48, right: 12, top: 26, bottom: 34 };
-
-/** "Nice" tick values covering [lo, hi]. */
-export function ticks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((st) => st >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 /**
  * Keeps the first, last, minimum and maximum point of every pixel column, in x order.

@@ -1,9 +1,11 @@
 /**
- * Renders Mermaid text into containers: bundled Mermaid (no CDN), `securityLevel: 'strict'`,
+ * Renders Mermaid text into containers: the packaged Mermaid script (no CDN) that both views
+ * share (`dist/media/mermaid.js`, loaded before the view's own script), `securityLevel: 'strict'`,
  * theme from the VS Code theme, re-rendered when the theme changes, errors shown in place.
  * Renders run one at a time because Mermaid keeps global state during a render.
  */
-import mermaid from 'mermaid';
+import type MermaidLibrary from 'mermaid';
+import { MERMAID_GLOBAL } from './mermaid-global-name.js';
 import { h } from './dom.js';
 import { cssVar, currentTheme, onThemeChange, type ThemeKind } from './theme.js';
 
@@ -27,6 +29,13 @@ let queue: Promise<void> = Promise.resolve();
 let counter = 0;
 let configuredFor: ThemeKind | undefined;
 
+/** The shared Mermaid library (see mermaid-global.ts). */
+function mermaidLibrary(): typeof MermaidLibrary {
+  const library = (globalThis as Record<string, unknown>)[MERMAID_GLOBAL] as typeof MermaidLibrary | undefined;
+  if (!library) throw new Error('the Mermaid script (mermaid.js) is not loaded in this page');
+  return library;
+}
+
 function configure(kind: ThemeKind): void {
   const fontFamily = cssVar('--vscode-font-family', 'system-ui, sans-serif');
   const hc = kind === 'hc-dark' || kind === 'hc-light';
@@ -36,7 +45,7 @@ function configure(kind: ThemeKind): void {
   const fg = page.color || (kind === 'hc-light' ? '#000000' : '#ffffff');
   const bg = page.backgroundColor && page.backgroundColor !== 'rgba(0, 0, 0, 0)' ? page.backgroundColor : kind === 'hc-light' ? '#ffffff' : '#000000';
   const border = cssVar('--vscode-contrastBorder', fg);
-  mermaid.initialize({
+  mermaidLibrary().initialize({
     startOnLoad: false,
     securityLevel: 'strict',
     // Entity codes (`#60;`) in labels become character references, shown as text.
@@ -60,12 +69,12 @@ async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<v
   if (!el.isConnected && !force) return;
   if (!force && d.shown === d.text) return;
   const kind = currentTheme();
-  if (configuredFor !== kind) configure(kind);
   const id = `bnas-mermaid-${++counter}`;
   // The text may change while Mermaid works (a new derivation arrives): remember what was drawn.
   const text = d.text;
   try {
-    const { svg } = await mermaid.render(id, text);
+    if (configuredFor !== kind) configure(kind);
+    const { svg } = await mermaidLibrary().render(id, text);
     // Mermaid's output under securityLevel 'strict' is sanitized SVG; labels were entity-escaped.
     el.innerHTML = svg;
     const root = el.querySelector('svg');

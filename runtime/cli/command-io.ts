@@ -2,7 +2,7 @@
  * Small helpers shared by the `search`, `export` and `evaluate` commands: the output streams a
  * command writes to, flag parsing with clear usage errors, and human printing of cells.
  */
-import type { Genotype, GenotypeEdge } from '../protocol/genotype.js';
+import { stateName, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
 
 /** A stream a command writes to (process.stdout/stderr or a test buffer). */
 export interface OutStream {
@@ -68,8 +68,6 @@ export function intOption(args: ParsedArgs, name: string, min = 0): number | und
   if (!/^-?\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
   return Number(v);
 }
-
-const stateName = (i: number) => (i === 0 ? 'c_{k-2}' : i === 1 ? 'c_{k-1}' : `node ${i - 2}`);
 
 /** Human lines for one cell: `node j ← op(input) + op(input)`. */
 export function describeCell(edges: readonly GenotypeEdge[], concat: readonly number[]): string[] {

@@ -32,7 +32,8 @@ export const DARTS_OPS: readonly BuiltinOpName[] = [
   'dil_conv_5x5',
 ];
 
-export type OpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
+export const OP_KINDS = ['conv', 'sep_conv', 'dil_conv', 'max_pool', 'avg_pool', 'skip', 'zero'] as const;
+export type OpKind = (typeof OP_KINDS)[number];
 
 /** Op kinds without learnable weights (a skip only at stride 1). */
 const PARAM_FREE_KINDS: ReadonlySet<OpKind> = new Set(['max_pool', 'avg_pool', 'skip', 'zero']);
@@ -101,7 +102,9 @@ export interface SamplingSpec {
   readonly edgeNormalization: boolean;
 }
 
-export type PruningCriterion = 'performance' | 'ucb' | 'alpha' | 'none';
+/** The pruning criteria of `pruning.criterion`. */
+export const PRUNING_CRITERIA = ['performance', 'ucb', 'alpha', 'none'] as const;
+export type PruningCriterion = (typeof PRUNING_CRITERIA)[number];
 
 export interface PruningSpec {
   readonly criterion: PruningCriterion;

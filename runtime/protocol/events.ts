@@ -1,200 +1,220 @@
 /**
- * Run events: what a search emits, one JSON object per line in `events.jsonl`, on stdout with
- * `--json`, and over IPC to the extension, which forwards them to the webview.
- * Direction: runtime → extension → webview. Contract section 6; fields may be added, never dropped.
- * Every event carries `type` and `time` (ISO 8601).
+ * Run events: what a search emits, one JSON object per line in `events.jsonl`, and to the process
+ * that started it over one channel: IPC when the search runs as a child with an IPC channel, else
+ * stdout with `--json`. The extension forwards them to the webview.
+ * Direction: runtime → extension → webview. Fields may be added, never dropped; a reader ignores
+ * fields it does not know. Every event carries `type` and `time` (ISO 8601).
+ *
+ * The schemas below are the contract; the types are inferred from them, so a check cannot drift
+ * from the type it guards.
  */
-import { isGenotype, type CellKind, type Genotype } from './genotype.js';
+import * as v from 'valibot';
+import { check, finite, integer, lossy, natural, type Checked } from './check.js';
+import { CellKindSchema, GenotypeSchema } from './genotype.js';
 
-interface EventBase {
-  /** ISO 8601 time the event was made. */
-  readonly time: string;
+const list = <S extends v.GenericSchema>(item: S) => v.pipe(v.array(item), v.readonly());
+
+/** An event schema: `type`, `time`, then its own fields; the object is read-only. */
+function event<T extends string, E extends v.ObjectEntries>(type: T, entries: E) {
+  return v.pipe(v.object({ type: v.literal(type), /** ISO 8601 time the event was made. */ time: v.string(), ...entries }), v.readonly());
 }
 
 /** The search began (or resumed). */
-export interface StartedEvent extends EventBase {
-  readonly type: 'started';
+export const StartedEventSchema = event('started', {
   /** Name of the search space. */
-  readonly space: string;
+  space: v.string(),
   /** Backend in use (`tensorflow`, `wasm`, `cpu`) and why it was chosen. */
-  readonly backend: string;
-  readonly backend_reason?: string;
-  readonly seed: number;
+  backend: v.string(),
+  backend_reason: v.optional(v.string()),
+  seed: integer,
   /** Trainable weights of the supernet (not counting α and β). */
-  readonly parameters: number;
-  readonly epochs: number;
-  readonly steps_per_epoch: number;
+  parameters: natural,
+  epochs: natural,
+  steps_per_epoch: natural,
   /** Candidate op names, in declaration order. */
-  readonly ops: readonly string[];
+  ops: list(v.string()),
   /** Number of edges per cell. */
-  readonly edges: number;
-  readonly resumed?: boolean;
+  edges: natural,
+  resumed: v.optional(v.boolean()),
   /** Threads the search computes on (data-parallel workers + the main thread). */
-  readonly threads?: number;
-}
+  threads: v.optional(natural),
+});
 
 /** Throttled progress within an epoch. */
-export interface StepEvent extends EventBase {
-  readonly type: 'step';
-  readonly epoch: number;
-  readonly step: number;
-  readonly steps: number;
-  readonly loss: number;
+export const StepEventSchema = event('step', {
+  epoch: natural,
+  step: natural,
+  steps: natural,
+  loss: lossy,
   /** Seconds since the search started (excluding time before a resume). */
-  readonly seconds: number;
+  seconds: finite,
   /** What the step was doing: weight training or pruning evaluations. */
-  readonly phase?: 'train' | 'prune';
-}
+  phase: v.optional(v.picklist(['train', 'prune'])),
+});
 
 /** End of an epoch. */
-export interface EpochEvent extends EventBase {
-  readonly type: 'epoch';
-  readonly epoch: number;
-  readonly train_loss: number;
-  readonly train_acc: number;
-  readonly valid_loss: number;
-  readonly valid_acc: number;
-  readonly seconds: number;
+export const EpochEventSchema = event('epoch', {
+  epoch: natural,
+  train_loss: lossy,
+  train_acc: finite,
+  valid_loss: lossy,
+  valid_acc: finite,
+  seconds: finite,
   /** Ops still alive on each edge, summed over both cell kinds. */
-  readonly ops_left: number;
+  ops_left: natural,
   /** Seconds spent on pruning evaluations in this epoch. */
-  readonly prune_seconds?: number;
+  prune_seconds: v.optional(finite),
   /** Seconds of this epoch's weight and architecture steps. */
-  readonly train_seconds?: number;
+  train_seconds: v.optional(finite),
   /** Seconds of this epoch's validation pass over the architecture split. */
-  readonly valid_seconds?: number;
-}
+  valid_seconds: v.optional(finite),
+});
 
 /** Architecture weights of one cell kind after an epoch. */
-export interface AlphasEvent extends EventBase {
-  readonly type: 'alphas';
-  readonly epoch: number;
-  readonly cell: CellKind;
+export const AlphasEventSchema = event('alphas', {
+  epoch: natural,
+  cell: CellKindSchema,
   /** Per edge: softmax weight of each remaining op (op name → weight). */
-  readonly weights: readonly Readonly<Record<string, number>>[];
+  weights: list(v.pipe(v.record(v.string(), finite), v.readonly())),
   /** Per edge: the edge weight (softmax of β over the node's inputs); 1 when edge normalization is off. */
-  readonly betas: readonly number[];
-}
+  betas: list(finite),
+});
 
 /** An op was abandoned on an edge by pruning. */
-export interface PrunedEvent extends EventBase {
-  readonly type: 'pruned';
-  readonly epoch: number;
-  readonly cell: CellKind;
-  readonly edge: number;
-  readonly op: string;
-  readonly score: number;
-  readonly round: number;
-  /** What the round saw on this edge, per op alive before it (absent in runs of older versions). */
-  readonly evidence?: PruneEvidence;
-}
-
 /** A pruning round's evidence on one edge. */
-export interface PruneEvidence {
-  /** What `values` are: `valid_loss_delta` (performance), `mean_accuracy` (ucb), `alpha_weight` (alpha). */
-  readonly measure: string;
-  /** The measured value per op; null for an op the round did not measure. */
-  readonly values: Readonly<Record<string, number | null>>;
-  /** The criterion's score per op after the round (the lowest went first); null when not finite (an unsampled op's UCB score). */
-  readonly scores: Readonly<Record<string, number | null>>;
-}
+export const PruneEvidenceSchema = v.pipe(
+  v.object({
+    /** What `values` are: `valid_loss_delta` (performance), `mean_accuracy` (ucb), `alpha_weight` (alpha). */
+    measure: v.string(),
+    /** The measured value per op alive before the round; null for an op the round did not measure. */
+    values: v.pipe(v.record(v.string(), v.nullable(finite)), v.readonly()),
+    /** The criterion's score per op after the round (the lowest went first); null when not finite (an unsampled op's UCB score). */
+    scores: v.pipe(v.record(v.string(), v.nullable(finite)), v.readonly()),
+  }),
+  v.readonly(),
+);
+export type PruneEvidence = v.InferOutput<typeof PruneEvidenceSchema>;
+
+export const PrunedEventSchema = event('pruned', {
+  epoch: natural,
+  cell: CellKindSchema,
+  edge: natural,
+  op: v.string(),
+  score: lossy,
+  round: natural,
+  /** What the round saw on this edge, per op alive before it (absent in runs of older versions). */
+  evidence: v.optional(PruneEvidenceSchema),
+});
 
 /** The current derivation. */
-export interface GenotypeEvent extends EventBase {
-  readonly type: 'genotype';
-  readonly epoch: number;
-  readonly genotype: Genotype;
-  readonly final?: boolean;
-}
+export const GenotypeEventSchema = event('genotype', {
+  epoch: natural,
+  genotype: GenotypeSchema,
+  final: v.optional(v.boolean()),
+});
 
-export interface CheckpointEvent extends EventBase {
-  readonly type: 'checkpoint';
-  readonly epoch: number;
-  readonly path: string;
-}
+/** A checkpoint was written (the run can be resumed from this epoch). */
+export const CheckpointEventSchema = event('checkpoint', {
+  epoch: natural,
+  path: v.string(),
+});
 
-export interface FinishedEvent extends EventBase {
-  readonly type: 'finished';
-  readonly genotype: Genotype;
-  readonly seconds: number;
-  readonly valid_acc?: number;
-  readonly test_acc?: number;
+/** The search ended with a result. */
+export const FinishedEventSchema = event('finished', {
+  genotype: GenotypeSchema,
+  seconds: finite,
+  valid_acc: v.optional(finite),
+  test_acc: v.optional(finite),
   /** Why the search stopped early, e.g. the time budget. */
-  readonly reason?: string;
-}
+  reason: v.optional(v.string()),
+});
 
-export interface FailedEvent extends EventBase {
-  readonly type: 'failed';
-  readonly message: string;
-}
+/** The search failed; `message` says why. */
+export const FailedEventSchema = event('failed', {
+  message: v.string(),
+});
 
-export interface CancelledEvent extends EventBase {
-  readonly type: 'cancelled';
-  readonly epoch: number;
-  readonly checkpoint?: string;
-}
+/** The search was stopped; it resumes from `checkpoint` when there is one. */
+export const CancelledEventSchema = event('cancelled', {
+  epoch: natural,
+  checkpoint: v.optional(v.string()),
+});
 
 /** Non-fatal notice, e.g. the memory estimate exceeds the budget. */
-export interface WarningEvent extends EventBase {
-  readonly type: 'warning';
-  readonly message: string;
-}
+export const WarningEventSchema = event('warning', {
+  message: v.string(),
+});
 
-export type RunEvent =
-  | StartedEvent
-  | StepEvent
-  | EpochEvent
-  | AlphasEvent
-  | PrunedEvent
-  | GenotypeEvent
-  | CheckpointEvent
-  | FinishedEvent
-  | FailedEvent
-  | CancelledEvent
-  | WarningEvent;
+export const RunEventSchema = v.variant('type', [
+  StartedEventSchema,
+  StepEventSchema,
+  EpochEventSchema,
+  AlphasEventSchema,
+  PrunedEventSchema,
+  GenotypeEventSchema,
+  CheckpointEventSchema,
+  FinishedEventSchema,
+  FailedEventSchema,
+  CancelledEventSchema,
+  WarningEventSchema,
+]);
 
+export type StartedEvent = v.InferOutput<typeof StartedEventSchema>;
+export type StepEvent = v.InferOutput<typeof StepEventSchema>;
+export type EpochEvent = v.InferOutput<typeof EpochEventSchema>;
+export type AlphasEvent = v.InferOutput<typeof AlphasEventSchema>;
+export type PrunedEvent = v.InferOutput<typeof PrunedEventSchema>;
+export type GenotypeEvent = v.InferOutput<typeof GenotypeEventSchema>;
+export type CheckpointEvent = v.InferOutput<typeof CheckpointEventSchema>;
+export type FinishedEvent = v.InferOutput<typeof FinishedEventSchema>;
+export type FailedEvent = v.InferOutput<typeof FailedEventSchema>;
+export type CancelledEvent = v.InferOutput<typeof CancelledEventSchema>;
+export type WarningEvent = v.InferOutput<typeof WarningEventSchema>;
+export type RunEvent = v.InferOutput<typeof RunEventSchema>;
 export type RunEventType = RunEvent['type'];
+
+/** Every event type, in the order of the union. */
+export const EVENT_TYPES: readonly RunEventType[] = RunEventSchema.options.map((o) => o.pipe[0].entries.type.literal);
 
 /** Terminal events: after one of these the run emits nothing more. */
 export const TERMINAL_EVENTS: ReadonlySet<RunEventType> = new Set(['finished', 'failed', 'cancelled']);
 
-const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-const numOrNaN = (v: unknown) => typeof v === 'number';
-const str = (v: unknown) => typeof v === 'string';
-const numbersOrNull = (v: unknown) =>
-  typeof v === 'object' && v !== null && Object.values(v).every((x) => x === null || typeof x === 'number');
-const isEvidence = (v: unknown) =>
-  typeof v === 'object' && v !== null && str((v as PruneEvidence).measure) && numbersOrNull((v as PruneEvidence).values) && numbersOrNull((v as PruneEvidence).scores);
-const int = (v: unknown) => Number.isInteger(v);
-const cell = (v: unknown) => v === 'normal' || v === 'reduce';
+/**
+ * Checks a value that crossed a process or webview boundary.
+ * @returns the event (fields the protocol does not know are left out), or the reason it is not one.
+ */
+export function checkRunEvent(value: unknown): Checked<RunEvent> {
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  return check(RunEventSchema, value, EVENT_TYPES.includes(type as RunEventType) ? (type as string) : undefined);
+}
 
-const CHECKS: { readonly [K in RunEventType]: (o: Record<string, unknown>) => boolean } = {
-  started: (o) => str(o.space) && str(o.backend) && int(o.seed) && int(o.parameters),
-  step: (o) => int(o.epoch) && int(o.step) && numOrNaN(o.loss) && num(o.seconds),
-  epoch: (o) =>
-    int(o.epoch) && numOrNaN(o.train_loss) && num(o.train_acc) && numOrNaN(o.valid_loss) && num(o.valid_acc) && num(o.seconds) && int(o.ops_left),
-  alphas: (o) =>
-    int(o.epoch) && cell(o.cell) && Array.isArray(o.weights) &&
-    o.weights.every((w) => typeof w === 'object' && w !== null && Object.values(w).every(num)) &&
-    Array.isArray(o.betas) && o.betas.every(num),
-  pruned: (o) => int(o.epoch) && cell(o.cell) && int(o.edge) && str(o.op) && numOrNaN(o.score) && int(o.round) && (o.evidence === undefined || isEvidence(o.evidence)),
-  genotype: (o) => int(o.epoch) && isGenotype(o.genotype),
-  checkpoint: (o) => int(o.epoch) && str(o.path),
-  finished: (o) => isGenotype(o.genotype) && num(o.seconds),
-  failed: (o) => str(o.message),
-  cancelled: (o) => int(o.epoch),
-  warning: (o) => str(o.message),
-};
+/** The event, or undefined when `value` is not a well-formed RunEvent (see `checkRunEvent` for why). */
+export function parseRunEvent(value: unknown): RunEvent | undefined {
+  const r = checkRunEvent(value);
+  return r.ok ? r.value : undefined;
+}
 
 /**
- * Validates a value that crossed a process or webview boundary.
- * @returns the event, or undefined when it is not a well-formed RunEvent.
+ * Parses JSON lines (the text of `events.jsonl`) into validated events, oldest first; counts the
+ * lines that are not valid events (a torn last line after a kill, or garbage).
  */
-export function parseRunEvent(value: unknown): RunEvent | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const o = value as Record<string, unknown>;
-  if (typeof o.type !== 'string' || !str(o.time) || !Object.hasOwn(CHECKS, o.type)) return undefined;
-  return CHECKS[o.type as RunEventType](o) ? (value as RunEvent) : undefined;
+export function parseEventLines(text: string): { events: RunEvent[]; invalid: number } {
+  const events: RunEvent[] = [];
+  let invalid = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      invalid++; // not JSON: counted with the invalid events
+      continue;
+    }
+    const e = parseRunEvent(value);
+    if (e) events.push(e);
+    else invalid++;
+  }
+  return { events, invalid };
 }
 
 /** Makes an event stamped with the current time. */
@@ -206,10 +226,10 @@ export function makeEvent<E extends RunEvent>(event: Omit<E, 'time'>): E {
  * Messages from the extension to a runtime child process over Node IPC.
  * `cancel`: stop gracefully (write a checkpoint, emit `cancelled`, exit 130).
  */
-export type RunnerCommand = { readonly type: 'cancel' };
+export const RunnerCommandSchema = v.object({ type: v.literal('cancel') });
+export type RunnerCommand = v.InferOutput<typeof RunnerCommandSchema>;
 
 export function parseRunnerCommand(value: unknown): RunnerCommand | undefined {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'cancel'
-    ? { type: 'cancel' }
-    : undefined;
+  const r = check(RunnerCommandSchema, value);
+  return r.ok ? r.value : undefined;
 }

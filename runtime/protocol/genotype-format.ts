@@ -1,9 +1,10 @@
 /**
- * Text formats of a genotype: JSON, the DARTS Python `Genotype(...)` string, and Mermaid flowcharts
- * in the DARTS drawing. Pure string code (no TensorFlow.js), so the extension and the webview can
- * import it as well as the command line.
+ * Text formats of a genotype: JSON, the DARTS Python `Genotype(...)` string, and both cells as
+ * Mermaid (drawn by mermaid.ts). Pure string code (no TensorFlow.js), so the extension and the
+ * webview can import it as well as the command line.
  */
-import { isGenotype, type CellKind, type Genotype, type GenotypeEdge } from './genotype.js';
+import { isGenotype, type Genotype, type GenotypeEdge } from './genotype.js';
+import { formatCellMermaid } from './mermaid.js';
 
 /** Pretty JSON of a genotype (the `bnas export --format json` output). */
 export function formatGenotypeJson(g: Genotype): string {
@@ -70,43 +71,6 @@ export function parseGenotypeDarts(text: string): { genotype?: Genotype; error?:
     return { error: "expected Genotype(normal=[('op', input), ...], normal_concat=[...], reduce=[...], reduce_concat=[...])" };
   }
   return { genotype: g };
-}
-
-/** Mermaid node id for a state (letters, digits and `_` only). */
-function nodeId(prefix: string, state: number): string {
-  return state === 0 ? `${prefix}_ck2` : state === 1 ? `${prefix}_ck1` : `${prefix}_n${state - 2}`;
-}
-
-/** Escapes text for a double-quoted Mermaid label (quotes and markup characters as entities). */
-export function mermaidLabel(text: string): string {
-  return text.replace(/[#"<>&|{}[\]()]/g, (c) => `#${c.charCodeAt(0)};`);
-}
-
-/**
- * Mermaid flowchart of one cell in the DARTS drawing: left to right, inputs c_{k-2} and c_{k-1},
- * intermediate nodes 0..n-1, output c_{k} fed by the concatenated nodes, op names on the edges.
- * @param prefix distinguishes node ids when two cells share one diagram (letters/digits/_).
- */
-export function formatCellMermaid(g: Genotype, cell: CellKind, prefix: string = cell): string {
-  const safe = prefix.replace(/[^A-Za-z0-9_]/g, '_') || 'c';
-  const edges = cell === 'normal' ? g.normal : g.reduce;
-  const concat = cell === 'normal' ? g.normal_concat : g.reduce_concat;
-  const nodes = Math.ceil(edges.length / 2);
-  const lines = ['flowchart LR'];
-  lines.push(`  ${nodeId(safe, 0)}(["c_{k-2}"])`);
-  lines.push(`  ${nodeId(safe, 1)}(["c_{k-1}"])`);
-  for (let j = 0; j < nodes; j++) lines.push(`  ${nodeId(safe, j + 2)}(("${j}"))`);
-  lines.push(`  ${safe}_out(["c_{k}"])`);
-  edges.forEach(([op, input], idx) => {
-    const target = Math.floor(idx / 2) + 2;
-    lines.push(`  ${nodeId(safe, input)} -->|"${mermaidLabel(op)}"| ${nodeId(safe, target)}`);
-  });
-  for (const s of concat) lines.push(`  ${nodeId(safe, s)} --> ${safe}_out`);
-  lines.push(`  classDef input fill:#dbeafe,stroke:#2563eb`);
-  lines.push(`  classDef output fill:#fef3c7,stroke:#d97706`);
-  lines.push(`  class ${nodeId(safe, 0)},${nodeId(safe, 1)} input`);
-  lines.push(`  class ${safe}_out output`);
-  return lines.join('\n') + '\n';
 }
 
 /** Both cells as Mermaid texts (the `bnas export --format mermaid` output puts them one after the other). */

@@ -1,300 +1,249 @@
 /**
  * Messages between the extension and its webviews (the run view and the search-space view),
  * and the data a `bnas report` page carries. Both sides validate what they receive with the
- * parsers below: a webview is a separate process and a report page may be edited by hand.
+ * schemas below: a webview is a separate process and a report page may be edited by hand. The
+ * types are inferred from the schemas.
  *
  * Handshake: the webview posts `ready` once its script has loaded and its listeners are in place;
  * only then does the extension send data (`runInit` or `space`). After a reload (hidden tab,
  * window reload, panel restored by the serializer) the webview posts `ready` again and the
  * extension sends the whole state again, so no message is lost in between.
  */
-import { CELL_KINDS, type CellKind } from './genotype.js';
+import * as v from 'valibot';
+import { check, finite, natural, type Checked } from './check.js';
+import { CellKindSchema } from './genotype.js';
 import { parseRunEvent, type RunEvent } from './events.js';
-import type { PruningCriterion, SearchSpace } from '../dsl/space.js';
+import { BUILTIN_OPS, OP_KINDS, PRUNING_CRITERIA } from '../dsl/space.js';
 
-// The search-space view draws the model and lists the built-in ops; it may import only protocol
-// types, so what it needs of the model is re-exported here.
-export type { OpSpec, PruningCriterion, SearchSpace } from '../dsl/space.js';
-export { BUILTIN_OPS } from '../dsl/space.js';
+// The search-space view lists the built-in ops and the criteria; it may import only the protocol,
+// so what it needs of the model is re-exported here.
+export { BUILTIN_OPS, PRUNING_CRITERIA };
+export type { PruningCriterion } from '../dsl/space.js';
+
+const list = <S extends v.GenericSchema>(item: S) => v.pipe(v.array(item), v.readonly());
+const frozen = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries), v.readonly());
 
 /** A zero-based position in a text document (as in the Language Server Protocol). */
-export interface TextPosition {
-  readonly line: number;
-  readonly character: number;
-}
-
+const TextPositionSchema = frozen({ line: natural, character: natural });
 /** A zero-based range in a text document (as in the Language Server Protocol). */
-export interface TextRange {
-  readonly start: TextPosition;
-  readonly end: TextPosition;
-}
+export const TextRangeSchema = frozen({ start: TextPositionSchema, end: TextPositionSchema });
+export type TextRange = v.InferOutput<typeof TextRangeSchema>;
 
 /** Which run a run view shows. */
-export interface RunInfo {
+export const RunInfoSchema = frozen({
   /** Stable id of the run (the run folder name for runs on disk). */
-  readonly id: string;
+  id: v.string(),
   /** Title shown at the top of the view. */
-  readonly title: string;
+  title: v.string(),
   /** Absolute run folder, when the run has one (used to restore the panel after a reload). */
-  readonly dir?: string;
+  dir: v.optional(v.string()),
   /** True while the run is still producing events. */
-  readonly live: boolean;
-}
+  live: v.boolean(),
+});
+export type RunInfo = v.InferOutput<typeof RunInfoSchema>;
 
 /** One problem of a `.bnas` document, as the language server reports it. */
-export interface SpaceDiagnostic {
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly message: string;
-  readonly code?: string;
-  readonly range: TextRange;
-}
+const SpaceDiagnosticSchema = frozen({
+  severity: v.picklist(['error', 'warning', 'info']),
+  message: v.string(),
+  code: v.optional(v.string()),
+  range: TextRangeSchema,
+});
+export type SpaceDiagnostic = v.InferOutput<typeof SpaceDiagnosticSchema>;
 
 /** Cost estimates of a search space on the chosen backend. */
-export interface SpaceEstimates {
+export const SpaceEstimatesSchema = frozen({
   /** Backend the estimate is for (`tensorflow`, `wasm`, `cpu`). */
-  readonly backend: string;
+  backend: v.string(),
   /** Trainable supernet weights (not counting α and β). */
-  readonly parameters: number;
+  parameters: finite,
   /** Estimated peak memory of one training step, in MB. */
-  readonly memoryMb: number;
+  memoryMb: finite,
   /** Estimated wall time of one search epoch, in seconds, when known. */
-  readonly secondsPerEpoch?: number;
+  secondsPerEpoch: v.optional(finite),
   /** The `budget.memory_mb` the estimate is compared with. */
-  readonly budgetMb?: number;
+  budgetMb: v.optional(finite),
   /** Where the time estimate comes from (a measured run, or a rough constant). */
-  readonly timeSource?: string;
+  timeSource: v.optional(v.string()),
   /** Multiply-adds of one forward pass of one image with every op alive (runtime/dsl/compute.ts). */
-  readonly macsPerImage?: number;
+  macsPerImage: v.optional(finite),
   /** Share of `macsPerImage` no pruning removes: stem, pre-processing, the partial-channel mix, head. */
-  readonly fixedShare?: number;
+  fixedShare: v.optional(finite),
   /**
    * The whole search's multiply-adds as a fraction of the same search without pruning, if every
    * round abandoned the costliest op of each edge (`best`) or the cheapest (`worst`)
    * (runtime/dsl/search-compute.ts). Absent when the space does not prune.
    */
-  readonly pruningRange?: { readonly best: number; readonly worst: number };
-}
+  pruningRange: v.optional(frozen({ best: finite, worst: finite })),
+});
+export type SpaceEstimates = v.InferOutput<typeof SpaceEstimatesSchema>;
+
+/**
+ * What the search-space view shows of a validated space. A `SearchSpace` (runtime/dsl/space.ts)
+ * has this shape and more; the view reads only these fields, so only these are checked and kept.
+ */
+export const SpaceOutlineSchema = frozen({
+  /** The name after `search`. */
+  name: v.string(),
+  supernet: frozen({ cells: natural, reductions: list(natural), channels: natural, nodes: natural, stemMultiplier: natural }),
+  /** Candidate ops in declaration order, resolved to primitives. */
+  ops: list(frozen({ name: v.string(), kind: v.picklist(OP_KINDS), kernel: natural, dilation: natural, repeat: natural, builtin: v.boolean() })),
+  sampling: frozen({ k: natural }),
+  pruning: frozen({ criterion: v.picklist(PRUNING_CRITERIA) }),
+  train: frozen({ epochs: natural }),
+});
+export type SpaceOutline = v.InferOutput<typeof SpaceOutlineSchema>;
 
 /** What the search-space view shows for one `.bnas` document version. */
-export interface SpaceViewData {
+export const SpaceViewDataSchema = frozen({
   /** Document URI (string form); edits and reveals refer to it. */
-  readonly uri: string;
+  uri: v.string(),
   /** Document version the data was computed from; edits are refused for stale versions. */
-  readonly version: number;
+  version: natural,
   /** File name for the title. */
-  readonly fileName: string;
+  fileName: v.string(),
   /** The validated model; undefined when the text cannot be parsed into one. */
-  readonly space?: SearchSpace;
-  readonly diagnostics: readonly SpaceDiagnostic[];
-  readonly estimates?: SpaceEstimates;
-}
+  space: v.optional(SpaceOutlineSchema),
+  diagnostics: list(SpaceDiagnosticSchema),
+  estimates: v.optional(SpaceEstimatesSchema),
+});
+export type SpaceViewData = v.InferOutput<typeof SpaceViewDataSchema>;
 
-/** Numeric attributes the search-space view can change. */
-export type SpaceNumberAttribute =
-  | { readonly block: 'sampling'; readonly attribute: 'k' }
-  | { readonly block: 'supernet'; readonly attribute: 'cells' | 'channels' | 'nodes' }
-  | { readonly block: 'train'; readonly attribute: 'epochs' };
+/** Largest integer the search-space view may write into an attribute. */
+const MAX_ATTRIBUTE = 4096;
+const setNumber = <B extends string, A extends string>(block: B, attributes: readonly [A, ...A[]]) =>
+  frozen({
+    kind: v.literal('setNumber'),
+    block: v.literal(block),
+    attribute: v.picklist(attributes),
+    value: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTRIBUTE)),
+  });
 
 /** An edit the search-space view asks for; the extension applies it as a workspace edit. */
-export type SpaceEdit =
+export const SpaceEditSchema = v.variant('kind', [
   /** Add (`enabled`) or remove an op from the top-level `ops` list. */
-  | { readonly kind: 'toggleOp'; readonly op: string; readonly enabled: boolean }
+  frozen({ kind: v.literal('toggleOp'), op: v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9_-]*$/)), enabled: v.boolean() }),
   /** Set an integer attribute, creating the block or attribute when missing. */
-  | ({ readonly kind: 'setNumber'; readonly value: number } & SpaceNumberAttribute)
+  v.variant('block', [setNumber('sampling', ['k']), setNumber('supernet', ['cells', 'channels', 'nodes']), setNumber('train', ['epochs'])]),
   /** Set `pruning.criterion`. */
-  | { readonly kind: 'setCriterion'; readonly value: PruningCriterion };
+  frozen({ kind: v.literal('setCriterion'), value: v.picklist(PRUNING_CRITERIA) }),
+]);
+export type SpaceEdit = v.InferOutput<typeof SpaceEditSchema>;
+
+/**
+ * The scripts of a view page, as paths under `dist/media` in load order: Mermaid once, shared by
+ * both views and the report page (scripts/build.mjs builds it apart), then the view's own bundle.
+ */
+export function viewScripts(view: 'run' | 'search-space'): readonly string[] {
+  return ['mermaid.js', `${view}/main.js`];
+}
 
 /** Formats the run view can export (the extension writes or copies them). */
-export type ExportFormat = 'json' | 'darts' | 'mermaid' | 'svg';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'darts', 'mermaid', 'svg'];
+export const EXPORT_FORMATS = ['json', 'darts', 'mermaid', 'svg'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * A list of run events inside a message. Each event is checked on its own and an invalid one is
+ * dropped rather than failing the whole batch (one bad line must not blank a live view).
+ */
+const EventListSchema = v.pipe(
+  v.array(v.unknown()),
+  v.transform((items): readonly RunEvent[] => items.flatMap((item) => parseRunEvent(item) ?? [])),
+);
 
 /** Messages from the extension to a webview. */
-export type ToWebviewMessage =
+export const ToWebviewMessageSchema = v.variant('type', [
   /** Direction extension → run view: everything known about the run so far (after each `ready`). */
-  | { readonly type: 'runInit'; readonly run: RunInfo; readonly events: readonly RunEvent[] }
+  frozen({ type: v.literal('runInit'), run: RunInfoSchema, events: EventListSchema }),
   /** Direction extension → run view: new events of a live run, in order, batched. */
-  | { readonly type: 'runEvents'; readonly events: readonly RunEvent[] }
+  frozen({ type: v.literal('runEvents'), events: EventListSchema }),
   /** Direction extension → run view: whether a process is still working on the run (a crash ends it without a terminal event). */
-  | { readonly type: 'runLive'; readonly live: boolean }
+  frozen({ type: v.literal('runLive'), live: v.boolean() }),
   /** Direction extension → run view: reply with `svg` for `requestId` holding the drawing of `cell` (Export Genotype → SVG). */
-  | { readonly type: 'renderSvg'; readonly requestId: number; readonly cell: CellKind }
+  frozen({ type: v.literal('renderSvg'), requestId: natural, cell: CellKindSchema }),
   /** Direction extension → search-space view: the state of the document (after `ready` and on change). */
-  | { readonly type: 'space'; readonly data: SpaceViewData }
+  frozen({ type: v.literal('space'), data: SpaceViewDataSchema }),
   /** Direction extension → any view: a short notice shown in the view (e.g. an edit was refused). */
-  | { readonly type: 'notice'; readonly level: 'info' | 'error'; readonly message: string };
-
-/** Messages from a webview to the extension. */
-export type FromWebviewMessage =
-  /** The script is loaded and listening; send the state. */
-  | { readonly type: 'ready'; readonly view: 'run' | 'space' }
-  /**
-   * Export the derived genotype. For `svg` the view sends the rendered drawing of `cell`
-   * (the extension cannot render Mermaid itself).
-   */
-  | { readonly type: 'export'; readonly format: ExportFormat; readonly cell?: CellKind; readonly svg?: string }
-  /** Answer to `renderSvg`: the drawing, or `error` saying why there is none. */
-  | { readonly type: 'svg'; readonly requestId: number; readonly svg?: string; readonly error?: string }
-  /** Reveal a range of the document the search-space view shows (clicked problem). */
-  | { readonly type: 'reveal'; readonly uri: string; readonly range: TextRange }
-  /** Apply an edit to the document, if it still has `version`. */
-  | { readonly type: 'edit'; readonly uri: string; readonly version: number; readonly edit: SpaceEdit };
-
-/** Data embedded in a `bnas report` page (read by the run view instead of messages). */
-export interface ReportData {
-  readonly run: RunInfo;
-  readonly events: readonly RunEvent[];
-}
-
-const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): v is string => typeof v === 'string';
-const nat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const position = (v: unknown) => obj(v) && nat(v.line) && nat(v.character);
-const range = (v: unknown): v is TextRange => obj(v) && position(v.start) && position(v.end);
-const CRITERIA: readonly string[] = ['performance', 'ucb', 'alpha', 'none'];
-const NUMBER_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
-  sampling: ['k'],
-  supernet: ['cells', 'channels', 'nodes'],
-  train: ['epochs'],
-};
-
-/** True when `v` is a valid RunInfo. */
-export function isRunInfo(v: unknown): v is RunInfo {
-  return obj(v) && str(v.id) && str(v.title) && (v.dir === undefined || str(v.dir)) && typeof v.live === 'boolean';
-}
-
-/**
- * Validates a list of run events, keeping the valid ones in order.
- * @returns the valid events and how many were dropped.
- */
-export function parseRunEvents(v: unknown): { events: RunEvent[]; dropped: number } {
-  if (!Array.isArray(v)) return { events: [], dropped: 0 };
-  const events: RunEvent[] = [];
-  for (const e of v) {
-    const parsed = parseRunEvent(e);
-    if (parsed) events.push(parsed);
-  }
-  return { events, dropped: v.length - events.length };
-}
-
-function isSpaceEdit(v: unknown): v is SpaceEdit {
-  if (!obj(v)) return false;
-  switch (v.kind) {
-    case 'toggleOp':
-      return str(v.op) && /^[A-Za-z][A-Za-z0-9_-]*$/.test(v.op) && typeof v.enabled === 'boolean';
-    case 'setNumber':
-      return (
-        str(v.block) && Object.hasOwn(NUMBER_ATTRIBUTES, v.block) && str(v.attribute) &&
-        NUMBER_ATTRIBUTES[v.block]!.includes(v.attribute) && Number.isInteger(v.value) && (v.value as number) >= 1 &&
-        (v.value as number) <= 4096
-      );
-    case 'setCriterion':
-      return str(v.value) && CRITERIA.includes(v.value);
-    default:
-      return false;
-  }
-}
-
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
-
-function isSpaceEstimates(v: unknown): v is SpaceEstimates {
-  return obj(v) && str(v.backend) && num(v.parameters) && num(v.memoryMb) &&
-    optional(v.secondsPerEpoch, num) && optional(v.budgetMb, num) && optional(v.timeSource, str) &&
-    optional(v.macsPerImage, num) && optional(v.fixedShare, num) &&
-    optional(v.pruningRange, (r) => obj(r) && num(r.best) && num(r.worst));
-}
-
-function isDiagnostic(v: unknown): v is SpaceDiagnostic {
-  return obj(v) && (v.severity === 'error' || v.severity === 'warning' || v.severity === 'info') && str(v.message) && range(v.range);
-}
-
-/**
- * Validates a message a webview received from the extension. Run events inside are validated one
- * by one; invalid events are dropped (counted in `dropped`) rather than failing the whole batch.
- * @returns the message, or undefined when it is not a well-formed ToWebviewMessage.
- */
-export function parseToWebviewMessage(v: unknown): { message: ToWebviewMessage; dropped: number } | undefined {
-  if (!obj(v)) return undefined;
-  switch (v.type) {
-    case 'runInit': {
-      if (!isRunInfo(v.run) || !Array.isArray(v.events)) return undefined;
-      const { events, dropped } = parseRunEvents(v.events);
-      return { message: { type: 'runInit', run: v.run, events }, dropped };
-    }
-    case 'runEvents': {
-      if (!Array.isArray(v.events)) return undefined;
-      const { events, dropped } = parseRunEvents(v.events);
-      return { message: { type: 'runEvents', events }, dropped };
-    }
-    case 'space': {
-      const d = v.data;
-      if (!obj(d) || !str(d.uri) || !nat(d.version) || !str(d.fileName)) return undefined;
-      if (!Array.isArray(d.diagnostics) || !d.diagnostics.every(isDiagnostic)) return undefined;
-      if (d.space !== undefined && !(obj(d.space) && str(d.space.name) && Array.isArray(d.space.ops) && obj(d.space.supernet))) return undefined;
-      if (d.estimates !== undefined && !isSpaceEstimates(d.estimates)) return undefined;
-      return { message: v as unknown as ToWebviewMessage, dropped: 0 };
-    }
-    case 'runLive':
-      return typeof v.live === 'boolean' ? { message: { type: 'runLive', live: v.live }, dropped: 0 } : undefined;
-    case 'renderSvg':
-      return nat(v.requestId) && (CELL_KINDS as readonly unknown[]).includes(v.cell)
-        ? { message: { type: 'renderSvg', requestId: v.requestId, cell: v.cell as CellKind }, dropped: 0 }
-        : undefined;
-    case 'notice':
-      return (v.level === 'info' || v.level === 'error') && str(v.message)
-        ? { message: { type: 'notice', level: v.level, message: v.message }, dropped: 0 }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
+  frozen({ type: v.literal('notice'), level: v.picklist(['info', 'error']), message: v.string() }),
+]);
+export type ToWebviewMessage = v.InferOutput<typeof ToWebviewMessageSchema>;
 
 /** Largest SVG the extension accepts from a webview (a cell drawing is far smaller). */
 export const MAX_SVG_CHARS = 5_000_000;
 
-const isSvgText = (v: unknown): v is string => str(v) && v.length <= MAX_SVG_CHARS && v.trimStart().startsWith('<svg');
+const SvgTextSchema = v.pipe(
+  v.string(),
+  v.maxLength(MAX_SVG_CHARS),
+  v.check((s) => s.trimStart().startsWith('<svg'), 'an SVG document starts with <svg'),
+);
+
+/** Messages from a webview to the extension. */
+export const FromWebviewMessageSchema = v.variant('type', [
+  /** The script is loaded and listening; send the state. */
+  frozen({ type: v.literal('ready'), view: v.picklist(['run', 'space']) }),
+  /**
+   * Export the derived genotype. For `svg` the view sends the rendered drawing of `cell`
+   * (the extension cannot render Mermaid itself).
+   */
+  v.pipe(
+    frozen({ type: v.literal('export'), format: v.picklist(EXPORT_FORMATS), cell: v.optional(CellKindSchema), svg: v.optional(SvgTextSchema) }),
+    v.check((m) => m.format !== 'svg' || m.svg !== undefined, 'an svg export carries the drawing in svg'),
+  ),
+  /** Answer to `renderSvg`: the drawing, or `error` saying why there is none. */
+  frozen({ type: v.literal('svg'), requestId: natural, svg: v.optional(SvgTextSchema), error: v.optional(v.string()) }),
+  /** Reveal a range of the document the search-space view shows (clicked problem). */
+  frozen({ type: v.literal('reveal'), uri: v.string(), range: TextRangeSchema }),
+  /** Apply an edit to the document, if it still has `version`. */
+  frozen({ type: v.literal('edit'), uri: v.string(), version: natural, edit: SpaceEditSchema }),
+]);
+export type FromWebviewMessage = v.InferOutput<typeof FromWebviewMessageSchema>;
+
+/** Data embedded in a `bnas report` page (read by the run view instead of messages). */
+export const ReportDataSchema = frozen({ run: RunInfoSchema, events: EventListSchema });
+export type ReportData = v.InferOutput<typeof ReportDataSchema>;
+
+/** True when `v` is a valid RunInfo. */
+export function isRunInfo(value: unknown): value is RunInfo {
+  return v.is(RunInfoSchema, value);
+}
+
+/** How many items of a message's `events` list were not valid events. */
+function droppedEvents(input: unknown, message: ToWebviewMessage | ReportData): number {
+  const events = typeof input === 'object' && input !== null ? (input as { events?: unknown }).events : undefined;
+  return Array.isArray(events) && 'events' in message ? events.length - message.events.length : 0;
+}
 
 /**
- * Validates a message the extension received from a webview.
- * @returns the message, or undefined when it is not a well-formed FromWebviewMessage.
+ * Checks a message a webview received from the extension. Run events inside are checked one by
+ * one; invalid events are dropped (counted in `dropped`) rather than failing the whole batch.
  */
-export function parseFromWebviewMessage(v: unknown): FromWebviewMessage | undefined {
-  if (!obj(v)) return undefined;
-  switch (v.type) {
-    case 'ready':
-      return v.view === 'run' || v.view === 'space' ? { type: 'ready', view: v.view } : undefined;
-    case 'export': {
-      if (!str(v.format) || !(EXPORT_FORMATS as readonly string[]).includes(v.format)) return undefined;
-      if (v.cell !== undefined && !(CELL_KINDS as readonly unknown[]).includes(v.cell)) return undefined;
-      if (v.format === 'svg' && !isSvgText(v.svg)) return undefined;
-      const m: FromWebviewMessage = { type: 'export', format: v.format as ExportFormat };
-      return {
-        ...m,
-        ...(v.cell !== undefined ? { cell: v.cell as CellKind } : {}),
-        ...(v.format === 'svg' ? { svg: v.svg as string } : {}),
-      };
-    }
-    case 'svg': {
-      if (!nat(v.requestId)) return undefined;
-      if (v.svg !== undefined && !isSvgText(v.svg)) return undefined;
-      if (v.error !== undefined && !str(v.error)) return undefined;
-      return { type: 'svg', requestId: v.requestId, ...(v.svg !== undefined ? { svg: v.svg as string } : {}), ...(v.error !== undefined ? { error: v.error as string } : {}) };
-    }
-    case 'reveal':
-      return str(v.uri) && range(v.range) ? { type: 'reveal', uri: v.uri, range: v.range } : undefined;
-    case 'edit':
-      return str(v.uri) && nat(v.version) && isSpaceEdit(v.edit) ? { type: 'edit', uri: v.uri, version: v.version, edit: v.edit } : undefined;
-    default:
-      return undefined;
-  }
+export function checkToWebviewMessage(value: unknown): Checked<{ message: ToWebviewMessage; dropped: number }> {
+  const r = check(ToWebviewMessageSchema, value);
+  return r.ok ? { ok: true, value: { message: r.value, dropped: droppedEvents(value, r.value) } } : r;
+}
+
+/** The message and its dropped events, or undefined when it is not a ToWebviewMessage. */
+export function parseToWebviewMessage(value: unknown): { message: ToWebviewMessage; dropped: number } | undefined {
+  const r = checkToWebviewMessage(value);
+  return r.ok ? r.value : undefined;
+}
+
+/** Checks a message the extension received from a webview. */
+export function checkFromWebviewMessage(value: unknown): Checked<FromWebviewMessage> {
+  return check(FromWebviewMessageSchema, value);
+}
+
+/** The message, or undefined when it is not a FromWebviewMessage (see `checkFromWebviewMessage`). */
+export function parseFromWebviewMessage(value: unknown): FromWebviewMessage | undefined {
+  const r = checkFromWebviewMessage(value);
+  return r.ok ? r.value : undefined;
 }
 
 /**
  * Validates the data embedded in a report page.
  * @returns the data with invalid events dropped, or undefined when the page data is unusable.
  */
-export function parseReportData(v: unknown): ReportData | undefined {
-  if (!obj(v) || !isRunInfo(v.run)) return undefined;
-  const { events } = parseRunEvents(v.events);
-  return { run: v.run, events };
+export function parseReportData(value: unknown): ReportData | undefined {
+  const r = check(ReportDataSchema, value);
+  return r.ok ? r.value : undefined;
 }

@@ -1,20 +1,20 @@
 /**
- * Builds the `bnas report` page: the run view as one self-contained HTML file. The run view
- * bundle (Mermaid included) and its CSS are inlined, the run's events travel in a JSON data block
- * (not executable; every `<` escaped), and a Content-Security-Policy allows only that script (by
- * hash) and no network at all, so the page opens offline in any browser and cannot phone home.
+ * Builds the `bnas report` page: the run view as one self-contained HTML file. The run view's
+ * scripts (the shared Mermaid script, then the view bundle) and its CSS are inlined, the run's
+ * events travel in a JSON data block (not executable; every `<` escaped), and a
+ * Content-Security-Policy allows only those scripts (by hash) and no network at all, so the page
+ * opens offline in any browser and cannot phone home.
  * Pure Node, no VS Code.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
-import { parseRunEvent } from '../protocol/events.js';
-import type { ReportData } from '../protocol/webview.js';
+import { viewScripts, type ReportData } from '../protocol/webview.js';
 
-/** The run view bundle: `dist/media/run/main.js` and `main.css`. */
+/** The run view bundle: its scripts in load order (the shared Mermaid script first) and its CSS. */
 export interface RunViewBundle {
-  readonly script: string;
+  readonly scripts: readonly string[];
   readonly css: string;
 }
 
@@ -23,10 +23,10 @@ export interface RunViewBundle {
  * @throws an Error saying which file is missing and how to build it
  */
 export function readRunViewBundle(mediaDir: string): RunViewBundle {
-  const js = join(mediaDir, 'run', 'main.js');
+  const scripts = viewScripts('run').map((path) => join(mediaDir, ...path.split('/')));
   const css = join(mediaDir, 'run', 'main.css');
-  for (const f of [js, css]) if (!existsSync(f)) throw new Error(`${f} is missing: the run view bundle is built by \`npm run build\``);
-  return { script: readFileSync(js, 'utf8'), css: readFileSync(css, 'utf8') };
+  for (const f of [...scripts, css]) if (!existsSync(f)) throw new Error(`${f} is missing: the run view bundle is built by \`npm run build\``);
+  return { scripts: scripts.map((f) => readFileSync(f, 'utf8')), css: readFileSync(css, 'utf8') };
 }
 
 /** Escapes text for an HTML text node or attribute. */
@@ -52,26 +52,6 @@ function inlineScript(js: string): string {
   return withoutSourceMap(js).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
-/** Reads and validates `events.jsonl` lines; returns the valid events and how many lines were not. */
-export function parseEventsJsonl(text: string): { events: RunEvent[]; invalid: number } {
-  const events: RunEvent[] = [];
-  let invalid = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      invalid++; // a torn last line of a run that was killed; counted and reported
-      continue;
-    }
-    const e = parseRunEvent(v);
-    if (e) events.push(e);
-    else invalid++;
-  }
-  return { events, invalid };
-}
-
 /** What the report page carries for a run folder's events. */
 export function reportData(dir: string, events: readonly RunEvent[]): ReportData {
   const started = events.find((e) => e.type === 'started');
@@ -88,11 +68,11 @@ export function reportData(dir: string, events: readonly RunEvent[]): ReportData
  * @param bundle run view script and CSS (inlined)
  */
 export function reportHtml(data: ReportData, bundle: RunViewBundle): string {
-  const script = inlineScript(bundle.script);
-  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  const scripts = bundle.scripts.map(inlineScript);
+  const hashes = scripts.map((script) => `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`);
   const csp = [
     "default-src 'none'",
-    `script-src 'sha256-${hash}'`,
+    `script-src ${hashes.join(' ')}`,
     // Mermaid writes <style> into each SVG; the UI components set inline styles.
     "style-src 'unsafe-inline'",
     'img-src data: blob:',
@@ -115,8 +95,7 @@ export function reportHtml(data: ReportData, bundle: RunViewBundle): string {
 <body class="bnas-standalone">
 <main id="app"></main>
 <script type="application/json" id="bnas-report-data">${jsonForHtml(data)}</script>
-<script>${script}</script>
-</body>
+${scripts.map((script) => `<script>${script}</script>\n`).join('')}</body>
 </html>
 `;
 }

@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUN_FILES } from '../protocol/run-folder.js';
 
 /** One named float32 array of the checkpoint. */
 export interface SavedArray {
@@ -48,9 +49,9 @@ function fsyncDir(path: string): void {
  * @returns the checkpoint folder path.
  */
 export function writeCheckpoint(runDir: string, state: object, arrays: readonly SavedArray[]): string {
-  const final = join(runDir, 'checkpoint');
+  const final = join(runDir, RUN_FILES.checkpoint);
   const tmp = join(runDir, `.checkpoint-${process.pid}.tmp`);
-  const old = join(runDir, '.checkpoint.old');
+  const old = join(runDir, RUN_FILES.checkpointOld);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const manifest: ManifestEntry[] = [];
@@ -86,8 +87,8 @@ export interface LoadedCheckpoint<S> {
  * @throws an Error naming the file when it is missing, truncated or of another format.
  */
 export function readCheckpoint<S>(runDir: string): LoadedCheckpoint<S> {
-  let dir = join(runDir, 'checkpoint');
-  if (!existsSync(dir) && existsSync(join(runDir, '.checkpoint.old'))) dir = join(runDir, '.checkpoint.old');
+  let dir = join(runDir, RUN_FILES.checkpoint);
+  if (!existsSync(dir) && existsSync(join(runDir, RUN_FILES.checkpointOld))) dir = join(runDir, RUN_FILES.checkpointOld);
   const statePath = join(dir, 'state.json');
   if (!existsSync(statePath)) throw new Error(`no checkpoint to resume from: ${statePath} does not exist`);
   let parsed: { format?: number; state?: S; arrays?: ManifestEntry[] };

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
 import type { Genotype } from '../protocol/genotype.js';
 import type { ParamFreeShare } from './collapse.js';
-import { formatCellMermaid } from '../protocol/genotype-format.js';
+import { formatCellMermaid } from '../protocol/mermaid.js';
+import { CELL_KINDS } from '../protocol/genotype.js';
+import { RUN_FILES, cellMermaidFile } from '../protocol/run-folder.js';
 
 /** Appends events to `events.jsonl`, one JSON object per line, each written through at once. */
 export class EventLog {
@@ -59,13 +61,12 @@ export function writeFileAtomic(path: string, text: string): void {
 
 /** Writes `result.json`, `normal.mmd` and `reduce.mmd`. */
 export function writeResult(dir: string, result: RunResult): void {
-  writeFileAtomic(join(dir, 'normal.mmd'), formatCellMermaid(result.genotype, 'normal'));
-  writeFileAtomic(join(dir, 'reduce.mmd'), formatCellMermaid(result.genotype, 'reduce'));
-  writeFileAtomic(join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  for (const cell of CELL_KINDS) writeFileAtomic(join(dir, cellMermaidFile(cell)), formatCellMermaid(result.genotype, cell));
+  writeFileAtomic(join(dir, RUN_FILES.result), JSON.stringify(result, null, 2) + '\n');
 }
 
 /** Creates the run folder with `space.bnas` (the caller has validated the space first). */
 export function createRunFolder(dir: string, spaceText: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, 'space.bnas'), spaceText);
+  writeFileAtomic(join(dir, RUN_FILES.space), spaceText);
 }

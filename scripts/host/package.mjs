@@ -47,6 +47,10 @@ const required = [
   'extension/dist/language-client.cjs',
   'extension/dist/space-panel.cjs',
   'extension/dist/cli.cjs',
+  // The webviews: Mermaid once, shared by both views, then each view's bundle.
+  'extension/dist/media/mermaid.js',
+  'extension/dist/media/run/main.js',
+  'extension/dist/media/search-space/main.js',
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   'extension/node_modules/@tensorflow/tfjs/dist/tf.node.js',
@@ -54,7 +58,6 @@ const required = [
 const forbidden = [/\.ts$/, /\.map$/, /^extension\/(test|bench|runtime|scripts)\//, /^extension\/node_modules\/(langium|mermaid|vscode-languageclient|typescript)\//];
 const missing = required.filter((r) => !entries.some((e) => e.name === r));
 const leaked = entries.filter((e) => forbidden.some((f) => f.test(e.name))).map((e) => e.name);
-const mermaid = entries.filter((e) => e.name.startsWith('extension/dist/media/') && e.name.endsWith('.js'));
 
 console.log(`\npackage: ${vsix} ${mib.toFixed(2)} MiB (${bytes} bytes), ${entries.length} files; budget ${BUDGET_MIB} MiB`);
 for (const e of [...entries].sort((a, b) => b.size - a.size).slice(0, 8)) {
@@ -63,7 +66,6 @@ for (const e of [...entries].sort((a, b) => b.size - a.size).slice(0, 8)) {
 const problems = [];
 if (missing.length) problems.push(`missing from the .vsix: ${missing.join(', ')}`);
 if (leaked.length) problems.push(`should not be in the .vsix: ${leaked.slice(0, 10).join(', ')}`);
-if (mermaid.length === 0) problems.push('no webview bundle (dist/media/**/*.js, Mermaid inside) in the .vsix');
 if (mib > BUDGET_MIB) problems.push(`${mib.toFixed(2)} MiB is over the ${BUDGET_MIB} MiB budget`);
 
 if (record) {

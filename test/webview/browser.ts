@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { viewScripts } from '../../runtime/protocol/webview.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -24,11 +25,14 @@ export async function launch(): Promise<Browser> {
 
 export type Theme = 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'vscode-high-contrast-light';
 
-/** A bundle built by scripts/build.mjs, e.g. `run` → dist/media/run/main.js (+ .css). */
-export function bundle(name: 'run' | 'search-space'): { js: string; css: string } {
-  const js = join(ROOT, 'dist', 'media', name, 'main.js');
-  if (!existsSync(js)) throw new Error(`${js} is missing: run npm run build first`);
-  return { js, css: join(ROOT, 'dist', 'media', name, 'main.css') };
+/**
+ * A view's page files built by scripts/build.mjs: its scripts in load order (the shared Mermaid
+ * script, then e.g. dist/media/run/main.js) and its CSS.
+ */
+export function bundle(name: 'run' | 'search-space'): { scripts: string[]; css: string } {
+  const scripts = viewScripts(name).map((path) => join(ROOT, 'dist', 'media', ...path.split('/')));
+  for (const js of scripts) if (!existsSync(js)) throw new Error(`${js} is missing: run npm run build first`);
+  return { scripts, css: join(ROOT, 'dist', 'media', name, 'main.css') };
 }
 
 /**
@@ -60,7 +64,7 @@ export async function openWebview(browser: Browser, name: 'run' | 'search-space'
   const b = bundle(name);
   // The stand-in theme variables are the report page's palette (VS Code injects its own).
   const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="${pathToFileURL(b.css)}"></head>` +
-    `<body class="${theme} bnas-standalone"><main id="app"></main><script src="${pathToFileURL(b.js)}"></script></body></html>`;
+    `<body class="${theme} bnas-standalone"><main id="app"></main>${b.scripts.map((js) => `<script src="${pathToFileURL(js)}"></script>`).join('')}</body></html>`;
   mkdirSync(join(ROOT, 'test-artifacts', '.pages'), { recursive: true });
   const file = join(ROOT, 'test-artifacts', '.pages', `${name}-${theme}-${process.pid}-${Math.random().toString(36).slice(2)}.html`);
   await import('node:fs/promises').then((fs) => fs.writeFile(file, html));

@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentSecurityPolicy, webviewHtml } from '../../extension/panels/webview-html.js';
-import { decimate, ticks } from '../../media/shared/line-chart.js';
-import { edgeEnds, edgeIndex, genotypeMermaid, macroMermaid, mermaidLabel, supernetCellMermaid } from '../../media/shared/mermaid-text.js';
+import { decimate } from '../../media/shared/line-chart.js';
+import { ticks } from '../../media/shared/ticks.js';
+import { edgeEnds, edgeIndex, formatCellMermaid, macroMermaid, mermaidLabel, supernetCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { applyEvents, emptyModel } from '../../media/run/run-model.js';
 import { jsonForHtml, reportData, reportHtml } from '../../runtime/report/report-html.js';
 import { parseFromWebviewMessage, parseReportData, parseToWebviewMessage } from '../../runtime/protocol/webview.js';
 import { makeRunEvents } from './fixture-run.js';
+import { bundle } from './browser.js';
+import { statSync } from 'node:fs';
 
 const G = {
   normal: [['sep_conv_3x3', 0], ['skip_connect', 1], ['sep_conv_3x3', 1], ['dil_conv_3x3', 2]],
@@ -64,7 +67,7 @@ describe('Mermaid text', () => {
   });
 
   it('draws a genotype cell with one labelled edge per pair and the concat into c_{k}', () => {
-    const text = genotypeMermaid(G, 'normal');
+    const text = formatCellMermaid(G, 'normal');
     assert.deepEqual(text.split('\n').filter((l) => l.includes('-->|')), [
       '  in0 -->|"sep_conv_3x3"| n0',
       '  in1 -->|"skip_connect"| n0',
@@ -79,7 +82,7 @@ describe('Mermaid text', () => {
     const label = mermaidLabel(hostile);
     assert.doesNotMatch(label, /[<>"|\]=]/);
     assert.equal(label, '#60;img src#61;x onerror#61;alert(1)#62;#34;#124;#93;');
-    const text = genotypeMermaid({ ...G, normal: [[hostile, 0], ['skip_connect', 1]], normal_concat: [2] }, 'normal');
+    const text = formatCellMermaid({ ...G, normal: [[hostile, 0], ['skip_connect', 1]], normal_concat: [2] }, 'normal');
     assert.ok(!text.includes('<img'));
   });
 
@@ -127,21 +130,30 @@ describe('charts', () => {
 
 describe('page shells', () => {
   it('webview HTML: nonce CSP, no inline script without the nonce, no data in the page', () => {
-    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUri: 'https://x/main.js', styleUri: 'https://x/main.css', title: '<t>', nonce: 'abc' });
+    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUris: ['https://x/mermaid.js', 'https://x/main.js'], styleUri: 'https://x/main.css', title: '<t>', nonce: 'abc' });
     assert.match(html, /script-src &#39;nonce-abc&#39;/);
-    assert.match(html, /<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/);
-    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.match(html, /<script nonce="abc" src="https:\/\/x\/mermaid.js"><\/script>\n<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/, 'the shared Mermaid script first, each by nonce');
+    assert.equal((html.match(/<script/g) ?? []).length, 2);
     assert.match(html, /<title>&#60;t&#62;<\/title>/);
     assert.doesNotMatch(contentSecurityPolicy('s', 'n'), /script-src[^;]*unsafe/);
+  });
+
+  it('both views share one Mermaid script: neither view bundle carries its own copy', () => {
+    const MiB = 2 ** 20;
+    const [mermaid, run] = bundle('run').scripts;
+    const [mermaidAgain, space] = bundle('search-space').scripts;
+    assert.equal(mermaid, mermaidAgain, 'the same file for both views');
+    assert.ok(statSync(mermaid!).size > 2 * MiB, 'mermaid.js holds Mermaid');
+    for (const view of [run!, space!]) assert.ok(statSync(view).size < 0.5 * MiB, `${view} is ${(statSync(view).size / MiB).toFixed(2)} MiB`);
   });
 
   it('report page: data block cannot close itself, script allowed by hash only', () => {
     const evil = '</script><script>alert(1)</script><!--';
     assert.doesNotMatch(jsonForHtml({ evil }), /[<>]/);
     const events = makeRunEvents({ epochs: 1 });
-    const html = reportHtml(reportData('/runs/r1', events), { script: 'console.log("</script>")\n//# sourceMappingURL=main.js.map', css: 'body{}' });
-    assert.equal((html.match(/<\/script>/g) ?? []).length, 2, 'only the two real closing tags');
-    assert.match(html, /script-src &#39;sha256-[A-Za-z0-9+/=]+&#39;/);
+    const html = reportHtml(reportData('/runs/r1', events), { scripts: ['var m = 1;', 'console.log("</script>")\n//# sourceMappingURL=main.js.map'], css: 'body{}' });
+    assert.equal((html.match(/<\/script>/g) ?? []).length, 3, 'only the three real closing tags');
+    assert.match(html, /script-src &#39;sha256-[A-Za-z0-9+/=]+&#39; &#39;sha256-[A-Za-z0-9+/=]+&#39;;/, 'each inlined script by its hash');
     assert.doesNotMatch(html, /sourceMappingURL/);
   });
 });

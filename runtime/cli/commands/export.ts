@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid, parseGenotypeJson } from '../../protocol/genotype-format.js';
 import type { Genotype } from '../../protocol/genotype.js';
 import { parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
+import { RUN_FILES } from '../../protocol/run-folder.js';
 
 export const USAGE = 'usage: bnas export DIR --format json|darts|mermaid';
 const FORMATS = ['json', 'darts', 'mermaid'] as const;
@@ -17,7 +18,7 @@ const FORMATS = ['json', 'darts', 'mermaid'] as const;
  * @throws an Error naming the file and what was expected
  */
 export function readGenotype(target: string): Genotype {
-  const path = existsSync(target) && statSync(target).isDirectory() ? join(target, 'result.json') : target;
+  const path = existsSync(target) && statSync(target).isDirectory() ? join(target, RUN_FILES.result) : target;
   if (!existsSync(path)) {
     throw new Error(
       path === target ? `${path} does not exist` : `${path} does not exist: the run has not finished (a finished run writes result.json)`,

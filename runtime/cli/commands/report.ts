@@ -6,7 +6,9 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseEventsJsonl, readRunViewBundle, reportData, reportHtml } from '../../report/report-html.js';
+import { readRunViewBundle, reportData, reportHtml } from '../../report/report-html.js';
+import { parseEventLines } from '../../protocol/events.js';
+import { RUN_FILES } from '../../protocol/run-folder.js';
 import { parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
 
 export const USAGE = 'usage: bnas report DIR [--out FILE]';
@@ -44,9 +46,9 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (args.positional.length !== 1) throw new UsageError('give exactly one run folder');
     const dir = resolve(args.positional[0]!);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder (give a run folder written by bnas search)`);
-    const eventsFile = join(dir, 'events.jsonl');
+    const eventsFile = join(dir, RUN_FILES.events);
     if (!existsSync(eventsFile)) throw new Error(`${eventsFile} does not exist: DIR must be a run folder written by bnas search`);
-    const { events, invalid } = parseEventsJsonl(readFileSync(eventsFile, 'utf8'));
+    const { events, invalid } = parseEventLines(readFileSync(eventsFile, 'utf8'));
     if (!events.length) throw new Error(`${eventsFile} holds no valid events`);
     if (invalid) err.write(`bnas report: skipped ${invalid} unreadable line(s) of ${eventsFile}\n`);
     const target = resolve(args.values.get('out') ?? join(dir, 'report.html'));

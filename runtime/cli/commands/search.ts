@@ -1,7 +1,8 @@
 /**
  * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]`
  * (contract section 5): validates the space, runs the search into the run folder, prints progress
- * (a bar on a TTY) or JSON lines, and the derived cells. Exit 0 finished, 1 failed or invalid
+ * (a bar on a TTY) or, with `--json`, JSON event lines, and the derived cells. A parent that
+ * started it with an IPC channel gets the events there instead of on stdout (one channel). Exit 0 finished, 1 failed or invalid
  * space, 2 usage or I/O error, 130 cancelled (SIGINT, SIGTERM or an IPC `cancel` message; a
  * checkpoint is written first).
  */
@@ -11,6 +12,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { parseRunnerCommand, TERMINAL_EVENTS, type RunEvent } from '../../protocol/events.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
+import { RUN_FILES, RUNTIME_FILES } from '../../protocol/run-folder.js';
 import { runSearch } from '../../search/search.js';
 import { paramFreeLines, paramFreeShare } from '../../search/collapse.js';
 import { MAX_THREADS } from '../../search/parallel.js';
@@ -21,8 +23,6 @@ export const USAGE =
   'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]\n' +
   `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 1 (on 2 cores, 2 threads measured slower)`;
 
-/** Files a run writes; only these are removed when a finished run is replaced. */
-const RUN_FILES = ['space.bnas', 'events.jsonl', 'checkpoint', '.checkpoint.old', 'result.json', 'normal.mmd', 'reduce.mmd'];
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
@@ -71,8 +71,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
 
   // The run folder: fresh, a finished run to replace, or an unfinished one that needs --resume.
   if (resume) {
-    const saved = join(outDir, 'space.bnas');
-    if (!existsSync(join(outDir, 'checkpoint')) && !existsSync(join(outDir, '.checkpoint.old'))) {
+    const saved = join(outDir, RUN_FILES.space);
+    if (!existsSync(join(outDir, RUN_FILES.checkpoint)) && !existsSync(join(outDir, RUN_FILES.checkpointOld))) {
       err.write(`bnas search: ${outDir} has no checkpoint to resume from\n`);
       return 2;
     }
@@ -81,16 +81,16 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       return 2;
     }
   } else if (existsSync(outDir) && readdirSync(outDir).length > 0) {
-    if (!existsSync(join(outDir, 'events.jsonl'))) {
+    if (!existsSync(join(outDir, RUN_FILES.events))) {
       err.write(`bnas search: ${outDir} is not empty and holds no run; choose an empty or new --out folder\n`);
       return 2;
     }
-    if (!existsSync(join(outDir, 'result.json'))) {
+    if (!existsSync(join(outDir, RUN_FILES.result))) {
       err.write(`bnas search: ${outDir} holds an unfinished run; continue it with --resume, or choose another --out\n`);
       return 2;
     }
     err.write(`replacing the finished run in ${outDir}\n`);
-    for (const f of RUN_FILES) rmSync(join(outDir, f), { recursive: true, force: true });
+    for (const f of RUNTIME_FILES) rmSync(join(outDir, f), { recursive: true, force: true });
   }
 
   const controller = new AbortController();
@@ -106,14 +106,17 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
   const progress = new Progress(err);
+  // Events go to the parent over one channel: IPC when it started us with one, else stdout lines
+  // with --json. Never both, so a reader needs no rule for which copy to keep.
+  const send = process.send?.bind(process);
   const emit = (e: RunEvent) => {
     if (TERMINAL_EVENTS.has(e.type)) ended = true;
-    if (json) out.write(JSON.stringify(e) + '\n');
-    else progress.show(e);
-    // As a child process with IPC, the parent gets every event as a message too.
     // With a callback a failed send (the parent just went away: EPIPE) is reported here instead of
     // as an 'error' event that would crash the process before it can checkpoint.
-    if (process.send && process.connected) process.send(e, undefined, {}, (error: Error | null) => error && onDisconnect());
+    if (send) {
+      if (process.connected) send(e, undefined, {}, (error: Error | null) => error && onDisconnect());
+    } else if (json) out.write(JSON.stringify(e) + '\n');
+    if (!json) progress.show(e);
   };
   try {
     const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, emit, signal: controller.signal, version: VERSION });

@@ -1,6 +1,6 @@
 /**
  * The run manager against the real search runtime (`dist/cli.cjs`, built by `npm run build`):
- * the contract between the two — events over IPC, the IPC cancel, exit 130 with a checkpoint, the
+ * the contract between the two — events over IPC only, the IPC cancel, exit 130 with a checkpoint, the
  * run folder. Skipped when the bundle is not built (unit runs without a build).
  */
 import assert from 'node:assert/strict';
@@ -37,6 +37,8 @@ describe('run manager with the real runtime', { skip: !existsSync(CLI) || !exist
     const onDisk = readFileSync(join(run.dir, 'events.jsonl'), 'utf8').trim().split('\n');
     assert.equal(onDisk.length, seen.length, 'every event of events.jsonl was forwarded, once');
     assert.equal(ended.droppedMessages, 0);
+    // One channel: with IPC the runtime writes no event to stdout (whose lines the manager logs).
+    assert.ok(!log.lines.some((l) => l.includes('{"type":')), 'no event went over stdout as well');
     assert.ok(existsSync(join(run.dir, 'space.bnas')));
 
     const fresh = new RunManager({ cliPath: CLI });

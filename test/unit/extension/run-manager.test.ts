@@ -25,7 +25,7 @@ describe('run manager against a fake runtime', () => {
     const { manager: m } = manager({ electron: true });
     const all: string[] = [];
     m.onDidEmit(({ event }) => all.push(event.type));
-    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4, ipc: true }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11, threads: 2 });
+    const run = await m.start({ file: fakeSpace(ws, 'quick', { epochs: 3, steps: 4 }), runsFolder: join(ws, '.bnas/runs'), backend: 'wasm', seed: 11, threads: 2 });
     assert.match(run.name, /^quick-\d{8}-\d{6}$/);
     const perRun: RunEvent[] = [];
     m.onEvent(run.id, (e) => perRun.push(e), { replay: true });
@@ -153,7 +153,22 @@ describe('run manager against a fake runtime', () => {
     assert.equal(done.state, 'finished');
     assert.equal(got.length, diskEvents(run.dir).length);
     assert.equal(done.droppedMessages, got.length, 'one invalid line follows each event');
-    assert.equal(log.lines.filter((l) => l.includes('dropped an invalid stdout message')).length, 5, 'the log shows the first few only');
+    assert.equal(log.lines.filter((l) => l.includes('dropped an invalid message from the runtime')).length, 5, 'the log shows the first few only');
+  });
+
+  it('reads events from the IPC channel only: an event-shaped line on stdout is logged, never delivered', async () => {
+    const ws = tempDir();
+    const { manager: m, log } = manager();
+    const stray = JSON.stringify({ type: 'warning', time: '2026-01-01T00:00:00Z', message: 'stray stdout line' });
+    const run = await m.start({ file: fakeSpace(ws, 'chatty', { epochs: 1, steps: 1, noise: stray }), runsFolder: join(ws, 'runs') });
+    const got: RunEvent[] = [];
+    m.onEvent(run.id, (e) => got.push(e), { replay: true });
+    const done = await waitForState(m, run.id, ['finished', 'failed', 'cancelled']);
+    assert.equal(done.state, 'finished');
+    assert.deepEqual(got.map((e) => e.type), diskEvents(run.dir).map((e) => e.type), 'each event once, none from stdout');
+    assert.ok(!got.some((e) => e.type === 'warning'));
+    assert.equal(done.droppedMessages, 0);
+    assert.ok(log.lines.some((l) => l.startsWith('debug') && l.includes('stray stdout line')), 'stdout is kept in the log');
   });
 
   it('keeps delivering to other listeners when one throws', async () => {

@@ -2,7 +2,8 @@
 // accuracy-vs-search-time SVG, whose markers and error bars must follow the data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyTimeSvg, groupTable, incompleteBeta, modeTable, PLOT, stat, ticks, welch, type ModePoint } from '../../../bench/quality/report.js';
+import { accuracyTimeSvg, groupTable, incompleteBeta, modeTable, PLOT, stat, welch, type ModePoint } from '../../../bench/quality/report.js';
+import { ticks } from '../../../media/shared/ticks.js';
 
 const POINTS: ModePoint[] = [
   { mode: 'bnas', seconds: stat([30, 34, 32]), accuracy: stat([0.6, 0.7, 0.65]) },

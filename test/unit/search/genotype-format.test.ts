@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  formatCellMermaid,
-  formatGenotypeDarts,
-  formatGenotypeJson,
-  mermaidLabel,
-  parseGenotypeDarts,
-  parseGenotypeJson,
-} from '../../../runtime/protocol/genotype-format.js';
+import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid, parseGenotypeDarts, parseGenotypeJson } from '../../../runtime/protocol/genotype-format.js';
+import { formatCellMermaid, mermaidLabel } from '../../../runtime/protocol/mermaid.js';
 import type { Genotype } from '../../../runtime/protocol/genotype.js';
 
 // BNAS_XNOR_1 from the method doc.
@@ -44,23 +38,30 @@ test('Mermaid cell follows the DARTS drawing: LR, inputs, nodes, output, op labe
   const m = formatCellMermaid(BNAS, 'normal');
   const lines = m.trim().split('\n');
   assert.equal(lines[0], 'flowchart LR');
-  assert.ok(lines.includes('  normal_ck2(["c_{k-2}"])'));
-  assert.ok(lines.includes('  normal_ck1(["c_{k-1}"])'));
-  for (let j = 0; j < 4; j++) assert.ok(lines.includes(`  normal_n${j}(("${j}"))`));
-  assert.ok(lines.includes('  normal_out(["c_{k}"])'));
+  assert.ok(lines.includes('  in0(["c_{k-2}"])'));
+  assert.ok(lines.includes('  in1(["c_{k-1}"])'));
+  for (let j = 0; j < 4; j++) assert.ok(lines.includes(`  n${j}["${j}"]`));
+  assert.ok(lines.includes('  out[["c_{k}"]]'));
   // first pair: node 0 takes skip_connect from c_{k-1} and dil_conv_3x3 from c_{k-2}
-  assert.ok(lines.includes('  normal_ck1 -->|"skip_connect"| normal_n0'));
-  assert.ok(lines.includes('  normal_ck2 -->|"dil_conv_3x3"| normal_n0'));
+  assert.ok(lines.includes('  in1 -->|"skip_connect"| n0'));
+  assert.ok(lines.includes('  in0 -->|"dil_conv_3x3"| n0'));
   // node 3 takes dil_conv_5x5 from node 2 (state 4)
-  assert.ok(lines.includes('  normal_n2 -->|"dil_conv_5x5"| normal_n3'));
-  assert.equal(lines.filter((l) => l.endsWith('--> normal_out')).length, 4);
+  assert.ok(lines.includes('  n2 -->|"dil_conv_5x5"| n3'));
+  assert.equal(lines.filter((l) => l.endsWith('--> out')).length, 4);
   assert.equal(lines.filter((l) => l.includes('-->|')).length, 8);
 });
 
-test('Mermaid labels and ids are escaped for odd op names', () => {
+test('the Mermaid export is the drawing: both cells, each exactly as the run view draws it', () => {
+  const both = formatGenotypeMermaid(BNAS);
+  assert.ok(both.includes(formatCellMermaid(BNAS, 'normal')));
+  assert.ok(both.includes(formatCellMermaid(BNAS, 'reduce')));
+});
+
+test('Mermaid labels are escaped for odd op names', () => {
   assert.equal(mermaidLabel('a"b|c<d>'), 'a#34;b#124;c#60;d#62;');
   const g: Genotype = { normal: [['my"op|x', 0], ['b', 1]], normal_concat: [2], reduce: [['b', 0], ['b', 1]], reduce_concat: [2] };
-  const m = formatCellMermaid(g, 'normal', 'cell-1 x');
-  assert.ok(m.includes('cell_1_x_ck2 -->|"my#34;op#124;x"| cell_1_x_n0'));
+  const m = formatCellMermaid(g, 'normal', 'cell "1" x');
+  assert.ok(m.includes('in0 -->|"my#34;op#124;x"| n0'));
+  assert.ok(m.includes('title: "cell #34;1#34; x"'));
   assert.ok(!/-->\|"[^"]*"[^|]*"\|/.test(m));
 });

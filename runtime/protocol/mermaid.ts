@@ -1,24 +1,22 @@
 /**
- * Mermaid text for the drawings of both views: a derived cell (genotype), the supernet cell with
- * every candidate edge, and the macro network. Pure string code (no DOM), so it is tested in Node.
+ * Mermaid text for every drawing: a derived cell (genotype), the supernet cell with every
+ * candidate edge, and the macro network. One function per drawing: the run view draws a cell with
+ * `formatCellMermaid`, and the run folder's `normal.mmd` / `reduce.mmd` and every Mermaid export
+ * are the same text. Pure string code (no DOM), so the views, the extension and the command line
+ * share it and it is tested in Node.
  *
  * Labels come from user files (op names can be anything the language accepts, and a hand-edited
  * events file can hold anything at all). Every label is quoted and every character outside a
  * small safe set is written as a Mermaid entity code (`#60;` for `<`), which Mermaid turns into
  * an HTML character reference: the text is shown, never parsed as markup or as Mermaid syntax.
  */
-import type { CellKind, Genotype } from '../../runtime/protocol/genotype.js';
+import { stateName, type CellKind, type Genotype } from './genotype.js';
 
 /** Escapes a label for use inside `"…"` in Mermaid flowchart text. */
 export function mermaidLabel(text: string): string {
   let out = '';
   for (const ch of text) out += /[A-Za-z0-9 _.,:()+-]/.test(ch) ? ch : `#${ch.codePointAt(0)};`;
   return out;
-}
-
-/** Display name of cell state `i`: 0 = c_{k-2}, 1 = c_{k-1}, 2.. = intermediate node i-2. */
-export function stateName(i: number): string {
-  return i === 0 ? 'c_{k-2}' : i === 1 ? 'c_{k-1}' : String(i - 2);
 }
 
 /** Mermaid node id of cell state `i` (ids are generated, never taken from user text). */
@@ -58,11 +56,14 @@ function stateDeclarations(nodes: number): string[] {
 }
 
 /**
- * Mermaid flowchart of one derived cell.
+ * Mermaid flowchart of one derived cell in the DARTS drawing: left to right, inputs c_{k-2} and
+ * c_{k-1}, intermediate nodes 0..n-1, output c_{k} fed by the concatenated nodes, op names on
+ * the edges.
  * @param genotype DARTS-layout genotype (two `[op, input]` pairs per intermediate node).
  * @param kind which cell to draw.
+ * @param title shown above the drawing, when given.
  */
-export function genotypeMermaid(genotype: Genotype, kind: CellKind, title?: string): string {
+export function formatCellMermaid(genotype: Genotype, kind: CellKind, title?: string): string {
   const pairs = kind === 'normal' ? genotype.normal : genotype.reduce;
   const concat = kind === 'normal' ? genotype.normal_concat : genotype.reduce_concat;
   const nodes = Math.max(Math.ceil(pairs.length / 2), ...concat.map((c) => c - 1));
