@@ -1,5 +1,5 @@
 /**
- * Budgets of the quality evaluation (issue 8) and the order of its searches: which modes search
+ * Budgets of the quality evaluation and the order of its searches: which modes search
  * with how many seeds, how long every cell is trained from scratch and on how many images.
  */
 export const MODES = ['bnas', 'pc-darts', 'darts'] as const;

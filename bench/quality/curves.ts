@@ -1,5 +1,5 @@
 /**
- * Learning curves of from-scratch training (issue 8 diagnostics): test accuracy after every epoch
+ * Learning curves of from-scratch training (a diagnostic): test accuracy after every epoch
  * for a few cells under the quality protocol, so a budget can be chosen where the curves have
  * flattened and cell differences show. Cells: random cells of the space (the `randomGenotype`
  * stream of run.ts) and the derived cells of a recorded run (`--from quality.json`).

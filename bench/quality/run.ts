@@ -1,5 +1,5 @@
 /**
- * Quality evaluation (issue 8): does the search find binary cells better than random ones, and what
+ * Quality evaluation: does the search find binary cells better than random ones, and what
  * does each search mode buy for its time?
  *
  * For each dataset (the synthetic set and Fashion-MNIST, spaces in this folder):
@@ -30,7 +30,7 @@ import { DATASETS, FULL, MODES, QUICK, searchOrder, type Budget, type Mode } fro
 import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, type ModePoint, type Stat } from './report.js';
 
 /**
- * `--schedule defaults`: the language's default schedule (search-space-language.md: `epochs` 8,
+ * `--schedule defaults`: the language's default schedule (docs/language.md: `epochs` 8,
  * `warmup` 2, pruning `start` 1, `every` 1, `drop` 1) instead of the file's, in every mode. The
  * search-cost benchmark measures that schedule (bench/search/space-paper-defaults.bnas); this
  * checks its cells' accuracy. `--schedule long`: the same for 16 epochs.

@@ -1,5 +1,5 @@
 /**
- * Where a search step's time goes (issue 4, "measure first"): one architecture step and one weight
+ * Where a search step's time goes: one architecture step and one weight
  * step of the supernet of a space, with every op alive and with one op left per edge (the state
  * of the last epoch of a pruned search), split into parts:
  * - forward, by part of the network: stem, pre-processing, mixed edges (the fused cell: candidate

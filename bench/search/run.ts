@@ -1,5 +1,5 @@
 /**
- * Whole-search benchmark (issue 4): the same space searched three ways in one run, each in its own
+ * Whole-search benchmark: the same space searched three ways in one run, each in its own
  * process so peak memory is its own:
  *   bnas      this method: binary, K = 4, performance pruning (the space as written)
  *   pc-darts  binary, K = 4, no pruning

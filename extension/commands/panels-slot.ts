@@ -1,6 +1,6 @@
 /**
- * The slot where the webview panels (engineer F, `extension/panels/`) plug in, so the commands
- * here can open them without importing them. F provides it once at activation:
+ * The slot where the webview panels (`extension/panels/`) plug in, so the commands
+ * here can open them without importing them. The panels feature provides it once at activation:
  *
  * ```ts
  * ctx.provide('panels', { openRunView, openSearchSpaceView, exportSvg });

@@ -1,6 +1,6 @@
 /**
  * Starting points for "BNAS: New Search Space". Each template is a complete, valid `.bnas` text
- * (contract section 4) with comments that say what to change; `{{name}}` becomes the space name.
+ * with comments that say what to change; `{{name}}` becomes the space name.
  */
 export interface SearchSpaceTemplate {
   readonly id: string;

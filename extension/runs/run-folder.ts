@@ -1,5 +1,5 @@
 /**
- * Run folders on disk (contract section 6): naming, the launch metadata the extension adds, and
+ * Run folders on disk (docs/design.md, "The run folder"): naming, the launch metadata the extension adds, and
  * reading a run back (events, result, derived state). Plain Node: no `vscode`.
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';

@@ -299,7 +299,7 @@ export const BLOCKS: readonly BlockSchema[] = [
       { name: 'start', type: { kind: 'int', min: 0 }, default: 1, doc: 'First epoch after which ops are dropped.', since: V },
       { name: 'every', type: { kind: 'int', min: 1 }, default: 1, doc: 'Epochs between pruning rounds.', since: V },
       { name: 'drop', type: { kind: 'int', min: 1 }, default: 1, doc: 'Ops removed per edge per round.', since: V },
-      { name: 'samples', type: { kind: 'int', min: 1 }, default: 2, doc: 'Sub-network evaluations per op per round (T) for `performance` and `ucb`.', since: V },
+      { name: 'samples', type: { kind: 'int', min: 1 }, default: 2, doc: '`performance`: architecture-split batches each op is measured on per round (shared by all probes of the round). `ucb`: sub-network evaluations per op per round (T).', since: V },
       { name: 'ucb_c', type: { kind: 'number', min: 0 }, default: 1.41, doc: 'Exploration constant c of the `ucb` score m + c·√(2 ln N / n).', since: V },
     ],
   },

@@ -2,7 +2,7 @@
  * Dense convolutions (NHWC, 'same' padding, odd kernels, stride 1 or 2) whose gradients are
  * written with `tf.customGrad` on kernels the wasm backend has (Conv2D, Conv2DBackpropInput,
  * MatMul, StridedSlice, Concat): wasm has no Conv2DBackpropFilter, and the stock fallback copies
- * to the cpu backend and back (26–70 ms a call).
+ * to the cpu backend and back (a copy each way per call).
  */
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradFast } from './conv-filter-grad.js';
@@ -55,7 +55,7 @@ export function imageToColumns(x: tf.Tensor4D, k: number, stride: number): tf.Te
 function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number): tf.Tensor4D {
   const [k, , ci, co] = w.shape;
   if (stride === 1 && k === 1) {
-    // dy·Wᵀ with W transposed first: wasm's matMul with transposeB is ~10× slower than a plain
+    // dy·Wᵀ with W transposed first: wasm's matMul with transposeB is much slower than a plain
     // product here (3.2 vs 0.3 ms for [2048, 16]·[16, 64], bench/search/README.md "Profile").
     const dx = tf.matMul(tf.reshape(dy, [-1, co]), tf.transpose(tf.reshape(w, [ci, co])));
     return tf.reshape(dx, xShape);
@@ -83,8 +83,8 @@ function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: numb
   const ci = x.shape[3];
   const co = dy.shape[3];
   const cols = k === 1 && stride === 1 ? tf.reshape(x, [-1, ci]) : imageToColumns(x, k, stride);
-  // (dyᵀ·cols)ᵀ instead of colsᵀ·dy: wasm's matMul with transposeA is ~6× slower (3.0 vs 0.5 ms
-  // for [2048, 64]ᵀ·[2048, 16]); transposing the small dy and the [co, k·k·ci] result is cheap.
+  // (dyᵀ·cols)ᵀ instead of colsᵀ·dy: wasm's matMul with transposeA is several times slower
+  // at these shapes; transposing the small dy and the [co, k·k·ci] result is cheap.
   const dw = tf.transpose(tf.matMul(tf.transpose(tf.reshape(dy, [-1, co])), cols));
   return tf.reshape(dw, [k, k, ci, co]);
 }

@@ -1,6 +1,6 @@
 /**
  * Depthwise conv for the fast cell path as one registered kernel with a registered gradient (no
- * `tf.customGrad` scope: its tape bookkeeping cost about 1 ms a call in the cell step). On wasm
+ * `tf.customGrad` scope: its tape bookkeeping was a visible cost in the cell step). On wasm
  * with the SIMD kernels and channels in fours, the whole op is depthwise-simd.ts's; otherwise
  * forward and input gradient run the backend's own depthwise kernel and the filter gradient is
  * depthwise-simd.ts's loop kernel.

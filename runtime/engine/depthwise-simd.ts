@@ -1,6 +1,6 @@
 /**
  * Depthwise conv kernels of the engine's own: the filter gradient as one loop kernel (SIMD on
- * wasm; XNNPACK has none and the batch-folded trick of depthwise.ts is 10–40× slower at 32+
+ * wasm; XNNPACK has none and the batch-folded trick of depthwise.ts is far slower at 32 and more
  * channels), and on wasm with the SIMD kernels a whole depthwise op (forward in gather form,
  * input and filter gradients) for channels in fours. depthwise.ts and depthwise-fast.ts both route
  * through it, so the op-by-op and fused paths compute bit-identical values (a binary op signs its
@@ -44,7 +44,7 @@ export const dwFilterGrad: JsKernel<DwGradAttrs> = {
     const step = stride * c;
     const c4 = c - (c % 4);
     // Tap by tap, row by row: along a row the valid output columns form one span, and 4 channels
-    // are accumulated at a time in registers (measured 2.5–3× faster than pixel by pixel).
+    // are accumulated at a time in registers (faster than pixel by pixel).
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         const ao = (ky * k + kx) * c;

@@ -197,7 +197,7 @@ function scratchOf(size: number): Float32Array {
 
 /** Whether the SIMD pointwise kernels take c channels a group (4 channels, i.e. 1 or 2 groups, a vector). */
 const simdPointwise = (c: number, total: number): boolean => (c === 4 || c === 2) && total % 4 === 0;
-/** Wide groups (≥ 8 channels in fours) on the SIMD kernels: no batched matMul (wasm runs it ~4× slower than per group). */
+/** Wide groups (≥ 8 channels in fours) on the SIMD kernels: no batched matMul (wasm runs it slower than one product per group). */
 export const simdWide = (c: number): boolean => c >= WIDE_GROUP && c % 4 === 0;
 
 /** sign? → grouped 1×1 → batch norm. Outputs ŷ [P, G·c] and rstd [G·c]. */

@@ -63,8 +63,7 @@ export function maxPool(x: tf.Tensor4D, k = 3, stride = 1): tf.Tensor4D {
  */
 export function maxPoolGradRouted(dy: tf.Tensor4D, x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
   // On wasm one kernel (SIMD) with the same routing instead of the shift's five kernels and the
-  // stock MaxPoolGrad (4.7 ms of a one-op-per-edge weight step on the paper-shaped space,
-  // bench/search/profile.ts --kernels).
+  // stock MaxPoolGrad (bench/search/profile.ts --kernels shows the difference).
   if (kernelChoice().loopMaxPoolGrad) return maxPoolGradShifted(dy, x, k, stride);
   return tf.tidy(() => {
     const shifted = tf.add(x, tf.maximum(0, tf.sub(1, tf.min(x)))) as tf.Tensor4D;

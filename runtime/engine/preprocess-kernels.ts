@@ -7,7 +7,7 @@
  * product, ReLU's Step/Multiply and (factorized reduce) two Conv2DBackpropInput, which made the
  * pre-processing about a third of a one-op-per-edge search step's fixed cost
  * (bench/search/README.md, "Where a step's time goes"). Here the matrix products stay XNNPACK's
- * (`tf.matMul`, plain: wasm's transposed variants are 6–12× slower, conv.ts), and everything
+ * (`tf.matMul`, plain: wasm's transposed variants are several times slower, conv.ts), and everything
  * around them is a loop kernel (SIMD on wasm, simd/kernels.c):
  *  - forward `BnasPrepIn`: x [B, H, W, Ci] → H [P, m] = ReLU of the picked pixels (stride 1: every
  *    pixel, m = Ci; stride 2: the even pixel x[2i, 2j] and, for the second filter, the odd pixel

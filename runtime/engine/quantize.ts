@@ -1,6 +1,6 @@
 /**
  * Binarization as quantizers in front of ordinary convs, with the clipped straight-through
- * estimators of the method doc (bnas-method.md, "Binarization"). `sign` has a zero gradient in
+ * estimators of docs/method.md, "Binarization". `sign` has a zero gradient in
  * TensorFlow.js, so every estimator is a `tf.customGrad`. sign(0) = +1 everywhere.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -65,7 +65,7 @@ export function signWeights<T extends tf.Tensor>(w: T): T {
 
 /**
  * XNOR-Net weights: Ŵ = a · sign(W), a = mean|W| over the whole tensor (`layer`) or over all
- * axes but `channelAxis` (`channel`). Backward exactly as the method doc:
+ * axes but `channelAxis` (`channel`). Backward as docs/method.md, "Weights":
  * ∂L/∂W = ∂L/∂Ŵ · (1/n + a · 1[|W| ≤ 1]), n = number of weights sharing a.
  * @param w filter, any rank, float32 (conv: [k, k, Ci, Co]; depthwise: [k, k, C, 1])
  * @param channelAxis axis of output channels for `channel` scale (default: last; depthwise: 2)

@@ -1,5 +1,5 @@
 /**
- * Checkpoints in the run folder (contract section 6): `checkpoint/` holds `state.json` (epoch,
+ * Checkpoints in the run folder (docs/design.md, "The run folder"): `checkpoint/` holds `state.json` (epoch,
  * RNG and iterator states, pruned sets, pruning statistics, optimizer counters, a manifest of the
  * arrays) and `arrays.bin` (every weight, α, β and optimizer slot as float32, in manifest order).
  * Replaced atomically: written to a temporary folder, fsynced, then swapped in with renames, so a

@@ -1,5 +1,5 @@
 /**
- * Deriving the discrete cell from the architecture weights (method doc, "Deriving the cell"):
+ * Deriving the discrete cell from the architecture weights (docs/method.md, "Derivation"):
  * per intermediate node, score each incoming edge by its best non-`none` op weight
  * softmax(α over the ops still alive)·softmax(β over the node's inputs), keep the top 2 edges and
  * take the best non-`none` op on each; then at most `derive.max_param_free` parameter-free ops per

@@ -1,5 +1,5 @@
 /**
- * Search-space reduction (method doc, "Search-space reduction"): which op each edge abandons in a
+ * Search-space reduction (docs/method.md, "Pruning"; each criterion under "Criterion: …"): which op each edge abandons in a
  * pruning round, for the criteria `performance` (BNAS, with per-edge evidence), `ucb` (BNAS IJCV),
  * `alpha` and `none`. The decisions are plain numbers; the measurements they need are callbacks,
  * so the strategies can be tested on constructed cases without tensors.

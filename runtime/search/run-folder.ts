@@ -1,5 +1,5 @@
 /**
- * The run folder (contract section 6) apart from the checkpoint: `space.bnas`, `events.jsonl`
+ * The run folder (docs/design.md, "The run folder") apart from the checkpoint: `space.bnas`, `events.jsonl`
  * (appended and written through per event, so it stays readable after a kill), `result.json`,
  * `normal.mmd`, `reduce.mmd`.
  */
@@ -31,7 +31,7 @@ export class EventLog {
   }
 }
 
-/** What `result.json` holds (contract section 6, plus a few additive fields). */
+/** What `result.json` holds (docs/design.md, "The run folder"). */
 export interface RunResult {
   readonly genotype: Genotype;
   readonly metrics: {

@@ -1,6 +1,6 @@
 /**
  * The search run: bi-level first-order PC-DARTS/BNAS search with pruning on a supernet, writing
- * the run folder (contract section 6) and emitting run events. One call = one run (or the rest of
+ * the run folder and emitting run events (docs/design.md, "The run folder", "Run events"). One call = one run (or the rest of
  * a cancelled one with `resume`). Cancelling (the AbortSignal) writes a checkpoint at the next step
  * boundary; resuming continues the exact same streams, so the genotype is the same as without the
  * interruption.

@@ -1,5 +1,5 @@
 /**
- * The op table (method doc, "Candidate ops"): every candidate op of the supernet and of the
+ * The op table (docs/method.md, "Candidate ops"): every candidate op of the supernet and of the
  * derived network is built here, by kind ({@link OP_TABLE}, as DARTS' `OPS`), from engine
  * primitives with binary convs as ordinary convs behind quantizers. Every op owns its variables in
  * a ParamStore under a prefix, so a pruned op is disposed with `store.disposePrefix(prefix)` and

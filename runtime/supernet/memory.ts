@@ -1,5 +1,5 @@
 /**
- * The per-step memory estimate of the supernet (method doc, "Known pitfalls") for the data a run
+ * The per-step memory estimate of the supernet for the data a run
  * trains on: the language's estimate (runtime/dsl/memory.ts, the one the editor's budget warning
  * quotes) with the data set's image size, channels, batch and classes. Pure arithmetic, so it
  * runs before any tensor exists and can warn early.

@@ -1,5 +1,5 @@
 /**
- * The PC-DARTS supernet built from a SearchSpace (method doc, "Supernet" and "Channel sampling"):
+ * The PC-DARTS supernet built from a SearchSpace (docs/method.md, "The supernet", "Partial channels", "Edge normalization"):
  * stem, normal and reduction cells with pre-processing, mixed edges over the alive candidate ops
  * with partial channels and shuffle, edge normalization β, global pooling and a linear head.
  * α (edges × ops) and β (edges) are shared by all cells of a kind and live in their own ParamStore

@@ -1,5 +1,5 @@
 /**
- * `bnas validate` (contract section 5): JSON shape, human format with excerpt and caret, exit
+ * `bnas validate` (docs/design.md, "Exit codes"): JSON shape, human format with excerpt and caret, exit
  * codes 0/1/2, folders and several files, through `run()` and the `main()` dispatcher, and once
  * through the built bundle when it exists.
  */

@@ -1,5 +1,5 @@
 /**
- * `bnas report DIR [--out FILE]` (contract section 5): writes the run view of a run folder as one
+ * `bnas report DIR [--out FILE]` (docs/design.md, "The command line"): writes the run view of a run folder as one
  * self-contained HTML file (default `DIR/report.html`): curves, architecture weights, pruning
  * timeline and both derived cells, with the bundle and the data inlined and no network use.
  * Exit 0, or 2 for usage and I/O errors.

@@ -1,6 +1,6 @@
 /**
  * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]`
- * (contract section 5): validates the space, runs the search into the run folder, prints progress
+ * (docs/design.md, "The command line", "Exit codes"): validates the space, runs the search into the run folder, prints progress
  * (a bar on a TTY) or, with `--json`, JSON event lines, and the derived cells. A parent that
  * started it with an IPC channel gets the events there instead of on stdout (one channel). Exit 0 finished, 1 failed or invalid
  * space, 2 usage or I/O error, 130 cancelled (SIGINT, SIGTERM or an IPC `cancel` message; a

@@ -1,5 +1,5 @@
 /**
- * `bnas validate FILE... [--json]` (contract section 5): checks `.bnas` files and prints their
+ * `bnas validate FILE... [--json]` (docs/design.md, "The command line"): checks `.bnas` files and prints their
  * diagnostics. Exit 0 no errors, 1 errors found, 2 usage or I/O error.
  *
  * Human output (stdout, like other linters): `file:line:col: severity code: message`, the source

@@ -18,7 +18,7 @@ const SEARCH_TIMEOUT_MS = 300_000;
 /** Rows of the tree views in the side bar (the runs view lives there). */
 const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
 
-/** Files contract section 6 says a finished run folder holds. */
+/** Files docs/design.md ("The run folder") says a finished run folder holds. */
 const RUN_FILES = ['space.bnas', 'events.jsonl', 'result.json', 'normal.mmd', 'reduce.mmd'];
 
 function events(dir: string): { type: string }[] {

@@ -1,6 +1,6 @@
 /**
  * Quantizers: forward values (sign(0) = +1, XNOR scale per layer and per channel) and the clipped
- * straight-through estimators equal to the formulas of bnas-method.md, on cpu and wasm.
+ * straight-through estimators equal to the formulas of docs/method.md, "Binarization", on cpu and wasm.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

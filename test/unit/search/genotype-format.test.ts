@@ -4,7 +4,7 @@ import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid, parseGe
 import { formatCellMermaid, mermaidLabel } from '../../../runtime/protocol/mermaid.js';
 import type { Genotype } from '../../../runtime/protocol/genotype.js';
 
-// BNAS_XNOR_1 from the method doc.
+// BNAS_XNOR_1 (bench/search/reference-cells/bnas-xnor-1.json).
 const BNAS: Genotype = {
   normal: [['skip_connect', 1], ['dil_conv_3x3', 0], ['skip_connect', 0], ['dil_conv_5x5', 2], ['max_pool_3x3', 1], ['max_pool_3x3', 0], ['dil_conv_5x5', 4], ['sep_conv_3x3', 2]],
   normal_concat: [2, 3, 4, 5],

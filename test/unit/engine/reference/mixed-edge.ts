@@ -1,5 +1,5 @@
 /**
- * Test reference (per op): the PC-DARTS mixed edge with partial channel connections (method doc, "Channel sampling"):
+ * Test reference (per op): the PC-DARTS mixed edge with partial channel connections (docs/method.md, "Partial channels"):
  * the first C/K channels go through Σ_o w_o · o(x_part), the other channels bypass (2×2 max pooled
  * on a stride-2 edge), the two parts are concatenated and the channels shuffled with K groups.
  */
