@@ -8,19 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sweepSpace } from './sweep-space.js';
 import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/sweep/schema.js';
 
 const CLI = resolve('dist/cli.cjs');
 const root = mkdtempSync(join(tmpdir(), 'bnas-sweep-'));
-const space = (epochs: number) => `search "sweep-cli" {
-  data { source = synthetic, train = 96, split = 0.5, test = 32, image = 8 }
-  supernet { cells = 2, reductions = [1], channels = 4, nodes = 2 }
-  ops = [sep_conv_3x3, max_pool_3x3, skip_connect, none]
-  sampling { k = 2 }
-  pruning { criterion = alpha, start = 1, every = 1 }
-  train { epochs = ${epochs}, batch = 16, warmup = 1, seed = 5 }
-}
-`;
+const space = (epochs: number) => sweepSpace('sweep-cli', epochs);
 const bnas = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
 const events = (stdout: string): SweepEvent[] => stdout.trim().split('\n').filter(Boolean).map((l) => {
   const e = parseSweepEvent(JSON.parse(l));
