@@ -44,7 +44,7 @@ export interface SweepOutcome {
 export class SweepConflict extends Error {}
 
 /** The trials of the request with their space texts (validated), merged with the folder's earlier state. */
-function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; texts: Map<string, string> } {
+function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; texts: Map<string, string>; named: Set<string> } {
   const text = readFileSync(req.file, 'utf8');
   const points = expandGrid(req.grid);
   const texts = new Map<string, string>();
@@ -77,6 +77,9 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
     const state = prior.state === 'finished' && !needsEvaluation ? 'finished' : 'pending';
     return { ...prior, ...base, state, attempts: prior.attempts, result: prior.result, evaluation: prior.evaluation, started: prior.started, ended: prior.ended };
   });
+  // Trials of an earlier grid that this command no longer names keep their records (not run).
+  const named = new Set(points.map((p) => p.id));
+  trials.push(...(earlier?.trials ?? []).filter((t) => !named.has(t.id)));
   const parallel = req.options.parallel ?? (req.options.executor === 'local' ? defaultParallelism(spaces) : trials.length);
   const now = new Date().toISOString();
   const sweep: SweepFile = {
@@ -84,7 +87,7 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
     options: { ...req.options, seeds: [...req.grid.seeds], set: req.grid.axes.map((a) => ({ key: a.key, values: [...a.values] })), parallel },
     created: earlier?.created ?? now, updated: now, state: 'running', trials,
   };
-  return { sweep, spaces, texts };
+  return { sweep, spaces, texts, named };
 }
 
 /**
@@ -92,23 +95,24 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
  * @throws SettingError for an invalid grid, SweepConflict for a folder it cannot continue
  */
 export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
-  const { sweep, texts } = prepare(req);
+  const { sweep, texts, named } = prepare(req);
   mkdirSync(join(req.dir, 'spaces'), { recursive: true });
-  for (const t of sweep.trials) if (!existsSync(join(req.dir, t.space))) writeFileAtomic(join(req.dir, t.space), texts.get(t.id)!);
+  for (const [id, text] of texts) if (!existsSync(join(req.dir, 'spaces', `${id}.bnas`))) writeFileAtomic(join(req.dir, 'spaces', `${id}.bnas`), text);
   // Cancel requests belong to the sweep run that received them; running the command again continues those trials.
   rmSync(join(req.dir, CANCEL_FILE), { force: true });
   const state = new SweepState(req.dir, sweep, req.listener);
   state.save();
-  const todo = sweep.trials.filter((t) => t.state !== 'finished').map((t) => t.id);
+  const todo = sweep.trials.filter((t) => named.has(t.id) && t.state !== 'finished').map((t) => t.id);
   const t0 = performance.now();
-  state.emit({ type: 'sweep-started', time: new Date().toISOString(), trials: sweep.trials.length, executor: sweep.options.executor, parallel: sweep.options.parallel, skipped: sweep.trials.length - todo.length });
+  state.emit({ type: 'sweep-started', time: new Date().toISOString(), trials: named.size, executor: sweep.options.executor, parallel: sweep.options.parallel, skipped: named.size - todo.length });
   if (sweep.options.executor === 'local') await runLocal(state, todo, sweep.options.parallel, req.cli, req.signal);
   else await runSlurm(state, todo, req.cli, req.signal);
 
   const seconds = (performance.now() - t0) / 1000;
-  const count = (s: Trial['state']) => sweep.trials.filter((t) => t.state === s).length;
+  const count = (s: Trial['state']) => sweep.trials.filter((t) => named.has(t.id) && t.state === s).length;
   const cancelled = req.signal.aborted;
-  sweep.state = cancelled ? 'cancelled' : count('failed') > 0 ? 'failed' : count('finished') === sweep.trials.length ? 'finished' : 'cancelled';
+  // Trials cancelled on request (bnas sweep --cancel) do not make the sweep cancelled: it ran to its end.
+  sweep.state = cancelled ? 'cancelled' : count('failed') > 0 ? 'failed' : 'finished';
   state.save();
   writeFileAtomic(join(req.dir, 'summary.md'), summaryMarkdown(sweep));
   const time = new Date().toISOString();

@@ -138,3 +138,19 @@ test('usage errors: unknown keys, invalid values and a folder of another sweep e
   assert.match(other.stderr, /holds a sweep of/);
   assert.equal(bnas('sweep', '--cancel', 'nope', '--out', join(root, 'grid')).status, 2);
 });
+
+test('--evaluate --random: each finished search is trained from scratch (bnas evaluate) into an evaluation record', () => {
+  const file = join(root, 'eval.bnas');
+  writeFileSync(file, space(2));
+  const dir = join(root, 'eval');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '3', '--evaluate', '--epochs', '1', '--random', '1', '--backend', 'wasm', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const phases = events(r.stdout).filter((e) => e.type === 'trial-started').map((e) => e.type === 'trial-started' && e.phase);
+  assert.deepEqual(phases, ['search', 'evaluate']);
+  const [trial] = sweepFile(dir).trials;
+  assert.equal(trial.evaluation_file, join('evaluations', 'seed-3.json'));
+  const record = JSON.parse(readFileSync(join(dir, trial.evaluation_file!), 'utf8'));
+  assert.ok(record.accuracy >= 0 && record.accuracy <= 1 && record.random.length === 1 && record.epochs === 1);
+  assert.deepEqual(trial.evaluation, record);
+  assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\| trial \| settings \| seed \| state \| valid \| test \| eval \| random \|/);
+});

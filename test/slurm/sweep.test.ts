@@ -117,3 +117,42 @@ test('a sweep as a Slurm job array: one trial cancelled, one task killed mid-run
   const squeue = spawnSync('squeue', ['-h'], { encoding: 'utf8' });
   assert.equal(squeue.stdout.trim(), '', 'no job left in the queue');
 });
+
+test('Slurm: a failing trial is resubmitted --retries times, then reported with its stderr tail', () => {
+  const file = join(root, 'space.bnas');
+  const empty = mkdtempSync(join(tmpdir(), 'bnas-slurm-empty-'));
+  const dir = join(root, 'failing');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '4', '--set', `data.source=idx`, '--set', `data.path=${JSON.stringify(empty)}`, '--executor', 'slurm', '--retries', '1', '--backend', 'wasm', '--json');
+  assert.equal(r.status, 1, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => parseSweepEvent(JSON.parse(l)));
+  assert.equal(events.filter((e) => e?.type === 'trial-retry').length, 1);
+  const failed = events.find((e) => e?.type === 'trial-failed');
+  assert.ok(failed?.type === 'trial-failed' && failed.exit_code === 1 && /bnas search: /.test(failed.error), JSON.stringify(failed));
+  const sweep = parseSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
+  assert.deepEqual(sweep?.trials.map((t) => [t.state, t.attempts]), [['failed', 2]]);
+});
+
+test('Slurm: Ctrl-C cancels every task (they checkpoint) and exits 130, leaving no job behind', async () => {
+  const file = join(root, 'space.bnas');
+  const dir = join(root, 'interrupted');
+  const child = spawn(process.execPath, [CLI, 'sweep', file, '--out', dir, '--seeds', '5,6', '--executor', 'slurm', '--backend', 'wasm', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((done) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!child.killed && stdout.includes('"trial-progress"')) child.kill('SIGINT');
+    });
+    child.on('close', (c) => done(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.equal(spawnSync('squeue', ['-h'], { encoding: 'utf8' }).stdout.trim(), '', 'no job left in the queue');
+  const sweep = parseSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
+  assert.equal(sweep?.state, 'cancelled');
+  for (const t of sweep?.trials ?? []) {
+    assert.equal(t.state, 'cancelled', t.id);
+    if (t.started) assert.ok(existsSync(join(dir, t.run, 'checkpoint')), `${t.id} checkpointed`);
+  }
+  assert.ok(sweep?.trials.some((t) => t.started), 'at least one task ran before Ctrl-C');
+});

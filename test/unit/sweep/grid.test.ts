@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expandGrid, parseAxis, parseSeeds, splitValues } from '../../../runtime/sweep/grid.js';
 import { applySettings, parseKey, SettingError } from '../../../runtime/sweep/overrides.js';
 import { splitArgs } from '../../../runtime/sweep/slurm.js';
+import { defaultParallelism } from '../../../runtime/sweep/local.js';
 
 const SPACE = `# a comment that must survive
 search "g" {
@@ -96,4 +97,12 @@ test('--slurm-args split like a shell: quotes group, nothing is expanded', () =>
   assert.deepEqual(splitArgs('--partition=gpu  --time 2:00:00'), ['--partition=gpu', '--time', '2:00:00']);
   assert.deepEqual(splitArgs(`--comment="a b" --x='$HOME'`), ['--comment=a b', '--x=$HOME']);
   assert.deepEqual(splitArgs(''), []);
+});
+
+test('default local parallelism: one trial per core, fewer when free memory holds fewer supernets', () => {
+  const { space } = applySettings(SPACE, [], '/tmp/g.bnas');
+  assert.equal(defaultParallelism([space], 64_000, 4), 4);
+  assert.equal(defaultParallelism([space], 400, 4), 1);
+  const big = applySettings(SPACE, [{ key: 'supernet.channels', value: '64' }, { key: 'data.image', value: '32' }, { key: 'train.batch', value: '256' }], '/tmp/g.bnas').space;
+  assert.ok(defaultParallelism([space, big], 8_000, 16) < defaultParallelism([space], 8_000, 16), 'the largest trial sets the size');
 });
