@@ -4,11 +4,11 @@
 // a checkpoint, then the same command resuming them. Tiny spaces keep each search to seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sweepSpace } from './sweep-space.js';
+import { interruptWhen, sweepSpace } from './sweep-fixture.js';
 import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/sweep/schema.js';
 
 const CLI = resolve('dist/cli.cjs');
@@ -83,19 +83,9 @@ test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the sa
   const file = join(root, 'long.bnas');
   writeFileSync(file, space(6));
   const dir = join(root, 'long');
-  const args = [CLI, 'sweep', file, '--out', dir, '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm', '--json'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((done) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      // Both trials running and one past its first epoch: interrupt.
-      if (!child.killed && stdout.includes('"trial-progress"') && (stdout.match(/"trial-started"/g) ?? []).length === 2) child.kill('SIGINT');
-    });
-    child.on('close', (c) => done(c));
-  });
+  const args = ['sweep', file, '--out', dir, '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm', '--json'];
+  // Both trials running and one past its first epoch: interrupt.
+  const { code, stdout, stderr } = await interruptWhen(args, (out) => out.includes('"trial-progress"') && (out.match(/"trial-started"/g) ?? []).length === 2);
   assert.equal(code, 130, stderr);
   const ev = events(stdout);
   assert.equal(ev.at(-1)?.type, 'sweep-cancelled');
@@ -108,7 +98,7 @@ test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the sa
     assert.ok(!existsSync(join(dir, t.run, 'result.json')));
   }
 
-  const r = bnas(...args.slice(1));
+  const r = bnas(...args);
   assert.equal(r.status, 0, r.stderr);
   const ev2 = events(r.stdout);
   const starts = ev2.filter((e) => e.type === 'trial-started');

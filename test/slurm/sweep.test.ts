@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sweepSpace } from '../cli/sweep-space.js';
+import { interruptWhen, sweepSpace } from '../cli/sweep-fixture.js';
 import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/sweep/schema.js';
 
 const CLI = resolve('dist/cli.cjs');
@@ -135,17 +135,7 @@ test('Slurm: a failing trial is resubmitted --retries times, then reported with 
 test('Slurm: Ctrl-C cancels every task (they checkpoint) and exits 130, leaving no job behind', async () => {
   const file = join(root, 'space.bnas');
   const dir = join(root, 'interrupted');
-  const child = spawn(process.execPath, [CLI, 'sweep', file, '--out', dir, '--seeds', '5,6', '--executor', 'slurm', '--backend', 'wasm', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((done) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (!child.killed && stdout.includes('"trial-progress"')) child.kill('SIGINT');
-    });
-    child.on('close', (c) => done(c));
-  });
+  const { code, stderr } = await interruptWhen(['sweep', file, '--out', dir, '--seeds', '5,6', '--executor', 'slurm', '--backend', 'wasm', '--json'], (out) => out.includes('"trial-progress"'));
   assert.equal(code, 130, stderr);
   assert.equal(spawnSync('squeue', ['-h'], { encoding: 'utf8' }).stdout.trim(), '', 'no job left in the queue');
   const sweep = parseSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
