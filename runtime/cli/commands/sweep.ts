@@ -54,11 +54,11 @@ function takeRepeated(argv: readonly string[], name: string): { rest: string[]; 
   return { rest, values };
 }
 
-/** The `bnas` command line the trials run: this one. */
+/** The `bnas` command line the trials run: this one (BNAS_CLI overrides it). */
 function cliPath(): string {
   if (process.env.BNAS_CLI) return resolve(process.env.BNAS_CLI);
-  const self = process.argv[1];
-  if (self && /\.c?js$/.test(self) && existsSync(self)) return resolve(self);
+  // Bundled, this module is dist/cli.cjs itself, also when started through the `bnas` bin link.
+  if (typeof __dirname === 'string' && existsSync(join(__dirname, 'cli.cjs'))) return join(__dirname, 'cli.cjs');
   return resolve('dist', 'cli.cjs');
 }
 
