@@ -32,6 +32,8 @@ export default tseslint.config(
   { files: ['runtime/supernet/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['search', 'cli'])]) },
   { files: ['runtime/data/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['supernet', 'search', 'cli', 'engine'])]) },
   { files: ['runtime/search/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['cli'])]) },
+  // Sweeps run searches as `bnas` child processes: no TensorFlow.js, no engine or supernet inside.
+  { files: ['runtime/sweep/**'], rules: restrict([noVscode, noExtension, noMedia, noTf, noUpward(['engine', 'supernet', 'cli'])]) },
   { files: ['extension/**'], rules: restrict([noMedia, noTf, noUpward(['engine', 'supernet', 'search', 'data', 'cli'])]) },
   { files: ['media/**'], rules: restrict([noVscode, noTf, noUpward(['extension', 'dsl', 'engine', 'supernet', 'search', 'data', 'cli'])]) },
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },

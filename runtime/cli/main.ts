@@ -27,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   search: { summary: 'run a binary architecture search into a run folder', load: () => import('./commands/search.js') },
   export: { summary: 'print the derived genotype of a run (json, darts, mermaid)', load: () => import('./commands/export.js') },
   evaluate: { summary: 'train a genotype from scratch and report test accuracy', load: () => import('./commands/evaluate.js') },
+  sweep: { summary: 'run many searches (seeds × settings) locally or on Slurm, with a summary table', load: () => import('./commands/sweep.js') },
   report: { summary: 'write the run view of a run folder as one self-contained HTML file', load: () => import('./commands/report.js') },
 };
 

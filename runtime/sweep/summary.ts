@@ -1,0 +1,78 @@
+/**
+ * The summary table of a sweep: one row per trial (settings, seed, state, accuracies, search
+ * time, supernet parameters, parameter-free share of the derived cells), as aligned text for the
+ * terminal and as Markdown for `summary.md`, with mean ± std over seeds of every setting.
+ */
+import type { SweepFile, Trial } from './schema.js';
+
+const pct = (x: number | undefined) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
+
+function settingsText(t: Trial): string {
+  return Object.entries(t.settings).map(([k, v]) => `${k}=${v}`).join(' ') || '(file)';
+}
+
+/** The table's columns; evaluation columns only when the sweep evaluates. */
+function rows(sweep: SweepFile): string[][] {
+  const evaluate = sweep.options.evaluate;
+  const head = ['trial', 'settings', 'seed', 'state', 'valid', 'test', ...(evaluate ? ['eval', 'random'] : []), 'search s', 'params', 'param-free'];
+  const body = sweep.trials.map((t) => {
+    const r = t.result;
+    const random = t.evaluation?.random ?? [];
+    return [
+      t.id,
+      settingsText(t),
+      String(t.seed),
+      t.state,
+      pct(r?.valid_acc),
+      pct(r?.test_acc),
+      ...(evaluate ? [pct(t.evaluation?.accuracy), random.length ? pct(random.reduce((a, b) => a + b, 0) / random.length) : ''] : []),
+      r ? r.search_seconds.toFixed(1) : '',
+      r?.parameters !== undefined ? String(r.parameters) : '',
+      r ? pct(r.param_free_share) : '',
+    ];
+  });
+  return [head, ...body];
+}
+
+/** Mean ± sample std of valid and test accuracy per setting, over its finished seeds. */
+function groups(sweep: SweepFile): string[] {
+  const by = new Map<string, Trial[]>();
+  for (const t of sweep.trials) if (t.result) by.set(settingsText(t), [...(by.get(settingsText(t)) ?? []), t]);
+  const stat = (xs: number[]) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+    return `${pct(m)} ± ${pct(sd)}`;
+  };
+  return [...by].filter(([, ts]) => ts.length > 1).map(([s, ts]) => {
+    const test = ts.map((t) => t.result!.test_acc).filter((x): x is number => x !== undefined);
+    return `${s}: ${ts.length} seeds, valid ${stat(ts.map((t) => t.result!.valid_acc))}${test.length ? `, test ${stat(test)}` : ''}`;
+  });
+}
+
+/** The aligned text table for the terminal. */
+export function summaryText(sweep: SweepFile): string {
+  const table = rows(sweep);
+  const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  const lines = table.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const failed = sweep.trials.filter((t) => t.state === 'failed' && t.error);
+  const errors = failed.map((t) => `\n${t.id} failed (exit ${t.exit_code ?? '?'}):\n${t.error!.replace(/^/gm, '  ')}`);
+  const g = groups(sweep);
+  return [...lines, ...(g.length ? ['', ...g] : []), ...errors].join('\n') + '\n';
+}
+
+/** A Markdown table cell: user-written text (setting values, error lines) cannot break the table. */
+function mdCell(text: string): string {
+  return text.replace(/[\\|`*[\]]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+}
+
+/** `summary.md`. */
+export function summaryMarkdown(sweep: SweepFile): string {
+  const [head, ...body] = rows(sweep);
+  const line = (r: string[]) => `| ${r.map(mdCell).join(' | ')} |`;
+  const out = [`# Sweep of ${mdCell(sweep.space)}`, '', `${mdCell(sweep.file)}, executor ${sweep.options.executor}, ${sweep.state}.`, '', line(head), `|${head.map(() => ' --- |').join('')}`, ...body.map(line)];
+  const g = groups(sweep);
+  if (g.length) out.push('', ...g.map((x) => `- ${mdCell(x)}`));
+  for (const t of sweep.trials.filter((x) => x.state === 'failed' && x.error)) out.push('', `## ${mdCell(t.id)} failed (exit ${t.exit_code ?? '?'})`, '', '```', t.error!.replace(/```/g, "'''"), '```');
+  return out.join('\n') + '\n';
+}

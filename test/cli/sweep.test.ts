@@ -1,0 +1,146 @@
+// `bnas sweep` with the local executor, end to end through the built command line: the grid, a
+// failing trial reported with its stderr tail while the others finish, trials equal to plain
+// searches, finished trials skipped on a re-run, and Ctrl-C (SIGINT) cancelling every trial with
+// a checkpoint, then the same command resuming them. Tiny spaces keep each search to seconds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { interruptWhen, sweepSpace } from './sweep-fixture.js';
+import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/sweep/schema.js';
+
+const CLI = resolve('dist/cli.cjs');
+const root = mkdtempSync(join(tmpdir(), 'bnas-sweep-'));
+const space = (epochs: number) => sweepSpace('sweep-cli', epochs);
+const bnas = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+const events = (stdout: string): SweepEvent[] => stdout.trim().split('\n').filter(Boolean).map((l) => {
+  const e = parseSweepEvent(JSON.parse(l));
+  assert.ok(e, `not a sweep event: ${l}`);
+  return e;
+});
+const sweepFile = (dir: string) => {
+  const s = parseSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
+  assert.ok(s, 'sweep.json parses with its schema');
+  return s;
+};
+const genotypeOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')).genotype;
+
+test('grid of seeds × settings: a failing trial is reported with its stderr tail, the others finish and equal plain searches; a re-run skips finished trials', () => {
+  assert.ok(existsSync(CLI), 'run npm run build first');
+  const file = join(root, 'grid.bnas');
+  writeFileSync(file, space(3));
+  // An existing folder without IDX files: the space validates, the idx trials fail when loading data.
+  const empty = join(root, 'empty-idx');
+  mkdirSync(empty);
+  const dir = join(root, 'grid');
+  const args = ['sweep', file, '--out', dir, '--seeds', '1,2', '--set', 'data.source=synthetic,idx', '--set', `data.path=${JSON.stringify(empty)}`, '--parallel', '2', '--backend', 'wasm', '--json'];
+  const r = bnas(...args);
+  assert.equal(r.status, 1, r.stderr);
+  const ev = events(r.stdout);
+  assert.equal(ev[0].type, 'sweep-started');
+  assert.equal(ev.at(-1)?.type, 'sweep-finished');
+  const failed = ev.filter((e) => e.type === 'trial-failed');
+  assert.deepEqual(failed.map((e) => e.trial).sort(), ['source-idx_seed-1', 'source-idx_seed-2']);
+  for (const e of failed) assert.ok(e.type === 'trial-failed' && e.exit_code === 1 && /bnas search: /.test(e.error), JSON.stringify(e));
+  assert.equal(ev.filter((e) => e.type === 'trial-finished').length, 2);
+  assert.equal(ev.filter((e) => e.type === 'trial-progress').length, 2 * 3, 'one progress event per epoch of each finished trial');
+
+  const sweep = sweepFile(dir);
+  assert.equal(sweep.state, 'failed');
+  assert.deepEqual(sweep.trials.map((t) => [t.id, t.seed, t.state]), [
+    ['source-synthetic_seed-1', 1, 'finished'],
+    ['source-synthetic_seed-2', 2, 'finished'],
+    ['source-idx_seed-1', 1, 'failed'],
+    ['source-idx_seed-2', 2, 'failed'],
+  ]);
+  const ok = sweep.trials[1];
+  assert.deepEqual(ok.settings, { 'data.source': 'synthetic', 'data.path': JSON.stringify(empty) });
+  assert.match(readFileSync(join(dir, ok.space), 'utf8'), /data \{ source = synthetic, train = 96, split = 0.5, test = 32, image = 8, path = "/);
+  assert.ok(ok.result && ok.result.param_free_share >= 0 && ok.result.param_free_share <= 1 && ok.result.parameters! > 0);
+  const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+  for (const t of sweep.trials) assert.ok(summary.includes(`| ${t.id} |`), t.id);
+  assert.match(summary, /## source-idx_seed-1 failed \(exit 1\)/);
+  assert.match(r.stderr, /source-idx_seed-2 failed \(exit 1\):\n {2}/, 'the table and error tails go to stderr with --json');
+  assert.equal(readFileSync(join(dir, 'sweep-events.jsonl'), 'utf8'), r.stdout);
+
+  // A trial is the plain search of its seed: same genotype.
+  const plain = bnas('search', file, '--out', join(root, 'plain-2'), '--seed', '2', '--backend', 'wasm');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.deepEqual(genotypeOf(join(dir, ok.run)), genotypeOf(join(root, 'plain-2')));
+
+  // The same command again: finished trials are skipped, failed ones run (and fail) again.
+  const again = bnas(...args);
+  assert.equal(again.status, 1, again.stderr);
+  const ev2 = events(again.stdout);
+  assert.ok(ev2[0].type === 'sweep-started' && ev2[0].skipped === 2);
+  assert.deepEqual(ev2.filter((e) => e.type === 'trial-started').map((e) => e.trial).sort(), failed.map((e) => e.trial).sort());
+  assert.deepEqual(sweepFile(dir).trials.slice(0, 2), sweep.trials.slice(0, 2));
+});
+
+test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the same command resumes them to the plain search genotype', async () => {
+  const file = join(root, 'long.bnas');
+  writeFileSync(file, space(6));
+  const dir = join(root, 'long');
+  const args = ['sweep', file, '--out', dir, '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm', '--json'];
+  // Both trials running and one past its first epoch: interrupt.
+  const { code, stdout, stderr } = await interruptWhen(args, (out) => out.includes('"trial-progress"') && (out.match(/"trial-started"/g) ?? []).length === 2);
+  assert.equal(code, 130, stderr);
+  const ev = events(stdout);
+  assert.equal(ev.at(-1)?.type, 'sweep-cancelled');
+  assert.equal(ev.filter((e) => e.type === 'trial-cancelled').length, 2);
+  const sweep = sweepFile(dir);
+  assert.equal(sweep.state, 'cancelled');
+  for (const t of sweep.trials) {
+    assert.equal(t.state, 'cancelled');
+    assert.ok(existsSync(join(dir, t.run, 'checkpoint')), `${t.id} checkpointed`);
+    assert.ok(!existsSync(join(dir, t.run, 'result.json')));
+  }
+
+  const r = bnas(...args);
+  assert.equal(r.status, 0, r.stderr);
+  const ev2 = events(r.stdout);
+  const starts = ev2.filter((e) => e.type === 'trial-started');
+  assert.equal(starts.length, 2);
+  assert.ok(starts.every((e) => e.type === 'trial-started' && e.resume), 'both trials continue from their checkpoints');
+  const done = sweepFile(dir);
+  assert.equal(done.state, 'finished');
+  assert.ok(done.trials.every((t) => t.state === 'finished' && t.attempts === 2));
+
+  const plain = bnas('search', file, '--out', join(root, 'plain-long-1'), '--seed', '1', '--backend', 'wasm');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.deepEqual(genotypeOf(join(dir, 'trials', 'seed-1')), genotypeOf(join(root, 'plain-long-1')));
+});
+
+test('usage errors: unknown keys, invalid values and a folder of another sweep exit 2 before running anything', () => {
+  const file = join(root, 'grid.bnas');
+  const bad = bnas('sweep', file, '--out', join(root, 'bad'), '--set', 'sampling.kk=1');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /did you mean 'sampling.k'/);
+  const invalid = bnas('sweep', file, '--out', join(root, 'bad'), '--set', 'sampling.k=3');
+  assert.equal(invalid.status, 2);
+  assert.match(invalid.stderr, /sampling.k=3 is invalid/);
+  assert.ok(!existsSync(join(root, 'bad', 'sweep.json')));
+  writeFileSync(join(root, 'other.bnas'), space(3));
+  const other = bnas('sweep', join(root, 'other.bnas'), '--out', join(root, 'grid'));
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /holds a sweep of/);
+  assert.equal(bnas('sweep', '--cancel', 'nope', '--out', join(root, 'grid')).status, 2);
+});
+
+test('--evaluate --random: each finished search is trained from scratch (bnas evaluate) into an evaluation record', () => {
+  const file = join(root, 'eval.bnas');
+  writeFileSync(file, space(2));
+  const dir = join(root, 'eval');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '3', '--evaluate', '--epochs', '1', '--random', '1', '--backend', 'wasm', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const phases = events(r.stdout).filter((e) => e.type === 'trial-started').map((e) => e.type === 'trial-started' && e.phase);
+  assert.deepEqual(phases, ['search', 'evaluate']);
+  const [trial] = sweepFile(dir).trials;
+  assert.equal(trial.evaluation_file, join('evaluations', 'seed-3.json'));
+  const record = JSON.parse(readFileSync(join(dir, trial.evaluation_file!), 'utf8'));
+  assert.ok(record.accuracy >= 0 && record.accuracy <= 1 && record.random.length === 1 && record.epochs === 1);
+  assert.deepEqual(trial.evaluation, record);
+  assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\| trial \| settings \| seed \| state \| valid \| test \| eval \| random \|/);
+});
