@@ -54,14 +54,9 @@ class XnorSTE(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, w, per_channel):
-        if per_channel:
-            a = w.abs().mean(dim=tuple(range(1, w.dim())), keepdim=True)
-            n = w.numel() // w.shape[0] if w.shape[0] > 0 else 1
-        else:
-            a = w.abs().mean()
-            n = w.numel()
+        a = w.abs().mean(dim=tuple(range(1, w.dim())), keepdim=True) if per_channel else w.abs().mean()
         ctx.save_for_backward(w, a)
-        ctx.n = n
+        ctx.n = (w.numel() // w.shape[0] if w.shape[0] > 0 else 1) if per_channel else w.numel()
         return a * _sign(w)
 
     @staticmethod
@@ -70,17 +65,26 @@ class XnorSTE(torch.autograd.Function):
         return dy * (1.0 / ctx.n + a * (w.abs() <= 1).to(dy.dtype)), None
 
 
+def _xnor(w, per_channel):
+    a = w.abs().mean(dim=tuple(range(1, w.dim())), keepdim=True) if per_channel else w.abs().mean()
+    return a * _sign(w)
+
+
 def quantize_weights(w, b):
     """The weight quantizer of b; the output-channel axis is dim 0 in PyTorch's layouts."""
+    # Without gradients (inference, ONNX export) the same values from plain ops.
+    plain = not torch.is_grad_enabled()
     if b["weights"] == "xnor":
-        return XnorSTE.apply(w, b["scale"] == "channel")
+        return _xnor(w, b["scale"] == "channel") if plain else XnorSTE.apply(w, b["scale"] == "channel")
     if b["weights"] == "sign":
-        return SignSTE.apply(w)
+        return _sign(w) if plain else SignSTE.apply(w)
     return w
 
 
 def quantize_activations(x, b):
-    return SignSTE.apply(x) if b["activations"] == "sign" else x
+    if b["activations"] != "sign":
+        return x
+    return _sign(x) if not torch.is_grad_enabled() else SignSTE.apply(x)
 
 
 def pre_activation(x, b):

@@ -141,3 +141,15 @@ test('the exported network trains: its loss falls within a few dozen steps', asy
   assert.ok(losses.every(Number.isFinite));
   assert.ok(last < 0.5 * first, `loss ${first} → ${last}`);
 });
+
+test('the file\'s __main__: trains, prints the test accuracy, saves weights that load_weights reads', (t) => {
+  const python = findTorchPython();
+  if (!needs(t, python, 'PyTorch')) return;
+  const model = join(dir, 'main.py');
+  writeFileSync(model, exportPytorch(customOps(CASES[0][1]), GENOTYPE, { input: [C, 12, 12], numClasses: CLASSES }));
+  const out = torchCheck(python, 'main', model, mkdtempSync(join(dir, 'main-'))) as { stdout: string; parameters: number };
+  assert.match(out.stdout, /epoch 1\/2: loss \d+\.\d+, train acc/);
+  assert.match(out.stdout, /epoch 2\/2: loss \d+\.\d+/);
+  assert.match(out.stdout, /test accuracy \d+\.\d\d%/);
+  assert.ok(out.parameters > 0);
+});

@@ -3,6 +3,7 @@
     torch_check.py count MODEL.py [WEIGHTS]         parameter count (and a strict load_weights)
     torch_check.py parity MODEL.py WEIGHTS FIXTURE  logits (eval) and gradients (train) vs the runtime's
     torch_check.py train MODEL.py STEPS             loss of each SGD step on a small separable task
+    torch_check.py main MODEL.py DIR                the file's __main__ (training) on stand-in data, weights saved in DIR
 """
 import importlib.util
 import json
@@ -92,6 +93,41 @@ def train(m, steps):
     return {"losses": losses}
 
 
+def main_loop(path, root):
+    # The file's __main__ on a stand-in for its torchvision data (three classes of images with a
+    # bright left, middle or right third), so the training loop, schedule, normalization, test pass
+    # and --save run without torchvision.
+    import os
+
+    m = load(path)
+    c, h, w = m.INPUT_SHAPE
+    g = torch.Generator().manual_seed(0)
+
+    class Images(torch.utils.data.TensorDataset):
+        classes = ["left", "middle", "right"]
+
+    def data(args, train, augment=True):
+        n = 24 if train else 9
+        y = torch.arange(n) % 3
+        x = torch.rand(n, c, h, w, generator=g) * 0.3
+        for i in range(n):
+            x[i, :, :, (w // 3) * int(y[i]):(w // 3) * (int(y[i]) + 1)] += 0.6
+        return Images(x, y)
+
+    m._dataset = data
+    weights = os.path.join(root, "trained.safetensors")
+    sys.argv = [path, "--folder", root, "--epochs", "2", "--batch", "8", "--save", weights]
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        m.main()
+    model = m.build_model(num_classes=3)
+    m.load_weights(model, weights)
+    return {"stdout": buf.getvalue(), "parameters": sum(p.numel() for p in model.parameters())}
+
+
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     m = load(path)
@@ -99,6 +135,8 @@ def main():
         out = count(m, sys.argv[3] if len(sys.argv) > 3 else None)
     elif cmd == "parity":
         out = parity(m, sys.argv[3], sys.argv[4])
+    elif cmd == "main":
+        out = main_loop(path, sys.argv[3])
     elif cmd == "train":
         out = train(m, int(sys.argv[3]))
     else:
