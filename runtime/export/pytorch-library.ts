@@ -18,13 +18,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-REAL = {"weights": "none", "scale": "layer", "activations": "real"}
-
 
 # ---------------------------------------------------------------- binarization
 # Binary ops are ordinary convolutions behind quantizers: sign on the conv input, a scaled sign on
-# the filter. The gradients are the clipped straight-through estimators of the method doc
-# (docs/method.md, "Binarization"), not the (zero) derivative of sign.
+# the filter. Their gradients are clipped straight-through estimators (below), as the runtime
+# trains with, not the (zero) derivative of sign.
 
 def _sign(x):
     # sign(0) = +1, unlike torch.sign.
@@ -48,8 +46,8 @@ class SignSTE(torch.autograd.Function):
 class XnorSTE(torch.autograd.Function):
     """XNOR-Net weights a * sign(W), a = mean |W| over the layer or per output channel (dim 0).
 
-    Backward as the method doc: dL/dW = dL/dW_hat * (1/n + a * 1[|W| <= 1]), n = number of
-    weights sharing a. This is not autograd of a * sign(W).
+    Backward as the runtime trains: dL/dW = dL/dW_hat * (1/n + a * 1[|W| <= 1]), n = number of
+    weights sharing a (XNOR-Net's estimator). This is not autograd of a * sign(W).
     """
 
     @staticmethod

@@ -84,7 +84,9 @@ function checkGenotype(g: Genotype): void {
     throw new Error('the genotype needs two [op, input] pairs per node, the same number in both cells');
   }
   for (const kind of ['normal', 'reduce'] as const) {
-    g[kind].forEach(([, input], i) => checkInt(input, `${kind} edge ${i}'s input`, 0) < 2 + Math.floor(i / 2) || fail(`${kind} edge ${i} reads state ${input}, which comes later`));
+    g[kind].forEach(([, input], i) => {
+      if (checkInt(input, `${kind} edge ${i}'s input`, 0) >= 2 + Math.floor(i / 2)) fail(`${kind} edge ${i} reads state ${input}, which comes later`);
+    });
     const concat = kind === 'normal' ? g.normal_concat : g.reduce_concat;
     if (!concat.length) fail(`${kind}_concat is empty`);
     for (const s of concat) if (checkInt(s, `${kind}_concat`, 0) >= nodes + 2) fail(`${kind}_concat names state ${s}, the cell has ${nodes + 2}`);
