@@ -24,6 +24,8 @@ export interface TrainOptions {
    * diagnostic of whether the protocol's epochs have converged; never used to pick a cell.
    */
   readonly curve?: boolean;
+  /** Called with the trained network before it is disposed (`bnas evaluate --save`). */
+  readonly onTrained?: (net: DiscreteNetwork) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -103,6 +105,7 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
     }
     const accuracy = testAccuracy(net, dataset, batch);
     if (o.curve) curve.push(accuracy);
+    await o.onTrained?.(net);
     return { accuracy, trainAcc, seconds: (performance.now() - t0) / 1000, parameters: net.parameterCount(), losses, ...(o.curve ? { curve } : {}) };
   } finally {
     opt.dispose();

@@ -3,7 +3,10 @@
  * [--backend B] [--seed N]` (contract section 5): trains the genotype from scratch as a discrete
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
  * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
- * `--json` prints `{"accuracy", "random", "epochs", "seconds"}` (accuracies as fractions).
+ * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters"}` (accuracies as
+ * fractions; `parameters`: the genotype's network's trainable weights).
+ * `--save DIR` writes the trained genotype's network to DIR: `weights.safetensors` and the
+ * `model.py` that loads them (runtime/export/weights.ts).
  * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
  * and activations (the binary-vs-float gap; JSON key `float`); `--adapt` first maps ops the space
  * lacks to its nearest ops and drops nodes beyond the space's `nodes` (for reference cells from
@@ -16,15 +19,16 @@ import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/i
 import { userProbeCache } from '../../engine/backend-cache.js';
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
-import { randomGenotype } from '../../supernet/discrete.js';
+import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { evaluateStepProbe } from '../../search/backend-probe.js';
 import { Rng } from '../../search/rng.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
 import { readGenotype } from './export.js';
+import { saveTrainedNetwork } from '../../export/weights.js';
 
-export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|wasm|cpu] [--seed N]';
+export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|wasm|cpu] [--seed N] [--save DIR]';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -34,7 +38,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   let args;
   let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined;
   try {
-    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed', 'save']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -84,26 +88,32 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
     if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
-    const train = async (label: string, g: typeof genotype, netSeed: number, s = space) => {
+    const saveDir = args.values.get('save');
+    const save = saveDir === undefined ? undefined : async (net: DiscreteNetwork) => {
+      const shape = { input: [dataset.channels, dataset.height, dataset.width] as const, numClasses: dataset.numClasses };
+      const written = await saveTrainedNetwork(resolve(saveDir), space, genotype, net.weights, shape);
+      if (!json) err.write(`saved the trained network: ${written.weights}, ${written.model}\n`);
+    };
+    const train = async (label: string, g: typeof genotype, netSeed: number, s = space, onTrained?: (net: DiscreteNetwork) => Promise<void>) => {
       const r = await trainGenotype(s, g, dataset, {
-        epochs, seed: netSeed, signal: controller.signal,
+        epochs, seed: netSeed, signal: controller.signal, onTrained,
         onEpoch: (e, loss, acc) => !json && err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
       });
       if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
-      return r.accuracy;
+      return r;
     };
-    const accuracy = await train('genotype', genotype, Rng.stream(seed, 'eval').seed());
+    const { accuracy, parameters } = await train('genotype', genotype, Rng.stream(seed, 'eval').seed(), space, save);
     // Same initialisation seed as the binary network, so the gap is the precision's alone.
-    const float = args.flags.has('float') ? await train('genotype (float)', genotype, Rng.stream(seed, 'eval').seed(), realValuedSpace(space)) : undefined;
+    const float = args.flags.has('float') ? (await train('genotype (float)', genotype, Rng.stream(seed, 'eval').seed(), realValuedSpace(space))).accuracy : undefined;
     const rng = Rng.stream(seed, 'random-cells');
     const random: number[] = [];
     for (let i = 0; i < randomN; i++) {
       const g = randomGenotype(space, rng);
       if (!json) err.write(`random cell ${i + 1}: ${formatGenotypeDarts(g)}\n`);
-      random.push(await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed()));
+      random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);
       if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);
