@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order, with the time of each stage (the README's test command):
-# host-test tools, the committed SIMD module against its C source, the native backend (built offline when `npm ci` could not download it),
-# build + type-check + lint + unit/CLI/language-server/webview tests (`npm test`, the native tests
-# required, not skipped), the sweep tests on a one-node Slurm cluster, the .vsix, and the real
+# host-test tools, the committed SIMD module against its C source, the native backend (built
+# offline when `npm ci` could not download it), PyTorch (a venv under .cache/ for the export
+# parity tests), build + type-check + lint + unit/CLI/language-server/webview tests (`npm test`, the native tests
+# required, not skipped, and the export tests too), the sweep tests on a one-node Slurm cluster, the .vsix, and the real
 # VS Code host tests in code-server. Installs missing Debian packages with apt-get: run as root or
 # with sudo available.
 set -euo pipefail
@@ -22,6 +23,8 @@ apt_install clang lld
 node scripts/build-simd.mjs --check; stage_done "SIMD kernels: the committed module matches kernels.c"
 bash scripts/native/tfjs-node-offline.sh --if-missing; stage_done "native backend"
 export BNAS_REQUIRE_NATIVE=1
+bash scripts/torch/setup.sh --if-missing; stage_done "PyTorch for the export tests"
+export BNAS_REQUIRE_TORCH=1
 # Backend measurements are cached per machine; the tests start with none and leave none behind.
 BNAS_BACKEND_CACHE="$(mktemp -d)/backend-probes.json"; export BNAS_BACKEND_CACHE
 npm test; stage_done "npm test (build, typecheck, lint, unit/cli/lsp/webview tests)"

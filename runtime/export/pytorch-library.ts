@@ -337,7 +337,19 @@ def make_op(kind, c, stride, b, key, kernel, dilation, repeat):
             parts.append(SepConv(c, kernel, s, dilation, b, name))
         else:
             raise ValueError("unknown op kind " + repr(kind))
-    return parts[0] if len(parts) == 1 else nn.Sequential(*parts)
+    op = parts[0] if len(parts) == 1 else nn.Sequential(*parts)
+    return Shortcut(op) if SHORTCUT and stride == 1 and kind in ("conv", "sep_conv", "dil_conv") else op
+
+
+class Shortcut(nn.Module):
+    """x + op(x): the real-valued identity shortcut around a binary conv op (binarize.shortcut)."""
+
+    def __init__(self, op):
+        super().__init__()
+        self.op = op
+
+    def forward(self, x):
+        return x + self.op(x)
 
 
 # ---------------------------------------------------------------- cell and network

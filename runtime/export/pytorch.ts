@@ -143,6 +143,8 @@ export function exportPytorch(space: SearchSpace, genotype: Genotype, shape: Exp
     'BINARIZE = {',
     ...(['ops', 'stem', 'preprocess', 'classifier'] as const).map((p) => `    ${pyString(p)}: ${pyValue(bin(p))},`),
     '}',
+    '# A real identity shortcut around every stride-1 conv op: the op computes x + op(x).',
+    `SHORTCUT = ${space.binarize.shortcut ? 'True' : 'False'}`,
     '# The derived cells: [op, input] per edge, two edges per node; inputs 0, 1 are the cell inputs.',
     'GENOTYPE = {',
     ...(['normal', 'reduce'] as const).flatMap((k) => [

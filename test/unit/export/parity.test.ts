@@ -107,6 +107,7 @@ const CASES: [string, BinarizeSpec][] = [
   ['xnor per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: [] }],
   ['sign weights, real activations', { weights: 'sign', scale: 'layer', activations: 'real', keepReal: ['classifier'] }],
   ['float', { weights: 'none', scale: 'layer', activations: 'real', keepReal: [] }],
+  ['xnor per channel, real activations, identity shortcut', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: [], shortcut: true }],
 ];
 
 for (const [i, [label, binarize]] of CASES.entries()) {
