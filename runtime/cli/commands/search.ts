@@ -124,7 +124,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       const g = outcome.result.genotype;
       (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);
       err.write(paramFreeLines(paramFreeShare(g, space.ops), g).map((l) => `${l}\n`).join(''));
-      if (!json) err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid)\n`);
+      if (!json) err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid|pytorch)\n`);
       return 0;
     }
     if (outcome.status === 'cancelled') return 130;
