@@ -13,7 +13,7 @@
  *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--shortcut] [--seeds N]
  *   [--controls param-free,darts-v2,bnas-xnor-1] [--out FILE.json]
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
@@ -22,6 +22,7 @@ import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype, GenotypeEdge } from '../../runtime/protocol/genotype.js';
 import { adaptGenotype, trainGenotype } from '../../runtime/search/evaluate.js';
+import { writeRecord } from '../record.js';
 import { stat, welch, type Stat } from './report.js';
 
 const { values } = parseArgs({
@@ -138,5 +139,5 @@ const record = {
 };
 if (values.out) {
   mkdirSync(dirname(values.out), { recursive: true });
-  writeFileSync(values.out, JSON.stringify(record, null, 1) + '\n');
+  writeRecord(values.out, record, { backend: backend.name });
 }
