@@ -29,6 +29,7 @@ import { Rng } from '../../runtime/search/rng.js';
 import { runSearch } from '../../runtime/search/search.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet, type EdgeRestriction } from '../../runtime/supernet/supernet.js';
+import { kendallTau, shuffled } from '../rank-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,23 +98,6 @@ async function evidence(seed: number): Promise<Record<CellKind, number[][]>> {
   }
 }
 
-/** Kendall's τ-b of two equally long lists. */
-function kendallTau(a: readonly number[], b: readonly number[]): number {
-  let concordant = 0, discordant = 0, tiesA = 0, tiesB = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (let j = i + 1; j < a.length; j++) {
-      const x = Math.sign(a[i] - a[j]), y = Math.sign(b[i] - b[j]);
-      if (x === 0 && y === 0) continue;
-      if (x === 0) tiesA++;
-      else if (y === 0) tiesB++;
-      else if (x === y) concordant++;
-      else discordant++;
-    }
-  }
-  const d = Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
-  return d ? (concordant - discordant) / d : 0;
-}
-
 const t0 = performance.now();
 const [ea, eb] = [await evidence(seeds[0]), await evidence(seeds[1])];
 const edges = CELL_KINDS.flatMap((cell) => ea[cell].map((row, e) => ({ cell, edge: e, a: row, b: eb[cell][e] })));
@@ -121,14 +105,7 @@ const taus = edges.map((x) => kendallTau(x.a, x.b));
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const observed = mean(taus);
 const rng = new Rng(12345);
-const shuffle = <T>(xs: readonly T[]): T[] => {
-  const c = [...xs];
-  for (let i = c.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [c[i], c[j]] = [c[j], c[i]];
-  }
-  return c;
-};
+const shuffle = <T>(xs: readonly T[]): T[] => shuffled(xs, rng);
 const perms = Number(values.permutations);
 let atLeast = 0;
 for (let p = 0; p < perms; p++) if (mean(edges.map((x) => kendallTau(x.a, shuffle(x.b)))) >= observed) atLeast++;

@@ -2,13 +2,17 @@
  * `bnas.exportGenotype`: the derived cells of a run as JSON, a DARTS `genotypes.py` entry, Mermaid
  * (Markdown with both cells, renders in previews) or SVG (rendered by the run view's Mermaid).
  * Text goes to an editor, a file or the clipboard. The formats come from
- * `runtime/protocol/genotype-format.ts`, the same code as `bnas export`.
+ * `runtime/protocol/genotype-format.ts`, the same code as `bnas export`. PyTorch (the derived
+ * binary network as one Python file) is written by the bundled command line,
+ * `bnas export RUN --format pytorch --out FILE`, since it needs the runtime's op table.
  */
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CellKind } from '../../runtime/protocol/index.js';
 import type { BnasContext } from '../context.js';
 import type { RunInfo } from '../runs/run-manager.js';
+import { CLI_BUNDLE } from '../runs/register.js';
 import { resolveRun } from './args.js';
 import { exportText, type ExportFormat } from './export-text.js';
 
@@ -26,6 +30,12 @@ const FORMATS: { readonly [F in ExportFormat]: FormatInfo } = {
   svg: { label: 'SVG', detail: 'Both cells as images, drawn by the run view.', extension: 'svg', language: 'xml' },
 };
 
+/** The PyTorch export: a file the command line writes, not text made here. */
+const PYTORCH = {
+  label: 'PyTorch model',
+  detail: 'The derived binary network as one Python file that needs only torch (build_model, load_weights, a training __main__).',
+} as const;
+
 export const exportGenotype = (ctx: BnasContext) => async (arg?: unknown, formatArg?: unknown) => {
   const run = await resolveRun(ctx, arg, {
     filter: (r) => r.summary.genotype !== undefined,
@@ -38,9 +48,10 @@ export const exportGenotype = (ctx: BnasContext) => async (arg?: unknown, format
     void vscode.window.showInformationMessage(`BNAS: ${run.name} has no genotype yet; one is derived after each epoch.`);
     return;
   }
-  const format = isFormat(formatArg) ? formatArg : await pickFormat(run);
+  const format = formatArg === 'pytorch' || isFormat(formatArg) ? formatArg : await pickFormat(run);
   if (!format) return;
   if (format === 'svg') return exportSvg(ctx, run);
+  if (format === 'pytorch') return exportPytorch(ctx, run);
 
   const text = exportText(format, genotype, run.name, run.summary.final);
   const info = FORMATS[format];
@@ -69,9 +80,13 @@ function isFormat(x: unknown): x is ExportFormat {
   return typeof x === 'string' && Object.hasOwn(FORMATS, x);
 }
 
-async function pickFormat(run: RunInfo): Promise<ExportFormat | undefined> {
+async function pickFormat(run: RunInfo): Promise<ExportFormat | 'pytorch' | undefined> {
+  const items: { label: string; detail: string; f: ExportFormat | 'pytorch' }[] = [
+    ...(Object.keys(FORMATS) as ExportFormat[]).map((f) => ({ label: FORMATS[f].label, detail: FORMATS[f].detail, f })),
+    { ...PYTORCH, f: 'pytorch' },
+  ];
   const picked = await vscode.window.showQuickPick(
-    (Object.keys(FORMATS) as ExportFormat[]).map((f) => ({ label: FORMATS[f].label, detail: FORMATS[f].detail, f })),
+    items,
     { placeHolder: run.summary.final ? `Export the cells of ${run.name} as` : `Export the current derivation of ${run.name} (not final) as` },
   );
   return picked?.f;
@@ -115,4 +130,33 @@ async function writeAtomically(uri: vscode.Uri, text: string): Promise<void> {
   const tmp = uri.with({ path: `${uri.path}.${process.pid}.tmp` });
   await vscode.workspace.fs.writeFile(tmp, new TextEncoder().encode(text));
   await vscode.workspace.fs.rename(tmp, uri, { overwrite: true });
+}
+
+/**
+ * Writes the run's derived network as a PyTorch file with the bundled command line (a child
+ * process, so only in a trusted workspace), then opens it.
+ */
+async function exportPytorch(ctx: BnasContext, run: RunInfo): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('BNAS: exporting a PyTorch model runs the BNAS runtime; trust this workspace first.');
+    return;
+  }
+  const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(run.dir, 'model.py')), filters: { Python: ['py'] } });
+  if (!uri) return;
+  const args = ['export', run.dir, '--format', 'pytorch', '--out', uri.fsPath];
+  ctx.log.info(`export: ${CLI_BUNDLE} ${args.join(' ')}`);
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = fork(ctx.asAbsolutePath(CLI_BUNDLE), args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('error', (e) => resolve({ code: -1, stderr: String(e) }));
+    child.on('exit', (c) => resolve({ code: c, stderr: err }));
+  });
+  if (code !== 0) {
+    ctx.log.error(`export of ${run.name} as PyTorch failed (exit ${code}): ${stderr}`);
+    void vscode.window.showErrorMessage(`BNAS: could not export ${run.name} as PyTorch: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}`, 'Show Log').then((a) => a && ctx.log.show());
+    return;
+  }
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+  void vscode.window.showInformationMessage(`BNAS: wrote ${vscode.workspace.asRelativePath(uri)} (needs only torch).`);
 }
