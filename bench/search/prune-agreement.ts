@@ -13,22 +13,17 @@
  * --epochs: training epochs before the measured round (the quick demo's first round follows epoch 1);
  * --batches: architecture-split batches each probe is measured on (a round uses pruning.samples).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
-import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { meanLoss, probeLosses } from '../../runtime/search/replica-protocol.js';
 import { Rng } from '../../runtime/search/rng.js';
-import { runSearch } from '../../runtime/search/search.js';
-import { Trainer } from '../../runtime/search/trainer.js';
-import { Supernet, type EdgeRestriction } from '../../runtime/supernet/supernet.js';
+import type { EdgeRestriction } from '../../runtime/supernet/supernet.js';
+import { trainedSupernet } from './trained-supernet.js';
 import { kendallTau, shuffled } from '../rank-stats.js';
 
 const { values } = parseArgs({
@@ -56,45 +51,24 @@ const backend = await initBackend(values.backend as BackendChoice);
 
 /** Δ validation loss [cell][edge][op] of every op of every edge after `epochs` epochs of a search at `seed`. */
 async function evidence(seed: number): Promise<Record<CellKind, number[][]>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bnas-agreement-'));
+  const dataset = await loadDataset(space.data, { seed });
+  const { net, trainer, dispose } = await trainedSupernet(space, text, dataset, seed);
   try {
-    const dataset = await loadDataset(space.data, { seed });
-    const r = await runSearch({ space, spaceText: text, outDir: dir, seed, dataset, keepBackend: true, threads: 1, stepEventSeconds: 1e9 });
-    if (r.status !== 'finished') throw new Error(`the search at seed ${seed} ${r.status}: ${r.message ?? ''}`);
-    // The trained supernet from the run's checkpoint, as a resumed search would rebuild it.
-    const saved = readCheckpoint<{ alive: Record<CellKind, boolean[][]> }>(dir);
-    const net = new Supernet(space, {
-      input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses,
-      seed: Rng.stream(seed, 'init').seed(), alive: saved.state.alive,
-    });
-    const trainer = new Trainer(net, space, dataset.numClasses);
-    try {
-      for (const [prefix, store] of [['w', net.weights], ['a', net.arch]] as const) {
-        for (const name of store.names()) {
-          const a = saved.arrays.get(`${prefix}/${name}`);
-          if (!a) throw new Error(`the checkpoint lacks ${name}`);
-          tf.tidy(() => store.get(name).assign(tf.tensor(a.data, [...a.shape], 'float32')));
-        }
-      }
-      const it = dataset.arch.iterator();
-      const batches = Array.from({ length: nBatches }, () => it.next(space.train.batch));
-      const base = meanLoss(probeLosses(trainer, undefined, batches), batches);
-      const out = {} as Record<CellKind, number[][]>;
-      for (const cell of CELL_KINDS) {
-        out[cell] = net.alive[cell].map((alive, edge) =>
-          alive.map((a, op) => {
-            const probe: EdgeRestriction = { cell, edge, op };
-            return a ? meanLoss(probeLosses(trainer, probe, batches), batches) - base : NaN;
-          }),
-        );
-      }
-      return out;
-    } finally {
-      trainer.dispose();
-      net.dispose();
+    const it = dataset.arch.iterator();
+    const batches = Array.from({ length: nBatches }, () => it.next(space.train.batch));
+    const base = meanLoss(probeLosses(trainer, undefined, batches), batches);
+    const out = {} as Record<CellKind, number[][]>;
+    for (const cell of CELL_KINDS) {
+      out[cell] = net.alive[cell].map((alive, edge) =>
+        alive.map((a, op) => {
+          const probe: EdgeRestriction = { cell, edge, op };
+          return a ? meanLoss(probeLosses(trainer, probe, batches), batches) - base : NaN;
+        }),
+      );
     }
+    return out;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

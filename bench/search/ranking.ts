@@ -11,24 +11,18 @@
  *   [--space examples/quick.bnas] [--cells 10] [--epochs 4] [--eval-epochs 3] [--batches 4]
  *   [--seed 7] [--backend wasm] [--out FILE.json]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
-import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
 import { Rng } from '../../runtime/search/rng.js';
-import { runSearch } from '../../runtime/search/search.js';
-import { Trainer } from '../../runtime/search/trainer.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
-import { Supernet, type PathChoice } from '../../runtime/supernet/supernet.js';
+import type { PathChoice } from '../../runtime/supernet/supernet.js';
+import { trainedSupernet } from './trained-supernet.js';
 import { cellEdges } from '../../runtime/supernet/topology.js';
 import { writeRecord } from '../record.js';
 import { bootstrapCi, kendallTau, permutationP, shuffled } from '../rank-stats.js';
@@ -74,44 +68,24 @@ function pathOf(g: Genotype): PathChoice {
   return out;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bnas-ranking-'));
 const rng = Rng.stream(seed, 'ranking-cells');
 const cells = Array.from({ length: Number(values.cells) }, () => randomGenotype(space, rng));
 const estimates: number[] = [];
+const { trainer, dispose } = await trainedSupernet(space, text, dataset, seed);
 try {
-  const r = await runSearch({ space, spaceText: text, outDir: dir, seed, dataset, keepBackend: true, threads: 1, stepEventSeconds: 1e9 });
-  if (r.status !== 'finished') throw new Error(`the supernet's training ${r.status}: ${r.message ?? ''}`);
-  const saved = readCheckpoint<{ alive: Record<CellKind, boolean[][]> }>(dir);
-  const net = new Supernet(space, {
-    input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses,
-    seed: Rng.stream(seed, 'init').seed(), alive: saved.state.alive,
-  });
-  const trainer = new Trainer(net, space, dataset.numClasses);
-  try {
-    for (const [prefix, store] of [['w', net.weights], ['a', net.arch]] as const) {
-      for (const name of store.names()) {
-        const a = saved.arrays.get(`${prefix}/${name}`);
-        if (!a) throw new Error(`the checkpoint lacks ${name}`);
-        tf.tidy(() => store.get(name).assign(tf.tensor(a.data, [...a.shape], 'float32')));
-      }
+  const it = dataset.arch.iterator();
+  const batches = Array.from({ length: Number(values.batches) }, () => it.next(space.train.batch));
+  for (const g of cells) {
+    let correct = 0, n = 0;
+    for (const b of batches) {
+      const s = trainer.evaluate(b, pathOf(g));
+      correct += s.correct;
+      n += s.n;
     }
-    const it = dataset.arch.iterator();
-    const batches = Array.from({ length: Number(values.batches) }, () => it.next(space.train.batch));
-    for (const g of cells) {
-      let correct = 0, n = 0;
-      for (const b of batches) {
-        const s = trainer.evaluate(b, pathOf(g));
-        correct += s.correct;
-        n += s.n;
-      }
-      estimates.push(correct / n);
-    }
-  } finally {
-    trainer.dispose();
-    net.dispose();
+    estimates.push(correct / n);
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  dispose();
 }
 
 const standalone: number[] = [];
