@@ -16,7 +16,7 @@ const noUpward = (names) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '**/generated/**', 'test-artifacts/**', 'bench/.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', '**/generated/**', 'test-artifacts/**', 'bench/.tmp/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
