@@ -10,10 +10,10 @@ import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import { opWeights, type CellArch } from './derive.js';
 import type { Rng } from './rng.js';
+import type { PathChoice } from '../supernet/supernet.js';
 import { softmax } from '../supernet/topology.js';
 
-/** A single-path choice: for each cell kind, the op index used on every edge. */
-export type PathChoice = Record<CellKind, number[]>;
+export type { PathChoice };
 
 /**
  * Trains each single-path binary sub-network of `choices` briefly from the supernet's weights and

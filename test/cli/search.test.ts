@@ -61,7 +61,7 @@ test('search --json: JSON events on stdout, a complete run folder, cells printed
   const ev = bnas('evaluate', out, '--data', space, '--epochs', '1', '--random', '1', '--json', '--backend', 'wasm');
   assert.equal(ev.status, 0, ev.stderr);
   const report = JSON.parse(ev.stdout);
-  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'random', 'seconds']);
+  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'parameters', 'random', 'seconds']);
   assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
   assert.equal(report.random.length, 1);
   assert.equal(report.epochs, 1);
