@@ -355,7 +355,7 @@ export class RunManager implements Disposable {
     } else if (terminal === 'cancelled' || code === 130 || (run.stopRequested && !terminal)) {
       run.state = 'cancelled';
       if (terminal !== 'cancelled') {
-        synthetic = makeEvent<CancelledEvent>({ type: 'cancelled', epoch: run.summary.epoch ?? 0 });
+        synthetic = makeEvent<CancelledEvent>({ type: 'cancelled', epoch: run.summary.lastEpochDone ?? 0 });
         if (exit.killedAfterTimeout) this.log.warn(`[${run.name}] The runtime did not stop in time and was killed; resume continues from the last epoch checkpoint.`);
       }
     } else if (terminal === 'failed') {

@@ -3,7 +3,7 @@
  * and detail rows are unit-tested: the tree provider only maps this onto `vscode.TreeItem`.
  */
 import type { RunInfo } from '../runs/run-manager.js';
-import { RESUMABLE_STATES, describeSummary, formatDuration, formatLoss, formatPercent, type RunState } from '../runs/run-summary.js';
+import { RESUMABLE_STATES, describeSummary, formatEpoch, formatDuration, formatLoss, formatPercent, type RunState } from '../runs/run-summary.js';
 
 /** Codicon and theme colour id per state. */
 export const STATE_ICONS: { readonly [S in RunState]: { readonly icon: string; readonly color?: string } } = {
@@ -62,7 +62,8 @@ export function runDetails(run: RunInfo): { label: string; value: string }[] {
     { label: 'backend', value: s.backend && (s.backendReason ? `${s.backend} (${s.backendReason})` : s.backend) },
     { label: 'seed', value: s.seed?.toString() },
     { label: 'parameters', value: s.parameters?.toLocaleString('en-US') },
-    { label: 'epoch', value: s.epoch !== undefined ? `${s.epoch}${s.epochs ? `/${s.epochs}` : ''}` : undefined },
+    { label: 'parameters alive', value: s.aliveParameters?.toLocaleString('en-US') },
+    { label: 'epoch', value: formatEpoch(s)?.replace(/^epoch /, '') },
     { label: 'loss', value: formatLoss(s.loss) },
     { label: 'valid acc', value: formatPercent(s.validAcc) },
     { label: 'best valid acc', value: formatPercent(s.bestValidAcc) },

@@ -20,7 +20,7 @@ function run(partial: Partial<RunInfo>): RunInfo {
 describe('runs view items', () => {
   it('a running run: stoppable, numbers in the description, spinning icon', () => {
     const v = runItemView(run({ summary: summarize(events) }));
-    assert.equal(v.description, 'epoch 2/6 · acc 61.0% · 12 ops left · 2m 14s');
+    assert.equal(v.description, 'epoch 2/6 · valid acc 61.0% · 12 ops left · 2m 14s');
     assert.equal(v.icon, 'sync~spin');
     assert.match(v.contextValue, /\bstoppable\b/);
     assert.match(v.contextValue, /\bhasGenotype\b/);
@@ -32,6 +32,8 @@ describe('runs view items', () => {
     assert.match(v.contextValue, /\bresumable\b/);
     assert.match(v.contextValue, /\bdeletable\b/);
     assert.match(v.description, /^cancelled · epoch 2\/6/);
+    const stopped = runItemView(run({ state: 'cancelled', summary: summarize([...events, { type: 'cancelled', time: t, epoch: 2 }]) }));
+    assert.match(stopped.description, /^cancelled · stopped after epoch 2\/6 · valid acc 61\.0%/);
   });
 
   it('queued runs show their place; external runs cannot be stopped from here', () => {

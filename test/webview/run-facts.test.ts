@@ -1,0 +1,88 @@
+/**
+ * The run view's header in headless Chromium: each fact's label stays in the box of its value at
+ * any width, the epoch reads as the status bar and notifications read it, one parameter count
+ * survives a resume, and the banner of a stop goes away once the run resumes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { RunEvent } from '../../runtime/protocol/index.js';
+import { launch, openWebview, postToView, screenshot } from './browser.js';
+import { makeRunEvents } from './fixture-run.js';
+
+const RUN = { id: 'quick-1', title: 'quick · run 1', live: true };
+
+/** Label, value and whether both sit in one box (dt and dd of one `.fact`, stacked, same column). */
+async function facts(page: Page) {
+  return page.$$eval('.facts dt', (dts) =>
+    dts.map((dt) => {
+      const dd = dt.nextElementSibling as HTMLElement | null;
+      const a = dt.getBoundingClientRect();
+      const b = dd?.getBoundingClientRect();
+      const together = !!b && dd!.parentElement === dt.parentElement && Math.abs(a.left - b.left) < 1 && b.top >= a.bottom - 1 && b.top - a.bottom < 12;
+      return { label: dt.textContent ?? '', value: dd?.textContent ?? '', together };
+    }),
+  );
+}
+
+const fact = async (page: Page, label: string) => (await facts(page)).find((f) => f.label === label)?.value;
+const frame = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+
+describe('run view facts', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    browser = await launch();
+    page = await openWebview(browser, 'run', 'vscode-dark');
+  });
+  after(async () => browser?.close());
+
+  for (const width of [1252, 900, 640]) {
+    it(`keeps each label with its value at ${width} px`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events: makeRunEvents({ epochs: 3 }) });
+      await frame(page);
+      const all = await facts(page);
+      assert.ok(all.length >= 8, `${all.length} facts`);
+      for (const f of all) assert.ok(f.together, `${f.label} sits with its value ${f.value} at ${width} px`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow} px)`);
+      if (width === 1252) await screenshot(page, 'run-facts-1252');
+    });
+  }
+
+  it('counts epochs 1-based while running, as the status bar does, and shows no placeholder sums', async () => {
+    await page.setViewportSize({ width: 1252, height: 900 });
+    const events = makeRunEvents({ epochs: 6, stepEvery: 2 });
+    // Started, then two steps into the first epoch.
+    await postToView(page, { type: 'runInit', run: RUN, events: events.slice(0, 2) });
+    await frame(page);
+    assert.equal(await fact(page, 'epoch'), '1 / 6 (step 2/16)');
+    assert.equal(await fact(page, 'ops left'), '–');
+    await postToView(page, { type: 'runInit', run: RUN, events: events.slice(0, 1) });
+    await frame(page);
+    assert.equal(await fact(page, 'epoch'), 'starting (6 epochs)');
+  });
+
+  it('says a stopped run stopped after its completed epochs, and drops that banner after a resume', async () => {
+    const all = makeRunEvents({ epochs: 4 });
+    const secondEpochEnd = all.findIndex((e) => e.type === 'checkpoint' && e.epoch === 2);
+    const thirdStep = all.findIndex((e, i) => i > secondEpochEnd && e.type === 'step');
+    const stopped: RunEvent[] = [...all.slice(0, thirdStep + 1), { type: 'cancelled', time: all[thirdStep]!.time, epoch: 2, checkpoint: 'checkpoint' }];
+    await postToView(page, { type: 'runInit', run: RUN, events: stopped });
+    await frame(page);
+    assert.equal(await fact(page, 'epoch'), 'stopped after 2 / 4');
+    assert.match(await page.$eval('.messages', (e) => e.textContent ?? ''), /Stopped after epoch 2\/4; resume from checkpoint/);
+    // The resume arrives live: a resumed `started` counting the alive ops only, then the rest.
+    const started = all[0] as Extract<RunEvent, { type: 'started' }>;
+    const rest = all.slice(all.findIndex((e) => e.type === 'step' && e.epoch === 3));
+    await postToView(page, { type: 'runEvents', events: [{ ...started, parameters: 30_000, resumed: true }, ...rest] });
+    await frame(page);
+    assert.equal(await page.$eval('.messages', (e) => e.textContent ?? ''), '');
+    assert.match(await page.$eval('.badge', (e) => e.textContent ?? ''), /finished/);
+    assert.equal(await fact(page, 'parameters'), '48,312');
+    assert.equal(await fact(page, 'parameters alive'), '30,000');
+    assert.equal(await fact(page, 'test acc'), '69.0 %');
+    for (const f of await facts(page)) assert.ok(f.together, f.label);
+  });
+});
