@@ -13,7 +13,7 @@ import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
 import { formatCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { mermaidIdle, renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
-import { opsLeftChart, pruningTable } from './pruning-view.js';
+import { opsLeftChart, pruningLegend, pruningTable } from './pruning-view.js';
 import { applyEvents, emptyModel, epochLabel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
 import { weightsChart, weightsLegend } from './weights-chart.js';
 
@@ -250,7 +250,7 @@ export class RunView {
     const m = this.model;
     const tables = CELL_KINDS.map((cell) => h('figure', { class: 'pruning-figure' }, h('figcaption', {}, KIND_NAME[cell]), h('div', { class: 'scroll-x' }, pruningTable(m, cell))));
     const note = m.pruned.length ? undefined : h('p', { class: 'empty' }, m.started ? 'No op has been pruned yet.' : 'Waiting for the run to start.');
-    this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : tables));
+    this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : [pruningLegend(m), ...tables]));
   }
 
   private renderMessages(): void {

@@ -85,4 +85,35 @@ describe('run view facts', { timeout: 240_000 }, () => {
     assert.equal(await fact(page, 'test acc'), '69.0 %');
     for (const f of await facts(page)) assert.ok(f.together, f.label);
   });
+
+  it('shows the evidence behind each pruning decision, the abandoned op marked, with a legend', async () => {
+    const events = makeRunEvents({ epochs: 3 });
+    await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events });
+    await frame(page);
+    const first = events.find((e): e is Extract<RunEvent, { type: 'pruned' }> => e.type === 'pruned' && e.cell === 'normal' && e.edge === 0)!;
+    const cell = await page.$eval('.pruning-table[data-cell="normal"] tbody tr td', (td) =>
+      [...td.querySelectorAll('li')].map((li) => ({ cls: li.className, op: li.querySelector('.op')?.textContent, value: li.querySelector('.value')?.textContent, score: li.querySelector('.score')?.textContent })),
+    );
+    // Every op the round weighed, best score first, the abandoned one (lowest score) last and marked.
+    assert.equal(cell.length, Object.keys(first.evidence!.scores).length);
+    assert.deepEqual(cell.map((c) => c.cls), [...cell.slice(1).map(() => 'kept-op'), 'pruned-op']);
+    assert.equal(cell.at(-1)!.op, `✕ ${first.op}`);
+    assert.match(cell[0]!.value!, /^Δloss [+−-]?\d/);
+    assert.match(cell[0]!.score!, /^score /);
+    const legend = await page.$eval('.pruning-legend', (e) => e.textContent ?? '');
+    assert.match(legend, /lowest score/);
+    assert.match(legend, /Δ valid loss: change of the validation loss .* lower is better/);
+    const strike = await page.$eval('.pruning-table .pruned-op .op', (e) => getComputedStyle(e).textDecorationLine);
+    assert.equal(strike, 'line-through');
+  });
+
+  it('still draws the pruning tables of a run recorded without evidence', async () => {
+    const events = makeRunEvents({ epochs: 3, noEvidence: true });
+    await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events });
+    await frame(page);
+    assert.equal(await page.$$eval('.pruning-table .pruned-op', (e) => e.length), events.filter((e) => e.type === 'pruned').length);
+    assert.equal(await page.$$eval('.pruning-table .kept-op', (e) => e.length), 0);
+    assert.match(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /no per-op evidence/);
+    await screenshot(page, 'run-pruning-without-evidence');
+  });
 });
