@@ -66,7 +66,7 @@ describe('Mermaid text', () => {
     for (let e = 0; e < 14; e++) assert.equal(edgeIndex(edgeEnds(e).node, edgeEnds(e).input), e);
   });
 
-  it('draws a genotype cell with one labelled edge per pair and the concat into c_{k}', () => {
+  it('draws a genotype cell with one labelled edge per pair and the concat into c[k]', () => {
     const text = formatCellMermaid(G, 'normal');
     assert.deepEqual(text.split('\n').filter((l) => l.includes('-->|')), [
       '  in0 -->|"sep_conv_3x3"| n0',
@@ -99,7 +99,7 @@ describe('run model', () => {
     const events = makeRunEvents({ epochs: 4 });
     const m = emptyModel();
     const dirty = applyEvents(m, events);
-    assert.deepEqual([...dirty].sort(), ['cells', 'curves', 'facts', 'pruning', 'weights']);
+    assert.deepEqual([...dirty].sort(), ['cells', 'curves', 'facts', 'messages', 'pruning', 'weights']);
     assert.equal(m.epochs.length, 4);
     assert.equal(m.alphas.normal.length, 4);
     assert.equal(m.pruned.length, events.filter((e) => e.type === 'pruned').length);
