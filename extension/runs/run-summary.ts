@@ -232,3 +232,32 @@ export function describeResult(s: RunSummary): string {
   const parts = [['test acc', formatPercent(s.testAcc)], ['valid acc', formatPercent(s.validAcc)]].filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
+
+/**
+ * The log line of an event, with the numbers the command line prints (loss and accuracy per
+ * epoch, both splits named); undefined for events too frequent to log (steps, α, pruned ops).
+ * `s` is the summary with the event already folded in.
+ */
+export function describeEvent(e: RunEvent, s: RunSummary): string | undefined {
+  const of = s.epochs ? `/${s.epochs}` : '';
+  switch (e.type) {
+    case 'started':
+      return `${e.resumed ? 'resumed' : 'started'}: ${e.space} on ${e.backend}, ${(s.parameters ?? e.parameters).toLocaleString('en-US')} parameters${s.aliveParameters !== undefined ? ` (${s.aliveParameters.toLocaleString('en-US')} alive)` : ''}, ${e.epochs} epochs of ${e.steps_per_epoch} steps, seed ${e.seed}`;
+    case 'epoch':
+      return `epoch ${e.epoch}${of}: train loss ${formatLoss(e.train_loss)} acc ${formatPercent(e.train_acc)}, valid loss ${formatLoss(e.valid_loss)} acc ${formatPercent(e.valid_acc)}, ${e.ops_left} ops left, ${formatDuration(e.seconds)}`;
+    case 'genotype':
+      return `genotype derived at epoch ${e.epoch}${of}${e.final ? ' (final)' : ''}`;
+    case 'checkpoint':
+      return `checkpoint after epoch ${e.epoch}${of}`;
+    case 'finished':
+      return `finished in ${formatDuration(e.seconds)}${describeResult(s)}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'cancelled':
+      return `stopped after epoch ${e.epoch}${of}${e.checkpoint ? `; resume from ${e.checkpoint}` : ''}`;
+    case 'failed':
+      return `failed: ${e.message}`;
+    case 'warning':
+      return e.message;
+    default:
+      return undefined;
+  }
+}

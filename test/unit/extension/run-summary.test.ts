@@ -7,7 +7,7 @@ import { parseEventLines } from '../../../runtime/protocol/index.js';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeResult, describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
+import { describeEvent, describeResult, describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
 
 const t = '2026-01-01T00:00:00Z';
@@ -58,6 +58,14 @@ describe('run summary', () => {
     const s = summarize([...events, { type: 'cancelled', time: t, epoch: 2 }, { ...(events[0] as RunEvent & { type: 'started' }), resumed: true }]);
     assert.equal(s.terminal, undefined);
     assert.equal(s.resumed, 1);
+  });
+
+  it('logs each epoch with its loss and accuracy on both splits, as the command line does', () => {
+    const s = summarize(events.slice(0, 2));
+    assert.equal(describeEvent(events[1]!, s), 'epoch 1/6: train loss 1.20 acc 50.0%, valid loss 1.30 acc 70.0%, 100 ops left, 30s');
+    assert.equal(describeEvent(events[0]!, s), 'started: s on wasm, 10 parameters, 6 epochs of 10 steps, seed 3');
+    assert.equal(describeEvent(events[3]!, s), undefined, 'steps are too frequent to log');
+    assert.equal(describeEvent({ type: 'cancelled', time: t, epoch: 2, checkpoint: 'ck' }, s), 'stopped after epoch 2/6; resume from ck');
   });
 
   it('formats durations', () => {
