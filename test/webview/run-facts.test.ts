@@ -116,4 +116,23 @@ describe('run view facts', { timeout: 240_000 }, () => {
     assert.match(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /no per-op evidence/);
     await screenshot(page, 'run-pruning-without-evidence');
   });
+
+  it('draws heat maps with readable labels and a colour scale', async () => {
+    await page.setViewportSize({ width: 1252, height: 900 });
+    await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events: makeRunEvents() });
+    await frame(page);
+    const maps = await page.$$eval('#weights svg.heatmap', (svgs) =>
+      svgs.map((svg) => {
+        const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+        const texts = [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+        return { minPx: Math.min(...texts), scales: svg.querySelectorAll('.colour-scale').length, width: svg.getBoundingClientRect().width };
+      }),
+    );
+    assert.equal(maps.length, 2);
+    for (const m of maps) {
+      assert.ok(m.minPx >= 11, `heat-map text at ${m.minPx} px`);
+      assert.equal(m.scales, 2, 'a colour scale for α and one for β');
+      assert.ok(m.width > 1252 / 2, `uses more than half the width: ${m.width} px`);
+    }
+  });
 });
