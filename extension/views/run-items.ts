@@ -33,8 +33,19 @@ export function stateLabel(run: RunInfo): string {
   return run.state;
 }
 
+/**
+ * A label short enough for a narrow side bar: the space and the start time of a run folder named
+ * `space-YYYYMMDD-HHMMSS` (`quick 02:23`); the full name is in the tooltip.
+ */
+export function shortLabel(name: string): string {
+  const m = /^(.+)-(\d{8})-(\d{2})(\d{2})(\d{2})(-\d+)?$/.exec(name);
+  return m ? `${m[1]} ${m[3]}:${m[4]}${m[6] ?? ''}` : name;
+}
+
 export function runItemView(run: RunInfo): RunItemView {
   const numbers = describeSummary(run.summary);
+  // The row keeps the two numbers a person scans for (epoch, accuracy); the tooltip has them all.
+  const brief = numbers.split(' · ').slice(0, 2).join(' · ');
   const flags = ['bnasRun', `state-${run.state}`];
   if (run.state === 'queued' || run.state === 'running' || run.state === 'stopping') {
     if (!run.external) flags.push('stoppable');
@@ -43,8 +54,8 @@ export function runItemView(run: RunInfo): RunItemView {
   if (run.summary.genotype) flags.push('hasGenotype');
   const tooltip = [`${run.name} — ${stateLabel(run)}`, numbers, run.failure?.message ?? '', run.dir].filter(Boolean).join('\n');
   return {
-    label: run.name,
-    description: [run.state === 'finished' || run.state === 'running' ? '' : stateLabel(run), numbers].filter(Boolean).join(' · '),
+    label: shortLabel(run.name),
+    description: [run.state === 'finished' || run.state === 'running' ? '' : stateLabel(run), brief].filter(Boolean).join(' · '),
     icon: STATE_ICONS[run.state].icon,
     color: STATE_ICONS[run.state].color,
     contextValue: flags.join(' '),
