@@ -37,18 +37,25 @@ describe('run view facts', { timeout: 240_000 }, () => {
   });
   after(async () => browser?.close());
 
-  for (const width of [1252, 900, 640]) {
-    it(`keeps each label with its value at ${width} px`, async () => {
-      await page.setViewportSize({ width, height: 900 });
-      await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events: makeRunEvents({ epochs: 3 }) });
-      await frame(page);
-      const all = await facts(page);
-      assert.ok(all.length >= 8, `${all.length} facts`);
-      for (const f of all) assert.ok(f.together, `${f.label} sits with its value ${f.value} at ${width} px`);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow} px)`);
-      if (width === 1252) await screenshot(page, 'run-facts-1252');
-    });
+  // Layout checks at a wide and a narrow width, in a dark and a light theme, with screenshots
+  // kept under test-artifacts/ (CI uploads them).
+  for (const theme of ['vscode-dark', 'vscode-light'] as const) {
+    for (const width of [1252, 900, 640]) {
+      it(`keeps each label with its value, draws something in every section and does not overflow at ${width} px (${theme})`, async () => {
+        await page.evaluate((t) => (document.body.className = `${t} bnas-standalone`), theme);
+        await page.setViewportSize({ width, height: 900 });
+        await postToView(page, { type: 'runInit', run: { ...RUN, live: false }, events: makeRunEvents({ epochs: 3 }) });
+        await frame(page);
+        const all = await facts(page);
+        assert.ok(all.length >= 8, `${all.length} facts`);
+        for (const f of all) assert.ok(f.together, `${f.label} sits with its value ${f.value} at ${width} px`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow} px)`);
+        const empty = await page.$$eval('main section', (els) => els.filter((e) => e.getBoundingClientRect().height < 40 || !(e.textContent ?? '').trim()).map((e) => e.id));
+        assert.deepEqual(empty, [], 'nothing blank after the first message');
+        if (width !== 900) await screenshot(page, `run-facts-${theme}-${width}`);
+      });
+    }
   }
 
   it('counts epochs 1-based while running, as the status bar does, and shows no placeholder sums', async () => {
