@@ -135,6 +135,8 @@ describe('page shells', () => {
     assert.match(html, /<script nonce="abc" src="https:\/\/x\/mermaid.js"><\/script>\n<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/, 'the shared Mermaid script first, each by nonce');
     assert.equal((html.match(/<script/g) ?? []).length, 2);
     assert.match(html, /<title>&#60;t&#62;<\/title>/);
+    // Not blank while the scripts load: the title (escaped) and a loading line are in the page.
+    assert.match(html, /<main id="app"[^>]*><header><h1>&#60;t&#62;<\/h1><p [^>]*>Loading the view…<\/p>/);
     assert.doesNotMatch(contentSecurityPolicy('s', 'n'), /script-src[^;]*unsafe/);
   });
 
