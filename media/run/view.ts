@@ -173,7 +173,7 @@ export class RunView {
       ['epoch', epochLabel(m, status === 'running')],
       ['time', fmtSeconds(m.seconds)],
       ['ops left', opsLeftLabel(m)],
-      ['valid acc', `${pct(lastEpoch?.valid_acc)}${best !== undefined ? ` (best ${pct(best)})` : ''}`, 'Accuracy on the validation (architecture) split of the training images'],
+      ['valid acc', `${pct(lastEpoch?.valid_acc)}${best !== undefined ? ` (best ${pct(best)})` : ''}`, 'Accuracy of the supernet on the validation split (the part of the training images that updates α and β; "valid (arch split)" in the charts)'],
     ];
     if (m.aliveParameters !== undefined) facts.splice(4, 0, ['parameters alive', m.aliveParameters.toLocaleString('en'), `${m.aliveParameters.toLocaleString('en')} weights of the ops still alive when the run resumed`]);
     if (fin?.test_acc !== undefined) facts.push(['test acc', pct(fin.test_acc), 'Accuracy of the derived network on the held-out test images']);
@@ -196,7 +196,7 @@ export class RunView {
       series: [
         { name: 'step (train)', points: m.stepLoss, cls: 'series-0', faint: true },
         { name: 'train', points: ep((e) => e.train_loss), cls: 'series-0', markers: true },
-        { name: 'arch split', points: ep((e) => e.valid_loss), cls: 'series-1', markers: true, dashed: true },
+        { name: 'valid (arch split)', points: ep((e) => e.valid_loss), cls: 'series-1', markers: true, dashed: true },
       ],
     });
     const acc = lineChart({
@@ -208,7 +208,7 @@ export class RunView {
       yFormat: (y) => `${Math.round(y * 100)}%`,
       series: [
         { name: 'train', points: ep((e) => e.train_acc), cls: 'series-0', markers: true },
-        { name: 'arch split', points: ep((e) => e.valid_acc), cls: 'series-1', markers: true, dashed: true },
+        { name: 'valid (arch split)', points: ep((e) => e.valid_acc), cls: 'series-1', markers: true, dashed: true },
       ],
     });
     loss.dataset.chart = 'loss';

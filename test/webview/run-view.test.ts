@@ -45,8 +45,8 @@ describe('run view', { timeout: 240_000 }, () => {
       // Curves: one loss and one accuracy chart with train and arch-split lines.
       const charts = await page.$$eval('#curves svg.line-chart', (els) => els.map((e) => ({ chart: (e as SVGElement).dataset.chart, series: [...e.querySelectorAll('.series')].map((g) => g.getAttribute('data-series')), label: e.getAttribute('aria-label') })));
       assert.deepEqual(charts.map((c) => c.chart), ['loss', 'accuracy']);
-      assert.deepEqual(charts[0]!.series, ['step (train)', 'train', 'arch split']);
-      assert.match(charts[1]!.label!, /Latest: train \d+%, arch split \d+%/);
+      assert.deepEqual(charts[0]!.series, ['step (train)', 'train', 'valid (arch split)']);
+      assert.match(charts[1]!.label!, /Latest: train \d+%, valid \(arch split\) \d+%/);
 
       // Heat maps: a rect per (epoch, edge, alive op) + β, for each cell kind.
       const heat = await page.$$eval('#weights svg.heatmap', (els) => els.map((e) => ({ cell: e.getAttribute('data-cell'), rects: e.querySelectorAll('rect.heat').length, rows: e.querySelectorAll('.edge-label').length })));
