@@ -1,7 +1,9 @@
 /**
  * The HTML shell of a webview panel: a strict Content-Security-Policy with a per-load nonce,
  * the bundle's CSS and scripts from `dist/media` only, and no data in the page (data arrives by
- * message after the `ready` handshake). Pure string code, so it is tested without VS Code.
+ * message after the `ready` handshake). Until the scripts have loaded (the shared Mermaid script
+ * is large), the page shows the panel's title and a loading line rather than a blank page; the
+ * view replaces them. Pure string code, so it is tested without VS Code.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -64,7 +66,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 <link rel="stylesheet" href="${escapeHtml(o.styleUri)}">
 </head>
 <body>
-<main id="app" aria-live="off"></main>
+<main id="app" aria-live="off"><header><h1>${escapeHtml(o.title)}</h1><p class="muted" role="status">Loading the view…</p></header></main>
 ${o.scriptUris.map((uri) => `<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(uri)}"></script>\n`).join('')}</body>
 </html>
 `;

@@ -12,7 +12,7 @@ import { registerStatusBar } from '../status/status-bar.js';
 import { registerRunsView } from '../views/runs-tree.js';
 import { allRunsFolders, runsWatchPattern } from './locations.js';
 import { RunManager, failureCause, type RunInfo } from './run-manager.js';
-import { describeSummary, formatPercent } from './run-summary.js';
+import { describeResult, describeSummary } from './run-summary.js';
 
 declare module '../context.js' {
   interface BnasParts {
@@ -105,9 +105,8 @@ function notifyEndings(ctx: BnasContext, manager: RunManager): void {
 
 async function showEnding(ctx: BnasContext, run: RunInfo): Promise<void> {
   if (run.state === 'finished') {
-    const acc = formatPercent(run.summary.testAcc ?? run.summary.validAcc);
     const choice = await vscode.window.showInformationMessage(
-      `BNAS: search ${run.name} finished${acc ? ` (accuracy ${acc})` : ''}.`,
+      `BNAS: search ${run.name} finished${describeResult(run.summary)}.`,
       'Open Results',
       'Export Genotype',
     );
@@ -127,7 +126,7 @@ async function showEnding(ctx: BnasContext, run: RunInfo): Promise<void> {
   } else if (run.state === 'cancelled') {
     const where = describeSummary(run.summary);
     const choice = await vscode.window.showInformationMessage(
-      `BNAS: search ${run.name} stopped${where ? ` at ${where}` : ''}; a checkpoint was kept.`,
+      `BNAS: search ${run.name}: ${where || 'stopped'}; a checkpoint was kept.`,
       'Resume',
     );
     if (choice === 'Resume') await vscode.commands.executeCommand('bnas.resumeRun', run.id);

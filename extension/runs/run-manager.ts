@@ -14,7 +14,7 @@ import type { Disposable, Listener, Subscribe } from './emitter.js';
 import { createRunFolder, deleteRunFolder, readRunEvents, spaceNameOf, writeMeta, type RunMeta } from './run-folder.js';
 import { RunHistory } from './run-history.js';
 import { RunStore, newRun, type Run, type RunChange, type RunEventMessage, type RunInfo } from './run-store.js';
-import { ACTIVE_STATES, RESUMABLE_STATES, applyEvent, emptySummary } from './run-summary.js';
+import { ACTIVE_STATES, RESUMABLE_STATES, applyEvent, describeEvent, emptySummary } from './run-summary.js';
 import { RuntimeProcess, errorText, exitMessage, failureCause, type LaunchOptions, type ProcessExit, type RunLog } from './runtime-process.js';
 
 export type { RunChange, RunEventMessage, RunFailure, RunInfo } from './run-store.js';
@@ -332,9 +332,12 @@ export class RunManager implements Disposable {
     (run.events ??= []).push(event);
     applyEvent(run.summary, event);
     run.updatedAt = Date.now();
-    if (event.type === 'failed') this.log.error(`[${run.name}] failed: ${event.message}`);
-    else if (event.type === 'warning') this.log.warn(`[${run.name}] ${event.message}`);
-    else if (event.type !== 'step' && event.type !== 'alphas' && event.type !== 'pruned') this.log.info(`[${run.name}] ${event.type}${'epoch' in event ? ` (epoch ${event.epoch})` : ''}`);
+    const line = describeEvent(event, run.summary);
+    if (line !== undefined) {
+      if (event.type === 'failed') this.log.error(`[${run.name}] ${line}`);
+      else if (event.type === 'warning') this.log.warn(`[${run.name}] ${line}`);
+      else this.log.info(`[${run.name}] ${line}`);
+    }
     if (TERMINAL_EVENTS.has(event.type)) run.process?.closeChannel();
     this.store.emit(run, event);
   }
@@ -355,7 +358,7 @@ export class RunManager implements Disposable {
     } else if (terminal === 'cancelled' || code === 130 || (run.stopRequested && !terminal)) {
       run.state = 'cancelled';
       if (terminal !== 'cancelled') {
-        synthetic = makeEvent<CancelledEvent>({ type: 'cancelled', epoch: run.summary.epoch ?? 0 });
+        synthetic = makeEvent<CancelledEvent>({ type: 'cancelled', epoch: run.summary.lastEpochDone ?? 0 });
         if (exit.killedAfterTimeout) this.log.warn(`[${run.name}] The runtime did not stop in time and was killed; resume continues from the last epoch checkpoint.`);
       }
     } else if (terminal === 'failed') {

@@ -27,7 +27,13 @@ export interface RunSummary {
   backend?: string;
   backendReason?: string;
   seed?: number;
+  /**
+   * Trainable weights of the whole supernet (every candidate op), from the first `started`: the
+   * one count every view shows as "parameters".
+   */
   parameters?: number;
+  /** Weights of the ops still alive, when a resumed `started` counted fewer than `parameters`. */
+  aliveParameters?: number;
   /** Planned epochs (from `started`). */
   epochs?: number;
   stepsPerEpoch?: number;
@@ -39,6 +45,10 @@ export interface RunSummary {
   loss?: number;
   /** Completed epochs (count of `epoch` events since the start, resumes included). */
   epochsDone: number;
+  /** Highest epoch that completed (1-based, as in `epoch` events). */
+  lastEpochDone?: number;
+  /** Completed epochs when the run was stopped (`cancelled.epoch`). */
+  stoppedAfter?: number;
   trainAcc?: number;
   validAcc?: number;
   bestValidAcc?: number;
@@ -77,7 +87,10 @@ export function applyEvent(s: RunSummary, e: RunEvent): RunSummary {
       s.backend = e.backend;
       s.backendReason = e.backend_reason;
       s.seed = e.seed;
-      s.parameters = e.parameters;
+      // A resumed run counts only the ops that survived pruning; the supernet count stays the first one.
+      if (!e.resumed || s.parameters === undefined) s.parameters = e.parameters;
+      s.aliveParameters = e.resumed && e.parameters !== s.parameters ? e.parameters : undefined;
+      s.stoppedAfter = undefined;
       s.epochs = e.epochs;
       s.stepsPerEpoch = e.steps_per_epoch;
       s.startedAt ??= e.time;
@@ -97,6 +110,7 @@ export function applyEvent(s: RunSummary, e: RunEvent): RunSummary {
     case 'epoch':
       s.epoch = e.epoch;
       s.epochsDone++;
+      s.lastEpochDone = Math.max(s.lastEpochDone ?? 0, e.epoch);
       s.loss = e.train_loss;
       s.trainAcc = e.train_acc;
       s.validAcc = e.valid_acc;
@@ -131,6 +145,7 @@ export function applyEvent(s: RunSummary, e: RunEvent): RunSummary {
       break;
     case 'cancelled':
       if (e.checkpoint) s.checkpoint = e.checkpoint;
+      s.stoppedAfter = e.epoch;
       s.terminal = 'cancelled';
       s.endedAt = e.time;
       break;
@@ -174,15 +189,17 @@ export function formatLoss(x: number | undefined): string | undefined {
 }
 
 /**
- * The epoch counter a person reads: `epoch 3/6`. Runtime epochs and steps are 1-based in `step`
- * and `epoch` events (the runtime's `cancelled.epoch` counts completed epochs).
+ * The epoch counter a person reads. One convention in every view: `epoch 3/6` is the third of six
+ * epochs, 1-based as in `step` and `epoch` events, the one in progress while running; a stopped
+ * run says how many completed (`cancelled.epoch` counts them): `stopped after epoch 2/6`.
  */
 export function formatEpoch(s: RunSummary): string | undefined {
+  if (s.terminal === 'cancelled' && s.stoppedAfter !== undefined) return `stopped after epoch ${s.stoppedAfter}${s.epochs ? `/${s.epochs}` : ''}`;
   if (s.epoch === undefined) return s.epochs === undefined ? undefined : `starting (${s.epochs} epochs)`;
   return s.epochs === undefined ? `epoch ${s.epoch}` : `epoch ${Math.min(s.epoch, s.epochs)}/${s.epochs}`;
 }
 
-/** One line of key numbers: `epoch 3/6 · acc 84.2% · 12 ops left · 2m 14s`. */
+/** One line of key numbers: `epoch 3/6 · valid acc 84.2% · 12 ops left · 2m 14s` (test acc once finished). */
 export function describeSummary(s: RunSummary, opts: { step?: boolean } = {}): string {
   const parts: string[] = [];
   const epoch = formatEpoch(s);
@@ -191,10 +208,56 @@ export function describeSummary(s: RunSummary, opts: { step?: boolean } = {}): s
     parts.push(`${s.phase === 'prune' ? 'pruning ' : 'step '}${s.step}/${s.steps}`);
   }
   if (opts.step && s.loss !== undefined) parts.push(`loss ${formatLoss(s.loss)}`);
-  const acc = formatPercent(s.testAcc ?? s.validAcc);
-  if (acc) parts.push(`${s.testAcc !== undefined ? 'test' : 'acc'} ${acc}`);
+  const acc = formatAccuracy(s);
+  if (acc) parts.push(acc);
   if (s.opsLeft !== undefined) parts.push(`${s.opsLeft} ops left`);
   const time = formatDuration(s.seconds);
   if (time) parts.push(time);
   return parts.join(' · ');
+}
+
+/** The accuracy to quote, with its split named: `test acc 48.4%`, else `valid acc 55.2%`. */
+export function formatAccuracy(s: RunSummary): string | undefined {
+  const test = formatPercent(s.testAcc);
+  if (test) return `test acc ${test}`;
+  const valid = formatPercent(s.validAcc);
+  return valid && `valid acc ${valid}`;
+}
+
+/**
+ * The accuracies of a finished run for its notification, each with its split: live progress
+ * shows validation accuracy, so a test accuracy must not read as a drop from it.
+ */
+export function describeResult(s: RunSummary): string {
+  const parts = [['test acc', formatPercent(s.testAcc)], ['valid acc', formatPercent(s.validAcc)]].filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/**
+ * The log line of an event, with the numbers the command line prints (loss and accuracy per
+ * epoch, both splits named); undefined for events too frequent to log (steps, α, pruned ops).
+ * `s` is the summary with the event already folded in.
+ */
+export function describeEvent(e: RunEvent, s: RunSummary): string | undefined {
+  const of = s.epochs ? `/${s.epochs}` : '';
+  switch (e.type) {
+    case 'started':
+      return `${e.resumed ? 'resumed' : 'started'}: ${e.space} on ${e.backend}, ${(s.parameters ?? e.parameters).toLocaleString('en-US')} parameters${s.aliveParameters !== undefined ? ` (${s.aliveParameters.toLocaleString('en-US')} alive)` : ''}, ${e.epochs} epochs of ${e.steps_per_epoch} steps, seed ${e.seed}`;
+    case 'epoch':
+      return `epoch ${e.epoch}${of}: train loss ${formatLoss(e.train_loss)} acc ${formatPercent(e.train_acc)}, valid loss ${formatLoss(e.valid_loss)} acc ${formatPercent(e.valid_acc)}, ${e.ops_left} ops left, ${formatDuration(e.seconds)}`;
+    case 'genotype':
+      return `genotype derived at epoch ${e.epoch}${of}${e.final ? ' (final)' : ''}`;
+    case 'checkpoint':
+      return `checkpoint after epoch ${e.epoch}${of}`;
+    case 'finished':
+      return `finished in ${formatDuration(e.seconds)}${describeResult(s)}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'cancelled':
+      return `stopped after epoch ${e.epoch}${of}${e.checkpoint ? `; resume from ${e.checkpoint}` : ''}`;
+    case 'failed':
+      return `failed: ${e.message}`;
+    case 'warning':
+      return e.message;
+    default:
+      return undefined;
+  }
 }

@@ -3,7 +3,7 @@
  * and detail rows are unit-tested: the tree provider only maps this onto `vscode.TreeItem`.
  */
 import type { RunInfo } from '../runs/run-manager.js';
-import { RESUMABLE_STATES, describeSummary, formatDuration, formatLoss, formatPercent, type RunState } from '../runs/run-summary.js';
+import { RESUMABLE_STATES, describeSummary, formatEpoch, formatDuration, formatLoss, formatPercent, type RunState } from '../runs/run-summary.js';
 
 /** Codicon and theme colour id per state. */
 export const STATE_ICONS: { readonly [S in RunState]: { readonly icon: string; readonly color?: string } } = {
@@ -33,8 +33,19 @@ export function stateLabel(run: RunInfo): string {
   return run.state;
 }
 
+/**
+ * A label short enough for a narrow side bar: the space and the start time of a run folder named
+ * `space-YYYYMMDD-HHMMSS` (`quick 02:23`); the full name is in the tooltip.
+ */
+export function shortLabel(name: string): string {
+  const m = /^(.+)-(\d{8})-(\d{2})(\d{2})(\d{2})(-\d+)?$/.exec(name);
+  return m ? `${m[1]} ${m[3]}:${m[4]}${m[6] ?? ''}` : name;
+}
+
 export function runItemView(run: RunInfo): RunItemView {
   const numbers = describeSummary(run.summary);
+  // The row keeps the two numbers a person scans for (epoch, accuracy); the tooltip has them all.
+  const brief = numbers.split(' · ').slice(0, 2).join(' · ');
   const flags = ['bnasRun', `state-${run.state}`];
   if (run.state === 'queued' || run.state === 'running' || run.state === 'stopping') {
     if (!run.external) flags.push('stoppable');
@@ -43,8 +54,8 @@ export function runItemView(run: RunInfo): RunItemView {
   if (run.summary.genotype) flags.push('hasGenotype');
   const tooltip = [`${run.name} — ${stateLabel(run)}`, numbers, run.failure?.message ?? '', run.dir].filter(Boolean).join('\n');
   return {
-    label: run.name,
-    description: [run.state === 'finished' || run.state === 'running' ? '' : stateLabel(run), numbers].filter(Boolean).join(' · '),
+    label: shortLabel(run.name),
+    description: [run.state === 'finished' || run.state === 'running' ? '' : stateLabel(run), brief].filter(Boolean).join(' · '),
     icon: STATE_ICONS[run.state].icon,
     color: STATE_ICONS[run.state].color,
     contextValue: flags.join(' '),
@@ -62,7 +73,8 @@ export function runDetails(run: RunInfo): { label: string; value: string }[] {
     { label: 'backend', value: s.backend && (s.backendReason ? `${s.backend} (${s.backendReason})` : s.backend) },
     { label: 'seed', value: s.seed?.toString() },
     { label: 'parameters', value: s.parameters?.toLocaleString('en-US') },
-    { label: 'epoch', value: s.epoch !== undefined ? `${s.epoch}${s.epochs ? `/${s.epochs}` : ''}` : undefined },
+    { label: 'parameters alive', value: s.aliveParameters?.toLocaleString('en-US') },
+    { label: 'epoch', value: formatEpoch(s)?.replace(/^epoch /, '') },
     { label: 'loss', value: formatLoss(s.loss) },
     { label: 'valid acc', value: formatPercent(s.validAcc) },
     { label: 'best valid acc', value: formatPercent(s.bestValidAcc) },

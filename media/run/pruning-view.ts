@@ -1,8 +1,11 @@
 /**
  * The pruning timeline: a chart of the ops left over the epochs, and per cell kind a table with a
- * row per edge and a column per pruning round saying which op left, when, and with what score.
- * A table rather than a drawing because the content is text users read and copy.
+ * row per edge and a column per pruning round: the ops the round weighed on that edge with the
+ * measured value and the score of each, the abandoned op marked (see docs/method.md, "Per-edge
+ * evidence"), and a legend saying what the numbers are. A table rather than a drawing because the
+ * content is text users read and copy.
  */
+import type { PrunedEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { RunModel } from './run-model.js';
 import { edgeName } from '../../runtime/protocol/mermaid.js';
@@ -23,7 +26,36 @@ export function opsLeftChart(model: RunModel): SVGSVGElement {
   });
 }
 
-/** Table of pruned ops for one cell kind. */
+/** What each measure of a round's evidence is, as a person reads it; `better` says which way is good. */
+const MEASURES: Readonly<Record<string, { readonly name: string; readonly short: string; readonly text: string; readonly better: 'lower' | 'higher' }>> = {
+  valid_loss_delta: { name: 'Δ valid loss', short: 'Δloss', text: 'change of the validation loss (nats) when only this edge is restricted to the op, against the whole supernet', better: 'lower' },
+  mean_accuracy: { name: 'mean accuracy', short: 'acc', text: 'running mean accuracy of the sampled single paths that used the op on this edge', better: 'higher' },
+  alpha_weight: { name: 'α weight', short: 'α', text: 'the op\'s architecture weight softmax(α) on this edge', better: 'higher' },
+};
+
+/** The measures the pruned events of a run carry (none for runs of versions without evidence). */
+function measuresOf(model: RunModel): string[] {
+  return [...new Set(model.pruned.flatMap((p) => (p.evidence ? [p.evidence.measure] : [])))];
+}
+
+const signed = (x: number) => (x > 0 ? `+${fmt(x)}` : fmt(x));
+
+/** Legend of the pruning tables: what a cell shows, what the numbers are, how the abandoned op is marked. */
+export function pruningLegend(model: RunModel): HTMLElement {
+  const measures = measuresOf(model);
+  const items = [
+    h('li', {}, 'Each round abandons, on each edge, the op with the lowest ', h('b', {}, 'score'), ' (the pruning criterion\'s running score; the lowest goes first).'),
+    h('li', {}, h('span', { class: 'pruned-op-swatch' }, 'struck-out, marked ✕'), ': the op abandoned on that edge in that round.'),
+    ...measures.map((m) => {
+      const d = MEASURES[m];
+      return h('li', {}, h('b', {}, d?.name ?? m), `: ${d ? `${d.text}; ${d.better} is better` : 'the measured value per op'}. Ops are listed by score, best first.`);
+    }),
+  ];
+  if (!measures.length && model.pruned.length) items.push(h('li', { class: 'muted' }, 'This run recorded only the abandoned op and its score: runs of earlier versions carry no per-op evidence.'));
+  return h('ul', { class: 'pruning-legend legend-text' }, ...items);
+}
+
+/** Table of pruned ops for one cell kind: per edge and round, the evidence behind the decision. */
 export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   const events = model.pruned.filter((p) => p.cell === cell);
   const rounds = [...new Set(events.map((p) => p.round))].sort((a, b) => a - b);
@@ -33,8 +65,8 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   table.append(
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, 'edge'),
-      ...rounds.map((r) => h('th', { scope: 'col' }, `round ${r}`, h('span', { class: 'sub' }, `epoch ${epochOf(r)}`))),
-      h('th', { scope: 'col' }, 'left'),
+      ...rounds.map((r) => h('th', { scope: 'col' }, `round ${r}`, h('span', { class: 'sub' }, `after epoch ${epochOf(r)}`))),
+      h('th', { scope: 'col' }, 'left (α weight)'),
     )),
   );
   const last = model.alphas[cell].at(-1);
@@ -43,7 +75,7 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
     const row = h('tr', {}, h('th', { scope: 'row' }, edgeName(e)));
     for (const r of rounds) {
       const here = events.filter((p) => p.edge === e && p.round === r);
-      row.append(h('td', {}, ...here.map((p) => h('span', { class: 'pruned-op', title: `${p.op} left ${kindName} ${edgeName(e)} in round ${r} (epoch ${p.epoch}), score ${fmt(p.score)}` }, p.op, h('span', { class: 'score' }, fmt(p.score))))));
+      row.append(h('td', {}, roundCell(here, kindName, edgeName(e))));
     }
     const left = last?.weights[e] ? Object.entries(last.weights[e]!).sort((a, b) => b[1] - a[1]) : [];
     row.append(h('td', { class: 'left' }, left.map(([op, w]) => `${op} ${fmt(w)}`).join(', ')));
@@ -51,4 +83,28 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   }
   table.append(body);
   return table;
+}
+
+/** One edge in one round: every op the round weighed, best score first, the abandoned one marked; or only the abandoned op for runs without evidence. */
+function roundCell(here: readonly PrunedEvent[], kindName: string, edge: string): HTMLElement {
+  const first = here[0];
+  if (!first) return h('span');
+  const title = (p: PrunedEvent) => `${p.op} was abandoned on the ${kindName} cell's ${edge} in round ${p.round} (after epoch ${p.epoch}), score ${fmt(p.score)}`;
+  const ev = first.evidence;
+  if (!ev) return h('div', {}, ...here.map((p) => h('span', { class: 'pruned-op', title: title(p) }, h('span', { class: 'op' }, `✕ ${p.op}`), h('span', { class: 'score', title: 'score' }, fmt(p.score)))));
+  const abandoned = new Map(here.map((p) => [p.op, p]));
+  const d = MEASURES[ev.measure];
+  const ops = Object.keys(ev.scores).sort((a, b) => (ev.scores[b] ?? -Infinity) - (ev.scores[a] ?? -Infinity));
+  const list = h('ol', { class: 'evidence', 'aria-label': `Evidence on ${edge}` });
+  for (const op of ops) {
+    const p = abandoned.get(op);
+    const value = ev.values[op];
+    const score = ev.scores[op];
+    list.append(h('li', { class: p ? 'pruned-op' : 'kept-op', title: p ? title(p) : `${op} stays on ${edge}` },
+      h('span', { class: 'op' }, p ? `✕ ${op}` : op),
+      h('span', { class: 'value', title: d?.name ?? ev.measure }, value === null || value === undefined ? 'not measured' : `${d?.short ?? ''} ${ev.measure === 'valid_loss_delta' ? signed(value) : fmt(value)}`.trim()),
+      h('span', { class: 'score', title: 'score' }, `score ${score === null || score === undefined ? '–' : fmt(score)}`),
+    ));
+  }
+  return list;
 }

@@ -26,6 +26,10 @@ export type Section = 'facts' | 'curves' | 'weights' | 'pruning' | 'cells' | 'me
 
 export interface RunModel {
   started?: StartedEvent;
+  /** Weights of the whole supernet, from the first `started` (a resumed one counts only the ops alive). */
+  parameters?: number;
+  /** Weights of the ops alive, when a resumed `started` counted fewer. */
+  aliveParameters?: number;
   /** Op names in display order (from `started`, then any op seen later). */
   readonly ops: string[];
   /** Edges per cell (from `started`, or the widest `alphas` event). */
@@ -90,10 +94,13 @@ export function applyEvents(model: RunModel, events: readonly RunEvent[]): Set<S
       case 'started':
         // A resumed run sends `started` again; earlier epochs are kept, later ones are replaced as they come.
         model.started = e;
+        if (!e.resumed || model.parameters === undefined) model.parameters = e.parameters;
+        model.aliveParameters = e.resumed && e.parameters !== model.parameters ? e.parameters : undefined;
         model.end = undefined;
         model.edges = Math.max(model.edges, e.edges);
         addOps(model, e.ops);
-        dirty.add('facts').add('weights').add('pruning');
+        // Messages too: the banner of an earlier stop must go once the run resumes.
+        dirty.add('facts').add('weights').add('pruning').add('messages');
         break;
       case 'step':
         if (e.phase !== 'prune' && e.steps > 0) model.stepLoss.push({ x: e.epoch - 1 + e.step / e.steps, y: e.loss });
@@ -127,7 +134,7 @@ export function applyEvents(model: RunModel, events: readonly RunEvent[]): Set<S
         model.end = e;
         model.seconds = e.seconds;
         model.genotype = { epoch: model.genotype?.epoch ?? model.epoch, genotype: e.genotype, final: true };
-        dirty.add('cells').add('facts');
+        dirty.add('cells').add('facts').add('messages');
         break;
       case 'failed':
       case 'cancelled':
@@ -156,4 +163,18 @@ export function runStatus(model: RunModel, live: boolean): 'waiting' | 'running'
 export function opsLeft(model: RunModel, cell: CellKind): number | undefined {
   const last = model.alphas[cell].at(-1);
   return last?.weights.reduce((n, w) => n + Object.keys(w).length, 0);
+}
+
+/**
+ * The epoch fact, in the convention every view shares: `3 / 6` is the third of six epochs,
+ * 1-based as in `step` and `epoch` events, the one in progress while running; a stopped run
+ * says how many completed (`cancelled.epoch` counts them).
+ */
+export function epochLabel(model: RunModel, running: boolean): string {
+  const total = model.started?.epochs;
+  if (total === undefined) return '–';
+  if (model.end?.type === 'cancelled') return `stopped after ${model.end.epoch} / ${total}`;
+  const done = model.epochs.at(-1)?.epoch ?? 0;
+  if (running && model.step && model.step.epoch > done) return `${model.step.epoch} / ${total} (${model.step.steps ? `step ${model.step.step}/${model.step.steps}` : 'starting'})`;
+  return done ? `${done} / ${total}` : running ? `starting (${total} epochs)` : `0 / ${total}`;
 }

@@ -8,13 +8,13 @@ import type { RunEvent } from '../../runtime/protocol/events.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid } from '../../runtime/protocol/genotype-format.js';
 import type { ExportFormat, RunInfo } from '../../runtime/protocol/webview.js';
-import { custom, fmt, fmtSeconds, h, pct } from '../shared/dom.js';
+import { custom, fmtSeconds, h, pct } from '../shared/dom.js';
 import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
 import { formatCellMermaid } from '../../runtime/protocol/mermaid.js';
 import { mermaidIdle, renderMermaid, renderedSvg } from '../shared/mermaid-view.js';
-import { opsLeftChart, pruningTable } from './pruning-view.js';
-import { applyEvents, emptyModel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
+import { opsLeftChart, pruningLegend, pruningTable } from './pruning-view.js';
+import { applyEvents, emptyModel, epochLabel, opsLeft, runStatus, type RunModel, type Section } from './run-model.js';
 import { weightsChart, weightsLegend } from './weights-chart.js';
 
 const KIND_NAME: Record<CellKind, string> = { normal: 'Normal cell', reduce: 'Reduction cell' };
@@ -165,20 +165,21 @@ export class RunView {
     const lastEpoch = m.epochs.at(-1);
     const best = m.epochs.reduce<number | undefined>((b, e) => (b === undefined || e.valid_acc > b ? e.valid_acc : b), undefined);
     const fin = m.end?.type === 'finished' ? m.end : undefined;
-    const progress = m.step && status === 'running' ? ` (step ${m.step.step}/${m.step.steps})` : '';
     const facts: [string, string, string?][] = [
       ['space', st?.space ?? '–'],
       ['backend', st?.backend ?? '–', st?.backend_reason],
       ['seed', st ? String(st.seed) : '–'],
-      ['parameters', st ? fmt(st.parameters) : '–', st ? `${st.parameters.toLocaleString('en')} trainable supernet weights` : undefined],
-      ['epoch', st ? `${lastEpoch?.epoch ?? 0} / ${st.epochs}${progress}` : '–'],
+      ['parameters', m.parameters !== undefined ? m.parameters.toLocaleString('en') : '–', m.parameters !== undefined ? `${m.parameters.toLocaleString('en')} trainable weights of the whole supernet, every candidate op (not α, β)` : undefined],
+      ['epoch', epochLabel(m, status === 'running')],
       ['time', fmtSeconds(m.seconds)],
-      ['ops left', lastEpoch ? String(lastEpoch.ops_left) : CELL_KINDS.map((c) => opsLeft(m, c) ?? '–').join(' + ')],
-      ['valid acc', `${pct(lastEpoch?.valid_acc)}${best !== undefined ? ` (best ${pct(best)})` : ''}`],
+      ['ops left', opsLeftLabel(m)],
+      ['valid acc', `${pct(lastEpoch?.valid_acc)}${best !== undefined ? ` (best ${pct(best)})` : ''}`, 'Accuracy of the supernet on the validation split (the part of the training images that updates α and β; "valid (arch split)" in the charts)'],
     ];
-    if (fin?.test_acc !== undefined) facts.push(['test acc', pct(fin.test_acc)]);
+    if (m.aliveParameters !== undefined) facts.splice(4, 0, ['parameters alive', m.aliveParameters.toLocaleString('en'), `${m.aliveParameters.toLocaleString('en')} weights of the ops still alive when the run resumed`]);
+    if (fin?.test_acc !== undefined) facts.push(['test acc', pct(fin.test_acc), 'Accuracy of the derived network on the held-out test images']);
     if (fin?.reason) facts.push(['stopped', fin.reason]);
-    this.parts.facts.replaceChildren(...facts.flatMap(([k, v, title]) => [h('dt', {}, k), h('dd', { title }, v)]));
+    // Each label and its value share one box, so a wrapping grid never parts them.
+    this.parts.facts.replaceChildren(...facts.map(([k, v, title]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', { title }, v))));
     const enabled = m.genotype !== undefined;
     for (const b of this.exportButtons) b.toggleAttribute('disabled', !enabled);
   }
@@ -195,7 +196,7 @@ export class RunView {
       series: [
         { name: 'step (train)', points: m.stepLoss, cls: 'series-0', faint: true },
         { name: 'train', points: ep((e) => e.train_loss), cls: 'series-0', markers: true },
-        { name: 'arch split', points: ep((e) => e.valid_loss), cls: 'series-1', markers: true, dashed: true },
+        { name: 'valid (arch split)', points: ep((e) => e.valid_loss), cls: 'series-1', markers: true, dashed: true },
       ],
     });
     const acc = lineChart({
@@ -207,7 +208,7 @@ export class RunView {
       yFormat: (y) => `${Math.round(y * 100)}%`,
       series: [
         { name: 'train', points: ep((e) => e.train_acc), cls: 'series-0', markers: true },
-        { name: 'arch split', points: ep((e) => e.valid_acc), cls: 'series-1', markers: true, dashed: true },
+        { name: 'valid (arch split)', points: ep((e) => e.valid_acc), cls: 'series-1', markers: true, dashed: true },
       ],
     });
     loss.dataset.chart = 'loss';
@@ -249,14 +250,14 @@ export class RunView {
     const m = this.model;
     const tables = CELL_KINDS.map((cell) => h('figure', { class: 'pruning-figure' }, h('figcaption', {}, KIND_NAME[cell]), h('div', { class: 'scroll-x' }, pruningTable(m, cell))));
     const note = m.pruned.length ? undefined : h('p', { class: 'empty' }, m.started ? 'No op has been pruned yet.' : 'Waiting for the run to start.');
-    this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : tables));
+    this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : [pruningLegend(m), ...tables]));
   }
 
   private renderMessages(): void {
     const m = this.model;
     const items = m.warnings.map((w) => h('li', { class: 'warning' }, w));
     if (m.end?.type === 'failed') items.unshift(h('li', { class: 'error', role: 'alert' }, `The search failed: ${m.end.message}`));
-    if (m.end?.type === 'cancelled') items.unshift(h('li', { class: 'info' }, `Cancelled at epoch ${m.end.epoch}${m.end.checkpoint ? `; resume from ${m.end.checkpoint}` : ''}.`));
+    if (m.end?.type === 'cancelled') items.unshift(h('li', { class: 'info' }, `Stopped after epoch ${m.end.epoch}${m.started ? `/${m.started.epochs}` : ''}${m.end.checkpoint ? `; resume from ${m.end.checkpoint}` : ''}.`));
     this.parts.messages.replaceChildren(...(items.length ? [h('ul', {}, ...items)] : []));
   }
 
@@ -298,6 +299,14 @@ export class RunView {
   get current(): Readonly<RunModel> {
     return this.model;
   }
+}
+
+/** Ops alive in both cells: from the last epoch, else the last `alphas`; a dash until either is known. */
+function opsLeftLabel(m: RunModel): string {
+  const last = m.epochs.at(-1);
+  if (last) return String(last.ops_left);
+  const counts = CELL_KINDS.map((c) => opsLeft(m, c));
+  return counts.every((n) => n !== undefined) ? String(counts.reduce((a, b) => a! + b!, 0)) : '–';
 }
 
 function section(id: string, title: string, body: HTMLElement): HTMLElement {

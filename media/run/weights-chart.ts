@@ -19,10 +19,15 @@ export interface WeightsChartInput {
   readonly pruned: readonly PrunedEvent[];
 }
 
-const ROW = 15;
-const LEFT = 118;
-const TOP = 64;
-const GAP = 6;
+const ROW = 20;
+const LEFT = 140;
+const TOP = 84;
+const GAP = 8;
+/** Width of the op columns of all epochs together: wide enough to use the view, one epoch ≥ 3 px. */
+const GROUP_WIDTH = 120;
+/** Steps of the colour scale drawn above the map. */
+const SCALE_STEPS = 10;
+const SCALE_STEP_W = 14;
 
 /** The legend of a heat map (HTML text under the drawing, so it wraps and can be read). */
 export function weightsLegend(o: WeightsChartInput): string {
@@ -36,10 +41,10 @@ export function weightsLegend(o: WeightsChartInput): string {
 /** Draws the heat map; returns an <svg> with an accessible summary. */
 export function weightsChart(o: WeightsChartInput): SVGSVGElement {
   const epochs = Math.max(o.epochs, o.alphas.length, o.alphas.at(-1)?.epoch ?? 0, 1);
-  const cw = Math.max(2, Math.min(10, Math.floor(84 / epochs)));
+  const cw = Math.max(3, Math.min(20, Math.floor(GROUP_WIDTH / epochs)));
   const gw = cw * epochs;
   const groups = [...o.ops, 'β (edge)'];
-  const width = LEFT + groups.length * (gw + GAP) + 8;
+  const width = Math.max(LEFT + groups.length * (gw + GAP) + 8, LEFT + 2 * (SCALE_STEPS * SCALE_STEP_W + 150));
   const height = TOP + o.edges * ROW + 8;
   const kindName = o.cell === 'normal' ? 'normal' : 'reduction';
 
@@ -61,6 +66,7 @@ export function weightsChart(o: WeightsChartInput): SVGSVGElement {
   const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'chart heatmap', role: 'img', 'aria-label': label, tabindex: 0, 'data-cell': o.cell });
   svg.append(s('title', {}, label));
 
+  svg.append(colourScale('swatch', 'α', maxW, LEFT), colourScale('swatch beta', 'β', maxB, LEFT + SCALE_STEPS * SCALE_STEP_W + 150));
   groups.forEach((name, g) => {
     const x0 = LEFT + g * (gw + GAP);
     svg.append(s('text', { x: x0 + 2, y: TOP - 8, class: 'op-label', transform: `rotate(-28 ${x0 + 2} ${TOP - 8})` }, name));
@@ -105,4 +111,15 @@ export function weightsChart(o: WeightsChartInput): SVGSVGElement {
   }
   svg.append(marks);
   return svg;
+}
+
+/** A stepped colour scale from 0 to `max` (the map's opacities), with its ends labelled. */
+function colourScale(cls: string, name: string, max: number, x: number): SVGGElement {
+  const g = s('g', { class: 'colour-scale', 'aria-hidden': 'true' });
+  g.append(s('text', { x: x - 6, y: 15, class: 'scale-label', 'text-anchor': 'end' }, `${name} 0`));
+  for (let i = 0; i < SCALE_STEPS; i++) {
+    g.append(s('rect', { x: x + i * SCALE_STEP_W, y: 4, width: SCALE_STEP_W, height: 14, class: cls, 'fill-opacity': (0.06 + (0.94 * (i + 1)) / SCALE_STEPS).toFixed(3) }));
+  }
+  g.append(s('text', { x: x + SCALE_STEPS * SCALE_STEP_W + 6, y: 15, class: 'scale-label' }, fmt(max)));
+  return g;
 }

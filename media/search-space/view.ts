@@ -48,7 +48,7 @@ export class SpaceView {
     this.title.textContent = space ? `${space.name} · ${data.fileName}` : data.fileName;
     const errors = data.diagnostics.filter((d) => d.severity === 'error').length;
     this.status.textContent = data.space
-      ? `${data.diagnostics.length ? `${data.diagnostics.length} problem(s), no errors` : 'Valid'} · version ${data.version}`
+      ? data.diagnostics.length ? `${data.diagnostics.length} problem(s), no errors` : 'Valid'
       : space
         ? `${errors} error(s): the drawings show the last valid version`
         : `${errors} error(s): nothing to draw until the file is valid`;
@@ -93,7 +93,9 @@ export class SpaceView {
     }
     const over = e.budgetMb !== undefined && e.memoryMb > e.budgetMb;
     this.estimates.replaceChildren(
-      h('dt', {}, 'parameters'), h('dd', { title: `${e.parameters.toLocaleString('en')} trainable supernet weights` }, fmt(e.parameters)),
+      // Same label and definition as the run's count; the estimate leaves out the stem and the
+      // batch-norm scales, so it says it is one.
+      h('dt', {}, 'parameters'), h('dd', { title: `about ${e.parameters.toLocaleString('en')} trainable weights of the whole supernet, every candidate op (not α, β); a run reports the exact count` }, `≈ ${e.parameters.toLocaleString('en')}`),
       h('dt', {}, 'memory per step'), h('dd', { class: over ? 'over-budget' : undefined, title: e.budgetMb !== undefined ? `budget.memory_mb = ${e.budgetMb}` : undefined }, `${fmt(e.memoryMb)} MB${over ? ` (over the ${e.budgetMb} MB budget)` : ''}`),
       h('dt', {}, 'time per epoch'), h('dd', { title: e.timeSource }, `${e.secondsPerEpoch !== undefined ? `≈ ${fmtSeconds(e.secondsPerEpoch)}` : '–'}`),
       ...(e.macsPerImage !== undefined ? [

@@ -12,6 +12,8 @@ import { cssVar, currentTheme, onThemeChange, type ThemeKind } from './theme.js'
 interface Diagram {
   text: string;
   label: string;
+  /** Zoom: a factor of the drawing's own size, or `fit` (the box's width). */
+  zoom?: number | 'fit';
   /** Rendered text; skip a render when unchanged. */
   shown?: string;
   /** A render of this diagram is queued and not started: later texts ride along with it. */
@@ -23,6 +25,16 @@ interface Diagram {
 
 /** A diagram is redrawn at most once per this many times its last render took (≤ 25 % of the time). */
 const PACE = 4;
+/** Mermaid's label size in drawing units (its default theme font size). */
+const DRAWING_FONT_PX = 16;
+/**
+ * Default zoom: every drawing at the same scale, so the normal and the reduction cell show text of
+ * one size, and labels at 12 px (never under 11); a wider drawing scrolls and pans instead of shrinking.
+ */
+export const DEFAULT_ZOOM = 0.75;
+const ZOOM_STEP = 1.25;
+const ZOOM_MIN = 0.2;
+const ZOOM_MAX = 4;
 
 const diagrams = new Map<HTMLElement, Diagram>();
 let queue: Promise<void> = Promise.resolve();
@@ -54,7 +66,8 @@ function configure(kind: ThemeKind): void {
       ? { background: bg, primaryColor: bg, primaryTextColor: fg, primaryBorderColor: border, lineColor: fg, textColor: fg, edgeLabelBackground: bg, fontFamily }
       : { fontFamily },
     fontFamily,
-    flowchart: { useMaxWidth: true, curve: 'basis' },
+    // The view sizes the drawing itself (see applyZoom): one scale for every diagram.
+    flowchart: { useMaxWidth: false, curve: 'basis' },
   });
   configuredFor = kind;
 }
@@ -81,6 +94,7 @@ async function renderNow(el: HTMLElement, d: Diagram, force: boolean): Promise<v
     root?.setAttribute('role', 'img');
     root?.setAttribute('aria-label', d.label);
     el.classList.remove('render-error');
+    applyZoom(el, d);
   } catch (err) {
     el.classList.add('render-error');
     el.replaceChildren(
@@ -104,6 +118,7 @@ export function renderMermaid(el: HTMLElement, text: string, label: string, pace
   const d = diagrams.get(el) ?? { text, label };
   d.text = text;
   d.label = label;
+  if (!diagrams.has(el)) addControls(el, d);
   diagrams.set(el, d);
   // A live run derives a genotype every epoch; while a render waits, newer texts replace its
   // text instead of queueing more renders, so the drawing never lags behind by a backlog.
@@ -122,10 +137,101 @@ export function renderMermaid(el: HTMLElement, text: string, label: string, pace
   });
 }
 
-/** The SVG text currently shown in `el`, for export. */
+/** The SVG text currently shown in `el`, for export: at the drawing's own size, without the view's zoom. */
 export function renderedSvg(el: HTMLElement): string | undefined {
   const svg = el.querySelector('svg');
-  return svg ? new XMLSerializer().serializeToString(svg) : undefined;
+  if (!svg) return undefined;
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  copy.style.removeProperty('width');
+  copy.style.removeProperty('height');
+  return new XMLSerializer().serializeToString(copy);
+}
+
+/** The drawing's own size (its viewBox). */
+function drawingSize(svg: SVGSVGElement): { width: number; height: number } {
+  const vb = svg.viewBox.baseVal;
+  return vb && vb.width ? { width: vb.width, height: vb.height } : { width: svg.getBBox().width, height: svg.getBBox().height };
+}
+
+/** Sizes the drawing in `el` by its zoom: a fixed scale of its own size, or the box's width for `fit`. */
+function applyZoom(el: HTMLElement, d: Diagram): void {
+  const svg = el.querySelector('svg');
+  if (!svg) return;
+  const size = drawingSize(svg);
+  const scale = d.zoom === 'fit' ? Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, (el.clientWidth - 2) / size.width)) : (d.zoom ?? DEFAULT_ZOOM);
+  svg.style.width = `${Math.round(size.width * scale)}px`;
+  svg.style.height = `${Math.round(size.height * scale)}px`;
+  el.dataset.zoom = String(Math.round(scale * 100) / 100);
+  el.title = `Zoom ${Math.round(scale * 100)} % (labels ${Math.round(DRAWING_FONT_PX * scale)} px). Drag to pan; Ctrl + wheel zooms.`;
+}
+
+/** Sets the zoom of the drawing in `el` and redraws its size (`fit`, a factor, or a step in or out). */
+export function zoomDiagram(el: HTMLElement, zoom: number | 'fit' | 'in' | 'out' | 'reset'): void {
+  const d = diagrams.get(el);
+  if (!d) return;
+  const now = Number(el.dataset.zoom ?? DEFAULT_ZOOM);
+  d.zoom =
+    zoom === 'in' ? Math.min(ZOOM_MAX, now * ZOOM_STEP)
+    : zoom === 'out' ? Math.max(ZOOM_MIN, now / ZOOM_STEP)
+    : zoom === 'reset' ? DEFAULT_ZOOM
+    : zoom;
+  applyZoom(el, d);
+}
+
+/** Zoom buttons and "open larger" above the box, drag-to-pan and Ctrl + wheel zoom in it. */
+function addControls(el: HTMLElement, d: Diagram): void {
+  el.classList.add('zoomable');
+  const button = (text: string, title: string, action: () => void) => {
+    const b = h('button', { type: 'button', class: 'diagram-button', title, 'aria-label': title }, text);
+    b.addEventListener('click', action);
+    return b;
+  };
+  const bar = h('div', { class: 'diagram-controls', role: 'toolbar', 'aria-label': 'Diagram zoom' },
+    button('−', 'Zoom out', () => zoomDiagram(el, 'out')),
+    button('+', 'Zoom in', () => zoomDiagram(el, 'in')),
+    button('100 %', 'Default size', () => zoomDiagram(el, 'reset')),
+    button('Fit', 'Fit the width', () => zoomDiagram(el, 'fit')),
+    button('Open larger', 'Open the drawing in a large overlay', () => openLarger(el, d.label)),
+  );
+  el.before(bar);
+  el.addEventListener('wheel', (e) => {
+    if (!e.ctrlKey) return;
+    e.preventDefault();
+    zoomDiagram(el, e.deltaY < 0 ? 'in' : 'out');
+  }, { passive: false });
+  let drag: { x: number; y: number; left: number; top: number } | undefined;
+  el.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, left: el.scrollLeft, top: el.scrollTop };
+    el.classList.add('panning');
+  });
+  el.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    el.scrollLeft = drag.left - (e.clientX - drag.x);
+    el.scrollTop = drag.top - (e.clientY - drag.y);
+  });
+  const stop = () => {
+    drag = undefined;
+    el.classList.remove('panning');
+  };
+  el.addEventListener('pointerup', stop);
+  el.addEventListener('pointerleave', stop);
+}
+
+/** Shows a copy of the drawing in a modal overlay at twice the default zoom (Escape or Close ends it). */
+function openLarger(el: HTMLElement, label: string): void {
+  const svg = el.querySelector('svg');
+  if (!svg) return;
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  const size = drawingSize(svg);
+  copy.style.width = `${Math.round(size.width * DEFAULT_ZOOM * 2)}px`;
+  copy.style.height = `${Math.round(size.height * DEFAULT_ZOOM * 2)}px`;
+  const close = h('button', { type: 'button', class: 'diagram-button', autofocus: true }, 'Close');
+  const dialog = h('dialog', { class: 'diagram-dialog', 'aria-label': label }, h('div', { class: 'diagram-dialog-bar' }, h('span', {}, label), close), h('div', { class: 'diagram-dialog-body' }, copy)) as HTMLDialogElement;
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 /** Re-renders every diagram whenever the VS Code theme changes. Call once per page. */

@@ -10,7 +10,7 @@
  * small safe set is written as a Mermaid entity code (`#60;` for `<`), which Mermaid turns into
  * an HTML character reference: the text is shown, never parsed as markup or as Mermaid syntax.
  */
-import { stateName, type CellKind, type Genotype } from './genotype.js';
+import type { CellKind, Genotype } from './genotype.js';
 
 /** Escapes a label for use inside `"…"` in Mermaid flowchart text. */
 export function mermaidLabel(text: string): string {
@@ -38,10 +38,18 @@ export function edgeEnds(edge: number): { node: number; input: number } {
   return { node, input: edge - first };
 }
 
-/** Human name of an edge, e.g. `node 1 ← c_{k-1}`. */
+/**
+ * Name of cell state `i` in drawings and views: `c[k-2]`, `c[k-1]`, `node i-2`, and `c[k]` for the
+ * output; plain text a reader needs no TeX for (the command line's text keeps `stateName`).
+ */
+export function stateLabel(i: number | 'out'): string {
+  return i === 'out' ? 'c[k]' : i === 0 ? 'c[k-2]' : i === 1 ? 'c[k-1]' : `node ${i - 2}`;
+}
+
+/** Human name of an edge, e.g. `node 1 ← c[k-1]`. */
 export function edgeName(edge: number): string {
   const { node, input } = edgeEnds(edge);
-  return `node ${node} ← ${stateName(input)}`;
+  return `node ${node} ← ${stateLabel(input)}`;
 }
 
 function header(direction: 'LR' | 'TB', title: string | undefined): string[] {
@@ -49,15 +57,15 @@ function header(direction: 'LR' | 'TB', title: string | undefined): string[] {
 }
 
 function stateDeclarations(nodes: number): string[] {
-  const lines = ['  in0(["c_{k-2}"])', '  in1(["c_{k-1}"])'];
+  const lines = [`  in0(["${mermaidLabel(stateLabel(0))}"])`, `  in1(["${mermaidLabel(stateLabel(1))}"])`];
   for (let j = 0; j < nodes; j++) lines.push(`  n${j}["${j}"]`);
-  lines.push('  out[["c_{k}"]]');
+  lines.push(`  out[["${mermaidLabel(stateLabel('out'))}"]]`);
   return lines;
 }
 
 /**
- * Mermaid flowchart of one derived cell in the DARTS drawing: left to right, inputs c_{k-2} and
- * c_{k-1}, intermediate nodes 0..n-1, output c_{k} fed by the concatenated nodes, op names on
+ * Mermaid flowchart of one derived cell in the DARTS drawing: left to right, inputs c[k-2] and
+ * c[k-1], intermediate nodes 0..n-1, output c[k] fed by the concatenated nodes, op names on
  * the edges.
  * @param genotype DARTS-layout genotype (two `[op, input]` pairs per intermediate node).
  * @param kind which cell to draw.

@@ -92,3 +92,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Smallest on-screen size (px) of any label in the diagrams under `selector`: the label's font
+ * size in drawing units times the drawing's scale (rendered width over viewBox width).
+ */
+export async function diagramLabelPx(page: Page, selector: string): Promise<number[]> {
+  return page.$$eval(selector, (boxes) =>
+    boxes.map((box) => {
+      const svg = box.querySelector('svg')!;
+      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      const labels = [...svg.querySelectorAll('.nodeLabel, .edgeLabel, text')].filter((e) => (e.textContent ?? '').trim());
+      return Math.min(...labels.map((e) => parseFloat(getComputedStyle(e).fontSize) * scale));
+    }),
+  );
+}

@@ -17,6 +17,8 @@ export interface FixtureOptions {
   readonly seed?: number;
   /** Stop after this many epochs without `finished` (a run still going). */
   readonly stopAfter?: number;
+  /** Leave the per-edge evidence out of `pruned` events, as runs of earlier versions do. */
+  readonly noEvidence?: boolean;
 }
 
 export const QUICK_OPS = ['sep_conv_3x3', 'dil_conv_3x3', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'none'];
@@ -116,11 +118,12 @@ export function makeRunEvents(o: FixtureOptions = {}): RunEvent[] {
       for (const c of ['normal', 'reduce'] as const) {
         lastAlphas[c]!.weights.forEach((w, e) => {
           if (alive[c][e]!.size <= 1) return;
-          const entries = Object.entries(w).map(([op, v]) => ({ op, score: v + (rand() - 0.5) * 0.05 }));
-          const worst = entries.sort((x, y) => x.score - y.score)[0]!;
+          const entries = Object.entries(w).map(([op, v]) => ({ op, score: v + (rand() - 0.5) * 0.05, delta: (0.2 - v) * 0.3 }));
+          const worst = [...entries].sort((x, y) => x.score - y.score)[0]!;
           alive[c][e]!.delete(worst.op);
           pruneSeconds += 0.05;
-          events.push({ type: 'pruned', time: time(), epoch: ep, cell: c, edge: e, op: worst.op, score: worst.score, round });
+          const evidence = { measure: 'valid_loss_delta', values: Object.fromEntries(entries.map((x) => [x.op, x.delta])), scores: Object.fromEntries(entries.map((x) => [x.op, x.score])) };
+          events.push({ type: 'pruned', time: time(), epoch: ep, cell: c, edge: e, op: worst.op, score: worst.score, round, ...(o.noEvidence ? {} : { evidence }) });
         });
       }
       seconds += pruneSeconds;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Genotype, RunEvent } from '../../runtime/protocol/index.js';
-import { launch, mermaidSettled, openWebview, postToView, ROOT, screenshot, type Theme } from './browser.js';
+import { diagramLabelPx, launch, mermaidSettled, openWebview, postToView, ROOT, screenshot, type Theme } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: false };
@@ -45,8 +45,8 @@ describe('run view', { timeout: 240_000 }, () => {
       // Curves: one loss and one accuracy chart with train and arch-split lines.
       const charts = await page.$$eval('#curves svg.line-chart', (els) => els.map((e) => ({ chart: (e as SVGElement).dataset.chart, series: [...e.querySelectorAll('.series')].map((g) => g.getAttribute('data-series')), label: e.getAttribute('aria-label') })));
       assert.deepEqual(charts.map((c) => c.chart), ['loss', 'accuracy']);
-      assert.deepEqual(charts[0]!.series, ['step (train)', 'train', 'arch split']);
-      assert.match(charts[1]!.label!, /Latest: train \d+%, arch split \d+%/);
+      assert.deepEqual(charts[0]!.series, ['step (train)', 'train', 'valid (arch split)']);
+      assert.match(charts[1]!.label!, /Latest: train \d+%, valid \(arch split\) \d+%/);
 
       // Heat maps: a rect per (epoch, edge, alive op) + β, for each cell kind.
       const heat = await page.$$eval('#weights svg.heatmap', (els) => els.map((e) => ({ cell: e.getAttribute('data-cell'), rects: e.querySelectorAll('rect.heat').length, rows: e.querySelectorAll('.edge-label').length })));
@@ -69,7 +69,7 @@ describe('run view', { timeout: 240_000 }, () => {
         assert.ok(d.svg, `${cell} cell has an SVG`);
         const ops: string[] = fin.type === 'finished' ? fin.genotype[cell].map(([op]) => op) : [];
         assert.deepEqual([...d.edgeLabels].sort(), [...ops].sort(), `${cell} edge labels`);
-        for (const n of ['c_{k-2}', 'c_{k-1}', '0', '1', '2', '3', 'c_{k}']) assert.ok(d.nodeLabels.includes(n), `${cell} has node ${n}: ${d.nodeLabels.join('|')}`);
+        for (const n of ['c[k-2]', 'c[k-1]', '0', '1', '2', '3', 'c[k]']) assert.ok(d.nodeLabels.includes(n), `${cell} has node ${n}: ${d.nodeLabels.join('|')}`);
       }
       assert.match(await page.$eval('.cell figcaption', (e) => e.textContent ?? ''), /final/);
       assert.match(await page.$eval('.badge', (e) => e.textContent ?? ''), /finished/);
@@ -77,6 +77,42 @@ describe('run view', { timeout: 240_000 }, () => {
       await screenshot(page, `run-view-${theme}`);
     });
   }
+
+  it('draws the cells readable: labels of 11 px or more, one text size in both cells, zoom and open larger', async () => {
+    await setTheme('vscode-dark');
+    await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents() });
+    await mermaidSettled(page);
+    const px = await diagramLabelPx(page, '.cells .mermaid-box');
+    assert.equal(px.length, 2);
+    for (const p of px) assert.ok(p >= 11, `labels at ${p.toFixed(1)} px`);
+    assert.ok(Math.abs(px[0]! - px[1]!) < 0.5, `same text size in the normal and reduction cells: ${px.join(' vs ')}`);
+    const text = await page.$eval('.cells', (e) => e.textContent ?? '');
+    assert.doesNotMatch(text, /_\{/, 'no raw TeX in the drawings');
+    const box = '.mermaid-box[data-cell="normal"]';
+    const width = () => page.$eval(`${box} svg`, (e) => e.getBoundingClientRect().width);
+    const before = await width();
+    await page.click(`.diagram-controls:has(+ ${box}) button[aria-label="Zoom in"]`);
+    assert.ok((await width()) > before * 1.2, 'zoom in enlarges the drawing');
+    await page.click(`.diagram-controls:has(+ ${box}) button[aria-label="Fit the width"]`);
+    const fit = await page.$eval(box, (b) => ({ svg: b.querySelector('svg')!.getBoundingClientRect().width, box: b.clientWidth }));
+    assert.ok(fit.svg <= fit.box && fit.svg > fit.box * 0.9, `fit: ${fit.svg} in ${fit.box}`);
+    await page.click(`.diagram-controls:has(+ ${box}) button[aria-label="Default size"]`);
+    assert.ok(Math.abs((await width()) - before) < 1);
+    await page.click(`.diagram-controls:has(+ ${box}) button[aria-label^="Open the drawing"]`);
+    assert.equal(await page.$$eval('dialog.diagram-dialog[open] svg', (e) => e.length), 1);
+    await screenshot(page, 'run-view-cell-larger');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.$$eval('dialog.diagram-dialog', (e) => e.length), 0);
+    // The export is the drawing at its own size, not the view's zoom.
+    await page.click(`vscode-button[data-export="svg"][data-cell="normal"]`);
+    const svg = await page.evaluate(() => {
+      const posted = (window as unknown as { __posted: { svg?: string }[] }).__posted;
+      const i = posted.findLastIndex((m) => m.svg);
+      return posted.splice(i, 1)[0]!.svg!;
+    });
+    assert.doesNotMatch(svg.slice(0, svg.indexOf('>')), /style="[^"]*width: \d+px/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+  });
 
   it('shows a recorded run (bnas search of examples/tiny.bnas) as it was derived', async () => {
     const dir = join(ROOT, 'test', 'webview', 'fixtures', 'tiny-run');

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { spaceEstimates } from '../../extension/panels/space-estimates.js';
 import { loadSearchSpace, pruningBounds } from '../../runtime/dsl/index.js';
 import type { SpaceViewData } from '../../runtime/protocol/webview.js';
-import { launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
+import { diagramLabelPx, launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
 
 function viewData(file: string, text: string, version = 1): SpaceViewData {
   const { space, diagnostics } = loadSearchSpace(text);
@@ -54,6 +54,11 @@ describe('search-space view', { timeout: 240_000 }, () => {
     const b = pruningBounds(loadSearchSpace(quick).space!);
     const saves = `${Math.round(100 * (1 - b.worst / b.unpruned))}–${Math.round(100 * (1 - b.best / b.unpruned))} %`;
     assert.ok(estimates.includes(`pruning saves${saves} of the search's arithmetic`), `${saves} in: ${estimates}`);
+    assert.match(estimates, /parameters≈ [\d,]+/);
+    // Readable at default zoom: no label under 11 px, whatever the drawing's width.
+    for (const px of await diagramLabelPx(page, '.mermaid-box')) assert.ok(px >= 11, `labels at ${px.toFixed(1)} px`);
+    assert.equal(await page.$$eval('.diagram-controls', (e) => e.length), 2, 'zoom controls for both drawings');
+    assert.doesNotMatch(await page.$eval('p[role=status]', (e) => e.textContent ?? ''), /version/);
     await screenshot(page, 'search-space-view-dark');
   });
 

@@ -66,7 +66,7 @@ describe('Mermaid text', () => {
     for (let e = 0; e < 14; e++) assert.equal(edgeIndex(edgeEnds(e).node, edgeEnds(e).input), e);
   });
 
-  it('draws a genotype cell with one labelled edge per pair and the concat into c_{k}', () => {
+  it('draws a genotype cell with one labelled edge per pair and the concat into c[k]', () => {
     const text = formatCellMermaid(G, 'normal');
     assert.deepEqual(text.split('\n').filter((l) => l.includes('-->|')), [
       '  in0 -->|"sep_conv_3x3"| n0',
@@ -99,7 +99,7 @@ describe('run model', () => {
     const events = makeRunEvents({ epochs: 4 });
     const m = emptyModel();
     const dirty = applyEvents(m, events);
-    assert.deepEqual([...dirty].sort(), ['cells', 'curves', 'facts', 'pruning', 'weights']);
+    assert.deepEqual([...dirty].sort(), ['cells', 'curves', 'facts', 'messages', 'pruning', 'weights']);
     assert.equal(m.epochs.length, 4);
     assert.equal(m.alphas.normal.length, 4);
     assert.equal(m.pruned.length, events.filter((e) => e.type === 'pruned').length);
@@ -135,6 +135,8 @@ describe('page shells', () => {
     assert.match(html, /<script nonce="abc" src="https:\/\/x\/mermaid.js"><\/script>\n<script nonce="abc" src="https:\/\/x\/main.js"><\/script>/, 'the shared Mermaid script first, each by nonce');
     assert.equal((html.match(/<script/g) ?? []).length, 2);
     assert.match(html, /<title>&#60;t&#62;<\/title>/);
+    // Not blank while the scripts load: the title (escaped) and a loading line are in the page.
+    assert.match(html, /<main id="app"[^>]*><header><h1>&#60;t&#62;<\/h1><p [^>]*>Loading the view…<\/p>/);
     assert.doesNotMatch(contentSecurityPolicy('s', 'n'), /script-src[^;]*unsafe/);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunInfo } from '../../../extension/runs/run-manager.js';
 import { emptySummary, summarize } from '../../../extension/runs/run-summary.js';
-import { runDetails, runItemView, stateLabel } from '../../../extension/views/run-items.js';
+import { runDetails, runItemView, shortLabel, stateLabel } from '../../../extension/views/run-items.js';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
 
 const t = '2026-01-01T00:00:00Z';
@@ -20,7 +20,8 @@ function run(partial: Partial<RunInfo>): RunInfo {
 describe('runs view items', () => {
   it('a running run: stoppable, numbers in the description, spinning icon', () => {
     const v = runItemView(run({ summary: summarize(events) }));
-    assert.equal(v.description, 'epoch 2/6 · acc 61.0% · 12 ops left · 2m 14s');
+    assert.equal(v.description, 'epoch 2/6 · valid acc 61.0%');
+    assert.match(v.tooltip, /epoch 2\/6 · valid acc 61\.0% · 12 ops left · 2m 14s/);
     assert.equal(v.icon, 'sync~spin');
     assert.match(v.contextValue, /\bstoppable\b/);
     assert.match(v.contextValue, /\bhasGenotype\b/);
@@ -32,6 +33,17 @@ describe('runs view items', () => {
     assert.match(v.contextValue, /\bresumable\b/);
     assert.match(v.contextValue, /\bdeletable\b/);
     assert.match(v.description, /^cancelled · epoch 2\/6/);
+    const stopped = runItemView(run({ state: 'cancelled', summary: summarize([...events, { type: 'cancelled', time: t, epoch: 2 }]) }));
+    assert.match(stopped.description, /^cancelled · stopped after epoch 2\/6 · valid acc 61\.0%/);
+  });
+
+  it('labels a run short enough for the side bar, the full name in the tooltip', () => {
+    assert.equal(shortLabel('quick-20261206-022325'), 'quick 02:23');
+    assert.equal(shortLabel('quick-20261206-022325-2'), 'quick 02:23-2');
+    assert.equal(shortLabel('my-run'), 'my-run');
+    const v = runItemView(run({ name: 'quick-20261206-022325', summary: summarize(events) }));
+    assert.equal(v.label, 'quick 02:23');
+    assert.match(v.tooltip, /^quick-20261206-022325 — running/);
   });
 
   it('queued runs show their place; external runs cannot be stopped from here', () => {

@@ -7,7 +7,7 @@ import { parseEventLines } from '../../../runtime/protocol/index.js';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
+import { describeEvent, describeResult, describeSummary, formatDuration, summarize } from '../../../extension/runs/run-summary.js';
 import type { RunEvent } from '../../../runtime/protocol/index.js';
 
 const t = '2026-01-01T00:00:00Z';
@@ -27,14 +27,45 @@ describe('run summary', () => {
     assert.equal(s.opsLeft, 86);
     assert.equal(s.epoch, 3);
     assert.equal(s.backend, 'wasm');
-    assert.equal(describeSummary(s), 'epoch 3/6 · acc 65.0% · 86 ops left · 1m 20s');
-    assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · acc 65.0% · 86 ops left · 1m 20s');
+    assert.equal(describeSummary(s), 'epoch 3/6 · valid acc 65.0% · 86 ops left · 1m 20s');
+    assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · valid acc 65.0% · 86 ops left · 1m 20s');
+  });
+
+  it('names the split of every accuracy it quotes', () => {
+    const fin: RunEvent = { type: 'finished', time: t, genotype: { normal: [], reduce: [], normal_concat: [], reduce_concat: [] }, seconds: 90, valid_acc: 0.552, test_acc: 0.484 };
+    const s = summarize([...events, fin]);
+    assert.match(describeSummary(s), /test acc 48\.4%/);
+    assert.equal(describeResult(s), ' (test acc 48.4%, valid acc 55.2%)');
+    assert.equal(describeResult(summarize(events.slice(0, 1))), '');
+  });
+
+  it('says a stopped run stopped after its completed epochs, as the run view does', () => {
+    // Stopped during epoch 3: two epochs completed, the runtime's cancelled.epoch is 2.
+    const s = summarize([...events, { type: 'cancelled', time: t, epoch: 2 }]);
+    assert.equal(s.lastEpochDone, 2);
+    assert.match(describeSummary(s), /^stopped after epoch 2\/6 · /);
+  });
+
+  it('keeps the supernet parameter count across a resume and reports the alive weights apart', () => {
+    const started = events[0] as RunEvent & { type: 'started' };
+    const s = summarize([...events, { type: 'cancelled', time: t, epoch: 2 }, { ...started, parameters: 7, resumed: true }]);
+    assert.equal(s.parameters, 10);
+    assert.equal(s.aliveParameters, 7);
+    assert.equal(summarize([started, { ...started, resumed: true }]).aliveParameters, undefined);
   });
 
   it('a resumed start clears the earlier ending', () => {
     const s = summarize([...events, { type: 'cancelled', time: t, epoch: 2 }, { ...(events[0] as RunEvent & { type: 'started' }), resumed: true }]);
     assert.equal(s.terminal, undefined);
     assert.equal(s.resumed, 1);
+  });
+
+  it('logs each epoch with its loss and accuracy on both splits, as the command line does', () => {
+    const s = summarize(events.slice(0, 2));
+    assert.equal(describeEvent(events[1]!, s), 'epoch 1/6: train loss 1.20 acc 50.0%, valid loss 1.30 acc 70.0%, 100 ops left, 30s');
+    assert.equal(describeEvent(events[0]!, s), 'started: s on wasm, 10 parameters, 6 epochs of 10 steps, seed 3');
+    assert.equal(describeEvent(events[3]!, s), undefined, 'steps are too frequent to log');
+    assert.equal(describeEvent({ type: 'cancelled', time: t, epoch: 2, checkpoint: 'ck' }, s), 'stopped after epoch 2/6; resume from ck');
   });
 
   it('formats durations', () => {

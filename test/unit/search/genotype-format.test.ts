@@ -38,10 +38,12 @@ test('Mermaid cell follows the DARTS drawing: LR, inputs, nodes, output, op labe
   const m = formatCellMermaid(BNAS, 'normal');
   const lines = m.trim().split('\n');
   assert.equal(lines[0], 'flowchart LR');
-  assert.ok(lines.includes('  in0(["c_{k-2}"])'));
-  assert.ok(lines.includes('  in1(["c_{k-1}"])'));
+  // State names are plain text (c[k-1], brackets entity-escaped), never raw TeX.
+  assert.ok(lines.includes('  in0(["c#91;k-2#93;"])'));
+  assert.ok(lines.includes('  in1(["c#91;k-1#93;"])'));
+  assert.ok(!m.includes('_{'));
   for (let j = 0; j < 4; j++) assert.ok(lines.includes(`  n${j}["${j}"]`));
-  assert.ok(lines.includes('  out[["c_{k}"]]'));
+  assert.ok(lines.includes('  out[["c#91;k#93;"]]'));
   // first pair: node 0 takes skip_connect from c_{k-1} and dil_conv_3x3 from c_{k-2}
   assert.ok(lines.includes('  in1 -->|"skip_connect"| n0'));
   assert.ok(lines.includes('  in0 -->|"dil_conv_3x3"| n0'));
