@@ -11,12 +11,13 @@ import { createBnasContext, type BnasContext } from './context.js';
 import { registerLanguage } from './language/client.js';
 import { registerRuns } from './runs/register.js';
 import { registerPanels } from './panels/register.js';
+import { registerSweeps } from './sweeps/register.js';
 
 /** A feature: registers its commands, views and parts on the context. */
 export type Feature = (ctx: BnasContext) => void | Promise<void>;
 
 /** Every feature, in start order. Add a feature by adding its register function here. */
-const FEATURES: readonly Feature[] = [registerLanguage, registerRuns, registerPanels];
+const FEATURES: readonly Feature[] = [registerLanguage, registerSweeps, registerRuns, registerPanels];
 
 /** What `activate` returns to other extensions and to host tests. */
 export interface BnasExtensionApi {

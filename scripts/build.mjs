@@ -61,6 +61,7 @@ const entries = [
     entryPoints: {
       'search-space/main': 'media/search-space/main.ts',
       'run/main': 'media/run/main.ts',
+      'sweep/main': 'media/sweep/main.ts',
       mermaid: 'media/shared/mermaid-global.ts',
     },
     outdir: 'dist/media',

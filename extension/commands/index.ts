@@ -19,6 +19,7 @@ import {
   stopRun,
 } from './run-commands.js';
 import { selectBackend } from './select-backend.js';
+import { cancelSweep, openSweepView, openTrialRun, resumeSweep, runSweep } from './sweep.js';
 import { validate } from './validate.js';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -37,6 +38,11 @@ export const COMMANDS: Readonly<Record<string, (ctx: BnasContext) => Handler>> =
   'bnas.deleteRun': deleteRun,
   'bnas.showLog': showLog,
   'bnas.selectBackend': selectBackend,
+  'bnas.runSweep': runSweep,
+  'bnas.cancelSweep': cancelSweep,
+  'bnas.resumeSweep': resumeSweep,
+  'bnas.openSweepView': openSweepView,
+  'bnas.openTrialRun': openTrialRun,
 };
 
 /**

@@ -19,6 +19,8 @@ export interface BnasPanels {
    * it cannot render now. Optional: Export Genotype explains when it is missing.
    */
   exportSvg?(runId: string, cell: 'normal' | 'reduce'): Promise<string | undefined>;
+  /** Opens (or focuses) the sweep view of the sweep folder `dir`. */
+  openSweepView?(dir: string): unknown;
 }
 
 declare module '../context.js' {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { BnasContext } from '../context.js';
 import { RUN_VIEW_TYPE, RunPanel } from './run-panel.js';
+import { SWEEP_VIEW_TYPE, SweepPanel } from './sweep-panel.js';
 import type * as SpacePanelModule from './search-space-panel.js';
 
 /** The search-space panel, built on its own by scripts/build.mjs (Langium is most of it). */
@@ -40,7 +41,13 @@ export function registerPanels(ctx: BnasContext): void {
     openRunView: (runId: string) => RunPanel.show(ctx, runId),
     openSearchSpaceView: async (uri: vscode.Uri) => (await spacePanel()).show(ctx, uri),
     exportSvg: (runId: string, cell: CellKind) => (RunPanel.get(runId) ?? RunPanel.show(ctx, runId, { preserveFocus: true })).renderSvg(cell),
+    openSweepView: (dir: string) => SweepPanel.show(ctx, dir),
   });
+  ctx.own(
+    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => void SweepPanel.revive(ctx, panel, state),
+    }),
+  );
   ctx.own(
     vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => void RunPanel.revive(ctx, panel, state),
@@ -52,4 +59,5 @@ export function registerPanels(ctx: BnasContext): void {
     }),
   );
   ctx.own({ dispose: () => RunPanel.disposeAll() });
+  ctx.own({ dispose: () => SweepPanel.disposeAll() });
 }

@@ -8,6 +8,8 @@ import type { BnasContext } from '../context.js';
 import type { RunManager } from '../runs/run-manager.js';
 import { throttle } from '../status/throttle.js';
 import { runDetails, runItemView } from './run-items.js';
+import type { SweepManager } from '../sweeps/sweep-manager.js';
+import { sweepRowView, trialNodes, trialRowView, type SweepNode, type TrialNode, type TreeRowView } from './sweep-items.js';
 
 /** A run row; commands invoked from the view receive it (`runId` is the run folder). */
 export interface RunNode {
@@ -20,7 +22,7 @@ interface DetailNode {
   readonly label: string;
   readonly value: string;
 }
-type Node = RunNode | DetailNode;
+type Node = RunNode | DetailNode | SweepNode | TrialNode;
 
 export const RUNS_VIEW_ID = 'bnas.runs';
 
@@ -39,8 +41,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
   }, 500);
   private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly manager: RunManager) {
+  /** @param sweeps groups each sweep's trials under a sweep row above the runs. */
+  constructor(private readonly manager: RunManager, private readonly sweeps?: SweepManager) {
     this.subs = [
+      ...(sweeps ? [sweeps.onDidChange(() => this.changed.fire(undefined))] : []),
       manager.onDidChangeRuns(({ kind, run }) => {
         if (kind === 'updated' && this.nodes.has(run.id)) {
           this.dirty.add(run.id);
@@ -64,17 +68,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   getChildren(element?: Node): Node[] {
-    if (!element) return this.manager.runs().map((r) => this.node(r.id));
-    if (element.kind === 'detail') return [];
+    if (!element) return [...(this.sweeps?.sweeps() ?? []).map((s): SweepNode => ({ kind: 'sweep', sweepDir: s.dir })), ...this.manager.runs().map((r) => this.node(r.id))];
+    if (element.kind === 'sweep') {
+      const s = this.sweeps?.get(element.sweepDir);
+      return s ? trialNodes(s) : [];
+    }
+    if (element.kind === 'detail' || element.kind === 'trial') return [];
     const run = this.manager.get(element.runId);
     return run ? runDetails(run).map((d) => ({ kind: 'detail', runId: run.id, ...d })) : [];
   }
 
   getParent(element: Node): Node | undefined {
+    if (element.kind === 'trial') return { kind: 'sweep', sweepDir: element.sweepDir };
     return element.kind === 'detail' ? this.node(element.runId) : undefined;
   }
 
   getTreeItem(element: Node): vscode.TreeItem {
+    if (element.kind === 'sweep' || element.kind === 'trial') return this.sweepItem(element);
     if (element.kind === 'detail') {
       const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
       item.description = element.value;
@@ -95,6 +105,24 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     return item;
   }
 
+  /** A sweep row (opens the sweep view) or a trial row (opens its run view). */
+  private sweepItem(element: SweepNode | TrialNode): vscode.TreeItem {
+    const s = this.sweeps?.get(element.sweepDir);
+    if (!s) return new vscode.TreeItem('(removed)');
+    const view: TreeRowView = element.kind === 'sweep' ? sweepRowView(s) : trialRowView(s, element.trialId);
+    const item = new vscode.TreeItem(view.label, view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = element.kind === 'sweep' ? `sweep:${s.dir}` : `trial:${element.runDir}`;
+    item.description = view.description;
+    item.tooltip = view.tooltip;
+    item.contextValue = view.contextValue;
+    item.iconPath = new vscode.ThemeIcon(view.icon, view.color ? new vscode.ThemeColor(view.color) : undefined);
+    item.command =
+      element.kind === 'sweep'
+        ? { command: 'bnas.openSweepView', title: 'Open Sweep View', arguments: [s.dir] }
+        : { command: 'bnas.openTrialRun', title: 'Open Run View', arguments: [element.runDir] };
+    return item;
+  }
+
   dispose(): void {
     this.flush.dispose();
     for (const s of this.subs) s.dispose();
@@ -104,7 +132,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
 
 /** Registers the view; `reload` re-reads history from disk (the view's Refresh action). */
 export function registerRunsView(ctx: BnasContext, manager: RunManager, reload: () => Promise<void>): void {
-  const provider = ctx.own(new RunsTreeProvider(manager));
+  const provider = ctx.own(new RunsTreeProvider(manager, ctx.tryGet('sweeps')));
   const view = ctx.own(vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }));
   const badge = () => {
     const n = manager.activeRuns().length;

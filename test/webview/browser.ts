@@ -7,7 +7,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { SWEEP_VIEW_SCRIPTS } from '../../runtime/protocol/sweep-view.js';
 import { viewScripts } from '../../runtime/protocol/webview.js';
+
+/** A view bundle under dist/media. */
+export type ViewName = 'run' | 'search-space' | 'sweep';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -29,8 +33,8 @@ export type Theme = 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'v
  * A view's page files built by scripts/build.mjs: its scripts in load order (the shared Mermaid
  * script, then e.g. dist/media/run/main.js) and its CSS.
  */
-export function bundle(name: 'run' | 'search-space'): { scripts: string[]; css: string } {
-  const scripts = viewScripts(name).map((path) => join(ROOT, 'dist', 'media', ...path.split('/')));
+export function bundle(name: ViewName): { scripts: string[]; css: string } {
+  const scripts = (name === 'sweep' ? SWEEP_VIEW_SCRIPTS : viewScripts(name)).map((path) => join(ROOT, 'dist', 'media', ...path.split('/')));
   for (const js of scripts) if (!existsSync(js)) throw new Error(`${js} is missing: run npm run build first`);
   return { scripts, css: join(ROOT, 'dist', 'media', name, 'main.css') };
 }
@@ -40,7 +44,7 @@ export function bundle(name: 'run' | 'search-space'): { scripts: string[]; css: 
  * `acquireVsCodeApi` stubbed. Posted messages collect in `window.__posted`.
  * Resolves once the view has posted `ready`.
  */
-export async function openWebview(browser: Browser, name: 'run' | 'search-space', theme: Theme = 'vscode-dark', state?: unknown): Promise<Page> {
+export async function openWebview(browser: Browser, name: ViewName, theme: Theme = 'vscode-dark', state?: unknown): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
