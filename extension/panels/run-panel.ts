@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
-import { isRunInfo, type FromWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
+import { isRunInfo, type ExportFormat, type FromWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
 import type { BnasContext } from '../context.js';
 import { ACTIVE_STATES } from '../runs/run-summary.js';
 import { PanelBase } from './panel-base.js';
@@ -155,9 +155,9 @@ export class RunPanel extends PanelBase {
     });
   }
 
-  private async export(format: 'json' | 'darts' | 'mermaid' | 'svg', cell: CellKind | undefined, svg: string | undefined): Promise<void> {
+  private async export(format: ExportFormat, cell: CellKind | undefined, svg: string | undefined): Promise<void> {
     if (format !== 'svg') {
-      // The export command owns the text formats and where they go (editor, file, clipboard).
+      // The export command owns the text formats, the PyTorch file and where they go.
       await vscode.commands.executeCommand('bnas.exportGenotype', this.runId, format);
       return;
     }

@@ -61,6 +61,7 @@ export class RunView {
       this.exportButton('json', 'Genotype JSON'),
       this.exportButton('darts', 'DARTS Python'),
       this.exportButton('mermaid', 'Mermaid text'),
+      this.exportButton('pytorch', 'PyTorch model'),
     );
     for (const kind of CELL_KINDS) {
       this.parts.cells.append(

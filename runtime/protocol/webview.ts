@@ -139,7 +139,7 @@ export function viewScripts(view: 'run' | 'search-space'): readonly string[] {
 }
 
 /** Formats the run view can export (the extension writes or copies them). */
-export const EXPORT_FORMATS = ['json', 'darts', 'mermaid', 'svg'] as const;
+export const EXPORT_FORMATS = ['json', 'darts', 'mermaid', 'pytorch', 'svg'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
