@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SWEEP_VIEW_SCRIPTS } from '../../runtime/protocol/sweep-view.js';
 import { viewScripts } from '../../runtime/protocol/webview.js';
@@ -78,6 +79,26 @@ export async function openWebview(browser: Browser, name: ViewName, theme: Theme
 }
 
 /** Posts a message to the page as the extension would (`webview.postMessage`). */
+/**
+ * One browser and one page of `name` for a whole describe block: opened before its tests, closed
+ * after them. Call inside `describe`; the page exists from the first test on.
+ */
+export function sharedWebview(name: ViewName, theme: Theme = 'vscode-dark'): { page(): Page } {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    browser = await launch();
+    page = await openWebview(browser, name, theme);
+  });
+  after(async () => browser?.close());
+  return {
+    page: () => {
+      if (!page) throw new Error(`the ${name} view is not open yet`);
+      return page;
+    },
+  };
+}
+
 export async function postToView(page: Page, message: unknown): Promise<void> {
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 }

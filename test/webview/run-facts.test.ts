@@ -4,10 +4,10 @@
  * survives a resume, and the banner of a stop goes away once the run resumes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { RunEvent } from '../../runtime/protocol/index.js';
-import { launch, openWebview, postToView, screenshot } from './browser.js';
+import { postToView, screenshot, sharedWebview } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: true };
@@ -29,13 +29,9 @@ const fact = async (page: Page, label: string) => (await facts(page)).find((f) =
 const frame = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
 
 describe('run view facts', { timeout: 240_000 }, () => {
-  let browser: Browser;
+  const view = sharedWebview('run', 'vscode-dark');
   let page: Page;
-  before(async () => {
-    browser = await launch();
-    page = await openWebview(browser, 'run', 'vscode-dark');
-  });
-  after(async () => browser?.close());
+  before(() => (page = view.page()));
 
   // Layout checks at a wide and a narrow width, in a dark and a light theme, with screenshots
   // kept under test-artifacts/ (CI uploads them).

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { Genotype, RunEvent } from '../../runtime/protocol/index.js';
-import { diagramLabelPx, launch, mermaidSettled, openWebview, postToView, ROOT, screenshot, type Theme } from './browser.js';
+import { diagramLabelPx, mermaidSettled, postToView, ROOT, screenshot, type Theme, sharedWebview } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: false };
@@ -24,15 +24,11 @@ async function cellDrawing(page: Page, cell: 'normal' | 'reduce') {
 }
 
 describe('run view', { timeout: 240_000 }, () => {
-  let browser: Browser;
-  let page: Page;
   // One page for all cases (each runInit replaces the run): parsing the Mermaid bundle is the
   // slow part on a busy machine. Themes are switched the way VS Code does it, by body class.
-  before(async () => {
-    browser = await launch();
-    page = await openWebview(browser, 'run', 'vscode-dark');
-  });
-  after(async () => browser?.close());
+  const view = sharedWebview('run', 'vscode-dark');
+  let page: Page;
+  before(() => (page = view.page()));
   const setTheme = (theme: Theme) => page.evaluate((t) => (document.body.className = `${t} bnas-standalone`), theme);
 
   for (const theme of ['vscode-dark', 'vscode-light'] as Theme[]) {

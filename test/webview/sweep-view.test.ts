@@ -5,11 +5,11 @@
  * messages.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { SweepViewData } from '../../runtime/protocol/sweep-view.js';
 import type { Trial } from '../../runtime/sweep/schema.js';
-import { launch, mermaidSettled, openWebview, postToView, screenshot } from './browser.js';
+import { mermaidSettled, postToView, screenshot, sharedWebview } from './browser.js';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 const genotype = (op: string) => ({ normal: [[op, 0], ['skip_connect', 1], [op, 0], ['max_pool_3x3', 2]] as [string, number][], normal_concat: [2, 3], reduce: [['max_pool_3x3', 0], [op, 1], ['avg_pool_3x3', 0], [op, 2]] as [string, number][], reduce_concat: [2, 3] });
@@ -41,15 +41,13 @@ const posted = (page: Page) => page.evaluate(() => (window as unknown as { __pos
 const column = (page: Page, n: number) => page.$$eval(`table.trials tbody tr td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent ?? ''));
 
 describe('sweep view', { timeout: 240_000 }, () => {
-  let browser: Browser;
+  const view = sharedWebview('sweep', 'vscode-dark');
   let page: Page;
   before(async () => {
-    browser = await launch();
-    page = await openWebview(browser, 'sweep', 'vscode-dark');
+    page = view.page();
     await postToView(page, { type: 'sweepState', data: data(true, 'running') });
     await mermaidSettled(page);
   });
-  after(async () => browser?.close());
 
   it('renders hostile trial names and settings as text', async () => {
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected handler ran');
