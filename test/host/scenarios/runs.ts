@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BnasExtensionApi } from '../../../extension/main.js';
 import type { RunInfo } from '../../../extension/runs/run-manager.js';
+import { shortLabel } from '../../../extension/views/run-items.js';
 import { formatGenotypeDarts } from '../../../runtime/protocol/genotype-format.js';
 import type { Genotype } from '../../../runtime/protocol/index.js';
 import { send, ui, waitFor } from '../in-host/bridge.js';
@@ -56,7 +57,8 @@ export function runScenarios(): void {
       const result = JSON.parse(readFileSync(join(finished.dir, 'result.json'), 'utf8')) as { genotype: Genotype };
       assert.equal(result.genotype.normal.length, 4, 'tiny.bnas has 2 nodes: 4 [op, input] pairs per cell');
       await vscode.commands.executeCommand('bnas.runs.focus');
-      const row = await ui({ action: 'waitText', selector: SIDEBAR_ROWS, pattern: finished.name });
+      // Rows show the space and start time (`tiny 05:50`); the full run name is in the tooltip.
+      const row = await ui({ action: 'waitText', selector: SIDEBAR_ROWS, pattern: shortLabel(finished.name) });
       assert.doesNotMatch(row, /failed|cancelled|running/, `the runs view shows ${row}`);
     });
 
@@ -70,7 +72,7 @@ export function runScenarios(): void {
       assert.ok(existsSync(join(stopped.dir, 'checkpoint')), 'no checkpoint after Stop');
       assert.ok(events(stopped.dir).some((e) => e.type === 'cancelled'), 'events.jsonl has no cancelled event');
       await vscode.commands.executeCommand('bnas.runs.focus');
-      await ui({ action: 'waitText', selector: SIDEBAR_ROWS, pattern: `${stopped.name}.*cancelled|cancelled.*${stopped.name}` });
+      await ui({ action: 'waitText', selector: SIDEBAR_ROWS, pattern: `${shortLabel(stopped.name)}.*cancelled|cancelled.*${shortLabel(stopped.name)}` });
 
       await ui({ action: 'palette', label: 'BNAS: Resume Search' });
       const resumed = await waitForRun(manager, (r) => r.id === run.id && r.state === 'running', 'the run to resume', 60_000);
