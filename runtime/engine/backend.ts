@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { installGradNeeds, useSharedSaves, useZeroCopyIdentity } from './tfjs-patches.js';
 import { installSimdKernels } from './simd.js';
 
+import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.js';
+
 /** What the user may ask for (`--backend`). */
-export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+export { BACKEND_CHOICES, type BackendChoice };
 
 /** The backend in use and why it was chosen (reported to the user). */
 export interface BackendInfo {

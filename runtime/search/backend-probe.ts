@@ -44,7 +44,10 @@ export function searchStepProbe(space: SearchSpace, dataset: Dataset): BackendPr
   };
 }
 
-/** One training step of the derived network of `genotype` at the space's batch (`bnas evaluate`). */
+/**
+ * One training step of the derived network of `genotype` at the space's batch (`bnas evaluate`).
+ * Cached by the space's shape, not the genotype: cells of one space cost alike enough for the choice.
+ */
 export function evaluateStepProbe(space: SearchSpace, genotype: Genotype, dataset: Dataset): BackendProbe {
   const batch = dataset.train.slice(0, Math.min(space.train.batch, dataset.train.size));
   return {

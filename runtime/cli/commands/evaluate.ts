@@ -1,6 +1,7 @@
 /**
  * `bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--json]
- * [--backend B] [--seed N]` (contract section 5): trains the genotype from scratch as a discrete
+ * [--backend B] [--seed N]` (docs/design.md, "The command line"; the protocol: docs/method.md,
+ * "Evaluation from scratch"): trains the genotype from scratch as a discrete
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
  * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
  * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters"}` (accuracies as

@@ -1,5 +1,5 @@
 /**
- * `bnas export DIR --format json|darts|mermaid` (contract section 5): prints the derived genotype
+ * `bnas export DIR --format json|darts|mermaid|pytorch` (docs/design.md, "The command line"): prints the derived genotype
  * of a run folder (its `result.json`; a genotype JSON file is accepted too). Exit 0, or 2 for usage
  * and I/O errors.
  * `--format pytorch [--out FILE] [--data FILE.bnas]`: the derived network as one Python file
