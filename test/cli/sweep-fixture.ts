@@ -1,10 +1,10 @@
-// What the sweep tests (local and Slurm executors) share: the tiny space they search (seconds per
-// search) and a sweep interrupted with SIGINT, as Ctrl-C would, once its output shows a condition.
+// What the sweep tests (local and Slurm executors) share: the tiny space they search (a second or
+// so per search at the default 96 training images; more images make each epoch longer) and a sweep interrupted with SIGINT, as Ctrl-C would, once its output shows a condition.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export const sweepSpace = (name: string, epochs: number): string => `search "${name}" {
-  data { source = synthetic, train = 96, split = 0.5, test = 32, image = 8 }
+export const sweepSpace = (name: string, epochs: number, train = 96): string => `search "${name}" {
+  data { source = synthetic, train = ${train}, split = 0.5, test = 32, image = 8 }
   supernet { cells = 2, reductions = [1], channels = 4, nodes = 2 }
   ops = [sep_conv_3x3, max_pool_3x3, skip_connect, none]
   sampling { k = 2 }

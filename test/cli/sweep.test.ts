@@ -13,7 +13,7 @@ import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/
 
 const CLI = resolve('dist/cli.cjs');
 const root = mkdtempSync(join(tmpdir(), 'bnas-sweep-'));
-const space = (epochs: number) => sweepSpace('sweep-cli', epochs);
+const space = (epochs: number, train?: number) => sweepSpace('sweep-cli', epochs, train);
 const bnas = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
 const events = (stdout: string): SweepEvent[] => stdout.trim().split('\n').filter(Boolean).map((l) => {
   const e = parseSweepEvent(JSON.parse(l));
@@ -81,7 +81,8 @@ test('grid of seeds × settings: a failing trial is reported with its stderr tai
 
 test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the same command resumes them to the plain search genotype', async () => {
   const file = join(root, 'long.bnas');
-  writeFileSync(file, space(6));
+  // Longer epochs, so that the trials still have work left when the interrupt reaches them.
+  writeFileSync(file, space(6, 480));
   const dir = join(root, 'long');
   const args = ['sweep', file, '--out', dir, '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm', '--json'];
   // Both trials running and one past its first epoch: interrupt.
