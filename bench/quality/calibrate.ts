@@ -11,12 +11,13 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/calibrate.ts
  *   [--space bench/quality/fashion-mnist.bnas] [--image N] [--train N] [--test N] [--epochs N]
  *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--shortcut] [--seeds N]
- *   [--controls param-free,darts-v2,bnas-xnor-1] [--out FILE.json]
+ *   [--controls param-free,darts-v2,bnas-xnor-1] [--backend wasm|node|auto] [--out FILE.json]
  */
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
+import type { BackendChoice } from '../../runtime/engine/backend-choice.js';
 import { loadDataset } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     shortcut: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '3' },
     controls: { type: 'string', default: 'param-free,darts-v2,bnas-xnor-1' },
+    backend: { type: 'string', default: 'wasm' },
     out: { type: 'string' },
   },
 });
@@ -75,7 +77,7 @@ if (space.supernet.reductions.some((r) => r >= space.supernet.cells)) {
 }
 const epochs = Number(values.epochs);
 const seeds = Number(values.seeds);
-const backend = await initBackend('wasm');
+const backend = await initBackend(values.backend as BackendChoice);
 const dataset = await loadDataset(space.data, { seed: 1 });
 const darts = JSON.parse(readFileSync(join(REF_DIR, 'darts-v2.json'), 'utf8')) as Genotype;
 const controls: Record<string, Genotype> = {

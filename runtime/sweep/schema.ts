@@ -40,6 +40,8 @@ export const EvaluationSchema = v.object({
   random: v.array(v.number()),
   epochs: v.number(),
   seconds: v.number(),
+  /** Trainable weights of the evaluated genotype's network (under the evaluation's protocol). */
+  parameters: v.optional(v.number()),
 });
 export type Evaluation = v.InferOutput<typeof EvaluationSchema>;
 
@@ -76,6 +78,11 @@ export const SweepOptionsSchema = v.object({
   set: v.array(v.object({ key: v.string(), values: v.array(v.string()) })),
   evaluate: v.boolean(),
   epochs: v.optional(v.number()),
+  /**
+   * Absolute path of the evaluation protocol (`--protocol FILE.bnas`): the evaluations train on
+   * its data, cells, channels, binarization and optimizer instead of the swept space's.
+   */
+  protocol: v.optional(v.string()),
   random: v.number(),
   executor: v.picklist(['local', 'slurm']),
   parallel: v.number(),

@@ -1,9 +1,11 @@
 /**
  * The summary table of a sweep: one row per trial (settings, seed, state, accuracies, search
  * time, supernet parameters, parameter-free share of the derived cells), as aligned text for the
- * terminal and as Markdown for `summary.md`, with mean ± std over seeds of every setting.
+ * terminal and as Markdown for `summary.md`, with mean ± std over seeds of every setting and the
+ * evaluated cells against the random cells.
  */
 import type { SweepFile, Trial } from './schema.js';
+import { stat, welch } from './stats.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
 
@@ -34,18 +36,30 @@ function rows(sweep: SweepFile): string[][] {
   return [head, ...body];
 }
 
-/** Mean ± sample std of valid and test accuracy per setting, over its finished seeds. */
+/**
+ * Per setting, over its finished seeds: mean ± sample std of valid and test accuracy, and, when
+ * the sweep evaluates with random cells, the evaluated cells against the random ones (Welch).
+ */
 function groups(sweep: SweepFile): string[] {
   const by = new Map<string, Trial[]>();
   for (const t of sweep.trials) if (t.result) by.set(settingsText(t), [...(by.get(settingsText(t)) ?? []), t]);
-  const stat = (xs: number[]) => {
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-    return `${pct(m)} ± ${pct(sd)}`;
+  const pm = (xs: number[]) => {
+    const x = stat(xs);
+    return `${pct(x.mean)} ± ${pct(x.std)}`;
   };
-  return [...by].filter(([, ts]) => ts.length > 1).map(([s, ts]) => {
+  return [...by].flatMap(([s, ts]) => {
     const test = ts.map((t) => t.result!.test_acc).filter((x): x is number => x !== undefined);
-    return `${s}: ${ts.length} seeds, valid ${stat(ts.map((t) => t.result!.valid_acc))}${test.length ? `, test ${stat(test)}` : ''}`;
+    const lines = ts.length > 1 ? [`${s}: ${ts.length} seeds, valid ${pm(ts.map((t) => t.result!.valid_acc))}${test.length ? `, test ${pm(test)}` : ''}`] : [];
+    // The evaluated cells against the random cells of the same protocol, pooled over the seeds.
+    const evaluated = ts.map((t) => t.evaluation?.accuracy).filter((x): x is number => x !== undefined);
+    const random = ts.flatMap((t) => t.evaluation?.random ?? []);
+    if (evaluated.length && random.length) {
+      const w = welch(stat(evaluated), stat(random));
+      const diff = 100 * (stat(evaluated).mean - stat(random).mean);
+      lines.push(`${s}: evaluated cells ${pm(evaluated)} (n = ${evaluated.length}) against random cells ${pm(random)} (n = ${random.length}): ` +
+        `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points${Number.isFinite(w.p) ? `, Welch p = ${w.p.toPrecision(2)}` : ''}`);
+    }
+    return lines;
   });
 }
 

@@ -58,6 +58,9 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
   }
   const earlier = readSweepFile(req.dir);
   if (earlier && earlier.file !== req.file) throw new SweepConflict(`${req.dir} holds a sweep of ${earlier.file}; sweep ${req.file} into another --out`);
+  if (earlier && req.options.evaluate && earlier.trials.some((t) => t.evaluation) && earlier.options.protocol !== req.options.protocol) {
+    throw new SweepConflict(`${req.dir} holds evaluations under ${earlier.options.protocol ? `the protocol ${earlier.options.protocol}` : "each trial's own space"}; evaluate under another protocol into another --out`);
+  }
   const old = new Map(earlier?.trials.map((t) => [t.id, t]));
   const trials: Trial[] = points.map((p) => {
     const prior = old.get(p.id);

@@ -153,7 +153,7 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
   const evalFile = join(sweepDir, trial.evaluation_file);
   if (!existsSync(evalFile)) {
     started('evaluate', false);
-    const args = ['evaluate', runDir, '--data', spaceFile, '--seed', String(trial.seed), '--json', '--backend', options.backend, '--random', String(options.random)];
+    const args = ['evaluate', runDir, '--data', options.protocol ?? spaceFile, '--seed', String(trial.seed), '--json', '--backend', options.backend, '--random', String(options.random)];
     if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
     const r = await runChild(t.cli, args, t.signal, () => undefined);
     if (r.code !== 0) return ended(r);

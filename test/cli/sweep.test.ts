@@ -145,3 +145,39 @@ test('--evaluate --random: each finished search is trained from scratch (bnas ev
   assert.deepEqual(trial.evaluation, record);
   assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\| trial \| settings \| seed \| state \| valid \| test \| eval \| random \|/);
 });
+
+test('--protocol: evaluations train under the protocol file, not the swept space; the summary sets the evaluated cells against the random ones', () => {
+  const file = join(root, 'proto-space.bnas');
+  writeFileSync(file, space(2));
+  // The same ops with wider cells: a network of another size.
+  const protocol = join(root, 'protocol.bnas');
+  writeFileSync(protocol, space(2).replace('channels = 4', 'channels = 6'));
+  const dir = join(root, 'proto');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '3,4', '--evaluate', '--epochs', '1', '--random', '1', '--protocol', protocol, '--backend', 'wasm', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const sweep = sweepFile(dir);
+  assert.equal(sweep.options.protocol, protocol);
+  const params = (data: string, run: string) => {
+    const e = bnas('evaluate', join(dir, run), '--data', data, '--epochs', '1', '--seed', '3', '--backend', 'wasm', '--json');
+    assert.equal(e.status, 0, e.stderr);
+    return JSON.parse(e.stdout.trim().split('\n').at(-1)!).parameters as number;
+  };
+  const [first] = sweep.trials;
+  assert.equal(first.evaluation?.parameters, params(protocol, first.run));
+  assert.notEqual(first.evaluation?.parameters, params(file, first.run), "the protocol's network differs from the swept space's");
+  const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+  assert.match(summary, /evaluated cells [\d.]+% ± [\d.]+% \(n = 2\) against random cells [\d.]+% ± [\d.]+% \(n = 2\): [+-][\d.]+ points/);
+
+  // A protocol that lacks an op of the space, or one given without --evaluate: usage errors, nothing run.
+  const narrow = join(root, 'narrow.bnas');
+  writeFileSync(narrow, space(2).replace('ops = [sep_conv_3x3, max_pool_3x3, skip_connect, none]', 'ops = [max_pool_3x3, skip_connect, none]'));
+  const lacking = bnas('sweep', file, '--out', join(root, 'proto-bad'), '--evaluate', '--protocol', narrow, '--backend', 'wasm');
+  assert.equal(lacking.status, 2);
+  assert.match(lacking.stderr, /lacks the op\(s\) sep_conv_3x3/);
+  assert.ok(!existsSync(join(root, 'proto-bad', 'sweep.json')));
+  assert.equal(bnas('sweep', file, '--out', join(root, 'proto-bad'), '--protocol', protocol).status, 2);
+  // Evaluations already made under the protocol are not mixed with evaluations under another.
+  const mixed = bnas('sweep', file, '--out', dir, '--seeds', '3,4', '--evaluate', '--epochs', '1', '--backend', 'wasm');
+  assert.equal(mixed.status, 2);
+  assert.match(mixed.stderr, /holds evaluations under the protocol/);
+});

@@ -23,7 +23,7 @@ import { runTrial } from '../../sweep/trial.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
 
 export const USAGE = [
-  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N]] [--random N]',
+  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas]] [--random N]',
   '                  [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]',
   '                  [--backend auto|node|wasm|cpu] [--threads N] [--json]',
   '       bnas sweep --cancel ID[,ID...] --out DIR',
@@ -31,6 +31,8 @@ export const USAGE = [
   '  --set         key=v1,v2: a language path (sampling.k, pruning.criterion, optimizer.weights.lr) and',
   '                its values; repeat for more keys: every combination is a trial',
   '  --evaluate    also train each derived cell from scratch (bnas evaluate; --epochs N, default train.epochs)',
+  '  --protocol P  evaluate on the data, cells, channels, binarization and optimizer of P.bnas (a calibrated',
+  '                protocol; its ops must include every op of the swept spaces); default: each trial\'s own space',
   '  --random N    also train N random cells of the space with each evaluation (implies --evaluate)',
   '  --executor    local (default): child processes here; slurm: an sbatch job array over DIR (a shared folder)',
   '  --parallel N  trials at once (local default: cores and memory; slurm: the array throttle, default all)',
@@ -52,6 +54,28 @@ function takeRepeated(argv: readonly string[], name: string): { rest: string[]; 
     else rest.push(a);
   }
   return { rest, values };
+}
+
+/**
+ * Checks the `--protocol` file: readable, valid (its data files present), and offering every op
+ * the swept file may derive. Returns its path, or null after writing the diagnostics.
+ */
+function checkProtocol(file: string, ops: readonly string[], err: OutStream): string | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--protocol: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { space, diagnostics } = loadSearchSpace(text, { filePath: file, checkFiles: true });
+  if (!space) {
+    for (const d of diagnostics.filter((x) => x.severity === 'error')) err.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: error ${d.code}: ${d.message}\n`);
+    err.write(`bnas sweep: the protocol ${file} has errors; nothing was run\n`);
+    return null;
+  }
+  const missing = ops.filter((op) => !space.ops.some((o) => o.name === op));
+  if (missing.length) throw new UsageError(`--protocol ${file} lacks the op(s) ${missing.join(', ')} that the swept space may derive`);
+  return file;
 }
 
 /** The `bnas` command line the trials run: this one (BNAS_CLI overrides it). */
@@ -136,7 +160,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   try {
     const taken = takeRepeated(argv, 'set');
     sets = taken.values;
-    args = parseArgs(taken.rest, ['json', 'evaluate', 'help'], ['out', 'seeds', 'epochs', 'random', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
+    args = parseArgs(taken.rest, ['json', 'evaluate', 'help'], ['out', 'seeds', 'epochs', 'random', 'protocol', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
     throw e;
@@ -187,11 +211,15 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const epochs = intOption(args, 'epochs', 1);
     const evaluate = args.flags.has('evaluate') || random > 0;
     if (epochs !== undefined && !evaluate) throw new UsageError('--epochs is the evaluation length: give it with --evaluate');
+    const protocolFile = args.values.get('protocol');
+    if (protocolFile !== undefined && !evaluate) throw new UsageError('--protocol is the evaluation protocol: give it with --evaluate');
+    const protocol = protocolFile === undefined ? undefined : checkProtocol(resolve(protocolFile), base.ops.map((op) => op.name), err);
+    if (protocol === null) return 1;
     request = {
       file, dir,
       grid: { seeds: seedsText ? parseSeeds(seedsText) : [base.train.seed], axes },
       options: {
-        evaluate, epochs, random, executor, backend,
+        evaluate, epochs, random, executor, backend, ...(protocol && { protocol }),
         parallel: intOption(args, 'parallel', 1), threads: intOption(args, 'threads', 1),
         retries: intOption(args, 'retries', 0) ?? 2, slurm_args: args.values.get('slurm-args'),
       } as const,
