@@ -68,7 +68,7 @@ function standInNative(): { load: () => Promise<string>; remove: () => void } {
 
 /** A probe whose time depends on the active backend, counting its runs. */
 function probeTaking(ms: Record<string, number>) {
-  const probe = { label: 'a stand-in step', key: 'k', runs: 0, run: () => (probe.runs++, ms[tf.getBackend()]) };
+  const probe = { label: 'a stand-in step', key: 'k', runs: 0, run: async () => (probe.runs++, ms[tf.getBackend()]) };
   return probe;
 }
 
@@ -113,7 +113,7 @@ test('auto without a probe takes wasm over native, and a cached measurement is n
 });
 
 test('an unknown choice is rejected with the allowed values', async () => {
-  await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, wasm, cpu/);
+  await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, webgpu, wasm, cpu/);
 });
 
 test('auto without the optional native package says how to install it, not the resolver error', async () => {
