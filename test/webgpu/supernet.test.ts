@@ -23,17 +23,9 @@ import { Supernet } from '../../runtime/supernet/supernet.js';
 import { useBackend } from '../unit/engine/backends.js';
 import { OpByOpSupernet } from '../unit/engine/reference/op-cell.js';
 import { randomArr, relError } from '../unit/engine/reference.js';
-import { tinySpace } from '../unit/supernet/helpers.js';
+import { ALL_KIND_OPS, tinySpace } from '../unit/supernet/helpers.js';
 
-const OPS: SearchSpace['ops'] = [
-  { name: 'none', kind: 'zero', kernel: 1, dilation: 1, repeat: 1, builtin: true },
-  { name: 'skip_connect', kind: 'skip', kernel: 1, dilation: 1, repeat: 1, builtin: true },
-  { name: 'max_pool_3x3', kind: 'max_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'avg_pool_3x3', kind: 'avg_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'sep_conv_3x3', kind: 'sep_conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'dil_conv_3x3', kind: 'dil_conv', kernel: 3, dilation: 2, repeat: 1, builtin: true },
-  { name: 'conv_3x3', kind: 'conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-];
+const OPS = ALL_KIND_OPS;
 const CONFIGS: [string, SearchSpace['binarize']][] = [
   ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
