@@ -12,6 +12,7 @@
  *   [--space examples/quick.bnas] [--reps 7] [--webgpu] [--out FILE.json]
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../runtime/data/index.js';
@@ -112,6 +113,14 @@ const probe = (p: { run(): Promise<number> }) => () => ({ run: async () => void 
 await measure(`supernet weight step (${space.name})`, probe(searchStepProbe(space, dataset)));
 await measure(`derived-network training step (${space.name})`, probe(evaluateStepProbe(space, randomGenotype(space, Rng.stream(1, 'bench')), dataset)));
 
-const backends = infos.map((i) => ({ name: i.name, label: LABEL[i.name], reason: i.reason, adapter: i.adapter }));
+const versionOf = (pkg: string): string | undefined => {
+  try {
+    return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+};
+const packages = Object.fromEntries(['webgpu', '@tensorflow/tfjs-backend-webgpu'].map((p) => [p, versionOf(p)]));
+const backends = infos.map((i) => ({ name: i.name, label: LABEL[i.name], reason: i.reason, adapter: i.adapter, ...(i.name === 'webgpu' ? { packages } : {}) }));
 if (values.out) writeRecord(values.out, { space: file, reps, backends, rows }, { backend: BACKENDS.map((b) => LABEL[b]).join(', ') });
 releaseBackend();
