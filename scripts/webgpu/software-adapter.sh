@@ -26,6 +26,9 @@ adapter() {
   " 2>/dev/null || true
 }
 
+node --input-type=module -e "await import('webgpu')" 2>/dev/null || {
+  echo "webgpu: the optional npm package webgpu is not installed (npm ci installs it)" >&2; exit 1; }
+
 if [ "${BNAS_WEBGPU_SOFTWARE:-0}" != 1 ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
   found=$(adapter)
   if [ -n "$found" ] && ! grep -q 'software\|true$' <<<"$found"; then
