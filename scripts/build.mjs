@@ -25,8 +25,9 @@ const node = {
   minify,
   logLevel: 'warning',
   // TensorFlow.js stays a package: its wasm backend finds its .wasm files next to its own JS,
-  // and tfjs-node is optional native code found at run time.
-  external: ['vscode', '@tensorflow/*'],
+  // and tfjs-node, tfjs-backend-webgpu and `webgpu` (Dawn) are optional, loaded at run time only
+  // when asked for.
+  external: ['vscode', '@tensorflow/*', 'webgpu'],
   banner: { js: polyfills },
 };
 

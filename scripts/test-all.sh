@@ -3,7 +3,8 @@
 # host-test tools, the committed SIMD module against its C source, the native backend (built
 # offline when `npm ci` could not download it), PyTorch (a venv under .cache/ for the export
 # parity tests), build + type-check + lint + unit/CLI/language-server/webview tests (`npm test`, the native tests
-# required, not skipped, and the export tests too), the sweep tests on a one-node Slurm cluster, the .vsix, and the real
+# required, not skipped, and the export tests too), the WebGPU tests on a GPU adapter or Mesa's software one
+# (`npm run test:webgpu`, required), the sweep tests on a one-node Slurm cluster, the .vsix, and the real
 # VS Code host tests in code-server. Installs missing Debian packages with apt-get: run as root or
 # with sudo available.
 set -euo pipefail
@@ -28,6 +29,8 @@ export BNAS_REQUIRE_TORCH=1
 # Backend measurements are cached per machine; the tests start with none and leave none behind.
 BNAS_BACKEND_CACHE="$(mktemp -d)/backend-probes.json"; export BNAS_BACKEND_CACHE
 npm test; stage_done "npm test (build, typecheck, lint, unit/cli/lsp/webview tests)"
+apt_install libvulkan1
+BNAS_REQUIRE_WEBGPU=1 bash scripts/webgpu/software-adapter.sh node scripts/test.mjs test/webgpu; stage_done "WebGPU tests (npm run test:webgpu)"
 apt_install slurmctld slurmd slurm-client munge
 node scripts/test.mjs test/slurm; stage_done "sweep tests on a one-node Slurm cluster"
 npm run package; stage_done "package"

@@ -1,8 +1,9 @@
 // Runs the test suites with Node's own test runner (its summary is what CI reads).
 // Usage: node scripts/test.mjs [SUITE_OR_PATH_FILTER...]
 //   suites are folders under test/: unit, cli, webview, host ...; with no argument all
-//   suites except `host` (real VS Code host, run by `npm run test:host`) and `slurm` (a real
-//   one-node Slurm cluster, needs root: `npm run test:slurm`) are run.
+//   suites except `host` (real VS Code host, run by `npm run test:host`), `slurm` (a real
+//   one-node Slurm cluster, needs root: `npm run test:slurm`) and `webgpu` (a WebGPU adapter,
+//   set up by `npm run test:webgpu`) are run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ const filters = process.argv.slice(2);
 const all = walk('test').sort();
 const files = filters.length
   ? all.filter((f) => filters.some((x) => f.includes(x)))
-  : all.filter((f) => !f.startsWith(join('test', 'host')) && !f.startsWith(join('test', 'slurm')));
+  : all.filter((f) => !['host', 'slurm', 'webgpu'].some((suite) => f.startsWith(join('test', suite))));
 if (files.length === 0) {
   console.error(`test: no test files match ${filters.join(' ') || 'test/'}`);
   process.exit(1);

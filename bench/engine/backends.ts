@@ -1,20 +1,23 @@
 /**
- * Native TensorFlow (tfjs-node) against wasm with the engine's SIMD kernels, in one process, on
- * the same inputs: each kernel family of the fused cell forward and backward (docs/design.md,
- * "Backends and kernels"), then a whole supernet weight step and a derived-network training step
- * of a space (the samples `auto` times, runtime/search/backend-probe.ts). The two backends
- * alternate rep by rep so a slow phase of a shared machine hits both; medians are reported, and
- * the ratio native ÷ wasm (above 1: wasm is faster).
+ * Every backend that loads here (wasm with the engine's SIMD kernels; native TensorFlow from
+ * tfjs-node; WebGPU, on a software adapter only with --webgpu, labelled as such) against wasm, in
+ * one process, on the same inputs: each kernel family of the fused cell forward and backward
+ * (docs/design.md, "Backends and kernels"), then a whole supernet weight step and a
+ * derived-network training step of a space (the samples `auto` times,
+ * runtime/search/backend-probe.ts). Every run reads its results back (a GPU's queue is included).
+ * The backends take turns rep by rep so a slow phase of a shared machine hits all; medians are
+ * reported, and each backend's ratio to wasm (above 1: wasm is faster).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/backends.ts
- *   [--space examples/quick.bnas] [--reps 7] [--out FILE.json]
+ *   [--space examples/quick.bnas] [--reps 7] [--webgpu] [--out FILE.json]
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
-import { avgPool, batchNormFast, composedReluConvBn, conv2d, depthwiseFast, initBackend, maxPool, pointwiseBn, reluConvBn, signSte } from '../../runtime/engine/index.js';
+import { avgPool, batchNormFast, composedReluConvBn, conv2d, depthwiseFast, initBackend, maxPool, pointwiseBn, releaseBackend, reluConvBn, signSte, type BackendInfo } from '../../runtime/engine/index.js';
 import { kernelChoice } from '../../runtime/engine/kernel-choice.js';
 import { evaluateStepProbe, searchStepProbe } from '../../runtime/search/backend-probe.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
@@ -26,18 +29,29 @@ const { values } = parseArgs({
     space: { type: 'string', default: 'examples/quick.bnas' },
     reps: { type: 'string', default: '7' },
     out: { type: 'string' },
+    webgpu: { type: 'boolean', default: false },
   },
 });
 const reps = Number(values.reps);
-const BACKENDS = ['wasm', 'tensorflow'] as const;
-await initBackend('node');
-await initBackend('wasm');
+const infos: BackendInfo[] = [];
+for (const choice of ['node', ...(values.webgpu ? ['webgpu' as const] : []), 'wasm'] as const) {
+  try {
+    infos.push(await initBackend(choice));
+  } catch (err) {
+    if (choice === 'wasm' || (choice === 'webgpu' && values.webgpu)) throw err;
+    console.log(`${choice}: skipped (${(err as Error).message.split('.')[0]})`);
+  }
+}
+const BACKENDS = infos.map((i) => i.name);
+const LABEL: Record<string, string> = { wasm: 'wasm', tensorflow: 'native' };
+for (const i of infos) if (i.adapter) LABEL[i.name] = i.adapter.software ? 'webgpu (software)' : 'webgpu';
+console.log(infos.map((i) => `${LABEL[i.name]}: ${i.reason}`).join('\n'));
 
 /** A kernel family's forward and backward on fixed inputs: the search's shapes (batch 32, 16×16, 8 channels). */
 interface Case {
   readonly name: string;
   /** Builds the inputs on the active backend and returns the timed work (disposes what it makes). */
-  setup(): { run: () => void; dispose: () => void };
+  setup(): { run: () => Promise<void>; dispose: () => void };
 }
 const shape = [32, 16, 16, 8] as [number, number, number, number];
 const grad = (f: (x: tf.Tensor4D, w?: tf.Tensor) => tf.Tensor, withW?: number[]): Case['setup'] => () => {
@@ -45,7 +59,11 @@ const grad = (f: (x: tf.Tensor4D, w?: tf.Tensor) => tf.Tensor, withW?: number[])
   const w = withW ? tf.randomNormal(withW, 0, 0.3, 'float32', 2) : undefined;
   const g = w ? tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a as tf.Tensor4D, b))) : tf.grads((a: tf.Tensor) => tf.sum(f(a as tf.Tensor4D)));
   return {
-    run: () => tf.tidy(() => void g(w ? [x, w] : [x]).map((t) => t.dataSync())),
+    run: async () => {
+      const out = g(w ? [x, w] : [x]);
+      await Promise.all(out.map((t) => t.data()));
+      tf.dispose(out);
+    },
     dispose: () => tf.dispose([x, ...(w ? [w] : [])]),
   };
 };
@@ -66,22 +84,23 @@ async function timeOn(backend: string, setup: Case['setup']): Promise<number> {
   await tf.setBackend(backend);
   const { run, dispose } = setup();
   try {
-    run(); // warm-up: kernels, compilation, allocations
+    await run(); // warm-up: kernels, shader compilation, allocations
     const t = performance.now();
-    run();
+    await run();
     return performance.now() - t;
   } finally {
     dispose();
   }
 }
 
-const rows: { name: string; ms: Record<string, number>; ratio: number }[] = [];
+const rows: { name: string; ms: Record<string, number>; ratio: Record<string, number> }[] = [];
 const measure = async (name: string, setup: Case['setup']) => {
-  const ms: Record<string, number[]> = { wasm: [], tensorflow: [] };
+  const ms: Record<string, number[]> = Object.fromEntries(BACKENDS.map((b) => [b, []]));
   for (let r = 0; r < reps; r++) for (const b of r % 2 ? [...BACKENDS].reverse() : BACKENDS) ms[b].push(await timeOn(b, setup));
-  const m = { wasm: median(ms.wasm), tensorflow: median(ms.tensorflow) };
-  rows.push({ name, ms: m, ratio: m.tensorflow / m.wasm });
-  console.log(`${name.padEnd(48)} wasm ${m.wasm.toFixed(2).padStart(8)} ms   native ${m.tensorflow.toFixed(2).padStart(8)} ms   native ÷ wasm ${(m.tensorflow / m.wasm).toFixed(2)}`);
+  const m = Object.fromEntries(BACKENDS.map((b) => [b, median(ms[b])]));
+  const ratio = Object.fromEntries(BACKENDS.filter((b) => b !== 'wasm').map((b) => [b, m[b] / m.wasm]));
+  rows.push({ name, ms: m, ratio });
+  console.log(`${name.padEnd(48)} ${BACKENDS.map((b) => `${LABEL[b]} ${m[b].toFixed(2).padStart(8)} ms${b === 'wasm' ? '' : ` (÷ wasm ${ratio[b].toFixed(2)})`}`).join('   ')}`);
 };
 for (const c of CASES) await measure(c.name, c.setup);
 
@@ -90,8 +109,18 @@ const file = values.space as string;
 const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: true });
 if (!space) throw new Error(`${file} does not validate`);
 const dataset = await loadDataset(space.data, { seed: space.train.seed });
-const probe = (p: { run(): number }) => () => ({ run: () => void p.run(), dispose: () => undefined });
+const probe = (p: { run(): Promise<number> }) => () => ({ run: async () => void (await p.run()), dispose: () => undefined });
 await measure(`supernet weight step (${space.name})`, probe(searchStepProbe(space, dataset)));
 await measure(`derived-network training step (${space.name})`, probe(evaluateStepProbe(space, randomGenotype(space, Rng.stream(1, 'bench')), dataset)));
 
-if (values.out) writeRecord(values.out, { space: file, reps, rows }, { backend: 'wasm and tensorflow' });
+const versionOf = (pkg: string): string | undefined => {
+  try {
+    return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+};
+const packages = Object.fromEntries(['webgpu', '@tensorflow/tfjs-backend-webgpu'].map((p) => [p, versionOf(p)]));
+const backends = infos.map((i) => ({ name: i.name, label: LABEL[i.name], reason: i.reason, adapter: i.adapter, ...(i.name === 'webgpu' ? { packages } : {}) }));
+if (values.out) writeRecord(values.out, { space: file, reps, backends, rows }, { backend: BACKENDS.map((b) => LABEL[b]).join(', ') });
+releaseBackend();

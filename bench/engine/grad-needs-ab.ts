@@ -38,8 +38,8 @@ for (let i = 0; i < steps + 2; i++) {
     for (const [name, t] of Object.entries(rigs)) for (const phase of ['arch', 'weights'] as const) {
       if (process.env.AB_ONE_ARCH && (name !== 'one' || phase !== 'arch')) continue;
       const c0 = process.cpuUsage();
-      if (phase === 'arch') t.applyArchGrads(t.archGrads(b, 1).grads);
-      else t.applyWeightGrads(t.weightGrads(b).grads, 0.01);
+      if (phase === 'arch') t.applyArchGrads((await t.archGrads(b, 1)).grads);
+      else t.applyWeightGrads((await t.weightGrads(b)).grads, 0.01);
       const c = process.cpuUsage(c0);
       if (i >= 2) (cpu[`${mode ? 'on' : 'off'} ${name} ${phase}`] ??= []).push((c.user + c.system) / 1000);
     }
@@ -59,9 +59,9 @@ if (process.argv[4] === 'kernels') {
       for (const mode of [true, false]) {
         useGradNeeds(mode);
         const t = rigs[name];
-        const p = await tf.profile(() => {
-          if (phase === 'arch') t.applyArchGrads(t.archGrads(b, 1).grads);
-          else t.applyWeightGrads(t.weightGrads(b).grads, 0.01);
+        const p = await tf.profile(async () => {
+          if (phase === 'arch') t.applyArchGrads((await t.archGrads(b, 1)).grads);
+          else t.applyWeightGrads((await t.weightGrads(b)).grads, 0.01);
         });
         const c: Record<string, [number, number]> = {};
         for (const k of p.kernels) {

@@ -52,8 +52,8 @@ for (let i = 0; i < steps + 2; i++) {
   for (const [name, trainer] of Object.entries(rigs)) {
     for (const phase of ['arch', 'weights'] as const) {
       const c0 = process.cpuUsage();
-      if (phase === 'arch') trainer.applyArchGrads(trainer.archGrads(b, 1).grads);
-      else trainer.applyWeightGrads(trainer.weightGrads(b).grads, 0.01);
+      if (phase === 'arch') trainer.applyArchGrads((await trainer.archGrads(b, 1)).grads);
+      else trainer.applyWeightGrads((await trainer.weightGrads(b)).grads, 0.01);
       const c = process.cpuUsage(c0);
       if (i >= 2) (cpu[`${name} ${phase}`] ??= []).push((c.user + c.system) / 1000);
     }

@@ -60,14 +60,16 @@ const cpuOf = (f: () => void): number => {
   return (c.user + c.system) / 1000;
 };
 
-for (const n of nets) n.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
+for (const n of nets) await n.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
 for (let s = 0; s < steps; s++) {
   const b = batch();
   for (const n of nets) {
     const t = performance.now();
-    let grads: ReturnType<Trainer['weightGrads']>['grads'] | undefined;
-    n.grad.push(cpuOf(() => (grads = n.trainer.weightGrads(b).grads)));
-    n.opt.push(cpuOf(() => n.trainer.applyWeightGrads(grads as NonNullable<typeof grads>, 0.01)));
+    const c0 = process.cpuUsage();
+    const { grads } = await n.trainer.weightGrads(b);
+    const c = process.cpuUsage(c0);
+    n.grad.push((c.user + c.system) / 1000);
+    n.opt.push(cpuOf(() => n.trainer.applyWeightGrads(grads, 0.01)));
     n.wall.push(performance.now() - t);
   }
 }
@@ -81,8 +83,8 @@ function partOf(kernel: string): string {
 const profiles: Record<string, Record<string, number>> = {};
 for (const n of nets) {
   const b = batch();
-  const prof = await tf.profile(() => {
-    const { grads } = n.trainer.weightGrads(b);
+  const prof = await tf.profile(async () => {
+    const { grads } = await n.trainer.weightGrads(b);
     tf.dispose([...grads.values()]);
   });
   const parts: Record<string, number> = {};

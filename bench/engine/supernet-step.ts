@@ -29,23 +29,23 @@ const rigs = modes.map((engine) => {
   return { engine, net, trainer: new Trainer(net, space, classes), wall: [] as number[], cpu: [] as number[], arch: [] as number[] };
 });
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const measure = (f: () => void): { wall: number; cpu: number } => {
+const measure = async (f: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> => {
   const c0 = process.cpuUsage();
   const t = performance.now();
-  f();
+  await f();
   const c = process.cpuUsage(c0);
   return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000 };
 };
 
-for (const r of rigs) r.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
+for (const r of rigs) await r.trainer.weightStep(batch(), 0.01); // warm-up: kernels, optimizer slots
 for (let s = 0; s < steps; s++) {
   const b = batch();
   const a = batch();
   for (const r of rigs) {
-    const w = measure(() => r.trainer.weightStep(b, 0.01));
+    const w = await measure(() => r.trainer.weightStep(b, 0.01));
     r.wall.push(w.wall);
     r.cpu.push(w.cpu);
-    r.arch.push(measure(() => r.trainer.archStep(a, 1)).cpu);
+    r.arch.push((await measure(() => r.trainer.archStep(a, 1))).cpu);
   }
 }
 const rows = rigs.map((r) => ({

@@ -48,23 +48,23 @@ const build = () => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** ms of one search step (architecture step + weight step) on batches i and i + 3. */
-function stepMs(trainer: Trainer, i: number): number {
+async function stepMs(trainer: Trainer, i: number): Promise<number> {
   const t = performance.now();
-  const a = trainer.archGrads(batches[i % 6], 5);
+  const a = await trainer.archGrads(batches[i % 6], 5);
   trainer.applyArchGrads(a.grads);
-  const w = trainer.weightGrads(batches[(i + 3) % 6]);
+  const w = await trainer.weightGrads(batches[(i + 3) % 6]);
   trainer.applyWeightGrads(w.grads, 0.01);
   return performance.now() - t;
 }
 /** Median ms a step of each trainer, their steps interleaved so a changing load hits both alike (one untimed step each first). */
-function interleaved(...trainers: Trainer[]): number[] {
+async function interleaved(...trainers: Trainer[]): Promise<number[]> {
   const times = trainers.map(() => [] as number[]);
   for (let i = -1; i < steps; i++) {
     // Who goes first alternates, so neither always runs on a cache the other warmed.
     const order = trainers.map((_, k) => k);
     if (i % 2) order.reverse();
     for (const k of order) {
-      const ms = stepMs(trainers[k], i + 6);
+      const ms = await stepMs(trainers[k], i + 6);
       if (i >= 0) times[k].push(ms);
     }
   }
@@ -76,7 +76,7 @@ const dropRng = new Rng(5);
 /** Drops on every edge of every cell kind: round r's op per edge, drawn once and replayed on the fresh net. */
 const drops: Record<CellKind, number>[][] = [];
 const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
-const rows: string[] = [`full space: ${interleaved(searched.trainer)[0].toFixed(1)} ms a step, ${searched.net.opsLeft()} ops`];
+const rows: string[] = [`full space: ${(await interleaved(searched.trainer))[0].toFixed(1)} ms a step, ${searched.net.opsLeft()} ops`];
 for (let r = 0; r < Number(values.rounds); r++) {
   const round: Record<CellKind, number>[] = [];
   for (let e = 0; e < searched.net.edges; e++) {
@@ -97,12 +97,12 @@ for (let r = 0; r < Number(values.rounds); r++) {
       return alive[c % alive.length];
     };
     const choice: PathChoice = { normal: searched.net.alive.normal.map(pick), reduce: searched.net.alive.reduce.map(pick) };
-    evaluatePath(searched.trainer, choice, { train: [batches[0], batches[1]], eval: [batches[2]] }, 0.01, sgd);
+    await evaluatePath(searched.trainer, choice, { train: [batches[0], batches[1]], eval: [batches[2]] }, 0.01, sgd);
   }
   const evalMs = (performance.now() - t0) / Number(values.candidates);
   const fresh = build();
   for (const past of drops) past.forEach((d, e) => CELL_KINDS.forEach((kind) => fresh.net.prune(kind, e, d[kind])));
-  const [afterRound, freshMs] = interleaved(searched.trainer, fresh.trainer);
+  const [afterRound, freshMs] = await interleaved(searched.trainer, fresh.trainer);
   fresh.trainer.weightOpt.dispose();
   fresh.trainer.archOpt.dispose();
   fresh.net.dispose();

@@ -46,7 +46,7 @@ const batch: Batch = {
 const half = shardOf(batch, 0, 2);
 const noSync = { weights: false, arch: false };
 const remote = (sync = noSync) => group.gradients(packVariables(net, sync), 0, { kind: 'weights', batch, alive: net.alive, sync });
-const local = (b: Batch) => tf.dispose([...trainer.weightGrads(b).grads.values()]);
+const local = async (b: Batch) => tf.dispose([...(await trainer.weightGrads(b)).grads.values()]);
 
 /** Wall and process CPU ms of `f`. */
 async function timed(f: () => Promise<unknown> | unknown): Promise<{ wall: number; cpu: number }> {
@@ -58,14 +58,14 @@ async function timed(f: () => Promise<unknown> | unknown): Promise<{ wall: numbe
 }
 
 await remote({ weights: true, arch: true }); // the worker gets the variables once, as in a search
-local(batch);
+await local(batch);
 const cases: Record<string, () => Promise<unknown> | unknown> = {
   'main thread, full batch': () => local(batch),
   'main thread, half batch': () => local(half),
   'worker alone, half batch': () => remote(),
   'worker + main thread at once, half each': async () => {
     const r = remote();
-    local(half);
+    await local(half);
     await r;
   },
 };

@@ -172,18 +172,24 @@ const pathOf = (net: Supernet) => {
   return { normal: net.alive.normal.map(pick), reduce: net.alive.reduce.map(pick) };
 };
 
-function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Map<string, number> {
+async function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Promise<Map<string, number>> {
   totals = new Map();
   const t0 = performance.now();
   if (phase === 'candidate') {
     // One pruning candidate as the search evaluates it: 2 SGD batches on its single path, 1
     // measured batch, its weights put back (the runtime's defaults).
-    withLabel('candidate', () => evaluatePath(r.trainer, pathOf(r.net), { train: [b, b], eval: [b] }, 0.01, pruneSgd));
+    // Nothing else runs meanwhile, so the label holds across the read-backs' awaits.
+    labels.push('candidate');
+    try {
+      await evaluatePath(r.trainer, pathOf(r.net), { train: [b, b], eval: [b] }, 0.01, pruneSgd);
+    } finally {
+      labels.pop();
+    }
   } else if (phase === 'arch') {
-    const g = r.trainer.archGrads(b, 1);
+    const g = await r.trainer.archGrads(b, 1);
     withLabel('optimizer', () => r.trainer.applyArchGrads(g.grads));
   } else {
-    const g = r.trainer.weightGrads(b);
+    const g = await r.trainer.weightGrads(b);
     withLabel('optimizer', () => r.trainer.applyWeightGrads(g.grads, 0.01));
   }
   const total = performance.now() - t0;
@@ -194,17 +200,17 @@ function run(r: (typeof rigs)[number], phase: Phase, b: Batch): Map<string, numb
 }
 
 for (const r of rigs) {
-  run(r, 'weights', batch()); // warm-up: kernels, optimizer slots
-  run(r, 'arch', batch());
+  await run(r, 'weights', batch()); // warm-up: kernels, optimizer slots
+  await run(r, 'arch', batch());
 }
 for (let s = 0; s < steps; s++) {
   const a = batch();
   const w = batch();
-  rigs.forEach((r, i) => {
-    samples[i].arch.push(run(r, 'arch', a));
-    samples[i].weights.push(run(r, 'weights', w));
-    if (withCandidates) samples[i].candidate.push(run(r, 'candidate', w));
-  });
+  for (const [i, r] of rigs.entries()) {
+    samples[i].arch.push(await run(r, 'arch', a));
+    samples[i].weights.push(await run(r, 'weights', w));
+    if (withCandidates) samples[i].candidate.push(await run(r, 'candidate', w));
+  }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const parts = [...new Set(samples.flatMap((s) => [...s.arch, ...s.weights, ...s.candidate].flatMap((m) => [...m.keys()])))];

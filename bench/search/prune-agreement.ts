@@ -56,15 +56,18 @@ async function evidence(seed: number): Promise<Record<CellKind, number[][]>> {
   try {
     const it = dataset.arch.iterator();
     const batches = Array.from({ length: nBatches }, () => it.next(space.train.batch));
-    const base = meanLoss(probeLosses(trainer, undefined, batches), batches);
+    const base = meanLoss(await probeLosses(trainer, undefined, batches), batches);
     const out = {} as Record<CellKind, number[][]>;
     for (const cell of CELL_KINDS) {
-      out[cell] = net.alive[cell].map((alive, edge) =>
-        alive.map((a, op) => {
+      out[cell] = [];
+      for (const [edge, alive] of net.alive[cell].entries()) {
+        const row: number[] = [];
+        for (const [op, a] of alive.entries()) {
           const probe: EdgeRestriction = { cell, edge, op };
-          return a ? meanLoss(probeLosses(trainer, probe, batches), batches) - base : NaN;
-        }),
-      );
+          row.push(a ? meanLoss(await probeLosses(trainer, probe, batches), batches) - base : NaN);
+        }
+        out[cell].push(row);
+      }
     }
     return out;
   } finally {

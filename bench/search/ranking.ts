@@ -78,7 +78,7 @@ try {
   for (const g of cells) {
     let correct = 0, n = 0;
     for (const b of batches) {
-      const s = trainer.evaluate(b, pathOf(g));
+      const s = await trainer.evaluate(b, pathOf(g));
       correct += s.correct;
       n += s.n;
     }

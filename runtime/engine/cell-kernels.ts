@@ -13,6 +13,9 @@ import { registerJsOp, runJsOp } from './js-kernels.js';
 import { installGradNeeds } from './tfjs-patches.js';
 import type { BinarizeOptions } from './quantize.js';
 import { simdInUse } from './simd.js';
+import { batchNormComposed, channelMixComposed, packComposed, pointwiseBnComposed } from './composed-kernels.js';
+import { kernelChoice } from './kernel-choice.js';
+import { signActivation } from './quantize.js';
 import { registerChannelMix, type MixAttrs } from './channel-mix.js';
 import { packBackward, packForward, packManyBackward, packManyForward, type PackAttrs, type PackManyAttrs } from './pack-kernels.js';
 import { registerPointwiseBn, simdWide, WIDE_GROUP, type PointwiseAttrs } from './pointwise-kernels.js';
@@ -42,6 +45,7 @@ export function registerCellKernels(): void {
  * @returns same shape, float32, ±1
  */
 export function signSte<T extends tf.Tensor>(x: T): T {
+  if (!kernelChoice().loopKernels) return signActivation(x);
   registerCellKernels();
   return runJsOp('BnasSign', [x])[0] as T;
 }
@@ -52,6 +56,7 @@ export function signSte<T extends tf.Tensor>(x: T): T {
  * @returns same shape, float32
  */
 export function batchNormFast<T extends tf.Tensor>(x: T, epsilon = BN_EPSILON): T {
+  if (!kernelChoice().loopKernels) return batchNormComposed(x, epsilon);
   registerCellKernels();
   return runJsOp('BnasBatchNorm', [x], { epsilon })[0] as T;
 }
@@ -64,10 +69,11 @@ export function batchNormFast<T extends tf.Tensor>(x: T, epsilon = BN_EPSILON): 
  * @returns shape [B, H, W, G·c], float32
  */
 export function pointwiseBn(x: tf.Tensor4D, w: tf.Tensor3D, signInput: boolean, epsilon = BN_EPSILON): tf.Tensor4D {
-  registerCellKernels();
   if (w.shape[0] * w.shape[1] !== x.shape[3] || w.shape[1] !== w.shape[2]) {
     throw new Error(`pointwiseBn: filter [${w.shape}] does not fit ${x.shape[3]} input channels`);
   }
+  if (!kernelChoice().loopKernels) return pointwiseBnComposed(x, w, signInput, epsilon);
+  registerCellKernels();
   const c = w.shape[1];
   if (c < WIDE_GROUP || (simdWide(c) && simdInUse())) {
     const attrs: PointwiseAttrs = { signInput, epsilon, gradIds: [x.id, w.id] };
@@ -94,11 +100,12 @@ export function pointwiseBn(x: tf.Tensor4D, w: tf.Tensor3D, signInput: boolean, 
  * @returns shape [B, H, W, outChannels], float32
  */
 export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outChannels: number, coef?: tf.Tensor1D): tf.Tensor4D {
-  registerCellKernels();
   const [b, h, w] = maps[0].shape;
   for (const m of maps) {
     if (m.shape[0] !== b || m.shape[1] !== h || m.shape[2] !== w) throw new Error('channelMix: maps must share batch and spatial size');
   }
+  if (!kernelChoice().loopKernels) return channelMixComposed(maps, terms, outChannels, coef);
+  registerCellKernels();
   const attrs: MixAttrs = { terms, outChannels, maps: maps.length, gradIds: coef ? [...maps.map((m) => m.id), coef.id] : undefined };
   return runJsOp('BnasChannelMix', coef ? [...maps, coef] : maps, attrs)[0] as tf.Tensor4D;
 }
@@ -112,6 +119,7 @@ export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outC
  * @returns one packed filter per group, float32
  */
 export function packMany(groups: readonly { readonly ws: readonly tf.Tensor[]; readonly layout: 'dw' | 'pw' }[], bin: BinarizeOptions): tf.Tensor[] {
+  if (!kernelChoice().loopKernels) return groups.map((g) => packComposed(g.ws, g.layout, bin));
   registerCellKernels();
   const attrs: PackManyAttrs = { layouts: groups.map((g) => g.layout), counts: groups.map((g) => g.ws.length), weights: bin.weights, scale: bin.scale };
   return runJsOp('BnasPackMany', groups.flatMap((g) => g.ws), attrs);
@@ -123,6 +131,7 @@ export function packMany(groups: readonly { readonly ws: readonly tf.Tensor[]; r
  * @returns `dw`: [k, k, n·c, 1] (layer e owns channels e·c … e·c + c − 1); `pw`: [n, c, c]; float32
  */
 export function packWeights(ws: readonly tf.Tensor[], layout: 'dw' | 'pw', bin: BinarizeOptions): tf.Tensor {
+  if (!kernelChoice().loopKernels) return packComposed(ws, layout, bin);
   registerCellKernels();
   const attrs: PackAttrs = { layout, weights: bin.weights, scale: bin.scale };
   return runJsOp('BnasPackWeights', ws, attrs)[0];

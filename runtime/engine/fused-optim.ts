@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerJsKernel, runJsOp, type JsKernel } from './js-kernels.js';
+import { kernelChoice } from './kernel-choice.js';
 
 /** Hyper-parameters of one fused step. */
 export interface OptimStepAttrs {
@@ -132,9 +133,55 @@ export function globalNorm(tensors: readonly tf.Tensor[]): number {
  * @returns new tensors in the same order and shapes (the caller disposes them)
  */
 export function scaleAll(tensors: readonly tf.Tensor[], scale: number): tf.Tensor[] {
+  if (!kernelChoice().loopKernels) return tensors.map((t) => tf.mul(t, scale));
   register();
   if (!tensors.length) return [];
   return runJsOp(scaleKernel.name, tensors, { scale });
+}
+
+/**
+ * Global-norm clipping on the device, for backends without loop kernels (no read-back): every
+ * tensor times clip / (norm + 1e-6) where the norm exceeds `clip`, else times 1.
+ * @returns new tensors in the same order and shapes (the caller disposes them)
+ */
+export function clipOnDevice(tensors: readonly tf.Tensor[], clip: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t)))));
+    const factor = tf.where(tf.greater(norm, clip), tf.div(clip, tf.add(norm, 1e-6)), tf.scalar(1));
+    return tensors.map((t) => tf.mul(t, factor));
+  });
+}
+
+/** {@link optimizerStep} as stock ops, one variable at a time (backends without loop kernels). */
+function composedStep(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], slots: readonly tf.Tensor[], a: OptimStepAttrs): { params: tf.Tensor[]; slots: tf.Tensor[] } {
+  const n = params.length;
+  const out = { params: [] as tf.Tensor[], slots: [] as tf.Tensor[] };
+  const m2: tf.Tensor[] = [];
+  const v2: tf.Tensor[] = [];
+  params.forEach((p, i) =>
+    tf.tidy(() => {
+      const grad = tf.add(tf.mul(grads[i], a.gradScale), tf.mul(p, a.weightDecay));
+      if (a.kind === 'sgd') {
+        if (!slots.length) {
+          out.params.push(tf.keep(tf.sub(p, tf.mul(grad, a.lr))));
+          return;
+        }
+        const buf = tf.keep(tf.add(tf.mul(slots[i], a.momentum), grad));
+        m2.push(buf);
+        out.params.push(tf.keep(tf.sub(p, tf.mul(buf, a.lr))));
+        return;
+      }
+      const m = tf.keep(tf.add(tf.mul(slots[i], a.beta1), tf.mul(grad, 1 - a.beta1)));
+      const v = tf.keep(tf.add(tf.mul(slots[n + i], a.beta2), tf.mul(tf.square(grad), 1 - a.beta2)));
+      m2.push(m);
+      v2.push(v);
+      const c1 = 1 - Math.pow(a.beta1, a.step);
+      const c2 = 1 - Math.pow(a.beta2, a.step);
+      out.params.push(tf.keep(tf.sub(p, tf.div(tf.mul(m, a.lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), a.epsilon)))));
+    }),
+  );
+  out.slots = [...m2, ...v2];
+  return out;
 }
 
 /**
@@ -158,6 +205,7 @@ export function optimizerStep(
     throw new Error(`optimizerStep: ${n} parameters need ${n} gradients and ${n * slotCount(attrs)} slots, got ${grads.length} and ${slots.length}`);
   }
   if (!n) return { params: [], slots: [] };
+  if (!kernelChoice().loopKernels) return composedStep(params, grads, slots, attrs);
   const out = runJsOp(stepKernel.name, [...params, ...grads, ...slots], attrs);
   return { params: out.slice(0, n), slots: out.slice(n) };
 }

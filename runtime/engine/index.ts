@@ -3,7 +3,8 @@
  * quantizers, the fused cell, parameter ownership and memory helpers.
  * Everything a supernet needs to train on cpu, wasm or native TensorFlow with correct gradients.
  */
-export { initBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo, type BackendLoaders } from './backend.js';
+export { initBackend, releaseBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo, type BackendLoaders } from './backend.js';
+export { describeAdapter, type GpuAdapterInfo } from './webgpu.js';
 export { sameAxis, type SameAxis } from './padding.js';
 export { conv2d, imageToColumns } from './conv.js';
 export { depthwiseConv2d, separableConv2d, dilateFilter, zeroInterleave } from './depthwise.js';

@@ -8,6 +8,9 @@
  * - `tensorflow` (tfjs-node): the loop kernels copy through the native tensor store, so composed
  *   stock ops run where TensorFlow has a fast kernel; TensorFlow's CPU depthwise kernels take no
  *   dilation, so dilated filters are spread with zeros instead.
+ * - `webgpu`: values live on the GPU and cannot be read back synchronously, so no loop kernel can
+ *   run: every fused op is composed of stock ops (the sign estimators through `tf.customGrad`),
+ *   which the backend runs as its own WGSL shaders.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -37,6 +40,12 @@ export interface KernelChoice {
   readonly simdKernels: boolean;
   /** Loop kernels read and write the backend's heap in place (else they copy values in and out). */
   readonly inPlaceHeap: boolean;
+  /**
+   * The loop kernels of js-kernels.ts can run at all (they read values synchronously); else every
+   * fused op (sign, batch norm, pointwise conv, channel mix, weight packing, pools, depthwise, the
+   * optimizer step) takes its composed stock-op form.
+   */
+  readonly loopKernels: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -49,6 +58,7 @@ const WASM: KernelChoice = {
   sharedSaves: true,
   simdKernels: true,
   inPlaceHeap: true,
+  loopKernels: true,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -60,6 +70,7 @@ const COMPOSED: KernelChoice = {
   sharedSaves: false,
   simdKernels: false,
   inPlaceHeap: false,
+  loopKernels: true,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */
@@ -67,6 +78,7 @@ const CHOICES: Readonly<Record<string, KernelChoice>> = {
   wasm: WASM,
   cpu: { ...COMPOSED, sharedSaves: true },
   tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false },
+  webgpu: { ...COMPOSED, loopKernels: false },
 };
 
 /** The kernel choice of a backend (default: the active one). */

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormFast } from './cell-kernels.js';
+import { batchNormComposed } from './composed-kernels.js';
 import { BN_EPSILON } from './epsilon.js';
 import type { ParamStore } from './params.js';
 
@@ -23,26 +24,7 @@ export function batchNorm(
   epsilon = BN_EPSILON,
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor4D {
-  const op = tf.customGrad((xi, save) => {
-    const xt = xi as tf.Tensor4D;
-    const mean = tf.mean(xt, [0, 1, 2]);
-    const centered = tf.sub(xt, mean);
-    const variance = tf.mean(tf.square(centered), [0, 1, 2]);
-    const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const xhat = tf.mul(centered, rstd) as tf.Tensor4D;
-    onStats?.(mean as tf.Tensor1D, variance as tf.Tensor1D);
-    (save as tf.GradSaveFunc)([xhat, rstd]);
-    return {
-      value: xhat,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xh, rs] = saved;
-        const meanDy = tf.mean(dy, [0, 1, 2]);
-        const meanDyXhat = tf.mean(tf.mul(dy, xh), [0, 1, 2]);
-        return tf.mul(rs, tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat))) as tf.Tensor4D;
-      },
-    };
-  });
-  return op(x) as tf.Tensor4D;
+  return batchNormComposed(x, epsilon, onStats);
 }
 
 /** Options of a {@link BatchNormLayer}. */

@@ -38,6 +38,11 @@
  *    is over. A kernel's op passes its inputs' tensor ids in its attributes (`gradIds`) and its
  *    gradient asks {@link gradNeeded}. Outside such a pass, or for an unknown id, the answer is
  *    "needed", so behaviour can only fall back to computing everything.
+ *
+ * 4. AddN on the webgpu backend in chunks ({@link chunkWebgpuAddN}). Its AddN kernel binds every
+ *    input as a storage buffer, and a device gets 8 storage buffers per shader stage unless it asks
+ *    for more (tfjs-backend-webgpu does not), so an AddN of 8 or more tensors fails validation (its
+ *    output is then garbage). The patched kernel adds at most 7 inputs at a time.
  */
 import * as tf from '@tensorflow/tfjs';
 import { kernelChoice } from './kernel-choice.js';
@@ -238,4 +243,43 @@ export function gradNeeded(id: number | undefined): boolean {
 /** Attribute of a fused op that lets its gradient ask {@link gradNeeded}: its inputs' tensor ids, in order. */
 export interface GradIdsAttr {
   readonly gradIds?: readonly number[];
+}
+
+// ---------------------------------------------------------------- 4. AddN in chunks (webgpu)
+
+/** Inputs one webgpu AddN may take: 8 storage buffers a stage, one of them the output. */
+const ADDN_MAX_INPUTS = 7;
+let chunked: tf.KernelFunc | undefined;
+
+/** Makes the webgpu backend's AddN add at most 7 inputs a kernel call (a no-op when webgpu is not registered). */
+export function chunkWebgpuAddN(): void {
+  const current = tf.getKernel('AddN', 'webgpu');
+  if (!current || current.kernelFunc === chunked) return;
+  const stockAddN = current.kernelFunc;
+  chunked = (args) => {
+    const ins = Object.values(args.inputs) as tf.TensorInfo[];
+    if (ins.length <= ADDN_MAX_INPUTS) return stockAddN(args);
+    const backend = args.backend as unknown as { disposeData(dataId: object): void };
+    let parts = ins;
+    const made: tf.TensorInfo[] = [];
+    while (parts.length > ADDN_MAX_INPUTS) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < parts.length; i += ADDN_MAX_INPUTS) {
+        const group = parts.slice(i, i + ADDN_MAX_INPUTS);
+        if (group.length === 1) {
+          next.push(group[0]);
+          continue;
+        }
+        const sum = stockAddN({ ...args, inputs: group as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+        made.push(sum);
+        next.push(sum);
+      }
+      parts = next;
+    }
+    const out = stockAddN({ ...args, inputs: parts as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    for (const t of made) backend.disposeData(t.dataId);
+    return out;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({ kernelName: 'AddN', backendName: 'webgpu', kernelFunc: chunked });
 }

@@ -19,9 +19,10 @@ function shapeKey(kind: string, space: SearchSpace, batch: Batch): string {
   return `${kind} ${createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16)}`;
 }
 
-function timed(f: () => void): number {
+/** Wall time of `f`, whose results are read back (so a GPU's queue is included). */
+async function timed(f: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
-  f();
+  await f();
   return performance.now() - t;
 }
 
@@ -31,11 +32,11 @@ export function searchStepProbe(space: SearchSpace, dataset: Dataset): BackendPr
   return {
     label: 'a supernet weight step of this space',
     key: shapeKey('search', space, batch),
-    run() {
+    async run() {
       const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
       const trainer = new Trainer(net, space, dataset.numClasses);
       try {
-        return timed(() => trainer.weightStep(batch, 0.01));
+        return await timed(() => trainer.weightStep(batch, 0.01));
       } finally {
         trainer.dispose();
         net.dispose();
@@ -53,11 +54,11 @@ export function evaluateStepProbe(space: SearchSpace, genotype: Genotype, datase
   return {
     label: 'a training step of the derived network',
     key: shapeKey('evaluate', space, batch),
-    run() {
+    async run() {
       const net = new DiscreteNetwork(space, genotype, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
       const opt = new Optimizer(space.optimizers.weights, 'opt.probe');
       try {
-        return timed(() => trainStep(net, opt, batch, 0.01, dataset.numClasses));
+        return await timed(() => trainStep(net, opt, batch, 0.01, dataset.numClasses));
       } finally {
         opt.dispose();
         net.dispose();

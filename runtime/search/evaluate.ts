@@ -41,24 +41,26 @@ export interface TrainResult {
 }
 
 /** Test accuracy of `net` with running batch-norm statistics, fraction in [0, 1]. */
-function testAccuracy(net: DiscreteNetwork, dataset: Dataset, batch: number): number {
+async function testAccuracy(net: DiscreteNetwork, dataset: Dataset, batch: number): Promise<number> {
   let correct = 0, n = 0;
   for (const b of dataset.test.batches(batch)) {
-    correct += tf.tidy(() => {
+    const hits = tf.tidy(() => {
       const { x, labels } = tensors(b, dataset.numClasses);
-      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32')).dataSync()[0];
+      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
     });
+    correct += (await hits.data())[0];
+    hits.dispose();
     n += b.n;
   }
   return n ? correct / n : 0;
 }
 
 /** One SGD step of `net` on batch `b`; returns the batch's loss and correct count. */
-export function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number): { loss: number; correct: number } {
+export async function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number): Promise<{ loss: number; correct: number }> {
   const vars = new Map(Object.entries(net.weights.trainableMap()));
   const { x, y, labels } = tensors(b, numClasses);
   try {
-    const r = gradsOf(vars, () => {
+    const r = await gradsOf(vars, () => {
       const logits = net.forward(x, true);
       return { loss: crossEntropy(logits, y), logits };
     }, labels);
@@ -91,7 +93,7 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       for (let s = 0; s < steps; s++) {
         o.signal?.throwIfAborted();
         const b = it.nextInEpoch(batch);
-        const r = trainStep(net, opt, b, lr, dataset.numClasses);
+        const r = await trainStep(net, opt, b, lr, dataset.numClasses);
         if (!Number.isFinite(r.loss)) throw new Error(`training loss became ${r.loss} in epoch ${epoch + 1}; lower the learning rate`);
         lossSum += r.loss * b.n;
         correct += r.correct;
@@ -101,9 +103,9 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       trainAcc = n ? correct / n : 0;
       losses.push(n ? lossSum / n : NaN);
       o.onEpoch?.(epoch + 1, n ? lossSum / n : NaN, trainAcc);
-      if (o.curve && epoch < o.epochs - 1) curve.push(testAccuracy(net, dataset, batch));
+      if (o.curve && epoch < o.epochs - 1) curve.push(await testAccuracy(net, dataset, batch));
     }
-    const accuracy = testAccuracy(net, dataset, batch);
+    const accuracy = await testAccuracy(net, dataset, batch);
     if (o.curve) curve.push(accuracy);
     await o.onTrained?.(net);
     return { accuracy, trainAcc, seconds: (performance.now() - t0) / 1000, parameters: net.parameterCount(), losses, ...(o.curve ? { curve } : {}) };

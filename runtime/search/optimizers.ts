@@ -4,7 +4,8 @@
  * by parameter name so a checkpoint can save and restore them exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { globalNorm, optimizerStep, scaleAll } from '../engine/fused-optim.js';
+import { clipOnDevice, globalNorm, optimizerStep, scaleAll } from '../engine/fused-optim.js';
+import { kernelChoice } from '../engine/kernel-choice.js';
 import type { OptimizerSpec } from '../dsl/space.js';
 import type { SavedArray } from './checkpoint.js';
 
@@ -13,9 +14,19 @@ export type NamedGrads = Map<string, tf.Tensor>;
 
 /**
  * Scales gradients so their global L2 norm is at most `clip` (no-op when clip is 0/undefined).
- * @returns the norm before clipping (a plain number).
+ * @returns the norm before clipping (a plain number); undefined on a backend without loop kernels
+ *   (a GPU), where the norm stays on the device and clipping needs no read-back
  */
-export function clipByGlobalNorm(grads: NamedGrads, clip: number | undefined): number {
+export function clipByGlobalNorm(grads: NamedGrads, clip: number | undefined): number | undefined {
+  if (!kernelChoice().loopKernels) {
+    if (!clip || clip <= 0 || !grads.size) return undefined;
+    const names = [...grads.keys()];
+    const old = [...grads.values()];
+    const clipped = clipOnDevice(old, clip);
+    names.forEach((name, i) => grads.set(name, clipped[i]));
+    tf.dispose(old);
+    return undefined;
+  }
   // One kernel for the norm and one for the scaling (was 2–3 kernels per gradient).
   const norm = globalNorm([...grads.values()]);
   if (clip && clip > 0 && norm > clip) {

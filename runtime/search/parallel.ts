@@ -141,7 +141,7 @@ export class SearchThreads {
     const names = syncedNames(this.trainer.net).weights;
     const remote = this.request({ kind: 'weights', batch });
     const own = shardOf(batch, 0, this.threads);
-    const local = this.trainer.weightGrads(own);
+    const local = await this.trainer.weightGrads(own);
     const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, false));
     this.trainer.applyWeightGrads(r.grads, lr);
@@ -158,7 +158,7 @@ export class SearchThreads {
     const names = syncedNames(this.trainer.net).arch;
     const remote = this.request({ kind: 'arch', batch, epoch });
     const own = shardOf(batch, 0, this.threads);
-    const local = this.trainer.archGrads(own, epoch);
+    const local = await this.trainer.archGrads(own, epoch);
     const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
     this.trainer.applyArchGrads(r.grads);
@@ -173,7 +173,7 @@ export class SearchThreads {
   async evaluatePaths(choices: readonly PathChoice[], batches: PruneBatches, lr: number): Promise<PathScore[]> {
     const out = new Array<PathScore>(choices.length);
     const remote = this.group ? this.request({ kind: 'paths', choices, batches, lr }) : undefined;
-    for (const i of sharePart(choices.length, 0, this.threads)) out[i] = evaluatePath(this.trainer, choices[i], batches, lr, this.sgd);
+    for (const i of sharePart(choices.length, 0, this.threads)) out[i] = await evaluatePath(this.trainer, choices[i], batches, lr, this.sgd);
     if (remote) {
       (await remote).forEach((r, w) => sharePart(choices.length, w + 1, this.threads).forEach((i, j) => (out[i] = { accuracy: r.grads[0][j], loss: r.grads[1][j] })));
     }
@@ -187,7 +187,7 @@ export class SearchThreads {
   async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[]): Promise<number[]> {
     const out = new Array<number>(probes.length);
     const remote = this.group ? this.request({ kind: 'edges', probes, batches }) : undefined;
-    for (const i of sharePart(probes.length, 0, this.threads)) out[i] = meanLoss(probeLosses(this.trainer, probes[i], batches), batches);
+    for (const i of sharePart(probes.length, 0, this.threads)) out[i] = meanLoss(await probeLosses(this.trainer, probes[i], batches), batches);
     if (remote) {
       (await remote).forEach((r, w) =>
         sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = meanLoss([...r.grads[0].subarray(j * batches.length, (j + 1) * batches.length)], batches))),
@@ -201,7 +201,7 @@ export class SearchThreads {
     const remote = this.group && batches.length > 1 ? this.request({ kind: 'measure', batches }) : undefined;
     let lossSum = 0, correct = 0, n = 0;
     for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
-      const r = this.trainer.evaluate(batches[i]);
+      const r = await this.trainer.evaluate(batches[i]);
       lossSum += r.loss * r.n;
       correct += r.correct;
       n += r.n;

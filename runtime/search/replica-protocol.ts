@@ -135,18 +135,18 @@ export function followAlive(net: Supernet, alive: AliveState): void {
  * order of evaluation does not matter.
  * @returns accuracy in [0, 1] and mean loss on the measured batches
  */
-export function evaluatePath(trainer: Trainer, choice: PathChoice, batches: PruneBatches, lr: number, sgd: Optimizer): PathScore {
+export async function evaluatePath(trainer: Trainer, choice: PathChoice, batches: PruneBatches, lr: number, sgd: Optimizer): Promise<PathScore> {
   const saved = new Map<string, tf.Tensor>();
   try {
     for (const b of batches.train) {
-      const r = trainer.weightGrads(b, choice);
+      const r = await trainer.weightGrads(b, choice);
       // Only variables on the path get gradients: those are the ones to restore afterwards.
       for (const name of r.grads.keys()) if (!saved.has(name)) saved.set(name, tf.clone(trainer.net.weights.get(name)));
       trainer.applyWeightGrads(r.grads, lr, sgd);
     }
     let correct = 0, n = 0, loss = 0;
     for (const b of batches.eval) {
-      const e = trainer.evaluate(b, choice, false);
+      const e = await trainer.evaluate(b, choice, false);
       correct += e.correct;
       n += e.n;
       loss += e.loss * e.n;
@@ -163,8 +163,10 @@ export function evaluatePath(trainer: Trainer, choice: PathChoice, batches: Prun
  * `batches` (forward only, inference mode): one value per batch, as float32 values read back, so
  * a main thread and a replica report bit-identical numbers.
  */
-export function probeLosses(trainer: Trainer, probe: EdgeRestriction | undefined, batches: readonly Batch[]): number[] {
-  return batches.map((b) => trainer.evaluate(b, undefined, false, probe).loss);
+export async function probeLosses(trainer: Trainer, probe: EdgeRestriction | undefined, batches: readonly Batch[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const b of batches) out.push((await trainer.evaluate(b, undefined, false, probe)).loss);
+  return out;
 }
 
 /** The mean loss per example over `batches` from per-batch mean losses (see {@link probeLosses}). */

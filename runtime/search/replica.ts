@@ -13,7 +13,7 @@ import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, probeLosses, shardOf, sharePart, syncedNames, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, followAlive, loadVariables, probeLosses, shardOf, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer, type GradResult } from './trainer.js';
 
 /**
@@ -48,34 +48,37 @@ export async function createReplica(config: unknown, shard: number, shards: numb
       const { weights, arch } = syncedNames(net);
       return [...weights, ...arch];
     },
-    gradients: (weights: Float32Array[], _step: number, input?: unknown): ShardResult => {
+    gradients: async (weights: Float32Array[], _step: number, input?: unknown): Promise<ShardResult> => {
       const req = input as ReplicaRequest;
       followAlive(net, req.alive);
       loadVariables(net, weights, req.sync);
       switch (req.kind) {
         case 'weights': {
           const b = shardOf(req.batch, shard, shards);
-          const r = trainer.weightGrads(b);
+          const r = await trainer.weightGrads(b);
           return { loss: r.loss, grads: gradArrays(r, syncedNames(net).weights, b.n) };
         }
         case 'arch': {
           const b = shardOf(req.batch, shard, shards);
-          const r = trainer.archGrads(b, req.epoch);
+          const r = await trainer.archGrads(b, req.epoch);
           return { loss: r.loss, grads: gradArrays(r, syncedNames(net).arch, b.n) };
         }
         case 'paths': {
           const mine = sharePart(req.choices.length, shard, shards);
-          const scores = mine.map((i) => evaluatePath(trainer, req.choices[i], req.batches, req.lr, sgd));
+          const scores: PathScore[] = [];
+          for (const i of mine) scores.push(await evaluatePath(trainer, req.choices[i], req.batches, req.lr, sgd));
           return { loss: 0, grads: [Float32Array.from(scores, (x) => x.accuracy), Float32Array.from(scores, (x) => x.loss)] };
         }
         case 'edges': {
           const mine = sharePart(req.probes.length, shard, shards);
-          return { loss: 0, grads: [Float32Array.from(mine.flatMap((i) => probeLosses(trainer, req.probes[i], req.batches)))] };
+          const losses: number[] = [];
+          for (const i of mine) losses.push(...(await probeLosses(trainer, req.probes[i], req.batches)));
+          return { loss: 0, grads: [Float32Array.from(losses)] };
         }
         case 'measure': {
           let lossSum = 0, correct = 0, n = 0;
           for (const i of sharePart(req.batches.length, shard, shards)) {
-            const r = trainer.evaluate(req.batches[i]);
+            const r = await trainer.evaluate(req.batches[i]);
             lossSum += r.loss * r.n;
             correct += r.correct;
             n += r.n;

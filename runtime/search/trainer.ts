@@ -33,13 +33,14 @@ export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
 
 /**
  * Runs `f` → loss with gradients w.r.t. `vars` (keyed by our names); returns the gradients (the
- * caller disposes them) and the loss and correct count read back.
+ * caller disposes them) and the loss and correct count read back. Asynchronous: a GPU backend
+ * cannot read values back synchronously in Node (docs/design.md, "Backends and kernels").
  */
-export function gradsOf(
+export async function gradsOf(
   vars: ReadonlyMap<string, tf.Variable>,
   f: () => { loss: tf.Scalar; logits: tf.Tensor2D },
   labels: tf.Tensor1D,
-): GradResult {
+): Promise<GradResult> {
   const byTfName = new Map([...vars].map(([name, v]) => [v.name, name]));
   let stats: tf.Tensor | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -47,8 +48,16 @@ export function gradsOf(
     stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))]));
     return loss;
   }, [...vars.values()]);
-  const [loss, correct] = (stats as tf.Tensor).dataSync();
-  tf.dispose([value, stats as tf.Tensor]);
+  tf.dispose(value);
+  let loss: number, correct: number;
+  try {
+    [loss, correct] = await (stats as tf.Tensor).data();
+  } catch (err) {
+    tf.dispose([...Object.values(grads)]);
+    throw err;
+  } finally {
+    tf.dispose(stats as tf.Tensor);
+  }
   const named: NamedGrads = new Map();
   for (const [tfName, g] of Object.entries(grads)) named.set(byTfName.get(tfName) as string, g);
   return { grads: named, loss, correct };
@@ -85,11 +94,11 @@ export class Trainer {
    * the whole supernet or a single path (variables off the path get no gradient). The caller owns
    * the returned gradients.
    */
-  weightGrads(batch: Batch, path?: PathChoice): GradResult {
+  async weightGrads(batch: Batch, path?: PathChoice): Promise<GradResult> {
     const vars = varMap(this.net.weights);
     const { x, y, labels } = tensors(batch, this.numClasses);
     try {
-      return gradsOf(vars, () => {
+      return await gradsOf(vars, () => {
         const logits = this.net.forward(x, true, path);
         return { loss: crossEntropy(logits, y), logits };
       }, labels);
@@ -102,13 +111,13 @@ export class Trainer {
    * Gradients w.r.t. α and β on an architecture-split batch. The loss adds
    * −diversity·exp(−epoch/τ)·mean entropy of softmax(α) (Kim et al.): high early, vanishing later.
    */
-  archGrads(batch: Batch, epoch: number): GradResult {
+  async archGrads(batch: Batch, epoch: number): Promise<GradResult> {
     const vars = varMap(this.net.arch);
     const { x, y, labels } = tensors(batch, this.numClasses);
     const { diversity, tau } = this.space.regularize;
     const weight = diversity * Math.exp(-epoch / tau);
     try {
-      return gradsOf(vars, () => {
+      return await gradsOf(vars, () => {
         const logits = this.net.forward(x, true);
         let loss = crossEntropy(logits, y);
         if (weight > 0) {
@@ -149,15 +158,15 @@ export class Trainer {
    * One SGD step on the supernet weights (or on a single path) with a weight-split batch.
    * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
    */
-  weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): StepResult {
-    const r = this.weightGrads(batch, path);
+  async weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): Promise<StepResult> {
+    const r = await this.weightGrads(batch, path);
     this.applyWeightGrads(r.grads, lr, optimizer);
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 
   /** One first-order Adam step on α and β with an architecture-split batch (see {@link archGrads}). */
-  archStep(batch: Batch, epoch: number): StepResult {
-    const r = this.archGrads(batch, epoch);
+  async archStep(batch: Batch, epoch: number): Promise<StepResult> {
+    const r = await this.archGrads(batch, epoch);
     this.applyArchGrads(r.grads);
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
@@ -168,15 +177,20 @@ export class Trainer {
    * batch's own statistics; `training` only matters for layers that distinguish the two.
    * @param restrict one edge restricted to one op (pruning's per-edge evidence; without `path`)
    */
-  evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): StepResult {
-    return tf.tidy(() => {
+  async evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): Promise<StepResult> {
+    const stats = tf.tidy(() => {
       const { x, y, labels } = tensors(batch, this.numClasses);
       const logits = this.net.forward(x, training, path, restrict);
       const loss = crossEntropy(logits, y);
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
-      const [l, c] = tf.stack([loss, correct]).dataSync();
-      return { loss: l, correct: c, n: batch.n };
+      return tf.stack([loss, correct]);
     });
+    try {
+      const [l, c] = await stats.data();
+      return { loss: l, correct: c, n: batch.n };
+    } finally {
+      stats.dispose();
+    }
   }
 
   /** Drops the optimizer slots of a pruned op's variables. */

@@ -29,7 +29,7 @@ import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../co
 import { readGenotype } from './export.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
 
-export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|wasm|cpu] [--seed N] [--save DIR]';
+export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR]';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 

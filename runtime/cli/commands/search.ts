@@ -1,5 +1,5 @@
 /**
- * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]`
+ * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads N]`
  * (docs/design.md, "The command line", "Exit codes"): validates the space, runs the search into the run folder, prints progress
  * (a bar on a TTY) or, with `--json`, JSON event lines, and the derived cells. A parent that
  * started it with an IPC channel gets the events there instead of on stdout (one channel). Exit 0 finished, 1 failed or invalid
@@ -20,7 +20,7 @@ import { describeGenotype, intOption, parseArgs, streams, UsageError, type Comma
 import { Progress } from '../progress.js';
 
 export const USAGE =
-  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|wasm|cpu] [--seed N] [--threads N]\n' +
+  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads N]\n' +
   `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 1 (on 2 cores, 2 threads measured slower)`;
 
 

@@ -25,7 +25,7 @@ import { intOption, parseArgs, streams, UsageError, type CommandIo, type OutStre
 export const USAGE = [
   'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas]] [--random N]',
   '                  [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]',
-  '                  [--backend auto|node|wasm|cpu] [--threads N] [--json]',
+  '                  [--backend auto|node|webgpu|wasm|cpu] [--threads N] [--json]',
   '       bnas sweep --cancel ID[,ID...] --out DIR',
   '  --seeds       seeds, one trial each (default: train.seed of FILE); ranges like 1-5 too',
   '  --set         key=v1,v2: a language path (sampling.k, pruning.criterion, optimizer.weights.lr) and',

@@ -68,7 +68,7 @@ function standInNative(): { load: () => Promise<string>; remove: () => void } {
 
 /** A probe whose time depends on the active backend, counting its runs. */
 function probeTaking(ms: Record<string, number>) {
-  const probe = { label: 'a stand-in step', key: 'k', runs: 0, run: () => (probe.runs++, ms[tf.getBackend()]) };
+  const probe = { label: 'a stand-in step', key: 'k', runs: 0, run: async () => (probe.runs++, ms[tf.getBackend()]) };
   return probe;
 }
 
@@ -113,7 +113,7 @@ test('auto without a probe takes wasm over native, and a cached measurement is n
 });
 
 test('an unknown choice is rejected with the allowed values', async () => {
-  await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, wasm, cpu/);
+  await assert.rejects(initBackend('gpu' as BackendChoice), /unknown backend 'gpu': use one of auto, node, webgpu, wasm, cpu/);
 });
 
 test('auto without the optional native package says how to install it, not the resolver error', async () => {
@@ -124,4 +124,60 @@ test('auto without the optional native package says how to install it, not the r
   assert.equal(info.name, 'wasm');
   assert.match(info.reason, /native TensorFlow not available \(not installed; `npm install @tensorflow\/tfjs-node`/);
   assert.doesNotMatch(info.reason, /Cannot find package/);
+});
+
+/** A stand-in WebGPU loader: the adapter Dawn would report, and a cpu backend registered as `webgpu`. */
+function standInWebgpu(software: boolean) {
+  const adapter = { vendor: software ? 'mesa' : 'nvidia', architecture: software ? 'software' : 'ampere', description: software ? 'llvmpipe' : 'NVIDIA RTX A2000', software };
+  return {
+    loadWebgpu: async () => ({
+      adapter,
+      loadBackend: async () => {
+        if (!tf.findBackend('webgpu')) tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
+      },
+    }),
+    gpuDriverLikely: () => true,
+  };
+}
+
+test('auto takes a hardware GPU adapter (without a probe) and names it; it never takes a software adapter', async () => {
+  try {
+    const gpu = await initBackend('auto', { loadNative: failNative, ...standInWebgpu(false) });
+    assert.equal(gpu.name, 'webgpu');
+    assert.equal(gpu.adapter?.software, false);
+    assert.match(gpu.reason, /^WebGPU on nvidia ampere \(NVIDIA RTX A2000\); wasm also loads, not measured/);
+    const soft = await initBackend('auto', { loadNative: failNative, ...standInWebgpu(true) });
+    assert.equal(soft.name, 'wasm');
+    assert.match(soft.reason, /no WebGPU \(only mesa software \(llvmpipe\), a software adapter, which auto does not use\)/);
+    const none = await initBackend('auto', { loadNative: failNative, ...standInWebgpu(false), gpuDriverLikely: () => false });
+    assert.equal(none.name, 'wasm');
+    assert.match(none.reason, /no WebGPU \(no GPU driver found\)/);
+    const forced = await initBackend('webgpu', standInWebgpu(true));
+    assert.equal(forced.name, 'webgpu');
+    assert.match(forced.reason, /^WebGPU on mesa software \(llvmpipe\), a software adapter$/);
+  } finally {
+    if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+    await initBackend('cpu');
+  }
+});
+
+test('auto times a hardware GPU with the other backends on the probe', async () => {
+  try {
+    const info = await initBackend('auto', { loadNative: failNative, ...standInWebgpu(false) }, probeTaking({ webgpu: 5, wasm: 50 }));
+    assert.equal(info.name, 'webgpu');
+    assert.match(info.reason, /measured faster: 5\.0 ms against 50 ms on wasm/);
+    const slow = await initBackend('auto', { loadNative: failNative, ...standInWebgpu(false) }, probeTaking({ webgpu: 500, wasm: 50 }));
+    assert.equal(slow.name, 'wasm');
+    assert.match(slow.reason, /measured faster: 50 ms against 500 ms on WebGPU/);
+  } finally {
+    if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+    await initBackend('cpu');
+  }
+});
+
+test('forced webgpu without the packages says what it needs', async () => {
+  const absent = async () => {
+    throw Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
+  };
+  await assert.rejects(initBackend('webgpu', { loadWebgpu: absent }), /backend 'webgpu' is unavailable: not installed \(the optional packages webgpu and @tensorflow\/tfjs-backend-webgpu\)/);
 });

@@ -78,7 +78,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const ref = ([x]: Arr[]): Arr => batchNormRef(convRef(convRef(relu(x), dw, 2, 2, true), pw, 1));
       const x = randomArr([2, 7, 7, 3], 50);
       const r = randomArr([2, 4, 4, 3], 51);
-      const got = engineForwardAndGrads((t) => op.apply(t as tf.Tensor4D), [x], r);
+      const got = await engineForwardAndGrads((t) => op.apply(t as tf.Tensor4D), [x], r);
       assert.ok(relError(got.value, ref([x]).data) < 1e-4);
       assert.ok(relError(got.grads[0], numericGrad(ref, [x], r, 0)) < 2e-3);
       store.dispose();
@@ -114,7 +114,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       };
       const x = randomArr([2, 6, 6, 4], 60);
       const r = randomArr([2, 3, 3, 4], 61);
-      const got = engineForwardAndGrads((t) => op.apply(t as tf.Tensor4D), [x], r);
+      const got = await engineForwardAndGrads((t) => op.apply(t as tf.Tensor4D), [x], r);
       assert.ok(relError(got.value, ref([x]).data) < 1e-4);
       assert.ok(relError(got.grads[0], numericGrad(ref, [x], r, 0)) < 2e-3);
       store.dispose();

@@ -113,7 +113,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
           return out;
         };
         const r = randomArr(ref([x, w]).shape, 9);
-        const got = engineForwardAndGrads((a, b) => depthwiseMultiplier(a as tf.Tensor4D, b as tf.Tensor4D, s, d), [x, w], r);
+        const got = await engineForwardAndGrads((a, b) => depthwiseMultiplier(a as tf.Tensor4D, b as tf.Tensor4D, s, d), [x, w], r);
         assert.ok(relError(got.value, ref([x, w]).data) < 1e-4);
         [0, 1].forEach((i) => assert.ok(relError(got.grads[i], numericGrad(ref, [x, w], r, i)) < 2e-3, `grad ${i}`));
       }

@@ -25,10 +25,10 @@ function rand(shape: number[], seed: number): tf.Tensor {
 }
 
 /** Kernels run by `f` (names and output shapes), and what it returns as arrays. */
-async function profiled(f: () => tf.Tensor[]): Promise<{ kernels: { name: string; outputs: number }[]; values: Float32Array[] }> {
+async function profiled(f: () => tf.Tensor[] | Promise<tf.Tensor[]>): Promise<{ kernels: { name: string; outputs: number }[]; values: Float32Array[] }> {
   let values: Float32Array[] = [];
-  const profile = await tf.profile(() => {
-    const ts = f();
+  const profile = await tf.profile(async () => {
+    const ts = await f();
     values = ts.map((t) => t.dataSync() as Float32Array);
     tf.dispose(ts);
   });
@@ -169,8 +169,8 @@ test('in the supernet: the architecture step runs the pointwise input gradient o
   try {
     const kernels = async (phase: 'arch' | 'weights'): Promise<{ name: string; outputs: number }[]> =>
       (
-        await profiled(() => {
-          const r = phase === 'arch' ? trainer.archGrads(b, 1) : trainer.weightGrads(b);
+        await profiled(async () => {
+          const r = phase === 'arch' ? await trainer.archGrads(b, 1) : await trainer.weightGrads(b);
           return [...r.grads.values()];
         })
       ).kernels;

@@ -28,10 +28,10 @@ const FORWARD_TOL = 1e-4;
 const GRAD_TOL = 2e-3;
 
 /** Checks forward and every input gradient of `op` against `ref`. */
-function check(op: (...t: tf.Tensor[]) => tf.Tensor, ref: (inputs: Arr[]) => Arr, inputs: Arr[], seed: number): void {
+async function check(op: (...t: tf.Tensor[]) => tf.Tensor, ref: (inputs: Arr[]) => Arr, inputs: Arr[], seed: number): Promise<void> {
   const expected = ref(inputs);
   const r = randomArr(expected.shape, seed + 99);
-  const got = engineForwardAndGrads(op, inputs, r);
+  const got = await engineForwardAndGrads(op, inputs, r);
   assert.deepEqual(got.shape, [...expected.shape], 'output shape');
   const fErr = relError(got.value, expected.data);
   assert.ok(fErr < FORWARD_TOL, `forward error ${fErr}`);
@@ -60,7 +60,7 @@ for (const backend of TEST_BACKENDS) {
         await useBackend(backend);
         const x = randomArr([2, h, h, 3], 1 + k * 10 + s);
         const w = randomArr([k, k, 3, 4], 2 + k * 10 + s, 0.5);
-        check((a, b) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s), ([a, b]) => convRef(a, b, s), [x, w], k + s);
+        await check((a, b) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s), ([a, b]) => convRef(a, b, s), [x, w], k + s);
       });
     }
 
@@ -74,7 +74,7 @@ for (const backend of TEST_BACKENDS) {
         await useBackend(backend);
         const x = randomArr([2, h, h, 3], 3 + k + s * 7 + d * 13);
         const w = randomArr([k, k, 3, 1], 4 + k + s * 7 + d * 13);
-        check(
+        await check(
           (a, b) => depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, d),
           ([a, b]) => convRef(a, b, s, d, true),
           [x, w],
@@ -89,7 +89,7 @@ for (const backend of TEST_BACKENDS) {
       const x = randomArr([2, 6, 6, 3], 5);
       const dw = randomArr([3, 3, 3, 1], 6);
       const pw = randomArr([1, 1, 3, 4], 7);
-      check(
+      await check(
         (a, b, c) => separableConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, 2, 2),
         ([a, b, c]) => convRef(convRef(a, b, 2, 2, true), c, 1),
         [x, dw, pw],
@@ -105,13 +105,13 @@ for (const backend of TEST_BACKENDS) {
           // Shift most windows below zero: the case wasm's stock MaxPoolGrad gets wrong.
           const x = randomArr([2, h, h, 3], 10 + s + h);
           const shifted = arr(x.shape, (i) => x.data[i] - 1.5);
-          check((a) => maxPool(a as tf.Tensor4D, 3, s), ([a]) => poolRef(a, 3, s, 'max'), [shifted], s + h);
+          await check((a) => maxPool(a as tf.Tensor4D, 3, s), ([a]) => poolRef(a, 3, s, 'max'), [shifted], s + h);
         });
         test(`avg pool 3×3 stride=${s} ${h}×${h}, padding excluded`, async (t) => {
           if (skip) return t.skip(skip);
           await useBackend(backend);
           const x = randomArr([2, h, h, 3], 20 + s + h);
-          check((a) => avgPool(a as tf.Tensor4D, 3, s), ([a]) => poolRef(a, 3, s, 'avg'), [x], s * h);
+          await check((a) => avgPool(a as tf.Tensor4D, 3, s), ([a]) => poolRef(a, 3, s, 'avg'), [x], s * h);
         });
       }
     }
@@ -120,14 +120,14 @@ for (const backend of TEST_BACKENDS) {
       if (skip) return t.skip(skip);
       await useBackend(backend);
       const x = randomArr([3, 4, 4, 5], 30, 2);
-      check((a) => batchNorm(a as tf.Tensor4D), ([a]) => batchNormRef(a), [x], 31);
+      await check((a) => batchNorm(a as tf.Tensor4D), ([a]) => batchNormRef(a), [x], 31);
     });
 
     test('relu, identity and the gradient of a sum of ops', async (t) => {
       if (skip) return t.skip(skip);
       await useBackend(backend);
       const x = randomArr([2, 4, 4, 3], 40);
-      check(
+      await check(
         (a) => tf.add(tf.relu(a), a),
         ([a]) => ({ data: a.data.map((v) => Math.max(v, 0) + v), shape: a.shape }),
         [x],

@@ -144,26 +144,35 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * The engine side of a check: forward value and gradients of Σ r · op(inputs) for every input.
+ * The engine side of a check: forward value and gradients of Σ r · op(inputs) for every input,
+ * read back asynchronously (a GPU backend has no synchronous read-back in Node).
  * @returns plain arrays (everything tensor-shaped is disposed)
  */
-export function engineForwardAndGrads(
+export async function engineForwardAndGrads(
   op: (...inputs: tf.Tensor[]) => tf.Tensor,
   inputs: Arr[],
   r: Arr,
-): { value: Float32Array; shape: number[]; grads: Float32Array[] } {
-  return tf.tidy(() => {
+): Promise<{ value: Float32Array; shape: number[]; grads: Float32Array[] }> {
+  const [value, ...grads] = tf.tidy(() => {
     const ts = inputs.map(toTensor);
     const rt = toTensor(r);
-    const value = op(...ts);
-    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(op(...xs), rt)))(ts);
-    return {
-      value: value.dataSync() as Float32Array,
-      shape: value.shape,
-      grads: grads.map((g) => g.dataSync() as Float32Array),
-    };
+    return [op(...ts), ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(op(...xs), rt)))(ts)];
   });
+  try {
+    return {
+      value: (await value.data()) as Float32Array,
+      shape: value.shape,
+      grads: await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array)),
+    };
+  } finally {
+    tf.dispose([value, ...grads]);
+  }
 }
 
-/** Backends to test on: cpu and wasm always; native TensorFlow when it loads. */
-export const TEST_BACKENDS = ['cpu', 'wasm', 'node'] as const;
+export type TestBackend = 'cpu' | 'wasm' | 'node' | 'webgpu';
+
+/**
+ * Backends to test on: cpu and wasm always; native TensorFlow when it loads. `BNAS_TEST_BACKENDS`
+ * (comma-separated) names others: the WebGPU suite (test/webgpu) runs these tests on `webgpu`.
+ */
+export const TEST_BACKENDS: readonly TestBackend[] = (process.env.BNAS_TEST_BACKENDS?.split(',') as TestBackend[] | undefined) ?? ['cpu', 'wasm', 'node'];

@@ -77,19 +77,21 @@ async function fixture(space: SearchSpace, label: string): Promise<[string, stri
     const weights = join(dir, `${label}.safetensors`);
     writeFileSync(weights, encodeSafetensors(await runtimeTensors(net.weights)));
     const out: NamedTensor[] = [];
-    tf.tidy(() => {
+    {
       const x = tf.tensor4d(Array.from({ length: BATCH * H * W * C }, () => rng.normal()), [BATCH, H, W, C]);
       const labels = tf.tensor1d([0, 1, 2, 4], 'int32');
-      out.push(tensor('x', x), tensor('labels', labels), tensor('logits', net.forward(x, false)));
+      const onehot = tf.tidy(() => tf.oneHot(labels, CLASSES).toFloat() as tf.Tensor2D);
+      const logits = tf.tidy(() => net.forward(x, false));
+      out.push(tensor('x', x), tensor('labels', labels), tensor('logits', logits));
       const vars = new Map(Object.entries(net.weights.trainableMap()));
-      const r = gradsOf(vars, () => {
+      const r = await gradsOf(vars, () => {
         const logits = net.forward(x, true);
-        return { loss: crossEntropy(logits, tf.oneHot(labels, CLASSES).toFloat() as tf.Tensor2D), logits };
+        return { loss: crossEntropy(logits, onehot), logits };
       }, labels);
       out.push({ name: 'loss', shape: [1], data: Float32Array.from([r.loss]) });
       for (const [name, g] of r.grads) out.push(tensor(`grad.${name}`, g));
-      tf.dispose([...r.grads.values()]);
-    });
+      tf.dispose([...r.grads.values(), x, labels, onehot, logits]);
+    }
     for (const t of await runtimeTensors(net.weights)) if (/\.running(Mean|Var)$/.test(t.name)) out.push({ ...t, name: `after.${t.name}` });
     const results = join(dir, `${label}.fixture.safetensors`);
     writeFileSync(results, encodeSafetensors(out));

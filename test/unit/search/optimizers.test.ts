@@ -133,9 +133,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const norm = Math.sqrt(flat.reduce((s, x) => s + x * x, 0));
       const before = g.get('bias') as tf.Tensor;
       const keep = before.dataSync().slice();
-      assert.ok(Math.abs(clipByGlobalNorm(g, norm * 2) - norm) < 1e-4 * norm);
+      assert.ok(Math.abs((clipByGlobalNorm(g, norm * 2) as number) - norm) < 1e-4 * norm);
       assert.equal(g.get('bias'), before, 'under the clip the gradients are the same tensors');
-      assert.ok(Math.abs(clipByGlobalNorm(g, norm / 4) - norm) < 1e-4 * norm);
+      assert.ok(Math.abs((clipByGlobalNorm(g, norm / 4) as number) - norm) < 1e-4 * norm);
       assert.ok(before.isDisposed, 'the unclipped gradient is disposed');
       const clipped = [...g.values()].flatMap((t) => [...t.dataSync()]);
       assert.ok(Math.abs(Math.sqrt(clipped.reduce((s, x) => s + x * x, 0)) - norm / 4) < 1e-4 * norm);

@@ -172,10 +172,10 @@ test('2-thread steps equal the mean of the shards computed on one thread, also a
       if (step === 1) for (const r of [one, two]) r.net.prune('normal', 1, 2);
       const ab = aIt.next(16);
       await two.th.archStep(ab, 1);
-      one.trainer.applyArchGrads(meanGrads(one.trainer.archGrads(shardOf(ab, 0, 2), 1).grads, one.trainer.archGrads(shardOf(ab, 1, 2), 1).grads));
+      one.trainer.applyArchGrads(meanGrads((await one.trainer.archGrads(shardOf(ab, 0, 2), 1)).grads, (await one.trainer.archGrads(shardOf(ab, 1, 2), 1)).grads));
       const wb = wIt.next(16);
       await two.th.weightStep(wb, 0.05);
-      one.trainer.applyWeightGrads(meanGrads(one.trainer.weightGrads(shardOf(wb, 0, 2)).grads, one.trainer.weightGrads(shardOf(wb, 1, 2)).grads), 0.05);
+      one.trainer.applyWeightGrads(meanGrads((await one.trainer.weightGrads(shardOf(wb, 0, 2))).grads, (await one.trainer.weightGrads(shardOf(wb, 1, 2))).grads), 0.05);
     }
     for (const store of ['weights', 'arch'] as const) {
       for (const name of one.net[store].names()) {
