@@ -11,7 +11,7 @@ import { diagnostic, type BnasDiagnostic, type DiagnosticCode, type DiagnosticDa
 import { cellChannels, estimateSupernetMemory, imageSizeOf } from './memory.js';
 import { SOURCES_WITH_PATH } from './schema.js';
 import { estimateSupernetCompute } from './compute.js';
-import { boundMacs, pruningCandidates, stepsPerEpochOf, unprunedMacs } from './search-compute.js';
+import { boundMacs, firstRoundWork, stepsPerEpochOf, unprunedMacs } from './search-compute.js';
 import type { PruningSpec, SearchSpace } from './space.js';
 import { attributeNode, isInvalid, type CheckedFile } from './structure.js';
 import { rangeOf } from './values.js';
@@ -314,9 +314,14 @@ function checkPruningCost(c: Checks): void {
   if (best <= 1.01 * unpruned) return;
   const steps = stepsPerEpochOf(c.space);
   const more = Math.round(100 * (best / unpruned - 1));
+  const first = firstRoundWork(c.space, est);
+  const round =
+    pruning.criterion === 'performance'
+      ? `the first round runs ${first.probePasses} supernet forward passes (one per probed op and edge, and the baseline, on each of ${pruning.samples} batches)`
+      : `the first round trains ${first.candidates} candidate sub-networks for 2 batches each`;
   c.add(
     'pruning-costs-more',
-    `Pruning will not make this search cheaper: the first round trains ${pruningCandidates(c.space, est)} candidate sub-networks for 2 batches each, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
+    `Pruning will not make this search cheaper: ${round}, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
       'Pruning still steers the search; to make it pay, raise `data.train` (more steps an epoch), lower `pruning.samples`, or use `criterion = alpha` (no evaluations).',
     c.set('pruning', 'criterion') ? c.where('pruning', 'criterion') : c.blockRange(c.checked.blocks.has('pruning') ? 'pruning' : undefined),
   );

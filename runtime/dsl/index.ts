@@ -13,7 +13,7 @@ export * from './space.js';
 export * from './diagnostics.js';
 export * from './schema.js';
 export { estimateSupernetCompute, computeWithAlive, opMacsPerPixel, type ComputeEstimate, type ComputeCellKind } from './compute.js';
-export { searchMacs, totalMacs, boundEvents, pruningBounds, unprunedMacs, stepsPerEpochOf, type EpochMacs, type PruneEvent, type PruningBounds } from './search-compute.js';
+export { searchMacs, totalMacs, boundEvents, pruningBounds, unprunedMacs, stepsPerEpochOf, firstRoundWork, type EpochMacs, type EpochWork, type RoundWork, type PruneEvent, type PruningBounds } from './search-compute.js';
 export { estimateSupernetMemory, cellChannels, classesOf, imageSizeOf, inputChannelsOf, type MemoryEstimate, type CellMemory } from './memory.js';
 export { indexOps, resolveOp, opReferences, opAt, availableOpNames, type OpIndex, type OpDefinition, type OpUsage, type OpTarget } from './ops.js';
 export { pruningRoundEpochs, pruningRoundsNeeded } from './cross-checks.js';

@@ -95,7 +95,7 @@ const CASES: Case[] = [
   { code: 'too-many-images', name: 'more CIFAR-10 test images than exist', text: 'search s {\n  data { source = cifar10, path = "x", test = ⟦20000⟧ }\n}', says: ['`data.test = 20000` asks for more images than `cifar10` has', 'at most 10000'] },
   { code: 'batch-too-large', name: 'batch above the split', text: 'search s {\n  data { train = 100, split = 0.5 }\n  train { batch = ⟦64⟧ }\n}', says: ['`train.batch = 64` is larger than the weight split (50 of 100 images', 'batch ≤ 50'] },
   { code: 'pruning-costs-more', name: 'UCB on 256 images', text: 'search s {\n  data { train = 256 }\n  pruning { criterion = ⟦ucb⟧ }\n}', says: ['Pruning will not make this search cheaper', 'candidate sub-networks', 'with 4 steps an epoch', 'more arithmetic than without pruning', 'raise `data.train`'] },
-  { code: 'pruning-costs-more', name: 'default criterion on 128 images', text: 'search ⟦s⟧ {\n  data { train = 128 }\n}', says: ['the first round trains 8 candidate sub-networks', 'with 2 steps an epoch'] },
+  { code: 'pruning-costs-more', name: 'default criterion on 128 images', text: 'search ⟦s⟧ {\n  data { train = 128 }\n}', says: ['the first round runs 226 supernet forward passes', 'on each of 2 batches', 'with 2 steps an epoch'] },
   { code: 'memory-over-budget', name: 'estimate above budget', text: 'search s {\n  data { source = cifar10, path = "x" }\n  supernet { channels = 16, cells = 8 }\n  train { batch = 96 }\n  budget { memory_mb = ⟦100⟧ }\n}', says: ['The supernet needs about', 'over `budget.memory_mb = 100`', 'raise `sampling.k`'] },
 ];
 

@@ -18,19 +18,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { SearchSpace } from '../../../runtime/dsl/space.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { OpByOpSupernet } from './reference/op-cell.js';
-import { tinySpace } from '../supernet/helpers.js';
+import { EVERY_KIND_OPS, tinySpace } from '../supernet/helpers.js';
 import { useBackend } from './backends.js';
 import { powerOfTwoFilter, randomArr, relError } from './reference.js';
 
-const OPS: SearchSpace['ops'] = [
-  { name: 'none', kind: 'zero', kernel: 1, dilation: 1, repeat: 1, builtin: true },
-  { name: 'skip_connect', kind: 'skip', kernel: 1, dilation: 1, repeat: 1, builtin: true },
-  { name: 'max_pool_3x3', kind: 'max_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'avg_pool_3x3', kind: 'avg_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'sep_conv_3x3', kind: 'sep_conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-  { name: 'dil_conv_3x3', kind: 'dil_conv', kernel: 3, dilation: 2, repeat: 1, builtin: true },
-  { name: 'conv_3x3', kind: 'conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
-];
+const OPS = EVERY_KIND_OPS;
 
 function gradients(net: Supernet, x: tf.Tensor4D, r: tf.Tensor2D, names: string[]) {
   return tf.tidy(() => {

@@ -1,6 +1,17 @@
 /** A small SearchSpace for tests, with every default filled in (overrides per test). */
 import type { SearchSpace } from '../../../runtime/dsl/space.js';
 
+/** One op of each built-in kind (conv last), for tests that cover every kind. */
+export const EVERY_KIND_OPS: SearchSpace['ops'] = [
+  { name: 'none', kind: 'zero', kernel: 1, dilation: 1, repeat: 1, builtin: true },
+  { name: 'skip_connect', kind: 'skip', kernel: 1, dilation: 1, repeat: 1, builtin: true },
+  { name: 'max_pool_3x3', kind: 'max_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'avg_pool_3x3', kind: 'avg_pool', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'sep_conv_3x3', kind: 'sep_conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+  { name: 'dil_conv_3x3', kind: 'dil_conv', kernel: 3, dilation: 2, repeat: 1, builtin: true },
+  { name: 'conv_3x3', kind: 'conv', kernel: 3, dilation: 1, repeat: 1, builtin: true },
+];
+
 export function tinySpace(over: Partial<{ [K in keyof SearchSpace]: Partial<SearchSpace[K]> }> = {}): SearchSpace {
   const base: SearchSpace = {
     name: 'tiny',
