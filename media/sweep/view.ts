@@ -41,7 +41,7 @@ export class SweepView {
   private readonly table = h('table', { class: 'trials' });
   private readonly plot = h('div', { class: 'plot' });
   private readonly bestCaption = h('p', { class: 'best-caption' });
-  private readonly cells = { normal: h('div', { class: 'mermaid', 'data-diagram': 'normal' }), reduce: h('div', { class: 'mermaid', 'data-diagram': 'reduce' }) };
+  private readonly cells = { normal: h('div', { class: 'mermaid-box', 'data-diagram': 'normal' }), reduce: h('div', { class: 'mermaid-box', 'data-diagram': 'reduce' }) };
 
   private readonly cellNames = { normal: h('h3', { class: 'cell-name' }, 'Normal cell'), reduce: h('h3', { class: 'cell-name' }, 'Reduction cell') };
 
@@ -54,7 +54,7 @@ export class SweepView {
       this.status,
       this.notice,
       this.facts,
-      h('section', {}, h('h2', {}, 'Trials'), this.table),
+      h('section', {}, h('h2', {}, 'Trials'), h('div', { class: 'scroll-x' }, this.table)),
       h('section', { class: 'charts' }, h('div', {}, h('h2', {}, 'Accuracy against search time'), this.plot), h('div', {}, h('h2', {}, 'Best cell'), this.bestCaption, this.cellNames.normal, this.cells.normal, this.cellNames.reduce, this.cells.reduce)),
     );
     this.render();

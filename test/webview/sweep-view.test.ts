@@ -9,7 +9,7 @@ import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { SweepViewData } from '../../runtime/protocol/sweep-view.js';
 import type { Trial } from '../../runtime/sweep/schema.js';
-import { mermaidSettled, postToView, screenshot, sharedWebview } from './browser.js';
+import { horizontalOverflow, mermaidSettled, postToView, screenshot, sharedWebview } from './browser.js';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 const genotype = (op: string) => ({ normal: [[op, 0], ['skip_connect', 1], [op, 0], ['max_pool_3x3', 2]] as [string, number][], normal_concat: [2, 3], reduce: [['max_pool_3x3', 0], [op, 1], ['avg_pool_3x3', 0], [op, 2]] as [string, number][], reduce_concat: [2, 3] });
@@ -39,6 +39,8 @@ const data = (running: boolean, state: 'running' | 'cancelled' | 'finished'): Sw
 type Posted = { type: string; trial?: string };
 const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
 const column = (page: Page, n: number) => page.$$eval(`table.trials tbody tr td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent ?? ''));
+
+const frame = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
 
 describe('sweep view', { timeout: 240_000 }, () => {
   const view = sharedWebview('sweep', 'vscode-dark');
@@ -82,6 +84,19 @@ describe('sweep view', { timeout: 240_000 }, () => {
     const edges = await page.$$eval('[data-diagram="normal"] g.edgeLabel', (els) => els.map((e) => e.textContent?.trim()).filter(Boolean));
     assert.ok(edges.includes('sep_conv_3x3'), edges.join(' | '));
     await screenshot(page, 'sweep-view-dark');
+  });
+
+  it('fits a 420 px wide panel: nothing sticks out sideways', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    try {
+      await frame(page);
+      const overflow = await horizontalOverflow(page);
+      await screenshot(page, 'sweep-view-dark-420');
+      assert.deepEqual(overflow.boxes, [], 'boxes past the right edge');
+      assert.ok(overflow.page <= 0, `no horizontal overflow at 420 px (${overflow.page} px)`);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
   });
 
   it('opens a trial, cancels a running sweep and resumes a stopped one', async () => {
