@@ -30,7 +30,9 @@ describe('sweep command arguments', () => {
   });
 
   it('leaves out what is the CLI default', () => {
-    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', backend: 'auto', threads: 1, slurmArgs: 'x', retries: 2, epochs: 4 }), ['sweep', 'f', '--out', 'o', '--json']);
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', backend: 'auto', threads: 1, slurmArgs: 'x', epochs: 4 }), ['sweep', 'f', '--out', 'o', '--json']);
+    // The local executor retries too (resuming a failed trial).
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', retries: 1 }), ['sweep', 'f', '--out', 'o', '--json', '--retries', '1']);
     assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [5], set: [], random: 3, epochs: 2 }), ['sweep', 'f', '--out', 'o', '--json', '--seeds', '5', '--random', '3', '--epochs', '2']);
   });
 
@@ -40,7 +42,7 @@ describe('sweep command arguments', () => {
       options: { seeds: [1, 2], set: [{ key: 'pruning.criterion', values: ['performance', 'magnitude'] }], evaluate: false, random: 0, executor: 'local', parallel: 2, backend: 'wasm', retries: 2 },
     } satisfies SweepFile;
     assert.deepEqual(sweepArgs(resumeRequest(sweep, '/w/s')), [
-      'sweep', '/w/q.bnas', '--out', '/w/s', '--json', '--seeds', '1,2', '--set', 'pruning.criterion=performance,magnitude', '--parallel', '2', '--backend', 'wasm',
+      'sweep', '/w/q.bnas', '--out', '/w/s', '--json', '--seeds', '1,2', '--set', 'pruning.criterion=performance,magnitude', '--parallel', '2', '--retries', '2', '--backend', 'wasm',
     ]);
   });
 
@@ -105,7 +107,7 @@ describe('sweep manager', () => {
     const read = () => JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
     while (read().length === argv.length) await new Promise((r) => setTimeout(r, 20));
     const again = read();
-    assert.deepEqual(again, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm']);
+    assert.deepEqual(again, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--parallel', '2', '--retries', '2', '--backend', 'wasm']);
     other.cancel(dir);
     while (other.get(dir)?.running) await new Promise((r) => setTimeout(r, 20));
     assert.ok(states.includes('true:running') && states.at(-1) === 'false:cancelled', states.join(' '));
