@@ -24,6 +24,8 @@ function cellText(row: TrialRow, key: ColumnKey): string {
       return fmtSeconds(row.seconds);
     case 'parameters':
       return row.parameters === undefined ? '–' : fmt(row.parameters);
+    case 'state':
+      return row.progress ? `${row.state} · ${row.progress}` : row.state;
     default:
       return String(row[key]);
   }
@@ -93,9 +95,11 @@ export class SweepView {
     this.cancelButton.hidden = !d?.running;
     this.resumeButton.hidden = !d || d.running || !sweep || sweep.state === 'finished';
     this.renderFacts();
-    this.renderTable(trials.map(trialRow));
+    const progress = this.data?.progress ?? {};
+    const rows = trials.map((t) => trialRow(t, progress[t.id]));
+    this.renderTable(rows);
     const best = bestTrial(trials);
-    this.plot.replaceChildren(scatter(trials.map(trialRow), best?.id, (id) => this.open(id)));
+    this.plot.replaceChildren(scatter(rows, best?.id, (id) => this.open(id)));
     this.renderBest(best);
   }
 

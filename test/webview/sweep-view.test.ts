@@ -1,8 +1,8 @@
 /**
  * The sweep view in headless Chromium: hostile trial names and settings render as text (no
  * element, no script runs), the table sorts by a clicked column, the scatter has one dot per
- * finished trial, the best trial's cells are drawn, and trials, Cancel and Resume post their
- * messages.
+ * finished trial, the best trial's cells are drawn, running trials show their last epoch, and
+ * trials, Cancel and Resume post their messages.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -99,6 +99,22 @@ describe('sweep view', { timeout: 240_000 }, () => {
     }
   });
 
+  it('shows a running trial\'s last epoch and its validation accuracy, live', async () => {
+    const live = (epoch: number): SweepViewData => ({ ...data(true, 'running'), progress: { 'k-4_seed-2': { epoch, epochs: 6, valid_acc: 0.552 }, 'k-2_seed-2': { epoch: 6, epochs: 6, valid_acc: 0.7 } } });
+    const state = (id: string) => page.$eval(`tr[data-trial="${id}"] td.state`, (td) => td.textContent ?? '');
+    // A posted message is handled after postMessage returns: wait for the cell to change.
+    const shows = (id: string, text: string) =>
+      page.waitForFunction(([sel, t]) => document.querySelector(sel)?.textContent === t, [`tr[data-trial="${id}"] td.state`, text] as const, { timeout: 10_000 });
+    await postToView(page, { type: 'sweepState', data: live(3) });
+    await shows('k-4_seed-2', 'running · epoch 3/6 · valid 55.2 %');
+    await postToView(page, { type: 'sweepState', data: live(4) });
+    await shows('k-4_seed-2', 'running · epoch 4/6 · valid 55.2 %');
+    // Progress of a trial that is no longer running is not shown.
+    assert.equal(await state('k-2_seed-2'), 'finished');
+    await postToView(page, { type: 'sweepState', data: data(true, 'running') });
+    await shows('k-4_seed-2', 'running');
+  });
+
   it('opens a trial, cancels a running sweep and resumes a stopped one', async () => {
     await page.click(`tr[data-trial="k-2_seed-2"] button.link`);
     await page.click('.scatter .dot.best');
@@ -106,7 +122,7 @@ describe('sweep view', { timeout: 240_000 }, () => {
     assert.ok(!(await page.isVisible('vscode-button[data-action="resume"]')));
     await page.click('vscode-button[data-action="cancel"]');
     await postToView(page, { type: 'sweepState', data: data(false, 'cancelled') });
-    assert.ok(!(await page.isVisible('vscode-button[data-action="cancel"]')));
+    await page.waitForSelector('vscode-button[data-action="cancel"]', { state: 'hidden', timeout: 10_000 });
     await page.click('vscode-button[data-action="resume"]');
     const msgs = (await posted(page)).filter((m) => m.type !== 'ready');
     assert.deepEqual(msgs, [{ type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'cancel' }, { type: 'resume' }]);

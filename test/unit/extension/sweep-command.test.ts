@@ -89,8 +89,10 @@ describe('sweep manager', () => {
     m.onDidChange((s) => states.push(`${s.running}:${s.sweep?.state ?? '-'}`));
     await m.start({ file: '/w/q.bnas', out: dir, seeds: [1, 2], set: [{ key: 'sampling.k', values: ['2,4'] }] });
     assert.equal(m.get(dir)?.running, true);
-    while (!events.some((e) => e.type === 'trial-started') || m.get(dir)?.sweep?.trials.length !== 2) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(events.map((e) => e.type), ['sweep-started', 'trial-started'], 'a line that is no event is dropped');
+    while (!events.some((e) => e.type === 'trial-progress') || m.get(dir)?.sweep?.trials.length !== 2) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(events.map((e) => e.type), ['sweep-started', 'trial-started', 'trial-progress'], 'a line that is no event is dropped');
+    // An epoch is not in sweep.json: the manager keeps it for the views while the trial runs.
+    assert.deepEqual(m.get(dir)?.progress, { 'seed-1': { epoch: 2, epochs: 6, valid_acc: 0.552 } });
     const argv = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
     assert.deepEqual(argv, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--set', 'sampling.k=2,4']);
     assert.equal(m.cancel(dir), true);
@@ -98,6 +100,7 @@ describe('sweep manager', () => {
     assert.equal(events.at(-1)?.type, 'sweep-cancelled');
     assert.equal(m.get(dir)?.failure, undefined, 'exit 130 is a cancel, not a failure');
     assert.equal(m.cancel(dir), false, 'nothing left to cancel');
+    assert.deepEqual(m.get(dir)?.progress, {}, 'no progress once the process has ended');
 
     // The manager finds it on disk as any other window would, and resumes from sweep.json's options.
     const other = new SweepManager({ cliPath: cli, electron: false, log: silent });
