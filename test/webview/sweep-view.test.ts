@@ -132,6 +132,7 @@ describe('sweep view', { timeout: 240_000 }, () => {
     await postToView(page, { type: 'sweepState', data: { dir: 1 } });
     assert.equal(await page.$eval('#sweep-title', (e) => e.textContent), `Sweep quick-sweep ${HOSTILE}`, 'the last good state stays');
     await postToView(page, { type: 'notice', level: 'error', message: HOSTILE });
+    await page.waitForSelector('.notice:not([hidden])', { timeout: 10_000 });
     assert.equal(await page.$eval('.notice', (e) => e.textContent), HOSTILE);
     assert.equal(await page.$$eval('main img', (e) => e.length), 0);
   });
