@@ -14,20 +14,18 @@ import type { BnasContext } from '../context.js';
 import type { RunInfo } from '../runs/run-manager.js';
 import { CLI_BUNDLE } from '../runs/register.js';
 import { resolveRun } from './args.js';
-import { exportText, type ExportFormat } from './export-text.js';
+import { EXPORT_EXTENSION, exportFileName, exportText, type ExportFormat } from './export-text.js';
 
 interface FormatInfo {
   readonly label: string;
   readonly detail: string;
-  readonly extension: string;
-  readonly language: string;
 }
 
 const FORMATS: { readonly [F in ExportFormat]: FormatInfo } = {
-  json: { label: 'JSON', detail: 'The genotype as in result.json (DARTS layout).', extension: 'json', language: 'json' },
-  darts: { label: 'DARTS Python', detail: 'A genotypes.py entry for DARTS / PC-DARTS / BNAS training code.', extension: 'py', language: 'python' },
-  mermaid: { label: 'Mermaid', detail: 'Both cells as Mermaid flowcharts in Markdown (renders in previews).', extension: 'md', language: 'markdown' },
-  svg: { label: 'SVG', detail: 'Both cells as images, drawn by the run view.', extension: 'svg', language: 'xml' },
+  json: { label: 'JSON', detail: 'The genotype as in result.json (DARTS layout).' },
+  darts: { label: 'DARTS Python', detail: 'A genotypes.py entry for DARTS / PC-DARTS / BNAS training code.' },
+  mermaid: { label: 'Mermaid', detail: 'Both cells as Mermaid flowcharts in Markdown (renders in previews).' },
+  svg: { label: 'SVG', detail: 'Both cells as images, drawn by the run view.' },
 };
 
 /** The PyTorch export: a file the command line writes, not text made here. */
@@ -58,14 +56,16 @@ export const exportGenotype = (ctx: BnasContext) => async (arg?: unknown, format
   const target = await vscode.window.showQuickPick(['Open in Editor', 'Save to File…', 'Copy to Clipboard'], {
     placeHolder: `${info.label} of ${run.name}`,
   });
+  const suggested = vscode.Uri.file(join(run.dir, exportFileName(format)));
+  const extension = EXPORT_EXTENSION[format];
   if (target === 'Open in Editor') {
-    const doc = await vscode.workspace.openTextDocument({ language: info.language, content: text });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    // An untitled document with a path: its tab is named after the file, its language follows the
+    // extension, and Save offers that file.
+    const doc = await vscode.workspace.openTextDocument(suggested.with({ scheme: 'untitled' }));
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), text));
   } else if (target === 'Save to File…') {
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(join(run.dir, `genotype.${info.extension}`)),
-      filters: { [info.label]: [info.extension] },
-    });
+    const uri = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { [info.label]: [extension] } });
     if (uri) {
       await writeAtomically(uri, text);
       void vscode.window.showInformationMessage(`BNAS: saved ${vscode.workspace.asRelativePath(uri)}.`);

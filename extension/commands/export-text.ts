@@ -9,6 +9,17 @@ import type { Genotype } from '../../runtime/protocol/index.js';
 
 export type ExportFormat = 'json' | 'darts' | 'mermaid' | 'svg';
 
+/** File extension of each export format. */
+export const EXPORT_EXTENSION: { readonly [F in ExportFormat]: string } = { json: 'json', darts: 'py', mermaid: 'md', svg: 'svg' };
+
+/**
+ * The file name an export suggests, in the run's folder: the untitled editor it opens in is named
+ * so (its tab title, and where Save offers to write it) and the save dialog starts there.
+ */
+export function exportFileName(format: Exclude<ExportFormat, 'svg'>): string {
+  return `genotype.${EXPORT_EXTENSION[format]}`;
+}
+
 /** A Python identifier for the genotype variable (`quick-20261125-203107` → `QUICK_20261125_203107`). */
 export function pythonName(runName: string): string {
   const id = runName.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
@@ -29,7 +40,7 @@ export function exportText(format: Exclude<ExportFormat, 'svg'>, g: Genotype, ru
         '',
         "Genotype = namedtuple('Genotype', 'normal normal_concat reduce reduce_concat')",
         '',
-        `${pythonName(runName)} = ${formatGenotypeDarts(g)}`,
+        `${pythonName(runName)} = ${formatGenotypeDarts(g, 'lines')}`,
         '',
       ].join('\n');
     case 'mermaid':

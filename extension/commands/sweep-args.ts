@@ -47,7 +47,7 @@ export function sweepArgs(r: SweepRequest): string[] {
   if ((r.evaluate || r.random) && r.epochs !== undefined) args.push('--epochs', String(r.epochs));
   if (r.executor && r.executor !== 'local') args.push('--executor', r.executor);
   if (r.parallel !== undefined) args.push('--parallel', String(r.parallel));
-  if (r.executor === 'slurm' && r.retries !== undefined) args.push('--retries', String(r.retries));
+  if (r.retries !== undefined) args.push('--retries', String(r.retries));
   if (r.backend && r.backend !== 'auto') args.push('--backend', r.backend);
   if (r.threads !== undefined && r.threads > 1) args.push('--threads', String(r.threads));
   if (r.executor === 'slurm' && r.slurmArgs) args.push('--slurm-args', r.slurmArgs);

@@ -80,7 +80,7 @@ export class SweepPanel implements vscode.Disposable {
 
   private data(): SweepViewData {
     const s = this.ctx.get('sweeps').get(this.dir);
-    return { dir: this.dir, title: basename(this.dir), running: s?.running ?? false, failure: s?.failure, sweep: s?.sweep };
+    return { dir: this.dir, title: basename(this.dir), running: s?.running ?? false, failure: s?.failure, sweep: s?.sweep, progress: s?.progress };
   }
 
   private sendState(): Promise<boolean> {

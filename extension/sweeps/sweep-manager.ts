@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import type { TrialProgress } from '../../runtime/protocol/sweep-view.js';
 import { parseSweepEvent, parseSweepFile, type SweepEvent, type SweepFile } from '../../runtime/sweep/schema.js';
 import { resumeRequest, sweepArgs, type SweepRequest } from '../commands/sweep-args.js';
 import { Emitter, type Disposable, type Listener } from '../runs/emitter.js';
@@ -28,6 +29,8 @@ export interface SweepInfo {
   readonly running: boolean;
   /** Why the last process of this window ended badly (exit code and the stderr line that explains it). */
   readonly failure?: string;
+  /** The last finished epoch of each trial running in a process of this window, by trial id. */
+  readonly progress?: Readonly<Record<string, TrialProgress>>;
 }
 
 export interface SweepManagerOptions {
@@ -45,6 +48,7 @@ interface Sweep {
   sweep?: SweepFile;
   child?: ChildProcess;
   failure?: string;
+  progress?: Map<string, TrialProgress>;
   reading?: Promise<void>;
   again?: boolean;
 }
@@ -84,7 +88,7 @@ export class SweepManager implements Disposable {
   }
 
   private info(s: Sweep): SweepInfo {
-    return { dir: s.dir, name: basename(s.dir), sweep: s.sweep, running: s.child !== undefined, failure: s.failure };
+    return { dir: s.dir, name: basename(s.dir), sweep: s.sweep, running: s.child !== undefined, failure: s.failure, progress: Object.fromEntries(s.progress ?? []) };
   }
 
   /** Finds the sweep folders directly under each runs folder; sweeps gone from disk are dropped. */
@@ -166,6 +170,7 @@ export class SweepManager implements Disposable {
       if (rest) this.line(s, rest);
       stderr.end();
       s.child = undefined;
+      s.progress?.clear();
       log.info(`[sweep ${basename(dir)}] exited (${signal ?? code})`);
       // 0 all finished, 1 some trials failed (each says why in sweep.json), 130 cancelled.
       if (code !== 0 && code !== 1 && code !== 130 && !s.failure) {
@@ -217,8 +222,15 @@ export class SweepManager implements Disposable {
       return;
     }
     this.events.get(s.dir)?.fire(event);
+    if (event.type === 'trial-progress') {
+      // Not in sweep.json (an epoch is no change of state): kept here while the trial runs.
+      (s.progress ??= new Map()).set(event.trial, { epoch: event.epoch, epochs: event.epochs, valid_acc: event.valid_acc });
+      this.changes.fire(this.info(s));
+      return;
+    }
+    if (event.type === 'trial-finished' || event.type === 'trial-failed' || event.type === 'trial-cancelled') s.progress?.delete(event.trial);
     // The CLI rewrites sweep.json before it reports a change: re-read it for the whole picture.
-    if (event.type !== 'trial-progress') void this.reread(s);
+    void this.reread(s);
   }
 
   /** Re-reads `sweep.json`, one read at a time (a read asked for meanwhile runs once after). */

@@ -281,7 +281,7 @@ export class RunView {
     const base = this.run?.id ?? 'genotype';
     if (format === 'svg') download(`${base}-${cell}.svg`, svg!, 'image/svg+xml');
     else if (format === 'json') download(`${base}-genotype.json`, formatGenotypeJson(g) + '\n', 'application/json');
-    else if (format === 'darts') download(`${base}-genotype.py`, formatGenotypeDarts(g) + '\n', 'text/x-python');
+    else if (format === 'darts') download(`${base}-genotype.py`, formatGenotypeDarts(g, 'lines') + '\n', 'text/x-python');
     else download(`${base}-cells.mmd`, formatGenotypeMermaid(g), 'text/plain');
   }
 

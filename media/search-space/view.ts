@@ -103,7 +103,7 @@ export class SpaceView {
         h('dd', { title: 'multiply-adds of one forward pass of one image with every candidate op; the fixed part (stem, pre-processing, partial-channel mix, head) stays whatever pruning abandons' },
           `${fmt(e.macsPerImage)} multiply-adds per image${e.fixedShare !== undefined ? `, ${Math.round(100 * e.fixedShare)} % fixed` : ''}`),
       ] : []),
-      ...(e.pruningRange ? [h('dt', {}, 'pruning saves'), h('dd', { title: 'of the whole search\'s arithmetic against the same search without pruning: the best case abandons the costliest op of each edge first, the worst case the cheapest; the candidates each round evaluates are counted' }, pruningSaves(e.pruningRange))] : []),
+      ...(e.pruningRange ? [h('dt', {}, 'pruning saves'), h('dd', { title: 'of the whole search\'s arithmetic against the same search without pruning: the best case abandons the costliest op of each edge first, the worst case the cheapest; what each round measures (per-edge probes or candidate sub-networks) is counted' }, pruningSaves(e.pruningRange))] : []),
       h('dt', {}, 'backend'), h('dd', {}, e.backend),
       ...(e.timeSource ? [h('dt', {}, 'time estimate'), h('dd', { class: 'note' }, e.timeSource)] : []),
     );

@@ -2,7 +2,9 @@
  * The sweep view's rows and their order, as plain data from `sweep.json` (no DOM), so sorting and
  * the choice of the best trial are one rule for the table, the scatter and the cell drawing.
  */
+import type { TrialProgress } from '../../runtime/protocol/sweep-view.js';
 import type { Trial } from '../../runtime/sweep/schema.js';
+import { pct } from '../shared/dom.js';
 
 /** One row of the trial table. */
 export interface TrialRow {
@@ -19,6 +21,8 @@ export interface TrialRow {
   readonly parameters?: number;
   readonly paramFree?: number;
   readonly error?: string;
+  /** Where a running trial's search stands, e.g. `epoch 3/6 · valid 55.2 %`. */
+  readonly progress?: string;
 }
 
 export const COLUMNS = [
@@ -39,8 +43,9 @@ export interface Sort {
   readonly descending: boolean;
 }
 
-export function trialRow(t: Trial): TrialRow {
+export function trialRow(t: Trial, progress?: TrialProgress): TrialRow {
   const r = t.result;
+  const live = t.state === 'running' && progress ? `epoch ${progress.epoch}${progress.epochs ? `/${progress.epochs}` : ''} · valid ${pct(progress.valid_acc)}` : undefined;
   return {
     id: t.id,
     settings: Object.entries(t.settings).map(([k, v]) => `${k}=${v}`).join(' '),
@@ -52,6 +57,7 @@ export function trialRow(t: Trial): TrialRow {
     parameters: r?.parameters,
     paramFree: r?.param_free_share,
     error: t.error,
+    ...(live && { progress: live }),
   };
 }
 

@@ -24,6 +24,8 @@ function cellText(row: TrialRow, key: ColumnKey): string {
       return fmtSeconds(row.seconds);
     case 'parameters':
       return row.parameters === undefined ? '–' : fmt(row.parameters);
+    case 'state':
+      return row.progress ? `${row.state} · ${row.progress}` : row.state;
     default:
       return String(row[key]);
   }
@@ -41,7 +43,7 @@ export class SweepView {
   private readonly table = h('table', { class: 'trials' });
   private readonly plot = h('div', { class: 'plot' });
   private readonly bestCaption = h('p', { class: 'best-caption' });
-  private readonly cells = { normal: h('div', { class: 'mermaid', 'data-diagram': 'normal' }), reduce: h('div', { class: 'mermaid', 'data-diagram': 'reduce' }) };
+  private readonly cells = { normal: h('div', { class: 'mermaid-box', 'data-diagram': 'normal' }), reduce: h('div', { class: 'mermaid-box', 'data-diagram': 'reduce' }) };
 
   private readonly cellNames = { normal: h('h3', { class: 'cell-name' }, 'Normal cell'), reduce: h('h3', { class: 'cell-name' }, 'Reduction cell') };
 
@@ -54,7 +56,7 @@ export class SweepView {
       this.status,
       this.notice,
       this.facts,
-      h('section', {}, h('h2', {}, 'Trials'), this.table),
+      h('section', {}, h('h2', {}, 'Trials'), h('div', { class: 'scroll-x' }, this.table)),
       h('section', { class: 'charts' }, h('div', {}, h('h2', {}, 'Accuracy against search time'), this.plot), h('div', {}, h('h2', {}, 'Best cell'), this.bestCaption, this.cellNames.normal, this.cells.normal, this.cellNames.reduce, this.cells.reduce)),
     );
     this.render();
@@ -93,9 +95,11 @@ export class SweepView {
     this.cancelButton.hidden = !d?.running;
     this.resumeButton.hidden = !d || d.running || !sweep || sweep.state === 'finished';
     this.renderFacts();
-    this.renderTable(trials.map(trialRow));
+    const progress = this.data?.progress ?? {};
+    const rows = trials.map((t) => trialRow(t, progress[t.id]));
+    this.renderTable(rows);
     const best = bestTrial(trials);
-    this.plot.replaceChildren(scatter(trials.map(trialRow), best?.id, (id) => this.open(id)));
+    this.plot.replaceChildren(scatter(rows, best?.id, (id) => this.open(id)));
     this.renderBest(best);
   }
 

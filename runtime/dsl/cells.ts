@@ -6,6 +6,9 @@
  */
 import type { SearchSpace } from './space.js';
 
+/** Kernel size of the stem convolution (a 3×3 conv to channels × stem multiplier, as DARTS). */
+export const STEM_KERNEL = 3;
+
 /** The two cell kinds (the names of `runtime/protocol/genotype.ts`). */
 export type CellKindName = 'normal' | 'reduce';
 

@@ -17,8 +17,8 @@
  * reduction, a factorized reduce as the first pre-processing after a reduction, partial channels
  * (C/K through the ops).
  */
-import { planCells, type CellKindName } from './cells.js';
-import { CLASSES, imageSizeOf, inputChannelsOf } from './memory.js';
+import { STEM_KERNEL, planCells, type CellKindName } from './cells.js';
+import { classesOf, imageSizeOf, inputChannelsOf } from './memory.js';
 import type { OpSpec, SearchSpace } from './space.js';
 
 /** The two cell kinds. */
@@ -89,7 +89,7 @@ export function estimateSupernetCompute(space: SearchSpace): ComputeEstimate {
   const { channels, nodes, stemMultiplier } = space.supernet;
   const k = Math.max(1, space.sampling.k);
   const image = imageSizeOf(space);
-  const stem = image * image * 9 * inputChannelsOf(space) * channels * stemMultiplier;
+  const stem = image * image * STEM_KERNEL * STEM_KERNEL * inputChannelsOf(space) * channels * stemMultiplier;
   const edges = (nodes * (nodes + 3)) / 2;
   const ops: Record<ComputeCellKind, number[][]> = {
     normal: Array.from({ length: edges }, () => space.ops.map(() => 0)),
@@ -118,7 +118,7 @@ export function estimateSupernetCompute(space: SearchSpace): ComputeEstimate {
   const last = plans.at(-1);
   const outC = last?.out ?? channels * stemMultiplier;
   const outSize = last?.size ?? image;
-  const head = outSize * outSize * outC + outC * CLASSES;
+  const head = outSize * outSize * outC + outC * classesOf(space);
   const fixed = stem + preprocess + mix + head;
   const total = fixed + sumOps(ops, () => true);
   return { imageSize: image, stem, preprocess, mix, head, fixed, ops, total };

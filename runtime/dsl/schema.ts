@@ -80,6 +80,15 @@ function values(...pairs: [string, string][]): EnumValue[] {
   return pairs.map(([name, doc]) => ({ name, doc }));
 }
 
+/** Classes of each data source (runtime/data's readers); IDX files carry their own labels. */
+export const SOURCE_CLASSES: Readonly<Record<string, number | undefined>> = {
+  synthetic: 6,
+  mnist: 10,
+  'fashion-mnist': 10,
+  cifar10: 10,
+  idx: undefined,
+};
+
 /** Default image size of each data source (used when `image` is absent). */
 export const SOURCE_IMAGE_SIZE: Readonly<Record<string, number | undefined>> = {
   synthetic: 16,

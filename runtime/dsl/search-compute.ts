@@ -1,13 +1,18 @@
 /**
  * The multiply-adds of a whole search (how much can abandoning ops save on an engine whose time is
  * proportional to its arithmetic?), from the supernet's compute estimate (compute.ts) and
- * the rounds' decisions. Per epoch:
+ * the rounds' decisions. Per epoch, counted as the runtime (runtime/search) computes it:
  * - training: every step's weight step (forward and backward: 3 forward passes' worth) and, after
  *   the warm-up, its architecture step (forward and the input gradients: 2 forward passes' worth),
  *   over the ops alive in that epoch;
  * - validation: one forward pass over the architecture split;
- * - a pruning round: its candidate single paths, each trained for 2 batches and measured on 1 (as
- *   runtime/search does), a path's cost taken as the fixed part plus each edge's mean alive op.
+ * - a pruning round (docs/method.md, "Pruning"):
+ *   - `performance`: per-edge probes, one supernet forward pass (inference, every alive op
+ *     computed) per less promising op of each edge that has two or more of them, plus the
+ *     unrestricted baseline, each on the round's `pruning.samples` batches;
+ *   - `ucb`: `samples` × the most ops alive on an edge single-path candidates, one after another,
+ *     each trained for 2 batches and measured on 1, a path's cost taken as the fixed part plus
+ *     each edge's mean alive op.
  * {@link pruningBounds} gives, before a run, the range a schedule can save whatever ops its rounds
  * abandon.
  */
@@ -20,9 +25,24 @@ const KINDS: readonly ComputeCellKind[] = ['normal', 'reduce'];
 /** Forward passes' worth of a weight step (forward, input and weight gradients) and of an architecture step (forward, input gradients). */
 const WEIGHT_STEP = 3;
 const ARCH_STEP = 2;
-/** A pruning candidate's training batches and measured batches (runtime/search/search.ts defaults). */
+/** A `ucb` candidate's training batches and measured batches (runtime/search/search.ts defaults). */
 const CANDIDATE_TRAIN = 2;
 const CANDIDATE_EVAL = 1;
+
+/** What one epoch of a search runs, in images (each a pass over one image). */
+export interface EpochWork {
+  /** Images of the weight steps (forward and backward, every alive op). */
+  readonly weightImages: number;
+  /** Images of the architecture steps (after the warm-up). */
+  readonly archImages: number;
+  /** Images of the validation pass over the architecture split. */
+  readonly validImages: number;
+  /** Images of the pruning round's supernet forward passes (`performance`: probes and baseline). */
+  readonly probeImages: number;
+  /** Images of the pruning round's single-path candidates (`ucb`): trained, then measured. */
+  readonly candidateTrainImages: number;
+  readonly candidateEvalImages: number;
+}
 
 /** Multiply-adds of one epoch, by part. */
 export interface EpochMacs {
@@ -32,6 +52,8 @@ export interface EpochMacs {
   readonly prune: number;
   /** Ops alive on all edges during the epoch. */
   readonly opsAlive: number;
+  /** The passes these multiply-adds count. */
+  readonly work: EpochWork;
 }
 
 /** A pruning decision: at the end of `epoch`, op `op` (index into `space.ops`) of edge `edge` of cell kind `cell` is abandoned. */
@@ -74,23 +96,30 @@ export function stepsPerEpochOf(space: SearchSpace): number {
   return Math.ceil(weightSplitOf(space) / space.train.batch);
 }
 
-/** Candidate sub-networks the first pruning round of `space` evaluates (every op alive). */
-export function pruningCandidates(space: SearchSpace, est = estimateSupernetCompute(space)): number {
-  return candidates(space, allAlive(est));
+/** The batches one pruning round runs, with `alive` before it. */
+export interface RoundWork {
+  /** `performance`: supernet forward passes over a batch (probes and baseline, per measured batch). */
+  readonly probePasses: number;
+  /** `ucb`: single-path candidates, each trained for 2 batches and measured on 1. */
+  readonly candidates: number;
 }
 
-/** Candidates of one round of the space's criterion, with `alive` before the round. */
-function candidates(space: SearchSpace, alive: Alive): number {
+/** The first pruning round of `space` (every op alive). */
+export function firstRoundWork(space: SearchSpace, est = estimateSupernetCompute(space)): RoundWork {
+  return roundWork(space, allAlive(est));
+}
+
+/** One round of the space's criterion, with `alive` before the round (runtime/search/pruning.ts). */
+function roundWork(space: SearchSpace, alive: Alive): RoundWork {
   const live = KINDS.flatMap((k) => alive[k].map((row) => row.filter(Boolean).length));
-  const most = Math.max(...live);
-  switch (space.pruning.criterion) {
-    case 'performance':
-      return space.pruning.samples * Math.ceil(most / 2);
-    case 'ucb':
-      return space.pruning.samples * most;
-    default:
-      return 0;
+  const { criterion, samples } = space.pruning;
+  if (criterion === 'performance') {
+    // The less promising half of each edge is probed where it holds two or more ops.
+    const probes = live.map((n) => Math.ceil(n / 2)).filter((l) => l >= 2).reduce((a, b) => a + b, 0);
+    return { probePasses: probes > 0 ? samples * (1 + probes) : 0, candidates: 0 };
   }
+  const most = Math.max(...live);
+  return { probePasses: 0, candidates: criterion === 'ucb' && most > 1 ? samples * most : 0 };
 }
 
 /**
@@ -112,11 +141,26 @@ export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[], es
   const out: EpochMacs[] = [];
   for (let epoch = 1; epoch <= space.train.epochs; epoch++) {
     const fwd = computeWithAlive(est, alive);
-    const perStep = WEIGHT_STEP + (epoch > space.train.warmup ? ARCH_STEP : 0);
     const round = rounds.get(epoch) ?? [];
-    const prune = round.length ? candidates(space, alive) * batch * (CANDIDATE_TRAIN * WEIGHT_STEP + CANDIDATE_EVAL) * pathMacs(est, alive) : 0;
+    const r = round.length ? roundWork(space, alive) : { probePasses: 0, candidates: 0 };
+    const work: EpochWork = {
+      weightImages: steps * batch,
+      archImages: epoch > space.train.warmup ? steps * batch : 0,
+      validImages: archImages,
+      probeImages: r.probePasses * batch,
+      candidateTrainImages: r.candidates * CANDIDATE_TRAIN * batch,
+      candidateEvalImages: r.candidates * CANDIDATE_EVAL * batch,
+    };
+    const path = r.candidates ? pathMacs(est, alive) : 0;
     const opsAlive = KINDS.reduce((s, k) => s + alive[k].reduce((t, row) => t + row.filter(Boolean).length, 0), 0);
-    out.push({ epoch, train: steps * batch * perStep * fwd, valid: archImages * fwd, prune, opsAlive });
+    out.push({
+      epoch,
+      train: (work.weightImages * WEIGHT_STEP + work.archImages * ARCH_STEP) * fwd,
+      valid: work.validImages * fwd,
+      prune: work.probeImages * fwd + (work.candidateTrainImages * WEIGHT_STEP + work.candidateEvalImages) * path,
+      opsAlive,
+      work,
+    });
     for (const p of round) alive[p.cell][p.edge][p.op] = false;
   }
   return out;

@@ -3,7 +3,7 @@
  * classes (opening the source reads only its headers), the image size after the space's `image`.
  */
 import { openSource } from '../data/sources.js';
-import { CLASSES, imageSizeOf, inputChannelsOf } from '../dsl/memory.js';
+import { classesOf, imageSizeOf, inputChannelsOf } from '../dsl/memory.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { ExportShape } from './pytorch.js';
 
@@ -18,6 +18,6 @@ export async function exportShapeOf(space: SearchSpace): Promise<ExportShape> {
     return { input: [r.channels, size ?? r.height, size ?? r.width], numClasses: r.numClasses };
   } catch {
     const size = imageSizeOf(space);
-    return { input: [inputChannelsOf(space), size, size], numClasses: CLASSES };
+    return { input: [inputChannelsOf(space), size, size], numClasses: classesOf(space) };
   }
 }

@@ -26,15 +26,26 @@ function pyString(s: string): string {
 
 /**
  * The DARTS-family `Genotype(normal=[...], normal_concat=[...], reduce=[...], reduce_concat=[...])`
- * string that DARTS, PC-DARTS and BNAS training code accept (`genotypes.py`).
+ * string that DARTS, PC-DARTS and BNAS training code accept (`genotypes.py`): on one line (a
+ * summary), or as a file entry with one edge per line, as DARTS' `genotypes.py` writes its longer
+ * genotypes.
  */
-export function formatGenotypeDarts(g: Genotype): string {
-  const edges = (list: readonly GenotypeEdge[]) => '[' + list.map(([op, i]) => `(${pyString(op)}, ${i})`).join(', ') + ']';
+export function formatGenotypeDarts(g: Genotype, layout: 'line' | 'lines' = 'line'): string {
+  const edge = ([op, i]: GenotypeEdge) => `(${pyString(op)}, ${i})`;
   const ints = (list: readonly number[]) => '[' + list.join(', ') + ']';
-  return (
-    `Genotype(normal=${edges(g.normal)}, normal_concat=${ints(g.normal_concat)}, ` +
-    `reduce=${edges(g.reduce)}, reduce_concat=${ints(g.reduce_concat)})`
-  );
+  if (layout === 'line') {
+    const edges = (list: readonly GenotypeEdge[]) => '[' + list.map(edge).join(', ') + ']';
+    return `Genotype(normal=${edges(g.normal)}, normal_concat=${ints(g.normal_concat)}, reduce=${edges(g.reduce)}, reduce_concat=${ints(g.reduce_concat)})`;
+  }
+  const edges = (list: readonly GenotypeEdge[]) => ['[', ...list.map((e) => `        ${edge(e)},`), '    ]'].join('\n');
+  return [
+    'Genotype(',
+    `    normal=${edges(g.normal)},`,
+    `    normal_concat=${ints(g.normal_concat)},`,
+    `    reduce=${edges(g.reduce)},`,
+    `    reduce_concat=${ints(g.reduce_concat)},`,
+    ')',
+  ].join('\n');
 }
 
 /**

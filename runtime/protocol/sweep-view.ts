@@ -11,6 +11,10 @@ import * as v from 'valibot';
 import { SweepFileSchema } from '../sweep/schema.js';
 import { check, type Checked } from './check.js';
 
+/** Where a running trial's search stands: its last finished epoch (a `trial-progress` event). */
+export const TrialProgressSchema = v.object({ epoch: v.number(), epochs: v.optional(v.number()), valid_acc: v.number() });
+export type TrialProgress = v.InferOutput<typeof TrialProgressSchema>;
+
 /** What the sweep view shows. */
 export const SweepViewDataSchema = v.object({
   /** Absolute sweep folder (also restores the panel after a reload). */
@@ -22,6 +26,8 @@ export const SweepViewDataSchema = v.object({
   failure: v.optional(v.string()),
   /** The parsed `sweep.json`; absent until the CLI has written it. */
   sweep: v.optional(SweepFileSchema),
+  /** Live progress of the running trials of a process of this window, by trial id. */
+  progress: v.optional(v.record(v.string(), TrialProgressSchema)),
 });
 export type SweepViewData = v.InferOutput<typeof SweepViewDataSchema>;
 

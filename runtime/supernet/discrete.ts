@@ -13,6 +13,7 @@ import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
 import type { OpSpec, SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, factorizedReduce, ReluConvBn, type Op, type OpContext } from './candidate-ops.js';
+import { STEM_KERNEL } from '../dsl/cells.js';
 import { binarizeFor, planCells, type CellPlan } from './supernet.js';
 
 /** Evaluation batch norm: affine, running statistics. */
@@ -113,7 +114,7 @@ export class DiscreteNetwork {
     }, []);
     this.weights = new ParamStore(options.seed);
     const stemC = space.supernet.channels * space.supernet.stemMultiplier;
-    this.stem = new ConvLayer(this.weights, 'stem.conv', 3, cin, stemC, 1, binarizeFor(space, 'stem'));
+    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'));
     this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, EVAL_BN);
     const pick = (k: CellKind) => (k === 'normal' ? [genotype.normal, genotype.normal_concat] : [genotype.reduce, genotype.reduce_concat]) as [GenotypeEdge[], number[]];
     this.cells = plans.map((p) => new DiscreteCell(p, ...pick(p.kind), this.weights, space));

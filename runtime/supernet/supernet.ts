@@ -11,7 +11,7 @@ import { ParamStore } from '../engine/params.js';
 import type { BatchNormOptions } from '../engine/norm.js';
 import { BatchNormLayer } from '../engine/norm.js';
 import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.js';
-import { planCells, type CellPlan } from '../dsl/cells.js';
+import { STEM_KERNEL, planCells, type CellPlan } from '../dsl/cells.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, separableName, type Op, type OpContext } from './candidate-ops.js';
@@ -159,7 +159,7 @@ export class Supernet {
       this.arch.create(`beta.${kind}`, [this.edges], { normal: 1e-3 });
     }
     const stemC = channels * stemMultiplier;
-    this.stem = new ConvLayer(this.weights, 'stem.conv', 3, cin, stemC, 1, binarizeFor(space, 'stem'));
+    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'));
     this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, SEARCH_BN);
     this.cells = this.plans.map((p) => new SearchCell(p, this, this.alive[p.kind], (plan) => this.mixedEdges(plan)));
     const last = this.plans.length > 0 ? this.plans[this.plans.length - 1].out : stemC;

@@ -1,7 +1,9 @@
 /**
  * The local executor: a pool of `parallel` trials at a time, each one `bnas search` (and
  * `bnas evaluate`) child process. The default pool size is the smaller of the cores and what
- * memory holds by the validator's estimate of one supernet.
+ * memory holds by the validator's estimate of one supernet. A trial that fails (its process
+ * killed, out of memory, …) runs again up to `retries` times, resuming from its checkpoint, as
+ * the Slurm executor resubmits a task.
  */
 import { availableParallelism, freemem } from 'node:os';
 import { estimateSupernetMemory, type SearchSpace } from '../dsl/index.js';
@@ -29,6 +31,10 @@ export async function runLocal(state: SweepState, ids: readonly string[], parall
     const requested = cancelRequests(state.dir);
     for (const [id, c] of running) if (requested.has(id)) c.abort();
   }, CANCEL_POLL_MS);
+  const attempt = (id: string, stop: AbortSignal) => {
+    const t = state.update(id, { state: 'running', attempts: state.trial(id).attempts + 1, started: new Date().toISOString(), error: undefined, exit_code: undefined });
+    return runTrial({ cli, sweepDir: state.dir, trial: t, options: state.sweep.options, signal: stop, emit: (e) => state.emit(e), attempt: t.attempts });
+  };
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined && !signal.aborted; id = queue.shift()) {
       if (cancelRequests(state.dir).has(id)) {
@@ -39,9 +45,14 @@ export async function runLocal(state: SweepState, ids: readonly string[], parall
       const onAbort = () => controller.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       running.set(id, controller);
-      const t = state.update(id, { state: 'running', attempts: state.trial(id).attempts + 1, started: new Date().toISOString(), error: undefined, exit_code: undefined });
       try {
-        state.finish(id, await runTrial({ cli, sweepDir: state.dir, trial: t, options: state.sweep.options, signal: controller.signal, emit: (e) => state.emit(e), attempt: t.attempts }));
+        let outcome = await attempt(id, controller.signal);
+        for (let retry = 1; outcome.state === 'failed' && retry <= state.sweep.options.retries && !controller.signal.aborted; retry++) {
+          const reason = `failed (exit ${outcome.exitCode})${outcome.error ? `: ${outcome.error.split('\n').at(-1)}` : ''}`;
+          state.emit({ type: 'trial-retry', time: new Date().toISOString(), trial: id, attempt: state.trial(id).attempts + 1, reason });
+          outcome = await attempt(id, controller.signal);
+        }
+        state.finish(id, outcome);
       } catch (e) {
         state.finish(id, { state: 'failed', exitCode: 1, error: (e as Error).message });
       } finally {

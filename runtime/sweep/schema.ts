@@ -113,13 +113,14 @@ const trial = { ...at, trial: v.string() };
 
 export const SweepEventSchema = v.variant('type', [
   v.object({ type: v.literal('sweep-started'), ...at, trials: v.number(), executor: v.string(), parallel: v.number(), skipped: v.number() }),
-  v.object({ type: v.literal('trial-started'), ...trial, attempt: v.number(), resume: v.boolean(), phase: v.picklist(['search', 'evaluate']), slurm_job: v.optional(v.string()) }),
+  /** A trial's process starts: its Slurm job, or the local child's process id. */
+  v.object({ type: v.literal('trial-started'), ...trial, attempt: v.number(), resume: v.boolean(), phase: v.picklist(['search', 'evaluate']), slurm_job: v.optional(v.string()), pid: v.optional(v.number()) }),
   /** End of an epoch of the trial's search. */
   v.object({ type: v.literal('trial-progress'), ...trial, epoch: v.number(), epochs: v.optional(v.number()), valid_acc: v.number(), seconds: v.number() }),
   v.object({ type: v.literal('trial-finished'), ...trial, result: TrialResultSchema, evaluation: v.optional(EvaluationSchema) }),
   v.object({ type: v.literal('trial-failed'), ...trial, exit_code: v.number(), error: v.string() }),
   v.object({ type: v.literal('trial-cancelled'), ...trial }),
-  /** A Slurm task ended without finishing its trial and is submitted again (resuming). */
+  /** A trial ended without finishing and runs again, resuming (a Slurm task resubmitted, or a local child started again). */
   v.object({ type: v.literal('trial-retry'), ...trial, attempt: v.number(), reason: v.string() }),
   v.object({ type: v.literal('sweep-finished'), ...at, finished: v.number(), failed: v.number(), cancelled: v.number(), seconds: v.number() }),
   v.object({ type: v.literal('sweep-cancelled'), ...at, seconds: v.number() }),

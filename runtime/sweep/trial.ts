@@ -63,10 +63,11 @@ interface ChildEnd {
   readonly stderr: string;
 }
 
-/** Runs `node CLI args`, forwarding each stdout line; SIGINT on abort. */
-function runChild(cli: string, args: readonly string[], signal: AbortSignal, onLine: (line: string) => void): Promise<ChildEnd> {
+/** Runs `node CLI args`, forwarding each stdout line; SIGINT on abort. `onStart` gets the child's process id. */
+function runChild(cli: string, args: readonly string[], signal: AbortSignal, onStart: (pid: number | undefined) => void, onLine: (line: string) => void): Promise<ChildEnd> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onStart(child.pid);
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -120,8 +121,8 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
   const { trial, options, sweepDir } = t;
   const runDir = join(sweepDir, trial.run);
   const spaceFile = join(sweepDir, trial.space);
-  const started = (phase: 'search' | 'evaluate', resume: boolean) =>
-    t.emit({ type: 'trial-started', time: now(), trial: trial.id, attempt: t.attempt, resume, phase });
+  const started = (phase: 'search' | 'evaluate', resume: boolean) => (pid: number | undefined) =>
+    t.emit({ type: 'trial-started', time: now(), trial: trial.id, attempt: t.attempt, resume, phase, ...(pid !== undefined && { pid }) });
   const ended = (r: ChildEnd): TrialOutcome =>
     r.code === 130 || t.signal.aborted ? { state: 'cancelled', exitCode: r.code } : { state: 'failed', exitCode: r.code, error: tail(r.stderr) || `exit code ${r.code}` };
 
@@ -129,12 +130,11 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
     const resume = hasCheckpoint(runDir);
     // Stopped before its first checkpoint: nothing to continue, start the folder afresh.
     if (!resume) rmSync(runDir, { recursive: true, force: true });
-    started('search', resume);
     const args = ['search', spaceFile, '--out', runDir, '--seed', String(trial.seed), '--json', '--backend', options.backend];
     if (options.threads !== undefined) args.push('--threads', String(options.threads));
     if (resume) args.push('--resume');
     let epochs: number | undefined;
-    const r = await runChild(t.cli, args, t.signal, (line) => {
+    const r = await runChild(t.cli, args, t.signal, started('search', resume), (line) => {
       let e: RunEvent | undefined;
       try {
         e = parseRunEvent(JSON.parse(line));
@@ -152,10 +152,9 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
 
   const evalFile = join(sweepDir, trial.evaluation_file);
   if (!existsSync(evalFile)) {
-    started('evaluate', false);
     const args = ['evaluate', runDir, '--data', options.protocol ?? spaceFile, '--seed', String(trial.seed), '--json', '--backend', options.backend, '--random', String(options.random)];
     if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
-    const r = await runChild(t.cli, args, t.signal, () => undefined);
+    const r = await runChild(t.cli, args, t.signal, started('evaluate', false), () => undefined);
     if (r.code !== 0) return ended(r);
     const report = v.safeParse(EvaluationSchema, JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null'));
     if (!report.success) return { state: 'failed', exitCode: 1, error: `bnas evaluate printed no report: ${tail(r.stdout)}` };

@@ -54,6 +54,10 @@ const required = [
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
   'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   'extension/node_modules/@tensorflow/tfjs/dist/tf.node.js',
+  // examples/ucb-idx.bnas runs from the installed extension: its data and the script that makes it.
+  'extension/examples/ucb-idx.bnas',
+  'extension/examples/data/idx-tiny/train-images-idx3-ubyte.gz',
+  'extension/examples/data/make-idx-tiny.mjs',
 ];
 const forbidden = [/\.ts$/, /\.map$/, /^extension\/(test|bench|runtime|scripts)\//, /^extension\/node_modules\/(langium|mermaid|vscode-languageclient|typescript)\//];
 const missing = required.filter((r) => !entries.some((e) => e.name === r));

@@ -4,7 +4,7 @@
 // a checkpoint, then the same command resuming them. Tiny spaces keep each search to seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -180,4 +180,39 @@ test('--protocol: evaluations train under the protocol file, not the swept space
   const mixed = bnas('sweep', file, '--out', dir, '--seeds', '3,4', '--evaluate', '--epochs', '1', '--backend', 'wasm');
   assert.equal(mixed.status, 2);
   assert.match(mixed.stderr, /holds evaluations under the protocol/);
+});
+
+test('--retries with the local executor: a trial whose process is killed runs again, resuming from its checkpoint, to the plain search genotype', async () => {
+  const file = join(root, 'retry.bnas');
+  writeFileSync(file, space(6, 480));
+  const dir = join(root, 'retry');
+  const child = spawn(process.execPath, [CLI, 'sweep', file, '--out', dir, '--seeds', '1', '--retries', '1', '--backend', 'wasm', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let killed = false;
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    // After the second epoch (the first checkpoint is written by then), kill the trial's own process.
+    const ev = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => parseSweepEvent(JSON.parse(l)));
+    const started = ev.find((e) => e?.type === 'trial-started');
+    if (!killed && started?.type === 'trial-started' && started.pid && ev.filter((e) => e?.type === 'trial-progress').length >= 2) {
+      killed = true;
+      process.kill(started.pid, 'SIGKILL');
+    }
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  assert.ok(killed, 'the trial was killed mid-search');
+  assert.equal(code, 0, stderr);
+  const ev = events(stdout);
+  const retry = ev.find((e) => e.type === 'trial-retry');
+  assert.ok(retry?.type === 'trial-retry' && retry.attempt === 2 && /failed \(exit 1\)/.test(retry.reason), JSON.stringify(retry));
+  const starts = ev.filter((e) => e.type === 'trial-started');
+  assert.deepEqual(starts.map((e) => e.type === 'trial-started' && [e.attempt, e.resume]), [[1, false], [2, true]]);
+  const sweep = sweepFile(dir);
+  assert.equal(sweep.state, 'finished');
+  assert.equal(sweep.trials[0]?.attempts, 2);
+  const plain = bnas('search', file, '--out', join(root, 'plain-retry-1'), '--seed', '1', '--backend', 'wasm');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.deepEqual(genotypeOf(join(dir, 'trials', 'seed-1')), genotypeOf(join(root, 'plain-retry-1')));
 });

@@ -132,3 +132,22 @@ export async function diagramLabelPx(page: Page, selector: string): Promise<numb
     }),
   );
 }
+
+/**
+ * What sticks out sideways at the page's width: how far the page scrolls horizontally, and the
+ * boxes that end past the window's right edge with no box around them that scrolls or clips
+ * sideways (a drawing pans inside its box, a wide table scrolls in its own).
+ */
+export async function horizontalOverflow(page: Page): Promise<{ page: number; boxes: string[] }> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const boxes = await page.$$eval('main *', (els) => {
+    const contained = (e: Element) => {
+      for (let p = e.parentElement; p && p.tagName !== 'MAIN'; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
+      return false;
+    };
+    return els
+      .filter((e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !contained(e))
+      .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`);
+  });
+  return { page: overflow, boxes };
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { RunEvent } from '../../runtime/protocol/index.js';
-import { postToView, screenshot, sharedWebview } from './browser.js';
+import { horizontalOverflow, postToView, screenshot, sharedWebview } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: true };
@@ -36,7 +36,7 @@ describe('run view facts', { timeout: 240_000 }, () => {
   // Layout checks at a wide and a narrow width, in a dark and a light theme, with screenshots
   // kept under test-artifacts/ (CI uploads them).
   for (const theme of ['vscode-dark', 'vscode-light'] as const) {
-    for (const width of [1252, 900, 640]) {
+    for (const width of [1252, 900, 640, 420]) {
       it(`keeps each label with its value, draws something in every section and does not overflow at ${width} px (${theme})`, async () => {
         await page.evaluate((t) => (document.body.className = `${t} bnas-standalone`), theme);
         await page.setViewportSize({ width, height: 900 });
@@ -45,8 +45,9 @@ describe('run view facts', { timeout: 240_000 }, () => {
         const all = await facts(page);
         assert.ok(all.length >= 8, `${all.length} facts`);
         for (const f of all) assert.ok(f.together, `${f.label} sits with its value ${f.value} at ${width} px`);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow} px)`);
+        const overflow = await horizontalOverflow(page);
+        assert.ok(overflow.page <= 0, `no horizontal overflow at ${width} px (${overflow.page} px)`);
+        assert.deepEqual(overflow.boxes, [], `boxes past the right edge at ${width} px`);
         const empty = await page.$$eval('main section', (els) => els.filter((e) => e.getBoundingClientRect().height < 40 || !(e.textContent ?? '').trim()).map((e) => e.id));
         assert.deepEqual(empty, [], 'nothing blank after the first message');
         if (width !== 900) await screenshot(page, `run-facts-${theme}-${width}`);

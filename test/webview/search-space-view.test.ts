@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { spaceEstimates } from '../../extension/panels/space-estimates.js';
 import { loadSearchSpace, pruningBounds } from '../../runtime/dsl/index.js';
 import type { SpaceViewData } from '../../runtime/protocol/webview.js';
-import { diagramLabelPx, launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
+import { diagramLabelPx, horizontalOverflow, launch, mermaidSettled, openWebview, postToView, ROOT, screenshot } from './browser.js';
 
 function viewData(file: string, text: string, version = 1): SpaceViewData {
   const { space, diagnostics } = loadSearchSpace(text);
@@ -51,9 +51,11 @@ describe('search-space view', { timeout: 240_000 }, () => {
     assert.match(estimates, /memory per step.*MB/);
     assert.match(estimates, /arithmetic[\d.]+M multiply-adds per image, \d+ % fixed/);
     // The range pruning can save is the space's own bounds (runtime/dsl/search-compute.ts).
+    // quick.bnas's per-edge probes cost more than the cheapest ops save, so the worst case saves nothing.
     const b = pruningBounds(loadSearchSpace(quick).space!);
-    const saves = `${Math.round(100 * (1 - b.worst / b.unpruned))}–${Math.round(100 * (1 - b.best / b.unpruned))} %`;
-    assert.ok(estimates.includes(`pruning saves${saves} of the search's arithmetic`), `${saves} in: ${estimates}`);
+    assert.ok(b.best < b.unpruned && b.worst > b.unpruned, JSON.stringify(b));
+    const saves = `up to ${Math.round(100 * (1 - b.best / b.unpruned))} % of the search's arithmetic, or nothing if the cheap ops go first`;
+    assert.ok(estimates.includes(`pruning saves${saves}`), `${saves} in: ${estimates}`);
     assert.match(estimates, /parameters≈ [\d,]+/);
     // Readable at default zoom: no label under 11 px, whatever the drawing's width.
     for (const px of await diagramLabelPx(page, '.mermaid-box')) assert.ok(px >= 11, `labels at ${px.toFixed(1)} px`);
@@ -87,6 +89,22 @@ describe('search-space view', { timeout: 240_000 }, () => {
     assert.ok(await page.$eval('vscode-checkbox[data-op="none"]', (e) => e.hasAttribute('disabled')), 'controls are off while the file has errors');
     await postToView(page, { type: 'notice', level: 'error', message: 'VS Code refused the edit' });
     assert.match(await page.$eval('.messages', (e) => e.textContent ?? ''), /refused/);
+  });
+
+  it('fits a 420 px wide panel: no horizontal overflow, labels still readable, controls reachable', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    try {
+      await postToView(page, { type: 'space', data: viewData('quick.bnas', quick, 6) });
+      await mermaidSettled(page);
+      const overflow = await horizontalOverflow(page);
+      assert.ok(overflow.page <= 0, `no horizontal overflow at 420 px (${overflow.page} px)`);
+      assert.deepEqual(overflow.boxes, [], 'boxes past the right edge');
+      for (const px of await diagramLabelPx(page, '.mermaid-box')) assert.ok(px >= 11, `labels at ${px.toFixed(1)} px`);
+      assert.ok(await page.isVisible('vscode-checkbox[data-op="max_pool_3x3"]'));
+      await screenshot(page, 'search-space-view-dark-420');
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
   });
 
   it('draws in the light theme', async () => {

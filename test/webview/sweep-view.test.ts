@@ -1,15 +1,15 @@
 /**
  * The sweep view in headless Chromium: hostile trial names and settings render as text (no
  * element, no script runs), the table sorts by a clicked column, the scatter has one dot per
- * finished trial, the best trial's cells are drawn, and trials, Cancel and Resume post their
- * messages.
+ * finished trial, the best trial's cells are drawn, running trials show their last epoch, and
+ * trials, Cancel and Resume post their messages.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { SweepViewData } from '../../runtime/protocol/sweep-view.js';
 import type { Trial } from '../../runtime/sweep/schema.js';
-import { mermaidSettled, postToView, screenshot, sharedWebview } from './browser.js';
+import { horizontalOverflow, mermaidSettled, postToView, screenshot, sharedWebview } from './browser.js';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 const genotype = (op: string) => ({ normal: [[op, 0], ['skip_connect', 1], [op, 0], ['max_pool_3x3', 2]] as [string, number][], normal_concat: [2, 3], reduce: [['max_pool_3x3', 0], [op, 1], ['avg_pool_3x3', 0], [op, 2]] as [string, number][], reduce_concat: [2, 3] });
@@ -39,6 +39,8 @@ const data = (running: boolean, state: 'running' | 'cancelled' | 'finished'): Sw
 type Posted = { type: string; trial?: string };
 const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
 const column = (page: Page, n: number) => page.$$eval(`table.trials tbody tr td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent ?? ''));
+
+const frame = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
 
 describe('sweep view', { timeout: 240_000 }, () => {
   const view = sharedWebview('sweep', 'vscode-dark');
@@ -84,6 +86,35 @@ describe('sweep view', { timeout: 240_000 }, () => {
     await screenshot(page, 'sweep-view-dark');
   });
 
+  it('fits a 420 px wide panel: nothing sticks out sideways', async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    try {
+      await frame(page);
+      const overflow = await horizontalOverflow(page);
+      await screenshot(page, 'sweep-view-dark-420');
+      assert.deepEqual(overflow.boxes, [], 'boxes past the right edge');
+      assert.ok(overflow.page <= 0, `no horizontal overflow at 420 px (${overflow.page} px)`);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+  });
+
+  it('shows a running trial\'s last epoch and its validation accuracy, live', async () => {
+    const live = (epoch: number): SweepViewData => ({ ...data(true, 'running'), progress: { 'k-4_seed-2': { epoch, epochs: 6, valid_acc: 0.552 }, 'k-2_seed-2': { epoch: 6, epochs: 6, valid_acc: 0.7 } } });
+    const state = (id: string) => page.$eval(`tr[data-trial="${id}"] td.state`, (td) => td.textContent ?? '');
+    // A posted message is handled after postMessage returns: wait for the cell to change.
+    const shows = (id: string, text: string) =>
+      page.waitForFunction(([sel, t]) => document.querySelector(sel)?.textContent === t, [`tr[data-trial="${id}"] td.state`, text] as const, { timeout: 10_000 });
+    await postToView(page, { type: 'sweepState', data: live(3) });
+    await shows('k-4_seed-2', 'running · epoch 3/6 · valid 55.2 %');
+    await postToView(page, { type: 'sweepState', data: live(4) });
+    await shows('k-4_seed-2', 'running · epoch 4/6 · valid 55.2 %');
+    // Progress of a trial that is no longer running is not shown.
+    assert.equal(await state('k-2_seed-2'), 'finished');
+    await postToView(page, { type: 'sweepState', data: data(true, 'running') });
+    await shows('k-4_seed-2', 'running');
+  });
+
   it('opens a trial, cancels a running sweep and resumes a stopped one', async () => {
     await page.click(`tr[data-trial="k-2_seed-2"] button.link`);
     await page.click('.scatter .dot.best');
@@ -91,7 +122,7 @@ describe('sweep view', { timeout: 240_000 }, () => {
     assert.ok(!(await page.isVisible('vscode-button[data-action="resume"]')));
     await page.click('vscode-button[data-action="cancel"]');
     await postToView(page, { type: 'sweepState', data: data(false, 'cancelled') });
-    assert.ok(!(await page.isVisible('vscode-button[data-action="cancel"]')));
+    await page.waitForSelector('vscode-button[data-action="cancel"]', { state: 'hidden', timeout: 10_000 });
     await page.click('vscode-button[data-action="resume"]');
     const msgs = (await posted(page)).filter((m) => m.type !== 'ready');
     assert.deepEqual(msgs, [{ type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'cancel' }, { type: 'resume' }]);
@@ -101,6 +132,7 @@ describe('sweep view', { timeout: 240_000 }, () => {
     await postToView(page, { type: 'sweepState', data: { dir: 1 } });
     assert.equal(await page.$eval('#sweep-title', (e) => e.textContent), `Sweep quick-sweep ${HOSTILE}`, 'the last good state stays');
     await postToView(page, { type: 'notice', level: 'error', message: HOSTILE });
+    await page.waitForSelector('.notice:not([hidden])', { timeout: 10_000 });
     assert.equal(await page.$eval('.notice', (e) => e.textContent), HOSTILE);
     assert.equal(await page.$$eval('main img', (e) => e.length), 0);
   });

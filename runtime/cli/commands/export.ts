@@ -83,7 +83,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       else out.write(text);
       return 0;
     }
-    const text = format === 'json' ? formatGenotypeJson(g) + '\n' : format === 'darts' ? formatGenotypeDarts(g) + '\n' : formatGenotypeMermaid(g);
+    const text = format === 'json' ? formatGenotypeJson(g) + '\n' : format === 'darts' ? formatGenotypeDarts(g, 'lines') + '\n' : formatGenotypeMermaid(g);
     out.write(text);
     return 0;
   } catch (e) {

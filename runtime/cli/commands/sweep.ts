@@ -36,7 +36,8 @@ export const USAGE = [
   '  --random N    also train N random cells of the space with each evaluation (implies --evaluate)',
   '  --executor    local (default): child processes here; slurm: an sbatch job array over DIR (a shared folder)',
   '  --parallel N  trials at once (local default: cores and memory; slurm: the array throttle, default all)',
-  '  --retries N   Slurm: resubmit a failed or pre-empted task up to N times, resuming it (default 2)',
+  '  --retries N   run a failed trial again up to N times, resuming it from its checkpoint: Slurm',
+  '                resubmits a failed or pre-empted task (default 2), local starts it again (default 0)',
   '  --slurm-args  passed to sbatch, e.g. "--partition=gpu --time=2:00:00 --cpus-per-task=4"',
 ].join('\n');
 
@@ -221,7 +222,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       options: {
         evaluate, epochs, random, executor, backend, ...(protocol && { protocol }),
         parallel: intOption(args, 'parallel', 1), threads: intOption(args, 'threads', 1),
-        retries: intOption(args, 'retries', 0) ?? 2, slurm_args: args.values.get('slurm-args'),
+        retries: intOption(args, 'retries', 0) ?? (executor === 'slurm' ? 2 : 0), slurm_args: args.values.get('slurm-args'),
       } as const,
     };
   } catch (e) {

@@ -102,7 +102,7 @@ export function runScenarios(): void {
         watchDir: run.dir,
       });
       const result = JSON.parse(readFileSync(join(run.dir, 'result.json'), 'utf8')) as { genotype: Genotype };
-      assert.ok(text.includes(formatGenotypeDarts(result.genotype)), `genotype.py does not hold the DARTS string of result.json:\n${text}`);
+      assert.ok(text.includes(formatGenotypeDarts(result.genotype, 'lines')), `genotype.py does not hold the DARTS string of result.json:\n${text}`);
       assert.match(text, /^Genotype = namedtuple/m, 'genotype.py does not define Genotype');
     });
 

@@ -84,9 +84,9 @@ const CASES: Case[] = [
     text: 'search s {\n  ops = [sep_conv_3x3, skip_connect, max_pool_3x3, none]\n  pruning { criterion = ⟦alpha⟧, start = 2, every = 2 }\n  train { epochs = 6, warmup = 1 }\n}',
     says: ['4 ops with `drop = 1` need 3 rounds', 'allow 2'],
   },
-  { code: 'path-not-found', name: 'missing folder', text: 'search s {\n  data { source = idx, path = ⟦"no-such-folder"⟧ }\n}', says: ['must be an existing folder', 'does not exist'], options: { filePath: join(tmp, 'x.bnas'), checkFiles: true } },
+  { code: 'path-not-found', name: 'missing folder', text: 'search s {\n  data { source = idx, path = ⟦"no-such-folder"⟧ }\n}', says: ['must be an existing folder', 'does not exist', 'An IDX folder holds train-images-idx3-ubyte', 'make-idx-tiny.mjs', '`source = synthetic`'], options: { filePath: join(tmp, 'x.bnas'), checkFiles: true } },
   { code: 'path-not-found', name: 'a file, not a folder', text: 'search s {\n  data { source = idx, path = ⟦"a-file.txt"⟧ }\n}', says: ['is not a folder'], options: { filePath: join(tmp, 'x.bnas'), checkFiles: true } },
-  { code: 'data-files-missing', name: 'empty IDX folder', text: 'search s {\n  data { source = idx, path = ⟦"empty-folder"⟧ }\n}', says: ['lacks files `source = idx` needs', 'train-images-idx3-ubyte'], options: { filePath: join(tmp, 'x.bnas'), checkFiles: true } },
+  { code: 'data-files-missing', name: 'empty IDX folder', text: 'search s {\n  data { source = idx, path = ⟦"empty-folder"⟧ }\n}', says: ['lacks files `source = idx` needs', 'train-images-idx3-ubyte', 'node make-idx-tiny.mjs'], options: { filePath: join(tmp, 'x.bnas'), checkFiles: true } },
   { code: 'ignored-attribute', name: 'ucb_c without ucb', text: 'search s {\n  pruning { criterion = alpha, ⟦ucb_c⟧ = 2 }\n}', says: ['`pruning.ucb_c` has no effect with `criterion = alpha`'] },
   { code: 'ignored-attribute', name: 'momentum with adam', text: 'search s {\n  optimizer arch { kind = adam, ⟦momentum⟧ = 0.8 }\n}', says: ['`momentum` has no effect with `kind = adam`'] },
   { code: 'ignored-attribute', name: 'path with synthetic data', text: 'search s {\n  data { source = synthetic, ⟦path⟧ = "x" }\n}', says: ['`data.path` has no effect with `source = synthetic`'] },
@@ -95,7 +95,7 @@ const CASES: Case[] = [
   { code: 'too-many-images', name: 'more CIFAR-10 test images than exist', text: 'search s {\n  data { source = cifar10, path = "x", test = ⟦20000⟧ }\n}', says: ['`data.test = 20000` asks for more images than `cifar10` has', 'at most 10000'] },
   { code: 'batch-too-large', name: 'batch above the split', text: 'search s {\n  data { train = 100, split = 0.5 }\n  train { batch = ⟦64⟧ }\n}', says: ['`train.batch = 64` is larger than the weight split (50 of 100 images', 'batch ≤ 50'] },
   { code: 'pruning-costs-more', name: 'UCB on 256 images', text: 'search s {\n  data { train = 256 }\n  pruning { criterion = ⟦ucb⟧ }\n}', says: ['Pruning will not make this search cheaper', 'candidate sub-networks', 'with 4 steps an epoch', 'more arithmetic than without pruning', 'raise `data.train`'] },
-  { code: 'pruning-costs-more', name: 'default criterion on 128 images', text: 'search ⟦s⟧ {\n  data { train = 128 }\n}', says: ['the first round trains 8 candidate sub-networks', 'with 2 steps an epoch'] },
+  { code: 'pruning-costs-more', name: 'default criterion on 128 images', text: 'search ⟦s⟧ {\n  data { train = 128 }\n}', says: ['the first round runs 226 supernet forward passes', 'on each of 2 batches', 'with 2 steps an epoch'] },
   { code: 'memory-over-budget', name: 'estimate above budget', text: 'search s {\n  data { source = cifar10, path = "x" }\n  supernet { channels = 16, cells = 8 }\n  train { batch = 96 }\n  budget { memory_mb = ⟦100⟧ }\n}', says: ['The supernet needs about', 'over `budget.memory_mb = 100`', 'raise `sampling.k`'] },
 ];
 

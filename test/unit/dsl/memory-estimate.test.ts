@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cellChannels, estimateSupernetMemory, loadSearchSpace, type SearchSpace } from '../../../runtime/dsl/index.js';
+import { cellChannels, classesOf, estimateSupernetMemory, loadSearchSpace, type SearchSpace } from '../../../runtime/dsl/index.js';
 
 function space(body: string): SearchSpace {
   const r = loadSearchSpace(`search s { ${body} budget { memory_mb = 1000000 } }`);
@@ -79,7 +79,8 @@ describe('the run\'s estimate', () => {
       assert.equal(theirs.totalBytes, Math.round(mine.totalMb * 1024 * 1024), e.name);
       const more = runtimeEstimate(s, imageSizeOf(s), channels, s.train.batch, 100);
       const last = loadSearchSpace(e.text).space!.supernet;
-      assert.equal(more.parameters - theirs.parameters, 90 * last.nodes * cellChannels(s).at(-1)!, `${e.name}: 90 more classes × the last cell's output channels`);
+      const added = 100 - classesOf(s);
+      assert.equal(more.parameters - theirs.parameters, added * (last.nodes * cellChannels(s).at(-1)! + 1), `${e.name}: more classes × (the last cell's output channels + a bias)`);
     }
   });
 });

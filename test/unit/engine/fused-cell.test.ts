@@ -113,9 +113,10 @@ function evaluate(store: ParamStore, f: CellFn, seed: number) {
   return { ...out, names };
 }
 
-// XNOR weights with sign activations are left to the kernel tests (cell-kernels.test.ts): their
-// conv outputs are multiples of the scale that can cancel to ±1 ulp instead of 0 depending on how
-// the scale was rounded, and the next sign turns that into ±1. Sign weights keep the sums exact.
+// XNOR weights with sign activations are left to the kernel tests (cell-kernels.test.ts) and to
+// supernet-cell.test.ts, which runs them on power-of-two scales: their conv outputs are multiples
+// of the scale that can cancel to ±1 ulp instead of 0 depending on how the scale was rounded, and
+// the next sign turns that into ±1. Sign weights keep the sums exact.
 const CONFIGS: [string, Config][] = [
   ['normal, K = 2, binary (sign weights + sign activations)', { k: 2, reduction: false, bin: { weights: 'sign', scale: 'layer', activations: 'sign' } }],
   ['normal, K = 1, real', { k: 1, reduction: false }],

@@ -176,3 +176,35 @@ export type TestBackend = 'cpu' | 'wasm' | 'node' | 'webgpu';
  * (comma-separated) names others: the WebGPU suite (test/webgpu) runs these tests on `webgpu`.
  */
 export const TEST_BACKENDS: readonly TestBackend[] = (process.env.BNAS_TEST_BACKENDS?.split(',') as TestBackend[] | undefined) ?? ['cpu', 'wasm', 'node'];
+
+/**
+ * A filter whose XNOR scale is a power of two: element i is sign(i) · m · 2^e, e ∈ {−2, …, 1}
+ * from the layer's `index` (and, with `channel` scale, from the output channel), some scales
+ * above 1 so the clipped estimator's mask is exercised. With sign activations a binary conv's
+ * true output is a multiple of the scale, often exactly 0, and sign's answer at 0 then hangs on
+ * the order of the float additions; with a power-of-two scale every partial sum is exact, so
+ * two implementations agree to rounding whatever order they add in. m is 1, or with `spread` and
+ * `layer` scale ½ and 3⁄2 alternating along the innermost axis (the layer's mean stays 2^e while
+ * the per-channel means do not), so a path that uses the wrong scale differs by far more.
+ * @param name the weight's name; depthwise filters (`.dw`) have their channel on axis 2
+ * @param sign +1 or −1 for element i, called once per element in order
+ */
+export function powerOfTwoFilter(
+  name: string,
+  shape: readonly number[],
+  index: number,
+  scale: 'layer' | 'channel',
+  sign: (i: number) => number,
+  spread = false,
+): tf.Tensor {
+  const axis = name.endsWith('.dw') ? 2 : shape.length - 1;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const mixed = spread && scale === 'layer' && size % 2 === 0;
+  const values = Array.from({ length: size }, (_, i) => {
+    const channel = Math.floor(i / strides[axis]) % shape[axis];
+    const e = (((scale === 'channel' ? channel : 0) + index) % 4) - 2;
+    return sign(i) * (mixed ? (i % 2 === 0 ? 0.5 : 1.5) : 1) * 2 ** e;
+  });
+  return tf.tensor(values, [...shape]);
+}

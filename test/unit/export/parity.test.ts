@@ -18,6 +18,7 @@ import { encodeSafetensors, runtimeTensors, type NamedTensor } from '../../../ru
 import type { Genotype } from '../../../runtime/protocol/genotype.js';
 import { crossEntropy, gradsOf } from '../../../runtime/search/trainer.js';
 import { DiscreteNetwork } from '../../../runtime/supernet/discrete.js';
+import { powerOfTwoFilter } from '../engine/reference.js';
 import { findTorchPython, needs, torchCheck } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bnas-parity-'));
@@ -39,25 +40,6 @@ const GENOTYPE: Genotype = {
 
 const tensor = (name: string, t: tf.Tensor): NamedTensor => ({ name, shape: t.shape, data: Float32Array.from(t.dataSync()) });
 
-/**
- * Filters whose XNOR scale is a power of two: ±2^e with e from the output channel (`channel`
- * scale) or the tensor (`layer`), some above 1 so the clipped estimator's mask is exercised.
- * With sign activations a binary conv's true output is a multiple of the scale, often exactly 0,
- * and sign's answer at 0 then hangs on the order of the float additions, which neither framework
- * fixes; with a power-of-two scale every partial sum is exact in both, so the test compares the
- * networks and not their summation orders.
- */
-function powerOfTwoFilter(name: string, v: tf.Variable, index: number, scale: 'layer' | 'channel', rng: SeededRandom): tf.Tensor {
-  const axis = name.endsWith('.dw') ? 2 : v.rank - 1;
-  const strides = v.shape.map((_, i) => v.shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const values = Array.from({ length: v.size }, (_, i) => {
-    const channel = Math.floor(i / strides[axis]) % v.shape[axis];
-    const e = ((scale === 'channel' ? channel : 0) + index) % 4 - 2;
-    return (rng.normal() < 0 ? -1 : 1) * 2 ** e;
-  });
-  return tf.tensor(values, v.shape);
-}
-
 /** Writes model.py, the weights and the runtime's results on a fixed batch; returns their paths. */
 async function fixture(space: SearchSpace, label: string): Promise<[string, string, string]> {
   const net = new DiscreteNetwork(space, GENOTYPE, { input: [H, W, C], numClasses: CLASSES, seed: 7 });
@@ -68,7 +50,7 @@ async function fixture(space: SearchSpace, label: string): Promise<[string, stri
       for (const [index, name] of net.weights.names().entries()) {
         const v = net.weights.get(name);
         const noise = () => tf.tensor(Array.from({ length: v.size }, () => rng.normal()), v.shape);
-        if (wq === 'xnor' && activations === 'sign' && (v.rank === 4 || name === 'classifier.w')) v.assign(powerOfTwoFilter(name, v, index, scale, rng));
+        if (wq === 'xnor' && activations === 'sign' && (v.rank === 4 || name === 'classifier.w')) v.assign(powerOfTwoFilter(name, v.shape, index, scale, () => (rng.normal() < 0 ? -1 : 1)));
         else if (name.endsWith('.gamma')) v.assign(tf.add(1, tf.mul(0.2, noise())));
         else if (name.endsWith('.beta') || name.endsWith('.runningMean')) v.assign(tf.mul(0.2, noise()));
         else if (name.endsWith('.runningVar')) v.assign(tf.add(1, tf.mul(0.3, tf.abs(noise()))));

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { loadSearchSpace } from '../../../runtime/dsl/index.js';
 import { parseGenotypeDarts, parseGenotypeJson } from '../../../runtime/protocol/genotype-format.js';
 import type { Genotype } from '../../../runtime/protocol/index.js';
-import { exportText, pythonName } from '../../../extension/commands/export-text.js';
+import { exportFileName, exportText, pythonName } from '../../../extension/commands/export-text.js';
 import { searchLine } from '../../../extension/commands/search-line.js';
 import { TEMPLATES, fileNameFor, renderTemplate } from '../../../extension/commands/templates.js';
 
@@ -42,10 +42,11 @@ describe('genotype export text', () => {
 
   it('DARTS is a genotypes.py entry whose Genotype(...) parses back', () => {
     const text = exportText('darts', genotype, 'quick-20261125-203107', true);
-    assert.match(text, /^QUICK_20261125_203107 = Genotype\(normal=\[\('sep_conv_3x3', 0\)/m);
+    assert.match(text, /^QUICK_20261125_203107 = Genotype\(\n {4}normal=\[\n {8}\('sep_conv_3x3', 0\),\n/m);
     assert.match(text, /namedtuple\('Genotype', 'normal normal_concat reduce reduce_concat'\)/);
-    const line = text.split('\n').find((l) => l.startsWith('QUICK_')) as string;
-    assert.deepEqual(parseGenotypeDarts(line.slice(line.indexOf('=') + 2)).genotype, genotype);
+    const entry = text.slice(text.indexOf('QUICK_'));
+    assert.deepEqual(parseGenotypeDarts(entry.slice(entry.indexOf('=') + 2)).genotype, genotype);
+    assert.equal(exportFileName('darts'), 'genotype.py');
     assert.ok(!text.includes('not finished'));
     assert.match(exportText('darts', genotype, 'r', false), /current derivation, the search had not finished/);
   });

@@ -37,12 +37,19 @@ export class Uri {
   get path(): string {
     return this.fsPath;
   }
-  with(change: { path?: string }): Uri {
-    return new Uri(this.scheme, change.path ?? this.fsPath);
+  with(change: { path?: string; scheme?: string }): Uri {
+    return new Uri(change.scheme ?? this.scheme, change.path ?? this.fsPath);
   }
   toString(): string {
     return `${this.scheme}://${this.fsPath}`;
   }
+}
+
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
 }
 
 export class Range {
@@ -126,7 +133,10 @@ export const fake = {
   diagnostics: new Map<string, { severity: number; message: string }[]>(),
   lensProviders: [] as { provideCodeLenses(doc: unknown): CodeLens[] }[],
   messageListeners: [] as ((m: ShownMessage) => void)[],
+  /** Untitled documents opened (their URI) and the text inserted into each editor shown. */
+  untitled: [] as { uri: Uri; text: string }[],
   reset(): void {
+    this.untitled.length = 0;
     this.trusted = true;
     this.settings.clear();
     this.commands.clear();
@@ -166,8 +176,14 @@ export const window = {
   async showInputBox() {
     return fake.answers.shift();
   },
-  async showTextDocument() {
-    return {};
+  async showTextDocument(doc: { uri?: Uri }) {
+    const entry = fake.untitled.find((u) => u.uri === doc.uri);
+    return {
+      async edit(build: (b: { insert(at: Position, text: string): void }) => void) {
+        build({ insert: (_at, text) => entry && (entry.text += text) });
+        return true;
+      },
+    };
   },
   async showOpenDialog() {
     return undefined;
@@ -229,6 +245,10 @@ export const workspace = {
   onDidGrantWorkspaceTrust: () => disposable,
   createFileSystemWatcher: () => ({ onDidCreate: () => disposable, onDidDelete: () => disposable, dispose() {} }),
   async openTextDocument(uri: Uri) {
+    if (uri.scheme === 'untitled') {
+      fake.untitled.push({ uri, text: '' });
+      return { uri, isDirty: false, languageId: 'plaintext', getText: () => '', save: async () => false };
+    }
     const text = await readFile(uri.fsPath, 'utf8');
     return { uri, isDirty: false, languageId: 'bnas', getText: () => text, save: async () => true };
   },

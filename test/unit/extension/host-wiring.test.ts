@@ -130,7 +130,20 @@ describe('runs feature in a fake VS Code', () => {
     assert.ok(run);
     fake.answers.push('Copy to Clipboard');
     await vs.commands.executeCommand('bnas.exportGenotype', run.id, 'darts');
-    assert.match(vs.env.clipboard.text, /^SHOWN_\d{8}_\d{6} = Genotype\(normal=\[\('sep_conv_3x3', 0\)/m);
+    assert.match(vs.env.clipboard.text, /^SHOWN_\d{8}_\d{6} = Genotype\(\n {4}normal=\[\n {8}\('sep_conv_3x3', 0\),\n/m);
+  });
+
+  it('opens an export in an untitled editor named after the file it suggests, in the run folder', async () => {
+    const run = ctx.get('runs').runs().find((r) => r.state === 'finished');
+    assert.ok(run);
+    fake.answers.push('Open in Editor');
+    await vs.commands.executeCommand('bnas.exportGenotype', run.id, 'darts');
+    const opened = fake.untitled.at(-1);
+    assert.ok(opened, 'an untitled document was opened');
+    assert.equal(opened.uri.scheme, 'untitled');
+    assert.equal(opened.uri.fsPath, join(run.dir, 'genotype.py'));
+    assert.match(opened.text, /^# Cells found by BNAS Studio/);
+    assert.equal(opened.text.match(/^ {8}\('\w+', \d+\),$/gm)?.length, 2 * run.summary.genotype!.normal.length, 'one edge per line');
   });
 
   it('saves a JSON export to the file chosen in the save dialog, leaving no temporary file', async () => {

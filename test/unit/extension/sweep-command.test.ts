@@ -30,7 +30,9 @@ describe('sweep command arguments', () => {
   });
 
   it('leaves out what is the CLI default', () => {
-    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', backend: 'auto', threads: 1, slurmArgs: 'x', retries: 2, epochs: 4 }), ['sweep', 'f', '--out', 'o', '--json']);
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', backend: 'auto', threads: 1, slurmArgs: 'x', epochs: 4 }), ['sweep', 'f', '--out', 'o', '--json']);
+    // The local executor retries too (resuming a failed trial).
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', retries: 1 }), ['sweep', 'f', '--out', 'o', '--json', '--retries', '1']);
     assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [5], set: [], random: 3, epochs: 2 }), ['sweep', 'f', '--out', 'o', '--json', '--seeds', '5', '--random', '3', '--epochs', '2']);
   });
 
@@ -40,7 +42,7 @@ describe('sweep command arguments', () => {
       options: { seeds: [1, 2], set: [{ key: 'pruning.criterion', values: ['performance', 'magnitude'] }], evaluate: false, random: 0, executor: 'local', parallel: 2, backend: 'wasm', retries: 2 },
     } satisfies SweepFile;
     assert.deepEqual(sweepArgs(resumeRequest(sweep, '/w/s')), [
-      'sweep', '/w/q.bnas', '--out', '/w/s', '--json', '--seeds', '1,2', '--set', 'pruning.criterion=performance,magnitude', '--parallel', '2', '--backend', 'wasm',
+      'sweep', '/w/q.bnas', '--out', '/w/s', '--json', '--seeds', '1,2', '--set', 'pruning.criterion=performance,magnitude', '--parallel', '2', '--retries', '2', '--backend', 'wasm',
     ]);
   });
 
@@ -87,8 +89,10 @@ describe('sweep manager', () => {
     m.onDidChange((s) => states.push(`${s.running}:${s.sweep?.state ?? '-'}`));
     await m.start({ file: '/w/q.bnas', out: dir, seeds: [1, 2], set: [{ key: 'sampling.k', values: ['2,4'] }] });
     assert.equal(m.get(dir)?.running, true);
-    while (!events.some((e) => e.type === 'trial-started') || m.get(dir)?.sweep?.trials.length !== 2) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(events.map((e) => e.type), ['sweep-started', 'trial-started'], 'a line that is no event is dropped');
+    while (!events.some((e) => e.type === 'trial-progress') || m.get(dir)?.sweep?.trials.length !== 2) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(events.map((e) => e.type), ['sweep-started', 'trial-started', 'trial-progress'], 'a line that is no event is dropped');
+    // An epoch is not in sweep.json: the manager keeps it for the views while the trial runs.
+    assert.deepEqual(m.get(dir)?.progress, { 'seed-1': { epoch: 2, epochs: 6, valid_acc: 0.552 } });
     const argv = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
     assert.deepEqual(argv, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--set', 'sampling.k=2,4']);
     assert.equal(m.cancel(dir), true);
@@ -96,6 +100,7 @@ describe('sweep manager', () => {
     assert.equal(events.at(-1)?.type, 'sweep-cancelled');
     assert.equal(m.get(dir)?.failure, undefined, 'exit 130 is a cancel, not a failure');
     assert.equal(m.cancel(dir), false, 'nothing left to cancel');
+    assert.deepEqual(m.get(dir)?.progress, {}, 'no progress once the process has ended');
 
     // The manager finds it on disk as any other window would, and resumes from sweep.json's options.
     const other = new SweepManager({ cliPath: cli, electron: false, log: silent });
@@ -105,7 +110,7 @@ describe('sweep manager', () => {
     const read = () => JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
     while (read().length === argv.length) await new Promise((r) => setTimeout(r, 20));
     const again = read();
-    assert.deepEqual(again, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--parallel', '2', '--backend', 'wasm']);
+    assert.deepEqual(again, ['sweep', '/w/q.bnas', '--out', dir, '--json', '--seeds', '1,2', '--parallel', '2', '--retries', '2', '--backend', 'wasm']);
     other.cancel(dir);
     while (other.get(dir)?.running) await new Promise((r) => setTimeout(r, 20));
     assert.ok(states.includes('true:running') && states.at(-1) === 'false:cancelled', states.join(' '));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +48,21 @@ describe('completion', () => {
     const shuffle = items.find((i) => i.label === 'shuffle')!;
     assert.equal(edit(shuffle).newText, 'shuffle');
     assert.equal(shuffle.insertTextFormat, InsertTextFormat.PlainText);
+  });
+
+  it('inside a block offers only that block\'s attributes, never blocks, and no label twice', async () => {
+    for (const text of ['search "s" {\n  sampling { | }\n}', 'search "s" {\n  sampling {\n    |\n  }\n  train { }\n}', 'search "s" {\n  sampling {\n    k = 2\n    |']) {
+      const got = labels(await complete(text));
+      assert.deepEqual(got.filter((l) => !['k', 'shuffle', 'edge_normalization'].includes(l)), [], JSON.stringify(text));
+      assert.ok(got.includes('shuffle'), JSON.stringify(text));
+    }
+    const top = labels(await complete('search "s" {\n  |\n}'));
+    assert.equal(new Set(top).size, top.length, `a label twice: ${top.join(', ')}`);
+    // VS Code offers a static snippet everywhere in the file, whatever block the cursor is in:
+    // the blocks come from the language server, which knows where they are valid; the snippet
+    // file keeps only the whole-file template.
+    const snippets = JSON.parse(readFileSync(join(ROOT, 'snippets', 'bnas.json'), 'utf8')) as Record<string, { isFileTemplate?: boolean }>;
+    assert.deepEqual(Object.values(snippets).filter((s) => !s.isFileTemplate), []);
   });
 
   it('uses the defaults of a named block (optimizer arch)', async () => {

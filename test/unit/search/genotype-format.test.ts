@@ -20,6 +20,19 @@ test('DARTS string matches the Python Genotype layout and parses back', () => {
   assert.deepEqual(parseGenotypeDarts(s).genotype, BNAS);
 });
 
+test('DARTS file layout: one edge per line as in genotypes.py, and it parses back', () => {
+  const s = formatGenotypeDarts(BNAS, 'lines');
+  const lines = s.split('\n');
+  assert.equal(lines[0], 'Genotype(');
+  assert.equal(lines[1], '    normal=[');
+  assert.deepEqual(lines.slice(2, 10), BNAS.normal.map(([op, i]) => `        ('${op}', ${i}),`));
+  assert.equal(lines[10], '    ],');
+  assert.equal(lines[11], '    normal_concat=[2, 3, 4, 5],');
+  assert.deepEqual(lines.slice(13, 21), BNAS.reduce.map(([op, i]) => `        ('${op}', ${i}),`));
+  assert.equal(lines.at(-1), ')');
+  assert.deepEqual(parseGenotypeDarts(s).genotype, BNAS);
+});
+
 test('DARTS parser accepts range() concat and reports malformed text', () => {
   const g = parseGenotypeDarts("Genotype(normal=[('a', 0), ('b', 1)], normal_concat=range(2, 3), reduce=[('c',1),('d',0)], reduce_concat=range(2, 3))");
   assert.deepEqual(g.genotype?.normal_concat, [2]);
