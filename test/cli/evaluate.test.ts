@@ -25,7 +25,7 @@ test('evaluate --float --adapt --json: adapted reference cell, binary and float 
   const r = bnas('evaluate', REF, '--data', space, '--epochs', '1', '--float', '--adapt', '--json', '--backend', 'wasm');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'float', 'parameters', 'random', 'seconds', 'substitutions']);
+  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'float', 'parameters', 'random', 'seconds', 'substitutions', 'threads']);
   for (const a of [report.accuracy, report.float]) assert.ok(a >= 0 && a <= 1, String(a));
   // The first two nodes of PC-DARTS's cells: normal sep3, skip, sep3, dil3; reduce sep5, max, sep5, sep5.
   const subs = (report.substitutions as { cell: string; from: string; to: string }[]).map((x) => `${x.cell} ${x.from}->${x.to}`);
@@ -41,4 +41,17 @@ test('evaluate --float (human output): both trainings and the gap are reported',
   const m = /accuracy (\d+\.\d\d)%\nfloat \(real weights and activations\) (\d+\.\d\d)%, binary-vs-float gap (-?\d+\.\d\d) points/.exec(r.stdout);
   assert.ok(m, r.stdout);
   assert.ok(Math.abs(Number(m[2]) - Number(m[1]) - Number(m[3])) < 0.02);
+});
+
+test('evaluate --threads 2: trains on two threads from the bundle (its replica module beside the CLI), the same accuracy twice; --threads 0 is a usage error', () => {
+  assert.ok(existsSync(CLI), 'run npm run build first');
+  const run = () => bnas('evaluate', REF, '--data', space, '--epochs', '1', '--adapt', '--json', '--backend', 'wasm', '--threads', '2');
+  const a = run();
+  assert.equal(a.status, 0, a.stderr);
+  const ra = JSON.parse(a.stdout);
+  assert.equal(ra.threads, 2);
+  assert.equal(JSON.parse(run().stdout).accuracy, ra.accuracy);
+  const bad = bnas('evaluate', REF, '--data', space, '--threads', '0');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--threads: threads must be 'auto' or a whole number from 1 to 32/);
 });
