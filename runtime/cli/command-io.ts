@@ -3,7 +3,7 @@
  * command writes to, flag parsing with clear usage errors, and human printing of cells.
  */
 import { stateName, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
-import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../engine/cores.js';
+import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../protocol/threads.js';
 
 /** A stream a command writes to (process.stdout/stderr or a test buffer). */
 export interface OutStream {

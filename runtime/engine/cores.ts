@@ -3,42 +3,20 @@
  * (docs/design.md, "Threads"). A machine's core count says little: a virtual machine may show
  * two CPUs that together deliver one core's work, and neighbours may hold some of them. So `auto`
  * runs the same compute-bound loop on 1 thread and on N threads at once and reads the parallel
- * throughput s(N) = N · t(1) / t(N); a step on N threads is then modelled as
- * T(N) = T(1) · ([φ + (1 − φ)/N] · N / s(N) + ξ), with φ the share of a step that does not shrink
- * with the shard (kernel dispatch, tape, small kernels) and ξ the exchange (weights out,
- * gradients back, averaging), both measured (bench/engine/README.md, "Threads").
+ * throughput s(N) = N · t(1) / t(N). Where that leaves room, it times the real step at the batch
+ * and at half of it, T(b) = F + v·b (F: what does not shrink with the shard, such as kernel
+ * dispatch and the tape), and models a step on n threads as
+ * T(n) = (F + v·B/n) · n / min(n, s) + ξ · T(1), ξ the exchange (weights out, gradients back,
+ * averaging; bench/engine/README.md, "Threads").
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { checkThreads, MAX_THREADS, type ThreadsChoice } from '../protocol/threads.js';
 
-/** The most threads the engine's callers accept. */
-export const MAX_THREADS = 32;
-
-/** Share of a step that does not shrink when its batch is split (measured; see the module note). */
-export const FIXED_SHARE = 0.15;
 /** Share of a step that data-parallel exchange adds (measured; see the module note). */
 export const EXCHANGE_SHARE = 0.05;
 /** The least modelled gain (T(1)/T(N)) for which `auto` uses N threads rather than 1. */
 export const MIN_GAIN = 1.15;
-
-/** A requested thread count: a whole number, or `auto` (chosen by {@link autoThreads}). */
-export type ThreadsChoice = number | 'auto';
-
-/** Checks a requested thread count; the message says what is allowed. */
-export function checkThreads(threads: ThreadsChoice): void {
-  if (threads === 'auto') return;
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new Error(`threads must be 'auto' or a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
-  }
-}
-
-/** Parses `--threads` / `bnas.threads` text: `auto` or a whole number (checked). */
-export function parseThreads(text: string): ThreadsChoice {
-  const t = text.trim().toLowerCase();
-  const v: ThreadsChoice = t === 'auto' ? 'auto' : /^\d+$/.test(t) ? Number(t) : NaN;
-  checkThreads(v);
-  return v;
-}
 
 /** What the cores probe measured. */
 export interface CoresMeasure {
@@ -115,26 +93,58 @@ export async function measureCores(threads = Math.min(availableParallelism(), MA
   }
 }
 
-/** The modelled gain T(1)/T(n) of n data-parallel threads when n threads at once run at `speedup(n)`. */
-export function modelledGain(n: number, speedup: number): number {
+/** A step's cost on one thread as a line in its images: `fixedMs + perImageMs · images`. */
+export interface StepCost {
+  readonly fixedMs: number;
+  readonly perImageMs: number;
+}
+
+/** The cost model when no step was timed: the whole step shrinks with its shard (an upper bound on the gain). */
+const NO_FIXED: StepCost = { fixedMs: 0, perImageMs: 1 };
+
+/** The modelled gain T(1)/T(n) of n data-parallel threads on a batch of `batch` when n threads at once run at `speedup`. */
+export function modelledGain(n: number, speedup: number, batch: number, cost: StepCost = NO_FIXED): number {
   if (n <= 1) return 1;
-  return 1 / ((FIXED_SHARE + (1 - FIXED_SHARE) / n) * (n / Math.min(speedup, n)) + EXCHANGE_SHARE);
+  const one = cost.fixedMs + cost.perImageMs * batch;
+  const many = (cost.fixedMs + (cost.perImageMs * batch) / n) * (n / Math.min(speedup, n)) + EXCHANGE_SHARE * one;
+  return one / many;
 }
 
 /**
- * The thread count `auto` picks from a cores measurement: the n ≤ threads measured with the best
- * modelled gain, if that gain is at least {@link MIN_GAIN}; otherwise 1. Threads below the
- * measured count are assumed to share the measured throughput evenly up to n (s(n) = min(n, s)).
- * At most one thread per `minShard` examples of `batch` (shards smaller than that are mostly fixed cost).
+ * The thread count `auto` picks: the n ≤ threads measured with the best modelled gain, if that
+ * gain is at least {@link MIN_GAIN}; otherwise 1. At most one thread per `minShard` examples.
  */
-export function pickThreads(measure: CoresMeasure, batch: number, minShard = 8): number {
+export function pickThreads(measure: CoresMeasure, batch: number, cost: StepCost = NO_FIXED, minShard = 4): number {
   const most = Math.max(1, Math.min(measure.threads, Math.floor(batch / minShard)));
   let best = 1, bestGain = 1;
   for (let n = 2; n <= most; n++) {
-    const gain = modelledGain(n, measure.speedup);
+    const gain = modelledGain(n, measure.speedup, batch, cost);
     if (gain > bestGain) [best, bestGain] = [n, gain];
   }
   return bestGain >= MIN_GAIN ? best : 1;
+}
+
+/**
+ * One step of the real work on a throwaway network (the run's own must not change):
+ * `step(images)` runs a step on that many images and returns its CPU milliseconds.
+ */
+export interface StepSampler {
+  step(images: number): number;
+  dispose(): void;
+}
+
+/**
+ * Times one step at `batch` and at half of it (after one warm-up step at each size) and fits
+ * {@link StepCost}.
+ */
+export function measureStepCost({ step }: StepSampler, batch: number): StepCost {
+  const half = Math.max(1, Math.floor(batch / 2));
+  step(batch);
+  step(half);
+  const full = step(batch);
+  const part = step(half);
+  const perImageMs = Math.max((full - part) / Math.max(batch - half, 1), 1e-6);
+  return { fixedMs: Math.max(full - perImageMs * batch, 0), perImageMs };
 }
 
 let cached: Promise<CoresMeasure> | undefined;
@@ -147,13 +157,31 @@ export function coresOnce(): Promise<CoresMeasure> {
 
 /**
  * The thread count for `choice`: itself; for `auto` 1 on the native backend (`tensorflow`, which
- * computes on every core itself), else {@link pickThreads} on this machine's measurement.
+ * computes on every core itself), else {@link pickThreads} on this machine's cores measurement
+ * and, where the cores leave room for a gain, the step's cost timed with `sampler` (see
+ * {@link measureStepCost}). `cores` measures the cores (default: once per process).
  */
-export async function resolveThreads(choice: ThreadsChoice, batch: number, backend: string): Promise<{ threads: number; reason: string }> {
+export async function resolveThreads(
+  choice: ThreadsChoice,
+  batch: number,
+  backend: string,
+  sampler?: () => StepSampler,
+  cores: () => Promise<CoresMeasure> = coresOnce,
+): Promise<{ threads: number; reason: string }> {
   checkThreads(choice);
   if (choice !== 'auto') return { threads: choice, reason: 'asked for' };
   if (backend === 'tensorflow') return { threads: 1, reason: 'auto: the native backend computes on every core itself' };
-  const m = await coresOnce();
-  const threads = pickThreads(m, batch);
-  return { threads, reason: `auto: ${m.threads} core(s) measured ${m.speedup.toFixed(2)}× one core's throughput` };
+  const m = await cores();
+  const measured = `${m.threads} CPU(s) at once gave ${m.speedup.toFixed(2)}× one thread's throughput`;
+  if (pickThreads(m, batch) === 1 || !sampler) return { threads: pickThreads(m, batch), reason: `auto: ${measured}` };
+  const s = sampler();
+  let cost: StepCost;
+  try {
+    cost = measureStepCost(s, batch);
+  } finally {
+    s.dispose();
+  }
+  const threads = pickThreads(m, batch, cost);
+  const gain = modelledGain(threads, m.speedup, batch, cost);
+  return { threads, reason: `auto: ${measured}; a step at batch ${batch} measured ${cost.fixedMs.toFixed(0)} ms fixed + ${cost.perImageMs.toFixed(2)} ms an image, so ${threads} thread(s) (modelled ${gain.toFixed(2)}×)` };
 }

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { checkThreads } from '../engine/cores.js';
+import { checkThreads } from '../protocol/threads.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';

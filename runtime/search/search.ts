@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../engine/index.js';
 import { userProbeCache } from '../engine/backend-cache.js';
-import { searchStepProbe } from './backend-probe.js';
+import { searchStepProbe, searchStepSampler } from './backend-probe.js';
 import { loadDataset, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
@@ -25,7 +25,8 @@ import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
 import { SearchThreads } from './parallel.js';
-import { resolveThreads, type ThreadsChoice } from '../engine/cores.js';
+import { resolveThreads, type StepSampler } from '../engine/cores.js';
+import type { ThreadsChoice } from '../protocol/threads.js';
 import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
 
 /** How to run a search. */
@@ -128,9 +129,9 @@ async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
 }
 
 /** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
-export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number): Promise<{ threads: number; reason: string }> {
+export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler): Promise<{ threads: number; reason: string }> {
   if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
-  return resolveThreads(choice, batch, backend);
+  return resolveThreads(choice, batch, backend, sampler);
 }
 
 /** Runs (or resumes) a search; never throws for search failures (returns `failed`), only for bugs. */
@@ -142,7 +143,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     ? { name: tf.getBackend(), reason: 'chosen by the caller' }
     : await initBackend(o.backend ?? 'auto', {}, searchStepProbe(space, dataset), userProbeCache());
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
-  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads);
+  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads, searchStepSampler(space, dataset));
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {

@@ -4,15 +4,15 @@
  * "Evaluation from scratch"): trains the genotype from scratch as a discrete
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
  * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
- * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters", "threads"}` (accuracies as
- * fractions; `parameters`: the genotype's network's trainable weights; `threads`: the thread
- * count trained on, see `--threads`).
+ * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters"}` (accuracies as
+ * fractions; `parameters`: the genotype's network's trainable weights).
  * `--save DIR` writes the trained genotype's network to DIR: `weights.safetensors` and the
  * `model.py` that loads them (runtime/export/weights.ts).
  * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
  * and activations (the binary-vs-float gap; JSON key `float`); `--adapt` first maps ops the space
  * lacks to its nearest ops and drops nodes beyond the space's `nodes` (for reference cells from
- * elsewhere; JSON key `substitutions`).
+ * elsewhere; JSON key `substitutions`); `--threads auto|N` trains on N threads (data-parallel
+ * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
@@ -23,12 +23,13 @@ import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
-import { evaluateStepProbe } from '../../search/backend-probe.js';
+import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
 import { Rng } from '../../search/rng.js';
 import { backendChoiceOf } from '../../search/replica-protocol.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
-import { resolveThreads, type ThreadsChoice } from '../../engine/cores.js';
+import { resolveThreads } from '../../engine/cores.js';
+import type { ThreadsChoice } from '../../protocol/threads.js';
 import { readGenotype } from './export.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
 
@@ -92,7 +93,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const epochs = epochsOpt ?? space.train.epochs;
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
     const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
-    const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name);
+    const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name, evaluateStepSampler(space, genotype, dataset));
     if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}), ${threads.threads} thread(s) (${threads.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
     const saveDir = args.values.get('save');
@@ -120,7 +121,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, threads: threads.threads, ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);
       if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);

@@ -15,7 +15,7 @@ import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { RUN_FILES, RUNTIME_FILES } from '../../protocol/run-folder.js';
 import { runSearch } from '../../search/search.js';
 import { paramFreeLines, paramFreeShare } from '../../search/collapse.js';
-import type { ThreadsChoice } from '../../engine/cores.js';
+import type { ThreadsChoice } from '../../protocol/threads.js';
 import { describeGenotype, intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
 import { Progress } from '../progress.js';
 
