@@ -7,7 +7,8 @@
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/threads.ts
  *   [--space bench/search/space-paper.bnas] [--threads 1,2] [--steps 4] [--rounds 3] [--batch N]
- *   [--genotype bench/search/reference-cells/pc-darts-cifar.json] [--label NAME] [--out bench/engine/results]
+ *   [--genotype bench/search/reference-cells/pc-darts-cifar.json] [--work search,evaluate] [--label NAME] [--out bench/engine/results]
+ * `--work evaluate` leaves the supernet out (at 28×28 it needs gigabytes a thread).
  * Writes results/threads-LABEL.{json,md} (LABEL defaults to the host's core count, e.g. `2cpu`).
  */
 import { execSync } from 'node:child_process';
@@ -36,10 +37,13 @@ const { values, file, steps, out, backend } = benchArgs(
     batch: { type: 'string' },
     genotype: { type: 'string', default: 'bench/search/reference-cells/pc-darts-cifar.json' },
     label: { type: 'string', default: `${availableParallelism()}cpu` },
+    work: { type: 'string', default: 'search,evaluate' },
   },
 );
 const threadList = (values.threads as string).split(',').map(Number);
 const rounds = Number(values.rounds);
+const works = (values.work as string).split(',') as ('search' | 'evaluate')[];
+if (!works.length || works.some((w) => w !== 'search' && w !== 'evaluate')) throw new Error(`--work takes search and/or evaluate, got ${values.work as string}`);
 const command = `node --require ./scripts/polyfills.cjs --import tsx bench/engine/threads.ts ${process.argv.slice(2).join(' ')}`.trim();
 const uptime = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const loadBefore = uptime();
@@ -69,37 +73,46 @@ const backendChoice = info.name === 'tensorflow' ? 'node' : (info.name as 'wasm'
 const cores = await measureCores();
 interface Rig {
   readonly threads: number;
-  readonly search: { th: SearchThreads; trainer: Trainer; net: Supernet; sgd: Optimizer };
-  readonly evaluate: { th: EvalThreads; net: DiscreteNetwork; opt: Optimizer };
+  readonly search?: { th: SearchThreads; trainer: Trainer; net: Supernet; sgd: Optimizer };
+  readonly evaluate?: { th: EvalThreads; net: DiscreteNetwork; opt: Optimizer };
   readonly rows: Record<'search' | 'evaluate', { wall: number[]; cpu: number[]; imagesPerSecond: number[] }>;
 }
 const rigs: Rig[] = [];
 for (const threads of threadList) {
-  const net = new Supernet(space, { input, numClasses: classes, seed: 1 });
-  const trainer = new Trainer(net, space, classes);
-  const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, `opt.prune${threads}`);
-  const th = await SearchThreads.start(trainer, sgd, { space, input, numClasses: classes, seed: 1, backend: backendChoice }, threads);
-  const dnet = new DiscreteNetwork(space, genotype, { input, numClasses: classes, seed: 1 });
-  const opt = new Optimizer(space.optimizers.weights, `opt.eval${threads}`);
-  const eth = await EvalThreads.start(dnet, { space, genotype, input, numClasses: classes, seed: 1, backend: backendChoice }, threads);
+  let search: Rig['search'], evaluate: Rig['evaluate'];
+  if (works.includes('search')) {
+    const net = new Supernet(space, { input, numClasses: classes, seed: 1 });
+    const trainer = new Trainer(net, space, classes);
+    const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, `opt.prune${threads}`);
+    const th = await SearchThreads.start(trainer, sgd, { space, input, numClasses: classes, seed: 1, backend: backendChoice }, threads);
+    search = { th, trainer, net, sgd };
+  }
+  if (works.includes('evaluate')) {
+    const net = new DiscreteNetwork(space, genotype, { input, numClasses: classes, seed: 1 });
+    const opt = new Optimizer(space.optimizers.weights, `opt.eval${threads}`);
+    const th = await EvalThreads.start(net, { space, genotype, input, numClasses: classes, seed: 1, backend: backendChoice }, threads);
+    evaluate = { th, net, opt };
+  }
   rigs.push({
-    threads, search: { th, trainer, net, sgd }, evaluate: { th: eth, net: dnet, opt },
+    threads, search, evaluate,
     rows: { search: { wall: [], cpu: [], imagesPerSecond: [] }, evaluate: { wall: [], cpu: [], imagesPerSecond: [] } },
   });
 }
 
 const epoch = space.train.warmup;
 const searchStep = async (r: Rig, b: (typeof batches)[number]): Promise<void> => {
-  await r.search.th.archStep(b.arch, epoch);
-  await r.search.th.weightStep(b.weights, 0.01);
+  const { th } = r.search as NonNullable<Rig['search']>;
+  await th.archStep(b.arch, epoch);
+  await th.weightStep(b.weights, 0.01);
 };
 const evalStep = async (r: Rig, b: (typeof batches)[number]): Promise<void> => {
-  await r.evaluate.th.step(r.evaluate.opt, b.weights, 0.01);
+  const { th, opt } = r.evaluate as NonNullable<Rig['evaluate']>;
+  await th.step(opt, b.weights, 0.01);
 };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 for (let round = 0; round <= rounds; round++) {
-  for (const work of ['search', 'evaluate'] as const) {
+  for (const work of works) {
     for (const r of rigs) {
       const step = work === 'search' ? searchStep : evalStep;
       if (round === 0) {
@@ -117,7 +130,7 @@ for (let round = 0; round <= rounds; round++) {
       row.imagesPerSecond.push((1000 * batchSize) / wall);
     }
   }
-  if (round > 0) console.log(`round ${round}: ${rigs.map((r) => `${r.threads} thread(s): search ${r.rows.search.imagesPerSecond.at(-1)?.toFixed(1)}, evaluate ${r.rows.evaluate.imagesPerSecond.at(-1)?.toFixed(1)} images/s`).join('; ')}`);
+  if (round > 0) console.log(`round ${round}: ${rigs.map((r) => `${r.threads} thread(s): ${works.map((w) => `${w} ${r.rows[w].imagesPerSecond.at(-1)?.toFixed(1)}`).join(', ')} images/s`).join('; ')}`);
 }
 
 const loadAfter = uptime();
@@ -131,16 +144,16 @@ const commit = (() => {
 const tfjs = (JSON.parse(readFileSync('node_modules/@tensorflow/tfjs/package.json', 'utf8')) as { version: string }).version;
 const summary = rigs.map((r) => ({
   threads: r.threads,
-  ...Object.fromEntries((['search', 'evaluate'] as const).map((w) => [w, {
+  ...Object.fromEntries(works.map((w) => [w, {
     imagesPerSecond: median(r.rows[w].imagesPerSecond), wallMs: median(r.rows[w].wall), cpuMs: median(r.rows[w].cpu),
     vsOneThread: median(r.rows[w].imagesPerSecond) / median(rigs[0].rows[w].imagesPerSecond),
   }])),
-})) as { threads: number; search: { imagesPerSecond: number; wallMs: number; cpuMs: number; vsOneThread: number }; evaluate: { imagesPerSecond: number; wallMs: number; cpuMs: number; vsOneThread: number } }[];
+})) as ({ threads: number } & Record<'search' | 'evaluate', { imagesPerSecond: number; wallMs: number; cpuMs: number; vsOneThread: number }>)[];
 const record = {
   date: new Date().toISOString(), command, commit, node: process.version, tfjs, backend: info.name, cpu: cpus()[0]?.model, cores: availableParallelism(),
   loadBefore, loadAfter, space: file, batch: batchSize, genotype: values.genotype, steps, rounds,
   coresProbe: cores, autoPick: pickThreads(cores, batchSize),
-  runs: rigs.map((r) => ({ threads: r.threads, ...r.rows })), summary,
+  work: works, runs: rigs.map((r) => ({ threads: r.threads, ...Object.fromEntries(works.map((w) => [w, r.rows[w]])) })), summary,
 };
 mkdirSync(out, { recursive: true });
 const name = `threads-${values.label as string}`;
@@ -159,7 +172,7 @@ const md = [
   '',
   '| work | threads | images/s | vs 1 thread | wall ms/step | CPU ms/step | images/s per round |',
   '|---|---|---|---|---|---|---|',
-  ...(['search', 'evaluate'] as const).flatMap((w) =>
+  ...works.flatMap((w) =>
     rigs.map((r, i) => {
       const s = summary[i][w];
       return `| ${w} | ${r.threads} | ${f(s.imagesPerSecond)} | ${f(s.vsOneThread, 2)}× | ${f(s.wallMs)} | ${f(s.cpuMs)} | ${r.rows[w].imagesPerSecond.map((x) => f(x)).join(' ')} |`;
@@ -171,13 +184,9 @@ writeFileSync(join(out, `${name}.md`), md.join('\n'));
 console.log(md.join('\n'));
 
 for (const r of rigs) {
-  await r.search.th.close();
-  await r.evaluate.th.close();
-  r.search.trainer.dispose();
-  r.search.sgd.dispose();
-  r.search.net.dispose();
-  r.evaluate.opt.dispose();
-  r.evaluate.net.dispose();
+  await r.search?.th.close();
+  await r.evaluate?.th.close();
+  for (const x of [r.search?.trainer, r.search?.sgd, r.search?.net, r.evaluate?.opt, r.evaluate?.net]) x?.dispose();
 }
 if (tf.memory().numTensors > 0) console.warn(`tensors left: ${tf.memory().numTensors}`);
 process.exit(0);
