@@ -9,6 +9,7 @@ import { loadDataset, type Dataset } from '../../../runtime/data/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
 import { SearchThreads } from '../../../runtime/search/parallel.js';
 import { searchThreads } from '../../../runtime/search/search.js';
+import { searchStepSampler } from '../../../runtime/search/backend-probe.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
 import { Trainer } from '../../../runtime/search/trainer.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
@@ -69,6 +70,20 @@ test('threads = 2: same seed twice gives the same genotype and weights; cancel +
   assert.equal(resumed.status, 'finished');
   assert.equal(genotype(c), genotype(a));
   assert.ok(weights(c).equals(weights(a)), 'identical weights across cancel + resume on 2 threads');
+});
+
+test('timing the step for auto (a throwaway supernet) leaves a search that follows it unchanged', async () => {
+  const e = join(root, 'e');
+  assert.equal((await search(e, { threads: 1 })).status, 'finished');
+  const tensors = tf.memory().numTensors;
+  const sampler = searchStepSampler(space, dataset)();
+  assert.ok(sampler.step(16) > 0 && sampler.step(8) > 0);
+  sampler.dispose();
+  assert.equal(tf.memory().numTensors, tensors, 'the sampler leaves no tensor behind');
+  const f = join(root, 'f');
+  assert.equal((await search(f, { threads: 1 })).status, 'finished');
+  assert.ok(weights(e).equals(weights(f)));
+  assert.equal(genotype(e), genotype(f));
 });
 
 test('resuming on another thread count warns that results may differ', async () => {
