@@ -48,6 +48,8 @@ const entries = [
   { ...node, entryPoints: ['runtime/engine/replica-worker.ts'], outfile: 'dist/engine-worker.cjs' },
   // The search's replica module those workers load (runtime/search/parallel.ts looks beside the CLI).
   { ...node, entryPoints: ['runtime/search/replica.ts'], outfile: 'dist/search-replica.cjs' },
+  // `bnas evaluate`'s replica module (runtime/search/evaluate.ts looks beside the CLI).
+  { ...node, entryPoints: ['runtime/search/evaluate-replica.ts'], outfile: 'dist/evaluate-replica.cjs' },
   {
     bundle: true,
     platform: 'browser',

@@ -10,12 +10,16 @@ import { runsFolderFor } from '../runs/locations.js';
 import { ACTIVE_STATES, RESUMABLE_STATES } from '../runs/run-summary.js';
 import { panelsOrExplain, requireTrust, resolveBnasUri, resolveRun } from './args.js';
 import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
+import { parseThreads, type ThreadsChoice } from '../../runtime/protocol/threads.js';
 
 /** `bnas.runSearch`: saves the file, checks it has no errors, and starts (or queues) a search. */
-/** `bnas.threads` as a whole number from 1 to 32 (anything else: 1, the runtime's default). */
-function threadsSetting(ctx: BnasContext, scope?: vscode.Uri): number {
-  const n = ctx.setting<number>('threads', 1, scope);
-  return Number.isInteger(n) && n >= 1 && n <= 32 ? n : 1;
+/** `bnas.threads`: `auto` or a whole number from 1 to 32 (anything else: `auto`, the runtime's default). */
+function threadsSetting(ctx: BnasContext, scope?: vscode.Uri): ThreadsChoice {
+  try {
+    return parseThreads(String(ctx.setting<number | string>('threads', 'auto', scope)));
+  } catch {
+    return 'auto';
+  }
 }
 
 export const runSearch = (ctx: BnasContext) => async (arg?: unknown) => {

@@ -103,11 +103,12 @@ export const runSweep = (ctx: BnasContext) => async (arg?: unknown) => {
   const seed = ctx.setting<number | null>('defaultSeed', null, uri);
   const asked = source.file ? await askFile() : await askSettings(typeof seed === 'number' ? `${seed},${seed + 1}` : '1,2');
   if (!asked) return;
-  const threads = ctx.setting<number>('threads', 1, uri);
+  // Trials run side by side (`--parallel`), so `auto` means one thread a trial: only a number is passed on.
+  const threads = ctx.setting<number | string>('threads', 'auto', uri);
   const out = join(runsFolderFor(ctx, uri), sweepFolderName(spaceNameOf(doc.getText()) ?? 'search', new Date()));
   const info = await ctx.get('sweeps').start({
     backend: ctx.setting('backend', 'auto', uri),
-    threads: Number.isInteger(threads) && threads > 1 ? threads : undefined,
+    threads: typeof threads === 'number' && Number.isInteger(threads) && threads > 1 ? threads : undefined,
     ...asked,
     file: uri.fsPath,
     out,

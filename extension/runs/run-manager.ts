@@ -16,6 +16,7 @@ import { RunHistory } from './run-history.js';
 import { RunStore, newRun, type Run, type RunChange, type RunEventMessage, type RunInfo } from './run-store.js';
 import { ACTIVE_STATES, RESUMABLE_STATES, applyEvent, describeEvent, emptySummary } from './run-summary.js';
 import { RuntimeProcess, errorText, exitMessage, failureCause, type LaunchOptions, type ProcessExit, type RunLog } from './runtime-process.js';
+import type { ThreadsChoice } from '../../runtime/protocol/threads.js';
 
 export type { RunChange, RunEventMessage, RunFailure, RunInfo } from './run-store.js';
 export { exitMessage, failureCause, type RunLog } from './runtime-process.js';
@@ -41,13 +42,13 @@ export interface StartRunOptions {
   /** `auto` (or undefined) lets the runtime choose. */
   readonly backend?: string;
   readonly seed?: number;
-  /** Data-parallel threads of the search (`--threads`); undefined or 1: one. */
-  readonly threads?: number;
+  /** Data-parallel threads of the search (`--threads`); undefined or `auto`: the runtime measures. */
+  readonly threads?: ThreadsChoice;
 }
 
 export interface ResumeRunOptions {
   readonly backend?: string;
-  readonly threads?: number;
+  readonly threads?: ThreadsChoice;
 }
 
 const DEFAULTS = { maxConcurrentRuns: 1, stopTimeoutMs: 20_000, killTimeoutMs: 5_000 };
@@ -292,7 +293,7 @@ export class RunManager implements Disposable {
     if (run.resume) args.push('--resume');
     if (run.backend && run.backend !== 'auto') args.push('--backend', run.backend);
     if (run.seed !== undefined && !run.resume) args.push('--seed', String(run.seed));
-    if (run.threads !== undefined && run.threads > 1) args.push('--threads', String(run.threads));
+    if (run.threads !== undefined && run.threads !== 'auto') args.push('--threads', String(run.threads));
     run.state = 'running';
     run.summary.terminal = undefined;
     run.metaWritten = false;

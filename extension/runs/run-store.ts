@@ -8,6 +8,7 @@ import type { RunEvent } from '../../runtime/protocol/index.js';
 import { Emitter, type Listener, type Subscribe } from './emitter.js';
 import type { RuntimeProcess } from './runtime-process.js';
 import { emptySummary, type RunState, type RunSummary } from './run-summary.js';
+import type { ThreadsChoice } from '../../runtime/protocol/threads.js';
 
 /** What a crash or failure looked like, for a clear error message with an "Open Log" action. */
 export interface RunFailure {
@@ -65,7 +66,7 @@ export interface Run {
   resume: boolean;
   backend?: string;
   seed?: number;
-  threads?: number;
+  threads?: ThreadsChoice;
   stopRequested: boolean;
   dropped: number;
   /** `run-meta.json` was written for the current process. */

@@ -3,6 +3,7 @@
  * command writes to, flag parsing with clear usage errors, and human printing of cells.
  */
 import { stateName, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
+import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../protocol/threads.js';
 
 /** A stream a command writes to (process.stdout/stderr or a test buffer). */
 export interface OutStream {
@@ -68,6 +69,18 @@ export function intOption(args: ParsedArgs, name: string, min = 0): number | und
   if (!/^-?\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
   return Number(v);
 }
+
+/** `--threads auto|N` (default `auto`); a usage error names what is allowed. */
+export function threadsOption(args: ParsedArgs): ThreadsChoice {
+  try {
+    return parseThreads(args.values.get('threads') ?? 'auto');
+  } catch (e) {
+    throw new UsageError(`--threads: ${(e as Error).message}`);
+  }
+}
+
+/** The help line of `--threads`. */
+export const THREADS_HELP = `  --threads auto|N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default auto: the count that pays on this machine, measured (1 where threads do not pay)`;
 
 /** Human lines for one cell: `node j ← op(input) + op(input)`. */
 export function describeCell(edges: readonly GenotypeEdge[], concat: readonly number[]): string[] {

@@ -42,7 +42,8 @@ export class Progress {
       case 'started':
         this.epochs = e.epochs;
         this.print(
-          `${e.resumed ? 'resuming' : 'searching'} "${e.space}" on ${e.backend}${e.backend_reason ? ` (${e.backend_reason})` : ''}: ` +
+          `${e.resumed ? 'resuming' : 'searching'} "${e.space}" on ${e.backend}${e.backend_reason ? ` (${e.backend_reason})` : ''}` +
+            `${e.threads ? `, ${e.threads} thread(s)${e.threads_reason ? ` (${e.threads_reason})` : ''}` : ''}: ` +
             `${e.parameters} weights, ${e.edges} edges × ${e.ops.length} ops, ${e.epochs} epochs of ${e.steps_per_epoch} steps, seed ${e.seed}`,
         );
         break;

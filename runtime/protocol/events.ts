@@ -38,6 +38,8 @@ export const StartedEventSchema = event('started', {
   resumed: v.optional(v.boolean()),
   /** Threads the search computes on (data-parallel workers + the main thread). */
   threads: v.optional(natural),
+  /** Why that thread count: asked for, or what `auto` measured (docs/design.md, "Threads"). */
+  threads_reason: v.optional(v.string()),
 });
 
 /** Throttled progress within an epoch. */

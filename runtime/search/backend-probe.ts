@@ -2,9 +2,12 @@
  * The samples of a search's and an evaluation's work that `auto` times on each backend that loads
  * (docs/design.md, "Backends and kernels"): the real network of the space at its real batch, one
  * weight step, on the dataset's first images. Everything the probe makes is disposed.
+ * Also the steps `--threads auto` times at two batch sizes (runtime/engine/cores.ts), on a
+ * throwaway network, so the run's own weights do not change.
  */
 import { createHash } from 'node:crypto';
-import type { Batch, Dataset } from '../data/index.js';
+import type { Batch, DataSplit, Dataset } from '../data/index.js';
+import type { StepSampler } from '../engine/cores.js';
 import type { BackendProbe } from '../engine/backend.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { Genotype } from '../protocol/genotype.js';
@@ -65,4 +68,58 @@ export function evaluateStepProbe(space: SearchSpace, genotype: Genotype, datase
       }
     },
   };
+}
+
+/** CPU milliseconds of `f` (the process's: call it while no worker of this process computes). */
+async function cpuTimed(f: () => Promise<void>): Promise<number> {
+  const c = process.cpuUsage();
+  await f();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
+}
+
+/** A step sampler over `from`'s first images, from a network built by `make` (see {@link StepSampler}). */
+function sampler(make: () => { step: (b: Batch) => Promise<void>; dispose: () => void }, from: DataSplit): () => StepSampler {
+  return () => {
+    const rig = make();
+    return {
+      step: (images) => cpuTimed(() => rig.step(from.slice(0, Math.max(1, Math.min(images, from.size))))),
+      dispose: rig.dispose,
+    };
+  };
+}
+
+/** The search's step for `--threads auto`: an architecture step and a weight step of the space's supernet. */
+export function searchStepSampler(space: SearchSpace, dataset: Dataset): () => StepSampler {
+  return sampler(() => {
+    const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
+    const trainer = new Trainer(net, space, dataset.numClasses);
+    return {
+      step: async (b) => {
+        await trainer.archStep(b, space.train.warmup);
+        await trainer.weightStep(b, 0.01);
+      },
+      dispose: () => {
+        trainer.dispose();
+        net.dispose();
+      },
+    };
+  }, dataset.weights);
+}
+
+/** A training step of the derived network of `genotype` (`bnas evaluate`) for `--threads auto`. */
+export function evaluateStepSampler(space: SearchSpace, genotype: Genotype, dataset: Dataset): () => StepSampler {
+  return sampler(() => {
+    const net = new DiscreteNetwork(space, genotype, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
+    const opt = new Optimizer(space.optimizers.weights, 'opt.threads-probe');
+    return {
+      step: async (b) => {
+        await trainStep(net, opt, b, 0.01, dataset.numClasses);
+      },
+      dispose: () => {
+        opt.dispose();
+        net.dispose();
+      },
+    };
+  }, dataset.train);
 }

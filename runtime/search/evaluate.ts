@@ -7,11 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Dataset } from '../data/index.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { Genotype } from '../protocol/genotype.js';
 import { DiscreteNetwork, resolveOpSpec } from '../supernet/discrete.js';
-import { clipByGlobalNorm, Optimizer, scheduledLr } from './optimizers.js';
-import { crossEntropy, gradsOf, tensors } from './trainer.js';
+import { clipByGlobalNorm, type NamedGrads, Optimizer, scheduledLr } from './optimizers.js';
+import { combine, replicaModulePath, startReplicas } from './parallel.js';
+import { shardOf, sharePart } from './replica-protocol.js';
+import { crossEntropy, gradsOf, tensors, type GradResult } from './trainer.js';
 
 export interface TrainOptions {
   readonly epochs: number;
@@ -26,6 +30,13 @@ export interface TrainOptions {
   readonly curve?: boolean;
   /** Called with the trained network before it is disposed (`bnas evaluate --save`). */
   readonly onTrained?: (net: DiscreteNetwork) => Promise<void>;
+  /**
+   * Threads to train on (default 1): N − 1 data-parallel workers ({@link EvalThreads}); the
+   * caller resolves `auto` (runtime/engine/cores.ts). Same seed and thread count → same network.
+   */
+  readonly threads?: number;
+  /** The backend the workers activate (the main thread's; default wasm). */
+  readonly backend?: BackendChoice;
 }
 
 export interface TrainResult {
@@ -40,45 +51,169 @@ export interface TrainResult {
   readonly losses: readonly number[];
 }
 
-/** Test accuracy of `net` with running batch-norm statistics, fraction in [0, 1]. */
-async function testAccuracy(net: DiscreteNetwork, dataset: Dataset, batch: number): Promise<number> {
-  let correct = 0, n = 0;
-  for (const b of dataset.test.batches(batch)) {
-    const hits = tf.tidy(() => {
-      const { x, labels } = tensors(b, dataset.numClasses);
-      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
-    });
-    correct += (await hits.data())[0];
+/** Correct predictions of `net` on batch `b` with running batch-norm statistics. */
+export async function batchCorrect(net: DiscreteNetwork, b: Batch, numClasses: number): Promise<number> {
+  const hits = tf.tidy(() => {
+    const { x, labels } = tensors(b, numClasses);
+    return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
+  });
+  try {
+    return (await hits.data())[0];
+  } finally {
     hits.dispose();
-    n += b.n;
   }
-  return n ? correct / n : 0;
+}
+
+/** Loss, correct count and gradients of `net` on batch `b` (training mode: batch-norm statistics are updated). */
+export async function stepGrads(net: DiscreteNetwork, b: Batch, numClasses: number): Promise<GradResult> {
+  const vars = new Map(Object.entries(net.weights.trainableMap()));
+  const { x, y, labels } = tensors(b, numClasses);
+  try {
+    return await gradsOf(vars, () => {
+      const logits = net.forward(x, true);
+      return { loss: crossEntropy(logits, y), logits };
+    }, labels);
+  } finally {
+    tf.dispose([x, y, labels]);
+  }
+}
+
+/** Clips and applies `grads` (skipped for a non-finite loss); disposes them. */
+function applyGrads(net: DiscreteNetwork, opt: Optimizer, grads: NamedGrads, loss: number, lr: number): void {
+  if (Number.isFinite(loss)) {
+    clipByGlobalNorm(grads, opt.spec.gradClip);
+    opt.apply(new Map(Object.entries(net.weights.trainableMap())), grads, lr);
+  }
+  tf.dispose([...grads.values()]);
 }
 
 /** One SGD step of `net` on batch `b`; returns the batch's loss and correct count. */
 export async function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number): Promise<{ loss: number; correct: number }> {
-  const vars = new Map(Object.entries(net.weights.trainableMap()));
-  const { x, y, labels } = tensors(b, numClasses);
-  try {
-    const r = await gradsOf(vars, () => {
-      const logits = net.forward(x, true);
-      return { loss: crossEntropy(logits, y), logits };
-    }, labels);
-    if (Number.isFinite(r.loss)) {
-      clipByGlobalNorm(r.grads, opt.spec.gradClip);
-      opt.apply(vars, r.grads, lr);
+  const r = await stepGrads(net, b, numClasses);
+  applyGrads(net, opt, r.grads, r.loss, lr);
+  return { loss: r.loss, correct: r.correct };
+}
+
+/** How an evaluation replica builds its network (structured-cloned to every worker once). */
+export interface EvalReplicaConfig {
+  readonly space: SearchSpace;
+  readonly genotype: Genotype;
+  readonly input: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly seed: number;
+  readonly backend: BackendChoice;
+}
+
+/** One request to the evaluation replicas: a training batch to shard, or test batches to share out. */
+export type EvalRequest = { readonly kind: 'train'; readonly batch: Batch } | { readonly kind: 'test'; readonly batches: readonly Batch[] };
+
+/**
+ * The arrays that travel with every request, by name: the trainable weights, then the batch-norm
+ * running statistics (not trainable), in the store's order.
+ */
+export function evalArrays(net: DiscreteNetwork): { names: string[]; trainable: string[]; stats: string[] } {
+  const trainable = Object.keys(net.weights.trainableMap());
+  const set = new Set(trainable);
+  const stats = net.weights.names().filter((n) => !set.has(n));
+  return { names: [...trainable, ...stats], trainable, stats };
+}
+
+/** Loads arrays in {@link evalArrays} order into `net`. */
+export function loadEvalArrays(net: DiscreteNetwork, arrays: readonly Float32Array[]): void {
+  const { names } = evalArrays(net);
+  if (names.length !== arrays.length) throw new Error(`evaluation replica out of sync: it has ${names.length} variables, the main thread sent ${arrays.length}`);
+  tf.tidy(() => names.forEach((n, i) => {
+    const v = net.weights.get(n);
+    v.assign(tf.tensor(arrays[i], v.shape, 'float32'));
+  }));
+}
+
+/**
+ * Training and testing a discrete network on one or more threads (docs/design.md, "Threads").
+ * With N > 1 threads, N − 1 workers each hold a replica (`evaluate-replica.ts`); a step splits
+ * its batch into N shards (the main thread computes shard 0 meanwhile), averages the gradients
+ * weighted by shard size, and applies them once on the main thread. Batch-norm running statistics
+ * are averaged the same way: each shard updates them from its own batch statistics, and the mean
+ * of those updates is the update with the shards' mean statistics. Test batches are shared out
+ * round robin. The main thread's network stays the only state.
+ */
+export class EvalThreads {
+  private calls = 0;
+  private constructor(
+    private readonly net: DiscreteNetwork,
+    private readonly numClasses: number,
+    readonly threads: number,
+    private readonly group?: DataParallelGroup,
+  ) {}
+
+  /** Starts `threads − 1` workers (none for 1). */
+  static async start(net: DiscreteNetwork, config: EvalReplicaConfig, threads: number): Promise<EvalThreads> {
+    if (threads <= 1) return new EvalThreads(net, config.numClasses, 1);
+    const group = await startReplicas(replicaModulePath('evaluate-replica.ts', 'evaluate-replica.cjs'), config, threads, 'evaluation');
+    return new EvalThreads(net, config.numClasses, threads, group);
+  }
+
+  private request(req: EvalRequest): Promise<ShardResult[]> {
+    const arrays = evalArrays(this.net).names.map((n) => this.net.weights.get(n).dataSync() as Float32Array);
+    const p = (this.group as DataParallelGroup).gradients(arrays, this.calls++, req).catch((e: Error) => {
+      throw new Error(`an evaluation worker thread failed: ${e.message}`);
+    });
+    // Awaited after the main thread's own share; until then a rejection must not count as unhandled.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /** One step on batch `b`: the same as {@link trainStep} on one thread. */
+  async step(opt: Optimizer, b: Batch, lr: number): Promise<{ loss: number; correct: number }> {
+    if (!this.group || b.n < this.threads) return trainStep(this.net, opt, b, lr, this.numClasses);
+    const remote = this.request({ kind: 'train', batch: b });
+    const own = shardOf(b, 0, this.threads);
+    const local = await stepGrads(this.net, own, this.numClasses);
+    const { names, trainable, stats } = evalArrays(this.net);
+    const mine: ShardResult = {
+      loss: local.loss,
+      grads: [...trainable.map((n) => (local.grads.get(n)?.dataSync() as Float32Array | undefined) ?? new Float32Array(0)), ...stats.map((n) => this.net.weights.get(n).dataSync() as Float32Array), Float32Array.from([local.correct, own.n])],
+    };
+    const r = combine([mine, ...(await remote)], names, new Map(names.map((n) => [n, this.net.weights.get(n).shape])));
+    tf.dispose([...local.grads.values()]);
+    const grads: NamedGrads = new Map();
+    for (const [n, t] of r.grads) {
+      if (stats.includes(n)) {
+        this.net.weights.get(n).assign(t);
+        t.dispose();
+      } else grads.set(n, t);
     }
-    tf.dispose([...r.grads.values()]);
+    applyGrads(this.net, opt, grads, r.loss, lr);
     return { loss: r.loss, correct: r.correct };
-  } finally {
-    tf.dispose([x, y, labels]);
+  }
+
+  /** Test accuracy with running batch-norm statistics, fraction in [0, 1]. */
+  async testAccuracy(dataset: Dataset, batch: number): Promise<number> {
+    const batches = [...dataset.test.batches(batch)];
+    const remote = this.group && batches.length > 1 ? this.request({ kind: 'test', batches }) : undefined;
+    let correct = 0, n = 0;
+    for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
+      correct += await batchCorrect(this.net, batches[i], this.numClasses);
+      n += batches[i].n;
+    }
+    for (const r of remote ? await remote : []) {
+      correct += r.grads[0][0];
+      n += r.grads[0][1];
+    }
+    return n ? correct / n : 0;
+  }
+
+  /** Stops the workers (safe to call twice). */
+  async close(): Promise<void> {
+    await this.group?.close();
   }
 }
 
 /** Trains `genotype` from scratch on `dataset` and measures test accuracy. */
 export async function trainGenotype(space: SearchSpace, genotype: Genotype, dataset: Dataset, o: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
-  const net = new DiscreteNetwork(space, genotype, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: o.seed });
+  const input = [dataset.height, dataset.width, dataset.channels] as const;
+  const net = new DiscreteNetwork(space, genotype, { input, numClasses: dataset.numClasses, seed: o.seed });
   const opt = new Optimizer(space.optimizers.weights, 'opt.eval');
   const batch = space.train.batch;
   const it = dataset.train.iterator();
@@ -86,14 +221,16 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
   let trainAcc = 0;
   const curve: number[] = [];
   const losses: number[] = [];
+  let th: EvalThreads | undefined;
   try {
+    th = await EvalThreads.start(net, { space, genotype, input, numClasses: dataset.numClasses, seed: o.seed, backend: o.backend ?? 'wasm' }, o.threads ?? 1);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const lr = scheduledLr(space.optimizers.weights, epoch, o.epochs);
       let lossSum = 0, correct = 0, n = 0;
       for (let s = 0; s < steps; s++) {
         o.signal?.throwIfAborted();
         const b = it.nextInEpoch(batch);
-        const r = await trainStep(net, opt, b, lr, dataset.numClasses);
+        const r = await th.step(opt, b, lr);
         if (!Number.isFinite(r.loss)) throw new Error(`training loss became ${r.loss} in epoch ${epoch + 1}; lower the learning rate`);
         lossSum += r.loss * b.n;
         correct += r.correct;
@@ -103,13 +240,14 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       trainAcc = n ? correct / n : 0;
       losses.push(n ? lossSum / n : NaN);
       o.onEpoch?.(epoch + 1, n ? lossSum / n : NaN, trainAcc);
-      if (o.curve && epoch < o.epochs - 1) curve.push(await testAccuracy(net, dataset, batch));
+      if (o.curve && epoch < o.epochs - 1) curve.push(await th.testAccuracy(dataset, batch));
     }
-    const accuracy = await testAccuracy(net, dataset, batch);
+    const accuracy = await th.testAccuracy(dataset, batch);
     if (o.curve) curve.push(accuracy);
     await o.onTrained?.(net);
     return { accuracy, trainAcc, seconds: (performance.now() - t0) / 1000, parameters: net.parameterCount(), losses, ...(o.curve ? { curve } : {}) };
   } finally {
+    await th?.close();
     opt.dispose();
     net.dispose();
   }

@@ -13,6 +13,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { checkThreads } from '../protocol/threads.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
@@ -22,40 +24,42 @@ import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { NamedGrads } from './optimizers.js';
 import type { StepResult, Trainer } from './trainer.js';
 
-/** The most threads a search accepts (more only adds copying on a CPU). */
-export const MAX_THREADS = 32;
-
 /**
- * The default thread count: 1. Data-parallel threads are opt-in (`--threads N`, the extension's
- * `bnas.threads`) because they did not pay on the 2-core machines we measured: the quick demo took
- * 94 s wall with 2 wasm threads and 68 s with 1 with another job on the machine, and 36 s against
- * 42 s (for 1.4× the CPU) on an idle one (see bench/search/README.md). A thread count above 1 makes sense where cores are idle and the space
- * is large (many channels, K = 1); native TensorFlow already uses every core.
- * The same on every backend and core count we measured, so it takes no arguments; a per-backend
- * default would be a parameter again.
+ * A replica module beside this one: `source` from sources (tsx), `bundled` beside a bundle
+ * (default: the search's, `replica.ts` / `search-replica.cjs`).
  */
-export function defaultThreads(): number {
-  return 1;
-}
-
-/** Checks a requested thread count; the message says what is allowed. */
-export function checkThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new Error(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
-  }
-}
-
-/** The replica module beside this one: `replica.ts` from sources, `search-replica.cjs` beside a bundle. */
-export function replicaModulePath(): string {
+export function replicaModulePath(source = 'replica.ts', bundled = 'search-replica.cjs'): string {
   const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'replica.ts'), join(here, 'search-replica.cjs')];
+  const candidates = [join(here, source), join(here, bundled)];
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`search threads: no replica module found (looked for ${candidates.join(', ')})`);
+  if (!found) throw new Error(`threads: no replica module found (looked for ${candidates.join(', ')})`);
   return found;
 }
 
-/** Shard results weighted by their example counts (the last array of each result). */
-function combine(results: readonly ShardResult[], names: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): { grads: NamedGrads; loss: number; correct: number } {
+/**
+ * Starts `threads − 1` workers on replicas of `module` (shards 1…threads − 1; the caller computes
+ * shard 0); the error says how to go on without threads.
+ */
+export async function startReplicas(module: string, config: { readonly backend: BackendChoice }, threads: number, what: 'search' | 'evaluation'): Promise<DataParallelGroup> {
+  try {
+    return await DataParallelGroup.start({
+      module,
+      config,
+      shards: Array.from({ length: threads - 1 }, (_, i) => i + 1),
+      totalShards: threads,
+      backend: config.backend,
+    });
+  } catch (e) {
+    throw new Error(`could not start ${threads - 1} ${what} worker thread(s): ${(e as Error).message}; run with --threads 1 to compute on one thread`);
+  }
+}
+
+/**
+ * Shard results weighted by their example counts (the last array of each result): gradients (or
+ * any per-shard arrays, such as updated batch-norm statistics) as tensors of `shapes`, the loss,
+ * and the summed correct counts. The same order of summation every time (shard 0 first).
+ */
+export function combine(results: readonly ShardResult[], names: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): { grads: NamedGrads; loss: number; correct: number } {
   const counts = results.map((r) => r.grads[r.grads.length - 1]);
   const total = counts.reduce((s, c) => s + c[1], 0);
   const w = counts.map((c) => c[1] / total);
@@ -97,19 +101,7 @@ export class SearchThreads {
   static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number): Promise<SearchThreads> {
     checkThreads(threads);
     if (threads === 1) return new SearchThreads(trainer, sgd, 1);
-    let group: DataParallelGroup;
-    try {
-      group = await DataParallelGroup.start({
-        module: replicaModulePath(),
-        config,
-        shards: Array.from({ length: threads - 1 }, (_, i) => i + 1),
-        totalShards: threads,
-        backend: config.backend,
-      });
-    } catch (e) {
-      throw new Error(`could not start ${threads - 1} search worker thread(s): ${(e as Error).message}; run with --threads 1 to search on one thread`);
-    }
-    return new SearchThreads(trainer, sgd, threads, group);
+    return new SearchThreads(trainer, sgd, threads, await startReplicas(replicaModulePath(), config, threads, 'search'));
   }
 
   /** Posts a request with the current variables to every worker. */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../engine/index.js';
 import { userProbeCache } from '../engine/backend-cache.js';
-import { searchStepProbe } from './backend-probe.js';
+import { searchStepProbe, searchStepSampler } from './backend-probe.js';
 import { loadDataset, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
@@ -24,7 +24,9 @@ import { paramFreeShare } from './collapse.js';
 import { Rng } from './rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
-import { checkThreads, defaultThreads, SearchThreads } from './parallel.js';
+import { SearchThreads } from './parallel.js';
+import { resolveThreads, type StepSampler } from '../engine/cores.js';
+import type { ThreadsChoice } from '../protocol/threads.js';
 import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
 
 /** How to run a search. */
@@ -54,11 +56,12 @@ export interface SearchOptions {
   /** `ucb` pruning: architecture-split batches each candidate is measured on (default 1; shared). */
   readonly pruneEvalBatches?: number;
   /**
-   * Threads to compute on (data-parallel workers with their own backend; default
-   * {@link defaultThreads}: 1; more threads are opt-in).
+   * Threads to compute on (data-parallel workers with their own backend), or `auto`: the count
+   * that pays on this machine by measurement (runtime/engine/cores.ts; a resumed run keeps its
+   * own count). Default 1 here; the command line and the extension default to `auto`.
    * Same seed, space, backend and thread count → the same genotype.
    */
-  readonly threads?: number;
+  readonly threads?: ThreadsChoice;
   /** Minimum seconds between `step` events (default 1). */
   readonly stepEventSeconds?: number;
   /** `version` in result.json. */
@@ -125,6 +128,12 @@ async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
   return out;
 }
 
+/** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
+export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler): Promise<{ threads: number; reason: string }> {
+  if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
+  return resolveThreads(choice, batch, backend, sampler);
+}
+
 /** Runs (or resumes) a search; never throws for search failures (returns `failed`), only for bugs. */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
@@ -133,9 +142,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const backend = o.keepBackend
     ? { name: tf.getBackend(), reason: 'chosen by the caller' }
     : await initBackend(o.backend ?? 'auto', {}, searchStepProbe(space, dataset), userProbeCache());
-  const threadCount = o.threads ?? defaultThreads();
-  checkThreads(threadCount);
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
+  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads, searchStepSampler(space, dataset));
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {
@@ -160,7 +168,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       },
       threadCount,
     );
-    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, dataset, net, trainer, th: threads, publish });
+    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, threadsReason, dataset, net, trainer, th: threads, publish });
     if (saved) search.restore(saved);
     return await search.run(backend.reason, saved !== undefined);
   } catch (e) {
@@ -188,6 +196,7 @@ interface SearchParts {
   /** The backend's name. */
   readonly backend: string;
   readonly threads: number;
+  readonly threadsReason: string;
   readonly dataset: Dataset;
   readonly net: Supernet;
   readonly trainer: Trainer;
@@ -310,7 +319,7 @@ class Search {
     p.publish(ev({
       type: 'started', space: space.name, backend: p.backend, backend_reason: backendReason, seed: p.seed,
       parameters: p.net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: this.steps, ops: this.opNames, edges: p.net.edges,
-      resumed, threads: p.threads,
+      resumed, threads: p.threads, threads_reason: p.threadsReason,
     }));
     const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, this.batch);
     if (!resumed && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {

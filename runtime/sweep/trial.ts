@@ -131,7 +131,9 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
     // Stopped before its first checkpoint: nothing to continue, start the folder afresh.
     if (!resume) rmSync(runDir, { recursive: true, force: true });
     const args = ['search', spaceFile, '--out', runDir, '--seed', String(trial.seed), '--json', '--backend', options.backend];
-    if (options.threads !== undefined) args.push('--threads', String(options.threads));
+    // One thread per trial unless asked: trials run side by side, and an explicit count keeps a
+    // trial's genotype independent of the machine's load (`auto` measures it).
+    args.push('--threads', String(options.threads ?? 1));
     if (resume) args.push('--resume');
     let epochs: number | undefined;
     const r = await runChild(t.cli, args, t.signal, started('search', resume), (line) => {

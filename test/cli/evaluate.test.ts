@@ -22,7 +22,7 @@ const bnas = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], 
 
 test('evaluate --float --adapt --json: adapted reference cell, binary and float accuracies', () => {
   assert.ok(existsSync(CLI), 'run npm run build first');
-  const r = bnas('evaluate', REF, '--data', space, '--epochs', '1', '--float', '--adapt', '--json', '--backend', 'wasm');
+  const r = bnas('evaluate', REF, '--data', space, '--epochs', '1', '--float', '--adapt', '--json', '--backend', 'wasm', '--threads', '1');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'float', 'parameters', 'random', 'seconds', 'substitutions']);
@@ -41,4 +41,17 @@ test('evaluate --float (human output): both trainings and the gap are reported',
   const m = /accuracy (\d+\.\d\d)%\nfloat \(real weights and activations\) (\d+\.\d\d)%, binary-vs-float gap (-?\d+\.\d\d) points/.exec(r.stdout);
   assert.ok(m, r.stdout);
   assert.ok(Math.abs(Number(m[2]) - Number(m[1]) - Number(m[3])) < 0.02);
+});
+
+test('evaluate --threads 2: trains on two threads from the bundle (its replica module beside the CLI), the same accuracy twice; --threads 0 is a usage error', () => {
+  assert.ok(existsSync(CLI), 'run npm run build first');
+  const run = () => bnas('evaluate', REF, '--data', space, '--epochs', '1', '--adapt', '--json', '--backend', 'wasm', '--threads', '2');
+  const a = run();
+  assert.equal(a.status, 0, a.stderr);
+  const ra = JSON.parse(a.stdout);
+  assert.equal(ra.threads, 2);
+  assert.equal(JSON.parse(run().stdout).accuracy, ra.accuracy);
+  const bad = bnas('evaluate', REF, '--data', space, '--threads', '0');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--threads: threads must be 'auto' or a whole number from 1 to 32/);
 });

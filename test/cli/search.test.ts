@@ -58,7 +58,7 @@ test('search --json: JSON events on stdout, a complete run folder, cells printed
   assert.equal(bnas('export', out, '--format', 'yaml').status, 2);
   assert.equal(bnas('export', join(root, 'nowhere'), '--format', 'json').status, 2);
 
-  const ev = bnas('evaluate', out, '--data', space, '--epochs', '1', '--random', '1', '--json', '--backend', 'wasm');
+  const ev = bnas('evaluate', out, '--data', space, '--epochs', '1', '--random', '1', '--json', '--backend', 'wasm', '--threads', '1');
   assert.equal(ev.status, 0, ev.stderr);
   const report = JSON.parse(ev.stdout);
   assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'parameters', 'random', 'seconds']);

@@ -66,7 +66,7 @@ test('grid of seeds × settings: a failing trial is reported with its stderr tai
   assert.equal(readFileSync(join(dir, 'sweep-events.jsonl'), 'utf8'), r.stdout);
 
   // A trial is the plain search of its seed: same genotype.
-  const plain = bnas('search', file, '--out', join(root, 'plain-2'), '--seed', '2', '--backend', 'wasm');
+  const plain = bnas('search', file, '--out', join(root, 'plain-2'), '--seed', '2', '--backend', 'wasm', '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
   assert.deepEqual(genotypeOf(join(dir, ok.run)), genotypeOf(join(root, 'plain-2')));
 
@@ -109,7 +109,7 @@ test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the sa
   assert.equal(done.state, 'finished');
   assert.ok(done.trials.every((t) => t.state === 'finished' && t.attempts === 2));
 
-  const plain = bnas('search', file, '--out', join(root, 'plain-long-1'), '--seed', '1', '--backend', 'wasm');
+  const plain = bnas('search', file, '--out', join(root, 'plain-long-1'), '--seed', '1', '--backend', 'wasm', '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
   assert.deepEqual(genotypeOf(join(dir, 'trials', 'seed-1')), genotypeOf(join(root, 'plain-long-1')));
 });
@@ -212,7 +212,7 @@ test('--retries with the local executor: a trial whose process is killed runs ag
   const sweep = sweepFile(dir);
   assert.equal(sweep.state, 'finished');
   assert.equal(sweep.trials[0]?.attempts, 2);
-  const plain = bnas('search', file, '--out', join(root, 'plain-retry-1'), '--seed', '1', '--backend', 'wasm');
+  const plain = bnas('search', file, '--out', join(root, 'plain-retry-1'), '--seed', '1', '--backend', 'wasm', '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
   assert.deepEqual(genotypeOf(join(dir, 'trials', 'seed-1')), genotypeOf(join(root, 'plain-retry-1')));
 });

@@ -105,7 +105,7 @@ test('a sweep as a Slurm job array: one trial cancelled, one task killed mid-run
   assert.equal(sweep.trials[0].attempts, 2);
 
   // Same genotype as a plain local search of the seed, after the kill and the resume.
-  const plain = bnas('search', file, '--out', join(root, 'plain-1'), '--seed', '1', '--backend', 'wasm');
+  const plain = bnas('search', file, '--out', join(root, 'plain-1'), '--seed', '1', '--backend', 'wasm', '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
   assert.deepEqual(genotypeOf(join(dir, 'trials', 'seed-1')), genotypeOf(join(root, 'plain-1')));
 

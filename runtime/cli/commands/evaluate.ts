@@ -1,6 +1,6 @@
 /**
  * `bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--json]
- * [--backend B] [--seed N]` (docs/design.md, "The command line"; the protocol: docs/method.md,
+ * [--backend B] [--seed N] [--threads auto|N]` (docs/design.md, "The command line"; the protocol: docs/method.md,
  * "Evaluation from scratch"): trains the genotype from scratch as a discrete
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
  * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
@@ -11,7 +11,8 @@
  * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
  * and activations (the binary-vs-float gap; JSON key `float`); `--adapt` first maps ops the space
  * lacks to its nearest ops and drops nodes beyond the space's `nodes` (for reference cells from
- * elsewhere; JSON key `substitutions`).
+ * elsewhere; JSON key `substitutions`); `--threads auto|N` trains on N threads (data-parallel
+ * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
@@ -22,14 +23,18 @@ import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
-import { evaluateStepProbe } from '../../search/backend-probe.js';
+import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
 import { Rng } from '../../search/rng.js';
+import { backendChoiceOf } from '../../search/replica-protocol.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
-import { intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
+import { intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
+import { resolveThreads } from '../../engine/cores.js';
+import type { ThreadsChoice } from '../../protocol/threads.js';
 import { readGenotype } from './export.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
 
-export const USAGE = 'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR]';
+export const USAGE =
+  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -37,9 +42,9 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
   let args;
-  let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined;
+  let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
   try {
-    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed', 'save']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed', 'save', 'threads']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -51,6 +56,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     epochsOpt = intOption(args, 'epochs', 1);
     randomN = intOption(args, 'random', 0) ?? 0;
     seedOpt = intOption(args, 'seed', -(2 ** 31));
+    threadsOpt = threadsOption(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err.write(`bnas evaluate: ${e.message}\n${USAGE}\n`);
@@ -87,7 +93,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const epochs = epochsOpt ?? space.train.epochs;
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
     const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
-    if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
+    const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name, evaluateStepSampler(space, genotype, dataset));
+    if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}), ${threads.threads} thread(s) (${threads.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
     const saveDir = args.values.get('save');
     const save = saveDir === undefined ? undefined : async (net: DiscreteNetwork) => {
@@ -97,7 +104,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     };
     const train = async (label: string, g: typeof genotype, netSeed: number, s = space, onTrained?: (net: DiscreteNetwork) => Promise<void>) => {
       const r = await trainGenotype(s, g, dataset, {
-        epochs, seed: netSeed, signal: controller.signal, onTrained,
+        epochs, seed: netSeed, signal: controller.signal, onTrained, threads: threads.threads, backend: backendChoiceOf(backend.name),
         onEpoch: (e, loss, acc) => !json && err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
       });
       if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
@@ -114,7 +121,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);
       if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);

@@ -1,5 +1,5 @@
 /**
- * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads N]`
+ * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N]`
  * (docs/design.md, "The command line", "Exit codes"): validates the space, runs the search into the run folder, prints progress
  * (a bar on a TTY) or, with `--json`, JSON event lines, and the derived cells. A parent that
  * started it with an IPC channel gets the events there instead of on stdout (one channel). Exit 0 finished, 1 failed or invalid
@@ -15,19 +15,18 @@ import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { RUN_FILES, RUNTIME_FILES } from '../../protocol/run-folder.js';
 import { runSearch } from '../../search/search.js';
 import { paramFreeLines, paramFreeShare } from '../../search/collapse.js';
-import { MAX_THREADS } from '../../search/parallel.js';
-import { describeGenotype, intOption, parseArgs, streams, UsageError, type CommandIo } from '../command-io.js';
+import type { ThreadsChoice } from '../../protocol/threads.js';
+import { describeGenotype, intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
 import { Progress } from '../progress.js';
 
 export const USAGE =
-  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads N]\n' +
-  `  --threads N  compute on N threads (data-parallel workers, 1 to ${MAX_THREADS}); default 1 (on 2 cores, 2 threads measured slower)`;
+  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N]\n' + THREADS_HELP;
 
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
-  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined, threads: number | undefined;
+  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined, threads: ThreadsChoice;
   try {
     const args = parseArgs(argv, ['json', 'resume', 'help'], ['out', 'backend', 'seed', 'threads']);
     if (args.flags.has('help')) {
@@ -45,8 +44,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
     backend = b as BackendChoice;
     seed = intOption(args, 'seed', -(2 ** 31));
-    threads = intOption(args, 'threads', 1);
-    if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS}, got ${threads}`);
+    threads = threadsOption(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err.write(`bnas search: ${e.message}\n${USAGE}\n`);

@@ -39,6 +39,8 @@ export const USAGE = [
   '  --retries N   run a failed trial again up to N times, resuming it from its checkpoint: Slurm',
   '                resubmits a failed or pre-empted task (default 2), local starts it again (default 0)',
   '  --slurm-args  passed to sbatch, e.g. "--partition=gpu --time=2:00:00 --cpus-per-task=4"',
+  '  --threads N   threads of each trial\'s search (default 1: the trials run side by side, and a fixed',
+  '                count keeps a trial equal to a plain bnas search --threads N of its seed)',
 ].join('\n');
 
 /** `--set` may repeat; parseArgs keeps one value per name, so the occurrences are taken out first. */

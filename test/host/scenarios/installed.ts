@@ -20,7 +20,7 @@ export function installedScenarios(): void {
       const ext = await activateExtension();
       assert.ok(!existsSync(join(ext.extensionPath, 'tsconfig.json')), `${ext.extensionPath} looks like the source tree`);
       assert.ok(!existsSync(join(ext.extensionPath, 'test')), 'tests were packaged');
-      const bundles = ['extension', 'language-client', 'language-server', 'space-panel', 'cli', 'engine-worker', 'search-replica'].map((b) => `dist/${b}.cjs`);
+      const bundles = ['extension', 'language-client', 'language-server', 'space-panel', 'cli', 'engine-worker', 'search-replica', 'evaluate-replica'].map((b) => `dist/${b}.cjs`);
       const media = ['dist/media/mermaid.js', 'dist/media/run/main.js', 'dist/media/search-space/main.js'];
       for (const f of [...bundles, ...media, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm']) {
         assert.ok(existsSync(join(ext.extensionPath, f)), `${f} is not in the installed extension`);

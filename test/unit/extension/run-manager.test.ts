@@ -51,8 +51,9 @@ describe('run manager against a fake runtime', () => {
     const ws = tempDir();
     const { manager: m } = manager();
     const file = fakeSpace(ws, 'long', { hang: 'fresh' });
-    const run = await m.start({ file, runsFolder: join(ws, 'runs') });
+    const run = await m.start({ file, runsFolder: join(ws, 'runs'), threads: 'auto' });
     await waitForEvent(m, run.id, 'started');
+    const firstArgs = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8')).argv as string[];
     m.stop(run.id);
     assert.equal(m.get(run.id)?.state, 'stopping');
     const stopped = await waitForState(m, run.id, ['cancelled', 'failed', 'finished']);
@@ -62,11 +63,14 @@ describe('run manager against a fake runtime', () => {
     assert.ok(stopped.summary.checkpoint?.endsWith('checkpoint'));
 
     writeFileSync(file, readFileSync(file, 'utf8') + '# edited after the run\n');
-    await m.resume(run.id);
+    await m.resume(run.id, { threads: 1 });
     const resumed = await waitForState(m, run.id, ['finished', 'failed', 'cancelled']);
     assert.equal(resumed.state, 'finished');
     const resumeArgs = JSON.parse(readFileSync(join(run.dir, 'args.json'), 'utf8')).argv as string[];
     assert.ok(resumeArgs.includes('--resume'));
+    // `auto` (the start's default) passes no flag: the runtime measures; a number is passed on, 1 too.
+    assert.ok(!firstArgs.includes('--threads'));
+    assert.deepEqual(resumeArgs.slice(resumeArgs.indexOf('--threads'), resumeArgs.indexOf('--threads') + 2), ['--threads', '1']);
     assert.equal(resumeArgs[1], join(run.dir, 'space.bnas'), 'the original was edited, so the exact searched text is resumed');
     const events = await m.readEvents(run.id);
     assert.deepEqual(events.slice(0, 4).map((e) => e.type), ['started', 'checkpoint', 'cancelled', 'started']);

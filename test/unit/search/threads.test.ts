@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../runtime/engine/index.js';
 import { loadDataset, type Dataset } from '../../../runtime/data/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
-import { defaultThreads, SearchThreads } from '../../../runtime/search/parallel.js';
+import { SearchThreads } from '../../../runtime/search/parallel.js';
+import { searchThreads } from '../../../runtime/search/search.js';
+import { searchStepSampler } from '../../../runtime/search/backend-probe.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
 import { Trainer } from '../../../runtime/search/trainer.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
@@ -39,8 +41,11 @@ const weights = (dir: string) => readFileSync(join(dir, 'checkpoint/arrays.bin')
 const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> = {}) =>
   runSearch({ space, spaceText: 'x', outDir, dataset, keepBackend: true, threads: 2, ...extra });
 
-test('default thread count: 1 (threads are opt-in)', () => {
-  assert.equal(defaultThreads(), 1);
+test('auto threads: a resumed run keeps its count; the native backend gets 1; a number is taken as asked', async () => {
+  assert.deepEqual(await searchThreads('auto', 'wasm', 32, 3), { threads: 3, reason: 'auto: the thread count the run started with' });
+  assert.equal((await searchThreads('auto', 'tensorflow', 32)).threads, 1);
+  assert.deepEqual(await searchThreads(2, 'tensorflow', 32, 3), { threads: 2, reason: 'asked for' });
+  await assert.rejects(searchThreads(0, 'wasm', 32), /whole number from 1/);
 });
 
 test('threads = 2: same seed twice gives the same genotype and weights; cancel + resume gives identical weights', async () => {
@@ -65,6 +70,20 @@ test('threads = 2: same seed twice gives the same genotype and weights; cancel +
   assert.equal(resumed.status, 'finished');
   assert.equal(genotype(c), genotype(a));
   assert.ok(weights(c).equals(weights(a)), 'identical weights across cancel + resume on 2 threads');
+});
+
+test('timing the step for auto (a throwaway supernet) leaves a search that follows it unchanged', async () => {
+  const e = join(root, 'e');
+  assert.equal((await search(e, { threads: 1 })).status, 'finished');
+  const tensors = tf.memory().numTensors;
+  const sampler = searchStepSampler(space, dataset)();
+  assert.ok((await sampler.step(16)) > 0 && (await sampler.step(8)) > 0);
+  sampler.dispose();
+  assert.equal(tf.memory().numTensors, tensors, 'the sampler leaves no tensor behind');
+  const f = join(root, 'f');
+  assert.equal((await search(f, { threads: 1 })).status, 'finished');
+  assert.ok(weights(e).equals(weights(f)));
+  assert.equal(genotype(e), genotype(f));
 });
 
 test('resuming on another thread count warns that results may differ', async () => {
