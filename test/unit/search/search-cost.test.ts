@@ -25,7 +25,8 @@ const zero = (): Record<Phase, number> => ({ weightImages: 0, archImages: 0, val
 
 /**
  * Counts the images of every supernet forward pass by the phase that asked for it. The phases are
- * the search threads' entry points; with one thread each runs its passes before it returns.
+ * the search threads' entry points; with one thread each runs its passes before its promise settles,
+ * and the search awaits one entry point before it calls the next.
  */
 function countPasses(): { take: () => Record<Phase, number>; restore: () => void } {
   let phase: 'weight' | 'arch' | 'valid' | 'probe' | 'candidate' | undefined;
@@ -36,10 +37,10 @@ function countPasses(): { take: () => Record<Phase, number>; restore: () => void
   for (const [name, p] of Object.entries(entries)) {
     const original = proto[name];
     saved.set(name, original);
-    proto[name] = function (this: unknown, ...args: unknown[]) {
+    proto[name] = async function (this: unknown, ...args: unknown[]) {
       phase = p;
       try {
-        return original.apply(this, args);
+        return await original.apply(this, args);
       } finally {
         phase = undefined;
       }
