@@ -388,6 +388,7 @@ export const BLOCKS: readonly BlockSchema[] = [
         doc:
           'At most this many parameter-free ops (pooling, skip-connect) in each derived cell (P-DARTS keeps at most 2 skip-connects). ' +
           'Beyond it, the parameter-free edge whose best learnable alternative weighs most takes that alternative: first an op still alive on the same edge, else another input of the same node. ' +
+            'With the cap set, pruning never abandons the last learnable op of an edge, so an alternative is always alive. ' +
           'Binary searches tend to collapse to parameter-free ops (docs/method.md, "Collapse").',
         since: V,
       },

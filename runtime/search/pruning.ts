@@ -283,9 +283,35 @@ export function keepARealOp(decisions: PruneDecision[], archs: Record<CellKind, 
 }
 
 /**
+ * With a cap on parameter-free ops at derivation (`derive.max_param_free`), an edge must not lose
+ * its last learnable op: the cap could then find no alternative to a parameter-free pick on it.
+ * Where a round would abandon an edge's last learnable op(s), the best-scored of them stays (the
+ * edge may end with more than one op alive; derivation picks among them, within the cap).
+ * @param learnable whether `op` on `edge` of `cell` has weights (a strided skip does)
+ */
+export function keepALearnableOp(decisions: PruneDecision[], archs: Record<CellKind, CellArch>, learnable: (cell: CellKind, edge: number, op: number) => boolean): PruneDecision[] {
+  const out: PruneDecision[] = [];
+  for (const cell of CELL_KINDS) {
+    archs[cell].alive.forEach((alive, edge) => {
+      const chosen = decisions.filter((d) => d.cell === cell && d.edge === edge);
+      const left = aliveOps(alive).filter((o) => !chosen.some((d) => d.op === o));
+      const dropped = chosen.filter((d) => learnable(cell, edge, d.op));
+      if (dropped.length === 0 || left.some((o) => learnable(cell, edge, o))) {
+        out.push(...chosen);
+        return;
+      }
+      const keep = [...dropped].sort((a, b) => b.score - a.score)[0];
+      out.push(...chosen.filter((d) => d !== keep));
+    });
+  }
+  return out;
+}
+
+/**
  * Runs one pruning round of `spec.criterion` and returns the abandoned ops (the caller removes
  * them from the supernet). Increments `stats.round` when anything was decided.
  * @param zeroOps indices of `zero` ops (`none`), which an edge never keeps alone ({@link keepARealOp})
+ * @param learnable given when derivation caps parameter-free ops: an edge keeps a learnable op ({@link keepALearnableOp})
  */
 export async function pruneRound(
   archs: Record<CellKind, CellArch>,
@@ -294,6 +320,7 @@ export async function pruneRound(
   rng: Rng,
   measures: PruneMeasures,
   zeroOps: ReadonlySet<number> = new Set(),
+  learnable?: (cell: CellKind, edge: number, op: number) => boolean,
 ): Promise<PruneDecision[]> {
   let out: PruneDecision[];
   switch (spec.criterion) {
@@ -310,6 +337,7 @@ export async function pruneRound(
       break;
   }
   out = keepARealOp(out, archs, zeroOps);
+  if (learnable) out = keepALearnableOp(out, archs, learnable);
   if (out.length > 0) stats.round++;
   return out;
 }

@@ -16,6 +16,7 @@ import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
 import { Supernet } from '../supernet/supernet.js';
+import { cellEdges } from '../supernet/topology.js';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
@@ -234,6 +235,8 @@ class Search {
   private readonly space: SearchSpace;
   private readonly opNames: string[];
   private readonly zeroOps: ReadonlySet<number>;
+  /** Set when derivation caps parameter-free ops: pruning then keeps a learnable op on every edge. */
+  private readonly learnable?: (cell: CellKind, edge: number, op: number) => boolean;
   private readonly batch: number;
   private readonly steps: number;
   private readonly stepEvery: number;
@@ -245,6 +248,11 @@ class Search {
     this.space = o.space;
     this.opNames = this.space.ops.map((op) => op.name);
     this.zeroOps = new Set(this.space.ops.flatMap((op, i) => (op.kind === 'zero' ? [i] : [])));
+    if (this.space.derive?.maxParamFree !== undefined) {
+      const edges = cellEdges(this.space.supernet.nodes);
+      const limits = { normal: deriveLimitsOf(this.space, 'normal'), reduce: deriveLimitsOf(this.space, 'reduce') };
+      this.learnable = (cell, edge, op) => this.space.ops[op].kind !== 'zero' && !limits[cell].paramFree(op, edges[edge].from);
+    }
     const { dataset } = p;
     this.it = {
       weights: dataset.weights.iterator(),
@@ -446,7 +454,7 @@ class Search {
         return losses;
       },
     };
-    const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, measures, this.zeroOps);
+    const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, measures, this.zeroOps, this.learnable);
     const measure = criterion === 'none' ? undefined : EVIDENCE_MEASURE[criterion];
     for (const d of decisions) {
       // The evidence names the ops alive before this round's decisions.

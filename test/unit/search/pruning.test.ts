@@ -165,6 +165,23 @@ test('an edge never keeps only `none`: the round abandons `none` instead and kee
   assert.deepEqual(dropped.filter((d) => d.cell === 'normal' && d.edge === 1).map((d) => d.op).sort(), [0, 2, 3]);
 });
 
+test('with a derivation cap, an edge keeps a learnable op: a round that would abandon the last one keeps it alive', async () => {
+  // Op 0 is the only learnable op (a conv); 1 and 2 are parameter-free, 3 is `none`.
+  const a = archs([[0, 0.5, 0, 2], [0.3, 0.5, 0.2, 2]]);
+  for (const kind of ['normal', 'reduce'] as const) a[kind].alive[0] = [true, true, false, false];
+  const zero = new Set([3]);
+  const learnable = (_cell: CellKind, _edge: number, op: number) => op === 0;
+  const normal = (out: { cell: CellKind; edge: number; op: number }[]) => out.filter((d) => d.cell === 'normal').map((d) => [d.edge, d.op]);
+  // Without the cap, alpha abandons the conv on edge 0 (lowest α) and skip on edge 1.
+  assert.deepEqual(normal(await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), nothing, zero)), [[0, 0], [1, 2]]);
+  // With it, edge 0 keeps both ops; edge 1 still has its conv, so its decision stands.
+  assert.deepEqual(normal(await pruneRound(a, emptyPruneStats(2, 4), spec('alpha'), new Rng(1), nothing, zero, learnable)), [[1, 2]]);
+  // drop = 3 on edge 1 picks skip, the conv and the pool, leaving `none`: `none` goes instead of
+  // the pool (an edge keeps a real op), and the conv stays (it keeps a learnable op).
+  const wide = await pruneRound(a, emptyPruneStats(2, 4), spec('alpha', { drop: 3 }), new Rng(1), nothing, zero, learnable);
+  assert.deepEqual(wide.filter((d) => d.cell === 'normal' && d.edge === 1).map((d) => d.op).sort(), [2, 3]);
+});
+
 test('performance: with two ops left per edge the round measures nothing and scores as if it had', async () => {
   // Two alive ops per edge: each less promising half holds one op, so s = 1 for every op whatever
   // the accuracies; the decision rests on the scores of earlier rounds.
