@@ -7,7 +7,7 @@ test('pickThreads: 1 where cores share one core\'s throughput, n on independent 
   const lean = { fixedMs: 0, perImageMs: 1 };
   assert.equal(pickThreads({ threads: 2, speedup: 1.0 }, 32, lean), 1);
   assert.equal(pickThreads({ threads: 2, speedup: 1.95 }, 32, lean), 2);
-  // Three quarters of a batch-32 step are fixed: 2 threads would gain 1/(0.875 + 0.05) < 1.15.
+  // Three quarters of a batch-32 step are fixed: 2 threads would gain 1/(0.875 + 0.05) < MIN_GAIN.
   assert.equal(pickThreads({ threads: 2, speedup: 2 }, 32, { fixedMs: 96, perImageMs: 1 }), 1);
   // The same step at batch 256 pays on 2 threads, and more threads pay less and less.
   assert.equal(pickThreads({ threads: 2, speedup: 2 }, 256, { fixedMs: 96, perImageMs: 1 }), 2);
