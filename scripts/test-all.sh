@@ -30,7 +30,7 @@ export BNAS_REQUIRE_TORCH=1
 BNAS_BACKEND_CACHE="$(mktemp -d)/backend-probes.json"; export BNAS_BACKEND_CACHE
 npm test; stage_done "npm test (build, typecheck, lint, unit/cli/lsp/webview tests)"
 apt_install libvulkan1
-BNAS_REQUIRE_WEBGPU=1 bash scripts/webgpu/software-adapter.sh node scripts/test.mjs test/webgpu; stage_done "WebGPU tests (npm run test:webgpu)"
+BNAS_REQUIRE_WEBGPU=1 npm run test:webgpu; stage_done "WebGPU tests (npm run test:webgpu)"
 apt_install slurmctld slurmd slurm-client munge
 node scripts/test.mjs test/slurm; stage_done "sweep tests on a one-node Slurm cluster"
 npm run package; stage_done "package"

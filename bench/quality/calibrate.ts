@@ -17,7 +17,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
-import type { BackendChoice } from '../../runtime/engine/backend-choice.js';
+import type { BackendChoice } from '../../runtime/protocol/backend-choice.js';
 import { loadDataset } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';

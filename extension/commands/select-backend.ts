@@ -7,10 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { BACKEND_CHOICES as BACKENDS, type BackendChoice as Backend } from '../../runtime/protocol/backend-choice.js';
 import type { BnasContext } from '../context.js';
-
-export const BACKENDS = ['auto', 'node', 'webgpu', 'wasm', 'cpu'] as const;
-export type Backend = (typeof BACKENDS)[number];
 
 const installed = (extensionPath: string, pkg: string): boolean => existsSync(join(extensionPath, 'node_modules', pkg, 'package.json'));
 

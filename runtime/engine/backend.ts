@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chunkWebgpuAddN, installGradNeeds, useSharedSaves, useZeroCopyIdentity } from './tfjs-patches.js';
 import { installSimdKernels } from './simd.js';
 
-import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../protocol/backend-choice.js';
 import { describeAdapter, hardwareDriverLikely, loadWebgpu, releaseWebgpu, type GpuAdapterInfo, type WebgpuLoad } from './webgpu.js';
 
 /** What the user may ask for (`--backend`). */

@@ -177,6 +177,8 @@ export async function resolveThreads(
   cores: () => Promise<CoresMeasure> = coresOnce,
 ): Promise<{ threads: number; reason: string }> {
   checkThreads(choice);
+  // Data-parallel workers exchange weights as CPU arrays, which a GPU backend cannot hand over synchronously.
+  if (backend === 'webgpu' && choice !== 'auto' && choice > 1) throw new Error(`--threads ${choice} runs data-parallel CPU workers; the webgpu backend computes on the GPU from one thread: use --threads 1 or auto`);
   if (choice !== 'auto') return { threads: choice, reason: 'asked for' };
   if (backend === 'tensorflow') return { threads: 1, reason: 'auto: the native backend computes on every core itself' };
   if (backend === 'webgpu') return { threads: 1, reason: 'auto: the GPU computes in parallel itself' };

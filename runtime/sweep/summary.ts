@@ -54,8 +54,9 @@ function groups(sweep: SweepFile): string[] {
     const evaluated = ts.map((t) => t.evaluation?.accuracy).filter((x): x is number => x !== undefined);
     const random = ts.flatMap((t) => t.evaluation?.random ?? []);
     if (evaluated.length && random.length) {
-      const w = welch(stat(evaluated), stat(random));
-      const diff = 100 * (stat(evaluated).mean - stat(random).mean);
+      const [e, r] = [stat(evaluated), stat(random)];
+      const w = welch(e, r);
+      const diff = 100 * (e.mean - r.mean);
       lines.push(`${s}: evaluated cells ${pm(evaluated)} (n = ${evaluated.length}) against random cells ${pm(random)} (n = ${random.length}): ` +
         `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points${Number.isFinite(w.p) ? `, Welch p = ${w.p.toPrecision(2)}` : ''}`);
     }

@@ -9,23 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { everyKindSpace } from './every-kind-space.js';
 
 const CLI = resolve('dist/cli.cjs');
 const root = mkdtempSync(join(tmpdir(), 'bnas-native-'));
 const space = join(root, 'tiny.bnas');
-// Every op kind the native kernels need: separable and dilated depthwise convs, both pools, skip.
-writeFileSync(
-  space,
-  `search "tiny-native" {
-  data { source = synthetic, train = 96, split = 0.5, test = 32, image = 8 }
-  supernet { cells = 2, reductions = [1], channels = 4, nodes = 2 }
-  ops = [sep_conv_3x3, dil_conv_3x3, max_pool_3x3, avg_pool_3x3, skip_connect, none]
-  sampling { k = 2 }
-  pruning { criterion = performance, start = 1, every = 1, samples = 1 }
-  train { epochs = 2, batch = 16, warmup = 1, seed = 5 }
-}
-`,
-);
+writeFileSync(space, everyKindSpace('tiny-native', { train: 96, test: 32, batch: 16 }));
 const cache = join(root, 'backend-probes.json');
 const bnas = (...args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, BNAS_BACKEND_CACHE: cache } });

@@ -9,23 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, releaseBackend } from '../../runtime/engine/backend.js';
 import { useBackend } from '../unit/engine/backends.js';
+import { everyKindSpace } from '../cli/every-kind-space.js';
 
 const CLI = resolve('dist/cli.cjs');
 const root = mkdtempSync(join(tmpdir(), 'bnas-webgpu-'));
 const space = join(root, 'tiny.bnas');
-// Every op kind of the fused cell: separable and dilated depthwise convs, both pools, skip, none.
-writeFileSync(
-  space,
-  `search "tiny-webgpu" {
-  data { source = synthetic, train = 32, split = 0.5, test = 16, image = 8 }
-  supernet { cells = 2, reductions = [1], channels = 4, nodes = 2 }
-  ops = [sep_conv_3x3, dil_conv_3x3, max_pool_3x3, avg_pool_3x3, skip_connect, none]
-  sampling { k = 2 }
-  pruning { criterion = performance, start = 1, every = 1, samples = 1 }
-  train { epochs = 2, batch = 8, warmup = 1, seed = 5 }
-}
-`,
-);
+writeFileSync(space, everyKindSpace('tiny-webgpu', { train: 32, test: 16, batch: 8 }));
 const bnas = (...args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, BNAS_BACKEND_CACHE: 'off' } });
 

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BACKEND_CHOICES } from '../../engine/backend-choice.js';
+import { BACKEND_CHOICES } from '../../protocol/backend-choice.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { parseAxis, parseSeeds, type GridAxis } from '../../sweep/grid.js';
 import { SettingError } from '../../sweep/overrides.js';

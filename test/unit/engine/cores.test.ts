@@ -49,6 +49,7 @@ test('resolveThreads: a number as asked; auto: 1 on the native backend, 1 withou
   assert.deepEqual(await resolveThreads(3, 32, 'wasm', sampler(0), two), { threads: 3, reason: 'asked for' });
   assert.equal((await resolveThreads('auto', 32, 'tensorflow', sampler(0), two)).threads, 1);
   assert.equal((await resolveThreads('auto', 32, 'webgpu', sampler(0), two)).threads, 1, 'the GPU backend runs on one thread');
+  await assert.rejects(resolveThreads(2, 32, 'webgpu', sampler(0), two), /webgpu backend computes on the GPU from one thread/);
   assert.equal((await resolveThreads('auto', 32, 'wasm', sampler(0), async () => ({ threads: 2, speedup: 1 }))).threads, 1);
   assert.equal(built, 0, 'no step timed where the cores cannot pay');
   const lean = await resolveThreads('auto', 32, 'wasm', sampler(0), two);

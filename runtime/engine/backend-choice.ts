@@ -1,6 +1,0 @@
-/**
- * The backends a user may ask for (`--backend`), apart from backend.ts so that commands which only
- * check the option (the sweep coordinator) do not load TensorFlow.js.
- */
-export type BackendChoice = 'auto' | 'node' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'webgpu', 'wasm', 'cpu'];
