@@ -156,7 +156,7 @@ describe('run manager against a fake runtime', () => {
     const done = await waitForState(m, run.id, ['finished', 'failed', 'cancelled']);
     assert.equal(done.state, 'finished');
     assert.equal(got.length, diskEvents(run.dir).length);
-    assert.equal(done.droppedMessages, got.length, 'one invalid line follows each event');
+    assert.equal(done.droppedMessages, got.length, 'one invalid message precedes each event');
     assert.equal(log.lines.filter((l) => l.includes('dropped an invalid message from the runtime')).length, 5, 'the log shows the first few only');
   });
 
