@@ -106,12 +106,14 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
   const maxParamFree = get('derive', 'max_param_free');
+  const shortcutGain = get('binarize', 'shortcut_gain');
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
     activations: str(get('binarize', 'activations'), 'sign'),
     keepReal: strings(get('binarize', 'keep_real'), ['stem', 'classifier']),
     shortcut: bool(get('binarize', 'shortcut'), false),
+    ...(typeof shortcutGain === 'number' ? { shortcutGain } : {}),
   };
   const name = checked.file.name ?? '';
   return {
