@@ -106,12 +106,16 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
   const maxParamFree = get('derive', 'max_param_free');
+  const shortcutGain = get('binarize', 'shortcut_gain');
+  const shortcut = bool(get('binarize', 'shortcut'), false);
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
     activations: str(get('binarize', 'activations'), 'sign'),
     keepReal: strings(get('binarize', 'keep_real'), ['stem', 'classifier']),
-    shortcut: bool(get('binarize', 'shortcut'), false),
+    shortcut,
+    // The gain starts closed unless the file says otherwise (docs/method.md, "Collapse").
+    ...(shortcut ? { shortcutGain: typeof shortcutGain === 'number' ? shortcutGain : 0 } : {}),
   };
   const name = checked.file.name ?? '';
   return {

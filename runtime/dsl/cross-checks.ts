@@ -268,6 +268,7 @@ function checkIgnored(c: Checks): void {
     if (pruning.criterion === 'none') for (const a of ['start', 'every', 'drop']) ignore('pruning', a, 'with `criterion = none` (no pruning)');
   }
   if (c.ok(['binarize', 'weights']) && binarize.weights !== 'xnor') ignore('binarize', 'scale', `with \`weights = ${binarize.weights}\` (only \`xnor\` scales)`);
+  if (c.ok(['binarize', 'shortcut']) && !binarize.shortcut) ignore('binarize', 'shortcut_gain', 'without `shortcut = true` (the gain scales the conv branch inside the shortcut)');
   for (const which of ['weights', 'arch'] as const) {
     const key = `optimizer ${which}`;
     if (!c.ok([key, 'kind'])) continue;

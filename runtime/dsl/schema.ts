@@ -271,6 +271,17 @@ export const BLOCKS: readonly BlockSchema[] = [
           'A binary conv then starts where `skip_connect` is and learns a residual, instead of competing from behind against real-valued pooling and skip ops (docs/method.md, "Collapse").',
         since: V,
       },
+      {
+        name: 'shortcut_gain',
+        type: { kind: 'number', min: 0 },
+        default: 0,
+        doc:
+          'With `shortcut = true`, the search scales the conv branch of every shortcut op by a learned gain per op and edge that starts at this value: x + g·op(x). ' +
+          'At 0 (SkipInit) a conv op starts as exactly `skip_connect` and grows its branch only as far as training finds it useful, so an untrained binary conv does not add unit-variance noise to its edge while the search compares it with pools and skips. ' +
+          'At 1 the branch starts as the plain shortcut x + op(x) and the gain still learns. ' +
+            'The search only: the derived network\'s batch norm has a learned scale of its own (docs/method.md, "Collapse").',
+        since: V,
+      },
     ],
   },
   {

@@ -94,6 +94,11 @@ export interface BinarizeSpec {
   readonly keepReal: readonly ('stem' | 'preprocess' | 'classifier')[];
   /** A real identity shortcut around every stride-1 conv op (absent in spaces built by hand: off). */
   readonly shortcut?: boolean;
+  /**
+   * In the search, the conv branch inside the shortcut is scaled by a learned gain per op and edge
+   * that starts at this value: x + g·op(x) (absent: no gain, x + op(x)).
+   */
+  readonly shortcutGain?: number;
 }
 
 export interface SamplingSpec {

@@ -56,6 +56,11 @@ export interface FusedCellOptions {
    */
   readonly shortcut?: boolean;
   /**
+   * With the shortcut, a learned gain per op and edge on the fused conv branch, starting at this
+   * value: x + g·op(x) (docs/method.md, "Collapse"). Absent: x + op(x).
+   */
+  readonly shortcutGain?: number;
+  /**
    * Bypass of a strided edge: [B, H, W, C] → [B, H/2, W/2, C] (PC-DARTS: 2×2 max pooling).
    * Required for reduction cells.
    */
@@ -76,6 +81,8 @@ export interface FusedCellNaming {
   opPrefix(edge: number, op: number): string;
   /** Depthwise (`dw`, [k, k, C/K, 1]) or pointwise (`pw`, [1, 1, C/K, C/K]) filter of half `a` or `b` of a sep/dil conv. */
   filter(edge: number, op: number, half: 'a' | 'b', kind: 'dw' | 'pw'): string;
+  /** The learned shortcut gain of op `op` on edge `edge` ([1], under its op prefix). */
+  gain(edge: number, op: number): string;
 }
 
 /** Edge e of the cell: its source state and node. */
@@ -122,11 +129,17 @@ export class FusedCell {
             store.create(this.options.naming.filter(e.index, o, half, 'dw'), [op.kernel, op.kernel, this.part, 1]);
             store.create(this.options.naming.filter(e.index, o, half, 'pw'), [1, 1, this.part, this.part]);
           }
+          if (this.gained(stride)) store.create(this.options.naming.gain(e.index, o), [1], { constant: options.shortcutGain as number });
         } else if (op.kind === 'conv' || op.repeat > 1 || (op.kind === 'skip' && stride === 2)) {
           this.others.set(`${e.index}:${o}`, options.buildOther(e.index, o, stride));
         }
       });
     }
+  }
+
+  /** Whether fused conv ops at `stride` scale their branch by a learned shortcut gain. */
+  private gained(stride: 1 | 2): boolean {
+    return !!this.options.shortcut && stride === 1 && this.options.shortcutGain !== undefined;
   }
 
   private strideOf(e: CellEdge): 1 | 2 {
@@ -270,6 +283,11 @@ export class FusedCell {
         // Dilation as the op says (a sep_conv's is normally 1, then both halves use it).
         let y = unit(inputOf(group), 0, stride, op.dilation);
         if (op.kind === 'sep_conv') y = unit(activate(y), 1, 1, op.dilation);
+        if (this.gained(stride)) {
+          // One gain per edge, repeated over that edge's channels of the stacked output.
+          const gains = tf.concat(group.map((e) => tf.tile(store.get(this.options.naming.gain(e.index, o)), [this.part])));
+          y = tf.mul(y, gains) as tf.Tensor4D;
+        }
         if (this.options.shortcut && stride === 1) y = tf.add(y, rawOf(group)) as tf.Tensor4D;
         group.forEach((e, g) => slots.set(`${e.index}:${o}`, { map: y, offset: g * this.part }));
         return;

@@ -9,9 +9,9 @@ import { SeededRandom } from './rng.js';
 
 /**
  * How a variable starts: `he` = N(0, 2/fanIn) (fanIn = product of all but the last dimension),
- * `zeros`, `ones`, or a normal with a given standard deviation.
+ * `zeros`, `ones`, a constant, or a normal with a given standard deviation.
  */
-export type Init = 'he' | 'zeros' | 'ones' | { readonly normal: number };
+export type Init = 'he' | 'zeros' | 'ones' | { readonly normal: number } | { readonly constant: number };
 
 /** A variable's saved value: JSON-serialisable. */
 export interface SavedParam {
@@ -26,8 +26,9 @@ export function initialValues(shape: readonly number[], init: Init, rng: SeededR
   const out = new Float32Array(size);
   if (init === 'zeros') return out;
   if (init === 'ones') return out.fill(1);
+  if (typeof init === 'object' && 'constant' in init) return out.fill(init.constant);
   const fanIn = shape.length > 1 ? size / shape[shape.length - 1] : size;
-  const std = init === 'he' ? Math.sqrt(2 / Math.max(fanIn, 1)) : init.normal;
+  const std = init === 'he' ? Math.sqrt(2 / Math.max(fanIn, 1)) : (init as { readonly normal: number }).normal;
   for (let i = 0; i < size; i++) out[i] = std * rng.normal();
   return out;
 }

@@ -41,6 +41,8 @@ export interface OpContext {
   readonly kernels?: 'stock' | 'fast';
   /** A real identity shortcut around stride-1 conv ops (the space's `binarize.shortcut`). */
   readonly shortcut?: boolean;
+  /** The learned gain of the conv branch inside the shortcut and its initial value (the space's `binarize.shortcut_gain`). */
+  readonly shortcutGain?: number;
 }
 
 /** A built op: a function of its input. */
@@ -174,12 +176,26 @@ export function takesShortcut(kind: OpKind, stride: number): boolean {
   return stride === 1 && SHORTCUT_KINDS.has(kind);
 }
 
-/** x + op(x): the real-valued identity shortcut around a binary conv op (docs/method.md, "Collapse"). */
+/**
+ * x + op(x): the real-valued identity shortcut around a binary conv op, or x + g·op(x) with a
+ * learned gain g (docs/method.md, "Collapse").
+ */
 class Shortcut implements Op {
-  constructor(private readonly op: Op) {}
+  constructor(
+    private readonly op: Op,
+    private readonly gain?: tf.Variable,
+  ) {}
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return tf.tidy(() => tf.add(x, this.op.apply(x, training)));
+    return tf.tidy(() => {
+      const y = this.op.apply(x, training);
+      return tf.add(x, this.gain ? tf.mul(y, this.gain) : y);
+    });
   }
+}
+
+/** The name of the learned shortcut gain of the op whose weights live under `prefix`. */
+export function shortcutGainName(prefix: string): string {
+  return `${prefix}gain`;
 }
 
 class Identity implements Op {
@@ -256,7 +272,9 @@ export function buildOp(spec: OpSpec, ctx: OpContext): Op | undefined {
   const build = OP_TABLE[spec.kind];
   for (let r = 0; r < spec.repeat; r++) parts.push(build(spec, ctx, `${ctx.prefix}r${r}`, r === 0 ? ctx.stride : 1));
   const op = parts.length === 1 ? parts[0] : new Stack(parts);
-  return ctx.shortcut && takesShortcut(spec.kind, ctx.stride) ? new Shortcut(op) : op;
+  if (!ctx.shortcut || !takesShortcut(spec.kind, ctx.stride)) return op;
+  const gain = ctx.shortcutGain === undefined ? undefined : ctx.store.create(shortcutGainName(ctx.prefix), [1], { constant: ctx.shortcutGain });
+  return new Shortcut(op, gain);
 }
 
 /** ReLU → 1×1 conv → BN: the pre-processing of a cell input. */

@@ -14,7 +14,7 @@ import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.
 import { STEM_KERNEL, planCells, type CellPlan } from '../dsl/cells.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
-import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, separableName, type Op, type OpContext } from './candidate-ops.js';
+import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, separableName, shortcutGainName, type Op, type OpContext } from './candidate-ops.js';
 import { FusedCell } from '../engine/fused-cell.js';
 import { bypassPool } from '../engine/pool.js';
 import { FusedPreprocess, fusedPreprocessFits } from '../engine/preprocess.js';
@@ -189,13 +189,15 @@ export class Supernet {
       reduction: plan.kind === 'reduce',
       binarize: ops,
       shortcut: space.binarize.shortcut ?? false,
+      ...(space.binarize.shortcutGain !== undefined ? { shortcutGain: space.binarize.shortcutGain } : {}),
       bypassPool,
       naming: {
         opPrefix: (e, o) => opPrefix(plan, e, o),
         filter: (e, o, half, kind) => `${opPrefix(plan, e, o)}r0.${separableName(space.ops[o].kind, half)}.${kind}`,
+        gain: (e, o) => shortcutGainName(opPrefix(plan, e, o)),
       },
       buildOther: (e, o, stride) => {
-        const op = buildOp(space.ops[o], { store: weights, prefix: opPrefix(plan, e, o), channels: partial, stride, binarize: ops, bn: SEARCH_BN, shortcut: space.binarize.shortcut }) as Op;
+        const op = buildOp(space.ops[o], { store: weights, prefix: opPrefix(plan, e, o), channels: partial, stride, binarize: ops, bn: SEARCH_BN, shortcut: space.binarize.shortcut, shortcutGain: space.binarize.shortcutGain }) as Op;
         return (x) => op.apply(x, true);
       },
     });

@@ -52,6 +52,7 @@ const CONFIGS: [string, SearchSpace['binarize']][] = [
   ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
   ['binary with the identity shortcut around stride-1 convs', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true }],
+  ['binary with the shortcut and a learned gain on the conv branch', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true, shortcutGain: 0.5 }],
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {

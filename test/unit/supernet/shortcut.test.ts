@@ -74,3 +74,36 @@ test('a derived network with the shortcut has the same weights and computes some
     short.dispose();
   }
 });
+
+test('a shortcut gain starting at 0 makes every shortcut conv op of the supernet start as skip_connect, and training moves the gain', async () => {
+  await initBackend('cpu');
+  const { Supernet } = await import('../../../runtime/supernet/supernet.js');
+  const ops = [op('sep_conv_3x3', 'sep_conv'), op('conv_3x3', 'conv'), op('dil_conv_3x3', 'dil_conv', 3, 2), op('skip_connect', 'skip', 1), op('max_pool_3x3', 'max_pool')];
+  const base = tinySpace({ ops, supernet: { cells: 2, reductions: [1], channels: 4, nodes: 2, stemMultiplier: 2 } });
+  const gained = tinySpace({ ops, supernet: base.supernet, binarize: { ...base.binarize, shortcut: true, shortcutGain: 0 } });
+  const options = { input: [8, 8, 3] as [number, number, number], numClasses: 3, seed: 5 };
+  const net = new Supernet(gained, options);
+  try {
+    const gains = net.weights.names().filter((n) => n.endsWith('.gain'));
+    // Normal cell: 5 edges × 3 conv ops; reduction cell: only its one stride-1 edge (node 0 → node 1).
+    assert.equal(gains.length, 5 * 3 + 3, gains.join(' '));
+    gains.forEach((n) => assert.equal(net.weights.get(n).dataSync()[0], 0));
+    // Every conv op alone on its edge computes what skip_connect alone computes.
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const onlyOp = (o: number) => ({ normal: Array(5).fill(o), reduce: [3, 3, 3, 3, o] });
+    const skip = tf.tidy(() => net.forward(x, true, onlyOp(3)).dataSync());
+    for (const o of [0, 1, 2]) {
+      const y = tf.tidy(() => net.forward(x, true, onlyOp(o)).dataSync());
+      assert.ok(y.every((v, i) => Math.abs(v - skip[i]) < 1e-4), `${ops[o].name} with gain 0 is skip_connect`);
+    }
+    // The gain gets a gradient: the conv branch can grow from 0.
+    const grads = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2], 3), net.forward(x, true) as tf.Tensor2D) as tf.Scalar, gains.map((n) => net.weights.get(n)));
+      return gains.map((n) => Math.abs(grads[net.weights.get(n).name].dataSync()[0]));
+    });
+    assert.ok(grads.some((g) => g > 1e-6), `some gain has a gradient (${grads.join(', ')})`);
+    x.dispose();
+  } finally {
+    net.dispose();
+  }
+});

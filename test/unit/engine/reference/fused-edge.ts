@@ -171,6 +171,7 @@ export function perEdgeNaming(
     naming: {
       opPrefix: (e, i) => `${edgePrefix(e)}.${ops[i].name}.`,
       filter: (e, i, half, kind) => `${edgePrefix(e)}.${ops[i].name}.${half}.${kind}`,
+      gain: (e, i) => `${edgePrefix(e)}.${ops[i].name}.gain`,
     },
     buildOther: (e, i, stride) => {
       const op = buildCandidateOp(ops[i], { ...o, prefix: `${edgePrefix(e)}.${ops[i].name}`, stride });

@@ -28,7 +28,7 @@ export class OpByOpCell implements MixedEdges {
     this.ops = cellEdges(space.supernet.nodes).map((e) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
       const m = new Map<number, Op | undefined>();
-      space.ops.forEach((spec, o) => m.set(o, buildOp(spec, { store, prefix: opPrefix(plan, e.index, o), channels, stride, binarize, bn: SEARCH_BN, shortcut: space.binarize.shortcut })));
+      space.ops.forEach((spec, o) => m.set(o, buildOp(spec, { store, prefix: opPrefix(plan, e.index, o), channels, stride, binarize, bn: SEARCH_BN, shortcut: space.binarize.shortcut, shortcutGain: space.binarize.shortcutGain })));
       return m;
     });
   }
