@@ -168,6 +168,7 @@ async function main(): Promise<void> {
   if (!benchSpace) throw new Error(`${spaceFile} does not validate`);
   const seeds = Array.from({ length: repeats }, (_, i) => benchSpace.train.seed + i);
   const keep = argv.includes('--sweeps');
+  if (executionOf(argv, { backend: 'wasm', threads: 1 }).executor === 'slurm' && !keep) throw new Error('--executor slurm needs --sweeps DIR on a file system the compute nodes share');
   const root = keep ? resolve(opt('sweeps', '')) : mkdtempSync(join(tmpdir(), 'bnas-bench-'));
   mkdirSync(root, { recursive: true });
   const runs: Measured[] = [];
