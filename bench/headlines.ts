@@ -55,10 +55,12 @@ export interface Headline {
   readonly readme?: boolean;
 }
 
+// The search-cost and quality benchmarks run their searches as `bnas sweep` of the built command line.
 const search = (name: string, args: readonly string[], minutes: number): RecordSpec => ({
   id: `search-${name}`,
   file: `bench/search/${name}.json`,
   args: ['bench/search/run.ts', ...args, '--threads', '1', '--name', name],
+  needs: ['build'],
   backend: 'wasm',
   minutes,
 });
@@ -76,6 +78,7 @@ const quality = (dir: string, args: readonly string[], minutes: number): RecordS
   id: `quality-${dir}`,
   file: `bench/quality/${dir}/quality.json`,
   args: ['bench/quality/run.ts', ...args, ...(dir === 'results' ? [] : ['--out', `bench/quality/${dir}`])],
+  needs: ['build'],
   backend: 'wasm',
   minutes,
 });

@@ -2,31 +2,43 @@
  * Quality evaluation: does the search find binary cells better than random ones, and what
  * does each search mode buy for its time?
  *
- * For each dataset (the synthetic set and Fashion-MNIST, spaces in this folder):
- *  1. search with 3 seeds in each mode (budget.ts: fewer for DARTS mode on Fashion-MNIST) — bnas
- *     (the space as written: K = 4, performance pruning), pc-darts (K = 4, no pruning), darts
- *     (K = 1, no pruning) — modes rotate within a seed so slow phases of a shared machine hit all;
- *  2. train under ONE protocol (`trainGenotype`: same data, epochs, batch, optimizer, init seed;
- *     possibly more training images than the search saw) every derived cell, 5 random cells of the
- *     space and the reference cells (adapted to the space's ops with `adaptGenotype`), all binary;
- *  3. train the bnas-derived (and, per budget, the reference) cells again with real weights and
- *     activations (`realValuedSpace`): the binary-vs-float gap of the same cells.
- * Everything runs in this one process, one job after the other (2 shared cores), on wasm.
+ * For each dataset (the synthetic set and Fashion-MNIST, spaces in this folder), one `bnas sweep`
+ * per search mode (bench/sweep/drive.ts), the mode as `--set` overrides of the space — bnas (the
+ * space as written: K = 4, performance pruning), pc-darts (`pruning.criterion = none`), darts
+ * (also `sampling.k = 1`) — with seeds per mode from budget.ts (fewer for DARTS mode on
+ * Fashion-MNIST):
+ *  1. each trial searches and its derived cell is trained from scratch under ONE protocol
+ *     (`--evaluate --protocol P.bnas`: the dataset's space with the evaluation's training images,
+ *     or `--protocol FILE`; same epochs, batch and optimizer; each seed's data sample and
+ *     initialisation), all binary; this method's sweep also trains `--random N` random cells of
+ *     the space with each seed's evaluation and its derived cells again with real weights and
+ *     activations (`--float`): the binary-vs-float gap of the same cells;
+ *  2. the reference cells (adapted to the space's ops, `bnas evaluate --adapt`) are trained under
+ *     the same protocol with the first seed, binary and, per budget, real-valued.
+ * Trials run `--parallel N` at a time (default 1), locally or on Slurm (`--executor slurm`,
+ * `--slurm-args`, with `--sweeps DIR` on a shared file system), on wasm unless `--backend B`.
  *
  * Usage: npx tsx bench/quality/run.ts [--quick] [--datasets synthetic,fashion-mnist]
  *          [--seeds N] [--random N] [--eval-epochs N] [--eval-train N] [--mode-seeds pc-darts=N,darts=N]
- *          [--first-seed N] [--threads N] [--schedule file|defaults|long] [--out DIR] [--keep-others]
+ *          [--first-seed N] [--threads N] [--schedule file|defaults|long] [--protocol P.bnas]
+ *          [--references all|none|NAME,...] [--parallel N] [--executor local|slurm] [--slurm-args "..."]
+ *          [--backend B] [--sweeps DIR] [--out DIR] [--keep-others]
  *        npx tsx bench/quality/run.ts --render DIR/quality.json   (re-write tables and plots)
  * Writes DIR/quality[-quick].json, .md and one SVG plot per dataset (DIR = bench/quality/results).
+ * `--sweeps DIR` keeps the sweep folders there (default: a temporary folder, removed at the end);
+ * running the same command again continues them.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { FASHION_MNIST_CLASSES, SYNTHETIC_CLASSES } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
-import { modeSpace } from '../search/run.js';
-import { DATASETS, FULL, MODES, QUICK, searchOrder, type Budget, type Mode } from './budget.js';
+import { applySettings, type Setting } from '../../runtime/sweep/overrides.js';
+import { modeSettings } from '../search/run.js';
+import { bnasJson, executionOf, finishedTrials, pool, seedRange, setArgs, sweep, type SweepExecution } from '../sweep/drive.js';
+import { DATASETS, FULL, MODES, QUICK, seedsOf, type Budget, type Mode } from './budget.js';
 import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, type ModePoint, type Stat } from './report.js';
 
 /**
@@ -36,20 +48,19 @@ import { accuracyTimeSvg, groupTable, modeTable, stat, welch, type GroupRow, typ
  * checks its cells' accuracy. `--schedule long`: the same for 16 epochs.
  */
 type Schedule = 'file' | 'defaults' | 'long';
-let schedule: Schedule = 'file';
-function scheduled(space: SearchSpace): SearchSpace {
-  if (schedule === 'file') return space;
-  // `long`: the default schedule searched for 16 epochs (bench/search/space-paper-long.bnas): the
-  // rounds end as early, the one-op supernet trains on.
-  return { ...space, train: { ...space.train, epochs: schedule === 'long' ? 16 : 8, warmup: 2 }, pruning: { ...space.pruning, start: 1, every: 1, drop: 1 } };
-}
 
-function budgeted(space: SearchSpace, b: Budget): SearchSpace {
-  return {
-    ...space,
-    data: { ...space.data, train: b.train ?? space.data.train, test: b.test ?? space.data.test },
-    train: { ...space.train, epochs: b.searchEpochs ?? space.train.epochs },
-  };
+/** The `--set` overrides of every mode's search: the schedule, then the budget's data and epochs. */
+function searchSettings(schedule: Schedule, b: Budget): Setting[] {
+  const set = new Map<string, string>();
+  if (schedule !== 'file') {
+    // `long`: the default schedule searched for 16 epochs (bench/search/space-paper-long.bnas): the
+    // rounds end as early, the one-op supernet trains on.
+    for (const [k, v] of [['train.epochs', schedule === 'long' ? 16 : 8], ['train.warmup', 2], ['pruning.start', 1], ['pruning.every', 1], ['pruning.drop', 1]] as const) set.set(k, String(v));
+  }
+  if (b.train !== undefined) set.set('data.train', String(b.train));
+  if (b.test !== undefined) set.set('data.test', String(b.test));
+  if (b.searchEpochs !== undefined) set.set('train.epochs', String(b.searchEpochs));
+  return [...set].map(([key, value]) => ({ key, value }));
 }
 
 interface SearchRecord {
@@ -57,16 +68,21 @@ interface SearchRecord {
   readonly seed: number;
   readonly searchSeconds: number;
   readonly cpuSeconds: number;
-  readonly pruneSeconds: number;
   readonly validAcc: number;
   readonly genotype: Genotype;
+  /** Supernet parameters and the derived cells' parameter-free share (sweep records only). */
+  readonly parameters?: number;
+  readonly paramFreeShare?: number;
+  /** Older records: pruning seconds of the search. */
+  readonly pruneSeconds?: number;
   testAcc?: number;
   floatAcc?: number;
 }
 
 interface CellRecord {
   readonly name: string;
-  readonly genotype: Genotype;
+  /** Older records: the cell trained (random cells of sweep records are reproduced from their seed). */
+  readonly genotype?: Genotype;
   readonly testAcc: number;
   floatAcc?: number;
   readonly substitutions?: readonly string[];
@@ -75,72 +91,82 @@ interface CellRecord {
 const log = (s: string) => process.stderr.write(s + '\n');
 const fmt = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, threads: number, tmp: string) {
-  const { loadDataset } = await import('../../runtime/data/index.js');
-  const { runSearch } = await import('../../runtime/search/search.js');
-  const { adaptGenotype, realValuedSpace, trainGenotype } = await import('../../runtime/search/evaluate.js');
-  const { randomGenotype } = await import('../../runtime/supernet/discrete.js');
-  const { Rng } = await import('../../runtime/search/rng.js');
-  const file = `bench/quality/${name}.bnas`;
+/** What every dataset's run shares. */
+interface RunContext {
+  readonly schedule: Schedule;
+  readonly root: string;
+  readonly x: SweepExecution;
+  /** `--protocol`, or undefined: the dataset's space with the evaluation's training images. */
+  readonly protocol?: string;
+  /** Reference cells to train (file names without `.json`); undefined: all. */
+  readonly references?: readonly string[];
+}
+
+const REF_DIR = 'bench/search/reference-cells';
+
+async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, ctx: RunContext) {
+  const file = resolve(`bench/quality/${name}.bnas`);
   const text = readFileSync(file, 'utf8');
-  const loaded = loadSearchSpace(text, { filePath: file, checkFiles: true });
-  if (!loaded.space) throw new Error(`${file} does not validate: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
-  const space = budgeted(scheduled(loaded.space), budget);
-  // One dataset for every job: the searches and all trainings see the same images and splits.
-  const dataSeed = space.train.seed;
-  const dataset = await loadDataset(space.data, { seed: dataSeed });
+  const settings = searchSettings(ctx.schedule, budget);
+  // The space this method searches (the other modes add their overrides to it).
+  const space = applySettings(text, settings, file).space;
   // The from-scratch protocol may train on more images than the search saw: the same seeded
   // subset grows (the search's images are its first ones) and the test images are the same.
   const evalTrain = budget.evalTrain ?? space.data.train;
-  const evalSpace: SearchSpace = { ...space, data: { ...space.data, train: evalTrain } };
-  const evalData = evalTrain === space.data.train ? dataset : await loadDataset(evalSpace.data, { seed: dataSeed });
-  log(`== ${name}: ${dataset.description}; search on ${space.data.train} train images (${space.train.epochs} epochs), evaluation on ${evalTrain} (${budget.evalEpochs} epochs), ${space.data.test} test`);
+  let protocolFile = ctx.protocol;
+  if (!protocolFile) {
+    protocolFile = join(ctx.root, `${name}-protocol.bnas`);
+    const data = settings.filter((s) => s.key.startsWith('data.') && s.key !== 'data.train');
+    writeFileSync(protocolFile, applySettings(text, [...data, { key: 'data.train', value: String(evalTrain) }], file).text);
+  }
+  const protocol = loadSearchSpace(readFileSync(protocolFile, 'utf8'), { filePath: protocolFile }).space as SearchSpace;
+  const classes = protocol.data.source === 'fashion-mnist' ? FASHION_MNIST_CLASSES.length : protocol.data.source === 'synthetic' ? SYNTHETIC_CLASSES.length : undefined;
+  const description = `${protocol.data.source}${classes ? `, ${classes} classes` : ''}, ${protocol.data.image}×${protocol.data.image}`;
+  log(`== ${name}: ${description}; search on ${space.data.train} train images (${space.train.epochs} epochs), evaluation on ${protocol.data.train} (${budget.evalEpochs} epochs), ${protocol.data.test} test`);
   const t0 = performance.now();
+  const first = budget.firstSearchSeed ?? space.train.seed;
 
   const searches: SearchRecord[] = [];
-  for (const { mode, s } of searchOrder(budget)) {
-    {
-      const seed = (budget.firstSearchSeed ?? dataSeed) + s;
-      const c0 = process.cpuUsage();
-      const r = await runSearch({ space: modeSpace(space, mode), spaceText: text, outDir: join(tmp, `${name}-${mode}-${seed}`), seed, dataset, keepBackend: true, stepEventSeconds: 1e9, threads });
-      const cpu = process.cpuUsage(c0);
-      if (r.status !== 'finished' || !r.result) throw new Error(`${name} ${mode} seed ${seed}: ${r.status} ${r.message ?? ''}`);
+  const random: CellRecord[] = [];
+  const sweeps: Partial<Record<Mode, string>> = {};
+  for (const mode of MODES) {
+    const n = seedsOf(budget, mode);
+    if (n === 0) continue;
+    const seeds = Array.from({ length: n }, (_, i) => first + i);
+    const dir = join(ctx.root, `${name}-${mode}`);
+    sweeps[mode] = dir;
+    // This method's sweep also trains the random cells and the real-valued cells.
+    const extra = mode === 'bnas' ? ['--float', ...(budget.random > 0 ? ['--random', String(budget.random)] : [])] : [];
+    const s = sweep(file, dir, [
+      '--seeds', seedRange(first, n), ...setArgs([...settings, ...modeSettings(space, mode)]),
+      '--evaluate', '--protocol', protocolFile, '--epochs', String(budget.evalEpochs), ...extra,
+    ], ctx.x);
+    for (const t of finishedTrials(s, seeds)) {
+      const r = t.result;
+      if (r.cpu_seconds === undefined || !t.evaluation) throw new Error(`${dir}: trial ${t.id} has no CPU seconds or no evaluation`);
       const rec: SearchRecord = {
-        mode, seed, searchSeconds: r.result.metrics.search_seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        pruneSeconds: r.result.metrics.prune_seconds, validAcc: r.result.metrics.valid_acc, genotype: r.result.genotype,
+        mode, seed: t.seed, searchSeconds: r.search_seconds, cpuSeconds: r.cpu_seconds, validAcc: r.valid_acc, genotype: r.genotype,
+        parameters: r.parameters, paramFreeShare: r.param_free_share, testAcc: t.evaluation.accuracy, ...(t.evaluation.float !== undefined && { floatAcc: t.evaluation.float }),
       };
       searches.push(rec);
-      log(`  search ${mode} seed ${seed}: ${rec.searchSeconds.toFixed(1)} s, supernet valid acc ${fmt(rec.validAcc)}`);
+      log(`  ${mode} seed ${t.seed}: search ${rec.searchSeconds.toFixed(1)} s (${rec.cpuSeconds.toFixed(1)} CPU s), supernet valid acc ${fmt(rec.validAcc)}, derived cell test ${fmt(rec.testAcc!)}${rec.floatAcc !== undefined ? `, float ${fmt(rec.floatAcc)}` : ''}`);
+      t.evaluation.random.forEach((acc, i) => random.push({ name: `random ${i + 1} of seed ${t.seed}`, testAcc: acc }));
     }
   }
+  for (const r of random) log(`  ${r.name}: test ${fmt(r.testAcc)}`);
 
-  // One protocol for every cell: same epochs, batch, optimizer, data and initialisation seed.
-  const initSeed = Rng.stream(dataSeed, 'eval').seed();
-  const train = async (g: Genotype, s: SearchSpace = evalSpace) => (await trainGenotype(s, g, evalData, { epochs: budget.evalEpochs, seed: initSeed })).accuracy;
-  for (const r of searches) {
-    r.testAcc = await train(r.genotype);
-    if (r.mode === 'bnas') r.floatAcc = await train(r.genotype, realValuedSpace(evalSpace));
-    log(`  derived ${r.mode} seed ${r.seed}: test ${fmt(r.testAcc)}${r.floatAcc !== undefined ? `, float ${fmt(r.floatAcc)}` : ''}`);
-  }
-  const rng = Rng.stream(dataSeed, 'random-cells');
-  const random: CellRecord[] = [];
-  for (let i = 0; i < budget.random; i++) {
-    const g = randomGenotype(space, rng);
-    random.push({ name: `random ${i + 1}`, genotype: g, testAcc: await train(g) });
-    log(`  random ${i + 1}: test ${fmt(random[i].testAcc)}`);
-  }
-  const refDir = 'bench/search/reference-cells';
-  const references: CellRecord[] = [];
-  for (const f of readdirSync(refDir).filter((x) => x.endsWith('.json')).sort()) {
-    const a = adaptGenotype(JSON.parse(readFileSync(join(refDir, f), 'utf8')) as Genotype, space);
+  const refFiles = readdirSync(REF_DIR).filter((f) => f.endsWith('.json') && (!ctx.references || ctx.references.includes(basename(f, '.json')))).sort();
+  const references: CellRecord[] = await pool(refFiles.map((f) => async () => {
+    const j = await bnasJson(['evaluate', join(REF_DIR, f), '--data', protocolFile, '--adapt', '--seed', String(first), '--epochs', String(budget.evalEpochs),
+      '--backend', ctx.x.backend, '--threads', String(ctx.x.threads), ...(budget.refFloat ? ['--float'] : [])]);
+    const subs = (j.substitutions as { cell: string; from: string; to: string }[] | undefined) ?? [];
     const rec: CellRecord = {
-      name: basename(f, '.json'), genotype: a.genotype, testAcc: await train(a.genotype),
-      substitutions: a.substitutions.map((x) => `${x.cell}: ${x.from} → ${x.to}`),
+      name: basename(f, '.json'), testAcc: j.accuracy as number, ...(typeof j.float === 'number' && { floatAcc: j.float }),
+      substitutions: subs.map((x) => `${x.cell}: ${x.from} → ${x.to}`),
     };
-    if (budget.refFloat) rec.floatAcc = await train(a.genotype, realValuedSpace(evalSpace));
-    references.push(rec);
     log(`  reference ${rec.name}: test ${fmt(rec.testAcc)}${rec.floatAcc === undefined ? '' : `, float ${fmt(rec.floatAcc)}`}`);
-  }
+    return rec;
+  }), ctx.x.parallel ?? 1);
 
   const byMode = (m: Mode) => searches.filter((r) => r.mode === m);
   const modes: ModePoint[] = MODES.map((m) => ({
@@ -160,9 +186,12 @@ async function evaluateDataset(name: (typeof DATASETS)[number], budget: Budget, 
   const searched = stat(bnas.map((r) => r.testAcc ?? NaN));
   const rand = stat(random.map((r) => r.testAcc));
   return {
-    dataset: name, description: dataset.description, numClasses: dataset.numClasses, space: file, seconds: (performance.now() - t0) / 1000,
-    budget,
-    protocol: { train: space.data.train, evalTrain, test: space.data.test, searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: space.train.batch, optimizer: space.optimizers.weights, initSeed, dataSeed },
+    dataset: name, description, numClasses: classes, space: `bench/quality/${name}.bnas`, seconds: (performance.now() - t0) / 1000,
+    budget, sweeps,
+    protocol: {
+      file: ctx.protocol ?? 'the space with the evaluation\'s training images', train: space.data.train, evalTrain: protocol.data.train, test: protocol.data.test,
+      searchEpochs: space.train.epochs, evalEpochs: budget.evalEpochs, batch: protocol.train.batch, optimizer: protocol.optimizers.weights, referenceSeed: first,
+    },
     searches, random, references, modes, groups,
     headline: { searched, random: rand, margin: searched.mean - rand.mean, seedNoise: searched.std, beatsRandomBeyondNoise: searched.mean - rand.mean > Math.max(searched.std, rand.std) },
   };
@@ -182,14 +211,15 @@ type DatasetResult = Awaited<ReturnType<typeof evaluateDataset>> & { readonly da
 function markdown(record: QualityRecord): string {
   const { quick, date, loadavg } = record;
   const out = [
-    `# Quality evaluation${quick ? ' (quick)' : ''} — ${date.slice(0, 16)}Z, wasm, ${record.threads === undefined ? 'search threads not recorded (the default then: 2)' : `${record.threads} search thread(s)`}, load average at the end ${loadavg}`, '',
+    `# Quality evaluation${quick ? ' (quick)' : ''} — ${date.slice(0, 16)}Z, ${record.backend}, ${record.threads === undefined ? 'search threads not recorded (the default then: 2)' : `${record.threads} search thread(s)`}${record.parallel ? `, ${record.parallel} trial(s) at a time (${record.executor ?? 'local'})` : ''}, load average at the end ${loadavg}`, '',
     `${record.seconds.toFixed(0)} s in all.`, '',
   ];
   for (const r of record.results) {
     const p = r.protocol;
     const h = r.headline;
     out.push(`## ${r.dataset} (${r.description})${r.date ? `, run ${r.date.slice(0, 16)}Z` : ''}`, '',
-      `Protocol: searches on ${p.train} train images for ${p.searchEpochs} epochs; every cell trained from scratch on ${p.evalTrain ?? p.train} train images for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), one init seed; test accuracy on ${p.test} held-out test images. ${r.seconds.toFixed(0)} s in all.`, '',
+      `Protocol: ${r.sweeps ? 'one `bnas sweep` per mode with `--evaluate --protocol`; ' : ''}searches on ${p.train} train images for ${p.searchEpochs} epochs; every cell trained from scratch on ${p.evalTrain ?? p.train} train images for ${p.evalEpochs} epochs, batch ${p.batch}, ${p.optimizer.kind} lr ${p.optimizer.lr} (${p.optimizer.schedule}), ` +
+        `${r.sweeps ? `each seed's evaluation with its own sample of training images and initialisation, the reference cells with seed ${p.referenceSeed}` : 'one init seed'}; test accuracy on ${p.test} held-out test images. ${r.seconds.toFixed(0)} s in all.`, '',
       groupTable(r.groups), '',
       modeTable(r.modes), '',
       // With --random 0 there is nothing to compare with (the margin is NaN, or null read back from JSON).
@@ -212,6 +242,9 @@ interface QualityRecord {
   readonly seeds?: number;
   readonly randomN?: number;
   readonly threads?: number;
+  /** Sweep records: trials at once and the executor. */
+  readonly parallel?: number;
+  readonly executor?: string;
   readonly budget?: Budget;
   readonly results: DatasetResult[];
 }
@@ -258,33 +291,40 @@ async function main(): Promise<void> {
       evalTrain: num('eval-train') ?? base.evalTrain, modeSeeds: modeSeeds ?? base.modeSeeds, firstSearchSeed: num('first-seed') ?? base.firstSearchSeed,
     };
   };
-  // One search thread by default: CPU time then measures each mode's work alone, and the bench
-  // leaves the second core to others; --threads 2 measures the product's default instead.
-  const threads = Number(opt('threads', '1'));
-  schedule = opt('schedule', 'file') as Schedule;
+  // One search thread and one trial at a time by default: CPU time then measures each mode's work
+  // alone, and the bench leaves the second core to others; --threads 2 measures the product's
+  // default instead, --parallel N runs N trials side by side.
+  const x = executionOf(argv, { backend: 'wasm', threads: 1, parallel: 1 });
+  const schedule = opt('schedule', 'file') as Schedule;
   if (schedule !== 'file' && schedule !== 'defaults' && schedule !== 'long') throw new Error(`--schedule must be file, defaults or long, got ${schedule}`);
   const names = opt('datasets', DATASETS.join(',')).split(',') as (typeof DATASETS)[number][];
   for (const n of names) if (!DATASETS.includes(n)) throw new Error(`--datasets: unknown '${n}'; allowed: ${DATASETS.join(', ')}`);
+  const refs = opt('references', 'all');
+  const references = refs === 'all' ? undefined : refs === 'none' ? [] : refs.split(',');
+  const known = readdirSync(REF_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json'));
+  for (const r of references ?? []) if (!known.includes(r)) throw new Error(`--references: unknown '${r}'; allowed: all, none, ${known.join(', ')}`);
   const outDir = opt('out', 'bench/quality/results');
-  const { initBackend } = await import('../../runtime/engine/index.js');
-  await initBackend('wasm');
-  const tmp = mkdtempSync(join(tmpdir(), 'bnas-quality-'));
+  const keep = argv.includes('--sweeps');
+  if (x.executor === 'slurm' && !keep) throw new Error('--executor slurm needs --sweeps DIR on a file system the compute nodes share');
+  const root = keep ? resolve(opt('sweeps', '')) : mkdtempSync(join(tmpdir(), 'bnas-quality-'));
+  mkdirSync(root, { recursive: true });
+  const ctx: RunContext = { schedule, root, x, references, ...(argv.includes('--protocol') && { protocol: resolve(opt('protocol', '')) }) };
   const t0 = performance.now();
   const results: DatasetResult[] = [];
   try {
-    for (const n of names) results.push({ ...(await evaluateDataset(n, budgetOf(n), threads, tmp)), date: new Date().toISOString() });
+    for (const n of names) results.push({ ...(await evaluateDataset(n, budgetOf(n), ctx)), date: new Date().toISOString() });
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (!keep) rmSync(root, { recursive: true, force: true });
   }
   // --keep-others: the datasets not run now keep their results from the record in --out.
   const recordFile = join(outDir, `quality${quick ? '-quick' : ''}.json`);
   const kept = argv.includes('--keep-others') && existsSync(recordFile)
     ? (JSON.parse(readFileSync(recordFile, 'utf8')) as QualityRecord).results.filter((r) => !names.includes(r.dataset as (typeof DATASETS)[number]))
     : [];
-  const all = [...kept, ...results].sort((x, y) => DATASETS.indexOf(x.dataset as (typeof DATASETS)[number]) - DATASETS.indexOf(y.dataset as (typeof DATASETS)[number]));
+  const all = [...kept, ...results].sort((a, b) => DATASETS.indexOf(a.dataset as (typeof DATASETS)[number]) - DATASETS.indexOf(b.dataset as (typeof DATASETS)[number]));
   const date = new Date().toISOString();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const record: QualityRecord = { date, quick, backend: 'wasm', loadavg: load, seconds: (performance.now() - t0) / 1000, threads, results: all };
+  const record: QualityRecord = { date, quick, backend: x.backend, loadavg: load, seconds: (performance.now() - t0) / 1000, threads: x.threads, parallel: x.parallel, executor: x.executor, results: all };
   writeOutputs(record, outDir);
   log(`quality evaluation: ${record.seconds.toFixed(0)} s`);
 }

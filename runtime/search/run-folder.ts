@@ -39,6 +39,13 @@ export interface RunResult {
     readonly test_acc?: number;
     readonly train_acc: number;
     readonly search_seconds: number;
+    /**
+     * CPU seconds (user + system, every thread of the process) from the search's start to its
+     * end, a resumed run's earlier processes included; data loading and start-up excluded.
+     */
+    readonly cpu_seconds?: number;
+    /** Peak resident memory of the process that finished the run, MB (workers included). */
+    readonly peak_rss_mb?: number;
     readonly prune_seconds: number;
     readonly epochs: number;
     readonly epochs_planned: number;

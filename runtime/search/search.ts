@@ -90,6 +90,8 @@ interface SearchState {
   readonly step: number;
   readonly acc: { lossSum: number; correct: number; n: number };
   readonly seconds: number;
+  /** CPU seconds (user + system, every thread) of the search so far (absent in checkpoints of older versions). */
+  readonly cpuSeconds?: number;
   readonly pruneSeconds: number;
   readonly epochPruneSeconds: number;
   readonly rng: { prune: number };
@@ -220,6 +222,7 @@ class Search {
   private acc = { lossSum: 0, correct: 0, n: 0 };
   /** Seconds computed before this process (a resumed run's earlier part). */
   private secondsBefore = 0;
+  private cpuSecondsBefore = 0;
   private pruneSeconds = 0;
   private epochPruneSeconds = 0;
   private last = { trainAcc: 0, validAcc: 0, validLoss: NaN };
@@ -229,6 +232,7 @@ class Search {
 
   // Per process, not checkpointed.
   private readonly t0 = performance.now();
+  private readonly cpu0 = process.cpuUsage();
   private lastStepEvent = -Infinity;
   /** Seconds of the running epoch's steps (a resumed epoch counts from the resume). */
   private trainSeconds = 0;
@@ -271,12 +275,18 @@ class Search {
     return this.secondsBefore + (performance.now() - this.t0) / 1000;
   }
 
+  /** CPU seconds of the search: this process's since the search began (workers included), plus the earlier part's. */
+  private cpuElapsed(): number {
+    const u = process.cpuUsage(this.cpu0);
+    return this.cpuSecondsBefore + (u.user + u.system) / 1e6;
+  }
+
   /** The checkpoint's JSON state: this object's fields. */
   private state(): SearchState {
     const { p, it } = this;
     return {
       seed: p.seed, backend: p.backend, threads: p.threads, epoch: this.epoch, step: this.step, acc: this.acc,
-      seconds: this.elapsed(), pruneSeconds: this.pruneSeconds, epochPruneSeconds: this.epochPruneSeconds,
+      seconds: this.elapsed(), cpuSeconds: this.cpuElapsed(), pruneSeconds: this.pruneSeconds, epochPruneSeconds: this.epochPruneSeconds,
       rng: { prune: this.pruneRng.state() },
       iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
       alive: p.net.alive, prune: this.stats,
@@ -313,6 +323,7 @@ class Search {
     this.epochPruneSeconds = s.epochPruneSeconds;
     this.last = { ...s.last };
     this.secondsBefore = s.seconds;
+    this.cpuSecondsBefore = s.cpuSeconds ?? 0;
     if (s.backend !== this.p.backend) {
       this.p.publish(ev({ type: 'warning', message: `the run started on the ${s.backend} backend and resumes on ${this.p.backend}: results may differ slightly` }));
     }
@@ -495,7 +506,8 @@ class Search {
       genotype,
       metrics: {
         valid_acc: last.validAcc, test_acc: test && test.n ? test.correct / test.n : undefined, train_acc: last.trainAcc,
-        search_seconds: seconds, prune_seconds: this.pruneSeconds, epochs: done, epochs_planned: space.train.epochs,
+        search_seconds: seconds, cpu_seconds: this.cpuElapsed(), peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        prune_seconds: this.pruneSeconds, epochs: done, epochs_planned: space.train.epochs,
       },
       seed: p.seed, backend: p.backend, version: this.o.version ?? '0.0.0', space: space.name, stopped_early: reason,
       param_free: paramFreeShare(genotype, space.ops),

@@ -27,6 +27,14 @@ export const TrialResultSchema = v.object({
   valid_acc: v.number(),
   test_acc: v.optional(v.number()),
   search_seconds: v.number(),
+  /**
+   * CPU seconds of the search (user + system, every thread of its process, resumed parts
+   * included): a trial's cost that other trials running beside it do not inflate as they do its
+   * wall time (absent in records of older versions).
+   */
+  cpu_seconds: v.optional(v.number()),
+  /** Peak resident memory of the search process that finished the trial, MB. */
+  peak_rss_mb: v.optional(v.number()),
   /** Trainable weights of the supernet searched. */
   parameters: v.optional(v.number()),
   /** Share of the derived cells' edges (both cells) whose op has no weights: pool, skip, none. */
@@ -42,6 +50,8 @@ export const EvaluationSchema = v.object({
   seconds: v.number(),
   /** Trainable weights of the evaluated genotype's network (under the evaluation's protocol). */
   parameters: v.optional(v.number()),
+  /** The same genotype trained with real weights and activations (`--float`): the binary-vs-float gap. */
+  float: v.optional(v.number()),
 });
 export type Evaluation = v.InferOutput<typeof EvaluationSchema>;
 
@@ -78,6 +88,8 @@ export const SweepOptionsSchema = v.object({
   set: v.array(v.object({ key: v.string(), values: v.array(v.string()) })),
   evaluate: v.boolean(),
   epochs: v.optional(v.number()),
+  /** Also train each derived cell real-valued (`bnas evaluate --float`). */
+  float: v.optional(v.boolean()),
   /**
    * Absolute path of the evaluation protocol (`--protocol FILE.bnas`): the evaluations train on
    * its data, cells, channels, binarization and optimizer instead of the swept space's.

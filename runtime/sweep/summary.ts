@@ -1,6 +1,6 @@
 /**
  * The summary table of a sweep: one row per trial (settings, seed, state, accuracies, search
- * time, supernet parameters, parameter-free share of the derived cells), as aligned text for the
+ * wall and CPU time, supernet parameters, parameter-free share of the derived cells), as aligned text for the
  * terminal and as Markdown for `summary.md`, with mean ± std over seeds of every setting and the
  * evaluated cells against the random cells.
  */
@@ -16,7 +16,8 @@ function settingsText(t: Trial): string {
 /** The table's columns; evaluation columns only when the sweep evaluates. */
 function rows(sweep: SweepFile): string[][] {
   const evaluate = sweep.options.evaluate;
-  const head = ['trial', 'settings', 'seed', 'state', 'valid', 'test', ...(evaluate ? ['eval', 'random'] : []), 'search s', 'params', 'param-free'];
+  const float = evaluate && sweep.options.float === true;
+  const head = ['trial', 'settings', 'seed', 'state', 'valid', 'test', ...(evaluate ? ['eval', ...(float ? ['float'] : []), 'random'] : []), 'search s', 'CPU s', 'params', 'param-free'];
   const body = sweep.trials.map((t) => {
     const r = t.result;
     const random = t.evaluation?.random ?? [];
@@ -27,8 +28,9 @@ function rows(sweep: SweepFile): string[][] {
       t.state,
       pct(r?.valid_acc),
       pct(r?.test_acc),
-      ...(evaluate ? [pct(t.evaluation?.accuracy), random.length ? pct(random.reduce((a, b) => a + b, 0) / random.length) : ''] : []),
+      ...(evaluate ? [pct(t.evaluation?.accuracy), ...(float ? [pct(t.evaluation?.float)] : []), random.length ? pct(random.reduce((a, b) => a + b, 0) / random.length) : ''] : []),
       r ? r.search_seconds.toFixed(1) : '',
+      r?.cpu_seconds !== undefined ? r.cpu_seconds.toFixed(1) : '',
       r?.parameters !== undefined ? String(r.parameters) : '',
       r ? pct(r.param_free_share) : '',
     ];

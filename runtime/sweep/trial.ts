@@ -111,6 +111,8 @@ export function readTrialResult(runDir: string): TrialResult {
     valid_acc: r.metrics.valid_acc,
     test_acc: r.metrics.test_acc,
     search_seconds: r.metrics.search_seconds,
+    cpu_seconds: r.metrics.cpu_seconds,
+    peak_rss_mb: r.metrics.peak_rss_mb,
     parameters,
     param_free_share: ops.length ? free / ops.length : 0,
   });
@@ -156,6 +158,7 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
   if (!existsSync(evalFile)) {
     const args = ['evaluate', runDir, '--data', options.protocol ?? spaceFile, '--seed', String(trial.seed), '--json', '--backend', options.backend, '--random', String(options.random)];
     if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
+    if (options.float) args.push('--float');
     const r = await runChild(t.cli, args, t.signal, started('evaluate', false), () => undefined);
     if (r.code !== 0) return ended(r);
     const report = v.safeParse(EvaluationSchema, JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null'));

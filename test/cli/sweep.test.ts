@@ -59,6 +59,11 @@ test('grid of seeds × settings: a failing trial is reported with its stderr tai
   assert.deepEqual(ok.settings, { 'data.source': 'synthetic', 'data.path': JSON.stringify(empty) });
   assert.match(readFileSync(join(dir, ok.space), 'utf8'), /data \{ source = synthetic, train = 96, split = 0.5, test = 32, image = 8, path = "/);
   assert.ok(ok.result && ok.result.param_free_share >= 0 && ok.result.param_free_share <= 1 && ok.result.parameters! > 0);
+  // The search's own CPU time and peak memory, as its result.json records them.
+  const metrics = JSON.parse(readFileSync(join(dir, ok.run, 'result.json'), 'utf8')).metrics;
+  assert.ok(ok.result.cpu_seconds! > 0 && ok.result.peak_rss_mb! > 0, JSON.stringify(ok.result));
+  assert.equal(ok.result.cpu_seconds, metrics.cpu_seconds);
+  assert.equal(ok.result.peak_rss_mb, metrics.peak_rss_mb);
   const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
   for (const t of sweep.trials) assert.ok(summary.includes(`| ${t.id} |`), t.id);
   assert.match(summary, /## source-idx_seed-1 failed \(exit 1\)/);
@@ -98,6 +103,9 @@ test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the sa
     assert.ok(existsSync(join(dir, t.run, 'checkpoint')), `${t.id} checkpointed`);
     assert.ok(!existsSync(join(dir, t.run, 'result.json')));
   }
+  // CPU seconds until the interrupt, as checkpointed: the resumed search adds its own to them.
+  const cpuBefore = new Map(sweep.trials.map((t) => [t.id, JSON.parse(readFileSync(join(dir, t.run, 'checkpoint', 'state.json'), 'utf8')).state.cpuSeconds as number]));
+  for (const [id, cpu] of cpuBefore) assert.ok(cpu > 0, `${id} checkpointed its CPU seconds`);
 
   const r = bnas(...args);
   assert.equal(r.status, 0, r.stderr);
@@ -108,6 +116,7 @@ test('Ctrl-C cancels every running trial with a checkpoint and exits 130; the sa
   const done = sweepFile(dir);
   assert.equal(done.state, 'finished');
   assert.ok(done.trials.every((t) => t.state === 'finished' && t.attempts === 2));
+  for (const t of done.trials) assert.ok(t.result!.cpu_seconds! > cpuBefore.get(t.id)!, `${t.id}: ${t.result!.cpu_seconds} CPU s counts the part before the interrupt (${cpuBefore.get(t.id)})`);
 
   const plain = bnas('search', file, '--out', join(root, 'plain-long-1'), '--seed', '1', '--backend', 'wasm', '--threads', '1');
   assert.equal(plain.status, 0, plain.stderr);
@@ -122,6 +131,9 @@ test('usage errors: unknown keys, invalid values and a folder of another sweep e
   const invalid = bnas('sweep', file, '--out', join(root, 'bad'), '--set', 'sampling.k=3');
   assert.equal(invalid.status, 2);
   assert.match(invalid.stderr, /sampling.k=3 is invalid/);
+  const float = bnas('sweep', file, '--out', join(root, 'bad'), '--float');
+  assert.equal(float.status, 2);
+  assert.match(float.stderr, /--float .*give it with --evaluate/);
   assert.ok(!existsSync(join(root, 'bad', 'sweep.json')));
   writeFileSync(join(root, 'other.bnas'), space(3));
   const other = bnas('sweep', join(root, 'other.bnas'), '--out', join(root, 'grid'));

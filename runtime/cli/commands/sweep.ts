@@ -1,5 +1,5 @@
 /**
- * `bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N]]
+ * `bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--float]]
  * [--random N] [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]
  * [--backend B] [--threads N] [--json]`: many searches of one space, one trial per seed and
  * combination of settings, each an ordinary run folder under DIR/trials. Running the same command
@@ -23,7 +23,7 @@ import { runTrial } from '../../sweep/trial.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
 
 export const USAGE = [
-  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas]] [--random N]',
+  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas] [--float]] [--random N]',
   '                  [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]',
   '                  [--backend auto|node|webgpu|wasm|cpu] [--threads N] [--json]',
   '       bnas sweep --cancel ID[,ID...] --out DIR',
@@ -33,6 +33,7 @@ export const USAGE = [
   '  --evaluate    also train each derived cell from scratch (bnas evaluate; --epochs N, default train.epochs)',
   '  --protocol P  evaluate on the data, cells, channels, binarization and optimizer of P.bnas (a calibrated',
   '                protocol; its ops must include every op of the swept spaces); default: each trial\'s own space',
+  '  --float       also train each derived cell with real weights and activations (the binary-vs-float gap)',
   '  --random N    also train N random cells of the space with each evaluation (implies --evaluate)',
   '  --executor    local (default): child processes here; slurm: an sbatch job array over DIR (a shared folder)',
   '  --parallel N  trials at once (local default: cores and memory; slurm: the array throttle, default all)',
@@ -163,7 +164,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   try {
     const taken = takeRepeated(argv, 'set');
     sets = taken.values;
-    args = parseArgs(taken.rest, ['json', 'evaluate', 'help'], ['out', 'seeds', 'epochs', 'random', 'protocol', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
+    args = parseArgs(taken.rest, ['json', 'evaluate', 'float', 'help'], ['out', 'seeds', 'epochs', 'random', 'protocol', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
     throw e;
@@ -214,6 +215,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const epochs = intOption(args, 'epochs', 1);
     const evaluate = args.flags.has('evaluate') || random > 0;
     if (epochs !== undefined && !evaluate) throw new UsageError('--epochs is the evaluation length: give it with --evaluate');
+    const float = args.flags.has('float');
+    if (float && !evaluate) throw new UsageError('--float trains the derived cells real-valued: give it with --evaluate');
     const protocolFile = args.values.get('protocol');
     if (protocolFile !== undefined && !evaluate) throw new UsageError('--protocol is the evaluation protocol: give it with --evaluate');
     const protocol = protocolFile === undefined ? undefined : checkProtocol(resolve(protocolFile), base.ops.map((op) => op.name), err);
@@ -222,7 +225,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       file, dir,
       grid: { seeds: seedsText ? parseSeeds(seedsText) : [base.train.seed], axes },
       options: {
-        evaluate, epochs, random, executor, backend, ...(protocol && { protocol }),
+        evaluate, epochs, random, executor, backend, ...(protocol && { protocol }), ...(float && { float }),
         parallel: intOption(args, 'parallel', 1), threads: intOption(args, 'threads', 1),
         retries: intOption(args, 'retries', 0) ?? (executor === 'slurm' ? 2 : 0), slurm_args: args.values.get('slurm-args'),
       } as const,

@@ -3,18 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { estimateSupernetMemory, loadSearchSpace } from '../../../runtime/dsl/index.js';
-import { memoryMatchedBatch, modeRatios, modeSpace, type Mode, type ModeSummary } from '../../../bench/search/run.js';
+import { applySettings } from '../../../runtime/sweep/overrides.js';
+import { memoryMatchedBatch, modeRatios, modeSettings, type BatchRule, type Mode, type ModeSummary } from '../../../bench/search/run.js';
 
-const space = loadSearchSpace(readFileSync('bench/search/space-paper.bnas', 'utf8')).space;
-if (!space) throw new Error('bench/search/space-paper.bnas does not validate');
+const file = 'bench/search/space-paper.bnas';
+const text = readFileSync(file, 'utf8');
+const space = loadSearchSpace(text).space;
+if (!space) throw new Error(`${file} does not validate`);
+/** The space a mode's sweep searches: the file with the mode's --set overrides applied. */
+const modeSpace = (mode: Mode, rule: BatchRule = 'same') => applySettings(text, modeSettings(space, mode, rule), file).space;
 
 test('modes: bnas is the space; PC-DARTS mode stops pruning; DARTS mode samples every channel', () => {
-  assert.equal(modeSpace(space, 'bnas'), space);
-  const pc = modeSpace(space, 'pc-darts');
+  assert.deepEqual(modeSettings(space, 'bnas'), []);
+  const pc = modeSpace('pc-darts');
   assert.equal(pc.pruning.criterion, 'none');
   assert.equal(pc.sampling.k, space.sampling.k);
   assert.equal(pc.train.batch, space.train.batch);
-  const darts = modeSpace(space, 'darts');
+  const darts = modeSpace('darts');
   assert.equal(darts.sampling.k, 1);
   assert.equal(darts.pruning.criterion, 'none');
   assert.equal(darts.train.batch, space.train.batch, 'the same rule keeps the batch');
@@ -22,8 +27,8 @@ test('modes: bnas is the space; PC-DARTS mode stops pruning; DARTS mode samples 
 });
 
 test('memory rule: DARTS mode gets the largest batch that fits in PC-DARTS mode memory, learning rate scaled alike', () => {
-  const pcMb = estimateSupernetMemory(modeSpace(space, 'pc-darts')).totalMb;
-  const darts = modeSpace(space, 'darts', 'memory');
+  const pcMb = estimateSupernetMemory(modeSpace('pc-darts')).totalMb;
+  const darts = modeSpace('darts', 'memory');
   const batch = darts.train.batch;
   assert.equal(batch, memoryMatchedBatch(space));
   assert.ok(batch > 1 && batch < space.train.batch, `batch ${batch} should be between 1 and ${space.train.batch}`);
@@ -33,15 +38,15 @@ test('memory rule: DARTS mode gets the largest batch that fits in PC-DARTS mode 
   assert.ok(Math.abs(darts.optimizers.weights.lr - (space.optimizers.weights.lr * batch) / space.train.batch) < 1e-12);
   assert.equal(darts.optimizers.arch.lr, space.optimizers.arch.lr, 'α keeps its rate');
   // PC-DARTS mode and this method are untouched by the rule.
-  assert.equal(modeSpace(space, 'pc-darts', 'memory').train.batch, space.train.batch);
-  assert.equal(modeSpace(space, 'bnas', 'memory'), space);
+  assert.equal(modeSpace('pc-darts', 'memory').train.batch, space.train.batch);
+  assert.deepEqual(modeSettings(space, 'bnas', 'memory'), []);
 });
 
 test('ratios: this method against each mode that ran with it, none when it did not run', () => {
   const means: Record<Mode, ModeSummary> = {
-    bnas: { macs: 60, cpuSeconds: 50, wallSeconds: 55, idleWallEstimate: 50 },
-    'pc-darts': { macs: 100, cpuSeconds: 100, wallSeconds: 110, idleWallEstimate: 100 },
-    darts: { macs: 600, cpuSeconds: 500, wallSeconds: 550, idleWallEstimate: 500 },
+    bnas: { macs: 60, cpuSeconds: 50, wallSeconds: 55 },
+    'pc-darts': { macs: 100, cpuSeconds: 100, wallSeconds: 110 },
+    darts: { macs: 600, cpuSeconds: 500, wallSeconds: 550 },
   };
   const all = modeRatios((m) => means[m], ['bnas', 'pc-darts', 'darts']);
   assert.equal(all.cpuVsPcDarts, 0.5);

@@ -1,9 +1,9 @@
-// The quality benchmark's budgets (bench/quality/budget.ts): which searches run in which order,
+// The quality benchmark's budgets (bench/quality/budget.ts): how many searches each mode runs,
 // and the learning curve of trainGenotype (test accuracy after every epoch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { FULL, MODES, searchOrder, seedsOf, type Budget } from '../../../bench/quality/budget.js';
+import { FULL, MODES, seedsOf, type Budget } from '../../../bench/quality/budget.js';
 import { loadDataset } from '../../../runtime/data/index.js';
 import { loadSearchSpace } from '../../../runtime/dsl/index.js';
 import { trainGenotype } from '../../../runtime/search/evaluate.js';
@@ -19,22 +19,11 @@ test('seedsOf: this method always gets every seed; modeSeeds caps the other mode
   assert.equal(seedsOf({ ...b, modeSeeds: undefined }, 'pc-darts'), 3);
 });
 
-test('searchOrder: every (mode, seed) once, modes rotated within a seed, capped modes drop out later', () => {
-  const full = searchOrder({ seeds: 3, random: 5, evalEpochs: 1 });
-  assert.equal(full.length, 9);
-  assert.deepEqual(full.slice(0, 3).map((x) => x.mode), ['bnas', 'pc-darts', 'darts']);
-  assert.deepEqual(full.slice(3, 6).map((x) => x.mode), ['pc-darts', 'darts', 'bnas']);
-  assert.deepEqual(full.slice(6).map((x) => x.mode), ['darts', 'bnas', 'pc-darts']);
-  const capped = searchOrder({ seeds: 3, random: 5, evalEpochs: 1, modeSeeds: { 'pc-darts': 2, darts: 1 } });
-  const count = (m: string) => capped.filter((x) => x.mode === m).map((x) => x.s);
-  assert.deepEqual(count('bnas'), [0, 1, 2]);
-  assert.deepEqual(count('pc-darts'), [0, 1]);
-  assert.deepEqual(count('darts'), [0]);
-  assert.deepEqual(capped.map((x) => x.s), [0, 0, 0, 1, 1, 2], 'seed by seed');
-  // The recorded Fashion-MNIST budget keeps 3 seeds of this method and 5 random cells (the claim).
-  assert.equal(seedsOf(FULL['fashion-mnist'], 'bnas'), 3);
-  assert.equal(FULL['fashion-mnist'].random, 5);
-  for (const m of MODES) assert.ok(seedsOf(FULL['fashion-mnist'], m) >= 1, m);
+test('the recorded Fashion-MNIST budget: 3 seeds of this method, at least 5 random cells over them (the claim), every mode searched', () => {
+  const b = FULL['fashion-mnist'];
+  assert.equal(seedsOf(b, 'bnas'), 3);
+  assert.ok(b.random * seedsOf(b, 'bnas') >= 5, `${b.random} random cells a seed`);
+  for (const m of MODES) assert.ok(seedsOf(b, m) >= 1, m);
 });
 
 test('trainGenotype: curve = test accuracy after every epoch, the last equal to the result; losses per epoch; no tensor leak', async () => {
