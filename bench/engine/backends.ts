@@ -21,7 +21,7 @@ import { avgPool, batchNormFast, composedReluConvBn, conv2d, depthwiseFast, init
 import { kernelChoice } from '../../runtime/engine/kernel-choice.js';
 import { evaluateStepProbe, searchStepProbe } from '../../runtime/search/backend-probe.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { writeRecord } from '../record.js';
 
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Batch } from '../../runtime/data/index.js';
 import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 
 /** The space of `file`, its image size, 10 classes, and a seeded random-batch maker. */
 export function benchSpace(file: string): { space: SearchSpace; size: number; classes: number; batch: () => Batch } {

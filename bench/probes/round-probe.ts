@@ -18,7 +18,7 @@ import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Optimizer } from '../../runtime/search/optimizers.js';
 import type { PathChoice } from '../../runtime/search/pruning.js';
 import { evaluatePath } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 

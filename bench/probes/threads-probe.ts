@@ -17,7 +17,7 @@ import { DataParallelGroup } from '../../runtime/engine/data-parallel.js';
 import { initBackend } from '../../runtime/engine/index.js';
 import { replicaModulePath } from '../../runtime/search/parallel.js';
 import { packVariables, shardOf, type ReplicaConfig } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 

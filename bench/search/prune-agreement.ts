@@ -21,7 +21,7 @@ import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { meanLoss, probeLosses } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import type { EdgeRestriction } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { kendallTau, shuffled } from '../rank-stats.js';

@@ -19,7 +19,7 @@ import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
 import type { PathChoice } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
