@@ -9,13 +9,14 @@
  * process's peak RSS, optionally the derived cells' test accuracy from training them from scratch, and the
  * ratios, and per epoch: its seconds split into training steps, validation and pruning evaluations,
  * and the ops left. Each mode runs with every thread count of `--threads` (default 1,2).
- * Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--threads 1,2] [--modes bnas,pc-darts,darts] [--batch-rule same|memory] [--name NAME]
+ * Usage: npx tsx bench/search/run.ts [--space FILE] [--set key=value]... [--evaluate EPOCHS] [--repeats N] [--threads 1,2] [--modes bnas,pc-darts,darts] [--batch-rule same|memory] [--name NAME]
  * `--batch-rule` sets DARTS mode's batch: `same` (default) the space's batch in every mode, a
  * comparison of compute per image; `memory` the papers' protocol (PC-DARTS: "thanks to the reduced
  * memory cost, PC-DARTS can be trained with a larger batch size": 256 against DARTS's 64): DARTS
  * mode gets the largest batch whose estimated supernet memory fits in PC-DARTS mode's at the
  * space's batch, with the weights' learning rate scaled by the same factor (0.1 at 256 against
  * 0.025 at 64 in the papers). An epoch sees the same images either way, in more, smaller steps.
+ * `--set` (repeatable) changes one setting of the space as `bnas sweep --set` does (bench/space-args.ts).
  * Writes bench/search/NAME.json and bench/search/NAME.md (NAME defaults to `results`).
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { estimateSupernetMemory, loadSearchSpace, searchMacs, totalMacs } from '../../runtime/dsl/index.js';
+import { loadBenchSpace, setsIn } from '../space-args.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { prunedEvents } from './macs.js';
 
@@ -184,7 +186,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
   if (argv[0] === 'child') return child(argv[1] as Mode, argv[2], argv[3], Number(argv[4]), Number(argv[5]), argv[6] as BatchRule);
-  const spaceFile = resolve(opt('space', 'bench/search/space.bnas'));
+  // The space as searched (the file with its --set settings), written once for every child.
+  const bench = loadBenchSpace(opt('space', 'bench/search/space.bnas'), setsIn(argv));
   const evalEpochs = Number(opt('evaluate', '0'));
   const repeats = Number(opt('repeats', '1'));
   const threadList = opt('threads', '1,2').split(',').map(Number);
@@ -193,6 +196,8 @@ async function main(): Promise<void> {
   const rule = opt('batch-rule', 'same') as BatchRule;
   if (rule !== 'same' && rule !== 'memory') throw new Error(`--batch-rule must be same or memory, got ${rule}`);
   const tmp = mkdtempSync(join(tmpdir(), 'bnas-bench-'));
+  const spaceFile = join(tmp, 'space.bnas');
+  writeFileSync(spaceFile, bench.text);
   const runs: Measured[] = [];
   // Modes alternate within each repeat so slow phases of a shared machine hit all of them.
   for (let rep = 0; rep < repeats; rep++) {
@@ -228,17 +233,17 @@ async function main(): Promise<void> {
   const speedup = speedupOf('wallSeconds');
   const idleSpeedup = speedupOf('idleWallEstimate');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const benchSpace = loadSearchSpace(readFileSync(spaceFile, 'utf8')).space as SearchSpace;
+  const benchSpace = bench.space;
   const batches = Object.fromEntries(modes.map((m) => [m, modeSpace(benchSpace, m, rule).train.batch]));
   const estimatedMb = Object.fromEntries(modes.map((m) => [m, estimateSupernetMemory(modeSpace(benchSpace, m, rule)).totalMb]));
-  const record = { date: new Date().toISOString(), space: spaceFile, backend: 'wasm', repeats, evalEpochs, batchRule: rule, batches, estimatedMb, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup, idleWallSpeedup: idleSpeedup };
+  const record = { date: new Date().toISOString(), space: bench.label, backend: 'wasm', repeats, evalEpochs, batchRule: rule, batches, estimatedMb, threads: threadList, loadavg: load, runs, summary, ratios, wallSpeedup: speedup, idleWallSpeedup: idleSpeedup };
   writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
   const pct = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(100 * (1 - x)).toFixed(0)} % less)`);
   const times = (x: number | undefined) => (x === undefined ? '—' : `×${x.toFixed(2)} (${(1 / x).toFixed(2)}× less)`);
   const md = [
     `# Search benchmark results (${record.date.slice(0, 16)}Z, wasm, load average at the end ${load})`,
     '',
-    `Space \`${spaceFile.split('/').slice(-1)[0]}\`, ${repeats} repeat(s); CPU s counts every thread of the process.`,
+    `Space \`${bench.label}\`, ${repeats} repeat(s); CPU s counts every thread of the process.`,
     '',
     `Batch rule \`${rule}\`: batch ${modes.map((m) => `${m} ${batches[m]}`).join(', ')}; estimated supernet memory (MB, before pruning) ${modes.map((m) => `${m} ${estimatedMb[m].toFixed(0)}`).join(', ')}.`,
     '',
