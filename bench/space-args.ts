@@ -10,8 +10,13 @@ import type { SearchSpace } from '../runtime/dsl/space.js';
 import { parseAxis } from '../runtime/sweep/grid.js';
 import { applySettings, type Setting } from '../runtime/sweep/overrides.js';
 
-/** The `--set` option for node:util's parseArgs. */
-export const SET_OPTION = { set: { type: 'string', multiple: true } } as const;
+/** The `--space FILE` (default `file`; required where absent) and `--set` options for node:util's parseArgs. */
+export function spaceOptions(file?: string) {
+  return {
+    space: { type: 'string', ...(file === undefined ? {} : { default: file }) },
+    set: { type: 'string', multiple: true },
+  } as const;
+}
 
 /** The values of every `--set` in `argv`, for scripts that read their arguments by hand. */
 export function setsIn(argv: readonly string[]): string[] {

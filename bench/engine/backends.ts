@@ -21,12 +21,11 @@ import { evaluateStepProbe, searchStepProbe } from '../../runtime/search/backend
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { writeRecord } from '../record.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    ...SET_OPTION,
+    ...spaceOptions('examples/quick.bnas'),
     reps: { type: 'string', default: '7' },
     out: { type: 'string' },
     webgpu: { type: 'boolean', default: false },

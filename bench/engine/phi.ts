@@ -16,14 +16,13 @@ import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { SET_OPTION } from '../space-args.js';
+import { spaceOptions } from '../space-args.js';
 import { benchSpace } from './space-bench.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    ...spaceOptions('bench/search/space-paper.bnas'),
     steps: { type: 'string', default: '15' },
-    ...SET_OPTION,
   },
 });
 const file = values.space as string;

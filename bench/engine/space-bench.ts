@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Batch } from '../../runtime/data/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { Rng } from '../../runtime/random/rng.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 /** The space of `file` with `sets` applied, its image size, 10 classes, and a seeded random-batch maker. */
 export function benchSpace(file: string, sets: readonly string[] = []): { space: SearchSpace; label: string; size: number; classes: number; batch: () => Batch } {
@@ -31,11 +31,10 @@ export function benchSpace(file: string, sets: readonly string[] = []): { space:
 export function benchArgs(defaults: { space: string; steps: number }, extra: NonNullable<ParseArgsConfig['options']> = {}) {
   const values: Record<string, string | boolean | (string | boolean)[] | undefined> = parseArgs({
     options: {
-      space: { type: 'string', default: defaults.space },
+      ...spaceOptions(defaults.space),
       steps: { type: 'string', default: String(defaults.steps) },
       out: { type: 'string', default: 'bench/engine/results' },
       backend: { type: 'string', default: 'wasm' },
-      ...SET_OPTION,
       ...extra,
     },
   }).values;

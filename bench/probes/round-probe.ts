@@ -19,12 +19,11 @@ import { evaluatePath } from '../../runtime/search/replica-protocol.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
-    ...SET_OPTION,
+    ...spaceOptions('bench/search/space-paper.bnas'),
     steps: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     candidates: { type: 'string', default: '8' },

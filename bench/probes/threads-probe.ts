@@ -19,10 +19,10 @@ import { packVariables, shardOf, type ReplicaConfig } from '../../runtime/search
 import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
-  options: { space: { type: 'string', default: 'bench/search/space.bnas' }, steps: { type: 'string', default: '5' }, ...SET_OPTION },
+  options: { ...spaceOptions('bench/search/space.bnas'), steps: { type: 'string', default: '5' } },
 });
 const file = values.space as string;
 const steps = Number(values.steps);

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { boundEvents, estimateSupernetCompute, searchMacs, totalMacs, unprunedMacs, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 /**
  * The `pruned` events of a run's events.jsonl as decisions on `space`'s ops. A decision the space
@@ -38,7 +38,7 @@ export function prunedEvents(space: SearchSpace, eventsText: string, run = 'the 
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { space: { type: 'string' }, ...SET_OPTION, run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { ...spaceOptions(), run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
   if (!values.space) throw new Error('--space FILE is required (a .bnas file)');
   const { space, label } = loadBenchSpace(values.space, values.set);
   const est = estimateSupernetCompute(space);

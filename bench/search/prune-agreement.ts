@@ -24,12 +24,11 @@ import { Rng } from '../../runtime/random/rng.js';
 import type { EdgeRestriction } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { kendallTau, shuffled } from '../rank-stats.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    ...SET_OPTION,
+    ...spaceOptions('examples/quick.bnas'),
     seeds: { type: 'string', default: '7,8' },
     epochs: { type: 'string', default: '1' },
     batches: { type: 'string', default: '1' },

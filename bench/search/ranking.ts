@@ -24,12 +24,11 @@ import { trainedSupernet } from './trained-supernet.js';
 import { cellEdges } from '../../runtime/supernet/topology.js';
 import { writeRecord } from '../record.js';
 import { bootstrapCi, kendallTau, permutationP, shuffled } from '../rank-stats.js';
-import { SET_OPTION, loadBenchSpace } from '../space-args.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
-    ...SET_OPTION,
+    ...spaceOptions('examples/quick.bnas'),
     cells: { type: 'string', default: '10' },
     epochs: { type: 'string', default: '4' },
     'eval-epochs': { type: 'string', default: '3' },
