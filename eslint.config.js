@@ -32,6 +32,8 @@ export default tseslint.config(
   { files: ['runtime/supernet/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['search', 'cli'])]) },
   { files: ['runtime/data/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['supernet', 'search', 'cli', 'engine'])]) },
   { files: ['runtime/search/**'], rules: restrict([noVscode, noExtension, noMedia, noUpward(['cli'])]) },
+  // Seeded randomness is shared by the engine, the data layer and the search: it imports none of them.
+  { files: ['runtime/random/**'], rules: restrict([noVscode, noExtension, noMedia, noTf, noUpward(['dsl', 'protocol', 'engine', 'supernet', 'search', 'data', 'sweep', 'cli'])]) },
   // Sweeps run searches as `bnas` child processes: no TensorFlow.js, no engine or supernet inside.
   { files: ['runtime/sweep/**'], rules: restrict([noVscode, noExtension, noMedia, noTf, noUpward(['engine', 'supernet', 'cli'])]) },
   { files: ['extension/**'], rules: restrict([noMedia, noTf, noUpward(['engine', 'supernet', 'search', 'data', 'cli'])]) },

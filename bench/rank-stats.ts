@@ -2,7 +2,7 @@
  * Rank statistics of the bench scripts that ask whether two orderings agree: Kendall's τ-b, a
  * seeded permutation p-value and a bootstrap interval.
  */
-import { Rng } from '../runtime/search/rng.js';
+import { Rng } from '../runtime/random/rng.js';
 
 /** Kendall's τ-b of two equally long lists. */
 export function kendallTau(a: readonly number[], b: readonly number[]): number {

@@ -9,24 +9,23 @@
  * reported, and each backend's ratio to wasm (above 1: wasm is faster).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/backends.ts
- *   [--space examples/quick.bnas] [--reps 7] [--webgpu] [--out FILE.json]
+ *   [--space examples/quick.bnas] [--set key=value]... [--reps 7] [--webgpu] [--out FILE.json]
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { avgPool, batchNormFast, composedReluConvBn, conv2d, depthwiseFast, initBackend, maxPool, pointwiseBn, releaseBackend, reluConvBn, signSte, type BackendInfo } from '../../runtime/engine/index.js';
 import { kernelChoice } from '../../runtime/engine/kernel-choice.js';
 import { evaluateStepProbe, searchStepProbe } from '../../runtime/search/backend-probe.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { writeRecord } from '../record.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
+    ...spaceOptions('examples/quick.bnas'),
     reps: { type: 'string', default: '7' },
     out: { type: 'string' },
     webgpu: { type: 'boolean', default: false },
@@ -105,9 +104,7 @@ const measure = async (name: string, setup: Case['setup']) => {
 for (const c of CASES) await measure(c.name, c.setup);
 
 // Whole steps of a space, as `auto` measures them.
-const file = values.space as string;
-const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: true });
-if (!space) throw new Error(`${file} does not validate`);
+const { space, label } = loadBenchSpace(values.space as string, values.set);
 const dataset = await loadDataset(space.data, { seed: space.train.seed });
 const probe = (p: { run(): Promise<number> }) => () => ({ run: async () => void (await p.run()), dispose: () => undefined });
 await measure(`supernet weight step (${space.name})`, probe(searchStepProbe(space, dataset)));
@@ -122,5 +119,5 @@ const versionOf = (pkg: string): string | undefined => {
 };
 const packages = Object.fromEntries(['webgpu', '@tensorflow/tfjs-backend-webgpu'].map((p) => [p, versionOf(p)]));
 const backends = infos.map((i) => ({ name: i.name, label: LABEL[i.name], reason: i.reason, adapter: i.adapter, ...(i.name === 'webgpu' ? { packages } : {}) }));
-if (values.out) writeRecord(values.out, { space: file, reps, backends, rows }, { backend: BACKENDS.map((b) => LABEL[b]).join(', ') });
+if (values.out) writeRecord(values.out, { space: label, reps, backends, rows }, { backend: BACKENDS.map((b) => LABEL[b]).join(', ') });
 releaseBackend();

@@ -4,7 +4,7 @@
  * combined and applied, and the weight and architecture steps at the batch and at half of it
  * (the fixed part of a step, which every shard pays again: runtime/engine/cores.ts's model), and
  * the same for a derived network's training step (`bnas evaluate`).
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/exchange-costs.ts [SPACE.bnas]
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/exchange-costs.ts [SPACE.bnas] [--set key=value]...
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../runtime/engine/index.js';
@@ -13,6 +13,7 @@ import { Trainer } from '../../runtime/search/trainer.js';
 import { loadVariables, packVariables, shardOf, syncedNames } from '../../runtime/search/replica-protocol.js';
 import { gradArrays } from '../../runtime/search/replica.js';
 import { combine } from '../../runtime/search/parallel.js';
+import { setsIn } from '../space-args.js';
 import { benchSpace } from './space-bench.js';
 import { readGenotype } from '../../runtime/cli/commands/export.js';
 import { adaptGenotype, trainStep } from '../../runtime/search/evaluate.js';
@@ -20,8 +21,8 @@ import { Optimizer } from '../../runtime/search/optimizers.js';
 import { DiscreteNetwork } from '../../runtime/supernet/discrete.js';
 
 await initBackend('wasm');
-const file = process.argv[2] ?? 'bench/search/space-paper.bnas';
-const { space, size, classes, batch } = benchSpace(file);
+const file = process.argv[2]?.startsWith('--') === false ? process.argv[2] : 'bench/search/space-paper.bnas';
+const { space, label, size, classes, batch } = benchSpace(file, setsIn(process.argv));
 const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1 });
 const replica = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1 });
 const trainer = new Trainer(net, space, classes);
@@ -42,7 +43,7 @@ const row = async (label: string, f: () => unknown): Promise<void> => {
 const names = syncedNames(net).weights;
 const shapes = new Map(names.map((n) => [n, net.weights.get(n).shape]));
 let arrays: Float32Array[] = [];
-console.log(`${file}: batch ${b.n}, ${net.weights.count()} weights in ${names.length} variables; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log(`${label}: batch ${b.n}, ${net.weights.count()} weights in ${names.length} variables; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 await row('pack the weights (dataSync)', () => (arrays = packVariables(net)));
 await row('clone them (postMessage)', () => structuredClone(arrays));
 await row('load them into a replica (assign)', () => loadVariables(replica, arrays));

@@ -5,7 +5,7 @@
  * process. AB_ONLY=on|off runs one mode per process (alternate processes by hand);
  * AB_ONE_ARCH=1 runs only the one-op architecture step (for --cpu-prof).
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/grad-needs-ab.ts [steps] [space] [kernels]
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/grad-needs-ab.ts [steps] [space] [kernels] [--set key=value]...
  *   `kernels` also prints, per step, the kernels whose call count or time differs between modes.
  */
 import { initBackend } from '../../runtime/engine/index.js';
@@ -13,9 +13,10 @@ import { useGradNeeds } from '../../runtime/engine/tfjs-patches.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { setsIn } from '../space-args.js';
 import { benchSpace } from './space-bench.js';
 await initBackend('wasm');
-const { space, size, classes, batch } = benchSpace(process.argv[3] ?? 'bench/search/space-paper.bnas');
+const { space, size, classes, batch } = benchSpace(process.argv[3] ?? 'bench/search/space-paper.bnas', setsIn(process.argv));
 function rig(one: boolean): Trainer {
   const net = new Supernet(space, { input: [size, size, 3], numClasses: classes, seed: 1 });
   if (one) {

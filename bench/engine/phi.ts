@@ -9,18 +9,19 @@
  * to measure "before".
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/phi.ts
- *   [--space bench/search/space-paper.bnas] [--steps 15]
+ *   [--space bench/search/space-paper.bnas] [--set key=value]... [--steps 15]
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { spaceOptions } from '../space-args.js';
 import { benchSpace } from './space-bench.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    ...spaceOptions('bench/search/space-paper.bnas'),
     steps: { type: 'string', default: '15' },
   },
 });
@@ -28,7 +29,7 @@ const file = values.space as string;
 const steps = Number(values.steps);
 
 await initBackend('wasm');
-const { space, size, classes, batch } = benchSpace(file);
+const { space, label, size, classes, batch } = benchSpace(file, values.set);
 
 /** A supernet with every op, or with one op per edge. */
 function rig(onePerEdge: boolean): Trainer {
@@ -63,7 +64,7 @@ const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floo
 const m = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v)]));
 const phi = (m['one arch'] + m['one weights']) / (m['all arch'] + m['all weights']);
 const load = (await import('node:os')).loadavg()[0];
-console.log(`\`${file}\`, median CPU ms of ${steps} alternating steps, load ${load.toFixed(1)}`);
+console.log(`\`${label}\`, median CPU ms of ${steps} alternating steps, load ${load.toFixed(1)}`);
 console.log('| supernet | arch step | weight step |');
 console.log('|---|---|---|');
 for (const name of ['all', 'one']) console.log(`| ${name === 'all' ? 'all ops' : 'one op per edge'} | ${m[`${name} arch`].toFixed(1)} | ${m[`${name} weights`].toFixed(1)} |`);

@@ -8,7 +8,7 @@
  * the kernel calls of one weight step (tf.profile) by kernel name.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/preprocess.ts
- *   [--space bench/search/space-paper.bnas] [--steps 15] [--out bench/engine/results]
+ *   [--space bench/search/space-paper.bnas] [--set key=value]... [--steps 15] [--out bench/engine/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +21,10 @@ import { FactorizedReduce, ReluConvBn, type Op } from '../../runtime/supernet/ca
 import { planCells, SEARCH_BN } from '../../runtime/supernet/supernet.js';
 import { benchArgs, benchSpace } from './space-bench.js';
 
-const { file, steps, out, backend } = benchArgs({ space: 'bench/search/space-paper.bnas', steps: 15 });
+const { file, sets, steps, out, backend } = benchArgs({ space: 'bench/search/space-paper.bnas', steps: 15 });
 
 const info = await initBackend(backend);
-const { space, size } = benchSpace(file);
+const { space, label, size } = benchSpace(file, sets);
 const batch = space.train.batch;
 const plans = planCells(space, size);
 
@@ -111,7 +111,7 @@ const load = (await import('node:os')).loadavg()[0];
 const lines = [
   `# Pre-processing alone: composition vs fused op`,
   '',
-  `\`${file}\`, ${units.length} units (${units.map((u) => u.name).join('; ')}), backend ${info.name}, ${steps} alternating steps, medians, load ${load.toFixed(1)}`,
+  `\`${label}\`, ${units.length} units (${units.map((u) => u.name).join('; ')}), backend ${info.name}, ${steps} alternating steps, medians, load ${load.toFixed(1)}`,
   '',
   '| variant | step | wall ms | CPU ms |',
   '|---|---|---|---|',
@@ -131,4 +131,4 @@ const lines = [
 console.log(lines.join('\n'));
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'preprocess.md'), lines.join('\n') + '\n');
-writeFileSync(join(out, 'preprocess.json'), JSON.stringify({ space: file, backend: info.name, steps, load, units: units.map((u) => u.name), summary, kernels }, null, 2) + '\n');
+writeFileSync(join(out, 'preprocess.json'), JSON.stringify({ space: label, backend: info.name, steps, load, units: units.map((u) => u.name), summary, kernels }, null, 2) + '\n');

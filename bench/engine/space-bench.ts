@@ -1,19 +1,17 @@
 /**
- * What the supernet benches share: their command line (`--space`, `--steps`, `--out`,
- * `--backend` and their own options), a space file loaded (diagnostics as an error), and random
+ * What the supernet benches share: their command line (`--space`, `--set key=value`, `--steps`,
+ * `--out`, `--backend` and their own options), a space loaded with its settings (bench/space-args.ts), and random
  * batches of its batch size and image size (a step's cost does not depend on the values).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
-/** The space of `file`, its image size, 10 classes, and a seeded random-batch maker. */
-export function benchSpace(file: string): { space: SearchSpace; size: number; classes: number; batch: () => Batch } {
-  const { space, diagnostics } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-  if (!space) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+/** The space of `file` with `sets` applied, its image size, 10 classes, and a seeded random-batch maker. */
+export function benchSpace(file: string, sets: readonly string[] = []): { space: SearchSpace; label: string; size: number; classes: number; batch: () => Batch } {
+  const { space, label } = loadBenchSpace(file, sets);
   const size = space.data.image ?? 16;
   const classes = 10;
   const rng = new Rng(1);
@@ -26,19 +24,19 @@ export function benchSpace(file: string): { space: SearchSpace; size: number; cl
       shape: [n, size, size, 3],
     };
   };
-  return { space, size, classes, batch };
+  return { space, label, size, classes, batch };
 }
 
 /** The common options of a space bench, with `extra` options of its own. */
 export function benchArgs(defaults: { space: string; steps: number }, extra: NonNullable<ParseArgsConfig['options']> = {}) {
   const values: Record<string, string | boolean | (string | boolean)[] | undefined> = parseArgs({
     options: {
-      space: { type: 'string', default: defaults.space },
+      ...spaceOptions(defaults.space),
       steps: { type: 'string', default: String(defaults.steps) },
       out: { type: 'string', default: 'bench/engine/results' },
       backend: { type: 'string', default: 'wasm' },
       ...extra,
     },
   }).values;
-  return { values, file: values.space as string, steps: Number(values.steps), out: values.out as string, backend: values.backend as 'wasm' | 'cpu' | 'node' | 'auto' };
+  return { values, file: values.space as string, sets: (values.set ?? []) as string[], steps: Number(values.steps), out: values.out as string, backend: values.backend as 'wasm' | 'cpu' | 'node' | 'auto' };
 }

@@ -11,7 +11,7 @@
  * (none only). Runs on any commit that has Supernet/Trainer (copy the file to compare commits).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-parts.ts
- *   [--space examples/quick.bnas] [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
+ *   [--space examples/quick.bnas] [--set key=value]... [--steps 5] [--keep sep_conv_3x3] [--label after] [--out bench/engine/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,14 +22,14 @@ import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchArgs, benchSpace } from './space-bench.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 
-const { values, file, steps, out, backend } = benchArgs(
+const { values, file, sets, steps, out, backend } = benchArgs(
   { space: 'examples/quick.bnas', steps: 5 },
   { label: { type: 'string', default: 'current' }, keep: { type: 'string' }, kernels: { type: 'boolean', default: false } },
 );
 const label = values.label as string;
 
 const info = await initBackend(backend);
-const { space, size, classes, batch } = benchSpace(file);
+const { space, label: spaceLabel, size, classes, batch } = benchSpace(file, sets);
 const keep = space.ops.findIndex((o) => o.name === ((values.keep as string | undefined) ?? space.ops.find((o) => o.kind !== 'zero')?.name ?? ''));
 const noneIndex = space.ops.findIndex((o) => o.kind === 'zero');
 if (keep < 0) throw new Error(`--keep must name one of the space's ops: ${space.ops.map((o) => o.name).join(', ')}`);
@@ -115,12 +115,12 @@ for (const n of nets) {
 }
 const fixed = rows[2];
 const partNames = [...new Set(rows.flatMap((r) => Object.keys(r.cpuMsByPart)))].sort();
-const meta = { date: new Date().toISOString(), label, backend: info.name, space: file, batch: space.train.batch, steps };
+const meta = { date: new Date().toISOString(), label, backend: info.name, space: spaceLabel, batch: space.train.batch, steps };
 mkdirSync(out, { recursive: true });
 const base = `supernet-parts-${label}`;
 writeFileSync(join(out, `${base}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
 const lines = [
-  `# Supernet weight step by part (${label}; ${meta.date.slice(0, 16)}Z, ${info.name}, ${file}, batch ${space.train.batch}, median of ${steps})`,
+  `# Supernet weight step by part (${label}; ${meta.date.slice(0, 16)}Z, ${info.name}, ${spaceLabel}, batch ${space.train.batch}, median of ${steps})`,
   '',
   '| net | ops computed | step wall ms | forward+backward CPU ms | candidate ops CPU ms (vs none only) | optimizer CPU ms |',
   '|---|---|---|---|---|---|',

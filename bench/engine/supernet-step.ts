@@ -6,7 +6,7 @@
  * two alternating in one process on the same batches. Reports median wall and CPU ms per step.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/supernet-step.ts
- *   [--space examples/quick.bnas] [--steps 6] [--backend wasm] [--out bench/engine/results]
+ *   [--space examples/quick.bnas] [--set key=value]... [--steps 6] [--backend wasm] [--out bench/engine/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,10 +17,10 @@ import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchArgs, benchSpace } from './space-bench.js';
 import { OpByOpSupernet } from '../../test/unit/engine/reference/op-cell.js';
 
-const { file, steps, out, backend } = benchArgs({ space: 'examples/quick.bnas', steps: 6 });
+const { file, sets, steps, out, backend } = benchArgs({ space: 'examples/quick.bnas', steps: 6 });
 
 const info = await initBackend(backend);
-const { space, size, classes, batch } = benchSpace(file);
+const { space, label, size, classes, batch } = benchSpace(file, sets);
 
 const modes = ['op', 'cell'] as const;
 const rigs = modes.map((engine) => {
@@ -60,12 +60,12 @@ for (const r of rigs) {
   r.net.dispose();
 }
 const name = basename(file, '.bnas');
-const meta = { date: new Date().toISOString(), backend: info.name, space: file, batch: space.train.batch, steps, tfjs: tf.version_core };
+const meta = { date: new Date().toISOString(), backend: info.name, space: label, batch: space.train.batch, steps, tfjs: tf.version_core };
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, `supernet-step-${name}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
 const base = rows[0];
 const lines = [
-  `# Supernet step: op by op vs fused cell (${meta.date.slice(0, 16)}Z, ${info.name}, ${file}, batch ${space.train.batch})`,
+  `# Supernet step: op by op vs fused cell (${meta.date.slice(0, 16)}Z, ${info.name}, ${label}, batch ${space.train.batch})`,
   '',
   '| engine | weight step ms | CPU ms | CPU vs op | arch step CPU ms | arch CPU vs op | steps (ms) |',
   '|---|---|---|---|---|---|---|',

@@ -6,7 +6,7 @@
  * Also records what `--threads auto` measures and picks on this machine (runtime/engine/cores.ts).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/threads.ts
- *   [--space bench/search/space-paper.bnas] [--threads 1,2] [--steps 4] [--rounds 3] [--batch N]
+ *   [--space bench/search/space-paper.bnas] [--set key=value]... [--threads 1,2] [--steps 4] [--rounds 3] [--batch N]
  *   [--genotype bench/search/reference-cells/pc-darts-cifar.json] [--work search,evaluate] [--label NAME] [--out bench/engine/results]
  * `--work evaluate` leaves the supernet out (at 28×28 it needs gigabytes a thread).
  * Writes results/threads-LABEL.{json,md} (LABEL defaults to the host's core count, e.g. `2cpu`).
@@ -29,7 +29,7 @@ import { DiscreteNetwork } from '../../runtime/supernet/discrete.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchArgs, benchSpace } from './space-bench.js';
 
-const { values, file, steps, out, backend } = benchArgs(
+const { values, file, sets, steps, out, backend } = benchArgs(
   { space: 'bench/search/space-paper.bnas', steps: 4 },
   {
     threads: { type: 'string', default: Array.from({ length: availableParallelism() }, (_, i) => i + 1).join(',') },
@@ -49,7 +49,7 @@ const uptime = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').sl
 const loadBefore = uptime();
 
 const info = await initBackend(backend);
-const loaded = benchSpace(file);
+const loaded = benchSpace(file, sets);
 const space: SearchSpace = values.batch ? { ...loaded.space, train: { ...loaded.space.train, batch: Number(values.batch) } } : loaded.space;
 const { size, classes } = loaded;
 const batchSize = space.train.batch;
@@ -151,7 +151,7 @@ const summary = rigs.map((r) => ({
 })) as ({ threads: number } & Record<'search' | 'evaluate', { imagesPerSecond: number; wallMs: number; cpuMs: number; vsOneThread: number }>)[];
 const record = {
   date: new Date().toISOString(), command, commit, node: process.version, tfjs, backend: info.name, cpu: cpus()[0]?.model, cores: availableParallelism(),
-  loadBefore, loadAfter, space: file, batch: batchSize, genotype: values.genotype, steps, rounds,
+  loadBefore, loadAfter, space: loaded.label, batch: batchSize, genotype: values.genotype, steps, rounds,
   coresProbe: cores, autoPick: pickThreads(cores, batchSize),
   work: works, runs: rigs.map((r) => ({ threads: r.threads, ...Object.fromEntries(works.map((w) => [w, r.rows[w]])) })), summary,
 };
@@ -166,7 +166,7 @@ const md = [
   '',
   `Commit ${commit}; Node ${process.version}; TensorFlow.js ${tfjs} (${info.name}); ${record.cpu}, ${record.cores} CPU(s); load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   '',
-  `Space \`${file}\`, batch ${batchSize}, ${size}×${size}×3; derived network of \`${values.genotype as string}\` (adapted to the space). Medians over ${rounds} rounds of ${steps} steps a thread count, the counts alternating in one process; a search step is an architecture step and a weight step on batches of ${batchSize} (images counted once); CPU ms is the process's (main thread and workers).`,
+  `Space \`${loaded.label}\`, batch ${batchSize}, ${size}×${size}×3; derived network of \`${values.genotype as string}\` (adapted to the space). Medians over ${rounds} rounds of ${steps} steps a thread count, the counts alternating in one process; a search step is an architecture step and a weight step on batches of ${batchSize} (images counted once); CPU ms is the process's (main thread and workers).`,
   '',
   `Cores probe (\`--threads auto\`): ${cores.threads} threads at once delivered ${f(cores.speedup, 2)}× one thread's throughput; auto picks **${record.autoPick}** thread(s) for batch ${batchSize}.`,
   '',

@@ -6,25 +6,24 @@
  * each against a fresh supernet pruned the same way without that history (same seed, same ops).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/probes/round-probe.ts
- *   [--space bench/search/space-paper.bnas] [--steps 6] [--rounds 3] [--candidates 8]
+ *   [--space bench/search/space-paper.bnas] [--set key=value]... [--steps 6] [--rounds 3] [--candidates 8]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Optimizer } from '../../runtime/search/optimizers.js';
 import type { PathChoice } from '../../runtime/search/pruning.js';
 import { evaluatePath } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    ...spaceOptions('bench/search/space-paper.bnas'),
     steps: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     candidates: { type: 'string', default: '8' },
@@ -33,8 +32,7 @@ const { values } = parseArgs({
 const file = values.space as string;
 const steps = Number(values.steps);
 await initBackend('wasm');
-const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-if (!space) throw new Error(`${file} does not validate`);
+const { space, label } = loadBenchSpace(file, values.set);
 const size = space.data.image ?? 16;
 const classes = 10;
 const rng = new Rng(1);
@@ -108,4 +106,4 @@ for (let r = 0; r < Number(values.rounds); r++) {
   fresh.net.dispose();
   rows.push(`round ${r + 1} (${searched.net.opsLeft()} ops): after the round ${afterRound.toFixed(1)} ms a step; fresh supernet, same ops ${freshMs.toFixed(1)} ms; candidates ${evalMs.toFixed(1)} ms each; tensors ${tf.memory().numTensors}`);
 }
-console.log(`Space \`${file}\`, wasm, 1 thread, median of ${steps} steps\n${rows.join('\n')}`);
+console.log(`Space \`${label}\`, wasm, 1 thread, median of ${steps} steps\n${rows.join('\n')}`);

@@ -6,29 +6,28 @@
  * a step. CPU time of the process and wall time, medians of `--steps` alternating rounds.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/probes/threads-probe.ts
- *   [--space bench/search/space.bnas] [--steps 5]
+ *   [--space bench/search/space.bnas] [--set key=value]... [--steps 5]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { DataParallelGroup } from '../../runtime/engine/data-parallel.js';
 import { initBackend } from '../../runtime/engine/index.js';
 import { replicaModulePath } from '../../runtime/search/parallel.js';
 import { packVariables, shardOf, type ReplicaConfig } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
-  options: { space: { type: 'string', default: 'bench/search/space.bnas' }, steps: { type: 'string', default: '5' } },
+  options: { ...spaceOptions('bench/search/space.bnas'), steps: { type: 'string', default: '5' } },
 });
 const file = values.space as string;
 const steps = Number(values.steps);
 const info = await initBackend('wasm');
-const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-if (!space) throw new Error(`${file} does not validate`);
+const { space, label } = loadBenchSpace(file, values.set);
 const size = space.data.image ?? 16;
 const classes = 6;
 const config: ReplicaConfig = { space, input: [size, size, 3], numClasses: classes, seed: 1, backend: 'wasm' };
@@ -72,7 +71,7 @@ const cases: Record<string, () => Promise<unknown> | unknown> = {
 const samples = new Map<string, { wall: number; cpu: number }[]>(Object.keys(cases).map((k) => [k, []]));
 for (let s = 0; s < steps; s++) for (const [k, f] of Object.entries(cases)) samples.get(k)?.push(await timed(f));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`Space \`${file}\`, ${info.reason}, batch ${n}, median of ${steps}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+console.log(`Space \`${label}\`, ${info.reason}, batch ${n}, median of ${steps}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
 console.log('| case | wall ms | process CPU ms |\n|---|---|---|');
 for (const [k, xs] of samples) console.log(`| ${k} | ${median(xs.map((x) => x.wall)).toFixed(0)} | ${median(xs.map((x) => x.cpu)).toFixed(0)} |`);
 await group.close();

@@ -33,7 +33,7 @@ await initBackend('wasm');
 const { loadDataset } = await import('../../runtime/data/index.js');
 const { trainGenotype, realValuedSpace } = await import('../../runtime/search/evaluate.js');
 const { randomGenotype } = await import('../../runtime/supernet/discrete.js');
-const { Rng } = await import('../../runtime/search/rng.js');
+const { Rng } = await import('../../runtime/random/rng.js');
 const dataset = await loadDataset(space.data, { seed: space.train.seed });
 const initSeed = Rng.stream(space.train.seed, 'eval').seed();
 const cells: { name: string; genotype: Genotype }[] = [];

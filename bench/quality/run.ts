@@ -53,7 +53,7 @@ type Schedule = 'file' | 'defaults' | 'long';
 function searchSettings(schedule: Schedule, b: Budget): Setting[] {
   const set = new Map<string, string>();
   if (schedule !== 'file') {
-    // `long`: the default schedule searched for 16 epochs (bench/search/space-paper-long.bnas): the
+    // `long`: the default schedule searched for 16 epochs (bench/search/space-paper-defaults.bnas with train.epochs = 16): the
     // rounds end as early, the one-op supernet trains on.
     for (const [k, v] of [['train.epochs', schedule === 'long' ? 16 : 8], ['train.warmup', 2], ['pruning.start', 1], ['pruning.every', 1], ['pruning.drop', 1]] as const) set.set(k, String(v));
   }

@@ -6,15 +6,16 @@
  * the best case abandons the costliest op of every edge each round (and keeps the cheapest real
  * op), the worst case the cheapest.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/macs.ts --space FILE
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/macs.ts --space FILE [--set key=value]...
  *   [--run DIR]... [--bounds]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { boundEvents, estimateSupernetCompute, loadSearchSpace, searchMacs, totalMacs, unprunedMacs, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
+import { boundEvents, estimateSupernetCompute, searchMacs, totalMacs, unprunedMacs, type EpochMacs, type PruneEvent } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 /**
  * The `pruned` events of a run's events.jsonl as decisions on `space`'s ops. A decision the space
@@ -37,14 +38,13 @@ export function prunedEvents(space: SearchSpace, eventsText: string, run = 'the 
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { space: { type: 'string' }, run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { ...spaceOptions(), run: { type: 'string', multiple: true }, bounds: { type: 'boolean' } } });
   if (!values.space) throw new Error('--space FILE is required (a .bnas file)');
-  const { space, diagnostics } = loadSearchSpace(readFileSync(values.space, 'utf8'));
-  if (!space) throw new Error(`${values.space} does not validate: ${diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`).join('; ')}`);
+  const { space, label } = loadBenchSpace(values.space, values.set);
   const est = estimateSupernetCompute(space);
   const reference = unprunedMacs(space, est);
   const g = (x: number) => (x / 1e9).toFixed(1);
-  console.log(`${values.space}: ${(est.total / 1e6).toFixed(2)} M multiply-adds per image forward with every op, ${(est.fixed / 1e6).toFixed(2)} M fixed (${(100 * est.fixed / est.total).toFixed(0)} %: stem ${(est.stem / 1e6).toFixed(2)}, pre-processing ${(est.preprocess / 1e6).toFixed(2)}, mix ${(est.mix / 1e6).toFixed(2)}, head ${(est.head / 1e6).toFixed(3)})`);
+  console.log(`${label}: ${(est.total / 1e6).toFixed(2)} M multiply-adds per image forward with every op, ${(est.fixed / 1e6).toFixed(2)} M fixed (${(100 * est.fixed / est.total).toFixed(0)} %: stem ${(est.stem / 1e6).toFixed(2)}, pre-processing ${(est.preprocess / 1e6).toFixed(2)}, mix ${(est.mix / 1e6).toFixed(2)}, head ${(est.head / 1e6).toFixed(3)})`);
   console.log(`PC-DARTS mode (no pruning): ${g(reference)} G multiply-adds a search`);
   const show = (label: string, epochs: EpochMacs[]) => {
     const t = totalMacs(epochs);

@@ -13,28 +13,28 @@
  * The two variants alternate on the same batches; medians over `--steps`.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/profile.ts
- *   [--space bench/search/space-paper.bnas] [--steps 5] [--k 1] [--batch N] [--candidates] [--kernels] [--keep one|conv|free|minus1] [--json FILE]
+ *   [--space bench/search/space-paper.bnas] [--set key=value]... [--steps 5] [--k 1] [--batch N] [--candidates] [--kernels] [--keep one|conv|free|minus1] [--json FILE]
  * `--k N` overrides the space's K (1 = the DARTS mode's supernet), `--batch N` its batch. `--keep`: which op stays on each edge in the one-op variant: `one` (default) rotates through the
  * non-`none` ops edge by edge (a mix as a real search leaves); `conv` keeps the first binary conv,
  * `free` the first parameter-free op (pool or skip); `minus1` is not one op per edge but the space after
  * the first pruning round: every edge loses one non-`none` op, a different one edge by edge.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import { initBackend } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { Optimizer } from '../../runtime/search/optimizers.js';
 import { evaluatePath } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/search/space-paper.bnas' },
+    ...spaceOptions('bench/search/space-paper.bnas'),
     steps: { type: 'string', default: '5' },
     keep: { type: 'string', default: 'one' },
     k: { type: 'string' },
@@ -53,8 +53,7 @@ const withCandidates = values.candidates as boolean;
 const byKernel = values.kernels as boolean;
 
 await initBackend('wasm');
-const loaded = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: false });
-if (!loaded.space) throw new Error(`${file}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+const loaded = loadBenchSpace(file, values.set);
 // `--k 1`: the DARTS mode's supernet (all channels through the mixed ops).
 const space = { ...loaded.space, sampling: { ...loaded.space.sampling, k: Number(values.k ?? loaded.space.sampling.k) }, train: { ...loaded.space.train, batch: Number(values.batch ?? loaded.space.train.batch) } };
 const size = space.data.image ?? 16;
@@ -226,7 +225,7 @@ const table = parts.map((p) => {
 const f = (x: number | string) => (typeof x === 'number' ? x.toFixed(1) : x);
 const cols = rigs.flatMap((r) => PHASES.filter((ph) => ph !== 'candidate' || withCandidates).map((ph) => `${r.name} ${ph}`));
 const md = [
-  `Space \`${file}\` (${space.ops.length} ops, ${space.supernet.cells} cells, ${space.supernet.channels} channels, K = ${space.sampling.k}, ${size}×${size}, batch ${space.train.batch}), wasm, 1 thread, median ms of ${steps} steps; one-op variant: \`${keep}\`, computed ops all / one: ${rigs.map((r) => r.net.computedOps()).join(' / ')}`,
+  `Space \`${loaded.label}\` (${space.ops.length} ops, ${space.supernet.cells} cells, ${space.supernet.channels} channels, K = ${space.sampling.k}, ${size}×${size}, batch ${space.train.batch}), wasm, 1 thread, median ms of ${steps} steps; one-op variant: \`${keep}\`, computed ops all / one: ${rigs.map((r) => r.net.computedOps()).join(' / ')}`,
   '',
   `| part | ${cols.join(' | ')} |`,
   `|---|${cols.map(() => '---').join('|')}|`,
@@ -235,7 +234,7 @@ const md = [
 ].join('\n');
 console.log(md);
 const json = values.json as string;
-if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), space: file, steps, keep, table }, null, 2) + '\n');
+if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), space: loaded.label, steps, keep, table }, null, 2) + '\n');
 pruneSgd.dispose();
 for (const r of rigs) {
   r.trainer.dispose();

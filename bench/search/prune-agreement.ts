@@ -9,26 +9,26 @@
  * τ near 0 would mean a round's decisions are coin flips; τ > 0 with a small p, that they agree.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/prune-agreement.ts
- *   [--space examples/quick.bnas] [--seeds 7,8] [--epochs 1] [--batches 1] [--backend wasm] [--json FILE]
+ *   [--space examples/quick.bnas] [--set key=value]... [--seeds 7,8] [--epochs 1] [--batches 1] [--backend wasm] [--json FILE]
  * --epochs: training epochs before the measured round (the quick demo's first round follows epoch 1);
  * --batches: architecture-split batches each probe is measured on (a round uses pruning.samples).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { meanLoss, probeLosses } from '../../runtime/search/replica-protocol.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import type { EdgeRestriction } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { kendallTau, shuffled } from '../rank-stats.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
+    ...spaceOptions('examples/quick.bnas'),
     seeds: { type: 'string', default: '7,8' },
     epochs: { type: 'string', default: '1' },
     batches: { type: 'string', default: '1' },
@@ -42,9 +42,7 @@ const seeds = (values.seeds as string).split(',').map(Number);
 const epochs = Number(values.epochs);
 const nBatches = Number(values.batches);
 if (seeds.length !== 2 || !seeds.every(Number.isInteger)) throw new Error('--seeds takes two whole numbers, e.g. 7,8');
-const text = readFileSync(file, 'utf8');
-const { space: loaded } = loadSearchSpace(text, { filePath: file, checkFiles: true });
-if (!loaded) throw new Error(`${file} does not validate (bnas validate ${file})`);
+const { text, space: loaded, label } = loadBenchSpace(file, values.set);
 // Train as the search does, without pruning, for the epochs before the measured round.
 const space: SearchSpace = { ...loaded, train: { ...loaded.train, epochs }, pruning: { ...loaded.pruning, criterion: 'none' } };
 const backend = await initBackend(values.backend as BackendChoice);
@@ -93,7 +91,7 @@ const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best
 const sameWorst = edges.filter((x) => argmax(x.a) === argmax(x.b)).length;
 const ops = space.ops.length;
 const report = {
-  space: space.name, file, seeds, epochs_before_round: epochs, batches: nBatches, batch: space.train.batch, backend: backend.name,
+  space: space.name, file: label, seeds, epochs_before_round: epochs, batches: nBatches, batch: space.train.batch, backend: backend.name,
   edges: edges.length, ops, forwards_per_seed: (1 + edges.length * ops) * nBatches,
   mean_tau: observed, ci95: ci, permutation_p: pValue, permutations: perms,
   same_worst_op: sameWorst, same_worst_chance: edges.length / ops,

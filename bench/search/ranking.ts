@@ -8,28 +8,27 @@
  * Kendall's τ-b between (a) and (b) with a bootstrap 95 % interval and a permutation p-value.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/ranking.ts
- *   [--space examples/quick.bnas] [--cells 10] [--epochs 4] [--eval-epochs 3] [--batches 4]
+ *   [--space examples/quick.bnas] [--set key=value]... [--cells 10] [--epochs 4] [--eval-epochs 3] [--batches 4]
  *   [--seed 7] [--backend wasm] [--out FILE.json]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
 import type { PathChoice } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { cellEdges } from '../../runtime/supernet/topology.js';
 import { writeRecord } from '../record.js';
 import { bootstrapCi, kendallTau, permutationP, shuffled } from '../rank-stats.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'examples/quick.bnas' },
+    ...spaceOptions('examples/quick.bnas'),
     cells: { type: 'string', default: '10' },
     epochs: { type: 'string', default: '4' },
     'eval-epochs': { type: 'string', default: '3' },
@@ -40,9 +39,7 @@ const { values } = parseArgs({
   },
 });
 const file = values.space as string;
-const text = readFileSync(file, 'utf8');
-const { space: loaded } = loadSearchSpace(text, { filePath: file, checkFiles: true });
-if (!loaded) throw new Error(`${file} does not validate (bnas validate ${file})`);
+const { text, space: loaded, label } = loadBenchSpace(file, values.set);
 const seed = Number(values.seed);
 const space: SearchSpace = { ...loaded, train: { ...loaded.train, epochs: Number(values.epochs) }, pruning: { ...loaded.pruning, criterion: 'none' } };
 const none = space.ops.findIndex((o) => o.kind === 'zero');
@@ -102,5 +99,5 @@ console.log(
     `Kendall τ-b (supernet estimate vs stand-alone accuracy): ${tau.toFixed(3)}, bootstrap 95 % CI [${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}], permutation p = ${p.toPrecision(2)}`,
 );
 if (values.out) {
-  writeRecord(values.out, { space: space.name, file, seed, cells, estimates, standalone, tau, ci95: ci, permutation_p: p, seconds: (performance.now() - t0) / 1000 }, { backend: backend.name });
+  writeRecord(values.out, { space: space.name, file: label, seed, cells, estimates, standalone, tau, ci95: ci, permutation_p: p, seconds: (performance.now() - t0) / 1000 }, { backend: backend.name });
 }

@@ -13,7 +13,7 @@
  * training steps, validation and pruning, with the ops left; and the ratios of the modes' means.
  * A repeat is a seed: `--repeats N` sweeps seeds `train.seed` … `train.seed + N − 1` in every mode.
  * Each mode runs with every thread count of `--threads` (default 1,2).
- * Usage: npx tsx bench/search/run.ts [--space FILE] [--evaluate EPOCHS] [--repeats N] [--threads 1,2]
+ * Usage: npx tsx bench/search/run.ts [--space FILE] [--set key=value]... [--evaluate EPOCHS] [--repeats N] [--threads 1,2]
  *          [--modes bnas,pc-darts,darts] [--batch-rule same|memory] [--name NAME]
  *          [--parallel N] [--executor local|slurm] [--slurm-args "..."] [--sweeps DIR]
  * `--parallel N` runs N trials of a sweep side by side (default 1: the CPU times stay those of a
@@ -25,6 +25,7 @@
  * mode gets the largest batch whose estimated supernet memory fits in PC-DARTS mode's at the
  * space's batch, with the weights' learning rate scaled by the same factor (0.1 at 256 against
  * 0.025 at 64 in the papers). An epoch sees the same images either way, in more, smaller steps.
+ * `--set` (repeatable) changes one setting of the space as `bnas sweep --set` does (bench/space-args.ts).
  * Writes bench/search/NAME.json and bench/search/NAME.md (NAME defaults to `results`).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { estimateSupernetMemory, loadSearchSpace, searchMacs, totalMacs } from '../../runtime/dsl/index.js';
+import { loadBenchSpace, setsIn } from '../space-args.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Setting } from '../../runtime/sweep/overrides.js';
 import { executionOf, finishedTrials, seedRange, setArgs, sweep } from '../sweep/drive.js';
@@ -155,7 +157,8 @@ function measured(dir: string, mode: Mode, threads: number, seeds: readonly numb
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
-  const spaceFile = resolve(opt('space', 'bench/search/space.bnas'));
+  // The space as searched (the file with its --set settings), written once for every sweep.
+  const bench = loadBenchSpace(opt('space', 'bench/search/space.bnas'), setsIn(argv));
   const evalEpochs = Number(opt('evaluate', '0'));
   const repeats = Number(opt('repeats', '1'));
   const threadList = opt('threads', '1,2').split(',').map(Number);
@@ -164,13 +167,14 @@ async function main(): Promise<void> {
   const name = opt('name', 'results');
   const rule = opt('batch-rule', 'same') as BatchRule;
   if (rule !== 'same' && rule !== 'memory') throw new Error(`--batch-rule must be same or memory, got ${rule}`);
-  const benchSpace = loadSearchSpace(readFileSync(spaceFile, 'utf8'), { filePath: spaceFile }).space;
-  if (!benchSpace) throw new Error(`${spaceFile} does not validate`);
+  const benchSpace = bench.space;
   const seeds = Array.from({ length: repeats }, (_, i) => benchSpace.train.seed + i);
   const keep = argv.includes('--sweeps');
   if (executionOf(argv, { backend: 'wasm', threads: 1 }).executor === 'slurm' && !keep) throw new Error('--executor slurm needs --sweeps DIR on a file system the compute nodes share');
   const root = keep ? resolve(opt('sweeps', '')) : mkdtempSync(join(tmpdir(), 'bnas-bench-'));
   mkdirSync(root, { recursive: true });
+  const spaceFile = join(root, 'space.bnas');
+  writeFileSync(spaceFile, bench.text);
   const runs: Measured[] = [];
   const modeSpaces = new Map<Mode, SearchSpace>();
   try {
@@ -211,7 +215,7 @@ async function main(): Promise<void> {
   const batches = Object.fromEntries(modes.map((m) => [m, modeSpaces.get(m)!.train.batch]));
   const estimatedMb = Object.fromEntries(modes.map((m) => [m, estimateSupernetMemory(modeSpaces.get(m)!).totalMb]));
   const record = {
-    date: new Date().toISOString(), space: spaceFile, backend: x.backend, repeats, seeds, evalEpochs, batchRule: rule, batches, estimatedMb, threads: threadList,
+    date: new Date().toISOString(), space: bench.label, backend: x.backend, repeats, seeds, evalEpochs, batchRule: rule, batches, estimatedMb, threads: threadList,
     parallel: x.parallel, executor: x.executor, loadavg: load, runs, summary, ratios, wallSpeedup: speedup,
   };
   writeFileSync(`bench/search/${name}.json`, JSON.stringify(record, null, 2) + '\n');
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
   const md = [
     `# Search benchmark results (${record.date.slice(0, 16)}Z, ${x.backend}, load average at the end ${load})`,
     '',
-    `Space \`${spaceFile.split('/').slice(-1)[0]}\`, seeds ${seeds.join(', ')} (one \`bnas sweep\` per mode and thread count, ${x.parallel ?? 'the default number of'} trial(s) at a time, ${x.executor} executor); CPU s counts every thread of the search's process.`,
+    `Space \`${bench.label}\`, seeds ${seeds.join(', ')} (one \`bnas sweep\` per mode and thread count, ${x.parallel ?? 'the default number of'} trial(s) at a time, ${x.executor} executor); CPU s counts every thread of the search's process.`,
     '',
     `Batch rule \`${rule}\`: batch ${modes.map((m) => `${m} ${batches[m]}`).join(', ')}; estimated supernet memory (MB, before pruning) ${modes.map((m) => `${m} ${estimatedMb[m].toFixed(0)}`).join(', ')}.`,
     '',

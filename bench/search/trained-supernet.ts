@@ -11,7 +11,7 @@ import type { Dataset } from '../../runtime/data/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { runSearch } from '../../runtime/search/search.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';

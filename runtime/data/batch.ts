@@ -3,7 +3,7 @@
  * (256 values per channel, so conversion is one table read per pixel) and, for training splits,
  * the crop/flip augmentation.
  */
-import { Rng } from './random.js';
+import type { Rng } from '../random/rng.js';
 import type { Batch, CropPadding } from './types.js';
 
 /** Pixels each side the `crop` augmentation pads before cropping back. */

@@ -15,7 +15,7 @@ import type { DataSpec } from '../dsl/space.js';
 import { type Augmentation, type Storage, makeBatch, normalisationTable } from './batch.js';
 import { DataError } from './files.js';
 import { SeededSplitIterator } from './iterator.js';
-import { Rng, hashLabel, permutation } from './random.js';
+import { Rng, permutation } from '../random/rng.js';
 import { resizeImages } from './resize.js';
 import { openSource } from './sources.js';
 import type { Batch, DataSplit, Dataset, LabelledImages, LoadOptions, SplitName } from './types.js';
@@ -174,8 +174,8 @@ export async function loadDataset(spec: DataSpec, options: LoadOptions): Promise
   checkCounts(spec, reader.description, reader.trainCount, reader.testCount);
   signal?.throwIfAborted();
 
-  const trainIds = chooseIndices(reader.trainCount, spec.train, reader.generated, new Rng(seed, hashLabel('subset/train')));
-  const testIds = chooseIndices(reader.testCount, spec.test, reader.generated, new Rng(seed, hashLabel('subset/test')));
+  const trainIds = chooseIndices(reader.trainCount, spec.train, reader.generated, Rng.stream(seed, 'subset/train'));
+  const testIds = chooseIndices(reader.testCount, spec.test, reader.generated, Rng.stream(seed, 'subset/test'));
   const size = spec.image;
   let train = await reader.read('train', trainIds, signal);
   signal?.throwIfAborted();

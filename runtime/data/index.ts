@@ -25,4 +25,3 @@ export { openCifar10, CIFAR10_CLASSES } from './cifar10.js';
 export { generateSynthetic, SYNTHETIC_CLASSES, SYNTHETIC_DEFAULT_SIZE } from './synthetic.js';
 export { resizeImage, resizeImages, chooseResizeMethod } from './resize.js';
 export { CROP_PAD } from './batch.js';
-export { Rng, hashInts, hashLabel, permutation } from './random.js';

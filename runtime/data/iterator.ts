@@ -7,10 +7,8 @@
  */
 import { type AugmentDraw, type Augmentation, type Storage, drawAugmentation, makeBatch } from './batch.js';
 import { DataError } from './files.js';
-import { Rng, hashLabel, permutation } from './random.js';
+import { Rng, permutation } from '../random/rng.js';
 import type { Batch, IteratorState, SplitIterator, SplitName } from './types.js';
-
-const AUGMENT_STREAM = hashLabel('augment');
 
 /** What an iterator needs from its split. */
 export interface IteratorSource {
@@ -39,12 +37,12 @@ export class SeededSplitIterator implements SplitIterator {
   private epochsDone = 0;
   private pos = 0;
   private order: Int32Array | undefined;
-  private readonly stream: number;
+  private readonly stream: string;
 
   constructor(private readonly source: IteratorSource) {
     this.split = source.split;
     this.size = source.ids.length;
-    this.stream = hashLabel(source.stream === undefined ? `order/${source.split}` : `order/${source.split}/${source.stream}`);
+    this.stream = source.stream === undefined ? `order/${source.split}` : `order/${source.split}/${source.stream}`;
     if (this.size === 0) throw new DataError(`the ${source.split} split is empty: there is nothing to iterate`);
   }
 
@@ -62,7 +60,7 @@ export class SeededSplitIterator implements SplitIterator {
   }
 
   private currentOrder(): Int32Array {
-    this.order ??= permutation(this.size, new Rng(this.source.seed, this.stream, this.epochsDone));
+    this.order ??= permutation(this.size, Rng.stream(this.source.seed, this.stream, this.epochsDone));
     return this.order;
   }
 
@@ -73,7 +71,7 @@ export class SeededSplitIterator implements SplitIterator {
     for (let i = 0; i < n; i++) {
       const order = this.currentOrder();
       ids[i] = this.source.ids[order[this.pos]];
-      if (aug && draws) draws.push(drawAugmentation(aug, new Rng(this.source.seed, this.stream, AUGMENT_STREAM, this.epochsDone, this.pos)));
+      if (aug && draws) draws.push(drawAugmentation(aug, Rng.stream(this.source.seed, `${this.stream}/augment`, this.epochsDone, this.pos)));
       this.pos++;
       if (this.pos === this.size) {
         this.epochsDone++;

@@ -19,7 +19,7 @@
  * Every image is generated from its own counter-based stream (seed, part, index), so the first
  * N images are the same whatever N. Generation is O(pixels), cheap next to a search.
  */
-import { Rng, hashLabel } from './random.js';
+import { Rng } from '../random/rng.js';
 import type { LabelledImages } from './types.js';
 
 export const SYNTHETIC_TEXTURES = ['h-stripes', 'v-stripes', 'checker'] as const;
@@ -102,12 +102,12 @@ export function generateSynthetic(
   const per = size * size * channels;
   const images = new Uint8Array(indices.length * per);
   const labels = new Int32Array(indices.length);
-  const stream = hashLabel(`synthetic/${part}`);
+  const stream = `synthetic/${part}`;
   for (let i = 0; i < indices.length; i++) {
-    const rng = new Rng(seed, stream, indices[i]);
+    const rng = Rng.stream(seed, stream, indices[i]);
     // Classes cycle with a random offset per block of 6, so any prefix is nearly balanced.
     const block = Math.floor(indices[i] / SYNTHETIC_CLASSES.length);
-    const offset = new Rng(seed, stream, -1 - block).int(SYNTHETIC_CLASSES.length);
+    const offset = Rng.stream(seed, stream, -1 - block).int(SYNTHETIC_CLASSES.length);
     const label = (indices[i] + offset) % SYNTHETIC_CLASSES.length;
     labels[i] = label;
     drawImage(images.subarray(i * per, (i + 1) * per), size, channels, label, rng);

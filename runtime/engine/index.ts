@@ -22,7 +22,6 @@ export {
   type ActivationQuantizer,
 } from './quantize.js';
 export { ParamStore, initialValues, type Init, type SavedParam } from './params.js';
-export { SeededRandom, hashString } from './rng.js';
 export { tensorCount, assertNoLeak, type LeakReport } from './memory.js';
 export { depthwiseMultiplier } from './depthwise.js';
 export {

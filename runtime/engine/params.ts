@@ -5,7 +5,7 @@
  * plain-data snapshots for checkpoints.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededRandom } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 /**
  * How a variable starts: `he` = N(0, 2/fanIn) (fanIn = product of all but the last dimension),
@@ -21,7 +21,7 @@ export interface SavedParam {
 }
 
 /** Fills a Float32Array of `size` values with the initialiser `init`, from `rng`. */
-export function initialValues(shape: readonly number[], init: Init, rng: SeededRandom): Float32Array {
+export function initialValues(shape: readonly number[], init: Init, rng: Rng): Float32Array {
   const size = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(size);
   if (init === 'zeros') return out;
@@ -46,7 +46,7 @@ export class ParamStore {
    */
   create(name: string, shape: readonly number[], init: Init = 'he', trainable = true): tf.Variable {
     if (this.vars.has(name)) throw new Error(`ParamStore: a variable named '${name}' already exists`);
-    const values = initialValues(shape, init, SeededRandom.derive(this.seed, name));
+    const values = initialValues(shape, init, Rng.stream(this.seed, name));
     // No tfjs name: tfjs names are global across stores, ours only need to be unique here.
     const v = tf.tidy(() => tf.variable(tf.tensor(values, [...shape], 'float32'), trainable));
     this.vars.set(name, v);

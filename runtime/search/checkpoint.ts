@@ -23,7 +23,12 @@ interface ManifestEntry {
   readonly length: number;
 }
 
-const FORMAT = 1;
+/**
+ * The state format. Format 1 was written before the runtime's random streams were unified
+ * (runtime/random/rng.ts): its RNG and iterator states would resume into other numbers, so it is
+ * refused with its own message instead of continuing a different run.
+ */
+const FORMAT = 2;
 
 function writeFileSynced(path: string, data: string | Uint8Array): void {
   const fd = openSync(path, 'w');
@@ -96,6 +101,9 @@ export function readCheckpoint<S>(runDir: string): LoadedCheckpoint<S> {
     parsed = JSON.parse(readFileSync(statePath, 'utf8'));
   } catch (e) {
     throw new Error(`checkpoint ${statePath} is unreadable: ${(e as Error).message}`);
+  }
+  if (parsed.format === 1) {
+    throw new Error(`checkpoint ${statePath} was written by an older version whose random streams differ from this one's: resuming it would not continue the same run; start the search again in a new --out folder`);
   }
   if (parsed.format !== FORMAT || !parsed.state || !Array.isArray(parsed.arrays)) {
     throw new Error(`checkpoint ${statePath} has an unknown format (expected format ${FORMAT})`);

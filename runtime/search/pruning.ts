@@ -9,7 +9,7 @@ import { pruningRoundEpochs } from '../dsl/cross-checks.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import { opWeights, type CellArch } from './derive.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import type { PathChoice } from '../supernet/supernet.js';
 import { softmax } from '../supernet/topology.js';
 

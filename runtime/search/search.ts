@@ -22,7 +22,7 @@ import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch }
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
 import { paramFreeShare } from './collapse.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { Trainer, type StepResult } from './trainer.js';
 import { SearchThreads } from './parallel.js';

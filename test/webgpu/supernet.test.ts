@@ -16,7 +16,7 @@ import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Batch } from '../../runtime/data/index.js';
 import { trainStep } from '../../runtime/search/evaluate.js';
 import { Optimizer } from '../../runtime/search/optimizers.js';
-import { Rng } from '../../runtime/search/rng.js';
+import { Rng } from '../../runtime/random/rng.js';
 import { Trainer } from '../../runtime/search/trainer.js';
 import { DiscreteNetwork, randomGenotype } from '../../runtime/supernet/discrete.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';

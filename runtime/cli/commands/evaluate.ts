@@ -24,7 +24,7 @@ import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
-import { Rng } from '../../search/rng.js';
+import { Rng } from '../../random/rng.js';
 import { backendChoiceOf } from '../../search/replica-protocol.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
 import { intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';

@@ -13,7 +13,7 @@ import { channelMix, pointwiseBn } from '../../../runtime/engine/cell-kernels.js
 import { gradNeeded, useGradNeeds } from '../../../runtime/engine/tfjs-patches.js';
 import { simdInUse } from '../../../runtime/engine/simd.js';
 import type { Batch } from '../../../runtime/data/index.js';
-import { Rng } from '../../../runtime/search/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 import { Trainer } from '../../../runtime/search/trainer.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { tinySpace } from '../supernet/helpers.js';

@@ -1,9 +1,8 @@
-/** ParamStore and the seeded generator: determinism, ownership, snapshots. */
+/** ParamStore: determinism, ownership, snapshots. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore } from '../../../runtime/engine/params.js';
-import { SeededRandom } from '../../../runtime/engine/rng.js';
 import { tensorCount } from '../../../runtime/engine/memory.js';
 
 test('same seed and name give the same weights, independent of creation order', async () => {
@@ -53,24 +52,4 @@ test('save and load restore values exactly; shape mismatches are explained', asy
   assert.deepEqual(Array.from(s.get('w').dataSync()), before);
   assert.throws(() => s.load({ w: { shape: [3, 2], values: before, trainable: true } }), /shape \[2,3\] but the snapshot has \[3,2\]/);
   s.dispose();
-});
-
-test('SeededRandom: reproducible, resumable from its state, roughly uniform and normal', () => {
-  const r = new SeededRandom(42);
-  const first = Array.from({ length: 5 }, () => r.next());
-  const r2 = new SeededRandom(42);
-  assert.deepEqual(Array.from({ length: 5 }, () => r2.next()), first);
-  const state = r.state;
-  const next = r.next();
-  r2.state = state;
-  assert.equal(r2.next(), next);
-  const n = 20000;
-  let mean = 0;
-  let sq = 0;
-  for (let i = 0; i < n; i++) {
-    const z = r.normal();
-    mean += z / n;
-    sq += (z * z) / n;
-  }
-  assert.ok(Math.abs(mean) < 0.05 && Math.abs(sq - 1) < 0.05, `mean ${mean}, E[z²] ${sq}`);
 });

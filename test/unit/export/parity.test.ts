@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadSearchSpace } from '../../../runtime/dsl/index.js';
 import type { BinarizeSpec, SearchSpace } from '../../../runtime/dsl/space.js';
-import { SeededRandom } from '../../../runtime/engine/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 import { exportPytorch } from '../../../runtime/export/pytorch.js';
 import { encodeSafetensors, runtimeTensors, type NamedTensor } from '../../../runtime/export/weights.js';
 import type { Genotype } from '../../../runtime/protocol/genotype.js';
@@ -43,7 +43,7 @@ const tensor = (name: string, t: tf.Tensor): NamedTensor => ({ name, shape: t.sh
 /** Writes model.py, the weights and the runtime's results on a fixed batch; returns their paths. */
 async function fixture(space: SearchSpace, label: string): Promise<[string, string, string]> {
   const net = new DiscreteNetwork(space, GENOTYPE, { input: [H, W, C], numClasses: CLASSES, seed: 7 });
-  const rng = new SeededRandom(100);
+  const rng = new Rng(100);
   const { weights: wq, activations, scale } = space.binarize;
   try {
     tf.tidy(() => {

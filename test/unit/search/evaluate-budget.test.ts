@@ -8,7 +8,7 @@ import { loadDataset } from '../../../runtime/data/index.js';
 import { loadSearchSpace } from '../../../runtime/dsl/index.js';
 import { trainGenotype } from '../../../runtime/search/evaluate.js';
 import { randomGenotype } from '../../../runtime/supernet/discrete.js';
-import { Rng } from '../../../runtime/search/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 
 test('seedsOf: this method always gets every seed; modeSeeds caps the other modes, never above seeds', () => {
   const b: Budget = { seeds: 3, random: 5, evalEpochs: 1, modeSeeds: { 'pc-darts': 2, darts: 1, bnas: 1 } };

@@ -10,7 +10,7 @@ import { EvalThreads, evalArrays, stepGrads, trainGenotype } from '../../../runt
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from '../../../runtime/search/optimizers.js';
 import { shardOf } from '../../../runtime/search/replica-protocol.js';
 import { DiscreteNetwork, randomGenotype } from '../../../runtime/supernet/discrete.js';
-import { Rng } from '../../../runtime/search/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 import type { GradResult } from '../../../runtime/search/trainer.js';
 
 const { space: parsed } = loadSearchSpace(`search "t" {

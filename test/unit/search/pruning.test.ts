@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { emptyPruneStats, pruneRound, pruningDue, ucbScore, type MeasureEdges, type PathChoice, type PruneMeasures } from '../../../runtime/search/pruning.js';
 import type { EdgeRestriction } from '../../../runtime/supernet/supernet.js';
 import type { CellArch } from '../../../runtime/search/derive.js';
-import { Rng } from '../../../runtime/search/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 import type { PruningSpec } from '../../../runtime/dsl/space.js';
 import type { CellKind } from '../../../runtime/protocol/genotype.js';
 

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -67,6 +67,17 @@ test('cancel mid-epoch writes a checkpoint; resume finishes with the same genoty
   assert.equal(genotype(c), genotype(join(root, 'a')));
   assert.ok(readFileSync(join(c, 'checkpoint/arrays.bin')).equals(readFileSync(join(root, 'a', 'checkpoint/arrays.bin'))));
   assert.ok(events(c).some((e) => e.type === 'started' && e.resumed === true));
+});
+
+test('a checkpoint of the format before the unified random streams is refused on resume, not continued differently', async () => {
+  const old = join(root, 'old');
+  cpSync(join(root, 'c'), old, { recursive: true });
+  const file = join(old, 'checkpoint/state.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), format: 1 }));
+  await assert.rejects(
+    runSearch({ space, spaceText: 'x', outDir: old, dataset, keepBackend: true, threads: 1, resume: true }),
+    /written by an older version whose random streams differ.*start the search again/,
+  );
 });
 
 test('a NaN loss stops with a failed event and keeps the last checkpoint', async () => {

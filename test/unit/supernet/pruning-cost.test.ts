@@ -5,7 +5,7 @@ import { initBackend, assertNoLeak } from '../../../runtime/engine/index.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { Trainer } from '../../../runtime/search/trainer.js';
 import type { Batch } from '../../../runtime/data/index.js';
-import { Rng } from '../../../runtime/search/rng.js';
+import { Rng } from '../../../runtime/random/rng.js';
 import { tinySpace } from './helpers.js';
 
 before(async () => {
