@@ -11,7 +11,7 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/calibrate.ts
  *   [--space bench/quality/fashion-mnist.bnas] [--image N] [--train N] [--test N] [--epochs N]
  *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--shortcut] [--seeds N]
- *   [--controls param-free,darts-v2,bnas-xnor-1] [--backend wasm|node|auto] [--out FILE.json]
+ *   [--first-seed N] [--controls param-free,darts-v2,bnas-xnor-1] [--backend wasm|node|auto] [--out FILE.json]
  */
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'keep-real': { type: 'string' },
     shortcut: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '3' },
+    'first-seed': { type: 'string', default: '1' },
     controls: { type: 'string', default: 'param-free,darts-v2,bnas-xnor-1' },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string' },
@@ -77,6 +78,8 @@ if (space.supernet.reductions.some((r) => r >= space.supernet.cells)) {
 }
 const epochs = Number(values.epochs);
 const seeds = Number(values.seeds);
+// Seed s (1-based) initialises with 1000 + s − 1, so a run of seeds 2–3 continues a run of seed 1.
+const firstSeed = Number(values['first-seed']);
 const backend = await initBackend(values.backend as BackendChoice);
 const dataset = await loadDataset(space.data, { seed: 1 });
 const darts = JSON.parse(readFileSync(join(REF_DIR, 'darts-v2.json'), 'utf8')) as Genotype;
@@ -104,7 +107,7 @@ process.stderr.write(`calibrating ${JSON.stringify(protocol)}\n`);
 const accuracies: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
 const seconds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
 // Seed by seed, the controls in turn: a slow phase of a shared machine hits every control.
-for (let s = 0; s < seeds; s++) {
+for (let s = firstSeed - 1; s < firstSeed - 1 + seeds; s++) {
   for (const name of names) {
     const r = await trainGenotype(space, controls[name], dataset, { epochs, seed: 1000 + s });
     accuracies[name].push(r.accuracy);
@@ -131,6 +134,7 @@ const record = {
   command: `node --require ./scripts/polyfills.cjs --import tsx bench/quality/calibrate.ts ${process.argv.slice(2).join(' ')}`.trim(),
   protocol,
   seeds,
+  firstSeed,
   accuracies,
   seconds,
   stats,
