@@ -64,6 +64,12 @@ export function quote(arg: string): string {
 }
 
 /**
+ * The commit the process started from, read when this module loads: a long run writes its record
+ * after other commits may have landed, and its numbers are the starting commit's.
+ */
+const START = { commit: git('rev-parse', 'HEAD') ?? 'unknown', dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '' };
+
+/**
  * The provenance of a record made now.
  * @param command the command line (default: this process's)
  * @param backend the backend the numbers were measured on, when there is one
@@ -72,8 +78,8 @@ export function provenance(command = currentCommand(), backend?: string): Proven
   const cpu = cpus();
   return {
     command,
-    commit: git('rev-parse', 'HEAD') ?? 'unknown',
-    dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+    commit: START.commit,
+    dirty: START.dirty,
     date: new Date().toISOString(),
     versions: {
       node: process.version,
