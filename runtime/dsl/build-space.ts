@@ -106,6 +106,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
   const maxParamFree = get('derive', 'max_param_free');
+  const microBatch = get('train', 'micro_batch');
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
@@ -152,6 +153,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       batch: num(get('train', 'batch'), 32),
       warmup: num(get('train', 'warmup'), 2),
       seed: num(get('train', 'seed'), 1),
+      ...(typeof microBatch === 'number' ? { microBatch } : {}),
     },
     optimizers: { weights: optimizer(checked, 'weights'), arch: optimizer(checked, 'arch') },
     regularize: { diversity: num(get('regularize', 'diversity'), 0), tau: num(get('regularize', 'tau'), 7.7) },
