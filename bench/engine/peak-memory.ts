@@ -12,7 +12,7 @@
  * batch once per search step (architecture + weight step), after one warm-up step.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/engine/peak-memory.ts
- *   [--backends wasm,node] [--batch 256] [--steps 2] [--micro N] [--out bench/engine/results/peak-memory.json]
+ *   [--backends wasm,node] [--batch 256] [--steps 2] [--warmup 1] [--micro N] [--out bench/engine/results/peak-memory.json]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'wasm,node' },
     batch: { type: 'string', default: '256' },
     steps: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '1' },
     micro: { type: 'string' },
     out: { type: 'string', default: 'bench/engine/results/peak-memory.json' },
     child: { type: 'string' },
@@ -39,6 +40,7 @@ const { values } = parseArgs({
 });
 const batch = Number(values.batch);
 const steps = Number(values.steps);
+const warmup = Number(values.warmup);
 const SIZE = 32;
 const CLASSES = 10;
 
@@ -66,6 +68,8 @@ interface Measured {
   /** The language's estimate at one micro-batch, MB. */
   readonly estimateMb: number;
   readonly steps: number;
+  /** Search steps run before the measured ones (kernels, optimizer slots). */
+  readonly warmup: number;
   /** Wall ms of each measured search step (architecture + weight step). */
   readonly stepMs: readonly number[];
   readonly imagesPerSecond: number;
@@ -92,7 +96,7 @@ async function child(choice: BackendChoice): Promise<Measured> {
     await trainer.archStep(make(), 1);
     return trainer.weightStep(make(), 0.025);
   };
-  await step();
+  for (let s = 0; s < warmup; s++) await step();
   const stepMs: number[] = [];
   let loss = NaN;
   for (let s = 0; s < steps; s++) {
@@ -107,7 +111,7 @@ async function child(choice: BackendChoice): Promise<Measured> {
   return {
     backend: info.name, ...(space.train.microBatch ? { microBatchSet: space.train.microBatch } : {}), microBatch: plan.size, microBatches: plan.count, microReason: plan.reason,
     estimateMb: estimateSupernetMemory(space, { image: SIZE, inChannels: 3, batch: plan.size, classes: CLASSES }).totalMb,
-    steps, stepMs, imagesPerSecond: (batch * 1000) / mean,
+    steps, warmup, stepMs, imagesPerSecond: (batch * 1000) / mean,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     ...(heap ? { wasmHeapMb: heap / 2 ** 20 } : {}),
     loss,
@@ -122,7 +126,7 @@ if (values.child) {
   for (const entry of (values.backends as string).split(',')) {
     const [b, own] = entry.split(':');
     const micro = own ?? values.micro;
-    const args = [...process.execArgv, process.argv[1], '--child', b, '--batch', String(batch), '--steps', String(steps), ...(micro ? ['--micro', micro] : [])];
+    const args = [...process.execArgv, process.argv[1], '--child', b, '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup), ...(micro ? ['--micro', micro] : [])];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
@@ -131,9 +135,10 @@ if (values.child) {
       runs.push({ backend: b, error: `exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` });
     }
     console.log(JSON.stringify(runs.at(-1)));
+    // Written after every backend, so a long run keeps what it measured.
+    const out = values.out as string;
+    mkdirSync(dirname(out), { recursive: true });
+    writeRecord(out, { space: text.replace(/, micro_batch = \d+/, ''), batch, image: SIZE, uptime: { before: uptimeBefore, after: spawnSync('uptime', { encoding: 'utf8' }).stdout.trim() }, runs }, { command: currentCommand() });
+    console.log(`wrote ${out}`);
   }
-  const out = values.out as string;
-  mkdirSync(dirname(out), { recursive: true });
-  writeRecord(out, { space: text.replace(/, micro_batch = \d+/, ''), batch, image: SIZE, uptime: { before: uptimeBefore, after: spawnSync('uptime', { encoding: 'utf8' }).stdout.trim() }, runs }, { command: currentCommand() });
-  console.log(`wrote ${out}`);
 }
