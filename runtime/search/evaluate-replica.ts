@@ -26,7 +26,7 @@ export async function createReplica(config: unknown, shard: number, shards: numb
       if (req.kind === 'test') {
         let correct = 0, n = 0;
         for (const i of sharePart(req.batches.length, shard, shards)) {
-          correct += await batchCorrect(net, req.batches[i], c.numClasses);
+          correct += await batchCorrect(net, req.batches[i], c.numClasses, c.microBatch ?? Infinity);
           n += req.batches[i].n;
         }
         return { loss: 0, grads: [shardCounts(correct, n)] };

@@ -10,13 +10,12 @@ import type { Batch, Dataset } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { SearchSpace } from '../dsl/space.js';
-import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
 import type { Genotype } from '../protocol/genotype.js';
 import { DiscreteNetwork, resolveOpSpec } from '../supernet/discrete.js';
 import { clipByGlobalNorm, type NamedGrads, Optimizer, scheduledLr } from './optimizers.js';
 import { replicaModulePath, startReplicas } from './parallel.js';
 import { sharePart } from './replica-protocol.js';
-import { accumulate, combine, gradArrays, shardOf } from './shards.js';
+import { accumulate, combine, gradArrays, microBatchOf, partSize, partsOf, shardOf } from './shards.js';
 import { crossEntropy, gradsOf, tensors, type GradResult } from './trainer.js';
 
 export interface TrainOptions {
@@ -40,7 +39,7 @@ export interface TrainOptions {
   /** The backend the workers activate (the main thread's; default wasm). */
   readonly backend?: BackendChoice;
   /**
-   * Images per micro-batch of each thread's shard (default: {@link evalMicroBatch}, i.e.
+   * Images per micro-batch of each thread's shard (default: {@link microBatchOf}, i.e.
    * `train.micro_batch` or the automatic choice for the backend's heap).
    */
   readonly microBatch?: number;
@@ -58,17 +57,24 @@ export interface TrainResult {
   readonly losses: readonly number[];
 }
 
-/** Correct predictions of `net` on batch `b` with running batch-norm statistics. */
-export async function batchCorrect(net: DiscreteNetwork, b: Batch, numClasses: number): Promise<number> {
-  const hits = tf.tidy(() => {
-    const { x, labels } = tensors(b, numClasses);
-    return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
-  });
-  try {
-    return (await hits.data())[0];
-  } finally {
-    hits.dispose();
+/**
+ * Correct predictions of `net` on batch `b` with running batch-norm statistics, in parts of at
+ * most `microBatch` images (exact: inference mode normalizes every image alike).
+ */
+export async function batchCorrect(net: DiscreteNetwork, b: Batch, numClasses: number, microBatch = Infinity): Promise<number> {
+  let correct = 0;
+  for (const part of partsOf(b, microBatch)) {
+    const hits = tf.tidy(() => {
+      const { x, labels } = tensors(part, numClasses);
+      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
+    });
+    try {
+      correct += (await hits.data())[0];
+    } finally {
+      hits.dispose();
+    }
   }
+  return correct;
 }
 
 /**
@@ -207,7 +213,7 @@ export class EvalThreads {
     const remote = this.group && batches.length > 1 ? this.request({ kind: 'test', batches }) : undefined;
     let correct = 0, n = 0;
     for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
-      correct += await batchCorrect(this.net, batches[i], this.numClasses);
+      correct += await batchCorrect(this.net, batches[i], this.numClasses, this.microBatch);
       n += batches[i].n;
     }
     for (const r of remote ? await remote : []) {
@@ -223,15 +229,6 @@ export class EvalThreads {
   }
 }
 
-/**
- * The micro-batches of `bnas evaluate`'s steps: `train.micro_batch`, else the automatic choice of
- * runtime/dsl/memory.ts for the backend's heap. The supernet's estimate stands in for the derived
- * network's: a conservative choice, since a derived network keeps one op per input of a node.
- */
-export function evalMicroBatch(space: SearchSpace, dataset: Dataset, backend: BackendChoice | string, threads: number): MicroBatchPlan {
-  return microBatchPlan(space, backend === 'node' ? 'tensorflow' : backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses });
-}
-
 /** Trains `genotype` from scratch on `dataset` and measures test accuracy. */
 export async function trainGenotype(space: SearchSpace, genotype: Genotype, dataset: Dataset, o: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
@@ -245,8 +242,8 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
   const curve: number[] = [];
   const losses: number[] = [];
   const backend = o.backend ?? 'wasm';
-  const plan = evalMicroBatch(space, dataset, backend, o.threads ?? 1);
-  const microBatch = o.microBatch ?? (plan.count > 1 ? plan.size : Infinity);
+  const plan = microBatchOf(space, dataset, backend, o.threads ?? 1);
+  const microBatch = o.microBatch ?? partSize(plan);
   let th: EvalThreads | undefined;
   try {
     th = await EvalThreads.start(net, { space, genotype, input, numClasses: dataset.numClasses, seed: o.seed, backend, microBatch }, o.threads ?? 1);

@@ -15,7 +15,8 @@ import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
-import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
+import type { MicroBatchPlan } from '../dsl/memory.js';
+import { microBatchOf, partSize } from './shards.js';
 import { Supernet } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
@@ -159,8 +160,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     alive: saved?.state.alive,
   });
   const trainer = new Trainer(net, space, dataset.numClasses);
-  const micro = microBatchPlan(space, backend.name, threadCount, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses });
-  trainer.microBatch = micro.count > 1 ? micro.size : Infinity;
+  const micro = microBatchOf(space, dataset, backend.name, threadCount);
+  trainer.microBatch = partSize(micro);
   const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
   let threads: SearchThreads | undefined;
   try {

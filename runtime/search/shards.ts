@@ -6,7 +6,9 @@
  * of the parts' mean-loss gradients is the gradient of the whole batch's mean loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/index.js';
+import type { Batch, Dataset } from '../data/index.js';
+import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
+import type { SearchSpace } from '../dsl/space.js';
 import type { ShardResult } from '../engine/data-parallel.js';
 import type { NamedGrads } from './optimizers.js';
 
@@ -28,6 +30,13 @@ export function shardOf(batch: Batch, shard: number, shards: number): Batch {
   const [, h, w, c] = batch.shape;
   const pixels = h * w * c;
   return { x: batch.x.subarray(start * pixels, end * pixels), y: batch.y.subarray(start, end), n: end - start, shape: [end - start, h, w, c] };
+}
+
+/** A batch cut into the fewest nearly equal parts of at most `size` images (the batch itself when it fits). */
+export function partsOf(batch: Batch, size: number): Batch[] {
+  if (batch.n <= size) return [batch];
+  const count = Math.ceil(batch.n / size);
+  return Array.from({ length: count }, (_, i) => shardOf(batch, i, count));
 }
 
 /** The counts array ending a shard result: [correct (or summed loss), n]. */
@@ -90,15 +99,14 @@ export async function accumulate(
   grads: (part: Batch) => Promise<PartGrads>,
   stats: readonly tf.Variable[] = [],
 ): Promise<PartGrads> {
-  if (batch.n <= size) return grads(batch);
-  const count = Math.ceil(batch.n / size);
+  const parts = partsOf(batch, size);
+  if (parts.length === 1) return grads(batch);
   const names = [...vars.keys()];
   const statNames = stats.map((v) => `stat:${v.name}`);
   const start = stats.map((v) => tf.clone(v));
   const results: ShardResult[] = [];
   try {
-    for (let i = 0; i < count; i++) {
-      const part = shardOf(batch, i, count);
+    for (const [i, part] of parts.entries()) {
       if (i > 0) stats.forEach((v, j) => v.assign(start[j]));
       const r = await grads(part);
       const arrays = await gradArrays(r, names, part.n);
@@ -119,4 +127,20 @@ export async function accumulate(
     r.grads.delete(statNames[j]);
   });
   return r;
+}
+
+/**
+ * The micro-batches of a step of `space` on `dataset` (`train.micro_batch`, else the automatic
+ * choice for the backend's heap: runtime/dsl/memory.ts, `microBatchPlan`). The search and `bnas
+ * evaluate` both use the supernet's estimate: for a derived network, which keeps one op per input
+ * of a node, a conservative one.
+ * @param backend a backend name or choice (`node` is the native backend)
+ */
+export function microBatchOf(space: SearchSpace, dataset: Dataset, backend: string, threads: number): MicroBatchPlan {
+  return microBatchPlan(space, backend === 'node' ? 'tensorflow' : backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses });
+}
+
+/** The images per micro-batch of a plan as a {@link accumulate} size: Infinity when the step is one part. */
+export function partSize(plan: MicroBatchPlan): number {
+  return plan.count > 1 ? plan.size : Infinity;
 }

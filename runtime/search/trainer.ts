@@ -10,7 +10,7 @@ import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
 import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
-import { accumulate, shardOf } from './shards.js';
+import { accumulate, partsOf } from './shards.js';
 
 /** Loss and correct predictions of one batch. */
 export interface StepResult {
@@ -189,11 +189,10 @@ export class Trainer {
    * @param restrict one edge restricted to one op (pruning's per-edge evidence; without `path`)
    */
   async evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): Promise<StepResult> {
-    const count = Math.ceil(batch.n / Math.min(this.microBatch, batch.n));
+    const parts = partsOf(batch, this.microBatch);
     let loss = 0, correct = 0;
     // In micro-batches as the steps are: a forward pass keeps its activations until its tidy ends.
-    for (let i = 0; i < count; i++) {
-      const part = count === 1 ? batch : shardOf(batch, i, count);
+    for (const part of parts) {
       const stats = tf.tidy(() => {
         const { x, y, labels } = tensors(part, this.numClasses);
         const logits = this.net.forward(x, training, path, restrict);
@@ -203,7 +202,7 @@ export class Trainer {
       });
       try {
         const [l, c] = await stats.data();
-        loss += count === 1 ? l : (l * part.n) / batch.n;
+        loss += parts.length === 1 ? l : (l * part.n) / batch.n;
         correct += c;
       } finally {
         stats.dispose();

@@ -14,7 +14,7 @@ import { loadDataset, type Batch, type Dataset } from '../../../runtime/data/ind
 import { runSearch } from '../../../runtime/search/search.js';
 import { accumulate } from '../../../runtime/search/shards.js';
 import { crossEntropy, gradsOf, tensors, Trainer, type GradResult } from '../../../runtime/search/trainer.js';
-import { stepGrads, trainStep } from '../../../runtime/search/evaluate.js';
+import { batchCorrect, stepGrads, trainStep } from '../../../runtime/search/evaluate.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { DiscreteNetwork, randomGenotype } from '../../../runtime/supernet/discrete.js';
@@ -164,6 +164,11 @@ test('bnas evaluate\'s step: micro-batches close to the whole batch, running sta
     const it = dataset.weights.iterator();
     const report = await assertNoLeak(() => trainStep(b, opt, it.next(16), 0.05, dataset.numClasses, 4), 3);
     assert.equal(report.after, report.before);
+    // Inference mode (running statistics) normalizes every image alike: parts count exactly the same.
+    for (const n of [16, 11]) {
+      const test = dataset.test.iterator().next(n);
+      assert.equal(await batchCorrect(b, test, dataset.numClasses, 4), await batchCorrect(b, test, dataset.numClasses));
+    }
   } finally {
     opt.dispose();
     a.dispose();
