@@ -19,6 +19,7 @@
  * with `ctx.get('runs')` (throws a clear error when the feature is missing) or `ctx.tryGet('runs')`.
  */
 import * as vscode from 'vscode';
+import { parseThreads, type ThreadsChoice } from '../runtime/protocol/threads.js';
 
 /**
  * The parts features provide, keyed by name. Each feature adds its own entry by module
@@ -99,6 +100,15 @@ export class BnasContext implements vscode.Disposable {
    */
   setting<T>(key: string, fallback: T, scope?: vscode.ConfigurationScope): T {
     return vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get<T>(key, fallback);
+  }
+
+  /** `bnas.threads`: `auto` or a whole number from 1 to 32 (anything else: `auto`, the runtime's default). */
+  threadsSetting(scope?: vscode.ConfigurationScope): ThreadsChoice {
+    try {
+      return parseThreads(String(this.setting<number | string>('threads', 'auto', scope)));
+    } catch {
+      return 'auto';
+    }
   }
 
   /** Calls `listener` whenever `bnas.<key>` changes; the subscription is owned by the context. */

@@ -10,18 +10,8 @@ import { runsFolderFor } from '../runs/locations.js';
 import { ACTIVE_STATES, RESUMABLE_STATES } from '../runs/run-summary.js';
 import { panelsOrExplain, requireTrust, resolveBnasUri, resolveRun } from './args.js';
 import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
-import { parseThreads, type ThreadsChoice } from '../../runtime/protocol/threads.js';
 
 /** `bnas.runSearch`: saves the file, checks it has no errors, and starts (or queues) a search. */
-/** `bnas.threads`: `auto` or a whole number from 1 to 32 (anything else: `auto`, the runtime's default). */
-function threadsSetting(ctx: BnasContext, scope?: vscode.Uri): ThreadsChoice {
-  try {
-    return parseThreads(String(ctx.setting<number | string>('threads', 'auto', scope)));
-  } catch {
-    return 'auto';
-  }
-}
-
 export const runSearch = (ctx: BnasContext) => async (arg?: unknown) => {
   if (!(await requireTrust('Running a search'))) return;
   const uri = await resolveBnasUri(arg, 'Run');
@@ -47,7 +37,7 @@ export const runSearch = (ctx: BnasContext) => async (arg?: unknown) => {
     runsFolder: runsFolderFor(ctx, uri),
     backend: ctx.setting('backend', 'auto', uri),
     seed: typeof seed === 'number' && Number.isInteger(seed) ? seed : undefined,
-    threads: threadsSetting(ctx, uri),
+    threads: ctx.threadsSetting(uri),
   });
   void vscode.commands.executeCommand('bnas.revealRunInView', run.id);
   if (run.state === 'queued') {
@@ -89,7 +79,7 @@ export const resumeRun = (ctx: BnasContext) => async (arg?: unknown) => {
     if (!choice) return;
   }
   const scope = run.file ? vscode.Uri.file(run.file) : undefined;
-  await ctx.get('runs').resume(run.id, { backend: ctx.setting('backend', 'auto', scope), threads: threadsSetting(ctx, scope) });
+  await ctx.get('runs').resume(run.id, { backend: ctx.setting('backend', 'auto', scope), threads: ctx.threadsSetting(scope) });
 };
 
 /** `bnas.openResults` / `bnas.openRunView`: the run view, or the raw files without the panels. */

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { estimateSupernetMemory, loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { FromWebviewMessage, SpaceViewData } from '../../runtime/protocol/webview.js';
-import type { BnasContext } from '../context.js';
+import { SETTINGS_SECTION, type BnasContext } from '../context.js';
 import { PanelBase } from './panel-base.js';
 import { spaceEditChanges } from './space-edits.js';
 import { spaceEstimates, type MeasuredRun } from './space-estimates.js';
@@ -59,6 +59,10 @@ export class SearchSpacePanel extends PanelBase {
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (d.uri.toString() === key) this.schedule();
       }),
+      // The time estimate follows the backend and thread count a run would use.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.backend`) || e.affectsConfiguration(`${SETTINGS_SECTION}.threads`)) this.schedule();
+      }),
     );
   }
 
@@ -80,11 +84,12 @@ export class SearchSpacePanel extends PanelBase {
     const filePath = this.uri.scheme === 'file' ? this.uri.fsPath : undefined;
     const { space, diagnostics } = loadSearchSpace(doc.getText(), { filePath, checkFiles: filePath !== undefined });
     const backend = this.ctx.setting<string>('backend', 'auto');
+    const threads = this.ctx.threadsSetting(this.uri);
     return {
       uri: this.uri.toString(),
       version: doc.version,
       fileName: basename(this.uri.path),
-      ...(space ? { space, estimates: spaceEstimates(space, backend, this.measuredRun()) } : {}),
+      ...(space ? { space, estimates: spaceEstimates(space, backend, this.measuredRun(), threads) } : {}),
       diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, code: d.code, range: d.range })),
     };
   }
@@ -100,6 +105,7 @@ export class SearchSpacePanel extends PanelBase {
     return {
       name: run.name,
       backend: run.summary.backend ?? 'unknown backend',
+      threads: run.summary.threads,
       secondsPerStep: run.summary.seconds! / (run.summary.epochsDone * run.summary.stepsPerEpoch!),
       activationsMb: estimateSupernetMemory(searched).activationsMb,
     };

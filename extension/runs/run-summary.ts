@@ -26,6 +26,8 @@ export interface RunSummary {
   space?: string;
   backend?: string;
   backendReason?: string;
+  /** Threads the search computed on (data-parallel workers + the main thread). */
+  threads?: number;
   seed?: number;
   /**
    * Trainable weights of the whole supernet (every candidate op), from the first `started`: the
@@ -86,6 +88,7 @@ export function applyEvent(s: RunSummary, e: RunEvent): RunSummary {
       s.space = e.space;
       s.backend = e.backend;
       s.backendReason = e.backend_reason;
+      s.threads = e.threads;
       s.seed = e.seed;
       // A resumed run counts only the ops that survived pruning; the supernet count stays the first one.
       if (!e.resumed || s.parameters === undefined) s.parameters = e.parameters;

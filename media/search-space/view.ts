@@ -105,6 +105,7 @@ export class SpaceView {
       ] : []),
       ...(e.pruningRange ? [h('dt', {}, 'pruning saves'), h('dd', { title: 'of the whole search\'s arithmetic against the same search without pruning: the best case abandons the costliest op of each edge first, the worst case the cheapest; what each round measures (per-edge probes or candidate sub-networks) is counted' }, pruningSaves(e.pruningRange))] : []),
       h('dt', {}, 'backend'), h('dd', {}, e.backend),
+      ...(e.threads ? [h('dt', {}, 'threads'), h('dd', {}, e.threads)] : []),
       ...(e.timeSource ? [h('dt', {}, 'time estimate'), h('dd', { class: 'note' }, e.timeSource)] : []),
     );
   }

@@ -108,6 +108,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const maxParamFree = get('derive', 'max_param_free');
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
+  const microBatch = get('train', 'micro_batch');
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
@@ -156,6 +157,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       batch: num(get('train', 'batch'), 32),
       warmup: num(get('train', 'warmup'), 2),
       seed: num(get('train', 'seed'), 1),
+      ...(typeof microBatch === 'number' ? { microBatch } : {}),
     },
     optimizers: { weights: optimizer(checked, 'weights'), arch: optimizer(checked, 'arch') },
     regularize: { diversity: num(get('regularize', 'diversity'), 0), tau: num(get('regularize', 'tau'), 7.7) },

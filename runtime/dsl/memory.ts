@@ -186,3 +186,54 @@ export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs 
   const weightsMb = (parameters * BYTES * COPIES_PER_WEIGHT) / MB;
   return { totalMb: activationsMb + weightsMb, activationsMb, weightsMb, parameters, imageSize: image, cells };
 }
+
+/**
+ * Backends whose tensors live in one heap of bounded size, in MB: the wasm backend addresses its
+ * memory with 32 bits (4 GB). The others (native TensorFlow, WebGPU, cpu) allocate per tensor.
+ */
+export const HEAP_MB: Readonly<Record<string, number | undefined>> = { wasm: 4096 };
+
+/**
+ * Share of a bounded heap the estimate may fill when micro-batches are chosen automatically: the
+ * estimate counts the tensors a step keeps, not the workspace of kernels and the heap's
+ * fragmentation (bench/engine/README.md, "Memory at the papers' batch").
+ */
+export const HEAP_SHARE = 0.5;
+
+/** How a step's batch is cut into micro-batches (docs/method.md, "Micro-batches"). */
+export interface MicroBatchPlan {
+  /** Images per micro-batch of one thread's shard (the last parts may hold one fewer). */
+  readonly size: number;
+  /** Micro-batches per thread's shard of a step (1: the shard is computed at once). */
+  readonly count: number;
+  /** Why: asked for, fits, or the estimate against the heap. */
+  readonly reason: string;
+}
+
+/**
+ * The micro-batches of a step of `space` on `backend` with `threads` data-parallel threads (each
+ * thread holds its shard of the batch in its own heap): `train.micro_batch` when set, else the
+ * whole shard, unless the backend's heap is bounded ({@link HEAP_MB}) and the estimate at the
+ * shard exceeds {@link HEAP_SHARE} of it: then the fewest equal parts whose estimate fits.
+ * @param backend a backend name (`wasm`, `tensorflow`, `webgpu`, `cpu`) or choice (`node`, `auto`: wasm's heap is assumed)
+ */
+export function microBatchPlan(space: SearchSpace, backend: string, threads = 1, inputs: MemoryInputs = {}): MicroBatchPlan {
+  const shard = Math.max(1, Math.ceil((inputs.batch ?? space.train.batch) / Math.max(1, threads)));
+  const parts = (count: number, reason: string): MicroBatchPlan => ({ size: Math.ceil(shard / count), count, reason });
+  if (space.train.microBatch !== undefined) return parts(Math.ceil(shard / Math.min(space.train.microBatch, shard)), `micro_batch = ${space.train.microBatch}`);
+  const heap = HEAP_MB[backend === 'auto' ? 'wasm' : backend];
+  if (heap === undefined) return parts(1, `the ${backend} backend has no heap ceiling`);
+  const limit = heap * HEAP_SHARE;
+  const at = (images: number) => estimateSupernetMemory(space, { ...inputs, batch: images }).totalMb;
+  const whole = at(shard);
+  if (whole <= limit) return parts(1, `the estimate (${Math.round(whole)} MB) fits the ${backend} heap`);
+  // The estimate grows with the images: find the largest part that fits, then the fewest equal parts.
+  let lo = 1, hi = shard;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (at(mid) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  const count = Math.ceil(shard / lo);
+  return parts(count, `the estimate at ${shard} images (${Math.round(whole)} MB) exceeds ${Math.round(HEAP_SHARE * 100)} % of the ${heap} MB ${backend} heap`);
+}

@@ -326,13 +326,23 @@ export const BLOCKS: readonly BlockSchema[] = [
   {
     kind: 'train',
     naming: 'none',
-    doc: 'The search loop: epochs, batch size, warm-up and the seed every random choice derives from.',
+    doc: 'The search loop: epochs, batch size, warm-up, micro-batches and the seed every random choice derives from.',
     since: V,
     attributes: [
       { name: 'epochs', type: { kind: 'int', min: 1 }, default: 8, doc: 'Search epochs.', since: V },
       { name: 'batch', type: { kind: 'int', min: 1 }, default: 32, doc: 'Images per step, for both splits.', since: V },
       { name: 'warmup', type: { kind: 'int', min: 0 }, default: 2, doc: 'Epochs that train only the weights before the architecture parameters start to move.', since: V },
       { name: 'seed', type: { kind: 'int' }, default: 1, doc: 'Seed of every random choice: the same seed, space and backend give the same genotype.', since: V },
+      {
+        name: 'micro_batch',
+        type: { kind: 'int', min: 1 },
+        defaultText: 'automatic',
+        doc:
+          'Images per micro-batch: each step (weight, architecture, and `bnas evaluate` training) computes the gradients of its batch in parts of at most this many images, sums them weighted by size and applies one optimizer step, so a batch that one heap cannot hold still trains at its full size. ' +
+          'Without it, the whole batch is one part, except on the wasm backend when the memory estimate exceeds half its 4 GB heap: then the largest part that fits. ' +
+          'Each part normalizes its batch norms over itself, as data-parallel shards do (docs/method.md, "Micro-batches").',
+        since: V,
+      },
     ],
   },
   {

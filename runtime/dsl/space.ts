@@ -125,6 +125,8 @@ export interface TrainSpec {
   readonly batch: number;
   readonly warmup: number;
   readonly seed: number;
+  /** Images per micro-batch (`train.micro_batch`); absent: chosen by {@link microBatchPlan} of runtime/dsl/memory.ts. */
+  readonly microBatch?: number;
 }
 
 export interface OptimizerSpec {

@@ -11,25 +11,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkThreads, MAX_THREADS, type ThreadsChoice } from '../protocol/threads.js';
+import { checkThreads, MAX_THREADS, modelledGain, pickThreads, type CoresMeasure, type StepCost, type ThreadsChoice } from '../protocol/threads.js';
 
-/** Share of a step that data-parallel exchange adds (measured; see the module note). */
-export const EXCHANGE_SHARE = 0.05;
-/**
- * The least modelled gain (T(1)/T(N)) for which `auto` uses N threads rather than 1. The model
- * leaves out costs that grow with the threads (it overestimates the gain of small steps), and the
- * step is timed once on a throwaway network, so the margin is wide (bench/engine/README.md,
- * "Threads").
- */
-export const MIN_GAIN = 1.3;
-
-/** What the cores probe measured. */
-export interface CoresMeasure {
-  /** Threads run at once (the core count, at most {@link MAX_THREADS}). */
-  readonly threads: number;
-  /** Parallel throughput at that count: N · t(1) / t(N); N on idle independent cores, 1 on one shared core. */
-  readonly speedup: number;
-}
+// The step model is pure arithmetic, shared with the extension's estimates (runtime/protocol/threads.ts).
+export { EXCHANGE_SHARE, MIN_GAIN, modelledGain, pickThreads, type CoresMeasure, type StepCost } from '../protocol/threads.js';
 
 /** A compute-bound loop over a small float array (fits a core's cache), as source text. */
 const LOOP = `function spin(reps) {
@@ -99,37 +84,6 @@ export async function measureCores(threads = Math.min(availableParallelism(), MA
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-}
-
-/** A step's cost on one thread as a line in its images: `fixedMs + perImageMs · images`. */
-export interface StepCost {
-  readonly fixedMs: number;
-  readonly perImageMs: number;
-}
-
-/** The cost model when no step was timed: the whole step shrinks with its shard (an upper bound on the gain). */
-const NO_FIXED: StepCost = { fixedMs: 0, perImageMs: 1 };
-
-/** The modelled gain T(1)/T(n) of n data-parallel threads on a batch of `batch` when n threads at once run at `speedup`. */
-export function modelledGain(n: number, speedup: number, batch: number, cost: StepCost = NO_FIXED): number {
-  if (n <= 1) return 1;
-  const one = cost.fixedMs + cost.perImageMs * batch;
-  const many = (cost.fixedMs + (cost.perImageMs * batch) / n) * (n / Math.min(speedup, n)) + EXCHANGE_SHARE * one;
-  return one / many;
-}
-
-/**
- * The thread count `auto` picks: the n ≤ threads measured with the best modelled gain, if that
- * gain is at least {@link MIN_GAIN}; otherwise 1. At most one thread per `minShard` examples.
- */
-export function pickThreads(measure: CoresMeasure, batch: number, cost: StepCost = NO_FIXED, minShard = 4): number {
-  const most = Math.max(1, Math.min(measure.threads, Math.floor(batch / minShard)));
-  let best = 1, bestGain = 1;
-  for (let n = 2; n <= most; n++) {
-    const gain = modelledGain(n, measure.speedup, batch, cost);
-    if (gain > bestGain) [best, bestGain] = [n, gain];
-  }
-  return bestGain >= MIN_GAIN ? best : 1;
 }
 
 /**

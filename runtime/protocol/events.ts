@@ -40,6 +40,11 @@ export const StartedEventSchema = event('started', {
   threads: v.optional(natural),
   /** Why that thread count: asked for, or what `auto` measured (docs/design.md, "Threads"). */
   threads_reason: v.optional(v.string()),
+  /** Images per micro-batch of each thread's shard, and how many a step computes (docs/method.md, "Micro-batches"). */
+  micro_batch: v.optional(natural),
+  micro_batches: v.optional(natural),
+  /** Why: `train.micro_batch`, or the memory estimate against the backend's heap. */
+  micro_batch_reason: v.optional(v.string()),
 });
 
 /** Throttled progress within an epoch. */

@@ -55,6 +55,8 @@ export type SpaceDiagnostic = v.InferOutput<typeof SpaceDiagnosticSchema>;
 export const SpaceEstimatesSchema = frozen({
   /** Backend the estimate is for (`tensorflow`, `wasm`, `cpu`). */
   backend: v.string(),
+  /** The threads the time estimate assumes (the `bnas.threads` setting), in words. */
+  threads: v.optional(v.string()),
   /** Trainable supernet weights (not counting α and β). */
   parameters: finite,
   /** Estimated peak memory of one training step, in MB. */

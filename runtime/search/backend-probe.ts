@@ -6,6 +6,7 @@
  * throwaway network, so the run's own weights do not change.
  */
 import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
 import type { Batch, DataSplit, Dataset } from '../data/index.js';
 import type { StepSampler } from '../engine/cores.js';
 import type { BackendProbe } from '../engine/backend.js';
@@ -16,6 +17,15 @@ import { Supernet } from '../supernet/supernet.js';
 import { trainStep } from './evaluate.js';
 import { Optimizer } from './optimizers.js';
 import { Trainer } from './trainer.js';
+import { microBatchOf, partSize } from './shards.js';
+
+/**
+ * The micro-batch size a step takes on the active backend (one thread): a probe times the step
+ * as a run computes it, and must not overflow a heap that the run's micro-batches would spare.
+ */
+function partHere(space: SearchSpace, dataset: Dataset): number {
+  return partSize(microBatchOf(space, dataset, tf.getBackend(), 1));
+}
 
 function shapeKey(kind: string, space: SearchSpace, batch: Batch): string {
   const shape = { kind, supernet: space.supernet, ops: space.ops, sampling: space.sampling, binarize: space.binarize, batch: batch.shape };
@@ -38,6 +48,7 @@ export function searchStepProbe(space: SearchSpace, dataset: Dataset): BackendPr
     async run() {
       const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
       const trainer = new Trainer(net, space, dataset.numClasses);
+      trainer.microBatch = partHere(space, dataset);
       try {
         return await timed(() => trainer.weightStep(batch, 0.01));
       } finally {
@@ -61,7 +72,7 @@ export function evaluateStepProbe(space: SearchSpace, genotype: Genotype, datase
       const net = new DiscreteNetwork(space, genotype, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
       const opt = new Optimizer(space.optimizers.weights, 'opt.probe');
       try {
-        return await timed(() => trainStep(net, opt, batch, 0.01, dataset.numClasses));
+        return await timed(() => trainStep(net, opt, batch, 0.01, dataset.numClasses, partHere(space, dataset)));
       } finally {
         opt.dispose();
         net.dispose();
@@ -94,6 +105,7 @@ export function searchStepSampler(space: SearchSpace, dataset: Dataset): () => S
   return sampler(() => {
     const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 1 });
     const trainer = new Trainer(net, space, dataset.numClasses);
+    trainer.microBatch = partHere(space, dataset);
     return {
       step: async (b) => {
         await trainer.archStep(b, space.train.warmup);
@@ -114,7 +126,7 @@ export function evaluateStepSampler(space: SearchSpace, genotype: Genotype, data
     const opt = new Optimizer(space.optimizers.weights, 'opt.threads-probe');
     return {
       step: async (b) => {
-        await trainStep(net, opt, b, 0.01, dataset.numClasses);
+        await trainStep(net, opt, b, 0.01, dataset.numClasses, partHere(space, dataset));
       },
       dispose: () => {
         opt.dispose();

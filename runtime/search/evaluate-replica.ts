@@ -9,8 +9,8 @@ import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { initBackend } from '../engine/backend.js';
 import { DiscreteNetwork } from '../supernet/discrete.js';
 import { batchCorrect, evalArrays, loadEvalArrays, stepGrads, type EvalReplicaConfig, type EvalRequest } from './evaluate.js';
-import { shardOf, sharePart } from './replica-protocol.js';
-import { gradArrays, shardCounts } from './replica.js';
+import { sharePart } from './replica-protocol.js';
+import { gradArrays, shardCounts, shardOf } from './shards.js';
 
 /** Builds this worker's replica (called once per worker by the engine). */
 export async function createReplica(config: unknown, shard: number, shards: number): Promise<Replica> {
@@ -26,15 +26,15 @@ export async function createReplica(config: unknown, shard: number, shards: numb
       if (req.kind === 'test') {
         let correct = 0, n = 0;
         for (const i of sharePart(req.batches.length, shard, shards)) {
-          correct += await batchCorrect(net, req.batches[i], c.numClasses);
+          correct += await batchCorrect(net, req.batches[i], c.numClasses, c.microBatch ?? Infinity);
           n += req.batches[i].n;
         }
         return { loss: 0, grads: [shardCounts(correct, n)] };
       }
       const b = shardOf(req.batch, shard, shards);
-      const r = await stepGrads(net, b, c.numClasses);
+      const r = await stepGrads(net, b, c.numClasses, c.microBatch ?? Infinity);
       const { trainable, stats } = evalArrays(net);
-      const grads = gradArrays(r, trainable, b.n);
+      const grads = await gradArrays(r, trainable, b.n);
       const counts = grads.pop() as Float32Array;
       // Copies: on the cpu backend dataSync is the variable's own storage, and results are transferred.
       return { loss: r.loss, grads: [...grads, ...stats.map((n) => (net.weights.get(n).dataSync() as Float32Array).slice()), counts] };

@@ -13,8 +13,9 @@ import type { SearchSpace } from '../dsl/space.js';
 import type { Genotype } from '../protocol/genotype.js';
 import { DiscreteNetwork, resolveOpSpec } from '../supernet/discrete.js';
 import { clipByGlobalNorm, type NamedGrads, Optimizer, scheduledLr } from './optimizers.js';
-import { combine, replicaModulePath, startReplicas } from './parallel.js';
-import { shardOf, sharePart } from './replica-protocol.js';
+import { replicaModulePath, startReplicas } from './parallel.js';
+import { sharePart } from './replica-protocol.js';
+import { accumulate, combine, gradArrays, microBatchOf, partSize, partsOf, shardOf } from './shards.js';
 import { crossEntropy, gradsOf, tensors, type GradResult } from './trainer.js';
 
 export interface TrainOptions {
@@ -37,6 +38,11 @@ export interface TrainOptions {
   readonly threads?: number;
   /** The backend the workers activate (the main thread's; default wasm). */
   readonly backend?: BackendChoice;
+  /**
+   * Images per micro-batch of each thread's shard (default: {@link microBatchOf}, i.e.
+   * `train.micro_batch` or the automatic choice for the backend's heap).
+   */
+  readonly microBatch?: number;
 }
 
 export interface TrainResult {
@@ -51,31 +57,44 @@ export interface TrainResult {
   readonly losses: readonly number[];
 }
 
-/** Correct predictions of `net` on batch `b` with running batch-norm statistics. */
-export async function batchCorrect(net: DiscreteNetwork, b: Batch, numClasses: number): Promise<number> {
-  const hits = tf.tidy(() => {
-    const { x, labels } = tensors(b, numClasses);
-    return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
-  });
-  try {
-    return (await hits.data())[0];
-  } finally {
-    hits.dispose();
+/**
+ * Correct predictions of `net` on batch `b` with running batch-norm statistics, in parts of at
+ * most `microBatch` images (exact: inference mode normalizes every image alike).
+ */
+export async function batchCorrect(net: DiscreteNetwork, b: Batch, numClasses: number, microBatch = Infinity): Promise<number> {
+  let correct = 0;
+  for (const part of partsOf(b, microBatch)) {
+    const hits = tf.tidy(() => {
+      const { x, labels } = tensors(part, numClasses);
+      return tf.sum(tf.cast(tf.equal(tf.argMax(net.forward(x, false), 1), labels), 'float32'));
+    });
+    try {
+      correct += (await hits.data())[0];
+    } finally {
+      hits.dispose();
+    }
   }
+  return correct;
 }
 
-/** Loss, correct count and gradients of `net` on batch `b` (training mode: batch-norm statistics are updated). */
-export async function stepGrads(net: DiscreteNetwork, b: Batch, numClasses: number): Promise<GradResult> {
+/**
+ * Loss, correct count and gradients of `net` on batch `b` (training mode: batch-norm statistics
+ * are updated), in micro-batches of at most `microBatch` images (docs/method.md, "Micro-batches").
+ */
+export async function stepGrads(net: DiscreteNetwork, b: Batch, numClasses: number, microBatch = Infinity): Promise<GradResult> {
   const vars = new Map(Object.entries(net.weights.trainableMap()));
-  const { x, y, labels } = tensors(b, numClasses);
-  try {
-    return await gradsOf(vars, () => {
-      const logits = net.forward(x, true);
-      return { loss: crossEntropy(logits, y), logits };
-    }, labels);
-  } finally {
-    tf.dispose([x, y, labels]);
-  }
+  const stats = evalArrays(net).stats.map((n) => net.weights.get(n));
+  return accumulate(b, microBatch, vars, async (part) => {
+    const { x, y, labels } = tensors(part, numClasses);
+    try {
+      return await gradsOf(vars, () => {
+        const logits = net.forward(x, true);
+        return { loss: crossEntropy(logits, y), logits };
+      }, labels);
+    } finally {
+      tf.dispose([x, y, labels]);
+    }
+  }, stats);
 }
 
 /** Clips and applies `grads` (skipped for a non-finite loss); disposes them. */
@@ -87,9 +106,9 @@ function applyGrads(net: DiscreteNetwork, opt: Optimizer, grads: NamedGrads, los
   tf.dispose([...grads.values()]);
 }
 
-/** One SGD step of `net` on batch `b`; returns the batch's loss and correct count. */
-export async function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number): Promise<{ loss: number; correct: number }> {
-  const r = await stepGrads(net, b, numClasses);
+/** One SGD step of `net` on batch `b` (in micro-batches of at most `microBatch`); returns the batch's loss and correct count. */
+export async function trainStep(net: DiscreteNetwork, opt: Optimizer, b: Batch, lr: number, numClasses: number, microBatch = Infinity): Promise<{ loss: number; correct: number }> {
+  const r = await stepGrads(net, b, numClasses, microBatch);
   applyGrads(net, opt, r.grads, r.loss, lr);
   return { loss: r.loss, correct: r.correct };
 }
@@ -102,6 +121,8 @@ export interface EvalReplicaConfig {
   readonly numClasses: number;
   readonly seed: number;
   readonly backend: BackendChoice;
+  /** Images per micro-batch of a shard (default: at once). */
+  readonly microBatch?: number;
 }
 
 /** One request to the evaluation replicas: a training batch to shard, or test batches to share out. */
@@ -143,14 +164,15 @@ export class EvalThreads {
     private readonly net: DiscreteNetwork,
     private readonly numClasses: number,
     readonly threads: number,
+    private readonly microBatch: number,
     private readonly group?: DataParallelGroup,
   ) {}
 
   /** Starts `threads − 1` workers (none for 1). */
   static async start(net: DiscreteNetwork, config: EvalReplicaConfig, threads: number): Promise<EvalThreads> {
-    if (threads <= 1) return new EvalThreads(net, config.numClasses, 1);
+    if (threads <= 1) return new EvalThreads(net, config.numClasses, 1, config.microBatch ?? Infinity);
     const group = await startReplicas(replicaModulePath('evaluate-replica.ts', 'evaluate-replica.cjs'), config, threads, 'evaluation');
-    return new EvalThreads(net, config.numClasses, threads, group);
+    return new EvalThreads(net, config.numClasses, threads, config.microBatch ?? Infinity, group);
   }
 
   private request(req: EvalRequest): Promise<ShardResult[]> {
@@ -165,17 +187,15 @@ export class EvalThreads {
 
   /** One step on batch `b`: the same as {@link trainStep} on one thread. */
   async step(opt: Optimizer, b: Batch, lr: number): Promise<{ loss: number; correct: number }> {
-    if (!this.group || b.n < this.threads) return trainStep(this.net, opt, b, lr, this.numClasses);
+    if (!this.group || b.n < this.threads) return trainStep(this.net, opt, b, lr, this.numClasses, this.microBatch);
     const remote = this.request({ kind: 'train', batch: b });
     const own = shardOf(b, 0, this.threads);
-    const local = await stepGrads(this.net, own, this.numClasses);
+    const local = await stepGrads(this.net, own, this.numClasses, this.microBatch);
     const { names, trainable, stats } = evalArrays(this.net);
-    const mine: ShardResult = {
-      loss: local.loss,
-      grads: [...trainable.map((n) => (local.grads.get(n)?.dataSync() as Float32Array | undefined) ?? new Float32Array(0)), ...stats.map((n) => this.net.weights.get(n).dataSync() as Float32Array), Float32Array.from([local.correct, own.n])],
-    };
+    const arrays = await gradArrays(local, trainable, own.n);
+    const counts = arrays.pop() as Float32Array;
+    const mine: ShardResult = { loss: local.loss, grads: [...arrays, ...stats.map((n) => this.net.weights.get(n).dataSync() as Float32Array), counts] };
     const r = combine([mine, ...(await remote)], names, new Map(names.map((n) => [n, this.net.weights.get(n).shape])));
-    tf.dispose([...local.grads.values()]);
     const grads: NamedGrads = new Map();
     for (const [n, t] of r.grads) {
       if (stats.includes(n)) {
@@ -193,7 +213,7 @@ export class EvalThreads {
     const remote = this.group && batches.length > 1 ? this.request({ kind: 'test', batches }) : undefined;
     let correct = 0, n = 0;
     for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
-      correct += await batchCorrect(this.net, batches[i], this.numClasses);
+      correct += await batchCorrect(this.net, batches[i], this.numClasses, this.microBatch);
       n += batches[i].n;
     }
     for (const r of remote ? await remote : []) {
@@ -221,9 +241,12 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
   let trainAcc = 0;
   const curve: number[] = [];
   const losses: number[] = [];
+  const backend = o.backend ?? 'wasm';
+  const plan = microBatchOf(space, dataset, backend, o.threads ?? 1);
+  const microBatch = o.microBatch ?? partSize(plan);
   let th: EvalThreads | undefined;
   try {
-    th = await EvalThreads.start(net, { space, genotype, input, numClasses: dataset.numClasses, seed: o.seed, backend: o.backend ?? 'wasm' }, o.threads ?? 1);
+    th = await EvalThreads.start(net, { space, genotype, input, numClasses: dataset.numClasses, seed: o.seed, backend, microBatch }, o.threads ?? 1);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const lr = scheduledLr(space.optimizers.weights, epoch, o.epochs);
       let lossSum = 0, correct = 0, n = 0;

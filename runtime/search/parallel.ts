@@ -8,7 +8,6 @@
  * shard (as DistributedDataParallel without SyncBN), so N threads give other numbers than one
  * thread, but the same numbers for the same N every time.
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +17,9 @@ import { checkThreads } from '../protocol/threads.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
-import { gradArrays } from './replica.js';
-import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, shardOf, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { combine, gradArrays, shardOf } from './shards.js';
+import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
-import type { NamedGrads } from './optimizers.js';
 import type { StepResult, Trainer } from './trainer.js';
 
 /**
@@ -52,29 +50,6 @@ export async function startReplicas(module: string, config: { readonly backend: 
   } catch (e) {
     throw new Error(`could not start ${threads - 1} ${what} worker thread(s): ${(e as Error).message}; run with --threads 1 to compute on one thread`);
   }
-}
-
-/**
- * Shard results weighted by their example counts (the last array of each result): gradients (or
- * any per-shard arrays, such as updated batch-norm statistics) as tensors of `shapes`, the loss,
- * and the summed correct counts. The same order of summation every time (shard 0 first).
- */
-export function combine(results: readonly ShardResult[], names: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): { grads: NamedGrads; loss: number; correct: number } {
-  const counts = results.map((r) => r.grads[r.grads.length - 1]);
-  const total = counts.reduce((s, c) => s + c[1], 0);
-  const w = counts.map((c) => c[1] / total);
-  const grads: NamedGrads = new Map();
-  names.forEach((name, i) => {
-    const size = Math.max(...results.map((r) => r.grads[i].length));
-    if (size === 0) return;
-    const out = new Float32Array(size);
-    results.forEach((r, s) => {
-      const g = r.grads[i];
-      for (let j = 0; j < g.length; j++) out[j] += w[s] * g[j];
-    });
-    grads.set(name, tf.tensor(out, [...(shapes.get(name) as number[])], 'float32'));
-  });
-  return { grads, loss: results.reduce((s, r, i) => s + w[i] * r.loss, 0), correct: counts.reduce((s, c) => s + c[0], 0) };
 }
 
 /** Runs the search's steps on `threads` threads; close() stops the workers. */
@@ -134,7 +109,7 @@ export class SearchThreads {
     const remote = this.request({ kind: 'weights', batch });
     const own = shardOf(batch, 0, this.threads);
     const local = await this.trainer.weightGrads(own);
-    const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
+    const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, false));
     this.trainer.applyWeightGrads(r.grads, lr);
     this.dirty.weights = true;
@@ -151,7 +126,7 @@ export class SearchThreads {
     const remote = this.request({ kind: 'arch', batch, epoch });
     const own = shardOf(batch, 0, this.threads);
     const local = await this.trainer.archGrads(own, epoch);
-    const mine: ShardResult = { loss: local.loss, grads: gradArrays(local, names, own.n) };
+    const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
     this.trainer.applyArchGrads(r.grads);
     this.dirty.arch = true;

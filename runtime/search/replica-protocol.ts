@@ -22,6 +22,8 @@ export interface ReplicaConfig {
   readonly seed: number;
   /** The backend the main thread runs on (every replica activates the same). */
   readonly backend: BackendChoice;
+  /** Images per micro-batch of a shard (default: at once; docs/method.md, "Micro-batches"). */
+  readonly microBatch?: number;
 }
 
 /** The backend choice that activates the backend named `name` (`tensorflow` is the `node` choice). */
@@ -71,19 +73,6 @@ export type ReplicaWork =
   | { readonly kind: 'paths'; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
   | { readonly kind: 'measure'; readonly batches: readonly Batch[] }
   | { readonly kind: 'edges'; readonly probes: readonly (EdgeRestriction | undefined)[]; readonly batches: readonly Batch[] };
-
-/** Rows [start, end) of shard `shard` of `shards` for a batch of `n` examples. */
-export function shardRows(n: number, shard: number, shards: number): [number, number] {
-  return [Math.floor((shard * n) / shards), Math.floor(((shard + 1) * n) / shards)];
-}
-
-/** Shard `shard` of `shards` of a batch (a view: no image data is copied). */
-export function shardOf(batch: Batch, shard: number, shards: number): Batch {
-  const [start, end] = shardRows(batch.n, shard, shards);
-  const [, h, w, c] = batch.shape;
-  const pixels = h * w * c;
-  return { x: batch.x.subarray(start * pixels, end * pixels), y: batch.y.subarray(start, end), n: end - start, shape: [end - start, h, w, c] };
-}
 
 /** Indices of the items of a list of `count` that shard `shard` of `shards` takes (round robin). */
 export function sharePart(count: number, shard: number, shards: number): number[] {

@@ -8,31 +8,13 @@
  * counts (see {@link shardCounts}) so the main thread can weight shards by their size.
  * Bundled builds ship this module as `dist/search-replica.cjs`.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, probeLosses, shardOf, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
-import { Trainer, type GradResult } from './trainer.js';
-
-/**
- * Gradients as arrays in `names` order (an empty array for a variable the loss does not reach),
- * then [correct, n]. Disposes the gradient tensors.
- */
-export function gradArrays(r: GradResult, names: readonly string[], n: number): Float32Array[] {
-  const out = names.map((name) => {
-    const g = r.grads.get(name);
-    return g ? (g.dataSync() as Float32Array) : new Float32Array(0);
-  });
-  tf.dispose([...r.grads.values()]);
-  return [...out, shardCounts(r.correct, n)];
-}
-
-/** The counts array ending a shard result: [correct (or summed loss), n]. */
-export function shardCounts(a: number, n: number): Float32Array {
-  return Float32Array.from([a, n]);
-}
+import { evaluatePath, followAlive, loadVariables, probeLosses, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { Trainer } from './trainer.js';
+import { gradArrays, shardCounts, shardOf } from './shards.js';
 
 /** Builds this worker's replica (called once per worker by the engine). */
 export async function createReplica(config: unknown, shard: number, shards: number): Promise<Replica> {
@@ -42,6 +24,7 @@ export async function createReplica(config: unknown, shard: number, shards: numb
   await initBackend(c.backend);
   const net = new Supernet(c.space, { input: c.input, numClasses: c.numClasses, seed: c.seed });
   const trainer = new Trainer(net, c.space, c.numClasses);
+  trainer.microBatch = c.microBatch ?? Infinity;
   const sgd = new Optimizer({ ...c.space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
   return {
     weightNames: () => {
@@ -56,12 +39,12 @@ export async function createReplica(config: unknown, shard: number, shards: numb
         case 'weights': {
           const b = shardOf(req.batch, shard, shards);
           const r = await trainer.weightGrads(b);
-          return { loss: r.loss, grads: gradArrays(r, syncedNames(net).weights, b.n) };
+          return { loss: r.loss, grads: await gradArrays(r, syncedNames(net).weights, b.n) };
         }
         case 'arch': {
           const b = shardOf(req.batch, shard, shards);
           const r = await trainer.archGrads(b, req.epoch);
-          return { loss: r.loss, grads: gradArrays(r, syncedNames(net).arch, b.n) };
+          return { loss: r.loss, grads: await gradArrays(r, syncedNames(net).arch, b.n) };
         }
         case 'paths': {
           const mine = sharePart(req.choices.length, shard, shards);

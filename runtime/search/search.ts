@@ -15,6 +15,8 @@ import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
+import type { MicroBatchPlan } from '../dsl/memory.js';
+import { microBatchOf, partSize } from './shards.js';
 import { Supernet } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
@@ -160,6 +162,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     alive: saved?.state.alive,
   });
   const trainer = new Trainer(net, space, dataset.numClasses);
+  const micro = microBatchOf(space, dataset, backend.name, threadCount);
+  trainer.microBatch = partSize(micro);
   const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
   let threads: SearchThreads | undefined;
   try {
@@ -167,11 +171,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       trainer, pruneSgd,
       {
         space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses,
-        seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(backend.name),
+        seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(backend.name), microBatch: trainer.microBatch,
       },
       threadCount,
     );
-    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, threadsReason, dataset, net, trainer, th: threads, publish });
+    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, threadsReason, micro, dataset, net, trainer, th: threads, publish });
     if (saved) search.restore(saved);
     return await search.run(backend.reason, saved !== undefined);
   } catch (e) {
@@ -200,6 +204,8 @@ interface SearchParts {
   readonly backend: string;
   readonly threads: number;
   readonly threadsReason: string;
+  /** The micro-batches of each thread's shard of a step. */
+  readonly micro: MicroBatchPlan;
   readonly dataset: Dataset;
   readonly net: Supernet;
   readonly trainer: Trainer;
@@ -338,9 +344,9 @@ class Search {
     p.publish(ev({
       type: 'started', space: space.name, backend: p.backend, backend_reason: backendReason, seed: p.seed,
       parameters: p.net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: this.steps, ops: this.opNames, edges: p.net.edges,
-      resumed, threads: p.threads, threads_reason: p.threadsReason,
+      resumed, threads: p.threads, threads_reason: p.threadsReason, micro_batch: p.micro.size, micro_batches: p.micro.count, micro_batch_reason: p.micro.reason,
     }));
-    const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, this.batch);
+    const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, p.micro.count > 1 ? p.micro.size : this.batch);
     if (!resumed && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
       p.publish(ev({ type: 'warning', message: `estimated supernet memory ${(mem.totalBytes / 2 ** 20).toFixed(0)} MB exceeds budget.memory_mb = ${space.budget.memoryMb}; lower batch, channels or cells, or raise k` }));
     }

@@ -10,6 +10,7 @@ import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
 import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
+import { accumulate, partsOf } from './shards.js';
 
 /** Loss and correct predictions of one batch. */
 export interface StepResult {
@@ -79,6 +80,11 @@ export function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
 export class Trainer {
   readonly weightOpt: Optimizer;
   readonly archOpt: Optimizer;
+  /**
+   * Images per micro-batch: a batch with more is computed in parts whose gradients are summed
+   * before the one optimizer step (docs/method.md, "Micro-batches"); Infinity: at once.
+   */
+  microBatch = Infinity;
 
   constructor(
     readonly net: Supernet,
@@ -96,15 +102,17 @@ export class Trainer {
    */
   async weightGrads(batch: Batch, path?: PathChoice): Promise<GradResult> {
     const vars = varMap(this.net.weights);
-    const { x, y, labels } = tensors(batch, this.numClasses);
-    try {
-      return await gradsOf(vars, () => {
-        const logits = this.net.forward(x, true, path);
-        return { loss: crossEntropy(logits, y), logits };
-      }, labels);
-    } finally {
-      tf.dispose([x, y, labels]);
-    }
+    return accumulate(batch, this.microBatch, vars, async (part) => {
+      const { x, y, labels } = tensors(part, this.numClasses);
+      try {
+        return await gradsOf(vars, () => {
+          const logits = this.net.forward(x, true, path);
+          return { loss: crossEntropy(logits, y), logits };
+        }, labels);
+      } finally {
+        tf.dispose([x, y, labels]);
+      }
+    });
   }
 
   /**
@@ -113,28 +121,31 @@ export class Trainer {
    */
   async archGrads(batch: Batch, epoch: number): Promise<GradResult> {
     const vars = varMap(this.net.arch);
-    const { x, y, labels } = tensors(batch, this.numClasses);
     const { diversity, tau } = this.space.regularize;
     const weight = diversity * Math.exp(-epoch / tau);
-    try {
-      return await gradsOf(vars, () => {
-        const logits = this.net.forward(x, true);
-        let loss = crossEntropy(logits, y);
-        if (weight > 0) {
-          // Entropy via logSoftmax: pruned ops have p = 0 and a finite log p, so p·log p = 0 exactly.
-          const entropy = tf.addN(
-            CELL_KINDS.map((k) => {
-              const logp = tf.logSoftmax(tf.add(this.net.arch.get(`alpha.${k}`), this.net.alphaMask(k)) as tf.Tensor2D);
-              return tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
-            }),
-          );
-          loss = tf.sub(loss, tf.mul(entropy, weight / CELL_KINDS.length)) as tf.Scalar;
-        }
-        return { loss, logits };
-      }, labels);
-    } finally {
-      tf.dispose([x, y, labels]);
-    }
+    // Every part adds the whole regulariser: the parts' weights sum to 1, so the sum adds it once.
+    return accumulate(batch, this.microBatch, vars, async (part) => {
+      const { x, y, labels } = tensors(part, this.numClasses);
+      try {
+        return await gradsOf(vars, () => {
+          const logits = this.net.forward(x, true);
+          let loss = crossEntropy(logits, y);
+          if (weight > 0) {
+            // Entropy via logSoftmax: pruned ops have p = 0 and a finite log p, so p·log p = 0 exactly.
+            const entropy = tf.addN(
+              CELL_KINDS.map((k) => {
+                const logp = tf.logSoftmax(tf.add(this.net.arch.get(`alpha.${k}`), this.net.alphaMask(k)) as tf.Tensor2D);
+                return tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
+              }),
+            );
+            loss = tf.sub(loss, tf.mul(entropy, weight / CELL_KINDS.length)) as tf.Scalar;
+          }
+          return { loss, logits };
+        }, labels);
+      } finally {
+        tf.dispose([x, y, labels]);
+      }
+    });
   }
 
   /**
@@ -178,19 +189,26 @@ export class Trainer {
    * @param restrict one edge restricted to one op (pruning's per-edge evidence; without `path`)
    */
   async evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): Promise<StepResult> {
-    const stats = tf.tidy(() => {
-      const { x, y, labels } = tensors(batch, this.numClasses);
-      const logits = this.net.forward(x, training, path, restrict);
-      const loss = crossEntropy(logits, y);
-      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
-      return tf.stack([loss, correct]);
-    });
-    try {
-      const [l, c] = await stats.data();
-      return { loss: l, correct: c, n: batch.n };
-    } finally {
-      stats.dispose();
+    const parts = partsOf(batch, this.microBatch);
+    let loss = 0, correct = 0;
+    // In micro-batches as the steps are: a forward pass keeps its activations until its tidy ends.
+    for (const part of parts) {
+      const stats = tf.tidy(() => {
+        const { x, y, labels } = tensors(part, this.numClasses);
+        const logits = this.net.forward(x, training, path, restrict);
+        const l = crossEntropy(logits, y);
+        const c = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
+        return tf.stack([l, c]);
+      });
+      try {
+        const [l, c] = await stats.data();
+        loss += parts.length === 1 ? l : (l * part.n) / batch.n;
+        correct += c;
+      } finally {
+        stats.dispose();
+      }
     }
+    return { loss, correct, n: batch.n };
   }
 
   /** Drops the optimizer slots of a pruned op's variables. */

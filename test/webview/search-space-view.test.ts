@@ -57,6 +57,7 @@ describe('search-space view', { timeout: 240_000 }, () => {
     const saves = `up to ${Math.round(100 * (1 - b.best / b.unpruned))} % of the search's arithmetic, or nothing if the cheap ops go first`;
     assert.ok(estimates.includes(`pruning saves${saves}`), `${saves} in: ${estimates}`);
     assert.match(estimates, /parameters≈ [\d,]+/);
+    assert.match(estimates, /threads1 thread/, 'the view says which thread count the time estimate assumes');
     // Readable at default zoom: no label under 11 px, whatever the drawing's width.
     for (const px of await diagramLabelPx(page, '.mermaid-box')) assert.ok(px >= 11, `labels at ${px.toFixed(1)} px`);
     assert.equal(await page.$$eval('.diagram-controls', (e) => e.length), 2, 'zoom controls for both drawings');

@@ -23,6 +23,7 @@ import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
+import { microBatchOf } from '../../search/shards.js';
 import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
 import { Rng } from '../../random/rng.js';
 import { backendChoiceOf } from '../../search/replica-protocol.js';
@@ -94,7 +95,9 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
     const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
     const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name, evaluateStepSampler(space, genotype, dataset));
-    if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}), ${threads.threads} thread(s) (${threads.reason}): ${dataset.description}, ${epochs} epochs per network\n`);
+    const micro = microBatchOf(space, dataset, backend.name, threads.threads);
+    const microText = micro.count > 1 ? `, ${micro.count} micro-batches of ≤ ${micro.size} images a step (${micro.reason})` : '';
+    if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}), ${threads.threads} thread(s) (${threads.reason})${microText}: ${dataset.description}, ${epochs} epochs per network\n`);
     const t0 = performance.now();
     const saveDir = args.values.get('save');
     const save = saveDir === undefined ? undefined : async (net: DiscreteNetwork) => {

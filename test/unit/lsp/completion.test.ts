@@ -34,7 +34,7 @@ describe('completion', () => {
 
   it('skips attributes written after the cursor too', async () => {
     const items = await complete('search "s" {\n  train { | \n    epochs = 4\n    seed = 3\n  }\n}');
-    assert.deepEqual(labels(items), ['batch', 'warmup']);
+    assert.deepEqual(labels(items), ['batch', 'warmup', 'micro_batch']);
   });
 
   it('inserts an enum attribute as a choice with the default first', async () => {

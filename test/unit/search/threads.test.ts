@@ -15,7 +15,7 @@ import { Trainer } from '../../../runtime/search/trainer.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
 import type { PathChoice } from '../../../runtime/search/pruning.js';
-import { shardOf } from '../../../runtime/search/replica-protocol.js';
+import { shardOf } from '../../../runtime/search/shards.js';
 import type { NamedGrads } from '../../../runtime/search/optimizers.js';
 import { tinySpace } from '../supernet/helpers.js';
 

@@ -1,0 +1,53 @@
+/**
+ * The micro-batch plan (runtime/dsl/memory.ts): `train.micro_batch` is taken as written, and the
+ * automatic choice cuts a step only where the backend's heap is bounded and the estimate at one
+ * thread's shard exceeds its share of it, into the fewest parts that fit.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { estimateSupernetMemory, HEAP_MB, HEAP_SHARE, loadSearchSpace, microBatchPlan, type SearchSpace } from '../../../runtime/dsl/index.js';
+
+function space(body: string): SearchSpace {
+  const r = loadSearchSpace(`search s { ${body} budget { memory_mb = 1000000 } }`);
+  assert.ok(r.space, JSON.stringify(r.diagnostics));
+  return r.space;
+}
+
+// The issue's shape at the papers' batch: 32×32, 8 cells, C = 16, K = 4.
+const paper = 'data { source = cifar10, path = "x" } supernet { cells = 8, channels = 16 } sampling { k = 4 }';
+
+describe('micro-batch plan', () => {
+  it('micro_batch is read from the train block and taken as written (never more than the shard)', () => {
+    const s = space('train { batch = 32, micro_batch = 10 }');
+    assert.equal(s.train.microBatch, 10);
+    assert.deepEqual([microBatchPlan(s, 'tensorflow').count, microBatchPlan(s, 'tensorflow').size], [4, 8]);
+    assert.deepEqual([microBatchPlan(s, 'wasm', 2).count, microBatchPlan(s, 'wasm', 2).size], [2, 8]);
+    assert.equal(microBatchPlan(space('train { batch = 8, micro_batch = 64 }'), 'wasm').count, 1);
+    assert.ok(loadSearchSpace('search s { train { micro_batch = 0 } }').diagnostics.some((d) => d.severity === 'error'));
+  });
+
+  it('a small step is one part on every backend', () => {
+    for (const b of ['wasm', 'tensorflow', 'webgpu', 'cpu', 'auto']) assert.equal(microBatchPlan(space('train { batch = 32 }'), b).count, 1);
+  });
+
+  it('on wasm the papers\' batch is cut into the fewest equal parts whose estimate fits the heap share', () => {
+    const s = space(`${paper} train { batch = 256 }`);
+    const limit = (HEAP_MB.wasm as number) * HEAP_SHARE;
+    assert.ok(estimateSupernetMemory(s).totalMb > limit, 'the test needs a step over the heap share');
+    const p = microBatchPlan(s, 'wasm');
+    assert.ok(p.count > 1);
+    assert.ok(estimateSupernetMemory(s, { batch: p.size }).totalMb <= limit);
+    // One part fewer would not fit.
+    assert.ok(estimateSupernetMemory(s, { batch: Math.ceil(256 / (p.count - 1)) }).totalMb > limit);
+    assert.match(p.reason, /exceeds .* wasm heap/);
+    // Two threads hold half the batch each: fewer parts of each shard.
+    assert.ok(microBatchPlan(s, 'wasm', 2).count < p.count);
+    assert.equal(microBatchPlan(s, 'wasm', 2).size <= Math.ceil(128 / microBatchPlan(s, 'wasm', 2).count), true);
+  });
+
+  it('the native backend has no heap ceiling: one part at the same batch', () => {
+    const s = space(`${paper} train { batch = 256 }`);
+    assert.equal(microBatchPlan(s, 'tensorflow').count, 1);
+    assert.equal(microBatchPlan(s, 'node').count, 1);
+  });
+});
