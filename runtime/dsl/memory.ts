@@ -8,7 +8,7 @@
  */
 import { STEM_KERNEL, planCells } from './cells.js';
 import { SOURCE_CLASSES, SOURCE_IMAGE_SIZE } from './schema.js';
-import type { OpSpec, SearchSpace } from './space.js';
+import { takesShortcut, type OpSpec, type SearchSpace } from './space.js';
 
 /** Bytes per element: every tensor in the supernet is float32 (binary values are stored as ±1 floats). */
 const BYTES = 4;
@@ -170,6 +170,8 @@ export function estimateSupernetMemory(space: SearchSpace, inputs: MemoryInputs 
         for (const op of space.ops) {
           cellActs += opActivationMaps(op, stride) * batch * outRes * outRes * part;
           parameters += opParameters(op, part, stride);
+          // The search's learned shortcut gain (binarize.shortcut_gain): one per op and edge.
+          if (space.binarize.shortcut && space.binarize.shortcutGain !== undefined && takesShortcut(op.kind, stride)) parameters += 1;
         }
         // Channel slice, weighted sum, bypass, concatenation, shuffle and the β-weighted term.
         cellActs += batch * outRes * outRes * (2 * part + 4 * c);

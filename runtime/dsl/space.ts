@@ -46,6 +46,14 @@ export function isParamFree(kind: OpKind, stride = 1): boolean {
   return PARAM_FREE_KINDS.has(kind) && !(kind === 'skip' && stride === 2);
 }
 
+/** Conv kinds that take the identity shortcut of `binarize.shortcut` at stride 1. */
+const SHORTCUT_KINDS: ReadonlySet<OpKind> = new Set(['conv', 'sep_conv', 'dil_conv']);
+
+/** Whether an op of `kind` at `stride` gets the identity shortcut when the space asks for it. */
+export function takesShortcut(kind: OpKind, stride: number): boolean {
+  return stride === 1 && SHORTCUT_KINDS.has(kind);
+}
+
 /**
  * One candidate op, built-in or user-defined, resolved to primitive form.
  * Built-ins map to: none → zero; skip_connect → skip; max_pool_3x3 → max_pool k3;

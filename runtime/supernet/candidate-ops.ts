@@ -18,7 +18,7 @@ import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
 import { quantizeActivations, quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
-import type { OpKind, OpSpec } from '../dsl/space.js';
+import { takesShortcut, type OpKind, type OpSpec } from '../dsl/space.js';
 
 /** What an op needs to be built. */
 export interface OpContext {
@@ -166,14 +166,6 @@ class Stack implements Op {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => this.parts.reduce((h, p) => p.apply(h, training), x));
   }
-}
-
-/** Conv kinds that take the identity shortcut of `binarize.shortcut` at stride 1. */
-const SHORTCUT_KINDS: ReadonlySet<OpKind> = new Set(['conv', 'sep_conv', 'dil_conv']);
-
-/** Whether an op of `kind` at `stride` gets the identity shortcut when the space asks for it. */
-export function takesShortcut(kind: OpKind, stride: number): boolean {
-  return stride === 1 && SHORTCUT_KINDS.has(kind);
 }
 
 /**
