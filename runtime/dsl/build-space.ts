@@ -8,6 +8,7 @@ import { builtinOpSpec, isBuiltinOp, type SchemaValue } from './schema.js';
 import type {
   BinarizeSpec,
   DataSource,
+  DropoutOps,
   OpKind,
   OpSpec,
   OptimizerSpec,
@@ -160,7 +161,13 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       ...(typeof microBatch === 'number' ? { microBatch } : {}),
     },
     optimizers: { weights: optimizer(checked, 'weights'), arch: optimizer(checked, 'arch') },
-    regularize: { diversity: num(get('regularize', 'diversity'), 0), tau: num(get('regularize', 'tau'), 7.7) },
+    regularize: {
+      diversity: num(get('regularize', 'diversity'), 0),
+      tau: num(get('regularize', 'tau'), 7.7),
+      dropout: num(get('regularize', 'dropout'), 0),
+      dropoutOps: str<DropoutOps>(get('regularize', 'dropout_ops'), 'skip'),
+      dropoutDecay: num(get('regularize', 'dropout_decay'), 0.2),
+    },
     derive: typeof maxParamFree === 'number' ? { maxParamFree } : {},
     budget: { memoryMb: num(get('budget', 'memory_mb'), 3000), ...(typeof minutes === 'number' ? { minutes } : {}) },
   };

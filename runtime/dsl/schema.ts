@@ -389,11 +389,42 @@ export const BLOCKS: readonly BlockSchema[] = [
   {
     kind: 'regularize',
     naming: 'none',
-    doc: 'Keeps ops diverse early in the search so parameter-free ops do not win before the binary convs have trained (Kim et al., ECCV 2020).',
+    doc: 'Search-time controls that keep parameter-free ops from winning before the binary convs have trained: an entropy bonus that keeps ops diverse early (Kim et al., ECCV 2020) and dropout on parameter-free ops (P-DARTS). Both act only while the supernet trains (docs/method.md, "Collapse").',
     since: V,
     attributes: [
       { name: 'diversity', type: { kind: 'number', min: 0 }, default: 0, doc: 'Weight of the entropy bonus on α; it decays as exp(−epoch/tau). 0 turns it off.', since: V },
       { name: 'tau', type: { kind: 'number', min: 0, exclusiveMin: true }, default: 7.7, doc: 'Decay time of the diversity bonus, in epochs.', since: V },
+      {
+        name: 'dropout',
+        type: { kind: 'number', min: 0, max: 1, exclusiveMax: true },
+        default: 0,
+        doc:
+          'Dropout on the outputs of the ops named by `dropout_ops` during the weight and architecture steps (P-DARTS): each value is zeroed with this probability and the others scaled by 1/(1 − p). ' +
+          'A pooled or skipped path then no longer carries its signal for free, so α stops favouring it before the binary convs have trained. Validation, pruning measurements and the derived network never drop. 0 turns it off.',
+        since: V,
+      },
+      {
+        name: 'dropout_ops',
+        type: {
+          kind: 'enum',
+          values: values(
+            ['skip', 'The identity skip-connect of stride-1 edges, as P-DARTS (a stride-2 skip is a factorized reduce with weights).'],
+            ['param_free', 'Every parameter-free op: the identity skip-connect and max and average pooling.'],
+          ),
+        },
+        default: 'skip',
+        doc: 'Which ops `dropout` applies to.',
+        since: V,
+      },
+      {
+        name: 'dropout_decay',
+        type: { kind: 'number', min: 0 },
+        default: 0.2,
+        doc:
+          'How the rate falls over the epochs, as P-DARTS schedules it: during the `warmup` epochs (weights only) it falls linearly, dropout·(epochs − e)/epochs in epoch e (1-based); ' +
+          'afterwards it is dropout·exp(−dropout_decay·(e − warmup − 1)). 0 keeps the rate constant after the warm-up.',
+        since: V,
+      },
     ],
   },
   {

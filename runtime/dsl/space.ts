@@ -148,9 +148,18 @@ export interface OptimizerSpec {
   readonly schedule: 'constant' | 'cosine';
 }
 
+/** Which ops search-time dropout covers (docs/method.md, "Collapse"). */
+export type DropoutOps = 'skip' | 'param_free';
+
 export interface RegularizeSpec {
   readonly diversity: number;
   readonly tau: number;
+  /** Dropout rate on parameter-free ops during the search's training steps; absent or 0 = off. */
+  readonly dropout?: number;
+  /** Which ops it covers (default `skip`). */
+  readonly dropoutOps?: DropoutOps;
+  /** Exponential decay of the rate per epoch after the warm-up (default 0.2). */
+  readonly dropoutDecay?: number;
 }
 
 export interface DeriveSpec {

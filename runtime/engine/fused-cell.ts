@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormFast, channelMix, packMany, pointwiseBn, signSte } from './cell-kernels.js';
 import { depthwiseFast } from './depthwise-fast.js';
+import { dropout, dropoutFor, type StepDropout } from './dropout.js';
 import type { ParamStore } from './params.js';
 import { avgPool, maxPool } from './pool.js';
 import { REAL, type BinarizeOptions } from './quantize.js';
@@ -73,6 +74,11 @@ export interface FusedCellOptions {
    * @returns a function of the op input [B, H, W, C/K] → [B, H/stride, W/stride, C/K], float32
    */
   readonly buildOther: (edge: number, op: number, stride: 1 | 2) => (x: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * The ops whose outputs a {@link StepDropout} passed to `apply` drops (op index in α order, the
+   * edge's stride); none when absent (docs/method.md, "Collapse").
+   */
+  readonly dropoutCovers?: (op: number, stride: 1 | 2) => boolean;
 }
 
 /** Where a fused cell's weights live. */
@@ -166,9 +172,10 @@ export class FusedCell {
    * @param opWeights op mixing weights, shape [E, O] (rows in edge order, softmax of α), float32
    * @param edgeWeights edge weights β (softmax per node, or ones), shape [E], float32
    * @param path single path: op index per edge (only that op is computed, with its weight)
+   * @param drop dropout on the outputs of the ops `dropoutCovers` names, each edge's op with its own mask
    * @returns the nodes concatenated, shape [B, H/s, W/s, nodes·C], float32 (s = 2 in reductions)
    */
-  apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opWeights: tf.Tensor2D, edgeWeights: tf.Tensor1D, path?: readonly number[]): tf.Tensor4D {
+  apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opWeights: tf.Tensor2D, edgeWeights: tf.Tensor1D, path?: readonly number[], drop?: StepDropout): tf.Tensor4D {
     return tf.tidy(() => {
       const { channels: c, nodes } = this.options;
       const nOps = this.ops.length;
@@ -181,6 +188,7 @@ export class FusedCell {
       for (let j = 0; j < nodes; j++) {
         const sources = j === 0 ? [0, 1] : [j + 1];
         this.computeStage(states, sources, path, slots);
+        if (drop && drop.rate > 0) this.dropStage(sources, slots, drop);
         const terms: number[] = [];
         const maps: tf.Tensor4D[] = [];
         const mapIndex = (m: tf.Tensor4D): number => {
@@ -225,6 +233,25 @@ export class FusedCell {
   private outShape(x: tf.Tensor4D, from: number): [number, number, number, number] {
     const s = this.options.reduction && from < 2 ? 2 : 1;
     return [x.shape[0], Math.ceil(x.shape[1] / s), Math.ceil(x.shape[2] / s), x.shape[3]];
+  }
+
+  /**
+   * Replaces the outputs of the covered ops on the edges leaving `sources` by their dropped
+   * C/K channels (one mask per edge and op, seeded by both).
+   */
+  private dropStage(sources: number[], slots: Map<string, Slot>, drop: StepDropout): void {
+    const covers = this.options.dropoutCovers;
+    if (!covers) return;
+    for (const e of this.edges.filter((x) => sources.includes(x.from))) {
+      const stride = this.strideOf(e);
+      this.ops.forEach((_, o) => {
+        const key = `${e.index}:${o}`;
+        const slot = slots.get(key);
+        if (!slot || !covers(o, stride)) return;
+        const own = slot.offset === 0 && slot.map.shape[3] === this.part ? slot.map : (tf.slice(slot.map, [0, 0, 0, slot.offset], [-1, -1, -1, this.part]) as tf.Tensor4D);
+        slots.set(key, { map: dropout(own, dropoutFor(drop, `e${e.index}/o${o}`)), offset: 0 });
+      });
+    }
   }
 
   /** Computes every alive op of every edge leaving `sources`, recording where each output lives. */

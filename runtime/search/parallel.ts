@@ -13,12 +13,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
+import type { StepDropout } from '../engine/dropout.js';
 import { checkThreads } from '../protocol/threads.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import { combine, gradArrays, shardOf } from './shards.js';
-import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, shardDropout, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { StepResult, Trainer } from './trainer.js';
 
@@ -99,16 +100,19 @@ export class SearchThreads {
     return new Map(names.map((n) => [n, store.get(n).shape]));
   }
 
-  /** One SGD step on the weights with a weight-split batch. */
-  async weightStep(batch: Batch, lr: number): Promise<StepResult> {
+  /**
+   * One SGD step on the weights with a weight-split batch.
+   * @param drop the step's dropout on parameter-free ops (each shard draws its own masks)
+   */
+  async weightStep(batch: Batch, lr: number, drop?: StepDropout): Promise<StepResult> {
     if (!this.group || batch.n < this.threads) {
       this.dirty.weights = true;
-      return this.trainer.weightStep(batch, lr);
+      return this.trainer.weightStep(batch, lr, undefined, undefined, drop);
     }
     const names = syncedNames(this.trainer.net).weights;
-    const remote = this.request({ kind: 'weights', batch });
+    const remote = this.request({ kind: 'weights', batch, drop });
     const own = shardOf(batch, 0, this.threads);
-    const local = await this.trainer.weightGrads(own);
+    const local = await this.trainer.weightGrads(own, undefined, shardDropout(drop, 0));
     const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, false));
     this.trainer.applyWeightGrads(r.grads, lr);
@@ -116,16 +120,19 @@ export class SearchThreads {
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 
-  /** One Adam step on α and β with an architecture-split batch (epoch 0-based, for the regulariser). */
-  async archStep(batch: Batch, epoch: number): Promise<StepResult> {
+  /**
+   * One Adam step on α and β with an architecture-split batch (epoch 0-based, for the regulariser).
+   * @param drop the step's dropout on parameter-free ops (each shard draws its own masks)
+   */
+  async archStep(batch: Batch, epoch: number, drop?: StepDropout): Promise<StepResult> {
     if (!this.group || batch.n < this.threads) {
       this.dirty.arch = true;
-      return this.trainer.archStep(batch, epoch);
+      return this.trainer.archStep(batch, epoch, drop);
     }
     const names = syncedNames(this.trainer.net).arch;
-    const remote = this.request({ kind: 'arch', batch, epoch });
+    const remote = this.request({ kind: 'arch', batch, epoch, drop });
     const own = shardOf(batch, 0, this.threads);
-    const local = await this.trainer.archGrads(own, epoch);
+    const local = await this.trainer.archGrads(own, epoch, shardDropout(drop, 0));
     const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
     this.trainer.applyArchGrads(r.grads);

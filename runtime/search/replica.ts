@@ -12,7 +12,7 @@ import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, probeLosses, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, followAlive, loadVariables, probeLosses, shardDropout, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer } from './trainer.js';
 import { gradArrays, shardCounts, shardOf } from './shards.js';
 
@@ -38,12 +38,12 @@ export async function createReplica(config: unknown, shard: number, shards: numb
       switch (req.kind) {
         case 'weights': {
           const b = shardOf(req.batch, shard, shards);
-          const r = await trainer.weightGrads(b);
+          const r = await trainer.weightGrads(b, undefined, shardDropout(req.drop, shard));
           return { loss: r.loss, grads: await gradArrays(r, syncedNames(net).weights, b.n) };
         }
         case 'arch': {
           const b = shardOf(req.batch, shard, shards);
-          const r = await trainer.archGrads(b, req.epoch);
+          const r = await trainer.archGrads(b, req.epoch, shardDropout(req.drop, shard));
           return { loss: r.loss, grads: await gradArrays(r, syncedNames(net).arch, b.n) };
         }
         case 'paths': {

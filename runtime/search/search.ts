@@ -26,7 +26,8 @@ import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMe
 import { paramFreeShare } from './collapse.js';
 import { Rng } from '../random/rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
-import { Trainer, type StepResult } from './trainer.js';
+import { dropoutRate, Trainer, type StepResult } from './trainer.js';
+import type { StepDropout } from '../engine/dropout.js';
 import { SearchThreads } from './parallel.js';
 import { resolveThreads, type StepSampler } from '../engine/cores.js';
 import type { ThreadsChoice } from '../protocol/threads.js';
@@ -96,7 +97,8 @@ interface SearchState {
   readonly cpuSeconds?: number;
   readonly pruneSeconds: number;
   readonly epochPruneSeconds: number;
-  readonly rng: { prune: number };
+  /** States of the pruning and dropout streams (`drop` absent in checkpoints of older versions). */
+  readonly rng: { prune: number; drop?: number };
   readonly iterators: Record<IteratorName, IteratorState>;
   readonly alive: Record<CellKind, boolean[][]>;
   readonly prune: PruneStats;
@@ -234,6 +236,8 @@ class Search {
   private last = { trainAcc: 0, validAcc: 0, validLoss: NaN };
   private stats: PruneStats;
   private readonly pruneRng: Rng;
+  /** Seeds the masks of `regularize.dropout`: one draw per training step that drops. */
+  private readonly dropRng: Rng;
   private readonly it: Record<IteratorName, SplitIterator>;
 
   // Per process, not checkpointed.
@@ -271,6 +275,7 @@ class Search {
       pruneEval: dataset.arch.iterator(),
     };
     this.pruneRng = Rng.stream(p.seed, 'prune');
+    this.dropRng = Rng.stream(p.seed, 'dropout');
     this.stats = emptyPruneStats(p.net.edges, this.opNames.length);
     this.batch = this.space.train.batch;
     this.steps = this.it.weights.stepsPerEpoch(this.batch);
@@ -293,7 +298,7 @@ class Search {
     return {
       seed: p.seed, backend: p.backend, threads: p.threads, epoch: this.epoch, step: this.step, acc: this.acc,
       seconds: this.elapsed(), cpuSeconds: this.cpuElapsed(), pruneSeconds: this.pruneSeconds, epochPruneSeconds: this.epochPruneSeconds,
-      rng: { prune: this.pruneRng.state() },
+      rng: { prune: this.pruneRng.state(), drop: this.dropRng.state() },
       iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
       alive: p.net.alive, prune: this.stats,
       optimizerSteps: { weights: p.trainer.weightOpt.steps, arch: p.trainer.archOpt.steps },
@@ -321,6 +326,7 @@ class Search {
     trainer.archOpt.load(saved.arrays, s.optimizerSteps.arch);
     for (const k of ITERATORS) this.it[k].restore(s.iterators[k]);
     this.pruneRng.restore(s.rng.prune);
+    if (s.rng.drop !== undefined) this.dropRng.restore(s.rng.drop);
     this.stats = { ...this.stats, ...s.prune };
     this.epoch = s.epoch;
     this.step = s.step;
@@ -378,17 +384,20 @@ class Search {
   }
 
   /**
-   * One step: an architecture step (after warm-up), then a weight step.
+   * One step: an architecture step (after warm-up), then a weight step; each draws its dropout
+   * masks' seed from the dropout stream while the epoch's rate is above 0.
    * @returns a failure message when a loss is not finite
    */
   private async trainStep(lr: number): Promise<string | undefined> {
     const { epoch, step, it, batch } = this;
     const s0 = performance.now();
+    const rate = dropoutRate(this.space, epoch);
+    const drop = (): StepDropout | undefined => (rate > 0 ? { rate, seed: String(this.dropRng.seed()) } : undefined);
     if (epoch > this.space.train.warmup) {
-      const a = await this.p.th.archStep(it.arch.next(batch), epoch - 1);
+      const a = await this.p.th.archStep(it.arch.next(batch), epoch - 1, drop());
       if (!Number.isFinite(a.loss)) return `architecture loss became ${a.loss} at epoch ${epoch}, step ${step + 1}`;
     }
-    const r = await this.p.th.weightStep(it.weights.nextInEpoch(batch), lr);
+    const r = await this.p.th.weightStep(it.weights.nextInEpoch(batch), lr, drop());
     this.trainSeconds += (performance.now() - s0) / 1000;
     if (!Number.isFinite(r.loss)) return `training loss became ${r.loss} at epoch ${epoch}, step ${step + 1}`;
     this.acc.lossSum += r.loss * r.n;

@@ -96,11 +96,11 @@ export async function accumulate(
   batch: Batch,
   size: number,
   vars: ReadonlyMap<string, tf.Variable>,
-  grads: (part: Batch) => Promise<PartGrads>,
+  grads: (part: Batch, index: number) => Promise<PartGrads>,
   stats: readonly tf.Variable[] = [],
 ): Promise<PartGrads> {
   const parts = partsOf(batch, size);
-  if (parts.length === 1) return grads(batch);
+  if (parts.length === 1) return grads(batch, 0);
   const names = [...vars.keys()];
   const statNames = stats.map((v) => `stat:${v.name}`);
   const start = stats.map((v) => tf.clone(v));
@@ -108,7 +108,7 @@ export async function accumulate(
   try {
     for (const [i, part] of parts.entries()) {
       if (i > 0) stats.forEach((v, j) => v.assign(start[j]));
-      const r = await grads(part);
+      const r = await grads(part, i);
       const arrays = await gradArrays(r, names, part.n);
       const counts = arrays.pop() as Float32Array;
       // Copies: on the cpu backend a variable's data is its own storage.

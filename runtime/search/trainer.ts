@@ -2,12 +2,15 @@
  * The steps of the bi-level first-order search on a supernet: a weight step (SGD on the weight
  * split), an architecture step (Adam on α, β with the architecture split and the decaying diversity
  * regulariser), evaluation, and the brief single-path training used by pruning evaluations.
- * Each step is tidy: gradients are applied and disposed before it returns.
+ * Weight and architecture steps may drop the outputs of parameter-free ops ({@link dropoutRate});
+ * evaluation and pruning's training never do. Each step is tidy: gradients are applied and
+ * disposed before it returns.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
+import { dropoutFor, type StepDropout } from '../engine/dropout.js';
 import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
 import { accumulate, partsOf } from './shards.js';
@@ -71,6 +74,27 @@ export interface GradResult {
   readonly correct: number;
 }
 
+/**
+ * The dropout of micro-batch `part` of a step: the step's own masks for the first part (so a step in
+ * one part drops as an unsplit step does), masks of their own for the others.
+ */
+function partDropout(drop: StepDropout | undefined, part: number): StepDropout | undefined {
+  return drop && part > 0 ? dropoutFor(drop, `m${part}`) : drop;
+}
+
+/**
+ * The rate of `regularize.dropout` in epoch `epoch` (1-based), as P-DARTS schedules it: during the
+ * `warmup` epochs it falls linearly, dropout·(epochs − epoch)/epochs; afterwards it decays as
+ * dropout·exp(−dropout_decay·(epoch − warmup − 1)) (docs/method.md, "Collapse").
+ */
+export function dropoutRate(space: SearchSpace, epoch: number): number {
+  const p = space.regularize.dropout ?? 0;
+  if (!(p > 0)) return 0;
+  const { epochs, warmup } = space.train;
+  if (epoch <= warmup) return (p * Math.max(0, epochs - epoch)) / epochs;
+  return p * Math.exp(-(space.regularize.dropoutDecay ?? 0.2) * (epoch - warmup - 1));
+}
+
 /** Trainable variables of a store as a name → variable map. */
 export function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
   return new Map(Object.entries(store.trainableMap()));
@@ -99,14 +123,15 @@ export class Trainer {
    * Gradients of the mean cross entropy w.r.t. the supernet weights on a weight-split batch, over
    * the whole supernet or a single path (variables off the path get no gradient). The caller owns
    * the returned gradients.
+   * @param drop the search step's dropout on parameter-free ops (never with `path`)
    */
-  async weightGrads(batch: Batch, path?: PathChoice): Promise<GradResult> {
+  async weightGrads(batch: Batch, path?: PathChoice, drop?: StepDropout): Promise<GradResult> {
     const vars = varMap(this.net.weights);
-    return accumulate(batch, this.microBatch, vars, async (part) => {
+    return accumulate(batch, this.microBatch, vars, async (part, i) => {
       const { x, y, labels } = tensors(part, this.numClasses);
       try {
         return await gradsOf(vars, () => {
-          const logits = this.net.forward(x, true, path);
+          const logits = this.net.forward(x, true, path, undefined, partDropout(drop, i));
           return { loss: crossEntropy(logits, y), logits };
         }, labels);
       } finally {
@@ -118,17 +143,18 @@ export class Trainer {
   /**
    * Gradients w.r.t. α and β on an architecture-split batch. The loss adds
    * −diversity·exp(−epoch/τ)·mean entropy of softmax(α) (Kim et al.): high early, vanishing later.
+   * @param drop the search step's dropout on parameter-free ops
    */
-  async archGrads(batch: Batch, epoch: number): Promise<GradResult> {
+  async archGrads(batch: Batch, epoch: number, drop?: StepDropout): Promise<GradResult> {
     const vars = varMap(this.net.arch);
     const { diversity, tau } = this.space.regularize;
     const weight = diversity * Math.exp(-epoch / tau);
     // Every part adds the whole regulariser: the parts' weights sum to 1, so the sum adds it once.
-    return accumulate(batch, this.microBatch, vars, async (part) => {
+    return accumulate(batch, this.microBatch, vars, async (part, i) => {
       const { x, y, labels } = tensors(part, this.numClasses);
       try {
         return await gradsOf(vars, () => {
-          const logits = this.net.forward(x, true);
+          const logits = this.net.forward(x, true, undefined, undefined, partDropout(drop, i));
           let loss = crossEntropy(logits, y);
           if (weight > 0) {
             // Entropy via logSoftmax: pruned ops have p = 0 and a finite log p, so p·log p = 0 exactly.
@@ -168,16 +194,17 @@ export class Trainer {
   /**
    * One SGD step on the supernet weights (or on a single path) with a weight-split batch.
    * @param optimizer the search's weight optimizer, or a plain SGD for pruning evaluations
+   * @param drop the search step's dropout on parameter-free ops (never with `path`)
    */
-  async weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt): Promise<StepResult> {
-    const r = await this.weightGrads(batch, path);
+  async weightStep(batch: Batch, lr: number, path?: PathChoice, optimizer: Optimizer = this.weightOpt, drop?: StepDropout): Promise<StepResult> {
+    const r = await this.weightGrads(batch, path, drop);
     this.applyWeightGrads(r.grads, lr, optimizer);
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 
   /** One first-order Adam step on α and β with an architecture-split batch (see {@link archGrads}). */
-  async archStep(batch: Batch, epoch: number): Promise<StepResult> {
-    const r = await this.archGrads(batch, epoch);
+  async archStep(batch: Batch, epoch: number, drop?: StepDropout): Promise<StepResult> {
+    const r = await this.archGrads(batch, epoch, drop);
     this.applyArchGrads(r.grads);
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }

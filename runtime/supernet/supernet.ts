@@ -12,7 +12,8 @@ import type { BatchNormOptions } from '../engine/norm.js';
 import { BatchNormLayer } from '../engine/norm.js';
 import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.js';
 import { STEM_KERNEL, planCells, type CellPlan } from '../dsl/cells.js';
-import type { SearchSpace } from '../dsl/space.js';
+import { isParamFree, type SearchSpace } from '../dsl/space.js';
+import { dropoutFor, type StepDropout } from '../engine/dropout.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { buildOp, ConvLayer, FactorizedReduce, ReluConvBn, separableName, shortcutGainName, type Op, type OpContext } from './candidate-ops.js';
 import { FusedCell } from '../engine/fused-cell.js';
@@ -42,6 +43,17 @@ export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preproce
   const b = space.binarize;
   if (part !== 'ops' && b.keepReal.includes(part)) return REAL;
   return { weights: b.weights, scale: b.scale, activations: b.activations };
+}
+
+/**
+ * Whether search-time dropout (`regularize.dropout_ops`) covers op `o` on an edge of `stride`:
+ * `skip` covers the identity skip (stride 1), `param_free` also pooling; never `none` or a
+ * stride-2 skip, which is a factorized reduce with weights (docs/method.md, "Collapse").
+ */
+export function dropoutCovers(space: SearchSpace, o: number, stride: 1 | 2): boolean {
+  const kind = space.ops[o].kind;
+  if (kind === 'zero' || !isParamFree(kind, stride)) return false;
+  return (space.regularize.dropoutOps ?? 'skip') === 'param_free' || kind === 'skip';
 }
 
 /** What computes the mixed edges of one cell: the engine's {@link FusedCell}. */
@@ -96,11 +108,13 @@ class SearchCell {
    * @param s1 c_{k-1}, shape [B, H, W, inPrev], float32
    * @param opW per edge, float32 [E, O]: op mixing weights (one-hot for a single path)
    * @param edgeW float32 [E]: β weights (softmax per node), or ones
+   * @param drop dropout on the covered ops' outputs (training steps only)
    * @returns [B, size, size, out], float32
    */
-  apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opW: tf.Tensor2D, edgeW: tf.Tensor1D, training: boolean, path?: readonly number[]): tf.Tensor4D {
+  apply(s0: tf.Tensor4D, s1: tf.Tensor4D, opW: tf.Tensor2D, edgeW: tf.Tensor1D, training: boolean, path?: readonly number[], drop?: StepDropout): tf.Tensor4D {
     // Batch statistics either way: search BNs track no running statistics.
-    return tf.tidy(() => this.mixed.apply(this.pre0.apply(s0, training), this.pre1.apply(s1, training), opW, edgeW, path));
+    const cellDrop = drop && dropoutFor(drop, `c${this.plan.index}`);
+    return tf.tidy(() => this.mixed.apply(this.pre0.apply(s0, training), this.pre1.apply(s1, training), opW, edgeW, path, cellDrop));
   }
 }
 
@@ -191,6 +205,7 @@ export class Supernet {
       shortcut: space.binarize.shortcut ?? false,
       ...(space.binarize.shortcutGain !== undefined ? { shortcutGain: space.binarize.shortcutGain } : {}),
       bypassPool,
+      dropoutCovers: (o, stride) => dropoutCovers(space, o, stride),
       naming: {
         opPrefix: (e, o) => opPrefix(plan, e, o),
         filter: (e, o, half, kind) => `${opPrefix(plan, e, o)}r0.${separableName(space.ops[o].kind, half)}.${kind}`,
@@ -229,9 +244,11 @@ export class Supernet {
    * @param x images, shape [B, H, W, Cin], float32
    * @param path single-path sub-network (pruning evaluations): one op per edge with weight 1
    * @param restrict one edge whose mixing weights become one-hot on one op (ignored with `path`)
+   * @param drop dropout on the outputs of the ops {@link dropoutCovers} names: the search's weight
+   *   and architecture steps pass it, nothing else does
    * @returns logits, shape [B, numClasses], float32
    */
-  forward(x: tf.Tensor4D, training: boolean, path?: PathChoice, restrict?: EdgeRestriction): tf.Tensor2D {
+  forward(x: tf.Tensor4D, training: boolean, path?: PathChoice, restrict?: EdgeRestriction, drop?: StepDropout): tf.Tensor2D {
     return tf.tidy(() => {
       const w = {} as Record<CellKind, tf.Tensor2D>;
       for (const kind of CELL_KINDS) {
@@ -251,7 +268,7 @@ export class Supernet {
       let s1 = s0;
       for (const cell of this.cells) {
         const k = cell.plan.kind;
-        const out = cell.apply(s0, s1, w[k], b[k], training, path?.[k]);
+        const out = cell.apply(s0, s1, w[k], b[k], training, path?.[k], drop);
         s0 = s1;
         s1 = out;
       }

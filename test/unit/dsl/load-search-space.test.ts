@@ -47,7 +47,7 @@ describe('examples', () => {
     assert.deepEqual(s.train, { epochs: 12, batch: 32, warmup: 2, seed: 42 });
     assert.deepEqual(s.optimizers.weights, { kind: 'sgd', lr: 0.025, momentum: 0.9, weightDecay: 3e-4, betas: [0.5, 0.999], schedule: 'cosine', gradClip: 5 });
     assert.deepEqual(s.optimizers.arch, { kind: 'adam', lr: 6e-4, momentum: 0.9, weightDecay: 1e-3, betas: [0.5, 0.999], schedule: 'constant' });
-    assert.deepEqual(s.regularize, { diversity: 1, tau: 7.7 });
+    assert.deepEqual(s.regularize, { diversity: 1, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
   });
 
   it('resolves data.path against the file folder', () => {
@@ -70,7 +70,7 @@ describe('defaults', () => {
     assert.deepEqual(s.train, { epochs: 8, batch: 32, warmup: 2, seed: 1 });
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
-    assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7 });
+    assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
     assert.deepEqual(s.derive, {});
     assert.deepEqual(s.budget, { memoryMb: 3000 });
   });

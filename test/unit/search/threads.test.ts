@@ -16,6 +16,7 @@ import { Supernet } from '../../../runtime/supernet/supernet.js';
 import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
 import type { PathChoice } from '../../../runtime/search/pruning.js';
 import { shardOf } from '../../../runtime/search/shards.js';
+import { shardDropout } from '../../../runtime/search/replica-protocol.js';
 import type { NamedGrads } from '../../../runtime/search/optimizers.js';
 import { tinySpace } from '../supernet/helpers.js';
 
@@ -196,19 +197,44 @@ test('2-thread steps equal the mean of the shards computed on one thread, also a
       await two.th.weightStep(wb, 0.05);
       one.trainer.applyWeightGrads(meanGrads((await one.trainer.weightGrads(shardOf(wb, 0, 2))).grads, (await one.trainer.weightGrads(shardOf(wb, 1, 2))).grads), 0.05);
     }
-    for (const store of ['weights', 'arch'] as const) {
-      for (const name of one.net[store].names()) {
-        const a = Array.from(one.net[store].get(name).dataSync());
-        const b = two.net[store].get(name).dataSync();
-        const diff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-        assert.ok(diff < 1e-4, `${store} ${name} differs by ${diff}`);
-      }
-    }
+    assertSameVariables(one.net, two.net);
   } finally {
     await one.dispose();
     await two.dispose();
   }
 });
+
+test('2-thread steps with dropout on parameter-free ops: each shard drops with its own masks, on either thread', async () => {
+  const one = await rig(1);
+  const two = await rig(2);
+  try {
+    const drop = { rate: 0.5, seed: '3' };
+    const ab = dataset.arch.iterator().next(16);
+    await two.th.archStep(ab, 1, drop);
+    const archShard = async (s: number) => (await one.trainer.archGrads(shardOf(ab, s, 2), 1, shardDropout(drop, s))).grads;
+    one.trainer.applyArchGrads(meanGrads(await archShard(0), await archShard(1)));
+    const wb = dataset.weights.iterator().next(16);
+    await two.th.weightStep(wb, 0.05, drop);
+    const weightShard = async (s: number) => (await one.trainer.weightGrads(shardOf(wb, s, 2), undefined, shardDropout(drop, s))).grads;
+    one.trainer.applyWeightGrads(meanGrads(await weightShard(0), await weightShard(1)), 0.05);
+    assertSameVariables(one.net, two.net);
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});
+
+/** Every weight, α and β of two supernets agrees to 1e-4. */
+function assertSameVariables(one: Supernet, two: Supernet): void {
+  for (const store of ['weights', 'arch'] as const) {
+    for (const name of one[store].names()) {
+      const a = Array.from(one[store].get(name).dataSync());
+      const b = two[store].get(name).dataSync();
+      const diff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+      assert.ok(diff < 1e-4, `${store} ${name} differs by ${diff}`);
+    }
+  }
+}
 
 test('a failing worker fails the step with a clear message; close() ends the workers', async () => {
   const r = await rig(2);
