@@ -2,15 +2,13 @@
 // "Micro-batches"): exact for a network without batch norm, close with the search's batch norms,
 // batch-norm running statistics as the size-weighted mean, no tensor left behind, and a search
 // with `micro_batch` that finishes and resumes to the same weights.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../runtime/engine/index.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
-import { loadDataset, type Batch, type Dataset } from '../../../runtime/data/index.js';
+import type { Batch } from '../../../runtime/data/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
 import { accumulate, partsOf } from '../../../runtime/search/shards.js';
 import { crossEntropy, gradsOf, tensors, Trainer, type GradResult } from '../../../runtime/search/trainer.js';
@@ -21,16 +19,10 @@ import { DiscreteNetwork, randomGenotype } from '../../../runtime/supernet/discr
 import { Rng } from '../../../runtime/random/rng.js';
 import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
 import { tinySpace } from '../supernet/helpers.js';
+import { searchFixture } from './fixture.js';
 
 const space = tinySpace({ data: { train: 96, test: 32 }, train: { epochs: 2, batch: 16, warmup: 1, seed: 5, microBatch: 4 }, regularize: { diversity: 0.5, tau: 7.7 } });
-let dataset: Dataset;
-const root = mkdtempSync(join(tmpdir(), 'bnas-micro-'));
-
-before(async () => {
-  await initBackend('wasm');
-  dataset = await loadDataset(space.data, { seed: 5 });
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+const fx = searchFixture(space.data, 5, 'micro');
 
 const arrays = (r: GradResult) => new Map([...r.grads].map(([n, g]) => [n, Float32Array.from(g.dataSync())]));
 const disposeGrads = (r: GradResult) => tf.dispose([...r.grads.values()]);
@@ -57,13 +49,13 @@ function cosine(a: Map<string, Float32Array>, b: Map<string, Float32Array>): num
 }
 
 test('without batch norm the accumulated gradient, loss and correct count equal the whole batch\'s (unequal parts too)', async () => {
-  const pixels = dataset.height * dataset.width * dataset.channels;
+  const pixels = fx.dataset.height * fx.dataset.width * fx.dataset.channels;
   const rng = new Rng(3);
-  const w = tf.variable(tf.tensor2d(Float32Array.from({ length: pixels * dataset.numClasses }, () => rng.normal() * 0.1), [pixels, dataset.numClasses]), true, 'micro.w');
-  const b = tf.variable(tf.zeros([dataset.numClasses]), true, 'micro.b');
+  const w = tf.variable(tf.tensor2d(Float32Array.from({ length: pixels * fx.dataset.numClasses }, () => rng.normal() * 0.1), [pixels, fx.dataset.numClasses]), true, 'micro.w');
+  const b = tf.variable(tf.zeros([fx.dataset.numClasses]), true, 'micro.b');
   const vars = new Map([['w', w], ['b', b]]);
   const linear = async (part: Batch) => {
-    const { x, y, labels } = tensors(part, dataset.numClasses);
+    const { x, y, labels } = tensors(part, fx.dataset.numClasses);
     try {
       return await gradsOf(vars, () => {
         const logits = tf.add(tf.matMul(tf.reshape(x, [part.n, pixels]), w), b) as tf.Tensor2D;
@@ -74,7 +66,7 @@ test('without batch norm the accumulated gradient, loss and correct count equal 
     }
   };
   for (const n of [16, 10]) {
-    const batch = dataset.weights.iterator().next(n);
+    const batch = fx.dataset.weights.iterator().next(n);
     const whole = await linear(batch);
     const parts = await accumulate(batch, 4, vars, linear);
     assert.ok(relDiff(arrays(parts), arrays(whole)) < 1e-5, `n = ${n}: ${relDiff(arrays(parts), arrays(whole))}`);
@@ -90,15 +82,15 @@ test('statistics the forward pass updates end as the size-weighted mean of the p
   const s = tf.variable(tf.tensor1d([2, -1]), false, 'micro.running');
   const v = tf.variable(tf.scalar(1), true, 'micro.v');
   const vars = new Map([['v', v]]);
-  const batch = dataset.weights.iterator().next(10);
+  const batch = fx.dataset.weights.iterator().next(10);
   const mean = batch.x.reduce((a, x) => a + x, 0) / batch.x.length;
   await accumulate(batch, 4, vars, async (part) => {
-    const { x, y, labels } = tensors(part, dataset.numClasses);
+    const { x, y, labels } = tensors(part, fx.dataset.numClasses);
     // A running-mean update of momentum 0.1, as the derived network's batch norms do.
     tf.tidy(() => s.assign(tf.add(tf.mul(s, 0.9), tf.mul(tf.mean(x), 0.1))));
     try {
       return await gradsOf(vars, () => {
-        const logits = tf.mul(tf.sum(tf.reshape(x, [part.n, -1]), 1, true), tf.mul(v, tf.ones([1, dataset.numClasses]))) as tf.Tensor2D;
+        const logits = tf.mul(tf.sum(tf.reshape(x, [part.n, -1]), 1, true), tf.mul(v, tf.ones([1, fx.dataset.numClasses]))) as tf.Tensor2D;
         return { loss: crossEntropy(logits, y), logits };
       }, labels);
     } finally {
@@ -111,9 +103,9 @@ test('statistics the forward pass updates end as the size-weighted mean of the p
 });
 
 test('the search\'s weight and α steps: micro-batches give the mean of the parts\' own gradients (per-part batch norm), close to the whole batch\'s, the regulariser once', async () => {
-  const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 });
-  const trainer = new Trainer(net, space, dataset.numClasses);
-  const batch = dataset.weights.iterator().next(32);
+  const net = new Supernet(space, { input: [fx.dataset.height, fx.dataset.width, fx.dataset.channels], numClasses: fx.dataset.numClasses, seed: 9 });
+  const trainer = new Trainer(net, space, fx.dataset.numClasses);
+  const batch = fx.dataset.weights.iterator().next(32);
   const halves = partsOf(batch, 16);
   try {
     for (const kind of ['weights', 'arch'] as const) {
@@ -134,8 +126,8 @@ test('the search\'s weight and α steps: micro-batches give the mean of the part
       [whole, parts, ...own].forEach(disposeGrads);
     }
     trainer.microBatch = 4;
-    const aIt = dataset.arch.iterator();
-    const wIt = dataset.weights.iterator();
+    const aIt = fx.dataset.arch.iterator();
+    const wIt = fx.dataset.weights.iterator();
     const report = await assertNoLeak(async () => {
       await trainer.archStep(aIt.next(16), 1);
       await trainer.weightStep(wIt.next(16), 0.025);
@@ -150,14 +142,14 @@ test('the search\'s weight and α steps: micro-batches give the mean of the part
 
 test('bnas evaluate\'s step: micro-batches close to the whole batch, running statistics the parts\' mean, no tensor left behind', async () => {
   const genotype = randomGenotype(space, new Rng(5));
-  const opts = { input: [dataset.height, dataset.width, dataset.channels] as const, numClasses: dataset.numClasses, seed: 11 };
+  const opts = { input: [fx.dataset.height, fx.dataset.width, fx.dataset.channels] as const, numClasses: fx.dataset.numClasses, seed: 11 };
   const a = new DiscreteNetwork(space, genotype, opts);
   const b = new DiscreteNetwork(space, genotype, opts);
   const opt = new Optimizer(space.optimizers.weights, 'opt.micro');
   try {
-    const batch = dataset.weights.iterator().next(32);
-    const whole = await stepGrads(a, batch, dataset.numClasses);
-    const parts = await stepGrads(b, batch, dataset.numClasses, 16);
+    const batch = fx.dataset.weights.iterator().next(32);
+    const whole = await stepGrads(a, batch, fx.dataset.numClasses);
+    const parts = await stepGrads(b, batch, fx.dataset.numClasses, 16);
     const c = cosine(arrays(parts), arrays(whole));
     assert.ok(c > 0.8, `cosine ${c}`);
     disposeGrads(whole);
@@ -166,13 +158,13 @@ test('bnas evaluate\'s step: micro-batches close to the whole batch, running sta
     const ra = a.weights.get(stat).dataSync(), rb = b.weights.get(stat).dataSync();
     // The mean of the parts' means is the batch's mean: the running means agree.
     for (let i = 0; i < ra.length; i++) assert.ok(Math.abs(ra[i] - rb[i]) < 1e-4, `${stat}[${i}]: ${ra[i]} vs ${rb[i]}`);
-    const it = dataset.weights.iterator();
-    const report = await assertNoLeak(() => trainStep(b, opt, it.next(16), 0.05, dataset.numClasses, 4), 3);
+    const it = fx.dataset.weights.iterator();
+    const report = await assertNoLeak(() => trainStep(b, opt, it.next(16), 0.05, fx.dataset.numClasses, 4), 3);
     assert.equal(report.after, report.before);
     // Inference mode (running statistics) normalizes every image alike: parts count exactly the same.
     for (const n of [16, 11]) {
-      const test = dataset.test.iterator().next(n);
-      assert.equal(await batchCorrect(b, test, dataset.numClasses, 4), await batchCorrect(b, test, dataset.numClasses));
+      const test = fx.dataset.test.iterator().next(n);
+      assert.equal(await batchCorrect(b, test, fx.dataset.numClasses, 4), await batchCorrect(b, test, fx.dataset.numClasses));
     }
   } finally {
     opt.dispose();
@@ -183,16 +175,16 @@ test('bnas evaluate\'s step: micro-batches close to the whole batch, running sta
 
 const events = (dir: string): RunEvent[] => readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => parseRunEvent(JSON.parse(l)) as RunEvent);
 const weights = (dir: string) => readFileSync(join(dir, 'checkpoint/arrays.bin'));
-const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> = {}) => runSearch({ space, spaceText: 'x', outDir, dataset, keepBackend: true, threads: 1, ...extra });
+const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> = {}) => runSearch({ space, spaceText: 'x', outDir, dataset: fx.dataset, keepBackend: true, threads: 1, ...extra });
 
 test('a search with micro_batch = 4 finishes with a valid genotype, says so, and resumes to the same weights', async () => {
-  const a = join(root, 'a');
+  const a = join(fx.root, 'a');
   const r = await search(a);
   assert.equal(r.status, 'finished', r.message);
   assert.ok(r.result?.genotype.normal.length);
   const started = events(a).find((e) => e.type === 'started');
   assert.ok(started?.type === 'started' && started.micro_batches === 4 && started.micro_batch === 4, JSON.stringify(started));
-  const c = join(root, 'c');
+  const c = join(fx.root, 'c');
   const controller = new AbortController();
   let steps = 0;
   const cancelled = await search(c, { signal: controller.signal, stepEventSeconds: 0, emit: (e) => e.type === 'step' && e.epoch === 2 && ++steps === 1 && controller.abort() });
@@ -200,13 +192,13 @@ test('a search with micro_batch = 4 finishes with a valid genotype, says so, and
   assert.equal((await search(c, { resume: true })).status, 'finished');
   assert.ok(weights(c).equals(weights(a)), 'identical weights across cancel + resume with micro-batches');
   // Micro-batches change the numbers (per-part batch norm): the same search without them ends elsewhere.
-  const d = join(root, 'd');
+  const d = join(fx.root, 'd');
   assert.equal((await search(d, { space: { ...space, train: { ...space.train, microBatch: 16 } } })).status, 'finished');
   assert.ok(!weights(d).equals(weights(a)));
 });
 
 test('two threads with micro-batches: each shard is cut on its own worker, and the search finishes', async () => {
-  const e = join(root, 'e');
+  const e = join(fx.root, 'e');
   const r = await search(e, { threads: 2 });
   assert.equal(r.status, 'finished', r.message);
   const started = events(e).find((x) => x.type === 'started');

@@ -1,11 +1,8 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../../runtime/engine/index.js';
-import { loadDataset, type Dataset } from '../../../runtime/data/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
 import { SearchThreads } from '../../../runtime/search/parallel.js';
 import { searchThreads } from '../../../runtime/search/search.js';
@@ -19,6 +16,7 @@ import { shardOf } from '../../../runtime/search/shards.js';
 import { shardDropout } from '../../../runtime/search/replica-protocol.js';
 import type { NamedGrads } from '../../../runtime/search/optimizers.js';
 import { tinySpace } from '../supernet/helpers.js';
+import { searchFixture } from './fixture.js';
 
 // Performance pruning, so both the steps and the pruning candidates run on the workers.
 const space = tinySpace({
@@ -26,21 +24,14 @@ const space = tinySpace({
   pruning: { criterion: 'performance', start: 1, every: 1, drop: 1, samples: 1 },
   train: { epochs: 2, batch: 16, warmup: 1, seed: 5 },
 });
-let dataset: Dataset;
-const root = mkdtempSync(join(tmpdir(), 'bnas-threads-'));
-
-before(async () => {
-  await initBackend('wasm');
-  dataset = await loadDataset(space.data, { seed: 5 });
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+const fx = searchFixture(space.data, 5, 'threads');
 
 const events = (dir: string): RunEvent[] =>
   readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => parseRunEvent(JSON.parse(l)) as RunEvent);
 const genotype = (dir: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).genotype);
 const weights = (dir: string) => readFileSync(join(dir, 'checkpoint/arrays.bin'));
 const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> = {}) =>
-  runSearch({ space, spaceText: 'x', outDir, dataset, keepBackend: true, threads: 2, ...extra });
+  runSearch({ space, spaceText: 'x', outDir, dataset: fx.dataset, keepBackend: true, threads: 2, ...extra });
 
 test('auto threads: a resumed run keeps its count; the native backend gets 1; a number is taken as asked', async () => {
   assert.deepEqual(await searchThreads('auto', 'wasm', 32, 3), { threads: 3, reason: 'auto: the thread count the run started with' });
@@ -50,19 +41,19 @@ test('auto threads: a resumed run keeps its count; the native backend gets 1; a 
 });
 
 test('threads = 2: same seed twice gives the same genotype and weights; cancel + resume gives identical weights', async () => {
-  const a = join(root, 'a');
+  const a = join(fx.root, 'a');
   const r1 = await search(a);
   assert.equal(r1.status, 'finished', r1.message);
   const ev = events(a);
   assert.ok(ev.some((e) => e.type === 'started' && e.threads === 2));
   assert.ok(ev.some((e) => e.type === 'pruned'), 'performance pruning ran');
   assert.ok(ev.filter((e) => e.type === 'epoch').every((e) => e.type === 'epoch' && (e.train_seconds ?? 0) > 0 && e.valid_seconds !== undefined));
-  const b = join(root, 'b');
+  const b = join(fx.root, 'b');
   assert.equal((await search(b)).status, 'finished');
   assert.equal(genotype(a), genotype(b));
   assert.ok(weights(a).equals(weights(b)), 'same weights after the same 2-thread search');
 
-  const c = join(root, 'c');
+  const c = join(fx.root, 'c');
   const controller = new AbortController();
   let steps = 0;
   const cancelled = await search(c, { signal: controller.signal, stepEventSeconds: 0, emit: (e) => e.type === 'step' && e.epoch === 2 && ++steps === 1 && controller.abort() });
@@ -74,21 +65,21 @@ test('threads = 2: same seed twice gives the same genotype and weights; cancel +
 });
 
 test('timing the step for auto (a throwaway supernet) leaves a search that follows it unchanged', async () => {
-  const e = join(root, 'e');
+  const e = join(fx.root, 'e');
   assert.equal((await search(e, { threads: 1 })).status, 'finished');
   const tensors = tf.memory().numTensors;
-  const sampler = searchStepSampler(space, dataset)();
+  const sampler = searchStepSampler(space, fx.dataset)();
   assert.ok((await sampler.step(16)) > 0 && (await sampler.step(8)) > 0);
   sampler.dispose();
   assert.equal(tf.memory().numTensors, tensors, 'the sampler leaves no tensor behind');
-  const f = join(root, 'f');
+  const f = join(fx.root, 'f');
   assert.equal((await search(f, { threads: 1 })).status, 'finished');
   assert.ok(weights(e).equals(weights(f)));
   assert.equal(genotype(e), genotype(f));
 });
 
 test('resuming on another thread count warns that results may differ', async () => {
-  const d = join(root, 'd');
+  const d = join(fx.root, 'd');
   const controller = new AbortController();
   await search(d, { threads: 1, signal: controller.signal, stepEventSeconds: 0, emit: (e) => e.type === 'step' && controller.abort() });
   const seen: RunEvent[] = [];
@@ -99,10 +90,10 @@ test('resuming on another thread count warns that results may differ', async () 
 
 /** A supernet, trainer and SearchThreads on `threads` threads for direct tests. */
 async function rig(threads: number) {
-  const net = new Supernet(space, { input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9 });
-  const trainer = new Trainer(net, space, dataset.numClasses);
+  const net = new Supernet(space, { input: [fx.dataset.height, fx.dataset.width, fx.dataset.channels], numClasses: fx.dataset.numClasses, seed: 9 });
+  const trainer = new Trainer(net, space, fx.dataset.numClasses);
   const sgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
-  const th = await SearchThreads.start(trainer, sgd, { space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses, seed: 9, backend: 'wasm' }, threads);
+  const th = await SearchThreads.start(trainer, sgd, { space, input: [fx.dataset.height, fx.dataset.width, fx.dataset.channels], numClasses: fx.dataset.numClasses, seed: 9, backend: 'wasm' }, threads);
   const dispose = async () => {
     await th.close();
     trainer.dispose();
@@ -121,8 +112,8 @@ test('pruning candidates: the same accuracies on 1 and 2 threads, pruned ops gon
       r.net.prune('normal', 0, 3);
       assert.ok(!r.net.weights.names().some((n) => n.startsWith('c0.e0.o3.')), 'the pruned op has no variables left');
     }
-    const wIt = dataset.weights.iterator();
-    const aIt = dataset.arch.iterator();
+    const wIt = fx.dataset.weights.iterator();
+    const aIt = fx.dataset.arch.iterator();
     const batches = { train: [wIt.next(16), wIt.next(16)], eval: [aIt.next(16)] };
     const choices: PathChoice[] = [
       { normal: [1, 2, 3, 1, 2], reduce: [3, 3, 1, 2, 0] },
@@ -149,7 +140,7 @@ test('edge probes: the same losses on 1 and 2 threads; a probe is the supernet w
   const one = await rig(1);
   const two = await rig(2);
   try {
-    const aIt = dataset.arch.iterator();
+    const aIt = fx.dataset.arch.iterator();
     const batches = [aIt.next(16), aIt.next(16)];
     const probes = [undefined, { cell: 'normal' as const, edge: 0, op: 3 }, { cell: 'reduce' as const, edge: 4, op: 1 }, { cell: 'normal' as const, edge: 2, op: 0 }];
     const tensors = tf.memory().numTensors;
@@ -186,8 +177,8 @@ test('2-thread steps equal the mean of the shards computed on one thread, also a
   const one = await rig(1);
   const two = await rig(2);
   try {
-    const wIt = dataset.weights.iterator();
-    const aIt = dataset.arch.iterator();
+    const wIt = fx.dataset.weights.iterator();
+    const aIt = fx.dataset.arch.iterator();
     for (let step = 0; step < 3; step++) {
       if (step === 1) for (const r of [one, two]) r.net.prune('normal', 1, 2);
       const ab = aIt.next(16);
@@ -209,11 +200,11 @@ test('2-thread steps with dropout on parameter-free ops: each shard drops with i
   const two = await rig(2);
   try {
     const drop = { rate: 0.5, seed: '3' };
-    const ab = dataset.arch.iterator().next(16);
+    const ab = fx.dataset.arch.iterator().next(16);
     await two.th.archStep(ab, 1, drop);
     const archShard = async (s: number) => (await one.trainer.archGrads(shardOf(ab, s, 2), 1, shardDropout(drop, s))).grads;
     one.trainer.applyArchGrads(meanGrads(await archShard(0), await archShard(1)));
-    const wb = dataset.weights.iterator().next(16);
+    const wb = fx.dataset.weights.iterator().next(16);
     await two.th.weightStep(wb, 0.05, drop);
     const weightShard = async (s: number) => (await one.trainer.weightGrads(shardOf(wb, s, 2), undefined, shardDropout(drop, s))).grads;
     one.trainer.applyWeightGrads(meanGrads(await weightShard(0), await weightShard(1)), 0.05);
@@ -241,7 +232,7 @@ test('a failing worker fails the step with a clear message; close() ends the wor
   try {
     // A variable the replicas do not have: the worker reports it is out of sync.
     r.net.weights.create('extra.w', [2]);
-    await assert.rejects(r.th.weightStep(dataset.weights.iterator().next(16), 0.01), /a search worker thread failed: .*out of sync/);
+    await assert.rejects(r.th.weightStep(fx.dataset.weights.iterator().next(16), 0.01), /a search worker thread failed: .*out of sync/);
   } finally {
     await r.dispose();
   }
