@@ -18,8 +18,8 @@ import { checkThreads } from '../protocol/threads.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
-import { combine, gradArrays, shardOf } from './shards.js';
-import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, shardDropout, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { combine, gradArrays, shardDropout, shardOf } from './shards.js';
+import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { StepResult, Trainer } from './trainer.js';
 

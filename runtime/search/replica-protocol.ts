@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { dropoutFor, type StepDropout } from '../engine/dropout.js';
+import type { StepDropout } from '../engine/dropout.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import type { EdgeRestriction, Supernet } from '../supernet/supernet.js';
@@ -74,11 +74,6 @@ export type ReplicaWork =
   | { readonly kind: 'paths'; readonly choices: readonly PathChoice[]; readonly batches: PruneBatches; readonly lr: number }
   | { readonly kind: 'measure'; readonly batches: readonly Batch[] }
   | { readonly kind: 'edges'; readonly probes: readonly (EdgeRestriction | undefined)[]; readonly batches: readonly Batch[] };
-
-/** The step's dropout for shard `shard` of a batch cut into shards: its own masks, the same rate. */
-export function shardDropout(drop: StepDropout | undefined, shard: number): StepDropout | undefined {
-  return drop && dropoutFor(drop, `s${shard}`);
-}
 
 /** Indices of the items of a list of `count` that shard `shard` of `shards` takes (round robin). */
 export function sharePart(count: number, shard: number, shards: number): number[] {

@@ -12,9 +12,9 @@ import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, probeLosses, shardDropout, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, followAlive, loadVariables, probeLosses, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer } from './trainer.js';
-import { gradArrays, shardCounts, shardOf } from './shards.js';
+import { gradArrays, shardCounts, shardDropout, shardOf } from './shards.js';
 
 /** Builds this worker's replica (called once per worker by the engine). */
 export async function createReplica(config: unknown, shard: number, shards: number): Promise<Replica> {

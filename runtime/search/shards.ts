@@ -10,7 +10,21 @@ import type { Batch, Dataset } from '../data/index.js';
 import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { ShardResult } from '../engine/data-parallel.js';
+import { dropoutFor, type StepDropout } from '../engine/dropout.js';
 import type { NamedGrads } from './optimizers.js';
+
+/** The step's dropout for shard `shard` of a batch cut into shards: its own masks, the same rate. */
+export function shardDropout(drop: StepDropout | undefined, shard: number): StepDropout | undefined {
+  return drop && dropoutFor(drop, `s${shard}`);
+}
+
+/**
+ * The dropout of micro-batch `part` of a step: the step's own masks for the first part (so a step in
+ * one part drops as an unsplit step does), masks of their own for the others.
+ */
+export function partDropout(drop: StepDropout | undefined, part: number): StepDropout | undefined {
+  return drop && part > 0 ? dropoutFor(drop, `m${part}`) : drop;
+}
 
 /** Gradients by variable name with the part's loss and correct count (see runtime/search/trainer.ts). */
 export interface PartGrads {

@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS } from '../protocol/genotype.js';
-import { dropoutFor, type StepDropout } from '../engine/dropout.js';
+import type { StepDropout } from '../engine/dropout.js';
 import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
-import { accumulate, partsOf } from './shards.js';
+import { accumulate, partDropout, partsOf } from './shards.js';
 
 /** Loss and correct predictions of one batch. */
 export interface StepResult {
@@ -72,14 +72,6 @@ export interface GradResult {
   readonly grads: NamedGrads;
   readonly loss: number;
   readonly correct: number;
-}
-
-/**
- * The dropout of micro-batch `part` of a step: the step's own masks for the first part (so a step in
- * one part drops as an unsplit step does), masks of their own for the others.
- */
-function partDropout(drop: StepDropout | undefined, part: number): StepDropout | undefined {
-  return drop && part > 0 ? dropoutFor(drop, `m${part}`) : drop;
 }
 
 /**

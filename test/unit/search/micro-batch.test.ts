@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import type { Batch } from '../../../runtime/data/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
-import { accumulate, partsOf } from '../../../runtime/search/shards.js';
+import { accumulate, partDropout, partsOf } from '../../../runtime/search/shards.js';
 import { crossEntropy, gradsOf, tensors, Trainer, type GradResult } from '../../../runtime/search/trainer.js';
 import { batchCorrect, stepGrads, trainStep } from '../../../runtime/search/evaluate.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
@@ -134,6 +134,31 @@ test('the search\'s weight and α steps: micro-batches give the mean of the part
       await trainer.evaluate(aIt.next(16));
     }, 3);
     assert.equal(report.after, report.before, 'micro-batched steps leave no tensor behind');
+  } finally {
+    trainer.dispose();
+    net.dispose();
+  }
+});
+
+test('micro-batches with dropout on parameter-free ops: each part drops with its own masks, the first with the step\'s', async () => {
+  const net = new Supernet(space, { input: [fx.dataset.height, fx.dataset.width, fx.dataset.channels], numClasses: fx.dataset.numClasses, seed: 9 });
+  const trainer = new Trainer(net, space, fx.dataset.numClasses);
+  const batch = fx.dataset.weights.iterator().next(32);
+  const halves = partsOf(batch, 16);
+  const drop = { rate: 0.5, seed: '7' };
+  const mean = (r: GradResult[]) => {
+    const a = r.map(arrays);
+    return new Map([...a[0]].map(([n, g]) => [n, g.map((v, i) => (v + (a[1].get(n) as Float32Array)[i]) / 2)]));
+  };
+  try {
+    trainer.microBatch = Infinity;
+    const own = [await trainer.weightGrads(halves[0], undefined, partDropout(drop, 0)), await trainer.weightGrads(halves[1], undefined, partDropout(drop, 1))];
+    const shared = [own[0], await trainer.weightGrads(halves[1], undefined, drop)];
+    trainer.microBatch = 16;
+    const parts = await trainer.weightGrads(batch, undefined, drop);
+    assert.ok(relDiff(arrays(parts), mean(own)) < 1e-4, `the parts' own masks (${relDiff(arrays(parts), mean(own))})`);
+    assert.ok(relDiff(arrays(parts), mean(shared)) > 1e-3, 'not one mask for every part');
+    [...own, shared[1], parts].forEach(disposeGrads);
   } finally {
     trainer.dispose();
     net.dispose();
