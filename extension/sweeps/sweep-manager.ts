@@ -233,7 +233,10 @@ export class SweepManager implements Disposable {
     void this.reread(s);
   }
 
-  /** Re-reads `sweep.json`, one read at a time (a read asked for meanwhile runs once after). */
+  /**
+   * Re-reads `sweep.json`, one read at a time (a read asked for meanwhile runs once after). Each
+   * read that finds the file is reported, so listeners see every state the file passed through.
+   */
   private reread(s: Sweep): Promise<void> {
     if (s.reading) {
       s.again = true;
@@ -243,7 +246,10 @@ export class SweepManager implements Disposable {
       do {
         s.again = false;
         const sweep = await readSweep(s.dir);
-        if (sweep) s.sweep = sweep;
+        if (sweep) {
+          s.sweep = sweep;
+          if (s.again) this.changes.fire(this.info(s));
+        }
       } while (s.again);
       s.reading = undefined;
       this.changes.fire(this.info(s));
