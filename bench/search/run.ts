@@ -58,15 +58,16 @@ export function memoryMatchedBatch(space: SearchSpace): number {
 }
 
 /**
- * The `--set` overrides of a mode on the benchmark space (none for this method): pruning off, and
- * for DARTS mode K = 1 (under the memory rule also DARTS mode's batch, with the weights' learning
+ * The `--set` overrides of a mode on the benchmark space (none for this method): pruning off, no
+ * cap on parameter-free ops at derivation, and for DARTS mode K = 1 (under the memory rule also DARTS mode's batch, with the weights' learning
  * rate scaled by the same factor).
  */
 export function modeSettings(space: SearchSpace, mode: Mode, rule: BatchRule = 'same'): Setting[] {
   if (mode === 'bnas') return [];
-  const none = { key: 'pruning.criterion', value: 'none' };
-  if (mode === 'pc-darts') return [none];
-  const out = [none, { key: 'sampling.k', value: '1' }];
+  // The baselines derive as their papers do: no cap on parameter-free ops (a cap of the cell's edge count).
+  const none = [{ key: 'pruning.criterion', value: 'none' }, { key: 'derive.max_param_free', value: String(2 * space.supernet.nodes) }];
+  if (mode === 'pc-darts') return none;
+  const out = [...none, { key: 'sampling.k', value: '1' }];
   const batch = rule === 'memory' ? memoryMatchedBatch(space) : space.train.batch;
   if (batch !== space.train.batch) {
     const lr = (space.optimizers.weights.lr * batch) / space.train.batch;

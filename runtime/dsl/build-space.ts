@@ -5,15 +5,16 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { builtinOpSpec, isBuiltinOp, type SchemaValue } from './schema.js';
-import type {
-  BinarizeSpec,
-  DataSource,
-  DropoutOps,
-  OpKind,
-  OpSpec,
-  OptimizerSpec,
-  PruningCriterion,
-  SearchSpace,
+import {
+  DEFAULT_MAX_PARAM_FREE,
+  type BinarizeSpec,
+  type DataSource,
+  type DropoutOps,
+  type OpKind,
+  type OpSpec,
+  type OptimizerSpec,
+  type PruningCriterion,
+  type SearchSpace,
 } from './space.js';
 import { settingOf, type CheckedFile } from './structure.js';
 
@@ -106,7 +107,9 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const path = get('data', 'path');
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
-  const maxParamFree = get('derive', 'max_param_free');
+  // A derived cell has two edges a node: a cap at or above that count can never bind, so it is no cap.
+  const maxParamFree = num(get('derive', 'max_param_free'), DEFAULT_MAX_PARAM_FREE);
+  const capped = maxParamFree < 2 * num(get('supernet', 'nodes'), 4);
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
   const microBatch = get('train', 'micro_batch');
@@ -168,7 +171,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       dropoutOps: str<DropoutOps>(get('regularize', 'dropout_ops'), 'skip'),
       dropoutDecay: num(get('regularize', 'dropout_decay'), 0.2),
     },
-    derive: typeof maxParamFree === 'number' ? { maxParamFree } : {},
+    derive: capped ? { maxParamFree } : {},
     budget: { memoryMb: num(get('budget', 'memory_mb'), 3000), ...(typeof minutes === 'number' ? { minutes } : {}) },
   };
 }

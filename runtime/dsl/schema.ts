@@ -4,7 +4,7 @@
  * introduced it. Validation, completion, hover and the generated reference page
  * (`docs/language.md`) all read this table, so a new attribute is added here and nowhere else.
  */
-import { BUILTIN_OPS, DARTS_OPS, type BuiltinOpName, type OpSpec } from './space.js';
+import { BUILTIN_OPS, DARTS_OPS, DEFAULT_MAX_PARAM_FREE, type BuiltinOpName, type OpSpec } from './space.js';
 import { LANGUAGE_VERSION, values, type AttributeSchema, type BlockSchema, type EnumValue, type SchemaValue, type ValueType } from './schema-types.js';
 
 export * from './schema-types.js';
@@ -345,12 +345,13 @@ export const BLOCKS: readonly BlockSchema[] = [
       {
         name: 'max_param_free',
         type: { kind: 'int', min: 0 },
-        defaultText: 'no limit',
+        defaultText: String(DEFAULT_MAX_PARAM_FREE),
         doc:
           'At most this many parameter-free ops (pooling, skip-connect) in each derived cell (P-DARTS keeps at most 2 skip-connects). ' +
+          'A value of at least the derived cell\'s edge count (2 × `nodes`) sets no limit, as DARTS and PC-DARTS derive. ' +
           'Beyond it, the parameter-free edge whose best learnable alternative weighs most takes that alternative: first an op still alive on the same edge, else another input of the same node. ' +
             'With the cap set, pruning never abandons the last learnable op of an edge, so an alternative is always alive. ' +
-          'Binary searches tend to collapse to parameter-free ops (docs/method.md, "Collapse").',
+          'Binary searches tend to collapse to parameter-free ops, and under the 6-cell evaluation protocol the capped cells trained better (docs/method.md, "Collapse").',
         since: V,
       },
     ],

@@ -162,6 +162,12 @@ export interface RegularizeSpec {
   readonly dropoutDecay?: number;
 }
 
+/**
+ * The default cap on parameter-free ops per derived cell (`derive.max_param_free`), chosen by
+ * measurement (docs/method.md, "Collapse").
+ */
+export const DEFAULT_MAX_PARAM_FREE = 3;
+
 export interface DeriveSpec {
   /** At most this many parameter-free ops per derived cell; undefined = no limit. */
   readonly maxParamFree?: number;

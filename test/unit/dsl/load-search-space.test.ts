@@ -71,8 +71,15 @@ describe('defaults', () => {
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
     assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
-    assert.deepEqual(s.derive, {});
+    assert.deepEqual(s.derive, { maxParamFree: 3 });
     assert.deepEqual(s.budget, { memoryMb: 3000 });
+  });
+
+  it('a parameter-free cap that cannot bind (at least two edges a node) is no cap', () => {
+    assert.deepEqual(load('search "s" { derive { max_param_free = 7 } }').derive, { maxParamFree: 7 });
+    assert.deepEqual(load('search "s" { derive { max_param_free = 8 } }').derive, {});
+    assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 4 } }').derive, {});
+    assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 3 } }').derive, { maxParamFree: 3 });
   });
 
   it('reductions default to ⌊L/3⌋ and ⌊2L/3⌋, distinct', () => {
