@@ -47,10 +47,12 @@ export interface PlanOptions {
 /**
  * The environment that holds a process's native libraries to `threads` threads: TensorFlow's
  * intra-op pool (tfjs-node reads TF_NUM_INTRAOP_THREADS) and OpenMP (PyTorch, oneDNN), one inter-op
- * thread.
+ * thread. OpenMP threads wait passively: on cores shared with other processes a spinning thread
+ * burns the time its preempted partner needs at every barrier (PyTorch on 2 threads then ran
+ * several times slower than on 1).
  */
 export function threadEnv(threads: number): Record<string, string> {
-  return { TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: String(threads) };
+  return { TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
 }
 
 /**

@@ -83,62 +83,66 @@ for (let r = 0; r < rounds; r++) {
     if (rec) console.error(`round ${r + 1}: ${c.name} ${rec.images_per_second.toFixed(1)} images/s (${rec.median_ms} ms a step, CPU ${rec.cpu_ms} ms)`);
   }
   loads.push(uptime());
+  // After every round, so a run stopped early keeps the rounds it finished.
+  report(r + 1);
 }
-const loadAfter = uptime();
-const summary = summarize(list, runs);
+/** Writes the record and its table of the rounds done so far. */
+function report(done: number): void {
+  const summary = summarize(list, runs);
 
-// The same network on both sides: parameter counts, and the shape the export wrote.
-const params = Object.fromEntries(list.map((c) => [c.name, records.get(c.name)?.[0]?.parameters]));
-const counts = new Set(Object.values(params).filter((p) => p !== undefined));
-const torchRec = list.filter((c) => c.side === 'pytorch').map((c) => records.get(c.name)?.[0]).find(Boolean);
-const { cells, reductions, channels: c0 } = space.supernet;
-const shapeOk = counts.size === 1 && !!torchRec && JSON.stringify(torchRec.supernet) === JSON.stringify({ cells, reductions, channels: c0, stem_multiplier: space.supernet.stemMultiplier })
-  && JSON.stringify(torchRec.input) === JSON.stringify([channels, size, size]) && torchRec.classes === classes && torchRec.batch === space.train.batch;
+  // The same network on both sides: parameter counts, and the shape the export wrote.
+  const params = Object.fromEntries(list.map((c) => [c.name, records.get(c.name)?.[0]?.parameters]));
+  const counts = new Set(Object.values(params).filter((p) => p !== undefined));
+  const torchRec = list.filter((c) => c.side === 'pytorch').map((c) => records.get(c.name)?.[0]).find(Boolean);
+  const { cells, reductions, channels: c0 } = space.supernet;
+  const shapeOk = counts.size === 1 && !!torchRec && JSON.stringify(torchRec.supernet) === JSON.stringify({ cells, reductions, channels: c0, stem_multiplier: space.supernet.stemMultiplier })
+    && JSON.stringify(torchRec.input) === JSON.stringify([channels, size, size]) && torchRec.classes === classes && torchRec.batch === space.train.batch;
 
-const name = `derived-peer${values.label ? `-${values.label as string}` : ''}`;
-const out = values.out as string;
-mkdirSync(out, { recursive: true });
-const torchVersion = torchRec?.torch as string | undefined;
-const network = {
-  space: spaceLabel, genotype: values.genotype, adaptedGenotype: adapted.genotype, substitutions: adapted.substitutions,
-  cells, reductions, channels: c0, input: [size, size, channels], classes, batch: space.train.batch,
-  binarize: Object.fromEntries((['ops', 'stem', 'preprocess', 'classifier'] as const).map((p) => [p, binarizeFor(space, p)])),
-  optimizer: space.optimizers.weights, parameters: params, sameNetwork: shapeOk,
-};
-writeRecord(join(out, `${name}.json`), {
-  what: 'derived-network training images/s, this runtime against PyTorch on the exported network',
-  torch: torchVersion, python, loadBefore, loadAfter, loadAfterRound: loads, rounds, steps: Number(values.steps), warmup: Number(values.warmup),
-  network, contenders: list.map((c) => ({ name: c.name, side: c.side, backend: c.backend, threads: c.threads, command: [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), c.cmd, ...c.args].map(quote).join(' ') })),
-  runs: Object.fromEntries(runs), records: Object.fromEntries(records), summary,
-});
-const p = provenance(currentCommand());
-const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
-const md = [
-  `# Derived-network training: this runtime against PyTorch at equal threads (${p.date.slice(0, 16)}Z)`,
-  '',
-  `Command: \`${p.command}\``,
-  '',
-  `Commit ${p.commit.slice(0, 10)}${p.dirty ? ' (with uncommitted changes)' : ''}; Node ${p.versions.node}; TensorFlow.js ${p.versions.tfjs} (wasm ${p.versions.tfjsWasm}, node ${p.versions.tfjsNode}); PyTorch ${torchVersion ?? '?'}; ${p.machine.cpu}, ${p.machine.cores} CPU(s); load average (1, 5, 15 min) ${loadBefore} before, ${loads.join(' / ')} after each round.`,
-  '',
-  `Network: \`${values.genotype as string}\` (adapted to the space${adapted.substitutions.length ? `: ${adapted.substitutions.map((s) => `${s.cell} ${s.from} → ${s.to}`).join(', ')}` : ', no substitutions'}) in \`${spaceLabel}\`: ${cells} cells (reductions at ${reductions.join(', ')}), C = ${c0}, ${size}×${size}×${channels}, ${classes} classes, batch ${space.train.batch}; ops binary (${binarizeFor(space, 'ops').weights} weights, ${binarizeFor(space, 'ops').activations} activations), keep_real = [${space.binarize.keepReal.join(', ')}]; SGD momentum ${space.optimizers.weights.momentum}, weight decay ${space.optimizers.weights.weightDecay}${space.optimizers.weights.gradClip ? `, clip ${space.optimizers.weights.gradClip}` : ''}. The PyTorch side trains the file \`bnas export --format pytorch\` writes for it; parameters ${[...counts].join(' / ')} (${shapeOk ? 'the same network on both sides' : '**the sides differ**'}).`,
-  '',
-  `Each contender is its own process (${values.warmup as string} warm-up step untimed, then the median of ${values.steps as string} steps: forward, backward, optimizer step, loss read back); ${rounds} rounds in rotating order. Ratio = PyTorch images/s ÷ this runtime's fastest backend at the thread count (≤ 1: this runtime at least as fast). Only ratios of one run compare; the machine is shared.`,
-  '',
-  '| threads | this runtime (images/s, median) | PyTorch | best backend | PyTorch ÷ this, per round | median | CPU ms: this ÷ PyTorch, per round (median) | target (≤ 1) |',
-  '|---|---|---|---|---|---|---|---|',
-  ...summary.map((s) => {
-    const mine = list.filter((c) => c.threads === s.threads && c.side === 'runtime').map((c) => `${c.backend} ${f(s.imagesPerSecond[c.name])}`).join(', ');
-    const peer = list.find((c) => c.threads === s.threads && c.side === 'pytorch');
-    return `| ${s.threads} | ${mine} | ${peer ? f(s.imagesPerSecond[peer.name]) : '–'} | ${s.best.replace(/^runtime /, '')} | ${s.ratioPerRound.map((x) => f(x, 2)).join(' ')} | ${f(s.ratio, 2)} | ${s.cpuRatioPerRound.map((x) => f(x, 2)).join(' ')} (${f(s.cpuRatio, 2)}) | ${s.met ? 'met' : 'not met'} |`;
-  }),
-  '',
-  '| contender | images/s per round | ms a step (median) | CPU ms a step |',
-  '|---|---|---|---|',
-  ...list.map((c) => {
-    const recs = records.get(c.name) ?? [];
-    return `| ${c.name} | ${(runs.get(c.name) ?? []).map((x) => f(x?.imagesPerSecond ?? NaN)).join(' ')} | ${recs.map((r) => r.median_ms).join(' ')} | ${recs.map((r) => r.cpu_ms).join(' ')} |`;
-  }),
-  '',
-];
-writeFileSync(join(out, `${name}.md`), md.join('\n'));
-console.log(md.join('\n'));
+  const name = `derived-peer${values.label ? `-${values.label as string}` : ''}`;
+  const out = values.out as string;
+  mkdirSync(out, { recursive: true });
+  const torchVersion = torchRec?.torch as string | undefined;
+  const network = {
+    space: spaceLabel, genotype: values.genotype, adaptedGenotype: adapted.genotype, substitutions: adapted.substitutions,
+    cells, reductions, channels: c0, input: [size, size, channels], classes, batch: space.train.batch,
+    binarize: Object.fromEntries((['ops', 'stem', 'preprocess', 'classifier'] as const).map((p) => [p, binarizeFor(space, p)])),
+    optimizer: space.optimizers.weights, parameters: params, sameNetwork: shapeOk,
+  };
+  writeRecord(join(out, `${name}.json`), {
+    what: 'derived-network training images/s, this runtime against PyTorch on the exported network',
+    torch: torchVersion, python, loadBefore, loadAfterRound: loads, rounds, roundsDone: done, steps: Number(values.steps), warmup: Number(values.warmup),
+    network, contenders: list.map((c) => ({ name: c.name, side: c.side, backend: c.backend, threads: c.threads, command: [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), c.cmd, ...c.args].map(quote).join(' ') })),
+    runs: Object.fromEntries(runs), records: Object.fromEntries(records), summary,
+  });
+  const p = provenance(currentCommand());
+  const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+  const md = [
+    `# Derived-network training: this runtime against PyTorch at equal threads (${p.date.slice(0, 16)}Z)`,
+    '',
+    `Command: \`${p.command}\``,
+    '',
+    `Commit ${p.commit.slice(0, 10)}${p.dirty ? ' (with uncommitted changes)' : ''}; Node ${p.versions.node}; TensorFlow.js ${p.versions.tfjs} (wasm ${p.versions.tfjsWasm}, node ${p.versions.tfjsNode}); PyTorch ${torchVersion ?? '?'}; ${p.machine.cpu}, ${p.machine.cores} CPU(s); load average (1, 5, 15 min) ${loadBefore} before, ${loads.join(' / ')} after each round.`,
+    '',
+    `Network: \`${values.genotype as string}\` (adapted to the space${adapted.substitutions.length ? `: ${adapted.substitutions.map((s) => `${s.cell} ${s.from} → ${s.to}`).join(', ')}` : ', no substitutions'}) in \`${spaceLabel}\`: ${cells} cells (reductions at ${reductions.join(', ')}), C = ${c0}, ${size}×${size}×${channels}, ${classes} classes, batch ${space.train.batch}; ops binary (${binarizeFor(space, 'ops').weights} weights, ${binarizeFor(space, 'ops').activations} activations), keep_real = [${space.binarize.keepReal.join(', ')}]; SGD momentum ${space.optimizers.weights.momentum}, weight decay ${space.optimizers.weights.weightDecay}${space.optimizers.weights.gradClip ? `, clip ${space.optimizers.weights.gradClip}` : ''}. The PyTorch side trains the file \`bnas export --format pytorch\` writes for it; parameters ${[...counts].join(' / ')} (${shapeOk ? 'the same network on both sides' : '**the sides differ**'}).`,
+    '',
+    `Each contender is its own process (${values.warmup as string} warm-up step untimed, then the median of ${values.steps as string} steps: forward, backward, optimizer step, loss read back); ${done} of ${rounds} rounds in rotating order. Ratio = PyTorch images/s ÷ this runtime's fastest backend at the thread count (≤ 1: this runtime at least as fast). Only ratios of one run compare; the machine is shared.`,
+    '',
+    '| threads | this runtime (images/s, median) | PyTorch | best backend | PyTorch ÷ this, per round | median | CPU ms: this ÷ PyTorch, per round (median) | target (≤ 1) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => {
+      const mine = list.filter((c) => c.threads === s.threads && c.side === 'runtime').map((c) => `${c.backend} ${f(s.imagesPerSecond[c.name])}`).join(', ');
+      const peer = list.find((c) => c.threads === s.threads && c.side === 'pytorch');
+      return `| ${s.threads} | ${mine} | ${peer ? f(s.imagesPerSecond[peer.name]) : '–'} | ${s.best.replace(/^runtime /, '')} | ${s.ratioPerRound.map((x) => f(x, 2)).join(' ')} | ${f(s.ratio, 2)} | ${s.cpuRatioPerRound.map((x) => f(x, 2)).join(' ')} (${f(s.cpuRatio, 2)}) | ${s.met ? 'met' : 'not met'} |`;
+    }),
+    '',
+    '| contender | images/s per round | ms a step (median) | CPU ms a step |',
+    '|---|---|---|---|',
+    ...list.map((c) => {
+      const recs = records.get(c.name) ?? [];
+      return `| ${c.name} | ${(runs.get(c.name) ?? []).map((x) => f(x?.imagesPerSecond ?? NaN)).join(' ')} | ${recs.map((r) => r.median_ms).join(' ')} | ${recs.map((r) => r.cpu_ms).join(' ')} |`;
+    }),
+    '',
+  ];
+  writeFileSync(join(out, `${name}.md`), md.join('\n'));
+  console.log(md.join('\n'));
+}
