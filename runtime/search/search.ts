@@ -428,6 +428,7 @@ class Search {
     p.publish(ev({
       type: 'epoch', epoch, train_loss: trainLoss, train_acc: this.last.trainAcc, valid_loss: valid.loss, valid_acc: this.last.validAcc,
       seconds: this.elapsed(), ops_left: p.net.opsLeft(), prune_seconds: this.epochPruneSeconds, train_seconds: this.trainSeconds, valid_seconds: validSeconds,
+      ...(space.binarize.progressive ? { binary_share: p.net.binaryShare } : {}),
     }));
     const arch = await archNumbers(p.net);
     for (const k of CELL_KINDS) {

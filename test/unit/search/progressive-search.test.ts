@@ -59,6 +59,8 @@ test('progressive changes the search; cancel + resume mid-ramp gives the genotyp
     const ramp = (e: number, s: number) => Math.min(1, ((e - 1) * steps + s) / (2 * steps));
     const expected = [1, 2, 3].flatMap((e) => [...Array.from({ length: steps }, (_, s) => ramp(e, s)), ramp(e, steps)]).concat([1]);
     assert.deepEqual(seen, expected);
+    const epochs = readFileSync(join(a, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'epoch');
+    assert.deepEqual(epochs.map((e) => e.binary_share), [0.5, 1, 1], 'each epoch event says where the ramp is');
     seen.length = 0;
     assert.equal((await search(plain, p)).status, 'finished');
     assert.ok(seen.every((v) => v === 1), 'without progressive the search stays binary');
