@@ -58,7 +58,7 @@ export class Progress {
       case 'epoch':
         this.print(
           `epoch ${e.epoch}/${this.epochs}: train loss ${fmt(e.train_loss)} acc ${pct(e.train_acc)}, valid loss ${fmt(e.valid_loss)} acc ${pct(e.valid_acc)}, ` +
-            `ops left ${e.ops_left}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''} (${duration(e.seconds)})`,
+            `ops left ${e.ops_left}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''}${e.binary_share !== undefined && e.binary_share < 1 ? `, binary share λ ${fmt(e.binary_share, 2)}` : ''} (${duration(e.seconds)})`,
         );
         break;
       case 'pruned':

@@ -113,6 +113,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
   const microBatch = get('train', 'micro_batch');
+  const progressive = num(get('binarize', 'progressive'), 0);
   const binarize: BinarizeSpec = {
     weights: str(get('binarize', 'weights'), 'xnor'),
     scale: str(get('binarize', 'scale'), 'layer'),
@@ -121,6 +122,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     shortcut,
     // The gain starts closed unless the file says otherwise (docs/method.md, "Collapse").
     ...(shortcut ? { shortcutGain: typeof shortcutGain === 'number' ? shortcutGain : 0 } : {}),
+    ...(progressive > 0 ? { progressive } : {}),
   };
   const name = checked.file.name ?? '';
   return {

@@ -168,6 +168,14 @@ function checkSchedule(c: Checks): void {
       c.set('train', 'warmup') ? c.where('train', 'warmup') : c.where('train', 'epochs'),
     );
   }
+  const progressive = c.space.binarize.progressive ?? 0;
+  if (c.ok(['binarize', 'progressive'], ['train', 'epochs']) && progressive > train.epochs) {
+    c.add(
+      'binarization-incomplete',
+      `\`binarize.progressive = ${progressive}\` is longer than \`train.epochs = ${train.epochs}\`: the search ends with λ = ${(train.epochs / progressive).toFixed(2)} and never trains the binary network its cell is derived for. Use at most ${train.epochs} (fewer leaves fully binary epochs to adapt).`,
+      c.where('binarize', 'progressive'),
+    );
+  }
   if (pruning.criterion === 'none' || !c.ok(['pruning', 'start'], ['train', 'epochs'], ['pruning', 'criterion'])) return;
   if (pruning.start >= train.epochs) {
     c.add(
@@ -269,6 +277,9 @@ function checkIgnored(c: Checks): void {
   }
   if (c.ok(['binarize', 'weights']) && binarize.weights !== 'xnor') ignore('binarize', 'scale', `with \`weights = ${binarize.weights}\` (only \`xnor\` scales)`);
   if (c.ok(['binarize', 'shortcut']) && !binarize.shortcut) ignore('binarize', 'shortcut_gain', 'without `shortcut = true` (the gain scales the conv branch inside the shortcut)');
+  if (c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real') {
+    ignore('binarize', 'progressive', 'with `weights = none` and `activations = real` (nothing is binarized)');
+  }
   for (const which of ['weights', 'arch'] as const) {
     const key = `optimizer ${which}`;
     if (!c.ok([key, 'kind'])) continue;

@@ -208,6 +208,11 @@ export const DIAGNOSTIC_CODES = {
     doc: 'An attribute that has no effect with the other settings (`ucb_c` without `criterion = ucb`, `path` for `mnist`, `momentum` with Adam, ...).',
     since: '1',
   },
+  'binarization-incomplete': {
+    severity: 'warning',
+    doc: '`binarize.progressive` is longer than `train.epochs`: the search ends before its quantizers are fully binary.',
+    since: '1',
+  },
   'not-binary': {
     severity: 'warning',
     doc: '`binarize` with `weights = none` and `activations = real`: the search is not binary.',

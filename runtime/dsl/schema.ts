@@ -191,6 +191,16 @@ export const BLOCKS: readonly BlockSchema[] = [
             'The search only: the derived network\'s batch norm has a learned scale of its own (docs/method.md, "Collapse").',
         since: V,
       },
+      {
+        name: 'progressive',
+        type: { kind: 'int', min: 0 },
+        default: 0,
+        doc:
+          'Epochs over which the search binarizes progressively: every quantizer computes (1 − λ)·real + λ·binary, the real part being what `weights = none`, `activations = real` compute there, with λ rising linearly per step from 0 at the first step to 1 at the end of this epoch; the gradient is (1 − λ)·the real part\'s + λ·the straight-through estimator. ' +
+          'The search starts as the full-precision network, so the convs train before they compete as 1-bit ops with pooling and skip-connect; pruning and validation measure the network at the current λ. ' +
+          'Derivation, `bnas evaluate` and export are fully binary. 0 turns it off (docs/method.md, "Progressive binarization").',
+        since: V,
+      },
     ],
   },
   {

@@ -107,6 +107,11 @@ export interface BinarizeSpec {
    * that starts at this value: x + g·op(x) (absent: no gain, x + op(x)).
    */
   readonly shortcutGain?: number;
+  /**
+   * Epochs over which the search's quantizers blend from real to binary (λ from 0 to 1, per step);
+   * absent or 0: fully binary from the start (docs/method.md, "Progressive binarization").
+   */
+  readonly progressive?: number;
 }
 
 export interface SamplingSpec {

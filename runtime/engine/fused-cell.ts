@@ -20,7 +20,7 @@ import { depthwiseFast } from './depthwise-fast.js';
 import { dropout, dropoutFor, type StepDropout } from './dropout.js';
 import type { ParamStore } from './params.js';
 import { avgPool, maxPool } from './pool.js';
-import { REAL, type BinarizeOptions } from './quantize.js';
+import { blendLambda, blendValues, REAL, unblended, type BinarizeOptions } from './quantize.js';
 
 /** Primitive kinds; the same strings as `OpKind` of the search space model. */
 export type FusedOpKind = 'conv' | 'sep_conv' | 'dil_conv' | 'max_pool' | 'avg_pool' | 'skip' | 'zero';
@@ -50,6 +50,7 @@ export interface FusedCellOptions {
   readonly shuffle: boolean;
   /** Reduction cell: edges from states 0 and 1 have stride 2. */
   readonly reduction: boolean;
+  /** The quantizers; with a blend, λ is read at each `apply` (docs/method.md, "Progressive binarization"). */
   readonly binarize?: BinarizeOptions;
   /**
    * A real identity shortcut around the fused stride-1 conv ops (x + op(x); docs/method.md,
@@ -257,6 +258,10 @@ export class FusedCell {
   /** Computes every alive op of every edge leaving `sources`, recording where each output lives. */
   private computeStage(states: tf.Tensor4D[], sources: number[], path: readonly number[] | undefined, slots: Map<string, Slot>): void {
     const bin = this.options.binarize ?? REAL;
+    // Progressive binarization: below 1, every quantizer is (1 − λ)·real + λ·binary, composed of
+    // the fully binary kernels and stock ops (docs/method.md, "Progressive binarization").
+    const lambda = blendLambda(bin);
+    const blending = lambda < 1;
     const edges = this.edges.filter((e) => sources.includes(e.from));
     if (!edges.length) return;
     const stride = this.strideOf(edges[0]);
@@ -271,8 +276,12 @@ export class FusedCell {
       return partOf.get(src) as tf.Tensor4D;
     };
     // The op table's pre-activation (runtime/supernet/candidate-ops.ts: no ReLU before a sign) with
-    // the conv's activation quantizer folded in: sign, or ReLU for real activations.
-    const activate = (t: tf.Tensor4D): tf.Tensor4D => (bin.activations === 'sign' ? signSte(t) : tf.relu(t));
+    // the conv's activation quantizer folded in: sign, or ReLU for real activations; blended, the
+    // real network's ReLU and the sign.
+    const activate = (t: tf.Tensor4D): tf.Tensor4D => {
+      if (bin.activations !== 'sign') return tf.relu(t);
+      return blending ? blendValues(tf.relu(t), signSte(t), lambda) : signSte(t);
+    };
     // Tiled, activated inputs, shared by every conv kind with the same set of edges.
     const tiled = new Map<string, tf.Tensor4D>();
     // The edges' partial inputs side by side, as they are (the shortcut) or activated (the convs).
@@ -304,9 +313,18 @@ export class FusedCell {
         const names = (half: 'a' | 'b', w: 'dw' | 'pw'): tf.Tensor[] => group.map((e) => store.get(this.options.naming.filter(e.index, o, half, w)));
         const halves: ('a' | 'b')[] = op.kind === 'sep_conv' ? ['a', 'b'] : ['a'];
         // Every pack of the op in one kernel call: [a.dw, a.pw, b.dw, b.pw].
-        const packed = packMany(halves.flatMap((h) => [{ ws: names(h, 'dw'), layout: 'dw' as const }, { ws: names(h, 'pw'), layout: 'pw' as const }]), bin);
-        const unit = (x: tf.Tensor4D, half: number, s: number, dilation: number): tf.Tensor4D =>
-          pointwiseBn(depthwiseFast(x, packed[2 * half] as tf.Tensor4D, s, dilation), packed[2 * half + 1] as tf.Tensor3D, signInput);
+        const groups = halves.flatMap((h) => [{ ws: names(h, 'dw'), layout: 'dw' as const }, { ws: names(h, 'pw'), layout: 'pw' as const }]);
+        let packed = packMany(groups, unblended(bin));
+        if (blending && bin.weights !== 'none') {
+          const real = packMany(groups, REAL);
+          packed = packed.map((q, i) => blendValues(real[i], q, lambda));
+        }
+        const unit = (x: tf.Tensor4D, half: number, s: number, dilation: number): tf.Tensor4D => {
+          const h = depthwiseFast(x, packed[2 * half] as tf.Tensor4D, s, dilation);
+          const pw = packed[2 * half + 1] as tf.Tensor3D;
+          // The 1×1 conv's input is the depthwise output itself in the real network (no ReLU).
+          return blending && signInput ? pointwiseBn(blendValues(h, signSte(h), lambda), pw, false) : pointwiseBn(h, pw, signInput);
+        };
         // Dilation as the op says (a sep_conv's is normally 1, then both halves use it).
         let y = unit(inputOf(group), 0, stride, op.dilation);
         if (op.kind === 'sep_conv') y = unit(activate(y), 1, 1, op.dilation);

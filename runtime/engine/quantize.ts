@@ -10,12 +10,23 @@ export type WeightQuantizer = 'xnor' | 'sign' | 'none';
 /** Activation quantizer: sign, or real (identity). */
 export type ActivationQuantizer = 'sign' | 'real';
 
+/**
+ * The share λ ∈ [0, 1] of the binary value in every quantizer of a network during progressive
+ * binarization (docs/method.md, "Progressive binarization"): the network's owner sets `lambda`
+ * before each forward pass; the quantizers read it when they run.
+ */
+export interface Blend {
+  lambda: number;
+}
+
 /** How a candidate op's convs are binarized. Same field names as the `binarize` block. */
 export interface BinarizeOptions {
   readonly weights: WeightQuantizer;
   /** Scale of `xnor`: one per layer, or one per output channel. */
   readonly scale: 'layer' | 'channel';
   readonly activations: ActivationQuantizer;
+  /** Progressive binarization: the quantizers blend the real and binary values; absent: λ = 1. */
+  readonly blend?: Readonly<Blend>;
 }
 
 /** Full precision: no quantizer. */
@@ -90,11 +101,37 @@ export function xnorWeights<T extends tf.Tensor>(w: T, scale: 'layer' | 'channel
 }
 
 /**
- * Applies the weight quantizer of `options`.
+ * λ of `options` (1 without a blend): below 1 the quantizers compute (1 − λ)·real + λ·binary.
+ * @throws when λ is outside [0, 1]
+ */
+export function blendLambda(options: BinarizeOptions): number {
+  const lambda = options.blend?.lambda ?? 1;
+  if (!(lambda >= 0 && lambda <= 1)) throw new Error(`progressive binarization: λ = ${lambda} is outside [0, 1]`);
+  return lambda;
+}
+
+/** `options` without a blend: the fully binary quantizers. */
+export function unblended(options: BinarizeOptions): BinarizeOptions {
+  return { weights: options.weights, scale: options.scale, activations: options.activations };
+}
+
+/**
+ * (1 − λ)·real + λ·binary (docs/method.md, "Progressive binarization"). The gradient is
+ * (1 − λ)·∂real + λ·∂binary: the binary part brings its straight-through estimator.
+ * @param real, binary same shape, float32
+ */
+export function blendValues<T extends tf.Tensor>(real: T, binary: T, lambda: number): T {
+  return tf.tidy(() => tf.add(tf.mul(real, 1 - lambda), tf.mul(binary, lambda)) as T);
+}
+
+/**
+ * Applies the weight quantizer of `options`, blended with the real weights while λ < 1.
  * @param w filter, float32
  * @param channelAxis output-channel axis for per-channel scale
  */
 export function quantizeWeights<T extends tf.Tensor>(w: T, options: BinarizeOptions, channelAxis = w.rank - 1): T {
+  const lambda = blendLambda(options);
+  if (lambda < 1 && options.weights !== 'none') return blendValues(w, quantizeWeights(w, unblended(options), channelAxis), lambda);
   switch (options.weights) {
     case 'xnor':
       return xnorWeights(w, options.scale, channelAxis);
@@ -105,7 +142,15 @@ export function quantizeWeights<T extends tf.Tensor>(w: T, options: BinarizeOpti
   }
 }
 
-/** Applies the activation quantizer of `options` to a conv input. */
-export function quantizeActivations<T extends tf.Tensor>(x: T, options: BinarizeOptions): T {
-  return options.activations === 'sign' ? signActivation(x) : x;
+/**
+ * Applies the activation quantizer of `options` to a conv input. While λ < 1 the sign is blended
+ * with the input the real network's conv sees: ReLU(x) where a ReLU comes before the conv
+ * (`afterRelu`; with `activations = sign` the op table leaves that ReLU out), else x.
+ * @param afterRelu the real network has a ReLU in front of this conv (the first conv of an op unit)
+ */
+export function quantizeActivations<T extends tf.Tensor>(x: T, options: BinarizeOptions, afterRelu = false): T {
+  if (options.activations !== 'sign') return x;
+  const lambda = blendLambda(options);
+  if (lambda >= 1) return signActivation(x);
+  return tf.tidy(() => blendValues(afterRelu ? tf.relu(x) : x, signActivation(x), lambda));
 }

@@ -75,6 +75,8 @@ export const EpochEventSchema = event('epoch', {
   train_seconds: v.optional(finite),
   /** Seconds of this epoch's validation pass over the architecture split. */
   valid_seconds: v.optional(finite),
+  /** With `binarize.progressive`: λ at the end of the epoch, where validation and pruning measured (docs/method.md, "Progressive binarization"). */
+  binary_share: v.optional(finite),
 });
 
 /** Architecture weights of one cell kind after an epoch. */

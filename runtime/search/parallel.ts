@@ -86,7 +86,7 @@ export class SearchThreads {
     const sync = this.dirty;
     this.dirty = { weights: false, arch: false };
     const p = group
-      .gradients(packVariables(this.trainer.net, sync), this.calls++, { ...work, alive: this.trainer.net.alive, sync })
+      .gradients(packVariables(this.trainer.net, sync), this.calls++, { ...work, alive: this.trainer.net.alive, sync, binaryShare: this.trainer.net.binaryShare })
       .catch((e: Error) => {
         throw new Error(`a search worker thread failed: ${e.message}`);
       });

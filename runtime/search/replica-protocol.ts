@@ -62,6 +62,8 @@ export interface SyncGroups {
 interface RequestBase {
   readonly alive: AliveState;
   readonly sync: SyncGroups;
+  /** λ of progressive binarization for this request's forward passes (the main thread's). */
+  readonly binaryShare: number;
 }
 
 /** One request to the replicas; every replica takes its own share of the work. */

@@ -35,6 +35,7 @@ export async function createReplica(config: unknown, shard: number, shards: numb
       const req = input as ReplicaRequest;
       followAlive(net, req.alive);
       loadVariables(net, weights, req.sync);
+      net.binaryShare = req.binaryShare;
       switch (req.kind) {
         case 'weights': {
           const b = shardOf(req.batch, shard, shards);

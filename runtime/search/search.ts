@@ -26,7 +26,7 @@ import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMe
 import { paramFreeShare } from './collapse.js';
 import { Rng } from '../random/rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
-import { dropoutRate, Trainer, type StepResult } from './trainer.js';
+import { binaryShare, dropoutRate, Trainer, type StepResult } from './trainer.js';
 import type { StepDropout } from '../engine/dropout.js';
 import { SearchThreads } from './parallel.js';
 import { resolveThreads, type StepSampler } from '../engine/cores.js';
@@ -371,6 +371,11 @@ class Search {
     return await this.finish();
   }
 
+  /** Sets the supernet's λ of `binarize.progressive` for the current epoch and step (every thread gets it with its requests). */
+  private rampBinarization(): void {
+    this.p.net.binaryShare = binaryShare(this.space, this.epoch, this.step, this.steps);
+  }
+
   private budgetOver(): boolean {
     const { minutes } = this.space.budget;
     return minutes !== undefined && this.elapsed() >= minutes * 60;
@@ -391,6 +396,7 @@ class Search {
   private async trainStep(lr: number): Promise<string | undefined> {
     const { epoch, step, it, batch } = this;
     const s0 = performance.now();
+    this.rampBinarization();
     const rate = dropoutRate(this.space, epoch);
     const drop = (): StepDropout | undefined => (rate > 0 ? { rate, seed: String(this.dropRng.seed()) } : undefined);
     if (epoch > this.space.train.warmup) {
@@ -412,6 +418,7 @@ class Search {
   private async endEpoch(lr: number): Promise<void> {
     const { p, space, opNames, acc } = this;
     const v0 = performance.now();
+    this.rampBinarization();
     const valid = await this.measure('arch');
     const validSeconds = (performance.now() - v0) / 1000;
     this.last = { trainAcc: acc.n ? acc.correct / acc.n : 0, validAcc: valid.n ? valid.correct / valid.n : 0, validLoss: valid.loss };
@@ -421,6 +428,7 @@ class Search {
     p.publish(ev({
       type: 'epoch', epoch, train_loss: trainLoss, train_acc: this.last.trainAcc, valid_loss: valid.loss, valid_acc: this.last.validAcc,
       seconds: this.elapsed(), ops_left: p.net.opsLeft(), prune_seconds: this.epochPruneSeconds, train_seconds: this.trainSeconds, valid_seconds: validSeconds,
+      ...(space.binarize.progressive ? { binary_share: p.net.binaryShare } : {}),
     }));
     const arch = await archNumbers(p.net);
     for (const k of CELL_KINDS) {
@@ -513,6 +521,7 @@ class Search {
   /** Derives the genotype, measures the test split, writes result.json and publishes the end. */
   private async finish(reason?: string): Promise<SearchOutcome> {
     const { p, space, last } = this;
+    this.rampBinarization();
     const genotype = await this.derive();
     const test = p.dataset.test.size > 0 ? await this.measure('test') : undefined;
     const seconds = this.elapsed();

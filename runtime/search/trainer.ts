@@ -87,6 +87,19 @@ export function dropoutRate(space: SearchSpace, epoch: number): number {
   return p * Math.exp(-(space.regularize.dropoutDecay ?? 0.2) * (epoch - warmup - 1));
 }
 
+/**
+ * λ of progressive binarization (`binarize.progressive` = E epochs) before step `step` (0-based)
+ * of epoch `epoch` (1-based), with `steps` steps an epoch: min(1, ((epoch − 1)·steps + step) / (E·steps)),
+ * linear per step from 0 at the first step; at the end of epoch e (step = steps) min(1, e/E).
+ * A function of the position alone, so a resumed search continues the same ramp. 1 when E = 0
+ * (docs/method.md, "Progressive binarization").
+ */
+export function binaryShare(space: SearchSpace, epoch: number, step: number, steps: number): number {
+  const ramp = (space.binarize.progressive ?? 0) * steps;
+  if (!(ramp > 0)) return 1;
+  return Math.min(1, ((epoch - 1) * steps + step) / ramp);
+}
+
 /** Trainable variables of a store as a name → variable map. */
 export function varMap(store: Supernet['weights']): Map<string, tf.Variable> {
   return new Map(Object.entries(store.trainableMap()));

@@ -59,7 +59,10 @@ export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions): tf.Ten
   return binarize.activations === 'sign' ? x : tf.relu(x);
 }
 
-/** A k×k (or 1×1) binary-capable conv owning its filter [k, k, Ci, Co]. */
+/**
+ * A k×k (or 1×1) binary-capable conv owning its filter [k, k, Ci, Co]. `afterRelu`: the real
+ * network has a ReLU in front of it ({@link preActivation}); the stem's conv sees the image.
+ */
 export class ConvLayer {
   constructor(
     private readonly store: ParamStore,
@@ -69,6 +72,7 @@ export class ConvLayer {
     co: number,
     private readonly stride: 1 | 2,
     private readonly binarize: BinarizeOptions,
+    private readonly afterRelu = true,
   ) {
     store.create(name, [k, k, ci, co], 'he');
   }
@@ -76,7 +80,7 @@ export class ConvLayer {
   /** @param x [B, H, W, Ci] float32 → [B, H/stride, W/stride, Co] */
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const w = quantizeWeights(this.store.get(this.name) as tf.Tensor4D, this.binarize);
-    return conv2d(quantizeActivations(x, this.binarize), w, this.stride);
+    return conv2d(quantizeActivations(x, this.binarize, this.afterRelu), w, this.stride);
   }
 }
 
@@ -103,7 +107,8 @@ class SeparableLayer {
     const b = this.binarize;
     const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
     const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
-    const h = this.depthwise(quantizeActivations(x, b), dw, this.stride, this.dilation);
+    // The depthwise conv follows the unit's ReLU in the real network, the 1×1 conv does not.
+    const h = this.depthwise(quantizeActivations(x, b, true), dw, this.stride, this.dilation);
     return conv2d(quantizeActivations(h, b), pw, 1);
   }
 }

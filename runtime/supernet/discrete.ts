@@ -114,7 +114,7 @@ export class DiscreteNetwork {
     }, []);
     this.weights = new ParamStore(options.seed);
     const stemC = space.supernet.channels * space.supernet.stemMultiplier;
-    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'));
+    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'), false);
     this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, EVAL_BN);
     const pick = (k: CellKind) => (k === 'normal' ? [genotype.normal, genotype.normal_concat] : [genotype.reduce, genotype.reduce_concat]) as [GenotypeEdge[], number[]];
     this.cells = plans.map((p) => new DiscreteCell(p, ...pick(p.kind), this.weights, space));

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ParamStore } from '../engine/params.js';
 import type { BatchNormOptions } from '../engine/norm.js';
 import { BatchNormLayer } from '../engine/norm.js';
-import { quantizeWeights, REAL, type BinarizeOptions } from '../engine/quantize.js';
+import { quantizeWeights, REAL, type BinarizeOptions, type Blend } from '../engine/quantize.js';
 import { STEM_KERNEL, planCells, type CellPlan } from '../dsl/cells.js';
 import { isParamFree, type SearchSpace } from '../dsl/space.js';
 import { dropoutFor, type StepDropout } from '../engine/dropout.js';
@@ -38,11 +38,17 @@ export interface EdgeRestriction {
 }
 
 
-/** Quantizers for a part of the network, honouring `keep_real`. */
-export function binarizeFor(space: SearchSpace, part: 'ops' | 'stem' | 'preprocess' | 'classifier'): BinarizeOptions {
+/** A part of the network with its own quantizers. */
+export type NetworkPart = 'ops' | 'stem' | 'preprocess' | 'classifier';
+
+/**
+ * Quantizers for a part of the network, honouring `keep_real`; with `blend`, a binarized part's
+ * quantizers blend real and binary values by its λ (docs/method.md, "Progressive binarization").
+ */
+export function binarizeFor(space: SearchSpace, part: NetworkPart, blend?: Readonly<Blend>): BinarizeOptions {
   const b = space.binarize;
   if (part !== 'ops' && b.keepReal.includes(part)) return REAL;
-  return { weights: b.weights, scale: b.scale, activations: b.activations };
+  return { weights: b.weights, scale: b.scale, activations: b.activations, ...(blend ? { blend } : {}) };
 }
 
 /**
@@ -73,7 +79,7 @@ class SearchCell {
     mixedEdges: (plan: CellPlan) => MixedEdges,
   ) {
     const { space, weights } = net;
-    const pre = binarizeFor(space, 'preprocess');
+    const pre = net.quantizers('preprocess');
     const p = `c${plan.index}.`;
     // Real pre-processing (keep_real) is one fused op with a hand-written gradient (same weights
     // and values, runtime/engine/preprocess.ts): it was a third of a pruned step's fixed cost.
@@ -147,6 +153,8 @@ export class Supernet {
   private readonly classifierBinarize: BinarizeOptions;
   /** Additive α mask per cell kind: 0 for alive ops, −1e9 for pruned ones ([E, O], float32). */
   private masks: Record<CellKind, tf.Tensor2D>;
+  /** λ of progressive binarization, shared by the quantizers of every binarized part. */
+  private readonly blend: Blend = { lambda: 1 };
 
   constructor(
     readonly space: SearchSpace,
@@ -173,13 +181,13 @@ export class Supernet {
       this.arch.create(`beta.${kind}`, [this.edges], { normal: 1e-3 });
     }
     const stemC = channels * stemMultiplier;
-    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'));
+    this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, this.quantizers('stem'), false);
     this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, SEARCH_BN);
     this.cells = this.plans.map((p) => new SearchCell(p, this, this.alive[p.kind], (plan) => this.mixedEdges(plan)));
     const last = this.plans.length > 0 ? this.plans[this.plans.length - 1].out : stemC;
     this.weights.create('classifier.w', [last, options.numClasses], 'he');
     this.weights.create('classifier.b', [options.numClasses], 'zeros');
-    this.classifierBinarize = binarizeFor(space, 'classifier');
+    this.classifierBinarize = this.quantizers('classifier');
     this.masks = { normal: this.makeMask('normal'), reduce: this.makeMask('reduce') };
   }
 
@@ -191,7 +199,7 @@ export class Supernet {
    */
   protected mixedEdges(plan: CellPlan): MixedEdges {
     const { space, weights } = this;
-    const ops = binarizeFor(space, 'ops');
+    const ops = this.quantizers('ops');
     const partial = plan.channels / space.sampling.k;
     const entries = space.ops.map((op) => ({ name: op.name, kind: op.kind, kernel: op.kernel, dilation: op.dilation, repeat: op.repeat }));
     return new FusedCell(entries, {
@@ -216,6 +224,25 @@ export class Supernet {
         return (x) => op.apply(x, true);
       },
     });
+  }
+
+  /**
+   * The share λ ∈ [0, 1] of the binary value in every quantizer of the supernet (docs/method.md,
+   * "Progressive binarization"): 1, fully binary, unless the search sets it for a step of
+   * `binarize.progressive`'s ramp. Read at each forward pass, so no op is rebuilt.
+   */
+  get binaryShare(): number {
+    return this.blend.lambda;
+  }
+
+  set binaryShare(lambda: number) {
+    if (!(lambda >= 0 && lambda <= 1)) throw new Error(`binary share λ = ${lambda} is outside [0, 1]`);
+    this.blend.lambda = lambda;
+  }
+
+  /** The quantizers of a part of the supernet, blended by {@link binaryShare}. */
+  quantizers(part: NetworkPart): BinarizeOptions {
+    return binarizeFor(this.space, part, this.blend);
   }
 
   private makeMask(kind: CellKind): tf.Tensor2D {

@@ -26,10 +26,12 @@ import { randomArr, relError } from '../unit/engine/reference.js';
 import { ALL_KIND_OPS, tinySpace } from '../unit/supernet/helpers.js';
 
 const OPS = ALL_KIND_OPS;
-const CONFIGS: [string, SearchSpace['binarize']][] = [
+/** Label, quantizers, and λ of progressive binarization (1 when absent). */
+const CONFIGS: [string, SearchSpace['binarize'], number?][] = [
   ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
   ['binary with the identity shortcut around stride-1 convs', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true }],
+  ['progressive binarization at λ = 0.4 (xnor per channel, sign activations)', { weights: 'xnor', scale: 'channel', activations: 'sign', keepReal: ['stem', 'classifier'], progressive: 2 }, 0.4],
 ];
 const options = { input: [8, 8, 3] as const, numClasses: 3, seed: 4 };
 
@@ -59,7 +61,7 @@ describe('supernet and derived network on webgpu', () => {
     else assert.equal(tf.getBackend(), 'webgpu');
   });
 
-  for (const [label, binarize] of CONFIGS) {
+  for (const [label, binarize, lambda = 1] of CONFIGS) {
     const real = binarize.activations === 'real';
     test(`${label}: same logits and gradients as the op-by-op reference${real ? ', on webgpu and on cpu' : ''}`, async (t) => {
       if (skip) return t.skip(skip);
@@ -71,11 +73,13 @@ describe('supernet and derived network on webgpu', () => {
       for (const refBackend of real ? (['webgpu', 'cpu'] as const) : (['webgpu'] as const)) {
         await useBackend(refBackend);
         const ref = new OpByOpSupernet(space, options);
+        ref.binaryShare = lambda;
         const names = ref.weights.names().filter((n) => ref.weights.get(n).trainable);
         const a = await gradients(ref, xs, rs, names);
         ref.dispose();
         await useBackend('webgpu');
         const net = new Supernet(space, options);
+        net.binaryShare = lambda;
         try {
           const b = await gradients(net, xs, rs, names);
           assert.ok(relError(b.logits, a.logits) < 1e-4, `logits against ${refBackend}: ${relError(b.logits, a.logits)}`);

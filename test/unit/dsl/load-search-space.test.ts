@@ -82,6 +82,11 @@ describe('defaults', () => {
     assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 3 } }').derive, { maxParamFree: 3 });
   });
 
+  it('binarize.progressive reaches the model; 0 leaves it out, as without the attribute', () => {
+    assert.equal(load('search "p" {\n  binarize { progressive = 3 }\n}').binarize.progressive, 3);
+    assert.deepEqual(load('search "p" {\n  binarize { progressive = 0 }\n}').binarize, load('search "p" {}').binarize);
+  });
+
   it('reductions default to ⌊L/3⌋ and ⌊2L/3⌋, distinct', () => {
     assert.deepEqual(defaultReductions(1), [0]);
     assert.deepEqual(defaultReductions(2), [0, 1]);

@@ -46,29 +46,34 @@ function exactScales(nets: Supernet[], binarize: SearchSpace['binarize']): void 
   }
 }
 
-const CONFIGS: [string, SearchSpace['binarize']][] = [
+/** Label, quantizers, and λ of progressive binarization (1 when absent). */
+const CONFIGS: [string, SearchSpace['binarize'], number?][] = [
   ['the default (xnor weights per layer, sign activations)', { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, sign activations', { weights: 'xnor', scale: 'channel', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['binary (sign weights, sign activations)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] }],
   ['xnor weights per channel, real activations', { weights: 'xnor', scale: 'channel', activations: 'real', keepReal: ['stem', 'classifier'] }],
   ['binary with the identity shortcut around stride-1 convs', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true }],
   ['binary with the shortcut and a learned gain on the conv branch', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true, shortcutGain: 0.5 }],
+  ['progressive binarization at λ = 0.4 (xnor per channel, sign activations, binary pre-processing)', { weights: 'xnor', scale: 'channel', activations: 'sign', keepReal: ['stem', 'classifier'], progressive: 2 }, 0.4],
+  ['progressive binarization at λ = 0.7 with the shortcut (sign weights)', { weights: 'sign', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: true }, 0.7],
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`supernet fused cell on ${backend}`, () => {
-    for (const [label, binarize] of CONFIGS) {
+    for (const [label, binarize, lambda = 1] of CONFIGS) {
       test(`${label}: same logits and gradients as op by op`, async () => {
         await useBackend(backend);
         const space = tinySpace({ ops: OPS, binarize, supernet: { cells: 2, reductions: [1], channels: 4, nodes: 2, stemMultiplier: 2 } });
         const options = { input: [8, 8, 3] as const, numClasses: 3, seed: 4 };
         const ref = new OpByOpSupernet(space, options);
         const net = new Supernet(space, options);
+        ref.binaryShare = lambda;
+        net.binaryShare = lambda;
         try {
           const names = net.weights.names().filter((n) => net.weights.get(n).trainable);
           assert.deepEqual([...names].sort(), ref.weights.names().filter((n) => ref.weights.get(n).trainable).sort(), 'same weight names');
           names.forEach((n) => assert.deepEqual(net.weights.get(n).dataSync(), ref.weights.get(n).dataSync(), `same initial ${n}`));
-          if (binarize.weights === 'xnor' && binarize.activations === 'sign') exactScales([net, ref], binarize);
+          if (binarize.weights === 'xnor' && binarize.activations === 'sign' && lambda === 1) exactScales([net, ref], binarize);
           assert.equal(net.computedOps(), ref.computedOps());
           const x = tf.tensor4d(Float32Array.from(randomArr([2, 8, 8, 3], 1).data), [2, 8, 8, 3]);
           const r = tf.tensor2d(Float32Array.from(randomArr([2, 3], 2).data), [2, 3]);

@@ -43,7 +43,7 @@ describe('language server process (end to end)', () => {
     const text = 'search "e" {\n  sampling { k = 2 }\n  binarize { weights=xnor,  }\n}\n';
     await server.open(uri, text);
     const items = await server.completion(uri, { line: 2, character: 27 });
-    assert.deepEqual(items.map((i) => i.label), ['scale', 'activations', 'keep_real', 'shortcut', 'shortcut_gain']);
+    assert.deepEqual(items.map((i) => i.label), ['scale', 'activations', 'keep_real', 'shortcut', 'shortcut_gain', 'progressive']);
     const hover = await server.hover(uri, { line: 1, character: 13 });
     assert.match((hover?.contents as { value: string }).value, /^\*\*sampling\.k\*\*: integer ≥ 1/);
     const edits = await server.format(uri);

@@ -214,6 +214,27 @@ test('2-thread steps with dropout on parameter-free ops: each shard drops with i
   }
 });
 
+test('2-thread steps and measurements at a binary share below 1: the replicas compute with the main thread\'s λ', async () => {
+  const one = await rig(1);
+  const two = await rig(2);
+  try {
+    for (const r of [one, two]) r.net.binaryShare = 0.5;
+    const wb = fx.dataset.weights.iterator().next(16);
+    await two.th.weightStep(wb, 0.05);
+    const shard = async (s: number) => (await one.trainer.weightGrads(shardOf(wb, s, 2))).grads;
+    one.trainer.applyWeightGrads(meanGrads(await shard(0), await shard(1)), 0.05);
+    assertSameVariables(one.net, two.net);
+    const aIt = fx.dataset.arch.iterator();
+    const batches = [aIt.next(16), aIt.next(16)];
+    const a = await one.th.measure(batches);
+    const b = await two.th.measure(batches);
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-5 && a.correct === b.correct, `${a.loss} vs ${b.loss}`);
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});
+
 /** Every weight, α and β of two supernets agrees to 1e-4. */
 function assertSameVariables(one: Supernet, two: Supernet): void {
   for (const store of ['weights', 'arch'] as const) {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ParamStore } from '../../../../runtime/engine/params.js';
 import type { SearchSpace } from '../../../../runtime/dsl/space.js';
 import { buildOp, type Op } from '../../../../runtime/supernet/candidate-ops.js';
+import type { BinarizeOptions } from '../../../../runtime/engine/quantize.js';
 import { binarizeFor, opPrefix, SEARCH_BN, Supernet, type CellPlan, type MixedEdges } from '../../../../runtime/supernet/supernet.js';
 import { cellEdges, firstEdgeOfNode } from '../../../../runtime/supernet/topology.js';
 import { mixEdge, sumOps } from './mixed-edge.js';
@@ -22,9 +23,10 @@ export class OpByOpCell implements MixedEdges {
     private readonly space: SearchSpace,
     private readonly plan: CellPlan,
     private readonly store: ParamStore,
+    /** The ops' quantizers (the supernet's, with its progressive-binarization blend). */
+    binarize: BinarizeOptions = binarizeFor(space, 'ops'),
   ) {
     const channels = plan.channels / space.sampling.k;
-    const binarize = binarizeFor(space, 'ops');
     this.ops = cellEdges(space.supernet.nodes).map((e) => {
       const stride: 1 | 2 = plan.kind === 'reduce' && e.from < 2 ? 2 : 1;
       const m = new Map<number, Op | undefined>();
@@ -66,6 +68,6 @@ export class OpByOpCell implements MixedEdges {
 /** The supernet with its cells computed op by op (the reference of its fused cells). */
 export class OpByOpSupernet extends Supernet {
   protected override mixedEdges(plan: CellPlan): MixedEdges {
-    return new OpByOpCell(this.space, plan, this.weights);
+    return new OpByOpCell(this.space, plan, this.weights, this.quantizers('ops'));
   }
 }
