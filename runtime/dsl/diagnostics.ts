@@ -208,6 +208,11 @@ export const DIAGNOSTIC_CODES = {
     doc: 'An attribute that has no effect with the other settings (`ucb_c` without `criterion = ucb`, `path` for `mnist`, `momentum` with Adam, ...).',
     since: '1',
   },
+  'guide-too-short': {
+    severity: 'error',
+    doc: '`guide.epochs` is not more than `train.warmup`: the parent search would never move its architecture parameters, so it could guide nothing.',
+    since: '1',
+  },
   'not-binary': {
     severity: 'warning',
     doc: '`binarize` with `weights = none` and `activations = real`: the search is not binary.',

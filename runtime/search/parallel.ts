@@ -135,7 +135,7 @@ export class SearchThreads {
     const local = await this.trainer.archGrads(own, epoch, shardDropout(drop, 0));
     const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
-    this.trainer.applyArchGrads(r.grads);
+    this.trainer.applyArchGrads(r.grads, epoch);
     this.dirty.arch = true;
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
