@@ -339,7 +339,7 @@ export const BLOCKS: readonly BlockSchema[] = [
   {
     kind: 'guide',
     naming: 'none',
-    doc: 'A full-precision parent that guides the binary search (after CP-NAS): before the search, the same supernet with real weights and activations is searched for `epochs` epochs (same data, seed and schedule, no pruning), and the binary search\'s architecture loss is pulled towards the parent\'s op distribution on every edge (docs/method.md, "Collapse").',
+    doc: 'A full-precision parent that guides the binary search (after CP-NAS): before the search, the same supernet with real weights and activations is searched for `epochs` epochs (same data, seed and schedule, no pruning), and the binary search\'s architecture loss is pulled towards the parent\'s op distribution on every edge (docs/method.md, "Parent guide").',
     since: V,
     attributes: [
       {

@@ -164,7 +164,7 @@ export interface RegularizeSpec {
 
 /**
  * A full-precision parent search that runs first and whose op distribution guides the binary
- * search's α (docs/method.md, "Collapse").
+ * search's α (docs/method.md, "Parent guide").
  */
 export interface GuideSpec {
   /** Only `real` exists: a spec is present only when the guide is on. */
