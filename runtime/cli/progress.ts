@@ -42,7 +42,10 @@ export class Progress {
     if (e.stage === 'started') this.print(`${e.resumed ? 'resuming' : 'searching'} the full-precision parent: ${e.epochs} epochs of ${e.steps ?? '?'} steps, no pruning`);
     else if (e.stage === 'step') this.bar(`${of} step ${e.step}/${e.steps} loss ${fmt(e.loss ?? NaN)} ${duration(e.seconds ?? 0)}`);
     else if (e.stage === 'epoch') this.print(`${of}: train loss ${fmt(e.loss ?? NaN)}, valid acc ${pct(e.valid_acc ?? 0)} (${duration(e.seconds ?? 0)})`);
-    else this.print(`parent finished after ${e.epochs} epochs (${duration(e.seconds ?? 0)}): valid acc ${pct(e.valid_acc ?? 0)}; the search is guided by its op weights`);
+    else {
+      const normal = e.genotype ? `; its normal cell: ${e.genotype.normal.map(([op, input]) => `${op} ← ${input}`).join(', ')}` : '';
+      this.print(`parent finished after ${e.epoch} epochs (${duration(e.seconds ?? 0)}): valid acc ${pct(e.valid_acc ?? 0)}${normal}; the search is guided by its op weights`);
+    }
   }
 
   /** Shows one event. */
