@@ -1,7 +1,8 @@
 /**
  * The steps of the bi-level first-order search on a supernet: a weight step (SGD on the weight
  * split), an architecture step (Adam on α, β with the architecture split, the decaying diversity
- * regulariser and, in a guided search, the parent guide's term), evaluation, and the brief single-path training used by pruning evaluations.
+ * regulariser and, in a guided search, the parent guide's term), evaluation, and the brief
+ * single-path training used by pruning evaluations.
  * Weight and architecture steps may drop the outputs of parameter-free ops ({@link dropoutRate});
  * evaluation and pruning's training never do. Each step is tidy: gradients are applied and
  * disposed before it returns.
