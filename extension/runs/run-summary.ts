@@ -260,6 +260,10 @@ export function describeEvent(e: RunEvent, s: RunSummary): string | undefined {
       return `failed: ${e.message}`;
     case 'warning':
       return e.message;
+    case 'parent':
+      if (e.stage === 'started') return `${e.resumed ? 'resumed' : 'started'} the full-precision parent: ${e.epochs} epochs`;
+      if (e.stage === 'epoch') return `parent epoch ${e.epoch}/${e.epochs}: train loss ${formatLoss(e.loss) ?? '—'}, valid acc ${formatPercent(e.valid_acc) ?? '—'}`;
+      return e.stage === 'finished' ? `parent finished after ${e.epoch} epochs, valid acc ${formatPercent(e.valid_acc) ?? '—'}` : undefined;
     default:
       return undefined;
   }

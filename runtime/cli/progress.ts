@@ -36,6 +36,18 @@ export class Progress {
     this.line = true;
   }
 
+  /** Shows the progress of a guided search's full-precision parent phase. */
+  private showParent(e: Extract<RunEvent, { type: 'parent' }>): void {
+    const of = `parent epoch ${e.epoch}/${e.epochs}`;
+    if (e.stage === 'started') this.print(`${e.resumed ? 'resuming' : 'searching'} the full-precision parent: ${e.epochs} epochs of ${e.steps ?? '?'} steps, no pruning`);
+    else if (e.stage === 'step') this.bar(`${of} step ${e.step}/${e.steps} loss ${fmt(e.loss ?? NaN)} ${duration(e.seconds ?? 0)}`);
+    else if (e.stage === 'epoch') this.print(`${of}: train loss ${fmt(e.loss ?? NaN)}, valid acc ${pct(e.valid_acc ?? 0)} (${duration(e.seconds ?? 0)})`);
+    else {
+      const normal = e.genotype ? `; its normal cell: ${e.genotype.normal.map(([op, input]) => `${op} ← ${input}`).join(', ')}` : '';
+      this.print(`parent finished after ${e.epoch} epochs (${duration(e.seconds ?? 0)}): valid acc ${pct(e.valid_acc ?? 0)}${normal}; the search is guided by its op weights`);
+    }
+  }
+
   /** Shows one event. */
   show(e: RunEvent): void {
     switch (e.type) {
@@ -60,6 +72,9 @@ export class Progress {
           `epoch ${e.epoch}/${this.epochs}: train loss ${fmt(e.train_loss)} acc ${pct(e.train_acc)}, valid loss ${fmt(e.valid_loss)} acc ${pct(e.valid_acc)}, ` +
             `ops left ${e.ops_left}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''}${e.binary_share !== undefined && e.binary_share < 1 ? `, binary share λ ${fmt(e.binary_share, 2)}` : ''} (${duration(e.seconds)})`,
         );
+        break;
+      case 'parent':
+        this.showParent(e);
         break;
       case 'pruned':
         break;

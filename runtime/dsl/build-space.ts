@@ -174,6 +174,9 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       dropoutDecay: num(get('regularize', 'dropout_decay'), 0.2),
     },
     derive: capped ? { maxParamFree } : {},
+    ...(get('guide', 'parent') === 'real'
+      ? { guide: { parent: 'real' as const, epochs: num(get('guide', 'epochs'), 4), weight: num(get('guide', 'weight'), 1), decay: str<'linear' | 'none'>(get('guide', 'decay'), 'linear') } }
+      : {}),
     budget: { memoryMb: num(get('budget', 'memory_mb'), 3000), ...(typeof minutes === 'number' ? { minutes } : {}) },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Checks that involve more than one attribute (docs/language.md, "How some checks count"):
  * reductions against cells, `k` against every cell's channels, warm-up and pruning against
- * epochs, pruning feasibility, data paths, binarization, memory budget, and attributes that have
- * no effect. They run on the defaults-filled model and skip any attribute whose own value was
- * invalid, so one mistake is reported once.
+ * epochs, pruning feasibility, data paths, binarization, the parent guide, memory budget, and
+ * attributes that have no effect. They run on the defaults-filled model and skip any attribute
+ * whose own value was invalid, so one mistake is reported once.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isListValue, isNumberValue } from './generated/ast.js';
@@ -297,6 +297,35 @@ function checkIgnored(c: Checks): void {
   }
 }
 
+/**
+ * The parent guide: too short to move α (an error), or set where it means nothing (warnings):
+ * attributes without a parent, a zero weight, a search that is already full precision.
+ */
+function checkGuide(c: Checks): void {
+  if (!c.ok(['guide', 'parent'])) return;
+  const { guide, train, binarize } = c.space;
+  const ignore = (attr: string, why: string) => {
+    const e = attributeNode(c.checked, 'guide', attr);
+    if (e) c.add('ignored-attribute', `\`guide.${attr}\` has no effect ${why}.`, rangeOf(e.node, 'name'));
+  };
+  if (!guide) {
+    for (const a of ['epochs', 'weight', 'decay']) ignore(a, 'without `parent = real` (no parent search runs)');
+    return;
+  }
+  if (c.ok(['guide', 'epochs'], ['train', 'warmup']) && guide.epochs <= train.warmup) {
+    c.add(
+      'guide-too-short',
+      `\`guide.epochs = ${guide.epochs}\` must be more than \`train.warmup = ${train.warmup}\`: the parent search trains only its weights during the warm-up, so its α would stay uniform. Use epochs ≥ ${train.warmup + 1}.`,
+      c.set('guide', 'epochs') ? c.where('guide', 'epochs') : c.where('guide', 'parent'),
+    );
+  }
+  if (c.ok(['guide', 'weight']) && guide.weight === 0) {
+    ignore('parent', 'with `weight = 0`: the parent search costs its epochs but does not steer the search');
+  } else if (c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real') {
+    ignore('parent', 'in a full-precision search (`binarize.weights = none`, `activations = real`): the parent would be a shorter run of the same search');
+  }
+}
+
 function checkOpBlocks(c: Checks): void {
   for (const [name, block] of c.checked.opBlocks) {
     if (!block.attributes.has('kind')) {
@@ -365,6 +394,7 @@ export function crossCheck(checked: CheckedFile, space: SearchSpace, options: Cr
   checkData(c, options);
   checkOpBlocks(c);
   checkIgnored(c);
+  checkGuide(c);
   checkBinaryAndBudget(c);
   checkPruningCost(c);
   return c.diagnostics;

@@ -213,6 +213,11 @@ export const DIAGNOSTIC_CODES = {
     doc: '`binarize.progressive` is longer than `train.epochs`: the search ends before its quantizers are fully binary.',
     since: '1',
   },
+  'guide-too-short': {
+    severity: 'error',
+    doc: '`guide.epochs` is not more than `train.warmup`: the parent search would never move its architecture parameters, so it could guide nothing.',
+    since: '1',
+  },
   'not-binary': {
     severity: 'warning',
     doc: '`binarize` with `weights = none` and `activations = real`: the search is not binary.',

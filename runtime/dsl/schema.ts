@@ -347,6 +347,36 @@ export const BLOCKS: readonly BlockSchema[] = [
     ],
   },
   {
+    kind: 'guide',
+    naming: 'none',
+    doc: 'A full-precision parent that guides the binary search (after CP-NAS): before the search, the same supernet with real weights and activations is searched for `epochs` epochs (same data, seed and schedule, no pruning), and the binary search\'s architecture loss is pulled towards the parent\'s op distribution on every edge (docs/method.md, "Parent guide").',
+    since: V,
+    attributes: [
+      {
+        name: 'parent',
+        type: { kind: 'enum', values: values(['none', 'No parent: the search as without this block.'], ['real', 'A full-precision parent (`binarize.weights = none`, `activations = real`) searched first.']) },
+        default: 'none',
+        doc: 'The parent model whose architecture preferences guide the search.',
+        since: V,
+      },
+      { name: 'epochs', type: { kind: 'int', min: 1 }, default: 4, doc: 'Epochs of the parent search, warm-up (`train.warmup`) included; they add about this many unpruned epochs to the search\'s time.', since: V },
+      {
+        name: 'weight',
+        type: { kind: 'number', min: 0 },
+        default: 1,
+        doc: 'Weight w of the guide term w·Σ_edges KL(softmax(α_parent) ‖ softmax(α)) added to the architecture loss (the parent\'s distribution renormalized over the ops pruning left alive). Its gradient on an edge\'s α is w·(softmax(α) − softmax(α_parent)).',
+        since: V,
+      },
+      {
+        name: 'decay',
+        type: { kind: 'enum', values: values(['linear', 'w·(1 − (e − warmup − 1)/(epochs − warmup)) in epoch e (1-based): w in the first architecture epoch, falling towards 0.'], ['none', 'w in every epoch.']) },
+        default: 'linear',
+        doc: 'How the weight changes over the search\'s architecture epochs: guided early, the binary search\'s own loss decides late.',
+        since: V,
+      },
+    ],
+  },
+  {
     kind: 'derive',
     naming: 'none',
     doc: 'How the discrete cell is read off the architecture weights at the end of the search.',

@@ -173,6 +173,21 @@ export interface RegularizeSpec {
  */
 export const DEFAULT_MAX_PARAM_FREE = 3;
 
+/**
+ * A full-precision parent search that runs first and whose op distribution guides the binary
+ * search's α (docs/method.md, "Parent guide").
+ */
+export interface GuideSpec {
+  /** Only `real` exists: a spec is present only when the guide is on. */
+  readonly parent: 'real';
+  /** Epochs of the parent search (its warm-up is `train.warmup`). */
+  readonly epochs: number;
+  /** Weight of the KL term in the architecture loss. */
+  readonly weight: number;
+  /** `linear`: the weight falls linearly over the architecture epochs; `none`: constant. */
+  readonly decay: 'linear' | 'none';
+}
+
 export interface DeriveSpec {
   /** At most this many parameter-free ops per derived cell; undefined = no limit. */
   readonly maxParamFree?: number;
@@ -199,5 +214,7 @@ export interface SearchSpace {
   readonly regularize: RegularizeSpec;
   /** Absent in spaces built by hand (tests): no derivation limits. */
   readonly derive?: DeriveSpec;
+  /** Absent unless `guide.parent = real`: no parent search. */
+  readonly guide?: GuideSpec;
   readonly budget: BudgetSpec;
 }

@@ -149,6 +149,29 @@ export const CancelledEventSchema = event('cancelled', {
   checkpoint: v.optional(v.string()),
 });
 
+/**
+ * Progress of the full-precision parent search that runs before a guided search
+ * (`guide.parent = real`, docs/method.md, "Parent guide"): `started`, throttled `step`s, each
+ * `epoch`, and `finished` with the parent's own derived cells. The search's `started` follows.
+ */
+export const ParentEventSchema = event('parent', {
+  stage: v.picklist(['started', 'step', 'epoch', 'finished']),
+  /** The parent's epoch (1-based; 0 at `started`; at `finished`, the epochs it ran) and its planned epochs. */
+  epoch: natural,
+  epochs: natural,
+  step: v.optional(natural),
+  steps: v.optional(natural),
+  /** The step's loss (`step`) or the epoch's training loss (`epoch`). */
+  loss: v.optional(lossy),
+  /** The parent supernet's validation accuracy (`epoch`, `finished`). */
+  valid_acc: v.optional(finite),
+  /** Seconds since the search started (excluding time before a resume). */
+  seconds: v.optional(finite),
+  resumed: v.optional(v.boolean()),
+  /** The parent's derived cells (`finished`). */
+  genotype: v.optional(GenotypeSchema),
+});
+
 /** Non-fatal notice, e.g. the memory estimate exceeds the budget. */
 export const WarningEventSchema = event('warning', {
   message: v.string(),
@@ -166,6 +189,7 @@ export const RunEventSchema = v.variant('type', [
   FailedEventSchema,
   CancelledEventSchema,
   WarningEventSchema,
+  ParentEventSchema,
 ]);
 
 export type StartedEvent = v.InferOutput<typeof StartedEventSchema>;
@@ -179,6 +203,7 @@ export type FinishedEvent = v.InferOutput<typeof FinishedEventSchema>;
 export type FailedEvent = v.InferOutput<typeof FailedEventSchema>;
 export type CancelledEvent = v.InferOutput<typeof CancelledEventSchema>;
 export type WarningEvent = v.InferOutput<typeof WarningEventSchema>;
+export type ParentEvent = v.InferOutput<typeof ParentEventSchema>;
 export type RunEvent = v.InferOutput<typeof RunEventSchema>;
 export type RunEventType = RunEvent['type'];
 

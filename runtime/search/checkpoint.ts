@@ -1,10 +1,12 @@
 /**
  * Checkpoints in the run folder (docs/design.md, "The run folder"): `checkpoint/` holds `state.json` (epoch,
  * RNG and iterator states, pruned sets, pruning statistics, optimizer counters, a manifest of the
- * arrays) and `arrays.bin` (every weight, α, β and optimizer slot as float32, in manifest order).
+ * arrays) and `arrays.bin` (every weight, α, β and optimizer slot as float32, in manifest order),
+ * and the conversions between variables and those arrays.
  * Replaced atomically: written to a temporary folder, fsynced, then swapped in with renames, so a
  * kill at any moment leaves either the previous or the new checkpoint readable.
  */
+import * as tf from '@tensorflow/tfjs';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_FILES } from '../protocol/run-folder.js';
@@ -117,4 +119,19 @@ export function readCheckpoint<S>(runDir: string): LoadedCheckpoint<S> {
   const arrays = new Map<string, SavedArray>();
   for (const a of parsed.arrays) arrays.set(a.name, { name: a.name, shape: a.shape, data: all.slice(a.offset, a.offset + a.length) });
   return { state: parsed.state, arrays, path: dir };
+}
+
+/** A variable's current value as a checkpoint array. */
+export async function savedArray(name: string, v: tf.Variable): Promise<SavedArray> {
+  return { name, shape: v.shape, data: (await v.data()) as Float32Array };
+}
+
+/**
+ * Assigns a checkpoint array to a variable.
+ * @throws an Error naming the variable when the array is missing or has another shape
+ */
+export function assignSaved(v: tf.Variable, a: SavedArray | undefined, name: string): void {
+  if (!a) throw new Error(`the checkpoint has no value for ${name}: it belongs to another space`);
+  if (a.shape.join(',') !== v.shape.join(',')) throw new Error(`the checkpoint's ${name} has shape [${a.shape}], the space needs [${v.shape}]`);
+  tf.tidy(() => v.assign(tf.tensor(a.data, [...a.shape], 'float32')));
 }

@@ -46,7 +46,7 @@ export function paramFreeLines(share: ParamFreeShare, genotype: Genotype): strin
       `warning: the ${cells} cell${mostly.length > 1 ? 's are' : ' is'} mostly parameter-free (a short binary search on small images favours pools and skips over 1-bit convs); ` +
         'to tell the task from the schedule, train longer (train.epochs) on more or larger images (data.train, data.image), start pruning once the supernet has trained (pruning.start), ' +
         'drop parameter-free ops from `ops`, give binary convs a real shortcut that starts closed (binarize.shortcut = true, shortcut_gain = 0), binarize progressively (binarize.progressive), ' +
-          'drop their outputs during the search (regularize.dropout) or cap them at derivation (derive.max_param_free)',
+          'drop their outputs during the search (regularize.dropout), guide the search with a full-precision parent (guide.parent = real) or cap them at derivation (derive.max_param_free)',
     );
   }
   return lines;

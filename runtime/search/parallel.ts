@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import type { StepDropout } from '../engine/dropout.js';
-import { checkThreads } from '../protocol/threads.js';
+import { checkThreads, type ThreadsChoice } from '../protocol/threads.js';
+import { resolveThreads, type StepSampler } from '../engine/cores.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
@@ -135,7 +136,7 @@ export class SearchThreads {
     const local = await this.trainer.archGrads(own, epoch, shardDropout(drop, 0));
     const mine: ShardResult = { loss: local.loss, grads: await gradArrays(local, names, own.n) };
     const r = combine([mine, ...(await remote)], names, this.shapes(names, true));
-    this.trainer.applyArchGrads(r.grads);
+    this.trainer.applyArchGrads(r.grads, epoch);
     this.dirty.arch = true;
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
@@ -193,4 +194,10 @@ export class SearchThreads {
   async close(): Promise<void> {
     await this.group?.close();
   }
+}
+
+/** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
+export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler): Promise<{ threads: number; reason: string }> {
+  if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
+  return resolveThreads(choice, batch, backend, sampler);
 }

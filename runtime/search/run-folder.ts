@@ -57,6 +57,8 @@ export interface RunResult {
   readonly stopped_early?: string;
   /** Each derived cell's share of parameter-free edges (pool, stride-1 skip, none), in [0, 1]. */
   readonly param_free?: ParamFreeShare;
+  /** A guided search's full-precision parent (docs/method.md, "Parent guide"): its derived cells, epochs, validation accuracy and seconds. */
+  readonly parent?: { readonly genotype: Genotype; readonly epochs: number; readonly valid_acc: number; readonly seconds: number };
 }
 
 /** Writes a file through a temporary name so readers never see half of it. */

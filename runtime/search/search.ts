@@ -19,7 +19,7 @@ import type { MicroBatchPlan } from '../dsl/memory.js';
 import { microBatchOf, partSize } from './shards.js';
 import { Supernet } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
-import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
+import { assignSaved, readCheckpoint, savedArray, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
@@ -28,10 +28,10 @@ import { Rng } from '../random/rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
 import { binaryShare, dropoutRate, Trainer, type StepResult } from './trainer.js';
 import type { StepDropout } from '../engine/dropout.js';
-import { SearchThreads } from './parallel.js';
-import { resolveThreads, type StepSampler } from '../engine/cores.js';
+import { SearchThreads, searchThreads } from './parallel.js';
 import type { ThreadsChoice } from '../protocol/threads.js';
 import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
+import { parentEvent, parentSpace, type ParentResult } from './guide.js';
 
 /** How to run a search. */
 export interface SearchOptions {
@@ -76,6 +76,8 @@ export interface SearchOutcome {
   readonly status: 'finished' | 'failed' | 'cancelled';
   readonly result?: RunResult;
   readonly message?: string;
+  /** What a finished parent phase leaves the search (internal to a guided search). */
+  readonly parent?: ParentResult;
 }
 
 /** The search's data streams: weight and architecture steps, pruning's training and measuring. */
@@ -104,6 +106,10 @@ interface SearchState {
   readonly prune: PruneStats;
   readonly optimizerSteps: { weights: number; arch: number };
   readonly last: { trainAcc: number; validAcc: number; validLoss: number };
+  /** `parent` while a guided search's parent phase runs (the arrays are the parent's); absent after. */
+  readonly phase?: 'parent';
+  /** A guided search's parent result, once its parent phase has finished. */
+  readonly guide?: ParentResult;
 }
 
 /** An event without its time (distributes over the union, unlike Omit<RunEvent, 'time'>). */
@@ -135,12 +141,6 @@ async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
   return out;
 }
 
-/** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
-export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler): Promise<{ threads: number; reason: string }> {
-  if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
-  return resolveThreads(choice, batch, backend, sampler);
-}
-
 /** Runs (or resumes) a search; never throws for search failures (returns `failed`), only for bugs. */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
@@ -157,38 +157,60 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     log.append(e);
     o.emit?.(e);
   };
-  const net = new Supernet(space, {
-    input: [dataset.height, dataset.width, dataset.channels],
-    numClasses: dataset.numClasses,
-    seed: Rng.stream(seed, 'init').seed(),
-    alive: saved?.state.alive,
-  });
-  const trainer = new Trainer(net, space, dataset.numClasses);
   const micro = microBatchOf(space, dataset, backend.name, threadCount);
-  trainer.microBatch = partSize(micro);
+  const setup = { seed, backend: backend.name, threads: threadCount, threadsReason, micro, dataset };
+  try {
+    // A guided search first runs its parent phase (docs/method.md, "Parent guide"), unless the
+    // checkpoint holds its result already; a checkpoint of the parent phase resumes that phase.
+    const inParent = saved?.state.phase === 'parent';
+    let guide = saved?.state.guide;
+    if (space.guide && saved && !inParent && !guide) throw new Error('the checkpoint has no parent result, but the space has `guide.parent = real`: it belongs to another space');
+    if (space.guide && !guide) {
+      const epochs = space.guide.epochs;
+      const parentPublish = (e: RunEvent) => {
+        const shown = parentEvent(e, epochs);
+        if (shown) publish(shown);
+      };
+      const r = await runPhase(o, parentSpace(space), { ...setup, role: 'parent', publish: parentPublish }, backend.reason, inParent ? saved : undefined);
+      if (!r.parent) return r;
+      guide = r.parent;
+    }
+    return await runPhase(o, space, { ...setup, role: 'search', guide, publish }, backend.reason, inParent ? undefined : saved);
+  } catch (e) {
+    return failed(outDir, publish, (e as Error).message);
+  } finally {
+    log.close();
+  }
+}
+
+/**
+ * One phase of a run on its own supernet, trainer and threads (all disposed before it returns):
+ * the search, or a guided search's parent phase.
+ */
+async function runPhase(o: SearchOptions, space: SearchSpace, parts: Omit<SearchParts, 'net' | 'trainer' | 'th'>, backendReason: string, saved?: LoadedCheckpoint<SearchState>): Promise<SearchOutcome> {
+  const { dataset, seed } = parts;
+  const input = [dataset.height, dataset.width, dataset.channels] as const;
+  const net = new Supernet(space, { input: [...input], numClasses: dataset.numClasses, seed: Rng.stream(seed, 'init').seed(), alive: saved?.state.alive });
+  const trainer = new Trainer(net, space, dataset.numClasses);
+  trainer.microBatch = partSize(parts.micro);
+  if (parts.guide) trainer.guideBy(parts.guide.weights);
   const pruneSgd = new Optimizer({ ...space.optimizers.weights, kind: 'sgd', momentum: 0 }, 'opt.prune');
   let threads: SearchThreads | undefined;
   try {
     threads = await SearchThreads.start(
       trainer, pruneSgd,
-      {
-        space, input: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.numClasses,
-        seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(backend.name), microBatch: trainer.microBatch,
-      },
-      threadCount,
+      { space, input: [...input], numClasses: dataset.numClasses, seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(parts.backend), microBatch: trainer.microBatch },
+      parts.threads,
     );
-    const search = new Search(o, { seed, backend: backend.name, threads: threadCount, threadsReason, micro, dataset, net, trainer, th: threads, publish });
+    const search = new Search(o, space, { ...parts, net, trainer, th: threads });
     if (saved) search.restore(saved);
-    return await search.run(backend.reason, saved !== undefined);
-  } catch (e) {
-    return failed(outDir, publish, (e as Error).message);
+    return await search.run(backendReason, saved !== undefined);
   } finally {
     // Workers are stopped on every way out (finished, failed, cancelled), or the process would hang.
     await threads?.close();
     trainer.dispose();
     pruneSgd.dispose();
     net.dispose();
-    log.close();
   }
 }
 
@@ -213,6 +235,10 @@ interface SearchParts {
   readonly trainer: Trainer;
   readonly th: SearchThreads;
   readonly publish: (e: RunEvent) => void;
+  /** `parent`: a guided search's parent phase, whose end is a {@link ParentResult}, not a result. */
+  readonly role: 'search' | 'parent';
+  /** The search's parent result when it is guided. */
+  readonly guide?: ParentResult;
 }
 
 /**
@@ -246,7 +272,6 @@ class Search {
   private lastStepEvent = -Infinity;
   /** Seconds of the running epoch's steps (a resumed epoch counts from the resume). */
   private trainSeconds = 0;
-  private readonly space: SearchSpace;
   private readonly opNames: string[];
   private readonly zeroOps: ReadonlySet<number>;
   /** Set when derivation caps parameter-free ops: pruning then keeps a learnable op on every edge. */
@@ -257,9 +282,9 @@ class Search {
 
   constructor(
     private readonly o: SearchOptions,
+    private readonly space: SearchSpace,
     private readonly p: SearchParts,
   ) {
-    this.space = o.space;
     this.opNames = this.space.ops.map((op) => op.name);
     this.zeroOps = new Set(this.space.ops.flatMap((op, i) => (op.kind === 'zero' ? [i] : [])));
     if (this.space.derive?.maxParamFree !== undefined) {
@@ -280,6 +305,9 @@ class Search {
     this.batch = this.space.train.batch;
     this.steps = this.it.weights.stepsPerEpoch(this.batch);
     this.stepEvery = o.stepEventSeconds ?? 1;
+    // A guided search's clock continues from its parent phase's.
+    this.secondsBefore = p.guide?.seconds ?? 0;
+    this.cpuSecondsBefore = p.guide?.cpuSeconds ?? 0;
   }
 
   private elapsed(): number {
@@ -303,6 +331,8 @@ class Search {
       alive: p.net.alive, prune: this.stats,
       optimizerSteps: { weights: p.trainer.weightOpt.steps, arch: p.trainer.archOpt.steps },
       last: this.last,
+      ...(p.role === 'parent' ? { phase: 'parent' as const } : {}),
+      ...(p.guide ? { guide: p.guide } : {}),
     };
   }
 
@@ -320,8 +350,8 @@ class Search {
   restore(saved: LoadedCheckpoint<SearchState>): void {
     const { net, trainer } = this.p;
     const s = saved.state;
-    for (const name of net.weights.names()) assign(net.weights.get(name), saved.arrays.get(`w/${name}`), name);
-    for (const name of net.arch.names()) assign(net.arch.get(name), saved.arrays.get(`a/${name}`), name);
+    for (const name of net.weights.names()) assignSaved(net.weights.get(name), saved.arrays.get(`w/${name}`), name);
+    for (const name of net.arch.names()) assignSaved(net.arch.get(name), saved.arrays.get(`a/${name}`), name);
     trainer.weightOpt.load(saved.arrays, s.optimizerSteps.weights);
     trainer.archOpt.load(saved.arrays, s.optimizerSteps.arch);
     for (const k of ITERATORS) this.it[k].restore(s.iterators[k]);
@@ -353,9 +383,11 @@ class Search {
       resumed, threads: p.threads, threads_reason: p.threadsReason, micro_batch: p.micro.size, micro_batches: p.micro.count, micro_batch_reason: p.micro.reason,
     }));
     const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, p.micro.count > 1 ? p.micro.size : this.batch);
-    if (!resumed && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
+    if (!resumed && p.role === 'search' && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {
       p.publish(ev({ type: 'warning', message: `estimated supernet memory ${(mem.totalBytes / 2 ** 20).toFixed(0)} MB exceeds budget.memory_mb = ${space.budget.memoryMb}; lower batch, channels or cells, or raise k` }));
     }
+    // A guided search that has just got its parent's result keeps it before its first step.
+    if (!resumed && p.guide) p.publish(ev({ type: 'checkpoint', epoch: 0, path: await this.checkpoint() }));
     while (this.epoch <= space.train.epochs) {
       const lr = scheduledLr(space.optimizers.weights, this.epoch - 1, space.train.epochs);
       this.trainSeconds = 0;
@@ -523,6 +555,7 @@ class Search {
     const { p, space, last } = this;
     this.rampBinarization();
     const genotype = await this.derive();
+    if (p.role === 'parent') return this.finishParent(genotype);
     const test = p.dataset.test.size > 0 ? await this.measure('test') : undefined;
     const seconds = this.elapsed();
     const done = this.epoch - 1;
@@ -535,11 +568,23 @@ class Search {
       },
       seed: p.seed, backend: p.backend, version: this.o.version ?? '0.0.0', space: space.name, stopped_early: reason,
       param_free: paramFreeShare(genotype, space.ops),
+      ...(p.guide ? { parent: { genotype: p.guide.genotype, epochs: p.guide.epochs, valid_acc: p.guide.validAcc, seconds: p.guide.seconds } } : {}),
     };
     writeResult(this.o.outDir, result);
     p.publish(ev({ type: 'genotype', epoch: done, genotype, final: true }));
     p.publish(ev({ type: 'finished', genotype, seconds, valid_acc: last.validAcc, test_acc: result.metrics.test_acc, reason }));
     return { status: 'finished', result };
+  }
+
+  /** The end of a parent phase: its α as op weights and its derived cells, for the search it guides. */
+  private async finishParent(genotype: Genotype): Promise<SearchOutcome> {
+    const arch = await archNumbers(this.p.net);
+    const parent: ParentResult = {
+      weights: { normal: opWeights(arch.normal), reduce: opWeights(arch.reduce) },
+      genotype, epochs: this.epoch - 1, validAcc: this.last.validAcc, seconds: this.elapsed(), cpuSeconds: this.cpuElapsed(),
+    };
+    this.p.publish(ev({ type: 'parent', stage: 'finished', epoch: parent.epochs, epochs: this.space.train.epochs, valid_acc: parent.validAcc, seconds: parent.seconds, genotype }));
+    return { status: 'finished', parent };
   }
 
   /** Writes a checkpoint at the current step and publishes the cancellation. */
@@ -550,14 +595,4 @@ class Search {
     this.p.publish(ev({ type: 'cancelled', epoch: done, checkpoint: path }));
     return { status: 'cancelled' };
   }
-}
-
-async function savedArray(name: string, v: tf.Variable): Promise<SavedArray> {
-  return { name, shape: v.shape, data: (await v.data()) as Float32Array };
-}
-
-function assign(v: tf.Variable, a: SavedArray | undefined, name: string): void {
-  if (!a) throw new Error(`the checkpoint has no value for ${name}: it belongs to another space`);
-  if (a.shape.join(',') !== v.shape.join(',')) throw new Error(`the checkpoint's ${name} has shape [${a.shape}], the space needs [${v.shape}]`);
-  tf.tidy(() => v.assign(tf.tensor(a.data, [...a.shape], 'float32')));
 }

@@ -1,7 +1,8 @@
 /**
  * The steps of the bi-level first-order search on a supernet: a weight step (SGD on the weight
- * split), an architecture step (Adam on α, β with the architecture split and the decaying diversity
- * regulariser), evaluation, and the brief single-path training used by pruning evaluations.
+ * split), an architecture step (Adam on α, β with the architecture split, the decaying diversity
+ * regulariser and, in a guided search, the parent guide's term), evaluation, and the brief
+ * single-path training used by pruning evaluations.
  * Weight and architecture steps may drop the outputs of parameter-free ops ({@link dropoutRate});
  * evaluation and pruning's training never do. Each step is tidy: gradients are applied and
  * disposed before it returns.
@@ -9,11 +10,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
-import { CELL_KINDS } from '../protocol/genotype.js';
+import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import type { StepDropout } from '../engine/dropout.js';
 import type { EdgeRestriction, PathChoice, Supernet } from '../supernet/supernet.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from './optimizers.js';
 import { accumulate, partDropout, partsOf } from './shards.js';
+import { guideKl, guideWeight } from './guide.js';
 
 /** Loss and correct predictions of one batch. */
 export interface StepResult {
@@ -114,6 +116,8 @@ export class Trainer {
    * before the one optimizer step (docs/method.md, "Micro-batches"); Infinity: at once.
    */
   microBatch = Infinity;
+  /** The parent's op distribution per cell kind in a guided search ({@link guideBy}). */
+  private guide?: Record<CellKind, tf.Tensor2D>;
 
   constructor(
     readonly net: Supernet,
@@ -189,8 +193,44 @@ export class Trainer {
     tf.dispose([...grads.values()]);
   }
 
-  /** Clips and applies α/β gradients with the architecture optimizer, then disposes them. */
-  applyArchGrads(grads: NamedGrads): void {
+  /**
+   * Guides the architecture steps towards a parent's op distribution (docs/method.md, "Parent
+   * guide"): from now on {@link applyArchGrads} adds the guide term's gradient.
+   * @param weights softmax(α_parent) per cell kind, edges × ops
+   */
+  guideBy(weights: Record<CellKind, number[][]>): void {
+    this.disposeGuide();
+    this.guide = { normal: tf.tensor2d(weights.normal), reduce: tf.tensor2d(weights.reduce) };
+  }
+
+  /**
+   * Adds to `grads` the gradient on α of w·Σ_kinds Σ_edges KL(parent ‖ softmax(α)), w the
+   * guide's weight in epoch `epoch` (0-based). Data-independent, so it is added once to the
+   * step's combined gradients, whatever the threads and micro-batches.
+   */
+  private addGuideGrads(grads: NamedGrads, epoch: number): void {
+    const w = guideWeight(this.space, epoch);
+    const guide = this.guide;
+    if (!guide || !(w > 0)) return;
+    const names = CELL_KINDS.map((k) => `alpha.${k}`);
+    const vars = names.map((n) => this.net.arch.get(n));
+    const r = tf.variableGrads(() => tf.mul(tf.addN(CELL_KINDS.map((k, i) => guideKl(vars[i] as tf.Variable<tf.Rank.R2>, this.net.alphaMask(k), guide[k]))), w) as tf.Scalar, vars);
+    r.value.dispose();
+    names.forEach((name, i) => {
+      const g = r.grads[vars[i].name];
+      const old = grads.get(name);
+      grads.set(name, old ? tf.add(old, g) : g);
+      if (old) tf.dispose([old, g]);
+    });
+  }
+
+  /**
+   * Clips and applies α/β gradients with the architecture optimizer, then disposes them.
+   * @param epoch the step's epoch (0-based): in a guided search the guide term's gradient for it
+   *   is added first
+   */
+  applyArchGrads(grads: NamedGrads, epoch?: number): void {
+    if (epoch !== undefined) this.addGuideGrads(grads, epoch);
     clipByGlobalNorm(grads, this.archOpt.spec.gradClip);
     this.archOpt.apply(varMap(this.net.arch), grads, this.archOpt.spec.lr);
     tf.dispose([...grads.values()]);
@@ -210,7 +250,7 @@ export class Trainer {
   /** One first-order Adam step on α and β with an architecture-split batch (see {@link archGrads}). */
   async archStep(batch: Batch, epoch: number, drop?: StepDropout): Promise<StepResult> {
     const r = await this.archGrads(batch, epoch, drop);
-    this.applyArchGrads(r.grads);
+    this.applyArchGrads(r.grads, epoch);
     return { loss: r.loss, correct: r.correct, n: batch.n };
   }
 
@@ -248,8 +288,14 @@ export class Trainer {
     this.weightOpt.forget(prefix);
   }
 
+  private disposeGuide(): void {
+    if (this.guide) tf.dispose([this.guide.normal, this.guide.reduce]);
+    this.guide = undefined;
+  }
+
   dispose(): void {
     this.weightOpt.dispose();
     this.archOpt.dispose();
+    this.disposeGuide();
   }
 }

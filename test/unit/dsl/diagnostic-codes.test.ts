@@ -90,6 +90,8 @@ const CASES: Case[] = [
   { code: 'ignored-attribute', name: 'ucb_c without ucb', text: 'search s {\n  pruning { criterion = alpha, ⟦ucb_c⟧ = 2 }\n}', says: ['`pruning.ucb_c` has no effect with `criterion = alpha`'] },
   { code: 'ignored-attribute', name: 'momentum with adam', text: 'search s {\n  optimizer arch { kind = adam, ⟦momentum⟧ = 0.8 }\n}', says: ['`momentum` has no effect with `kind = adam`'] },
   { code: 'ignored-attribute', name: 'path with synthetic data', text: 'search s {\n  data { source = synthetic, ⟦path⟧ = "x" }\n}', says: ['`data.path` has no effect with `source = synthetic`'] },
+  { code: 'guide-too-short', name: 'parent epochs within the warm-up', text: 'search s {\n  train { epochs = 4, warmup = 2 }\n  guide { parent = real, epochs = ⟦2⟧ }\n}', says: ['`guide.epochs = 2` must be more than `train.warmup = 2`', 'epochs ≥ 3'] },
+  { code: 'ignored-attribute', name: 'guide weight without a parent', text: 'search s {\n  guide { ⟦weight⟧ = 2 }\n}', says: ['`guide.weight` has no effect without `parent = real`'] },
   { code: 'ignored-attribute', name: 'shortcut_gain without shortcut', text: 'search s {\n  binarize { ⟦shortcut_gain⟧ = 0 }\n}', says: ['`binarize.shortcut_gain` has no effect without `shortcut = true`'] },
   { code: 'ignored-attribute', name: 'progressive in a full-precision search', text: 'search s {\n  binarize { weights = none, activations = real, ⟦progressive⟧ = 2 }\n}', says: ['`binarize.progressive` has no effect with `weights = none` and `activations = real`'] },
   { code: 'out-of-range', name: 'negative progressive epochs', text: 'search s {\n  binarize { progressive = ⟦-1⟧ }\n}', says: ['`binarize.progressive = -1` is out of range', 'integer ≥ 0'] },

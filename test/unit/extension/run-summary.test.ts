@@ -66,6 +66,11 @@ describe('run summary', () => {
     assert.equal(describeEvent(events[0]!, s), 'started: s on wasm, 10 parameters, 6 epochs of 10 steps, seed 3');
     assert.equal(describeEvent(events[3]!, s), undefined, 'steps are too frequent to log');
     assert.equal(describeEvent({ type: 'cancelled', time: t, epoch: 2, checkpoint: 'ck' }, s), 'stopped after epoch 2/6; resume from ck');
+    // A guided search's parent phase: logged per epoch, not counted as the search's epochs.
+    const parent = summarize([{ type: 'parent', time: t, stage: 'epoch', epoch: 1, epochs: 4, loss: 1.5, valid_acc: 0.5, seconds: 9 }]);
+    assert.equal(parent.epochsDone, 0);
+    assert.equal(describeEvent({ type: 'parent', time: t, stage: 'epoch', epoch: 1, epochs: 4, loss: 1.5, valid_acc: 0.5, seconds: 9 }, parent), 'parent epoch 1/4: train loss 1.50, valid acc 50.0%');
+    assert.equal(describeEvent({ type: 'parent', time: t, stage: 'step', epoch: 1, epochs: 4, step: 2, steps: 9, loss: 1.5, seconds: 3 }, parent), undefined);
   });
 
   it('formats durations', () => {

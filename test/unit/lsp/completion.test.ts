@@ -75,7 +75,7 @@ describe('completion', () => {
   it('offers top-level attributes and the blocks not yet written', async () => {
     const items = await complete('search "s" {\n  data { }\n  optimizer weights { }\n  |\n}');
     assert.deepEqual(labels(items), [
-      'ops', 'supernet', 'op', 'binarize', 'sampling', 'pruning', 'train', 'optimizer arch', 'regularize', 'derive', 'budget',
+      'ops', 'supernet', 'op', 'binarize', 'sampling', 'pruning', 'train', 'optimizer arch', 'regularize', 'guide', 'derive', 'budget',
     ]);
     const op = items.find((i) => i.label === 'op')!;
     assert.equal(op.kind, CompletionItemKind.Module);

@@ -36,6 +36,7 @@ const EVENTS: Record<RunEventType, { event: Record<string, unknown>; field: stri
   failed: { event: { type: 'failed', time, message: 'boom' }, field: 'message', bad: null },
   cancelled: { event: { type: 'cancelled', time, epoch: 1 }, field: 'epoch', bad: 1.5 },
   warning: { event: { type: 'warning', time, message: 'careful' }, field: 'message', bad: 1 },
+  parent: { event: { type: 'parent', time, stage: 'finished', epoch: 3, epochs: 3, valid_acc: 0.8, seconds: 5, genotype }, field: 'stage', bad: 'search' },
 };
 
 describe('run event schemas', () => {

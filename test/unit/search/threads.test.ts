@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runSearch } from '../../../runtime/search/search.js';
 import { SearchThreads } from '../../../runtime/search/parallel.js';
-import { searchThreads } from '../../../runtime/search/search.js';
+import { searchThreads } from '../../../runtime/search/parallel.js';
 import { searchStepSampler } from '../../../runtime/search/backend-probe.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
 import { Trainer } from '../../../runtime/search/trainer.js';
