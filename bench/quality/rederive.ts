@@ -1,0 +1,59 @@
+/**
+ * Re-derives a finished search with another cap on parameter-free ops (docs/method.md,
+ * "Derivation"), from the α, β and alive ops of its checkpoint, without searching again. Under any
+ * cap the search itself is the same (pruning keeps a learnable op on every edge whenever a cap
+ * can bind), so a run searched with one cap answers what another cap would have derived.
+ *
+ * It first re-derives at the run's own cap and refuses when that does not reproduce the run's
+ * `result.json`, so a record it writes rests on the same derivation the search used. The output is
+ * a `result.json`-shaped file that `bnas evaluate FILE --data PROTOCOL.bnas --seed N` trains.
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import type { SearchSpace } from '../../runtime/dsl/space.js';
+import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
+import { readCheckpoint } from '../../runtime/search/checkpoint.js';
+import { deriveGenotype, deriveLimitsOf, type CellArch } from '../../runtime/search/derive.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' } } });
+const run = positionals[0];
+const cap = Number(values.cap);
+if (!run || !values.out || !Number.isInteger(cap) || cap < 0) {
+  console.error('usage: rederive.ts RUN_DIR --cap N --out FILE.json');
+  process.exit(2);
+}
+
+const spaceFile = join(run, 'space.bnas');
+const loaded = loadSearchSpace(readFileSync(spaceFile, 'utf8'), { filePath: spaceFile });
+if (!loaded.space) throw new Error(`${spaceFile}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+const space: SearchSpace = loaded.space;
+const saved = readCheckpoint<{ alive: Record<CellKind, boolean[][]> }>(run);
+const ops = space.ops.map((o) => o.name);
+
+const archOf = (kind: CellKind): CellArch => {
+  const alpha = saved.arrays.get(`a/alpha.${kind}`), beta = saved.arrays.get(`a/beta.${kind}`);
+  if (!alpha || !beta) throw new Error(`${saved.path} holds no α/β of the ${kind} cell`);
+  const alive = saved.state.alive[kind];
+  return {
+    alphas: alive.map((_, e) => Array.from(alpha.data.subarray(e * ops.length, (e + 1) * ops.length))),
+    betas: Array.from(beta.data),
+    alive,
+  };
+};
+const archs = { normal: archOf('normal'), reduce: archOf('reduce') };
+const derive = (maxParamFree: number | undefined): Genotype => {
+  const limits = Object.fromEntries(CELL_KINDS.map((k) => [k, { ...deriveLimitsOf(space, k), maxParamFree }])) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
+  return deriveGenotype(archs, ops, space.supernet.nodes, space.sampling.edgeNormalization, limits);
+};
+
+const result = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { genotype: Genotype };
+if (JSON.stringify(derive(space.derive?.maxParamFree)) !== JSON.stringify(result.genotype)) {
+  throw new Error(`re-deriving ${run} at its own cap does not reproduce its result.json: the checkpoint is not the run's last state`);
+}
+const genotype = derive(cap);
+writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived: { from: run, max_param_free: cap } }, null, 2) + '\n');
+console.log(`${run}: normal ${JSON.stringify(genotype.normal)}`);
