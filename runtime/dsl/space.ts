@@ -171,7 +171,7 @@ export interface RegularizeSpec {
  * The default cap on parameter-free ops per derived cell (`derive.max_param_free`), chosen by
  * measurement (docs/method.md, "Collapse").
  */
-export const DEFAULT_MAX_PARAM_FREE = 3;
+export const DEFAULT_MAX_PARAM_FREE = 2;
 
 /**
  * A full-precision parent search that runs first and whose op distribution guides the binary

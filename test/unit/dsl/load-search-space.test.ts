@@ -71,7 +71,7 @@ describe('defaults', () => {
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
     assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
-    assert.deepEqual(s.derive, { maxParamFree: 3 });
+    assert.deepEqual(s.derive, { maxParamFree: 2 });
     assert.deepEqual(s.budget, { memoryMb: 3000 });
   });
 
