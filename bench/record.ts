@@ -10,6 +10,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
 import { join, relative } from 'node:path';
 
+/** The 1-, 5- and 15-minute load averages now, as `uptime` prints them ("0.37 1.60 3.91"). */
+export function loadAverage(): string {
+  return loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
 /** The repository root (this file is in `bench/`). */
 export const ROOT = join(import.meta.dirname, '..');
 

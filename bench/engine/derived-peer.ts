@@ -15,7 +15,7 @@
  * Writes results/derived-peer[-LABEL].{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ import { readGenotype } from '../../runtime/cli/commands/export.js';
 import { exportPytorch } from '../../runtime/export/pytorch.js';
 import { adaptGenotype } from '../../runtime/search/evaluate.js';
 import { binarizeFor } from '../../runtime/supernet/supernet.js';
-import { currentCommand, provenance, quote, writeRecord } from '../record.js';
+import { currentCommand, loadAverage, provenance, quote, writeRecord } from '../record.js';
 import { loadBenchSpace, spaceOptions } from '../space-args.js';
 import { contenders, roundOrder, summarize, type Sample, type StepRecord } from './derived-peer-plan.js';
 
@@ -50,8 +50,7 @@ const sets = [...(values.set ?? []), `train.batch=${values.batch as string}`];
 const { space, label: spaceLabel } = loadBenchSpace(values.space as string, sets);
 const channels = Number(values.channels), classes = Number(values.classes);
 const size = space.data.image ?? 28;
-const uptime = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const loadBefore = uptime();
+const loadBefore = loadAverage();
 
 // The peer's network: the export of the same space, genotype (adapted as bnas evaluate adapts it) and input.
 const adapted = adaptGenotype(readGenotype(values.genotype as string), space);
@@ -82,7 +81,7 @@ for (let r = 0; r < rounds; r++) {
     if (rec) (records.get(c.name) as StepRecord[]).push(rec);
     if (rec) console.error(`round ${r + 1}: ${c.name} ${rec.images_per_second.toFixed(1)} images/s (${rec.median_ms} ms a step, CPU ${rec.cpu_ms} ms)`);
   }
-  loads.push(uptime());
+  loads.push(loadAverage());
   // After every round, so a run stopped early keeps the rounds it finished.
   report(r + 1);
 }

@@ -28,6 +28,7 @@ import { Trainer } from '../../runtime/search/trainer.js';
 import { DiscreteNetwork } from '../../runtime/supernet/discrete.js';
 import { Supernet } from '../../runtime/supernet/supernet.js';
 import { benchArgs, benchSpace } from './space-bench.js';
+import { loadAverage } from '../record.js';
 
 const { values, file, sets, steps, out, backend } = benchArgs(
   { space: 'bench/search/space-paper.bnas', steps: 4 },
@@ -45,8 +46,7 @@ const rounds = Number(values.rounds);
 const works = (values.work as string).split(',') as ('search' | 'evaluate')[];
 if (!works.length || works.some((w) => w !== 'search' && w !== 'evaluate')) throw new Error(`--work takes search and/or evaluate, got ${values.work as string}`);
 const command = `node --require ./scripts/polyfills.cjs --import tsx bench/engine/threads.ts ${process.argv.slice(2).join(' ')}`.trim();
-const uptime = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const loadBefore = uptime();
+const loadBefore = loadAverage();
 
 const info = await initBackend(backend);
 const loaded = benchSpace(file, sets);
@@ -133,7 +133,7 @@ for (let round = 0; round <= rounds; round++) {
   if (round > 0) console.log(`round ${round}: ${rigs.map((r) => `${r.threads} thread(s): ${works.map((w) => `${w} ${r.rows[w].imagesPerSecond.at(-1)?.toFixed(1)}`).join(', ')} images/s`).join('; ')}`);
 }
 
-const loadAfter = uptime();
+const loadAfter = loadAverage();
 const commit = (() => {
   try {
     return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim() + (execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '');

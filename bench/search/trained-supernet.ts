@@ -6,11 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../runtime/data/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
-import { readCheckpoint } from '../../runtime/search/checkpoint.js';
+import { assignSaved, readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { runSearch } from '../../runtime/search/search.js';
 import { Trainer } from '../../runtime/search/trainer.js';
@@ -35,11 +34,7 @@ export async function trainedSupernet(space: SearchSpace, spaceText: string, dat
     });
     const trainer = new Trainer(net, space, dataset.numClasses);
     for (const [prefix, store] of [['w', net.weights], ['a', net.arch]] as const) {
-      for (const name of store.names()) {
-        const a = saved.arrays.get(`${prefix}/${name}`);
-        if (!a) throw new Error(`the checkpoint lacks ${name}`);
-        tf.tidy(() => store.get(name).assign(tf.tensor(a.data, [...a.shape], 'float32')));
-      }
+      for (const name of store.names()) assignSaved(store.get(name), saved.arrays.get(`${prefix}/${name}`), name);
     }
     return { net, trainer, dispose: () => (trainer.dispose(), net.dispose()) };
   } finally {

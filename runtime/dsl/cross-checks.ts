@@ -264,11 +264,20 @@ function checkDataFolder(c: Checks, source: string, path: string): void {
   }
 }
 
+/** Reports `block.attr`, where the file sets it, as having no effect, and why. */
+function ignoreAttribute(c: Checks, block: string, attr: string, why: string): void {
+  const e = attributeNode(c.checked, block, attr);
+  if (e) c.add('ignored-attribute', `\`${block}.${attr}\` has no effect ${why}.`, rangeOf(e.node, 'name'));
+}
+
+/** The file's binarization is valid and quantizes nothing: full-precision weights and activations. */
+function fullPrecision(c: Checks): boolean {
+  const { binarize } = c.space;
+  return c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real';
+}
+
 function checkIgnored(c: Checks): void {
-  const ignore = (block: string, attr: string, why: string) => {
-    const e = attributeNode(c.checked, block, attr);
-    if (e) c.add('ignored-attribute', `\`${block}.${attr}\` has no effect ${why}.`, rangeOf(e.node, 'name'));
-  };
+  const ignore = (block: string, attr: string, why: string) => ignoreAttribute(c, block, attr, why);
   const { pruning, binarize, optimizers } = c.space;
   if (c.ok(['pruning', 'criterion'])) {
     if (pruning.criterion !== 'ucb') ignore('pruning', 'ucb_c', `with \`criterion = ${pruning.criterion}\` (only \`ucb\` uses it)`);
@@ -277,9 +286,7 @@ function checkIgnored(c: Checks): void {
   }
   if (c.ok(['binarize', 'weights']) && binarize.weights !== 'xnor') ignore('binarize', 'scale', `with \`weights = ${binarize.weights}\` (only \`xnor\` scales)`);
   if (c.ok(['binarize', 'shortcut']) && !binarize.shortcut) ignore('binarize', 'shortcut_gain', 'without `shortcut = true` (the gain scales the conv branch inside the shortcut)');
-  if (c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real') {
-    ignore('binarize', 'progressive', 'with `weights = none` and `activations = real` (nothing is binarized)');
-  }
+  if (fullPrecision(c)) ignore('binarize', 'progressive', 'with `weights = none` and `activations = real` (nothing is binarized)');
   for (const which of ['weights', 'arch'] as const) {
     const key = `optimizer ${which}`;
     if (!c.ok([key, 'kind'])) continue;
@@ -303,11 +310,8 @@ function checkIgnored(c: Checks): void {
  */
 function checkGuide(c: Checks): void {
   if (!c.ok(['guide', 'parent'])) return;
-  const { guide, train, binarize } = c.space;
-  const ignore = (attr: string, why: string) => {
-    const e = attributeNode(c.checked, 'guide', attr);
-    if (e) c.add('ignored-attribute', `\`guide.${attr}\` has no effect ${why}.`, rangeOf(e.node, 'name'));
-  };
+  const { guide, train } = c.space;
+  const ignore = (attr: string, why: string) => ignoreAttribute(c, 'guide', attr, why);
   if (!guide) {
     for (const a of ['epochs', 'weight', 'decay']) ignore(a, 'without `parent = real` (no parent search runs)');
     return;
@@ -321,7 +325,7 @@ function checkGuide(c: Checks): void {
   }
   if (c.ok(['guide', 'weight']) && guide.weight === 0) {
     ignore('parent', 'with `weight = 0`: the parent search costs its epochs but does not steer the search');
-  } else if (c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real') {
+  } else if (fullPrecision(c)) {
     ignore('parent', 'in a full-precision search (`binarize.weights = none`, `activations = real`): the parent would be a shorter run of the same search');
   }
 }
@@ -335,8 +339,8 @@ function checkOpBlocks(c: Checks): void {
 }
 
 function checkBinaryAndBudget(c: Checks): void {
-  const { binarize, budget } = c.space;
-  if (c.ok(['binarize', 'weights'], ['binarize', 'activations']) && binarize.weights === 'none' && binarize.activations === 'real') {
+  const { budget } = c.space;
+  if (fullPrecision(c)) {
     c.add(
       'not-binary',
       '`binarize` has `weights = none` and `activations = real`: the search is full precision, not binary. Set `weights = xnor` or `activations = sign` for a binary search.',
