@@ -14,7 +14,7 @@ export * from './diagnostics.js';
 export * from './schema.js';
 export { estimateSupernetCompute, computeWithAlive, opMacsPerPixel, type ComputeEstimate, type ComputeCellKind } from './compute.js';
 export { searchMacs, totalMacs, boundEvents, pruningBounds, unprunedMacs, stepsPerEpochOf, firstRoundWork, type EpochMacs, type EpochWork, type RoundWork, type PruneEvent, type PruningBounds } from './search-compute.js';
-export { estimateSupernetMemory, cellChannels, classesOf, imageSizeOf, inputChannelsOf, microBatchPlan, HEAP_MB, HEAP_SHARE, type MemoryEstimate, type CellMemory, type MicroBatchPlan } from './memory.js';
+export { estimateSupernetMemory, cellChannels, classesOf, imageSizeOf, inputChannelsOf, microBatchPlan, HEAP_MB, HEAP_SHARE, SYSTEM_BACKENDS, type MemoryEstimate, type CellMemory, type MicroBatchPlan } from './memory.js';
 export { indexOps, resolveOp, opReferences, opAt, availableOpNames, type OpIndex, type OpDefinition, type OpUsage, type OpTarget } from './ops.js';
 export { pruningRoundEpochs, pruningRoundsNeeded } from './cross-checks.js';
 export { defaultReductions } from './build-space.js';

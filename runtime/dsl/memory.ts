@@ -130,6 +130,11 @@ export interface MemoryInputs {
   readonly inChannels?: number;
   readonly batch?: number;
   readonly classes?: number;
+  /**
+   * The machine's memory in MB (a run passes `os.totalmem()`), the ceiling of the backends that
+   * allocate per tensor in the process's own memory ({@link SYSTEM_BACKENDS}); absent: no ceiling.
+   */
+  readonly systemMb?: number;
 }
 
 /**
@@ -202,6 +207,15 @@ export const HEAP_MB: Readonly<Record<string, number | undefined>> = { wasm: 409
  */
 export const HEAP_SHARE = 0.5;
 
+/**
+ * Backends that allocate per tensor in the process's memory, with the measured ratio of a step's
+ * peak RSS to the estimate at the same part: TensorFlow's allocator and the read-back copies of the
+ * fused kernels add to the tensors (bench/engine/README.md, "Memory at the papers' batch"). Their
+ * automatic plan fits {@link HEAP_SHARE} of the machine's memory, shared by the threads. WebGPU's
+ * tensors live in GPU memory, whose size the adapter does not report: it gets one part.
+ */
+export const SYSTEM_BACKENDS: Readonly<Record<string, number | undefined>> = { tensorflow: 1.4, cpu: 1.4 };
+
 /** How a step's batch is cut into micro-batches (docs/method.md, "Micro-batches"). */
 export interface MicroBatchPlan {
   /** Images per micro-batch of one thread's shard (the last parts may hold one fewer). */
@@ -216,19 +230,35 @@ export interface MicroBatchPlan {
  * The micro-batches of a step of `space` on `backend` with `threads` data-parallel threads (each
  * thread holds its shard of the batch in its own heap): `train.micro_batch` when set, else the
  * whole shard, unless the backend's heap is bounded ({@link HEAP_MB}) and the estimate at the
- * shard exceeds {@link HEAP_SHARE} of it: then the fewest equal parts whose estimate fits.
+ * shard exceeds {@link HEAP_SHARE} of it, or the backend allocates in the process's memory
+ * ({@link SYSTEM_BACKENDS}), `inputs.systemMb` is given and the estimate, scaled by the backend's
+ * measured overhead, exceeds that share of the machine's memory divided among the threads: then
+ * the fewest equal parts whose estimate fits.
  * @param backend a backend name (`wasm`, `tensorflow`, `webgpu`, `cpu`) or choice (`node`, `auto`: wasm's heap is assumed)
  */
 export function microBatchPlan(space: SearchSpace, backend: string, threads = 1, inputs: MemoryInputs = {}): MicroBatchPlan {
   const shard = Math.max(1, Math.ceil((inputs.batch ?? space.train.batch) / Math.max(1, threads)));
   const parts = (count: number, reason: string): MicroBatchPlan => ({ size: Math.ceil(shard / count), count, reason });
   if (space.train.microBatch !== undefined) return parts(Math.ceil(shard / Math.min(space.train.microBatch, shard)), `micro_batch = ${space.train.microBatch}`);
-  const heap = HEAP_MB[backend === 'auto' ? 'wasm' : backend];
-  if (heap === undefined) return parts(1, `the ${backend} backend has no heap ceiling`);
-  const limit = heap * HEAP_SHARE;
-  const at = (images: number) => estimateSupernetMemory(space, { ...inputs, batch: images }).totalMb;
+  const name = backend === 'auto' ? 'wasm' : backend === 'node' ? 'tensorflow' : backend;
+  const heap = HEAP_MB[name];
+  const overhead = SYSTEM_BACKENDS[name];
+  const threadCount = Math.max(1, threads);
+  let limit: number, where: string, factor = 1;
+  if (heap !== undefined) {
+    limit = heap * HEAP_SHARE;
+    where = `${Math.round(HEAP_SHARE * 100)} % of the ${heap} MB ${backend} heap`;
+  } else if (overhead !== undefined && inputs.systemMb !== undefined) {
+    // One process's memory holds every thread's shard.
+    limit = (inputs.systemMb * HEAP_SHARE) / threadCount;
+    factor = overhead;
+    where = `${Math.round(HEAP_SHARE * 100)} % of the machine's ${Math.round(inputs.systemMb)} MB${threadCount > 1 ? ` shared by ${threadCount} threads` : ''} (the ${name} backend, ${overhead}× the estimate)`;
+  } else {
+    return parts(1, `the ${backend} backend has no heap ceiling`);
+  }
+  const at = (images: number) => factor * estimateSupernetMemory(space, { ...inputs, batch: images }).totalMb;
   const whole = at(shard);
-  if (whole <= limit) return parts(1, `the estimate (${Math.round(whole)} MB) fits the ${backend} heap`);
+  if (whole <= limit) return parts(1, `the estimate (${Math.round(whole)} MB) fits ${where}`);
   // The estimate grows with the images: find the largest part that fits, then the fewest equal parts.
   let lo = 1, hi = shard;
   while (lo < hi) {
@@ -237,5 +267,5 @@ export function microBatchPlan(space: SearchSpace, backend: string, threads = 1,
     else hi = mid - 1;
   }
   const count = Math.ceil(shard / lo);
-  return parts(count, `the estimate at ${shard} images (${Math.round(whole)} MB) exceeds ${Math.round(HEAP_SHARE * 100)} % of the ${heap} MB ${backend} heap`);
+  return parts(count, `the estimate at ${shard} images (${Math.round(whole)} MB) exceeds ${where}`);
 }

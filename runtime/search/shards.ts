@@ -5,6 +5,7 @@
  * followed by a counts array [correct, n]; {@link combine} weights them by their sizes, so the sum
  * of the parts' mean-loss gradients is the gradient of the whole batch's mean loss.
  */
+import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Dataset } from '../data/index.js';
 import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
@@ -145,13 +146,13 @@ export async function accumulate(
 
 /**
  * The micro-batches of a step of `space` on `dataset` (`train.micro_batch`, else the automatic
- * choice for the backend's heap: runtime/dsl/memory.ts, `microBatchPlan`). The search and `bnas
+ * choice for the backend's heap or this machine's memory: runtime/dsl/memory.ts, `microBatchPlan`). The search and `bnas
  * evaluate` both use the supernet's estimate: for a derived network, which keeps one op per input
  * of a node, a conservative one.
  * @param backend a backend name or choice (`node` is the native backend)
  */
 export function microBatchOf(space: SearchSpace, dataset: Dataset, backend: string, threads: number): MicroBatchPlan {
-  return microBatchPlan(space, backend === 'node' ? 'tensorflow' : backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses });
+  return microBatchPlan(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
 }
 
 /** The images per micro-batch of a plan as a {@link accumulate} size: Infinity when the step is one part. */

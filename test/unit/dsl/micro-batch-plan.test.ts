@@ -1,11 +1,12 @@
 /**
  * The micro-batch plan (runtime/dsl/memory.ts): `train.micro_batch` is taken as written, and the
- * automatic choice cuts a step only where the backend's heap is bounded and the estimate at one
- * thread's shard exceeds its share of it, into the fewest parts that fit.
+ * automatic choice cuts a step only where the backend's heap is bounded, or the backend allocates
+ * in the machine's memory and the run says how much there is, and the estimate at one thread's
+ * shard exceeds its share of it, into the fewest parts that fit.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateSupernetMemory, HEAP_MB, HEAP_SHARE, loadSearchSpace, microBatchPlan, type SearchSpace } from '../../../runtime/dsl/index.js';
+import { estimateSupernetMemory, HEAP_MB, HEAP_SHARE, loadSearchSpace, microBatchPlan, SYSTEM_BACKENDS, type SearchSpace } from '../../../runtime/dsl/index.js';
 
 function space(body: string): SearchSpace {
   const r = loadSearchSpace(`search s { ${body} budget { memory_mb = 1000000 } }`);
@@ -45,9 +46,33 @@ describe('micro-batch plan', () => {
     assert.equal(microBatchPlan(s, 'wasm', 2).size <= Math.ceil(128 / microBatchPlan(s, 'wasm', 2).count), true);
   });
 
-  it('the native backend has no heap ceiling: one part at the same batch', () => {
+  it('without the machine\'s memory the native backend has no ceiling: one part at the same batch', () => {
     const s = space(`${paper} train { batch = 256 }`);
     assert.equal(microBatchPlan(s, 'tensorflow').count, 1);
     assert.equal(microBatchPlan(s, 'node').count, 1);
+  });
+
+  it('on the native backend the plan fits half the machine\'s memory, shared by the threads, at the measured overhead', () => {
+    const s = space(`${paper} train { batch = 256 }`);
+    const overhead = SYSTEM_BACKENDS.tensorflow as number;
+    const systemMb = 24 * 1024;
+    const fits = (images: number, threads: number) => overhead * estimateSupernetMemory(s, { batch: images }).totalMb <= (systemMb * HEAP_SHARE) / threads;
+    assert.ok(!fits(256, 1), 'the test needs a step over the share');
+    for (const threads of [1, 2]) {
+      const p = microBatchPlan(s, 'node', threads, { systemMb });
+      assert.ok(p.count > 1);
+      assert.ok(fits(p.size, threads), `${threads} thread(s): a part of ${p.size} must fit`);
+      assert.ok(!fits(Math.ceil(256 / threads / (p.count - 1)), threads), 'one part fewer would not fit');
+      assert.match(p.reason, /exceeds 50 % of the machine's 24576 MB/);
+      assert.deepEqual(microBatchPlan(s, 'tensorflow', threads, { systemMb }), p);
+    }
+    // Two threads share one process's memory: each shard gets half the budget, so no fewer parts in all.
+    assert.ok(2 * microBatchPlan(s, 'node', 2, { systemMb }).count >= microBatchPlan(s, 'node', 1, { systemMb }).count);
+    // Memory enough for the whole batch: one part, and the reason says it fits.
+    const big = microBatchPlan(s, 'node', 1, { systemMb: 1e7 });
+    assert.equal(big.count, 1);
+    assert.match(big.reason, /fits 50 % of the machine's/);
+    // WebGPU's tensors are not in the process's memory: one part whatever the machine has.
+    assert.equal(microBatchPlan(s, 'webgpu', 1, { systemMb }).count, 1);
   });
 });

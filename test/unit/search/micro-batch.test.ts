@@ -5,12 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
-import type { Batch } from '../../../runtime/data/index.js';
+import type { Batch, Dataset } from '../../../runtime/data/index.js';
+import { loadSearchSpace, microBatchPlan } from '../../../runtime/dsl/index.js';
 import { runSearch } from '../../../runtime/search/search.js';
-import { accumulate, partDropout, partsOf } from '../../../runtime/search/shards.js';
+import { accumulate, microBatchOf, partDropout, partsOf } from '../../../runtime/search/shards.js';
 import { crossEntropy, gradsOf, tensors, Trainer, type GradResult } from '../../../runtime/search/trainer.js';
 import { batchCorrect, stepGrads, trainStep } from '../../../runtime/search/evaluate.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
@@ -228,4 +230,17 @@ test('two threads with micro-batches: each shard is cut on its own worker, and t
   assert.equal(r.status, 'finished', r.message);
   const started = events(e).find((x) => x.type === 'started');
   assert.ok(started?.type === 'started' && started.threads === 2 && started.micro_batches === 2 && started.micro_batch === 4, JSON.stringify(started));
+});
+
+test('a run\'s plan on the native backend reads this machine\'s memory: a step too large for it is cut into parts that fit', () => {
+  const r = loadSearchSpace('search s { data { source = cifar10, path = "x" } supernet { cells = 8, channels = 16 } sampling { k = 4 } train { batch = 4096 } budget { memory_mb = 100000000 } }');
+  assert.ok(r.space, JSON.stringify(r.diagnostics));
+  const data = { height: 32, width: 32, channels: 3, numClasses: 10 } as Dataset;
+  const systemMb = totalmem() / 2 ** 20;
+  const plan = microBatchOf(r.space, data, 'node', 1);
+  assert.deepEqual(plan, microBatchPlan(r.space, 'tensorflow', 1, { image: 32, inChannels: 3, classes: 10, systemMb }));
+  assert.ok(plan.count > 1, `batch 4096 at 32×32 must not fit half of ${Math.round(systemMb)} MB: ${plan.reason}`);
+  assert.match(plan.reason, /of the machine's \d+ MB/);
+  // wasm keeps its heap's ceiling whatever the machine has.
+  assert.match(microBatchOf(r.space, data, 'wasm', 1).reason, /wasm heap/);
 });
