@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -81,7 +82,7 @@ interface Measured {
 
 async function child(choice: BackendChoice): Promise<Measured> {
   const info = await initBackend(choice);
-  const plan = microBatchPlan(space, info.name, 1, { image: SIZE, inChannels: 3, classes: CLASSES });
+  const plan = microBatchPlan(space, info.name, 1, { image: SIZE, inChannels: 3, classes: CLASSES, systemMb: totalmem() / 2 ** 20 });
   const net = new Supernet(space, { input: [SIZE, SIZE, 3], numClasses: CLASSES, seed: 1 });
   const trainer = new Trainer(net, space, CLASSES);
   trainer.microBatch = plan.count > 1 ? plan.size : Infinity;
