@@ -8,7 +8,9 @@
  * `result.json`, so a record it writes rests on the same derivation the search used. The output is
  * a `result.json`-shaped file that `bnas evaluate FILE --data PROTOCOL.bnas --seed N` trains.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M]
+ *   --run-cap M   the cap the run derived with, where its space.bnas leaves it to a language default
+ *                 that has changed since (default: what the space file gives now)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, type CellArch } from '../../runtime/search/derive.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' } } });
 const run = positionals[0];
 const cap = Number(values.cap);
 if (!run || !values.out || !Number.isInteger(cap) || cap < 0) {
@@ -51,8 +53,9 @@ const derive = (maxParamFree: number | undefined): Genotype => {
 };
 
 const result = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { genotype: Genotype };
-if (JSON.stringify(derive(space.derive?.maxParamFree)) !== JSON.stringify(result.genotype)) {
-  throw new Error(`re-deriving ${run} at its own cap does not reproduce its result.json: the checkpoint is not the run's last state`);
+const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Number(values['run-cap']);
+if (JSON.stringify(derive(runCap)) !== JSON.stringify(result.genotype)) {
+  throw new Error(`re-deriving ${run} at its own cap (${runCap}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with another cap (--run-cap)`);
 }
 const genotype = derive(cap);
 writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived: { from: run, max_param_free: cap } }, null, 2) + '\n');
