@@ -37,6 +37,15 @@ export const EXCHANGE_SHARE = 0.05;
  */
 export const MIN_GAIN = 1.3;
 
+/**
+ * The least measured gain (1-thread step time over n-thread step time, the real step timed on
+ * both) for which `auto` uses n threads rather than 1: above timing noise, so it never takes a
+ * count that is not faster.
+ */
+export const MIN_MEASURED_GAIN = 1.15;
+/** The least measured gain over the last count for which `auto` tries more threads (2 → 4 → 8 …). */
+export const NEXT_GAIN = 1.1;
+
 /** What the cores probe measured. */
 export interface CoresMeasure {
   /** Threads run at once (the core count, at most {@link MAX_THREADS}). */

@@ -150,7 +150,7 @@ export async function accumulate(
  * of a node, a conservative one.
  * @param backend a backend name or choice (`node` is the native backend)
  */
-export function microBatchOf(space: SearchSpace, dataset: Dataset, backend: string, threads: number): MicroBatchPlan {
+export function microBatchOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): MicroBatchPlan {
   return microBatchPlan(space, backend === 'node' ? 'tensorflow' : backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses });
 }
 
