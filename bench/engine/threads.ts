@@ -137,6 +137,8 @@ const summary = rigs.map((r) => {
     work: r.work, threads: r.threads, shards: r.shards, images: r.images, imagesPerSecond: (1000 * r.images) / wallMs,
     vsOneThread: (r.images / wallMs) / (base.images / median(base.rows.wall)), wallMs, cpuMs: median(r.rows.cpu),
     mainMs: pick('main'), workersMs: pick('workers'), otherMs: pick('other'), waitedMs: pick('waited'),
+    // What n threads could gain at most on n idle cores: the CPU of the images, n CPUs at once.
+    cpuBound: r.shards > 1 ? NaN : (r.threads * (median(base.rows.cpu) / base.images)) / (median(r.rows.cpu) / r.images),
   };
 });
 type Row = (typeof summary)[number];
@@ -175,15 +177,15 @@ const md = [
   '',
   `Commit ${commit}; Node ${process.version}; TensorFlow.js ${tfjs} (${info.name}); ${record.cpu}, ${record.cores} CPU(s); load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   '',
-  `Space \`${loaded.label}\`, batch ${batchSize}, ${size}×${size}×3; derived network of \`${values.genotype as string}\` (adapted to the space). Medians over ${rounds} rounds of ${steps} steps a row, the rows alternating in one process; a search step is an architecture step and a weight step on the batch (images counted once). CPU ms is the process's; main, workers and other split it by thread (other: garbage collection, libuv, idle rigs); waited is the time the process's threads were ready but another process held the CPU (above a few ms the machine was loaded, and the wall times, 2 threads' most, are depressed). Rows "1 on 1/n batch" are one thread on one shard of the batch alone.`,
+  `Space \`${loaded.label}\`, batch ${batchSize}, ${size}×${size}×3; derived network of \`${values.genotype as string}\` (adapted to the space). Medians over ${rounds} rounds of ${steps} steps a row, the rows alternating in one process; a search step is an architecture step and a weight step on the batch (images counted once). CPU ms is the process's; main, workers and other split it by thread (other: garbage collection, libuv, idle rigs); waited is the time the process's threads were ready but another process held the CPU (above a few ms the machine was loaded, and the wall times, 2 threads' most, are depressed). Rows "1 on 1/n batch" are one thread on one shard of the batch alone. "At most (CPU)" is n × (1 thread's CPU ms an image) ÷ (n threads' CPU ms an image): what n threads could gain on n idle cores if no thread ever waited for another; it depends little on the load, the wall-clock ratio ("vs 1 thread") much.`,
   '',
   `Cores probe: ${cores.threads} threads at once delivered ${f(cores.speedup, 2)}× one thread's throughput.`,
   '',
   ...works.map((w) => `**\`--threads auto\`, ${w}: ${auto[w].threads} thread(s).** ${auto[w].reason}.`),
   '',
-  '| work | threads | images a step | images/s | vs 1 thread | wall ms/step | CPU ms/step | main | workers | other | waited ms/step | images/s per round |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...summary.map((s, i) => `| ${s.work} | ${label(rigs[i])} | ${s.images} | ${f(s.imagesPerSecond)} | ${f(s.vsOneThread, 2)}× | ${f(s.wallMs)} | ${f(s.cpuMs)} | ${f(s.mainMs)} | ${f(s.workersMs)} | ${f(s.otherMs)} | ${f(s.waitedMs)} | ${rigs[i].rows.wall.map((x) => f((1000 * s.images) / x)).join(' ')} |`),
+  '| work | threads | images a step | images/s | vs 1 thread | at most (CPU) | wall ms/step | CPU ms/step | main | workers | other | waited ms/step | images/s per round |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...summary.map((s, i) => `| ${s.work} | ${label(rigs[i])} | ${s.images} | ${f(s.imagesPerSecond)} | ${f(s.vsOneThread, 2)}× | ${Number.isNaN(s.cpuBound) ? '' : `${f(s.cpuBound, 2)}×`} | ${f(s.wallMs)} | ${f(s.cpuMs)} | ${f(s.mainMs)} | ${f(s.workersMs)} | ${f(s.otherMs)} | ${f(s.waitedMs)} | ${rigs[i].rows.wall.map((x) => f((1000 * s.images) / x)).join(' ')} |`),
   '',
   ...works.flatMap((w) => {
     const one = row(w, 1), two = row(w, 2), half = row(w, 1, 2), m = model[w];
