@@ -182,10 +182,17 @@ export async function resolveThreads(
   if (!sampler) return { threads: 1, reason: `auto: ${measured}; no step to time, so 1 thread` };
   const s = sampler();
   const trials: ThreadsTrial[] = [];
-  let best = 1, bestGain = 1;
+  let best = 1, bestGain = 1, failed = '';
   try {
     for (const n of threadCandidates(most)) {
-      const t = await measureThreads(s, n);
+      let t: ThreadsTrial;
+      try {
+        t = await measureThreads(s, n);
+      } catch (e) {
+        // A count whose workers cannot start (or fail) is not taken; the run goes on with what was timed.
+        failed = `; ${n} threads failed: ${(e as Error).message}`;
+        break;
+      }
       trials.push(t);
       if (t.gain < bestGain * (best === 1 ? MIN_MEASURED_GAIN : NEXT_GAIN)) break;
       [best, bestGain] = [n, t.gain];
@@ -193,11 +200,11 @@ export async function resolveThreads(
   } finally {
     s.dispose();
   }
-  const timed = trials.map((t) => `${t.threads} threads ${t.manyMs.toFixed(0)} ms (${t.gain.toFixed(2)}×)`).join(', ');
-  const why = best === 1 ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : `the fastest`;
+  const timed = trials.length ? `: 1 thread ${trials[0].oneMs.toFixed(0)} ms, ${trials.map((t) => `${t.threads} threads ${t.manyMs.toFixed(0)} ms (${t.gain.toFixed(2)}×)`).join(', ')}` : '';
+  const why = best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed';
   return {
     threads: best,
-    reason: `auto: ${measured}; the step at batch ${batch} timed on a throwaway network: 1 thread ${trials[0].oneMs.toFixed(0)} ms, ${timed}, so ${best} thread(s) (${why})`,
+    reason: `auto: ${measured}; the step at batch ${batch} timed on a throwaway network${timed}${failed}, so ${best} thread(s) (${why})`,
     trials,
   };
 }

@@ -101,6 +101,14 @@ test('resolveThreads: a number as asked; auto: 1 on the native backend and the G
   const eight = await resolveThreads('auto', 256, 'wasm', fakeSampler({ 1: 100, 2: 55, 4: 30, 8: 29 }, log), async () => ({ threads: 8, speedup: 8 }));
   assert.equal(eight.threads, 4);
   assert.deepEqual(eight.trials?.map((t) => t.threads), [2, 4, 8]);
+  // Workers that cannot start: 1 thread, and the reason says why.
+  const broken: () => StepSampler = () => {
+    const s = fakeSampler({ 1: 100 }, log)();
+    return { ...s, start: async (n) => (n > 1 ? Promise.reject(new Error('no worker entry found')) : s.start(n)) };
+  };
+  const none = await resolveThreads('auto', 32, 'wasm', broken, two);
+  assert.equal(none.threads, 1);
+  assert.match(none.reason, /; 2 threads failed: no worker entry found, so 1 thread\(s\) \(none timed\)$/);
   // Every rig started was closed and every sampler disposed.
   const count = (re: RegExp) => log.filter((l) => re.test(l)).length;
   assert.equal(count(/^start/), count(/^close/));
