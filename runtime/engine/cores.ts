@@ -3,18 +3,17 @@
  * (docs/design.md, "Threads"). A machine's core count says little: a virtual machine may show
  * two CPUs that together deliver one core's work, and neighbours may hold some of them. So `auto`
  * runs the same compute-bound loop on 1 thread and on N threads at once and reads the parallel
- * throughput s(N) = N · t(1) / t(N). Where that leaves room, it times the real step at the batch
- * and at half of it, T(b) = F + v·b (F: what does not shrink with the shard, such as kernel
- * dispatch and the tape), and models a step on n threads as
- * T(n) = (F + v·B/n) · n / min(n, s) + ξ · T(1), ξ the exchange (weights out, gradients back,
- * averaging; bench/engine/README.md, "Threads").
- */
+ * throughput s(N) = N · t(1) / t(N). Where that leaves room, it times the real step of the whole
+ * batch on 1 thread and on n threads, alternating, on a throwaway network: a model of the step
+ * (runtime/protocol/threads.ts) leaves out what two threads computing at once cost each other and
+ * what a shard does not save, and picked 2 threads where they were slower
+ * (bench/engine/README.md, "Threads"). */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkThreads, MAX_THREADS, modelledGain, pickThreads, type CoresMeasure, type StepCost, type ThreadsChoice } from '../protocol/threads.js';
+import { checkThreads, MAX_THREADS, MIN_MEASURED_GAIN, NEXT_GAIN, pickThreads, type CoresMeasure, type ThreadsChoice } from '../protocol/threads.js';
 
 // The step model is pure arithmetic, shared with the extension's estimates (runtime/protocol/threads.ts).
-export { EXCHANGE_SHARE, MIN_GAIN, modelledGain, pickThreads, type CoresMeasure, type StepCost } from '../protocol/threads.js';
+export { EXCHANGE_SHARE, MIN_GAIN, MIN_MEASURED_GAIN, modelledGain, pickThreads, type CoresMeasure, type StepCost } from '../protocol/threads.js';
 
 /** A compute-bound loop over a small float array (fits a core's cache), as source text. */
 const LOOP = `function spin(reps) {
@@ -87,26 +86,56 @@ export async function measureCores(threads = Math.min(availableParallelism(), MA
 }
 
 /**
- * One step of the real work on a throwaway network (the run's own must not change):
- * `step(images)` runs a step on that many images and returns its CPU milliseconds.
+ * The real step of the whole batch on a throwaway network (the run's own must not change), on
+ * one or more data-parallel threads: {@link StepSampler.start} starts `threads − 1` workers (none
+ * for 1); `step()` runs one step and returns its wall milliseconds.
  */
+export interface StepRig {
+  step(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Rigs of the real step on one throwaway network (see {@link StepRig}). */
 export interface StepSampler {
-  step(images: number): Promise<number>;
+  start(threads: number): Promise<StepRig>;
   dispose(): void;
 }
 
+/** What {@link measureThreads} timed: the median wall ms of a step on 1 and on `threads` threads. */
+export interface ThreadsTrial {
+  readonly threads: number;
+  readonly oneMs: number;
+  readonly manyMs: number;
+  /** oneMs / manyMs: above 1 the threads are faster. */
+  readonly gain: number;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
- * Times one step at `batch` and at half of it (after one warm-up step at each size) and fits
- * {@link StepCost}.
+ * Times the real step on 1 thread and on `threads` threads, alternating (so a neighbour's load
+ * falls on both alike): a warm-up step each, then `pairs` steps each; medians.
  */
-export async function measureStepCost({ step }: StepSampler, batch: number): Promise<StepCost> {
-  const half = Math.max(1, Math.floor(batch / 2));
-  await step(batch);
-  await step(half);
-  const full = await step(batch);
-  const part = await step(half);
-  const perImageMs = Math.max((full - part) / Math.max(batch - half, 1), 1e-6);
-  return { fixedMs: Math.max(full - perImageMs * batch, 0), perImageMs };
+export async function measureThreads(sampler: StepSampler, threads: number, pairs = 3): Promise<ThreadsTrial> {
+  const one = await sampler.start(1);
+  try {
+    const many = await sampler.start(threads);
+    try {
+      await one.step();
+      await many.step();
+      const a: number[] = [], b: number[] = [];
+      for (let i = 0; i < pairs; i++) {
+        a.push(await one.step());
+        b.push(await many.step());
+      }
+      const oneMs = median(a), manyMs = median(b);
+      return { threads, oneMs, manyMs, gain: oneMs / manyMs };
+    } finally {
+      await many.close();
+    }
+  } finally {
+    await one.close();
+  }
 }
 
 let cached: Promise<CoresMeasure> | undefined;
@@ -117,11 +146,21 @@ export function coresOnce(): Promise<CoresMeasure> {
   return cached;
 }
 
+/** The thread counts `auto` tries up to `most`: 2, 4, 8, … and `most`. */
+export function threadCandidates(most: number): number[] {
+  const out: number[] = [];
+  for (let n = 2; n < most; n *= 2) out.push(n);
+  if (most >= 2) out.push(most);
+  return out;
+}
+
 /**
  * The thread count for `choice`: itself; for `auto` 1 on the native backend (`tensorflow`, which
- * computes on every core itself), else {@link pickThreads} on this machine's cores measurement
- * and, where the cores leave room for a gain, the step's cost timed with `sampler` (see
- * {@link measureStepCost}). `cores` measures the cores (default: once per process).
+ * computes on every core itself) and on WebGPU; else, where this machine's cores leave room for a
+ * gain ({@link pickThreads} without a step cost, an upper bound), the real step is timed on 1 and
+ * on n threads ({@link measureThreads}; n = 2, 4, … while each count beats the last) and n is taken
+ * only if its measured gain is at least {@link MIN_MEASURED_GAIN}. `cores` measures the cores
+ * (default: once per process). The reason says what was measured.
  */
 export async function resolveThreads(
   choice: ThreadsChoice,
@@ -129,7 +168,7 @@ export async function resolveThreads(
   backend: string,
   sampler?: () => StepSampler,
   cores: () => Promise<CoresMeasure> = coresOnce,
-): Promise<{ threads: number; reason: string }> {
+): Promise<{ threads: number; reason: string; trials?: ThreadsTrial[] }> {
   checkThreads(choice);
   // Data-parallel workers exchange weights as CPU arrays, which a GPU backend cannot hand over synchronously.
   if (backend === 'webgpu' && choice !== 'auto' && choice > 1) throw new Error(`--threads ${choice} runs data-parallel CPU workers; the webgpu backend computes on the GPU from one thread: use --threads 1 or auto`);
@@ -138,15 +177,34 @@ export async function resolveThreads(
   if (backend === 'webgpu') return { threads: 1, reason: 'auto: the GPU computes in parallel itself' };
   const m = await cores();
   const measured = `${m.threads} CPU(s) at once gave ${m.speedup.toFixed(2)}× one thread's throughput`;
-  if (pickThreads(m, batch) === 1 || !sampler) return { threads: pickThreads(m, batch), reason: `auto: ${measured}` };
+  const most = pickThreads(m, batch);
+  if (most === 1) return { threads: 1, reason: `auto: ${measured}, so 1 thread` };
+  if (!sampler) return { threads: 1, reason: `auto: ${measured}; no step to time, so 1 thread` };
   const s = sampler();
-  let cost: StepCost;
+  const trials: ThreadsTrial[] = [];
+  let best = 1, bestGain = 1, failed = '';
   try {
-    cost = await measureStepCost(s, batch);
+    for (const n of threadCandidates(most)) {
+      let t: ThreadsTrial;
+      try {
+        t = await measureThreads(s, n);
+      } catch (e) {
+        // A count whose workers cannot start (or fail) is not taken; the run goes on with what was timed.
+        failed = `; ${n} threads failed: ${(e as Error).message}`;
+        break;
+      }
+      trials.push(t);
+      if (t.gain < bestGain * (best === 1 ? MIN_MEASURED_GAIN : NEXT_GAIN)) break;
+      [best, bestGain] = [n, t.gain];
+    }
   } finally {
     s.dispose();
   }
-  const threads = pickThreads(m, batch, cost);
-  const gain = modelledGain(threads, m.speedup, batch, cost);
-  return { threads, reason: `auto: ${measured}; a step at batch ${batch} measured ${cost.fixedMs.toFixed(0)} ms fixed + ${cost.perImageMs.toFixed(2)} ms an image, so ${threads} thread(s) (modelled ${gain.toFixed(2)}×)` };
+  const timed = trials.length ? `: 1 thread ${trials[0].oneMs.toFixed(0)} ms, ${trials.map((t) => `${t.threads} threads ${t.manyMs.toFixed(0)} ms (${t.gain.toFixed(2)}×)`).join(', ')}` : '';
+  const why = best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed';
+  return {
+    threads: best,
+    reason: `auto: ${measured}; the step at batch ${batch} timed on a throwaway network${timed}${failed}, so ${best} thread(s) (${why})`,
+    trials,
+  };
 }

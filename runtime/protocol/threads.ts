@@ -30,12 +30,21 @@ export function parseThreads(text: string): ThreadsChoice {
 /** Share of a step that data-parallel exchange adds (measured; see the module note). */
 export const EXCHANGE_SHARE = 0.05;
 /**
- * The least modelled gain (T(1)/T(N)) for which `auto` uses N threads rather than 1. The model
- * leaves out costs that grow with the threads (it overestimates the gain of small steps), and the
- * step is timed once on a throwaway network, so the margin is wide (bench/engine/README.md,
- * "Threads").
+ * The least modelled gain (T(1)/T(N)) for which N threads are worth more than 1: `auto` times the
+ * real step on N threads only then (with no step cost, from the cores probe alone), and the
+ * search-space view's estimate uses it. The model leaves out costs that grow with the threads (it
+ * overestimates the gain of small steps), so the margin is wide (bench/engine/README.md, "Threads").
  */
 export const MIN_GAIN = 1.3;
+
+/**
+ * The least measured gain (1-thread step time over n-thread step time, the real step timed on
+ * both) for which `auto` uses n threads rather than 1: above timing noise, so it never takes a
+ * count that is not faster.
+ */
+export const MIN_MEASURED_GAIN = 1.15;
+/** The least measured gain over the last count for which `auto` tries more threads (2 → 4 → 8 …). */
+export const NEXT_GAIN = 1.1;
 
 /** What the cores probe measured. */
 export interface CoresMeasure {
@@ -63,8 +72,9 @@ export function modelledGain(n: number, speedup: number, batch: number, cost: St
 }
 
 /**
- * The thread count `auto` picks: the n ≤ threads measured with the best modelled gain, if that
- * gain is at least {@link MIN_GAIN}; otherwise 1. At most one thread per `minShard` examples.
+ * The n ≤ threads measured with the best modelled gain, if that gain is at least
+ * {@link MIN_GAIN}; otherwise 1. At most one thread per `minShard` examples. Without a step cost
+ * it is the most threads `auto` times the real step on (runtime/engine/cores.ts).
  */
 export function pickThreads(measure: CoresMeasure, batch: number, cost: StepCost = NO_FIXED, minShard = 4): number {
   const most = Math.max(1, Math.min(measure.threads, Math.floor(batch / minShard)));

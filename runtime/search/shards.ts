@@ -151,7 +151,7 @@ export async function accumulate(
  * of a node, a conservative one.
  * @param backend a backend name or choice (`node` is the native backend)
  */
-export function microBatchOf(space: SearchSpace, dataset: Dataset, backend: string, threads: number): MicroBatchPlan {
+export function microBatchOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): MicroBatchPlan {
   return microBatchPlan(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
 }
 
