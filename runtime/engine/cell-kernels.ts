@@ -1,7 +1,8 @@
 /**
  * The ops of the fast cell path on loop kernels (see js-kernels.ts for why they are loops), one
- * family a file: sign with its clipped straight-through estimator and batch norm without affine
- * terms (sign-norm-kernels.ts), a (sign →) grouped pointwise conv → batch norm unit
+ * family a file: sign with its clipped straight-through estimator, batch norm without affine
+ * terms and the training batch norm with affine terms and batch statistics (sign-norm-kernels.ts;
+ * on the native backend TensorFlow's own ops, native-kernels.ts), a (sign →) grouped pointwise conv → batch norm unit
  * (pointwise-kernels.ts), a general weighted channel gather-sum (channel-mix.ts: partial
  * channels, tiling, op mixing, edge weights, bypass, shuffle, concatenation, all one kernel), and
  * weight packing with the XNOR/sign quantizers of many layers at once (pack-kernels.ts). Layout
@@ -11,15 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './epsilon.js';
 import { registerJsOp, runJsOp } from './js-kernels.js';
 import { installGradNeeds } from './tfjs-patches.js';
-import type { BinarizeOptions } from './quantize.js';
 import { simdInUse } from './simd.js';
 import { batchNormComposed, channelMixComposed, packComposed, pointwiseBnComposed } from './composed-kernels.js';
 import { kernelChoice } from './kernel-choice.js';
-import { signActivation } from './quantize.js';
+import { blendLambda, quantizeActivations, quantizeWeights, signActivation, type BinarizeOptions } from './quantize.js';
 import { registerChannelMix, type MixAttrs } from './channel-mix.js';
 import { packBackward, packForward, packManyBackward, packManyForward, type PackAttrs, type PackManyAttrs } from './pack-kernels.js';
 import { registerPointwiseBn, simdWide, WIDE_GROUP, type PointwiseAttrs } from './pointwise-kernels.js';
-import { bnBackward, bnForward, signBackward, signForward } from './sign-norm-kernels.js';
+import { bnBackward, bnForward, bnTrainBackward, bnTrainForward, signBackward, signForward } from './sign-norm-kernels.js';
 
 let registered = false;
 
@@ -29,6 +29,7 @@ export function registerCellKernels(): void {
   installGradNeeds();
   registerJsOp(signForward, signBackward);
   registerJsOp(bnForward, bnBackward, [true, true]);
+  registerJsOp(bnTrainForward, bnTrainBackward, [false, true, true]);
   registerPointwiseBn();
   registerChannelMix();
   registerJsOp(packForward, packBackward);
@@ -59,6 +60,46 @@ export function batchNormFast<T extends tf.Tensor>(x: T, epsilon = BN_EPSILON): 
   if (!kernelChoice().loopKernels) return batchNormComposed(x, epsilon);
   registerCellKernels();
   return runJsOp('BnasBatchNorm', [x], { epsilon })[0] as T;
+}
+
+/**
+ * Training batch norm with affine terms: y = γ·x̂ + β, x̂ normalised with the batch's statistics
+ * (same values and gradients as {@link batchNormComposed} followed by the affine terms), one
+ * kernel each way.
+ * @param x shape [..., C], float32 (statistics over all axes but the last)
+ * @param gamma, beta shape [C], float32
+ * @returns y (x's shape) and the batch's mean and biased variance ([C], for running statistics; not differentiated)
+ */
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, epsilon = BN_EPSILON): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (!kernelChoice().loopKernels) {
+    return tf.tidy(() => {
+      const stats: tf.Tensor1D[] = [];
+      const xhat = batchNormComposed(x, epsilon, (m, v) => stats.push(m, v));
+      return { y: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D, mean: stats[0], variance: stats[1] };
+    });
+  }
+  registerCellKernels();
+  const [y, mean, variance] = runJsOp('BnasBatchNormTrain', [x, gamma, beta], { epsilon });
+  return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/**
+ * {@link quantizeActivations} with the sign estimator as {@link signSte} (one kernel each way);
+ * a blend (λ < 1) takes the stock quantizer.
+ */
+export function quantizeActivationsFast<T extends tf.Tensor>(x: T, bin: BinarizeOptions, afterRelu = false): T {
+  if (bin.activations === 'sign' && blendLambda(bin) >= 1) return signSte(x);
+  return quantizeActivations(x, bin, afterRelu);
+}
+
+/**
+ * {@link quantizeWeights} of one depthwise ([k, k, c, 1], scale per channel) or pointwise
+ * ([1, 1, c, c]) filter as one {@link packWeights} kernel each way; a blend (λ < 1) or real
+ * weights take the stock quantizer.
+ */
+export function quantizeWeightsFast(w: tf.Tensor4D, bin: BinarizeOptions, layout: 'dw' | 'pw'): tf.Tensor4D {
+  if (bin.weights === 'none' || blendLambda(bin) < 1) return quantizeWeights(w, bin, layout === 'dw' ? 2 : 3);
+  return tf.tidy(() => tf.reshape(packWeights([w], layout, bin), w.shape));
 }
 
 /**

@@ -6,8 +6,10 @@
  *   (simd.ts decides those from the module's state, not from the backend name).
  * - `cpu`: the loop kernels copy values in and out; the composed stock ops are the reference.
  * - `tensorflow` (tfjs-node): the loop kernels copy through the native tensor store, so composed
- *   stock ops run where TensorFlow has a fast kernel; TensorFlow's CPU depthwise kernels take no
- *   dilation, so dilated filters are spread with zeros instead.
+ *   stock ops run where TensorFlow has a fast kernel, and the sign estimator and the batch norms
+ *   run as TensorFlow's own ops (native-kernels.ts: Less/Select, FusedBatchNormV3 and its
+ *   gradient); TensorFlow's CPU depthwise kernels take no dilation, so dilated filters are spread
+ *   with zeros instead.
  * - `webgpu`: values live on the GPU and cannot be read back synchronously, so no loop kernel can
  *   run: every fused op is composed of stock ops (the sign estimators through `tf.customGrad`),
  *   which the backend runs as its own WGSL shaders.
@@ -46,6 +48,11 @@ export interface KernelChoice {
    * optimizer step) takes its composed stock-op form.
    */
   readonly loopKernels: boolean;
+  /**
+   * The kernels native-kernels.ts has (sign with its estimator, the batch norms) run as the
+   * backend's own TensorFlow ops instead of loop kernels: tfjs-node's TensorFlow eager ops.
+   */
+  readonly nativeOps: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -59,6 +66,7 @@ const WASM: KernelChoice = {
   simdKernels: true,
   inPlaceHeap: true,
   loopKernels: true,
+  nativeOps: false,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -71,13 +79,14 @@ const COMPOSED: KernelChoice = {
   simdKernels: false,
   inPlaceHeap: false,
   loopKernels: true,
+  nativeOps: false,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */
 const CHOICES: Readonly<Record<string, KernelChoice>> = {
   wasm: WASM,
   cpu: { ...COMPOSED, sharedSaves: true },
-  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false },
+  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false, nativeOps: true },
   webgpu: { ...COMPOSED, loopKernels: false },
 };
 

@@ -112,3 +112,66 @@ export const bnBackward: JsKernel<BnAttrs> = {
     normalizeBackward(dy, y, rstd, dx, p, c);
   },
 };
+
+// ---------------------------------------------------------------- batch norm, affine, training
+
+/** Per-channel mean and biased variance of x [P, C] (float64 sums, two passes). */
+function meanVariance(x: Float32Array, p: number, c: number, mean: Float32Array, variance: Float32Array): void {
+  const m = new Float64Array(c);
+  const v = new Float64Array(c);
+  for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) m[j] += x[o + j];
+  for (let j = 0; j < c; j++) m[j] /= p;
+  for (let i = 0, o = 0; i < p; i++, o += c) {
+    for (let j = 0; j < c; j++) {
+      const d = x[o + j] - m[j];
+      v[j] += d * d;
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    mean[j] = m[j];
+    variance[j] = v[j] / p;
+  }
+}
+
+/** Inputs x [..., C], γ [C], β [C]; outputs y = γ·(x − μ)/√(σ² + ε) + β, μ [C], σ² [C] (biased). */
+export const bnTrainForward: JsKernel<BnAttrs> = {
+  name: 'BnasBatchNormTrain',
+  outputShapes: (s) => [[...s[0]], [...s[1]], [...s[1]]],
+  compute([x, gamma, beta], [y, mean, variance], [shape], { epsilon }) {
+    const { c, p } = channelsAndPixels(shape);
+    meanVariance(x, p, c, mean, variance);
+    const scale = new Float32Array(c);
+    for (let j = 0; j < c; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
+    for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) y[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
+  },
+};
+/** Inputs dy, dμ, dσ² (unused: the running statistics are not differentiated), x, γ, β, μ, σ²; outputs dx, dγ, dβ. */
+export const bnTrainBackward: JsKernel<BnAttrs> = {
+  name: 'BnasBatchNormTrainGrad',
+  outputShapes: (s) => [[...s[3]], [...s[4]], [...s[5]]],
+  compute([dy, , , x, gamma, , mean, variance], [dx, dgamma, dbeta], shapes, { epsilon }) {
+    const { c, p } = channelsAndPixels(shapes[3]);
+    const rstd = new Float32Array(c);
+    for (let j = 0; j < c; j++) rstd[j] = 1 / Math.sqrt(variance[j] + epsilon);
+    const sumDy = new Float64Array(c);
+    const sumDyX = new Float64Array(c);
+    for (let i = 0, o = 0; i < p; i++, o += c) {
+      for (let j = 0; j < c; j++) {
+        sumDy[j] += dy[o + j];
+        sumDyX[j] += dy[o + j] * (x[o + j] - mean[j]) * rstd[j];
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      dbeta[j] = sumDy[j];
+      dgamma[j] = sumDyX[j];
+      sumDy[j] /= p;
+      sumDyX[j] /= p;
+    }
+    for (let i = 0, o = 0; i < p; i++, o += c) {
+      for (let j = 0; j < c; j++) {
+        const xhat = (x[o + j] - mean[j]) * rstd[j];
+        dx[o + j] = gamma[j] * rstd[j] * (dy[o + j] - sumDy[j] - xhat * sumDyX[j]);
+      }
+    }
+  },
+};

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
+import { quantizeActivationsFast, quantizeWeightsFast } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
@@ -35,8 +36,8 @@ export interface OpContext {
   /**
    * The kernels (same weights, same values up to float rounding). `stock` (default): the
    * supernet's, against which its fused cell is tested. `fast`: the derived network's, trained
-   * from scratch: the engine's depthwise kernel, and the factorized reduce of
-   * {@link EvenOddFactorizedReduce}.
+   * from scratch: the engine's depthwise kernel, the separable convs' quantizers of one kernel
+   * each way, and the factorized reduce of {@link EvenOddFactorizedReduce}.
    */
   readonly kernels?: 'stock' | 'fast';
   /** A real identity shortcut around stride-1 conv ops (the space's `binarize.shortcut`). */
@@ -84,10 +85,10 @@ export class ConvLayer {
   }
 }
 
-/** A depthwise conv: x [B, H, W, C], w [k, k, C, 1] → [B, H/stride, W/stride, C], float32. */
-type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
-
-/** Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable; `depthwise` picks the kernel. */
+/**
+ * Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. `fast`: the engine's
+ * depthwise kernel and quantizers of one kernel each way (cell-kernels.ts), same values.
+ */
 class SeparableLayer {
   constructor(
     private readonly store: ParamStore,
@@ -97,7 +98,7 @@ class SeparableLayer {
     private readonly stride: 1 | 2,
     private readonly dilation: number,
     private readonly binarize: BinarizeOptions,
-    private readonly depthwise: DepthwiseFn = depthwiseConv2d,
+    private readonly fast = false,
   ) {
     store.create(`${name}.dw`, [k, k, c, 1], 'he');
     store.create(`${name}.pw`, [1, 1, c, c], 'he');
@@ -105,11 +106,14 @@ class SeparableLayer {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const b = this.binarize;
-    const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
-    const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
+    const dwRaw = this.store.get(`${this.name}.dw`) as tf.Tensor4D;
+    const pwRaw = this.store.get(`${this.name}.pw`) as tf.Tensor4D;
+    const [dw, pw] = this.fast ? [quantizeWeightsFast(dwRaw, b, 'dw'), quantizeWeightsFast(pwRaw, b, 'pw')] : [quantizeWeights(dwRaw, b, 2), quantizeWeights(pwRaw, b)];
+    const activations = this.fast ? quantizeActivationsFast : quantizeActivations;
+    const depthwise = this.fast ? depthwiseFast : depthwiseConv2d;
     // The depthwise conv follows the unit's ReLU in the real network, the 1×1 conv does not.
-    const h = this.depthwise(quantizeActivations(x, b, true), dw, this.stride, this.dilation);
-    return conv2d(quantizeActivations(h, b), pw, 1);
+    const h = depthwise(activations(x, b, true), dw, this.stride, this.dilation);
+    return conv2d(activations(h, b), pw, 1);
   }
 }
 
@@ -243,8 +247,7 @@ type PrimitiveBuilder = (spec: OpSpec, ctx: OpContext, name: string, stride: 1 |
 
 /** A separable unit [pre-activation → depthwise → 1×1 → BN] of half `half`; BN under `bn`. */
 function separableUnit(spec: OpSpec, ctx: OpContext, name: string, half: 'a' | 'b', bn: string, stride: 1 | 2): Unit {
-  const depthwise = ctx.kernels === 'fast' ? depthwiseFast : depthwiseConv2d;
-  const layer = new SeparableLayer(ctx.store, `${name}.${separableName(spec.kind, half)}`, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, depthwise);
+  const layer = new SeparableLayer(ctx.store, `${name}.${separableName(spec.kind, half)}`, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, ctx.kernels === 'fast');
   return new Unit(layer, ctx, bn, ctx.channels);
 }
 
