@@ -19,7 +19,7 @@ import { blendLambda, quantizeActivations, quantizeWeights, signActivation, type
 import { registerChannelMix, type MixAttrs } from './channel-mix.js';
 import { packBackward, packForward, packManyBackward, packManyForward, type PackAttrs, type PackManyAttrs } from './pack-kernels.js';
 import { registerPointwiseBn, simdWide, WIDE_GROUP, type PointwiseAttrs } from './pointwise-kernels.js';
-import { bnBackward, bnForward, bnTrainBackward, bnTrainForward, signBackward, signForward } from './sign-norm-kernels.js';
+import { bnBackward, bnForward, bnTrainBackward, bnTrainForward, reluBackward, reluForward, signBackward, signForward } from './sign-norm-kernels.js';
 
 let registered = false;
 
@@ -28,6 +28,7 @@ export function registerCellKernels(): void {
   if (registered) return;
   installGradNeeds();
   registerJsOp(signForward, signBackward);
+  registerJsOp(reluForward, reluBackward);
   registerJsOp(bnForward, bnBackward, [true, true]);
   registerJsOp(bnTrainForward, bnTrainBackward, [false, true, true]);
   registerPointwiseBn();
@@ -49,6 +50,17 @@ export function signSte<T extends tf.Tensor>(x: T): T {
   if (!kernelChoice().loopKernels) return signActivation(x);
   registerCellKernels();
   return runJsOp('BnasSign', [x])[0] as T;
+}
+
+/**
+ * ReLU: on the native backend TensorFlow's Relu and ReluGrad (tfjs's ReLU gradient there is a
+ * Step of six TensorFlow ops and a product); elsewhere the stock op.
+ * @param x any shape, float32
+ */
+export function reluFast<T extends tf.Tensor>(x: T): T {
+  if (!kernelChoice().nativeOps) return tf.relu(x);
+  registerCellKernels();
+  return runJsOp('BnasRelu', [x])[0] as T;
 }
 
 /**

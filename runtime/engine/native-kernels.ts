@@ -1,6 +1,6 @@
 /**
- * The sign estimator and the batch norms of sign-norm-kernels.ts as TensorFlow's own ops, for the
- * native backend (tfjs-node; kernel-choice.ts, `nativeOps`): there a loop kernel copies its inputs
+ * The sign estimator, ReLU and the batch norms of sign-norm-kernels.ts and the depthwise filter
+ * gradient of depthwise-simd.ts as TensorFlow's own ops, for the native backend (tfjs-node; kernel-choice.ts, `nativeOps`): there a loop kernel copies its inputs
  * out of TensorFlow's tensor store and its outputs back, and a stock-op composition pays one eager
  * op per element-wise step, while TensorFlow has a fused batch norm with a fused gradient
  * (FusedBatchNormV3 / FusedBatchNormGradV3) and sign is two ops (Less, SelectV2). Same kernel
@@ -16,6 +16,7 @@ interface NativeLike {
     readonly TF_ATTR_FLOAT: number;
     readonly TF_ATTR_STRING: number;
     readonly TF_ATTR_BOOL: number;
+    readonly TF_ATTR_INT: number;
   };
   executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
@@ -87,6 +88,34 @@ const kernels: Readonly<Record<string, tf.KernelFunc>> = {
       const inside = b.executeSingleOutput('LessEqual', t, [b.executeSingleOutput('Abs', t, [x]), tf.scalar(1)]);
       return b.executeSingleOutput('SelectV2', t, [inside, dy, tf.scalar(0)]);
     });
+  },
+  BnasRelu: ({ inputs, backend }) => {
+    const b = backend as unknown as NativeLike;
+    return b.executeSingleOutput('Relu', floatAttrs(b, ['T']), ordered(inputs));
+  },
+  /** Inputs dy, x: dy·1[x > 0]. */
+  BnasReluGrad: ({ inputs, backend }) => {
+    const b = backend as unknown as NativeLike;
+    return b.executeSingleOutput('ReluGrad', floatAttrs(b, ['T']), ordered(inputs));
+  },
+  /**
+   * Inputs x, dy: the filter gradient of a 'same' depthwise conv, channel multiplier 1 (the
+   * engine's padding is TensorFlow's SAME). TensorFlow's CPU kernel takes no dilation: the native
+   * backend's dilated depthwise convs spread their filter instead (depthwise-fast.ts).
+   */
+  BnasDepthwiseFilterGrad: ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as NativeLike;
+    const { k, stride, dilation } = attrs as unknown as { k: number; stride: number; dilation: number };
+    if (dilation !== 1) throw new Error(`BnasDepthwiseFilterGrad: TensorFlow's CPU kernel takes no dilation (got ${dilation})`);
+    const [x, dy] = ordered(inputs);
+    const opAttrs: NativeAttr[] = [
+      ...floatAttrs(b, ['T']),
+      { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, stride, stride, 1] },
+      { name: 'padding', type: b.binding.TF_ATTR_STRING, value: 'SAME' },
+      { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
+      { name: 'dilations', type: b.binding.TF_ATTR_INT, value: [1, 1, 1, 1] },
+    ];
+    return tf.tidy(() => b.executeSingleOutput('DepthwiseConv2dNativeBackpropFilter', opAttrs, [x, tf.tensor1d([k, k, x.shape[3], 1], 'int32'), dy]));
   },
   /** Batch norm without affine terms: outputs y and rstd = 1/√(σ² + ε). */
   BnasBatchNorm: ({ inputs, backend, attrs }) => {

@@ -37,6 +37,24 @@ export const signBackward: JsKernel<NoAttrs> = {
   },
 };
 
+// ---------------------------------------------------------------- ReLU
+
+export const reluForward: JsKernel<NoAttrs> = {
+  name: 'BnasRelu',
+  outputShapes: (s) => [[...s[0]]],
+  compute([x], [y]) {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  },
+};
+/** dx = dy·1[x > 0] (tfjs's ReLU gradient). */
+export const reluBackward: JsKernel<NoAttrs> = {
+  name: 'BnasReluGrad',
+  outputShapes: (s) => [[...s[0]]],
+  compute([dy, x], [dx]) {
+    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+  },
+};
+
 // ---------------------------------------------------------------- batch norm
 
 /** Per-channel mean and 1/sqrt(var + ε) of z [P, C] (two passes: stable for large means). */

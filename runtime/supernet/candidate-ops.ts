@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
-import { quantizeActivationsFast, quantizeWeightsFast } from '../engine/cell-kernels.js';
+import { quantizeActivationsFast, quantizeWeightsFast, reluFast } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
@@ -55,9 +55,13 @@ export interface Op {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
 }
 
-/** The non-linearity before a conv: ReLU for real activations, nothing when sign follows. */
-export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions): tf.Tensor4D {
-  return binarize.activations === 'sign' ? x : tf.relu(x);
+/**
+ * The non-linearity before a conv: ReLU for real activations, nothing when sign follows.
+ * @param fast the engine's ReLU of the fast kernels (cell-kernels.ts `reluFast`, same values)
+ */
+export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions, fast = false): tf.Tensor4D {
+  if (binarize.activations === 'sign') return x;
+  return fast ? reluFast(x) : tf.relu(x);
 }
 
 /**
@@ -121,6 +125,7 @@ class SeparableLayer {
 class Unit {
   private readonly bn: BatchNormLayer;
   private readonly binarize: BinarizeOptions;
+  private readonly fast: boolean;
   constructor(
     private readonly layer: { apply(x: tf.Tensor4D): tf.Tensor4D },
     ctx: OpContext,
@@ -129,10 +134,11 @@ class Unit {
   ) {
     this.bn = new BatchNormLayer(ctx.store, `${name}.bn`, channels, ctx.bn);
     this.binarize = ctx.binarize;
+    this.fast = ctx.kernels === 'fast';
   }
 
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.bn.apply(this.layer.apply(preActivation(x, this.binarize)), training);
+    return this.bn.apply(this.layer.apply(preActivation(x, this.binarize, this.fast)), training);
   }
 }
 
@@ -307,7 +313,7 @@ export class EvenOddFactorizedReduce extends FactorizedReduce {
    */
   override apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = preActivation(x, this.binarize);
+      let h = preActivation(x, this.binarize, true);
       const [b, hh, ww, c] = h.shape;
       if (hh % 2 || ww % 2) h = tf.pad(h, [[0, 0], [0, hh % 2], [0, ww % 2], [0, 0]]);
       const [ho, wo] = [Math.ceil(hh / 2), Math.ceil(ww / 2)];

@@ -15,6 +15,7 @@ import {
   pointwiseBn,
   quantizeActivationsFast,
   quantizeWeightsFast,
+  reluFast,
   signSte,
 } from '../../../runtime/engine/cell-kernels.js';
 import { batchNormComposed } from '../../../runtime/engine/composed-kernels.js';
@@ -63,6 +64,12 @@ for (const backend of BACKENDS) {
       const x = tf.concat([rand([40], 1, 2), tf.zeros([2])]);
       assertSame(signSte, signActivation, [x]);
       assert.deepEqual(Array.from(tf.tidy(() => signSte(tf.tensor1d([0, -0.5, 3])).dataSync())), [1, -1, 1]);
+    });
+
+    test('reluFast = tf.relu (gradient 0 at 0)', () => {
+      assertSame(reluFast, tf.relu, [tf.concat([rand([40], 27, 2), tf.zeros([2])])]);
+      const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(reluFast(x)))(tf.tensor1d([0, -1, 2])).dataSync());
+      assert.deepEqual(Array.from(g), [0, 0, 1]);
     });
 
     test('batchNormFast = batchNorm', () => {
