@@ -157,6 +157,12 @@ export const bnTrainForward: JsKernel<BnAttrs> = {
   outputShapes: (s) => [[...s[0]], [...s[1]], [...s[1]]],
   compute([x, gamma, beta], [y, mean, variance], [shape], { epsilon }) {
     const { c, p } = channelsAndPixels(shape);
+    // Scratch: 3c float64 sums, then 3c float32 partials and scales.
+    const simd = simdFor([x, gamma, beta, y, mean, variance], 3 * c + Math.ceil(1.5 * c));
+    if (simd) {
+      const o = (a: Float32Array) => a.byteOffset;
+      return simd.exports.bn_train_forward(o(x), o(gamma), o(beta), o(y), o(mean), o(variance), simd.scratch, simd.scratch + 24 * c, p, c, epsilon);
+    }
     meanVariance(x, p, c, mean, variance);
     const scale = new Float32Array(c);
     for (let j = 0; j < c; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
@@ -169,6 +175,12 @@ export const bnTrainBackward: JsKernel<BnAttrs> = {
   outputShapes: (s) => [[...s[3]], [...s[4]], [...s[5]]],
   compute([dy, , , x, gamma, , mean, variance], [dx, dgamma, dbeta], shapes, { epsilon }) {
     const { c, p } = channelsAndPixels(shapes[3]);
+    // Scratch: 3c float64 sums, then 6c float32 partials and per-channel factors.
+    const simd = simdFor([dy, x, gamma, mean, variance, dx, dgamma, dbeta], 6 * c);
+    if (simd) {
+      const o = (a: Float32Array) => a.byteOffset;
+      return simd.exports.bn_train_backward(o(dy), o(x), o(gamma), o(mean), o(variance), o(dx), o(dgamma), o(dbeta), simd.scratch, simd.scratch + 24 * c, p, c, epsilon);
+    }
     const rstd = new Float32Array(c);
     for (let j = 0; j < c; j++) rstd[j] = 1 / Math.sqrt(variance[j] + epsilon);
     const sumDy = new Float64Array(c);
