@@ -164,6 +164,22 @@ export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outC
 }
 
 /**
+ * Concatenation along the channels: on a backend whose kernel choice has `loopConcat` one
+ * {@link channelMix} (one kernel each way), else the stock concat.
+ * @param maps shape [B, H, W, C_m] each (same B, H, W), float32
+ * @returns shape [B, H, W, Σ C_m], float32
+ */
+export function concatChannels(maps: readonly tf.Tensor4D[]): tf.Tensor4D {
+  if (!kernelChoice().loopConcat) return tf.concat([...maps], 3);
+  const terms: number[] = [];
+  let target = 0;
+  maps.forEach((m, i) => {
+    for (let ch = 0; ch < m.shape[3]; ch++) terms.push(target++, i, ch, -1);
+  });
+  return channelMix(maps, Int32Array.from(terms), target);
+}
+
+/**
  * Several {@link packWeights} in one kernel call each way (the same values and gradients): a sep
  * conv's four packs (two halves × depthwise and pointwise) cost one tape node and one kernel
  * call instead of four, which counts at one op per edge, where a stage has as many op kinds —

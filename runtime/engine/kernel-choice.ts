@@ -53,6 +53,11 @@ export interface KernelChoice {
    * backend's own TensorFlow ops instead of loop kernels: tfjs-node's TensorFlow eager ops.
    */
   readonly nativeOps: boolean;
+  /**
+   * Channel concatenation as the channel-mix kernel (channel-mix.ts), whose gradient is one kernel
+   * too, instead of the stock Concat, whose gradient slices every part out of the channel axis.
+   */
+  readonly loopConcat: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -67,6 +72,7 @@ const WASM: KernelChoice = {
   inPlaceHeap: true,
   loopKernels: true,
   nativeOps: false,
+  loopConcat: true,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -80,6 +86,7 @@ const COMPOSED: KernelChoice = {
   inPlaceHeap: false,
   loopKernels: true,
   nativeOps: false,
+  loopConcat: false,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
-import { quantizeActivationsFast, quantizeWeightsFast, reluFast } from '../engine/cell-kernels.js';
+import { concatChannels, quantizeActivationsFast, quantizeWeightsFast, reluFast } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
@@ -322,7 +322,7 @@ export class EvenOddFactorizedReduce extends FactorizedReduce {
       const pick = (odd: 0 | 1) => tf.reshape(tf.slice(pairs, [0, odd, 0, odd * c], [-1, 1, -1, c]), [b, ho, wo, c]) as tf.Tensor4D;
       const even = this.a.apply(pick(0));
       if (!this.b) return this.bn.apply(even, training);
-      return this.bn.apply(tf.concat([even, this.b.apply(pick(1))], 3) as tf.Tensor4D, training);
+      return this.bn.apply(concatChannels([even, this.b.apply(pick(1))]), training);
     });
   }
 }

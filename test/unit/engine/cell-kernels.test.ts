@@ -11,6 +11,7 @@ import {
   batchNormFast,
   batchNormTrain,
   channelMix,
+  concatChannels,
   packWeights,
   pointwiseBn,
   quantizeActivationsFast,
@@ -64,6 +65,10 @@ for (const backend of BACKENDS) {
       const x = tf.concat([rand([40], 1, 2), tf.zeros([2])]);
       assertSame(signSte, signActivation, [x]);
       assert.deepEqual(Array.from(tf.tidy(() => signSte(tf.tensor1d([0, -0.5, 3])).dataSync())), [1, -1, 1]);
+    });
+
+    test('concatChannels = tf.concat along the channels (values, gradient of every part)', () => {
+      assertSame((a, b, c) => concatChannels([a, b, c] as tf.Tensor4D[]), (a, b, c) => tf.concat([a, b, c], 3), [rand([2, 3, 3, 4], 28), rand([2, 3, 3, 2], 29), rand([2, 3, 3, 5], 30)]);
     });
 
     test('reluFast = tf.relu (gradient 0 at 0)', () => {
