@@ -15,7 +15,7 @@ import { installGradNeeds } from './tfjs-patches.js';
 import { simdInUse } from './simd.js';
 import { batchNormComposed, channelMixComposed, packComposed, pointwiseBnComposed } from './composed-kernels.js';
 import { kernelChoice } from './kernel-choice.js';
-import { blendLambda, quantizeActivations, quantizeWeights, signActivation, type BinarizeOptions } from './quantize.js';
+import { blendLambda, quantizeActivations, signActivation, type BinarizeOptions } from './quantize.js';
 import { registerChannelMix, type MixAttrs } from './channel-mix.js';
 import { packBackward, packForward, packManyBackward, packManyForward, type PackAttrs, type PackManyAttrs } from './pack-kernels.js';
 import { registerPointwiseBn, simdWide, WIDE_GROUP, type PointwiseAttrs } from './pointwise-kernels.js';
@@ -102,16 +102,6 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor
 export function quantizeActivationsFast<T extends tf.Tensor>(x: T, bin: BinarizeOptions, afterRelu = false): T {
   if (bin.activations === 'sign' && blendLambda(bin) >= 1) return signSte(x);
   return quantizeActivations(x, bin, afterRelu);
-}
-
-/**
- * {@link quantizeWeights} of one depthwise ([k, k, c, 1], scale per channel) or pointwise
- * ([1, 1, c, c]) filter as one {@link packWeights} kernel each way; a blend (λ < 1) or real
- * weights take the stock quantizer.
- */
-export function quantizeWeightsFast(w: tf.Tensor4D, bin: BinarizeOptions, layout: 'dw' | 'pw'): tf.Tensor4D {
-  if (bin.weights === 'none' || blendLambda(bin) < 1) return quantizeWeights(w, bin, layout === 'dw' ? 2 : 3);
-  return tf.tidy(() => tf.reshape(packWeights([w], layout, bin), w.shape));
 }
 
 /**

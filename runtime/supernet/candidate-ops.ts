@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
-import { concatChannels, quantizeActivationsFast, quantizeWeightsFast, reluFast } from '../engine/cell-kernels.js';
+import { concatChannels, quantizeActivationsFast, reluFast } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
@@ -36,8 +36,8 @@ export interface OpContext {
   /**
    * The kernels (same weights, same values up to float rounding). `stock` (default): the
    * supernet's, against which its fused cell is tested. `fast`: the derived network's, trained
-   * from scratch: the engine's depthwise kernel, the separable convs' quantizers of one kernel
-   * each way, and the factorized reduce of {@link EvenOddFactorizedReduce}.
+   * from scratch: the engine's depthwise kernel, ReLU and activation sign, channel concatenation
+   * (cell-kernels.ts), and the factorized reduce of {@link EvenOddFactorizedReduce}.
    */
   readonly kernels?: 'stock' | 'fast';
   /** A real identity shortcut around stride-1 conv ops (the space's `binarize.shortcut`). */
@@ -91,7 +91,7 @@ export class ConvLayer {
 
 /**
  * Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. `fast`: the engine's
- * depthwise kernel and quantizers of one kernel each way (cell-kernels.ts), same values.
+ * depthwise kernel and activation sign of one kernel each way (cell-kernels.ts), same values.
  */
 class SeparableLayer {
   constructor(
@@ -110,9 +110,10 @@ class SeparableLayer {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const b = this.binarize;
-    const dwRaw = this.store.get(`${this.name}.dw`) as tf.Tensor4D;
-    const pwRaw = this.store.get(`${this.name}.pw`) as tf.Tensor4D;
-    const [dw, pw] = this.fast ? [quantizeWeightsFast(dwRaw, b, 'dw'), quantizeWeightsFast(pwRaw, b, 'pw')] : [quantizeWeights(dwRaw, b, 2), quantizeWeights(pwRaw, b)];
+    // The stock weight quantizers on both paths: a scale rounded differently (a loop's float64
+    // mean) moves the binary convs' exact ties and so flips signs downstream.
+    const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
+    const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
     const activations = this.fast ? quantizeActivationsFast : quantizeActivations;
     const depthwise = this.fast ? depthwiseFast : depthwiseConv2d;
     // The depthwise conv follows the unit's ReLU in the real network, the 1×1 conv does not.
