@@ -58,6 +58,12 @@ export interface KernelChoice {
    * too, instead of the stock Concat, whose gradient slices every part out of the channel axis.
    */
   readonly loopConcat: boolean;
+  /**
+   * A matrix product with a transposed operand is as fast as a plain one (TensorFlow's), so the
+   * dense conv gradients pass the transpose flag instead of transposing first (wasm's transposed
+   * products are several times slower than a transpose and a plain product).
+   */
+  readonly transposedMatMul: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -73,6 +79,7 @@ const WASM: KernelChoice = {
   loopKernels: true,
   nativeOps: false,
   loopConcat: true,
+  transposedMatMul: false,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -87,13 +94,14 @@ const COMPOSED: KernelChoice = {
   loopKernels: true,
   nativeOps: false,
   loopConcat: false,
+  transposedMatMul: false,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */
 const CHOICES: Readonly<Record<string, KernelChoice>> = {
   wasm: WASM,
   cpu: { ...COMPOSED, sharedSaves: true },
-  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false, nativeOps: true },
+  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false, nativeOps: true, transposedMatMul: true },
   webgpu: { ...COMPOSED, loopKernels: false },
 };
 
