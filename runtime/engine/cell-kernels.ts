@@ -1,7 +1,8 @@
 /**
  * The ops of the fast cell path on loop kernels (see js-kernels.ts for why they are loops), one
- * family a file: sign with its clipped straight-through estimator and batch norm without affine
- * terms (sign-norm-kernels.ts), a (sign →) grouped pointwise conv → batch norm unit
+ * family a file: sign with its clipped straight-through estimator, batch norm without affine
+ * terms and the training batch norm with affine terms and batch statistics (sign-norm-kernels.ts;
+ * on the native backend TensorFlow's own ops, native-kernels.ts), a (sign →) grouped pointwise conv → batch norm unit
  * (pointwise-kernels.ts), a general weighted channel gather-sum (channel-mix.ts: partial
  * channels, tiling, op mixing, edge weights, bypass, shuffle, concatenation, all one kernel), and
  * weight packing with the XNOR/sign quantizers of many layers at once (pack-kernels.ts). Layout
@@ -11,15 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './epsilon.js';
 import { registerJsOp, runJsOp } from './js-kernels.js';
 import { installGradNeeds } from './tfjs-patches.js';
-import type { BinarizeOptions } from './quantize.js';
 import { simdInUse } from './simd.js';
 import { batchNormComposed, channelMixComposed, packComposed, pointwiseBnComposed } from './composed-kernels.js';
 import { kernelChoice } from './kernel-choice.js';
-import { signActivation } from './quantize.js';
+import { blendLambda, quantizeActivations, signActivation, type BinarizeOptions } from './quantize.js';
 import { registerChannelMix, type MixAttrs } from './channel-mix.js';
 import { packBackward, packForward, packManyBackward, packManyForward, type PackAttrs, type PackManyAttrs } from './pack-kernels.js';
 import { registerPointwiseBn, simdWide, WIDE_GROUP, type PointwiseAttrs } from './pointwise-kernels.js';
-import { bnBackward, bnForward, signBackward, signForward } from './sign-norm-kernels.js';
+import { bnBackward, bnForward, bnTrainBackward, bnTrainForward, reluBackward, reluForward, signBackward, signForward } from './sign-norm-kernels.js';
 
 let registered = false;
 
@@ -28,7 +28,9 @@ export function registerCellKernels(): void {
   if (registered) return;
   installGradNeeds();
   registerJsOp(signForward, signBackward);
+  registerJsOp(reluForward, reluBackward);
   registerJsOp(bnForward, bnBackward, [true, true]);
+  registerJsOp(bnTrainForward, bnTrainBackward, [false, true, true]);
   registerPointwiseBn();
   registerChannelMix();
   registerJsOp(packForward, packBackward);
@@ -51,6 +53,17 @@ export function signSte<T extends tf.Tensor>(x: T): T {
 }
 
 /**
+ * ReLU: on the native backend TensorFlow's Relu and ReluGrad (tfjs's ReLU gradient there is a
+ * Step of six TensorFlow ops and a product); elsewhere the stock op.
+ * @param x any shape, float32
+ */
+export function reluFast<T extends tf.Tensor>(x: T): T {
+  if (!kernelChoice().nativeOps) return tf.relu(x);
+  registerCellKernels();
+  return runJsOp('BnasRelu', [x])[0] as T;
+}
+
+/**
  * Batch norm without affine terms, batch statistics (same as {@link batchNorm}), one kernel each way.
  * @param x shape [..., C], float32 (statistics over all axes but the last)
  * @returns same shape, float32
@@ -59,6 +72,36 @@ export function batchNormFast<T extends tf.Tensor>(x: T, epsilon = BN_EPSILON): 
   if (!kernelChoice().loopKernels) return batchNormComposed(x, epsilon);
   registerCellKernels();
   return runJsOp('BnasBatchNorm', [x], { epsilon })[0] as T;
+}
+
+/**
+ * Training batch norm with affine terms: y = γ·x̂ + β, x̂ normalised with the batch's statistics
+ * (same values and gradients as {@link batchNormComposed} followed by the affine terms), one
+ * kernel each way.
+ * @param x shape [..., C], float32 (statistics over all axes but the last)
+ * @param gamma, beta shape [C], float32
+ * @returns y (x's shape) and the batch's mean and biased variance ([C], for running statistics; not differentiated)
+ */
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, epsilon = BN_EPSILON): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (!kernelChoice().loopKernels) {
+    return tf.tidy(() => {
+      const stats: tf.Tensor1D[] = [];
+      const xhat = batchNormComposed(x, epsilon, (m, v) => stats.push(m, v));
+      return { y: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D, mean: stats[0], variance: stats[1] };
+    });
+  }
+  registerCellKernels();
+  const [y, mean, variance] = runJsOp('BnasBatchNormTrain', [x, gamma, beta], { epsilon });
+  return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/**
+ * {@link quantizeActivations} with the sign estimator as {@link signSte} (one kernel each way);
+ * a blend (λ < 1) takes the stock quantizer.
+ */
+export function quantizeActivationsFast<T extends tf.Tensor>(x: T, bin: BinarizeOptions, afterRelu = false): T {
+  if (bin.activations === 'sign' && blendLambda(bin) >= 1) return signSte(x);
+  return quantizeActivations(x, bin, afterRelu);
 }
 
 /**
@@ -108,6 +151,22 @@ export function channelMix(maps: readonly tf.Tensor4D[], terms: Int32Array, outC
   registerCellKernels();
   const attrs: MixAttrs = { terms, outChannels, maps: maps.length, gradIds: coef ? [...maps.map((m) => m.id), coef.id] : undefined };
   return runJsOp('BnasChannelMix', coef ? [...maps, coef] : maps, attrs)[0] as tf.Tensor4D;
+}
+
+/**
+ * Concatenation along the channels: on a backend whose kernel choice has `loopConcat` one
+ * {@link channelMix} (one kernel each way), else the stock concat.
+ * @param maps shape [B, H, W, C_m] each (same B, H, W), float32
+ * @returns shape [B, H, W, Σ C_m], float32
+ */
+export function concatChannels(maps: readonly tf.Tensor4D[]): tf.Tensor4D {
+  if (!kernelChoice().loopConcat) return tf.concat([...maps], 3);
+  const terms: number[] = [];
+  let target = 0;
+  maps.forEach((m, i) => {
+    for (let ch = 0; ch < m.shape[3]; ch++) terms.push(target++, i, ch, -1);
+  });
+  return channelMix(maps, Int32Array.from(terms), target);
 }
 
 /**

@@ -57,7 +57,9 @@ function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number,
   if (stride === 1 && k === 1) {
     // dy·Wᵀ with W transposed first: wasm's matMul with transposeB is much slower than a plain
     // product here (3.2 vs 0.3 ms for [2048, 16]·[16, 64], bench/search/README.md "Profile").
-    const dx = tf.matMul(tf.reshape(dy, [-1, co]), tf.transpose(tf.reshape(w, [ci, co])));
+    const w2 = tf.reshape(w, [ci, co]);
+    const transposed = kernelChoice().transposedMatMul;
+    const dx = tf.matMul(tf.reshape(dy, [-1, co]), transposed ? w2 : tf.transpose(w2), false, transposed);
     return tf.reshape(dx, xShape);
   }
   if (stride === 1) {
@@ -83,9 +85,10 @@ function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: numb
   const ci = x.shape[3];
   const co = dy.shape[3];
   const cols = k === 1 && stride === 1 ? tf.reshape(x, [-1, ci]) : imageToColumns(x, k, stride);
-  // (dyᵀ·cols)ᵀ instead of colsᵀ·dy: wasm's matMul with transposeA is several times slower
-  // at these shapes; transposing the small dy and the [co, k·k·ci] result is cheap.
-  const dw = tf.transpose(tf.matMul(tf.transpose(tf.reshape(dy, [-1, co])), cols));
+  const dy2 = tf.reshape(dy, [-1, co]);
+  // (dyᵀ·cols)ᵀ instead of colsᵀ·dy where a transposed product is slow (wasm: several times at
+  // these shapes; transposing the small dy and the [co, k·k·ci] result is cheap).
+  const dw = kernelChoice().transposedMatMul ? tf.matMul(cols, dy2, true, false) : tf.transpose(tf.matMul(tf.transpose(dy2), cols));
   return tf.reshape(dw, [k, k, ci, co]);
 }
 

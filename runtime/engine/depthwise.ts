@@ -15,21 +15,21 @@ import { checkKernel, checkStride, sameAxis } from './padding.js';
 
 /**
  * Spreads a filter's taps `dilation` apart with zeros between them.
- * @param w filter, shape [k, k, C, M], float32
- * @returns shape [(k−1)·d+1, (k−1)·d+1, C, M], float32; differentiable (stack/reshape/slice)
+ * @param w filter, shape [kh, kw, C, M], float32 (not square where the filter gradient spreads dy)
+ * @returns shape [(kh−1)·d+1, (kw−1)·d+1, C, M], float32; differentiable (stack/reshape/slice)
  */
 export function dilateFilter(w: tf.Tensor4D, dilation: number): tf.Tensor4D {
   if (dilation === 1) return w;
   return tf.tidy(() => {
-    const [k, , c, m] = w.shape;
-    const size = (k - 1) * dilation + 1;
-    const zeros = tf.zerosLike(w);
+    const [, , c, m] = w.shape;
     const spread = (t: tf.Tensor4D, axis: 0 | 1): tf.Tensor4D => {
-      const parts = [t, ...Array.from({ length: dilation - 1 }, () => (axis === 0 ? zeros : tf.zeros(t.shape)))];
+      const n = t.shape[axis];
+      const parts = [t, ...Array.from({ length: dilation - 1 }, () => tf.zerosLike(t))];
       const stacked = tf.stack(parts, axis + 1);
       const shape: [number, number, number, number] =
-        axis === 0 ? [k * dilation, t.shape[1], c, m] : [t.shape[0], k * dilation, c, m];
+        axis === 0 ? [n * dilation, t.shape[1], c, m] : [t.shape[0], n * dilation, c, m];
       const flat = tf.reshape(stacked, shape) as tf.Tensor4D;
+      const size = (n - 1) * dilation + 1;
       return axis === 0 ? tf.slice(flat, [0, 0, 0, 0], [size, -1, -1, -1]) : tf.slice(flat, [0, 0, 0, 0], [-1, size, -1, -1]);
     };
     return spread(spread(w, 0), 1);

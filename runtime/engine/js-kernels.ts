@@ -7,10 +7,12 @@
  * transpose. One loop that does what a chain of 5–10 stock kernels did (a whole sign estimator,
  * a whole batch norm, a pointwise conv + batch norm, a channel permutation/sum) removes those
  * calls. On wasm the loops read and write the wasm heap in place (no copies); on other backends
- * the values are read back and a new tensor is made, which is still correct, only slower.
+ * the values are read back and a new tensor is made, which is still correct, only slower, except
+ * where native-kernels.ts runs a kernel as TensorFlow's own ops on the native backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { kernelChoice } from './kernel-choice.js';
+import { nativeKernel } from './native-kernels.js';
 
 /** Shapes of a kernel's float32 inputs, in the order they were passed. */
 export type Shapes = readonly (readonly number[])[];
@@ -83,10 +85,15 @@ function tensorInfo(backend: GenericLike, shape: number[], values: Float32Array)
   return { dataId: backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
 }
 
-/** Registers `kernel` on every backend once per process (no gradient). */
+/**
+ * Registers `kernel` on every backend once per process (no gradient); on a backend whose kernel
+ * choice has `nativeOps`, its TensorFlow-op version where native-kernels.ts has one.
+ */
 export function registerJsKernel<A>(kernel: JsKernel<A>): void {
   for (const b of BACKENDS) {
-    if (!tf.getKernel(kernel.name, b)) tf.registerKernel({ kernelName: kernel.name, backendName: b, kernelFunc: kernelFunc(kernel, b) });
+    if (tf.getKernel(kernel.name, b)) continue;
+    const native = kernelChoice(b).nativeOps ? nativeKernel(kernel.name) : undefined;
+    tf.registerKernel({ kernelName: kernel.name, backendName: b, kernelFunc: native ?? kernelFunc(kernel, b) });
   }
 }
 

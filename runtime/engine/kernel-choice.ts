@@ -6,8 +6,10 @@
  *   (simd.ts decides those from the module's state, not from the backend name).
  * - `cpu`: the loop kernels copy values in and out; the composed stock ops are the reference.
  * - `tensorflow` (tfjs-node): the loop kernels copy through the native tensor store, so composed
- *   stock ops run where TensorFlow has a fast kernel; TensorFlow's CPU depthwise kernels take no
- *   dilation, so dilated filters are spread with zeros instead.
+ *   stock ops run where TensorFlow has a fast kernel, and the sign estimator and the batch norms
+ *   run as TensorFlow's own ops (native-kernels.ts: Less/Select, FusedBatchNormV3 and its
+ *   gradient); TensorFlow's CPU depthwise kernels take no dilation, so dilated filters are spread
+ *   with zeros instead.
  * - `webgpu`: values live on the GPU and cannot be read back synchronously, so no loop kernel can
  *   run: every fused op is composed of stock ops (the sign estimators through `tf.customGrad`),
  *   which the backend runs as its own WGSL shaders.
@@ -46,6 +48,22 @@ export interface KernelChoice {
    * optimizer step) takes its composed stock-op form.
    */
   readonly loopKernels: boolean;
+  /**
+   * The kernels native-kernels.ts has (sign with its estimator, the batch norms) run as the
+   * backend's own TensorFlow ops instead of loop kernels: tfjs-node's TensorFlow eager ops.
+   */
+  readonly nativeOps: boolean;
+  /**
+   * Channel concatenation as the channel-mix kernel (channel-mix.ts), whose gradient is one kernel
+   * too, instead of the stock Concat, whose gradient slices every part out of the channel axis.
+   */
+  readonly loopConcat: boolean;
+  /**
+   * A matrix product with a transposed operand is as fast as a plain one (TensorFlow's), so the
+   * dense conv gradients pass the transpose flag instead of transposing first (wasm's transposed
+   * products are several times slower than a transpose and a plain product).
+   */
+  readonly transposedMatMul: boolean;
 }
 
 const WASM: KernelChoice = {
@@ -59,6 +77,9 @@ const WASM: KernelChoice = {
   simdKernels: true,
   inPlaceHeap: true,
   loopKernels: true,
+  nativeOps: false,
+  loopConcat: true,
+  transposedMatMul: false,
 };
 const COMPOSED: KernelChoice = {
   fusedPreprocess: false,
@@ -71,13 +92,16 @@ const COMPOSED: KernelChoice = {
   simdKernels: false,
   inPlaceHeap: false,
   loopKernels: true,
+  nativeOps: false,
+  loopConcat: false,
+  transposedMatMul: false,
 };
 
 /** Per backend name; a backend not listed gets the composed stock ops. */
 const CHOICES: Readonly<Record<string, KernelChoice>> = {
   wasm: WASM,
   cpu: { ...COMPOSED, sharedSaves: true },
-  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false },
+  tensorflow: { ...COMPOSED, dilatedDepthwise: false, avgPoolGradCountsPadding: false, nativeOps: true, transposedMatMul: true },
   webgpu: { ...COMPOSED, loopKernels: false },
 };
 

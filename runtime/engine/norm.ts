@@ -5,7 +5,7 @@
  * ops autodiff of the moments would record.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormFast } from './cell-kernels.js';
+import { batchNormFast, batchNormTrain } from './cell-kernels.js';
 import { batchNormComposed } from './composed-kernels.js';
 import { BN_EPSILON } from './epsilon.js';
 import type { ParamStore } from './params.js';
@@ -78,6 +78,12 @@ export class BatchNormLayer {
         const mean = this.store.get(`${this.prefix}.runningMean`);
         const variance = this.store.get(`${this.prefix}.runningVar`);
         y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon))) as tf.Tensor4D;
+      } else if (training && this.options.trackRunningStats && this.options.affine) {
+        // Evaluation's training batch norm: normalisation, affine terms and the batch statistics
+        // in one kernel each way.
+        const r = batchNormTrain(x, this.store.get(`${this.prefix}.gamma`), this.store.get(`${this.prefix}.beta`), this.epsilon);
+        this.updateRunning(x)(r.mean, r.variance);
+        return r.y;
       } else {
         const update = training && this.options.trackRunningStats ? this.updateRunning(x) : undefined;
         // Without running statistics (the search's BNs): the one-kernel-each-way loop of the

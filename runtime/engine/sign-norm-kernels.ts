@@ -37,6 +37,24 @@ export const signBackward: JsKernel<NoAttrs> = {
   },
 };
 
+// ---------------------------------------------------------------- ReLU
+
+export const reluForward: JsKernel<NoAttrs> = {
+  name: 'BnasRelu',
+  outputShapes: (s) => [[...s[0]]],
+  compute([x], [y]) {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  },
+};
+/** dx = dy·1[x > 0] (tfjs's ReLU gradient). */
+export const reluBackward: JsKernel<NoAttrs> = {
+  name: 'BnasReluGrad',
+  outputShapes: (s) => [[...s[0]]],
+  compute([dy, x], [dx]) {
+    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+  },
+};
+
 // ---------------------------------------------------------------- batch norm
 
 /** Per-channel mean and 1/sqrt(var + ε) of z [P, C] (two passes: stable for large means). */
@@ -110,5 +128,80 @@ export const bnBackward: JsKernel<BnAttrs> = {
     const simd = simdFor([dy, y, rstd, dx], 3 * c);
     if (simd) return simd.exports.bn_backward(dy.byteOffset, y.byteOffset, rstd.byteOffset, dx.byteOffset, simd.scratch, simd.scratch + 16 * c, p, c);
     normalizeBackward(dy, y, rstd, dx, p, c);
+  },
+};
+
+// ---------------------------------------------------------------- batch norm, affine, training
+
+/** Per-channel mean and biased variance of x [P, C] (float64 sums, two passes). */
+function meanVariance(x: Float32Array, p: number, c: number, mean: Float32Array, variance: Float32Array): void {
+  const m = new Float64Array(c);
+  const v = new Float64Array(c);
+  for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) m[j] += x[o + j];
+  for (let j = 0; j < c; j++) m[j] /= p;
+  for (let i = 0, o = 0; i < p; i++, o += c) {
+    for (let j = 0; j < c; j++) {
+      const d = x[o + j] - m[j];
+      v[j] += d * d;
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    mean[j] = m[j];
+    variance[j] = v[j] / p;
+  }
+}
+
+/** Inputs x [..., C], γ [C], β [C]; outputs y = γ·(x − μ)/√(σ² + ε) + β, μ [C], σ² [C] (biased). */
+export const bnTrainForward: JsKernel<BnAttrs> = {
+  name: 'BnasBatchNormTrain',
+  outputShapes: (s) => [[...s[0]], [...s[1]], [...s[1]]],
+  compute([x, gamma, beta], [y, mean, variance], [shape], { epsilon }) {
+    const { c, p } = channelsAndPixels(shape);
+    // Scratch: 3c float64 sums, then 3c float32 partials and scales.
+    const simd = simdFor([x, gamma, beta, y, mean, variance], 3 * c + Math.ceil(1.5 * c));
+    if (simd) {
+      const o = (a: Float32Array) => a.byteOffset;
+      return simd.exports.bn_train_forward(o(x), o(gamma), o(beta), o(y), o(mean), o(variance), simd.scratch, simd.scratch + 24 * c, p, c, epsilon);
+    }
+    meanVariance(x, p, c, mean, variance);
+    const scale = new Float32Array(c);
+    for (let j = 0; j < c; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
+    for (let i = 0, o = 0; i < p; i++, o += c) for (let j = 0; j < c; j++) y[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
+  },
+};
+/** Inputs dy, dμ, dσ² (unused: the running statistics are not differentiated), x, γ, β, μ, σ²; outputs dx, dγ, dβ. */
+export const bnTrainBackward: JsKernel<BnAttrs> = {
+  name: 'BnasBatchNormTrainGrad',
+  outputShapes: (s) => [[...s[3]], [...s[4]], [...s[5]]],
+  compute([dy, , , x, gamma, , mean, variance], [dx, dgamma, dbeta], shapes, { epsilon }) {
+    const { c, p } = channelsAndPixels(shapes[3]);
+    // Scratch: 3c float64 sums, then 6c float32 partials and per-channel factors.
+    const simd = simdFor([dy, x, gamma, mean, variance, dx, dgamma, dbeta], 6 * c);
+    if (simd) {
+      const o = (a: Float32Array) => a.byteOffset;
+      return simd.exports.bn_train_backward(o(dy), o(x), o(gamma), o(mean), o(variance), o(dx), o(dgamma), o(dbeta), simd.scratch, simd.scratch + 24 * c, p, c, epsilon);
+    }
+    const rstd = new Float32Array(c);
+    for (let j = 0; j < c; j++) rstd[j] = 1 / Math.sqrt(variance[j] + epsilon);
+    const sumDy = new Float64Array(c);
+    const sumDyX = new Float64Array(c);
+    for (let i = 0, o = 0; i < p; i++, o += c) {
+      for (let j = 0; j < c; j++) {
+        sumDy[j] += dy[o + j];
+        sumDyX[j] += dy[o + j] * (x[o + j] - mean[j]) * rstd[j];
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      dbeta[j] = sumDy[j];
+      dgamma[j] = sumDyX[j];
+      sumDy[j] /= p;
+      sumDyX[j] /= p;
+    }
+    for (let i = 0, o = 0; i < p; i++, o += c) {
+      for (let j = 0; j < c; j++) {
+        const xhat = (x[o + j] - mean[j]) * rstd[j];
+        dx[o + j] = gamma[j] * rstd[j] * (dy[o + j] - sumDy[j] - xhat * sumDyX[j]);
+      }
+    }
   },
 };

@@ -35,6 +35,8 @@ interface SimdExports {
   sign_backward(dy: number, x: number, dx: number, n: number): void;
   bn_forward(x: number, y: number, rstd: number, acc: number, part: number, p: number, c: number, eps: number): void;
   bn_backward(dy: number, y: number, rstd: number, dx: number, acc: number, part: number, p: number, c: number): void;
+  bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, acc: number, part: number, p: number, c: number, eps: number): void;
+  bn_train_backward(dy: number, x: number, gamma: number, mean: number, variance: number, dx: number, dgamma: number, dbeta: number, acc: number, part: number, p: number, c: number, eps: number): void;
   max_pool_forward(x: number, y: number, ...geometry: number[]): void;
   max_pool_backward(dy: number, x: number, dx: number, ...geometry: number[]): void;
   avg_pool_forward(x: number, y: number, ...geometry: number[]): void;

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../engine/conv.js';
 import { depthwiseConv2d } from '../engine/depthwise.js';
 import { depthwiseFast } from '../engine/depthwise-fast.js';
+import { concatChannels, quantizeActivationsFast, reluFast } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import type { ParamStore } from '../engine/params.js';
 import { avgPool, maxPool } from '../engine/pool.js';
@@ -35,8 +36,8 @@ export interface OpContext {
   /**
    * The kernels (same weights, same values up to float rounding). `stock` (default): the
    * supernet's, against which its fused cell is tested. `fast`: the derived network's, trained
-   * from scratch: the engine's depthwise kernel, and the factorized reduce of
-   * {@link EvenOddFactorizedReduce}.
+   * from scratch: the engine's depthwise kernel, ReLU and activation sign, channel concatenation
+   * (cell-kernels.ts), and the factorized reduce of {@link EvenOddFactorizedReduce}.
    */
   readonly kernels?: 'stock' | 'fast';
   /** A real identity shortcut around stride-1 conv ops (the space's `binarize.shortcut`). */
@@ -54,9 +55,13 @@ export interface Op {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
 }
 
-/** The non-linearity before a conv: ReLU for real activations, nothing when sign follows. */
-export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions): tf.Tensor4D {
-  return binarize.activations === 'sign' ? x : tf.relu(x);
+/**
+ * The non-linearity before a conv: ReLU for real activations, nothing when sign follows.
+ * @param fast the engine's ReLU of the fast kernels (cell-kernels.ts `reluFast`, same values)
+ */
+export function preActivation(x: tf.Tensor4D, binarize: BinarizeOptions, fast = false): tf.Tensor4D {
+  if (binarize.activations === 'sign') return x;
+  return fast ? reluFast(x) : tf.relu(x);
 }
 
 /**
@@ -84,10 +89,10 @@ export class ConvLayer {
   }
 }
 
-/** A depthwise conv: x [B, H, W, C], w [k, k, C, 1] → [B, H/stride, W/stride, C], float32. */
-type DepthwiseFn = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number) => tf.Tensor4D;
-
-/** Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable; `depthwise` picks the kernel. */
+/**
+ * Depthwise (k×k, dilation) then pointwise 1×1, both binary-capable. `fast`: the engine's
+ * depthwise kernel and activation sign of one kernel each way (cell-kernels.ts), same values.
+ */
 class SeparableLayer {
   constructor(
     private readonly store: ParamStore,
@@ -97,7 +102,7 @@ class SeparableLayer {
     private readonly stride: 1 | 2,
     private readonly dilation: number,
     private readonly binarize: BinarizeOptions,
-    private readonly depthwise: DepthwiseFn = depthwiseConv2d,
+    private readonly fast = false,
   ) {
     store.create(`${name}.dw`, [k, k, c, 1], 'he');
     store.create(`${name}.pw`, [1, 1, c, c], 'he');
@@ -105,11 +110,15 @@ class SeparableLayer {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const b = this.binarize;
+    // The stock weight quantizers on both paths: a scale rounded differently (a loop's float64
+    // mean) moves the binary convs' exact ties and so flips signs downstream.
     const dw = quantizeWeights(this.store.get(`${this.name}.dw`) as tf.Tensor4D, b, 2);
     const pw = quantizeWeights(this.store.get(`${this.name}.pw`) as tf.Tensor4D, b);
+    const activations = this.fast ? quantizeActivationsFast : quantizeActivations;
+    const depthwise = this.fast ? depthwiseFast : depthwiseConv2d;
     // The depthwise conv follows the unit's ReLU in the real network, the 1×1 conv does not.
-    const h = this.depthwise(quantizeActivations(x, b, true), dw, this.stride, this.dilation);
-    return conv2d(quantizeActivations(h, b), pw, 1);
+    const h = depthwise(activations(x, b, true), dw, this.stride, this.dilation);
+    return conv2d(activations(h, b), pw, 1);
   }
 }
 
@@ -117,6 +126,7 @@ class SeparableLayer {
 class Unit {
   private readonly bn: BatchNormLayer;
   private readonly binarize: BinarizeOptions;
+  private readonly fast: boolean;
   constructor(
     private readonly layer: { apply(x: tf.Tensor4D): tf.Tensor4D },
     ctx: OpContext,
@@ -125,10 +135,11 @@ class Unit {
   ) {
     this.bn = new BatchNormLayer(ctx.store, `${name}.bn`, channels, ctx.bn);
     this.binarize = ctx.binarize;
+    this.fast = ctx.kernels === 'fast';
   }
 
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.bn.apply(this.layer.apply(preActivation(x, this.binarize)), training);
+    return this.bn.apply(this.layer.apply(preActivation(x, this.binarize, this.fast)), training);
   }
 }
 
@@ -243,8 +254,7 @@ type PrimitiveBuilder = (spec: OpSpec, ctx: OpContext, name: string, stride: 1 |
 
 /** A separable unit [pre-activation → depthwise → 1×1 → BN] of half `half`; BN under `bn`. */
 function separableUnit(spec: OpSpec, ctx: OpContext, name: string, half: 'a' | 'b', bn: string, stride: 1 | 2): Unit {
-  const depthwise = ctx.kernels === 'fast' ? depthwiseFast : depthwiseConv2d;
-  const layer = new SeparableLayer(ctx.store, `${name}.${separableName(spec.kind, half)}`, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, depthwise);
+  const layer = new SeparableLayer(ctx.store, `${name}.${separableName(spec.kind, half)}`, spec.kernel, ctx.channels, stride, spec.dilation, ctx.binarize, ctx.kernels === 'fast');
   return new Unit(layer, ctx, bn, ctx.channels);
 }
 
@@ -304,7 +314,7 @@ export class EvenOddFactorizedReduce extends FactorizedReduce {
    */
   override apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = preActivation(x, this.binarize);
+      let h = preActivation(x, this.binarize, true);
       const [b, hh, ww, c] = h.shape;
       if (hh % 2 || ww % 2) h = tf.pad(h, [[0, 0], [0, hh % 2], [0, ww % 2], [0, 0]]);
       const [ho, wo] = [Math.ceil(hh / 2), Math.ceil(ww / 2)];
@@ -313,7 +323,7 @@ export class EvenOddFactorizedReduce extends FactorizedReduce {
       const pick = (odd: 0 | 1) => tf.reshape(tf.slice(pairs, [0, odd, 0, odd * c], [-1, 1, -1, c]), [b, ho, wo, c]) as tf.Tensor4D;
       const even = this.a.apply(pick(0));
       if (!this.b) return this.bn.apply(even, training);
-      return this.bn.apply(tf.concat([even, this.b.apply(pick(1))], 3) as tf.Tensor4D, training);
+      return this.bn.apply(concatChannels([even, this.b.apply(pick(1))]), training);
     });
   }
 }

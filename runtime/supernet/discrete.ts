@@ -7,6 +7,7 @@
  * faster to train from scratch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { concatChannels } from '../engine/cell-kernels.js';
 import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
 import { ParamStore } from '../engine/params.js';
 import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
@@ -85,7 +86,7 @@ class DiscreteCell {
         });
         states.push(tf.add(terms[0], terms[1]) as tf.Tensor4D);
       }
-      return tf.concat(this.concat.map((s) => states[s]), 3) as tf.Tensor4D;
+      return concatChannels(this.concat.map((s) => states[s]));
     });
   }
 }

@@ -512,6 +512,72 @@ void bn_backward(const f32 *dy, const f32 *y, const f32 *rstd, f32 *dx, f64 *acc
   }
 }
 
+/*
+ * Training batch norm with affine terms over x [p, c]: y = (x - mean) * gamma * rstd + beta, and
+ * the batch mean and biased variance (as bn_forward's two passes). Scratch: acc 3c float64, part
+ * 3c float32.
+ */
+EXPORT(bn_train_forward)
+void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f64 *acc, f32 *part, int p, int c, f32 eps) {
+  f64 *m = acc, *s1 = acc + c, *s2 = acc + 2 * c;
+  f32 *scale = part + 2 * c;
+  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
+  channel_sums(x, 0, 0, m, 0, part, part + c, p, c, c);
+  for (int j = 0; j < c; j++) mean[j] = (f32)(m[j] / p);
+  channel_sums(x, 0, mean, s1, s2, part, part + c, p, c, c);
+  for (int j = 0; j < c; j++) {
+    var[j] = (f32)(s2[j] / p);
+    scale[j] = (f32)(gamma[j] / __builtin_sqrt(s2[j] / p + (f64)eps));
+  }
+  const int c4 = c - c % 4;
+  for (int i = 0; i < p; i++) {
+    const f32 *xr = x + (long)i * c;
+    f32 *yr = y + (long)i * c;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t v = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j)), wasm_v128_load(scale + j));
+      wasm_v128_store(yr + j, wasm_f32x4_add(v, wasm_v128_load(beta + j)));
+    }
+    for (; j < c; j++) yr[j] = (xr[j] - mean[j]) * scale[j] + beta[j];
+  }
+}
+
+/*
+ * Backward of bn_train_forward: dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * rstd * (dy -
+ * mean(dy) - xhat * mean(dy * xhat)) with xhat = (x - mean) * rstd. Scratch: acc 3c float64, part
+ * 6c float32.
+ */
+EXPORT(bn_train_backward)
+void bn_train_backward(const f32 *dy, const f32 *x, const f32 *gamma, const f32 *mean, const f32 *var, f32 *dx, f32 *dgamma, f32 *dbeta, f64 *acc, f32 *part, int p,
+                       int c, f32 eps) {
+  f64 *sdy = acc, *s1 = acc + c, *sdx = acc + 2 * c;
+  f32 *rstd = part + 2 * c, *mdy = part + 3 * c, *mdx = part + 4 * c, *grs = part + 5 * c;
+  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
+  channel_sums(dy, 0, 0, sdy, 0, part, part + c, p, c, c);
+  channel_sums(x, dy, mean, s1, sdx, part, part + c, p, c, c);
+  for (int j = 0; j < c; j++) {
+    const f64 r = 1.0 / __builtin_sqrt((f64)var[j] + (f64)eps);
+    rstd[j] = (f32)r;
+    dbeta[j] = (f32)sdy[j];
+    dgamma[j] = (f32)(sdx[j] * r);
+    mdy[j] = (f32)(sdy[j] / p);
+    mdx[j] = (f32)(sdx[j] * r / p);
+    grs[j] = (f32)(gamma[j] * r);
+  }
+  const int c4 = c - c % 4;
+  for (int i = 0; i < p; i++) {
+    const f32 *dr = dy + (long)i * c, *xr = x + (long)i * c;
+    f32 *out = dx + (long)i * c;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j)), wasm_v128_load(rstd + j));
+      const v128_t d = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dr + j), wasm_v128_load(mdy + j)), wasm_f32x4_mul(xh, wasm_v128_load(mdx + j)));
+      wasm_v128_store(out + j, wasm_f32x4_mul(wasm_v128_load(grs + j), d));
+    }
+    for (; j < c; j++) out[j] = grs[j] * (dr[j] - mdy[j] - (xr[j] - mean[j]) * rstd[j] * mdx[j]);
+  }
+}
+
 /* ---------------------------------------------------------------- pooling ('same', k x k, stride s) */
 
 /* The input rows [y0, y1) and columns [x0, x1) of an output pixel's window, padding cut off. */

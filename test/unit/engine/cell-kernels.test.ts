@@ -1,19 +1,31 @@
 /**
  * The loop kernels of the fast cell path equal the engine's verified ops (which are checked
  * against finite differences in ops.test.ts / quantize.test.ts / norm.test.ts): forward values
- * and the gradient of every input, on cpu and wasm.
+ * and the gradient of every input, on cpu, wasm and native TensorFlow (where the sign estimator
+ * and the batch norms are TensorFlow's own ops; skipped where tfjs-node does not load).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { batchNormFast, channelMix, packWeights, pointwiseBn, signSte } from '../../../runtime/engine/cell-kernels.js';
+import {
+  batchNormFast,
+  batchNormTrain,
+  channelMix,
+  concatChannels,
+  packWeights,
+  pointwiseBn,
+  quantizeActivationsFast,
+  reluFast,
+  signSte,
+} from '../../../runtime/engine/cell-kernels.js';
+import { batchNormComposed } from '../../../runtime/engine/composed-kernels.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { depthwiseConv2d } from '../../../runtime/engine/depthwise.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { batchNorm } from '../../../runtime/engine/norm.js';
-import { quantizeWeights, signActivation, type BinarizeOptions } from '../../../runtime/engine/quantize.js';
+import { quantizeActivations, quantizeWeights, signActivation, type BinarizeOptions } from '../../../runtime/engine/quantize.js';
 import { useBackend } from './backends.js';
-import { randomArr, relError } from './reference.js';
+import { randomArr, relError, TEST_BACKENDS } from './reference.js';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tensor(Float32Array.from(randomArr(shape, seed, scale).data), shape);
@@ -40,8 +52,12 @@ function assertSame(fast: (...xs: tf.Tensor[]) => tf.Tensor, reference: (...xs: 
 
 const XNOR: BinarizeOptions = { weights: 'xnor', scale: 'layer', activations: 'sign' };
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`cell kernels (${backend})`, () => {
+const BACKENDS = (['cpu', 'wasm', 'node'] as const).filter((b) => TEST_BACKENDS.includes(b));
+// Where native TensorFlow does not load, its suite is skipped with the reason (useBackend fails under BNAS_REQUIRE_NATIVE=1).
+const nativeSkip = BACKENDS.includes('node') ? await useBackend('node') : undefined;
+
+for (const backend of BACKENDS) {
+  describe(`cell kernels (${backend})`, { skip: backend === 'node' ? nativeSkip : undefined }, () => {
     test('backend loads', async () => assert.equal(await useBackend(backend), undefined));
 
     test('signSte = signActivation (values ±1, sign(0) = +1, clipped estimator)', () => {
@@ -50,9 +66,38 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.deepEqual(Array.from(tf.tidy(() => signSte(tf.tensor1d([0, -0.5, 3])).dataSync())), [1, -1, 1]);
     });
 
+    test('concatChannels = tf.concat along the channels (values, gradient of every part)', () => {
+      assertSame((a, b, c) => concatChannels([a, b, c] as tf.Tensor4D[]), (a, b, c) => tf.concat([a, b, c], 3), [rand([2, 3, 3, 4], 28), rand([2, 3, 3, 2], 29), rand([2, 3, 3, 5], 30)]);
+    });
+
+    test('reluFast = tf.relu (gradient 0 at 0)', () => {
+      assertSame(reluFast, tf.relu, [tf.concat([rand([40], 27, 2), tf.zeros([2])])]);
+      const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(reluFast(x)))(tf.tensor1d([0, -1, 2])).dataSync());
+      assert.deepEqual(Array.from(g), [0, 0, 1]);
+    });
+
     test('batchNormFast = batchNorm', () => {
       assertSame((x) => batchNormFast(x), (x) => batchNorm(x as tf.Tensor4D), [rand([3, 4, 5, 6], 2, 3)]);
     });
+
+    test('batchNormTrain = batch norm then γ·x̂ + β (values, batch statistics, gradients of x, γ and β)', () => {
+      const x = rand([3, 4, 5, 6], 21, 3);
+      const reference = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.add(tf.mul(batchNormComposed(a, 1e-5), g), b);
+      const stats = tf.tidy(() => {
+        const r = batchNormTrain(x as tf.Tensor4D, tf.ones([6]), tf.zeros([6]), 1e-5);
+        const m = tf.moments(x, [0, 1, 2]);
+        return [r.mean, m.mean, r.variance, m.variance].map((t) => t.dataSync() as Float32Array);
+      });
+      assert.ok(relError(stats[0], stats[1]) < 1e-4, `batch mean differs: ${relError(stats[0], stats[1])}`);
+      assert.ok(relError(stats[2], stats[3]) < 1e-4, `batch variance (biased) differs: ${relError(stats[2], stats[3])}`);
+      assertSame((a, g, b) => batchNormTrain(a as tf.Tensor4D, g, b, 1e-5).y, reference, [x, rand([6], 22), rand([6], 23)]);
+    });
+
+    for (const bin of [XNOR, { ...XNOR, blend: { lambda: 0.5 } }]) {
+      test(`quantizeActivationsFast = quantizeActivations (${bin.blend ? 'λ 0.5' : 'sign'})`, () => {
+        assertSame((x) => quantizeActivationsFast(x, bin, true), (x) => quantizeActivations(x, bin, true), [rand([2, 3, 3, 4], 26, 1.5)]);
+      });
+    }
 
     for (const [signInput, c] of [[false, 4], [true, 4], [true, 3], [true, 8]] as const) {
       test(`pointwiseBn = per-group ${signInput ? 'sign → ' : ''}1×1 → batch norm (${c} channels a group)`, () => {
@@ -134,6 +179,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await assertNoLeak(() =>
         tf.tidy(() => {
           tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(signSte(batchNormFast(pointwiseBn(a as tf.Tensor4D, b as tf.Tensor3D, true)))))([x, w]);
+          const g = tf.ones([8]);
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(batchNormTrain(a as tf.Tensor4D, b, g).y))([x, g]);
         }),
       );
       tf.dispose([x, w]);

@@ -1,14 +1,20 @@
-/** BatchNormLayer: running statistics (PyTorch convention), evaluation mode, affine terms, no leak. */
+/**
+ * BatchNormLayer: running statistics (PyTorch convention), evaluation mode, affine terms, no leak,
+ * on every test backend (the training batch norm is a loop kernel on cpu and wasm and TensorFlow's
+ * fused batch norm on the native backend, skipped where it does not load).
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
 import { BatchNormLayer } from '../../../runtime/engine/norm.js';
 import { ParamStore } from '../../../runtime/engine/params.js';
-import { randomArr } from './reference.js';
+import { useBackend } from './backends.js';
+import { randomArr, TEST_BACKENDS } from './reference.js';
 
-test('running statistics follow the batch, evaluation uses them, affine terms train', async () => {
-  await tf.setBackend('wasm').catch(() => tf.setBackend('cpu'));
+for (const backend of (['cpu', 'wasm', 'node'] as const).filter((b) => TEST_BACKENDS.includes(b))) test(`running statistics follow the batch, evaluation uses them, affine terms train (${backend})`, async (t) => {
+  const skip = await useBackend(backend);
+  if (skip) return t.skip(skip);
   const store = new ParamStore(1);
   const bn = new BatchNormLayer(store, 'bn', 2, { affine: true, trackRunningStats: true, momentum: 0.5 });
   const data = randomArr([4, 3, 3, 2], 5, 2);

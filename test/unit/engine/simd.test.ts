@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { batchNormFast, channelMix, pointwiseBn, signSte } from '../../../runtime/engine/cell-kernels.js';
+import { batchNormFast, batchNormTrain, channelMix, pointwiseBn, signSte } from '../../../runtime/engine/cell-kernels.js';
 import { conv2d } from '../../../runtime/engine/conv.js';
 import { depthwiseFast } from '../../../runtime/engine/depthwise-fast.js';
 import { assertNoLeak } from '../../../runtime/engine/memory.js';
@@ -83,6 +83,8 @@ describe('SIMD kernels (wasm)', () => {
       const x = () => tf.concat([rand([3, 7, 5, c], 10 + c, 2), tf.zeros([1, 7, 5, c]), tf.fill([1, 7, 5, c], 1), tf.fill([1, 7, 5, c], -1)]);
       assertSimdEqualsLoop((a) => signSte(a), [x()], 1e-12);
       assertSimdEqualsLoop((a) => batchNormFast(a), [rand([3, 7, 5, c], 11 + c, 3)]);
+      // Training batch norm with affine terms: y, and the gradients of x, γ and β.
+      assertSimdEqualsLoop((a, g, b) => batchNormTrain(a as tf.Tensor4D, g, b).y, [rand([3, 7, 5, c], 12 + c, 3), rand([c], 13 + c), rand([c], 14 + c)]);
     });
   }
 
@@ -185,6 +187,9 @@ describe('SIMD kernels (wasm)', () => {
     const acc3 = region(out + 8000 + 6 * n, 12 * c);
     e.bn_forward(x, sy, rstd, acc3, acc3 + 24 * c, b * h * w, c, 1e-5);
     e.bn_backward(dy, sy, rstd, dx, acc3, acc3 + 16 * c, b * h * w, c);
+    const stats = region(out + 8500 + 7 * n, 4 * c);
+    e.bn_train_forward(x, wts, wts, sy, stats, stats + 4 * c, acc3, acc3 + 24 * c, b * h * w, c, 1e-5);
+    e.bn_train_backward(dy, x, wts, stats, stats + 4 * c, dx, stats + 8 * c, stats + 12 * c, acc3, acc3 + 24 * c, b * h * w, c, 1e-5);
     const pool = region(out + 9000 + 7 * n, n);
     const geo = [b, h, w, c, h, w, 3, 1, 1, 1];
     for (const kind of ['max', 'avg']) {
