@@ -7,7 +7,8 @@
  * batch on 1 thread and on n threads, alternating, on a throwaway network: a model of the step
  * (runtime/protocol/threads.ts) leaves out what two threads computing at once cost each other and
  * what a shard does not save, and picked 2 threads where they were slower
- * (bench/engine/README.md, "Threads"). */
+ * (bench/engine/README.md, "Threads"). A trial's times are remembered per machine and kind of work
+ * (backend-cache.ts), so a later start of the same work runs the cores probe only. */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkThreads, MAX_THREADS, MIN_MEASURED_GAIN, NEXT_GAIN, pickThreads, type CoresMeasure, type ThreadsChoice } from '../protocol/threads.js';
@@ -138,6 +139,22 @@ export async function measureThreads(sampler: StepSampler, threads: number, pair
   }
 }
 
+/** Remembers trials across processes (a file per user, see backend-cache.ts); absent in tests and benches. */
+export interface TrialCache {
+  get(key: string): ThreadsTrial | undefined;
+  set(key: string, trial: ThreadsTrial): void;
+}
+
+/**
+ * Where {@link resolveThreads} remembers its trials: the cache, and the key of the work's shape and
+ * step kind (the backend probe's, runtime/search/backend-probe.ts); the backend and the thread
+ * count are added to it, the machine and TensorFlow.js version by the cache.
+ */
+export interface TrialMemory {
+  readonly cache: TrialCache;
+  readonly key: string;
+}
+
 let cached: Promise<CoresMeasure> | undefined;
 
 /** {@link measureCores} at the machine's core count, measured once per process. */
@@ -160,7 +177,8 @@ export function threadCandidates(most: number): number[] {
  * gain ({@link pickThreads} without a step cost, an upper bound), the real step is timed on 1 and
  * on n threads ({@link measureThreads}; n = 2, 4, … while each count beats the last) and n is taken
  * only if its measured gain is at least {@link MIN_MEASURED_GAIN}. `cores` measures the cores
- * (default: once per process). The reason says what was measured.
+ * (default: once per process); a trial found in `memory` is not run again, and one that is run is
+ * stored there. The reason says what was measured, and which times an earlier run measured.
  */
 export async function resolveThreads(
   choice: ThreadsChoice,
@@ -168,6 +186,7 @@ export async function resolveThreads(
   backend: string,
   sampler?: () => StepSampler,
   cores: () => Promise<CoresMeasure> = coresOnce,
+  memory?: TrialMemory,
 ): Promise<{ threads: number; reason: string; trials?: ThreadsTrial[] }> {
   checkThreads(choice);
   // Data-parallel workers exchange weights as CPU arrays, which a GPU backend cannot hand over synchronously.
@@ -180,31 +199,40 @@ export async function resolveThreads(
   const most = pickThreads(m, batch);
   if (most === 1) return { threads: 1, reason: `auto: ${measured}, so 1 thread` };
   if (!sampler) return { threads: 1, reason: `auto: ${measured}; no step to time, so 1 thread` };
-  const s = sampler();
   const trials: ThreadsTrial[] = [];
+  const remembered = new Set<ThreadsTrial>();
+  let s: StepSampler | undefined;
   let best = 1, bestGain = 1, failed = '';
   try {
     for (const n of threadCandidates(most)) {
-      let t: ThreadsTrial;
-      try {
-        t = await measureThreads(s, n);
-      } catch (e) {
-        // A count whose workers cannot start (or fail) is not taken; the run goes on with what was timed.
-        failed = `; ${n} threads failed: ${(e as Error).message}`;
-        break;
+      const key = `${memory?.key} · ${backend} · ${n} threads`;
+      let t = memory?.cache.get(key);
+      if (t?.threads === n) remembered.add(t);
+      else {
+        s ??= sampler();
+        try {
+          t = await measureThreads(s, n);
+        } catch (e) {
+          // A count whose workers cannot start (or fail) is not taken; the run goes on with what was timed.
+          failed = `; ${n} threads failed: ${(e as Error).message}`;
+          break;
+        }
+        memory?.cache.set(key, t);
       }
       trials.push(t);
       if (t.gain < bestGain * (best === 1 ? MIN_MEASURED_GAIN : NEXT_GAIN)) break;
       [best, bestGain] = [n, t.gain];
     }
   } finally {
-    s.dispose();
+    s?.dispose();
   }
-  const timed = trials.length ? `: 1 thread ${trials[0].oneMs.toFixed(0)} ms, ${trials.map((t) => `${t.threads} threads ${t.manyMs.toFixed(0)} ms (${t.gain.toFixed(2)}×)`).join(', ')}` : '';
-  const why = best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed';
-  return {
-    threads: best,
-    reason: `auto: ${measured}; the step at batch ${batch} timed on a throwaway network${timed}${failed}, so ${best} thread(s) (${why})`,
-    trials,
-  };
+  return { threads: best, reason: `auto: ${measured}; ${trialsText(batch, trials, remembered)}${failed}, so ${best} thread(s) (${best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed'})`, trials };
+}
+
+/** What the trials timed, for the reason; `remembered` ones were timed by an earlier run. */
+function trialsText(batch: number, trials: readonly ThreadsTrial[], remembered: ReadonlySet<ThreadsTrial>): string {
+  const all = trials.length > 0 && remembered.size === trials.length;
+  const where = all ? 'as an earlier run on this machine timed it on a throwaway network (remembered)' : 'timed on a throwaway network';
+  const each = trials.map((t) => `${t.threads} threads ${t.manyMs.toFixed(0)} ms (${t.gain.toFixed(2)}×${remembered.has(t) && !all ? ', remembered' : ''})`);
+  return `the step at batch ${batch} ${where}${trials.length ? `: 1 thread ${trials[0].oneMs.toFixed(0)} ms, ${each.join(', ')}` : ''}`;
 }

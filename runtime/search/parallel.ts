@@ -15,7 +15,7 @@ import type { Batch } from '../data/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import type { StepDropout } from '../engine/dropout.js';
 import { checkThreads, type ThreadsChoice } from '../protocol/threads.js';
-import { resolveThreads, type StepSampler } from '../engine/cores.js';
+import { resolveThreads, type StepSampler, type TrialMemory } from '../engine/cores.js';
 import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js';
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
@@ -197,7 +197,7 @@ export class SearchThreads {
 }
 
 /** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
-export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler): Promise<{ threads: number; reason: string }> {
+export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler, memory?: TrialMemory): Promise<{ threads: number; reason: string }> {
   if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
-  return resolveThreads(choice, batch, backend, sampler);
+  return resolveThreads(choice, batch, backend, sampler, undefined, memory);
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../engine/index.js';
-import { userProbeCache } from '../engine/backend-cache.js';
+import { userProbeCache, userTrialMemory } from '../engine/backend-cache.js';
 import { searchStepProbe, searchStepSampler } from './backend-probe.js';
 import { loadDataset, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
@@ -146,11 +146,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
   const seed = o.seed ?? space.train.seed;
   const dataset = o.dataset ?? (await loadDataset(space.data, { seed, signal: o.signal }));
-  const backend = o.keepBackend
-    ? { name: tf.getBackend(), reason: 'chosen by the caller' }
-    : await initBackend(o.backend ?? 'auto', {}, searchStepProbe(space, dataset), userProbeCache());
+  const probe = searchStepProbe(space, dataset);
+  const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto', {}, probe, userProbeCache());
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
-  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads, searchStepSampler(space, dataset));
+  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads, searchStepSampler(space, dataset), userTrialMemory(probe.key));
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {

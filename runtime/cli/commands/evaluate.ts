@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/index.js';
-import { userProbeCache } from '../../engine/backend-cache.js';
+import { userProbeCache, userTrialMemory } from '../../engine/backend-cache.js';
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
@@ -93,8 +93,9 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const seed = seedOpt ?? space.train.seed;
     const epochs = epochsOpt ?? space.train.epochs;
     const dataset = await loadDataset(space.data, { seed, signal: controller.signal });
-    const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, evaluateStepProbe(space, genotype, dataset), userProbeCache());
-    const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name, evaluateStepSampler(space, genotype, dataset));
+    const probe = evaluateStepProbe(space, genotype, dataset);
+    const backend = await initBackend((args.values.get('backend') ?? 'auto') as BackendChoice, {}, probe, userProbeCache());
+    const threads = await resolveThreads(threadsOpt, space.train.batch, backend.name, evaluateStepSampler(space, genotype, dataset), undefined, userTrialMemory(probe.key));
     const micro = microBatchOf(space, dataset, backend.name, threads.threads);
     const microText = micro.count > 1 ? `, ${micro.count} micro-batches of ≤ ${micro.size} images a step (${micro.reason})` : '';
     if (!json) err.write(`evaluating on ${backend.name} (${backend.reason}), ${threads.threads} thread(s) (${threads.reason})${microText}: ${dataset.description}, ${epochs} epochs per network\n`);

@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileTrialCache, threadsCachePath, userTrialMemory } from '../../../runtime/engine/backend-cache.js';
 import { measureCores, measureThreads, modelledGain, pickThreads, resolveThreads, threadCandidates, type StepSampler } from '../../../runtime/engine/cores.js';
 import { parseThreads } from '../../../runtime/protocol/threads.js';
 
@@ -113,4 +117,90 @@ test('resolveThreads: a number as asked; auto: 1 on the native backend and the G
   const count = (re: RegExp) => log.filter((l) => re.test(l)).length;
   assert.equal(count(/^start/), count(/^close/));
   assert.equal(count(/^build/), count(/^dispose/));
+});
+
+test('resolveThreads remembers its trials per work, backend and thread count: a second start of the same work times nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bnas-threads-'));
+  const path = join(dir, 'threads-trials.json');
+  const cache = fileTrialCache(path);
+  assert.ok(cache);
+  const log: string[] = [];
+  const two = async () => ({ threads: 2, speedup: 2 });
+  const resolve = (key: string, backend = 'wasm', ms: Record<number, number> = { 1: 188, 2: 220 }) => resolveThreads('auto', 32, backend, fakeSampler(ms, log), two, { cache, key });
+  const runs = () => log.splice(0).filter((l) => /^(build|start|step)/.test(l)).length;
+
+  const first = await resolve('search aaa');
+  assert.equal(first.threads, 1);
+  assert.ok(runs() > 0, 'the first start times the step');
+  assert.doesNotMatch(first.reason, /remembered/);
+  // The same work again (another process would read the same file): the times from then, no trial.
+  const again = await resolve('search aaa', 'wasm', { 1: 100, 2: 50 });
+  assert.equal(runs(), 0, 'no sampler built, no rig started, no step run');
+  assert.equal(again.threads, 1, 'the remembered answer, not what a new trial would give');
+  assert.equal(again.reason, "auto: 2 CPU(s) at once gave 2.00× one thread's throughput; the step at batch 32 as an earlier run on this machine timed it on a throwaway network (remembered): 1 thread 188 ms, 2 threads 220 ms (0.85×), so 1 thread(s) (below the 1.15× that threads must gain)");
+  // Another shape, step kind or backend is timed again.
+  for (const [key, backend] of [['search bbb', 'wasm'], ['evaluate aaa', 'wasm'], ['search aaa', 'cpu']]) {
+    assert.equal((await resolve(key, backend, { 1: 100, 2: 50 })).threads, 2, `${key} on ${backend}`);
+    assert.ok(runs() > 0, `${key} on ${backend} is timed`);
+  }
+  assert.equal(Object.keys(JSON.parse(readFileSync(path, 'utf8')) as object).length, 4);
+  assert.match(Object.keys(JSON.parse(readFileSync(path, 'utf8')) as object)[0], /^tfjs [\d.]+ · \d+ × .* · search aaa · wasm · 2 threads$/, 'the key names the machine, the work, the backend and the count');
+
+  // Many cores: a remembered count is not timed again, a count never timed is, and the reason says which is which.
+  const eight = async () => ({ threads: 8, speedup: 8 });
+  const wide = (ms: Record<number, number>) => resolveThreads('auto', 256, 'wasm', fakeSampler(ms, log), eight, { cache, key: 'search wide' });
+  await resolveThreads('auto', 256, 'wasm', fakeSampler({ 1: 100, 2: 55 }, log), async () => ({ threads: 2, speedup: 2 }), { cache, key: 'search wide' });
+  log.length = 0;
+  const mixed = await wide({ 1: 100, 2: 999, 4: 30, 8: 29 });
+  assert.equal(mixed.threads, 4);
+  assert.ok(!log.includes('start 2') && log.includes('start 4') && log.includes('start 8'), log.join());
+  assert.match(mixed.reason, /timed on a throwaway network: 1 thread 100 ms, 2 threads 55 ms \(1\.82×, remembered\), 4 threads 30 ms \(3\.33×\), 8 threads 29 ms/);
+
+  // A corrupt file, or an entry it cannot trust, costs a new trial and is replaced.
+  writeFileSync(path, '{not json');
+  await resolve('search aaa');
+  assert.ok(runs() > 0, 'a corrupt file: timed again');
+  await resolve('search aaa');
+  assert.equal(runs(), 0, 'and remembered again');
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, number>>;
+  for (const k of Object.keys(stored)) stored[k] = { ...stored[k], manyMs: -1 };
+  writeFileSync(path, JSON.stringify(stored));
+  await resolve('search aaa');
+  assert.ok(runs() > 0, 'a non-positive time is not trusted');
+  // A file that cannot be written: every start times the step, and still decides.
+  const blocked = fileTrialCache(join(path, 'below-a-file.json'));
+  assert.ok(blocked);
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await resolveThreads('auto', 32, 'wasm', fakeSampler({ 1: 100, 2: 50 }, log), two, { cache: blocked, key: 'search aaa' })).threads, 2);
+    assert.ok(runs() > 0);
+  }
+});
+
+test('the trials\' cache sits beside the backends\', follows BNAS_BACKEND_CACHE, and off never writes', async () => {
+  assert.equal(threadsCachePath({ XDG_CACHE_HOME: '/c' }), join('/c', 'bnas-studio', 'threads-trials.json'));
+  assert.equal(threadsCachePath({ BNAS_BACKEND_CACHE: '/x/y.json' }), join('/x', 'threads-trials.json'));
+  assert.equal(threadsCachePath({ BNAS_BACKEND_CACHE: 'off' }), undefined);
+  const home = mkdtempSync(join(tmpdir(), 'bnas-threads-home-'));
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, BNAS_BACKEND_CACHE: process.env.BNAS_BACKEND_CACHE };
+  const log: string[] = [];
+  const resolve = () => resolveThreads('auto', 32, 'wasm', fakeSampler({ 1: 100, 2: 50 }, log), async () => ({ threads: 2, speedup: 2 }), userTrialMemory('search aaa'));
+  try {
+    process.env.XDG_CACHE_HOME = home;
+    process.env.BNAS_BACKEND_CACHE = 'off';
+    assert.equal(userTrialMemory('search aaa'), undefined);
+    for (let i = 0; i < 2; i++) {
+      log.length = 0;
+      assert.equal((await resolve()).threads, 2);
+      assert.ok(log.includes('start 2'), 'off: timed at every start');
+    }
+    assert.deepEqual(readdirSync(home), [], 'off: nothing written');
+    delete process.env.BNAS_BACKEND_CACHE;
+    await resolve();
+    assert.deepEqual(readdirSync(join(home, 'bnas-studio')), ['threads-trials.json']);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });
