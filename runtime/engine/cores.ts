@@ -11,7 +11,7 @@
  * (backend-cache.ts), so a later start of the same work runs the cores probe only. */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkThreads, MAX_THREADS, MIN_MEASURED_GAIN, NEXT_GAIN, pickThreads, type CoresMeasure, type ThreadsChoice } from '../protocol/threads.js';
+import { checkThreads, MAX_THREADS, MIN_MEASURED_GAIN, MIN_REMEMBERED_GAIN, NEXT_GAIN, pickThreads, type CoresMeasure, type ThreadsChoice } from '../protocol/threads.js';
 
 // The step model is pure arithmetic, shared with the extension's estimates (runtime/protocol/threads.ts).
 export { EXCHANGE_SHARE, MIN_GAIN, MIN_MEASURED_GAIN, modelledGain, pickThreads, type CoresMeasure, type StepCost } from '../protocol/threads.js';
@@ -178,7 +178,7 @@ export function threadCandidates(most: number): number[] {
  * on n threads ({@link measureThreads}; n = 2, 4, … while each count beats the last) and n is taken
  * only if its measured gain is at least {@link MIN_MEASURED_GAIN}. `cores` measures the cores
  * (default: once per process); a trial found in `memory` is not run again, and one that is run is
- * stored there. The reason says what was measured, and which times an earlier run measured.
+ * stored there unless its gain is below {@link MIN_REMEMBERED_GAIN}. The reason says what was measured, and which times an earlier run measured.
  */
 export async function resolveThreads(
   choice: ThreadsChoice,
@@ -217,7 +217,7 @@ export async function resolveThreads(
           failed = `; ${n} threads failed: ${(e as Error).message}`;
           break;
         }
-        memory?.cache.set(key, t);
+        if (t.gain >= MIN_REMEMBERED_GAIN) memory?.cache.set(key, t);
       }
       trials.push(t);
       if (t.gain < bestGain * (best === 1 ? MIN_MEASURED_GAIN : NEXT_GAIN)) break;

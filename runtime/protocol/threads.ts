@@ -43,6 +43,13 @@ export const MIN_GAIN = 1.3;
  * count that is not faster.
  */
 export const MIN_MEASURED_GAIN = 1.15;
+/**
+ * Below this measured gain a trial is used but not remembered: where the cores probe has just
+ * found room for the threads, a step on n threads that takes more than twice one thread's says
+ * more about what else ran during the trial (another process, workers still starting) than about
+ * the work, and a remembered answer would hold for every later run of it.
+ */
+export const MIN_REMEMBERED_GAIN = 0.5;
 /** The least measured gain over the last count for which `auto` tries more threads (2 → 4 → 8 …). */
 export const NEXT_GAIN = 1.1;
 

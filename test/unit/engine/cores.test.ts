@@ -167,6 +167,14 @@ test('resolveThreads remembers its trials per work, backend and thread count: a 
   writeFileSync(path, JSON.stringify(stored));
   await resolve('search aaa');
   assert.ok(runs() > 0, 'a non-positive time is not trusted');
+  // A trial whose threads lose by more than half is used but not remembered: the next start times again.
+  await resolve('search implausible', 'wasm', { 1: 100, 2: 400 });
+  assert.ok(runs() > 0);
+  const retimed = await resolve('search implausible', 'wasm', { 1: 100, 2: 50 });
+  assert.ok(runs() > 0, 'a 0.25× trial is timed again at the next start');
+  assert.equal(retimed.threads, 2);
+  await resolve('search implausible');
+  assert.equal(runs(), 0, 'a plausible one is remembered');
   // A file that cannot be written: every start times the step, and still decides.
   const blocked = fileTrialCache(join(path, 'below-a-file.json'));
   assert.ok(blocked);
