@@ -85,9 +85,13 @@ export function batchNormFast<T extends tf.Tensor>(x: T, epsilon = BN_EPSILON): 
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, epsilon = BN_EPSILON): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   if (!kernelChoice().loopKernels) {
     return tf.tidy(() => {
-      const stats: tf.Tensor1D[] = [];
-      const xhat = batchNormComposed(x, epsilon, (m, v) => stats.push(m, v));
-      return { y: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D, mean: stats[0], variance: stats[1] };
+      // The statistics are computed beside the normalisation, not taken from inside it: what a
+      // custom gradient's forward pass makes and does not return is disposed when it ends.
+      const axes = [0, 1, 2];
+      const mean = tf.mean(x, axes) as tf.Tensor1D;
+      const variance = tf.mean(tf.square(tf.sub(x, mean)), axes) as tf.Tensor1D;
+      const xhat = batchNormComposed(x, epsilon);
+      return { y: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D, mean, variance };
     });
   }
   registerCellKernels();
