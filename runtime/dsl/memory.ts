@@ -208,9 +208,10 @@ export const HEAP_MB: Readonly<Record<string, number | undefined>> = { wasm: 409
 export const HEAP_SHARE = 0.5;
 
 /**
- * Backends that allocate per tensor in the process's memory, with the measured ratio of a step's
- * peak RSS to the estimate at the same part: TensorFlow's allocator and the read-back copies of the
- * fused kernels add to the tensors (bench/engine/README.md, "Memory at the papers' batch"). Their
+ * Backends that allocate per tensor in the process's memory, with the ratio of a step's peak RSS to
+ * the estimate at the same part: measured on the native backend, whose allocator and read-back
+ * copies add to the tensors (bench/engine/README.md, "Memory at the papers' batch"); cpu, the
+ * reference backend, is given the same ratio, unmeasured. Their
  * automatic plan fits {@link HEAP_SHARE} of the machine's memory, shared by the threads. WebGPU's
  * tensors live in GPU memory, whose size the adapter does not report: it gets one part.
  */

@@ -466,14 +466,23 @@ static void channel_sums(const f32 *a, const f32 *b, const f32 *center, f64 *s1,
  * Batch norm without affine terms over x [p, c]: y = (x - mean) * rstd with the two-pass
  * (centred) variance, as cell-kernels.ts. Scratch: acc 3c float64, part 3c float32.
  */
+/*
+ * The two passes of a batch norm's statistics over x [p, c]: the mean into meanf, then the
+ * centred sums of squares, returned (acc + 2c). Scratch: acc 3c float64, part 2c float32.
+ */
+static const f64 *bn_stats(const f32 *x, f32 *meanf, f64 *acc, f32 *part, int p, int c) {
+  f64 *sum = acc, *s1 = acc + c, *s2 = acc + 2 * c;
+  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
+  channel_sums(x, 0, 0, sum, 0, part, part + c, p, c, c);
+  for (int j = 0; j < c; j++) meanf[j] = (f32)(sum[j] / p);
+  channel_sums(x, 0, meanf, s1, s2, part, part + c, p, c, c);
+  return s2;
+}
+
 EXPORT(bn_forward)
 void bn_forward(const f32 *x, f32 *y, f32 *rstd, f64 *acc, f32 *part, int p, int c, f32 eps) {
-  f64 *mean = acc, *s1 = acc + c, *s2 = acc + 2 * c;
   f32 *meanf = part + 2 * c;
-  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
-  channel_sums(x, 0, 0, mean, 0, part, part + c, p, c, c);
-  for (int j = 0; j < c; j++) meanf[j] = (f32)(mean[j] / p);
-  channel_sums(x, 0, meanf, s1, s2, part, part + c, p, c, c);
+  const f64 *s2 = bn_stats(x, meanf, acc, part, p, c);
   for (int j = 0; j < c; j++) rstd[j] = (f32)(1.0 / __builtin_sqrt(s2[j] / p + (f64)eps));
   const int c4 = c - c % 4;
   for (int i = 0; i < p; i++) {
@@ -519,12 +528,8 @@ void bn_backward(const f32 *dy, const f32 *y, const f32 *rstd, f32 *dx, f64 *acc
  */
 EXPORT(bn_train_forward)
 void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f64 *acc, f32 *part, int p, int c, f32 eps) {
-  f64 *m = acc, *s1 = acc + c, *s2 = acc + 2 * c;
   f32 *scale = part + 2 * c;
-  for (int j = 0; j < 3 * c; j++) acc[j] = 0;
-  channel_sums(x, 0, 0, m, 0, part, part + c, p, c, c);
-  for (int j = 0; j < c; j++) mean[j] = (f32)(m[j] / p);
-  channel_sums(x, 0, mean, s1, s2, part, part + c, p, c, c);
+  const f64 *s2 = bn_stats(x, mean, acc, part, p, c);
   for (int j = 0; j < c; j++) {
     var[j] = (f32)(s2[j] / p);
     scale[j] = (f32)(gamma[j] / __builtin_sqrt(s2[j] / p + (f64)eps));
