@@ -8,9 +8,10 @@
  * `result.json`, so a record it writes rests on the same derivation the search used. The output is
  * a `result.json`-shaped file that `bnas evaluate FILE --data PROTOCOL.bnas --seed N` trains.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M]
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R]
  *   --run-cap M   the cap the run derived with, where its space.bnas leaves it to a language default
  *                 that has changed since (default: what the space file gives now)
+ *   --reduce-cap R the reduction cell's cap, where it differs from the normal cell's N
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +22,12 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, type CellArch } from '../../runtime/search/derive.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' } } });
 const run = positionals[0];
 const cap = Number(values.cap);
-if (!run || !values.out || !Number.isInteger(cap) || cap < 0) {
-  console.error('usage: rederive.ts RUN_DIR --cap N --out FILE.json');
+const reduceCap = values['reduce-cap'] === undefined ? cap : Number(values['reduce-cap']);
+if (!run || !values.out || !Number.isInteger(cap) || cap < 0 || !Number.isInteger(reduceCap) || reduceCap < 0) {
+  console.error('usage: rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R]');
   process.exit(2);
 }
 
@@ -47,8 +49,8 @@ const archOf = (kind: CellKind): CellArch => {
   };
 };
 const archs = { normal: archOf('normal'), reduce: archOf('reduce') };
-const derive = (maxParamFree: number | undefined): Genotype => {
-  const limits = Object.fromEntries(CELL_KINDS.map((k) => [k, { ...deriveLimitsOf(space, k), maxParamFree }])) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
+const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree): Genotype => {
+  const limits = Object.fromEntries(CELL_KINDS.map((k) => [k, { ...deriveLimitsOf(space, k), maxParamFree: k === 'reduce' ? reduceMax : maxParamFree }])) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
   return deriveGenotype(archs, ops, space.supernet.nodes, space.sampling.edgeNormalization, limits);
 };
 
@@ -57,6 +59,7 @@ const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Nu
 if (JSON.stringify(derive(runCap)) !== JSON.stringify(result.genotype)) {
   throw new Error(`re-deriving ${run} at its own cap (${runCap}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with another cap (--run-cap)`);
 }
-const genotype = derive(cap);
-writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived: { from: run, max_param_free: cap } }, null, 2) + '\n');
-console.log(`${run}: normal ${JSON.stringify(genotype.normal)}`);
+const genotype = derive(cap, reduceCap);
+const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}) };
+writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived }, null, 2) + '\n');
+console.log(`${run}: normal ${JSON.stringify(genotype.normal)} reduce ${JSON.stringify(genotype.reduce)}`);
