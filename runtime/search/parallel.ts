@@ -239,8 +239,8 @@ export async function searchThreads(
   shardSteps = true,
 ): Promise<SearchThreadsChoice> {
   if (choice === 'auto' && resumedWith?.threads !== undefined) {
-    const shardSteps = resumedWith.shardSteps ?? true;
-    return { threads: resumedWith.threads, shardSteps, reason: `auto: the thread count${shardSteps ? '' : ' and the unsharded steps'} the run started with` };
+    const sharded = resumedWith.shardSteps ?? true;
+    return { threads: resumedWith.threads, shardSteps: sharded, reason: `auto: the thread count${sharded ? '' : ' and the unsharded steps'} the run started with` };
   }
   const r = await resolveThreads(choice, batch, backend, sampler, undefined, memory, true);
   if (choice !== 'auto' && !shardSteps && r.threads > 1) return { threads: r.threads, shardSteps: false, reason: 'asked for, the steps on 1 thread' };
