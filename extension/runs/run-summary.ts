@@ -26,7 +26,10 @@ export interface RunSummary {
   space?: string;
   backend?: string;
   backendReason?: string;
-  /** Threads the search computed on (data-parallel workers + the main thread). */
+  /**
+   * Threads the search's steps computed on (data-parallel workers + the main thread); 1 where the
+   * steps were not split (`shard_steps` false), whose step time is one thread's.
+   */
   threads?: number;
   seed?: number;
   /**
@@ -88,7 +91,7 @@ export function applyEvent(s: RunSummary, e: RunEvent): RunSummary {
       s.space = e.space;
       s.backend = e.backend;
       s.backendReason = e.backend_reason;
-      s.threads = e.threads;
+      s.threads = e.shard_steps === false ? 1 : e.threads;
       s.seed = e.seed;
       // A resumed run counts only the ops that survived pruning; the supernet count stays the first one.
       if (!e.resumed || s.parameters === undefined) s.parameters = e.parameters;

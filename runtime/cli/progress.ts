@@ -55,7 +55,7 @@ export class Progress {
         this.epochs = e.epochs;
         this.print(
           `${e.resumed ? 'resuming' : 'searching'} "${e.space}" on ${e.backend}${e.backend_reason ? ` (${e.backend_reason})` : ''}` +
-            `${e.threads ? `, ${e.threads} thread(s)${e.threads_reason ? ` (${e.threads_reason})` : ''}` : ''}` +
+            `${e.threads ? `, ${e.threads} thread(s)${e.shard_steps === false ? ', steps on 1' : ''}${e.threads_reason ? ` (${e.threads_reason})` : ''}` : ''}` +
             `${e.micro_batches && e.micro_batches > 1 ? `, ${e.micro_batches} micro-batches of ≤ ${e.micro_batch} images a step (${e.micro_batch_reason})` : ''}: ` +
             `${e.parameters} weights, ${e.edges} edges × ${e.ops.length} ops, ${e.epochs} epochs of ${e.steps_per_epoch} steps, seed ${e.seed}`,
         );

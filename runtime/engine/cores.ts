@@ -179,6 +179,9 @@ export function threadCandidates(most: number): number[] {
  * only if its measured gain is at least {@link MIN_MEASURED_GAIN}. `cores` measures the cores
  * (default: once per process); a trial found in `memory` is not run again, and one that is run is
  * stored there unless its gain is below {@link MIN_REMEMBERED_GAIN}. The reason says what was measured, and which times an earlier run measured.
+ * @param shared the work has parts besides its steps that threads share without exchange (the
+ *   search's pruning candidates and measurements): where splitting the step does not pay but the
+ *   cores leave room, `auto` takes the cores' count with `shardSteps` false (steps on one thread)
  */
 export async function resolveThreads(
   choice: ThreadsChoice,
@@ -187,7 +190,8 @@ export async function resolveThreads(
   sampler?: () => StepSampler,
   cores: () => Promise<CoresMeasure> = coresOnce,
   memory?: TrialMemory,
-): Promise<{ threads: number; reason: string; trials?: ThreadsTrial[] }> {
+  shared = false,
+): Promise<{ threads: number; reason: string; trials?: ThreadsTrial[]; shardSteps?: false }> {
   checkThreads(choice);
   // Data-parallel workers exchange weights as CPU arrays, which a GPU backend cannot hand over synchronously.
   if (backend === 'webgpu' && choice !== 'auto' && choice > 1) throw new Error(`--threads ${choice} runs data-parallel CPU workers; the webgpu backend computes on the GPU from one thread: use --threads 1 or auto`);
@@ -226,7 +230,11 @@ export async function resolveThreads(
   } finally {
     s?.dispose();
   }
-  return { threads: best, reason: `auto: ${measured}; ${trialsText(batch, trials, remembered)}${failed}, so ${best} thread(s) (${best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed'})`, trials };
+  const timed = `auto: ${measured}; ${trialsText(batch, trials, remembered)}${failed}`;
+  if (best === 1 && shared && trials.length && !failed) {
+    return { threads: most, shardSteps: false, reason: `${timed}, so the steps on 1 thread (below the ${MIN_MEASURED_GAIN}× that sharding them must gain) and pruning and measurements shared by ${most} threads`, trials };
+  }
+  return { threads: best, reason: `${timed}, so ${best} thread(s) (${best > 1 ? 'the fastest' : trials.length ? `below the ${MIN_MEASURED_GAIN}× that threads must gain` : 'none timed'})`, trials };
 }
 
 /** What the trials timed, for the reason; `remembered` ones were timed by an earlier run. */

@@ -38,6 +38,11 @@ export const StartedEventSchema = event('started', {
   resumed: v.optional(v.boolean()),
   /** Threads the search computes on (data-parallel workers + the main thread). */
   threads: v.optional(natural),
+  /**
+   * false: the weight and architecture steps run on the main thread alone (one thread's numbers)
+   * and the other threads share pruning and measurements; absent or true: steps split across them.
+   */
+  shard_steps: v.optional(v.boolean()),
   /** Why that thread count: asked for, or what `auto` measured (docs/design.md, "Threads"). */
   threads_reason: v.optional(v.string()),
   /** Images per micro-batch of each thread's shard, and how many a step computes (docs/method.md, "Micro-batches"). */

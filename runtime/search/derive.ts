@@ -3,10 +3,11 @@
  * per intermediate node, score each incoming edge by its best non-`none` op weight
  * softmax(α over the ops still alive)·softmax(β over the node's inputs), keep the top 2 edges and
  * take the best non-`none` op on each; then at most `derive.max_param_free` parameter-free ops per
- * cell. Pure numbers, no tensors.
+ * cell. Pure numbers, no tensors, once {@link archNumbers} has read them from the supernet.
  */
 import { isParamFree, type SearchSpace } from '../dsl/space.js';
-import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
+import { CELL_KINDS, type CellKind, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
+import type { Supernet } from '../supernet/supernet.js';
 import { cellEdges, firstEdgeOfNode, softmax } from '../supernet/topology.js';
 
 /** Architecture state of one cell kind as plain numbers. */
@@ -17,6 +18,19 @@ export interface CellArch {
   readonly betas: readonly number[];
   /** alive[e][o]: op o still in the mix on edge e. */
   readonly alive: readonly (readonly boolean[])[];
+}
+
+/** Reads α/β of the supernet as plain numbers per cell kind. */
+export async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
+  const out = {} as Record<CellKind, CellArch>;
+  for (const k of CELL_KINDS) {
+    out[k] = {
+      alphas: (await net.arch.get(`alpha.${k}`).array()) as number[][],
+      betas: (await net.arch.get(`beta.${k}`).array()) as number[],
+      alive: net.alive[k],
+    };
+  }
+  return out;
 }
 
 /** Per edge: softmax(α) over alive ops (0 for pruned ops), in declared op order. */

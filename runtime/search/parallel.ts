@@ -6,7 +6,9 @@
  * thread, whose variables stay the only state (checkpoints and resume are unchanged). Pruning
  * candidates and validation batches are shared out round robin. Batch-norm statistics are per
  * shard (as DistributedDataParallel without SyncBN), so N threads give other numbers than one
- * thread, but the same numbers for the same N every time.
+ * thread, but the same numbers for the same N every time. With `shardSteps` false the steps stay
+ * on the main thread (one thread's arithmetic) and only the forward-only and per-candidate work is
+ * shared: the run's numbers are then bit-identical to one thread's (docs/design.md, "Threads").
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +22,7 @@ import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js'
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import { combine, gradArrays, shardDropout, shardOf } from './shards.js';
-import { evaluatePath, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { evaluatePath, exactNumbers, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { StepResult, Trainer } from './trainer.js';
 
@@ -57,6 +59,8 @@ export async function startReplicas(module: string, config: { readonly backend: 
 /** Runs the search's steps on `threads` threads; close() stops the workers. */
 export class SearchThreads {
   private calls = 0;
+  /** Requests sent to the workers, by kind of work. */
+  readonly requests: Record<ReplicaWork['kind'], number> = { weights: 0, arch: 0, paths: 0, edges: 0, measure: 0 };
   /**
    * Variable groups changed on the main thread since the replicas last got them. Only this class
    * changes the supernet's variables during a search (steps; candidates put theirs back; pruning
@@ -68,17 +72,25 @@ export class SearchThreads {
     private readonly trainer: Trainer,
     private readonly sgd: Optimizer,
     readonly threads: number,
+    readonly shardSteps: boolean,
     private readonly group?: DataParallelGroup,
   ) {}
 
   /**
    * Starts `threads − 1` workers (none for 1) on `backend`.
    * @param sgd the plain SGD of pruning candidates' brief training
+   * @param shardSteps split weight and architecture steps across the threads; false: steps on the
+   *   main thread alone, pruning candidates, edge probes and measurements shared
    */
-  static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number): Promise<SearchThreads> {
+  static async start(trainer: Trainer, sgd: Optimizer, config: ReplicaConfig, threads: number, shardSteps = true): Promise<SearchThreads> {
     checkThreads(threads);
-    if (threads === 1) return new SearchThreads(trainer, sgd, 1);
-    return new SearchThreads(trainer, sgd, threads, await startReplicas(replicaModulePath(), config, threads, 'search'));
+    if (threads === 1) return new SearchThreads(trainer, sgd, 1, true);
+    return new SearchThreads(trainer, sgd, threads, shardSteps, await startReplicas(replicaModulePath(), config, threads, 'search'));
+  }
+
+  /** Whether a step of `batch` is split across the workers (else the main thread computes it alone). */
+  private sharded(batch: Batch): boolean {
+    return this.group !== undefined && this.shardSteps && batch.n >= this.threads;
   }
 
   /** Posts a request with the current variables to every worker. */
@@ -86,6 +98,7 @@ export class SearchThreads {
     const group = this.group as DataParallelGroup;
     const sync = this.dirty;
     this.dirty = { weights: false, arch: false };
+    this.requests[work.kind]++;
     const p = group
       .gradients(packVariables(this.trainer.net, sync), this.calls++, { ...work, alive: this.trainer.net.alive, sync, binaryShare: this.trainer.net.binaryShare })
       .catch((e: Error) => {
@@ -106,7 +119,7 @@ export class SearchThreads {
    * @param drop the step's dropout on parameter-free ops (each shard draws its own masks)
    */
   async weightStep(batch: Batch, lr: number, drop?: StepDropout): Promise<StepResult> {
-    if (!this.group || batch.n < this.threads) {
+    if (!this.sharded(batch)) {
       this.dirty.weights = true;
       return this.trainer.weightStep(batch, lr, undefined, undefined, drop);
     }
@@ -126,7 +139,7 @@ export class SearchThreads {
    * @param drop the step's dropout on parameter-free ops (each shard draws its own masks)
    */
   async archStep(batch: Batch, epoch: number, drop?: StepDropout): Promise<StepResult> {
-    if (!this.group || batch.n < this.threads) {
+    if (!this.sharded(batch)) {
       this.dirty.arch = true;
       return this.trainer.archStep(batch, epoch, drop);
     }
@@ -150,7 +163,10 @@ export class SearchThreads {
     const remote = this.group ? this.request({ kind: 'paths', choices, batches, lr }) : undefined;
     for (const i of sharePart(choices.length, 0, this.threads)) out[i] = await evaluatePath(this.trainer, choices[i], batches, lr, this.sgd);
     if (remote) {
-      (await remote).forEach((r, w) => sharePart(choices.length, w + 1, this.threads).forEach((i, j) => (out[i] = { accuracy: r.grads[0][j], loss: r.grads[1][j] })));
+      (await remote).forEach((r, w) => {
+        const [accuracy, loss] = [exactNumbers(r.grads[0]), exactNumbers(r.grads[1])];
+        sharePart(choices.length, w + 1, this.threads).forEach((i, j) => (out[i] = { accuracy: accuracy[j], loss: loss[j] }));
+      });
     }
     return out;
   }
@@ -164,29 +180,33 @@ export class SearchThreads {
     const remote = this.group ? this.request({ kind: 'edges', probes, batches }) : undefined;
     for (const i of sharePart(probes.length, 0, this.threads)) out[i] = meanLoss(await probeLosses(this.trainer, probes[i], batches), batches);
     if (remote) {
-      (await remote).forEach((r, w) =>
-        sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = meanLoss([...r.grads[0].subarray(j * batches.length, (j + 1) * batches.length)], batches))),
-      );
+      (await remote).forEach((r, w) => {
+        const losses = exactNumbers(r.grads[0]);
+        sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = meanLoss(losses.slice(j * batches.length, (j + 1) * batches.length), batches)));
+      });
     }
     return out;
   }
 
-  /** Mean loss and correct count of the supernet over `batches` (forward only). */
+  /**
+   * Mean loss and correct count of the supernet over `batches` (forward only), summed in batch
+   * order: the same numbers on any thread count.
+   */
   async measure(batches: readonly Batch[]): Promise<StepResult> {
     const remote = this.group && batches.length > 1 ? this.request({ kind: 'measure', batches }) : undefined;
+    const shares = remote ? this.threads : 1;
+    const each = new Array<{ loss: number; correct: number }>(batches.length);
+    for (const i of sharePart(batches.length, 0, shares)) each[i] = await this.trainer.evaluate(batches[i]);
+    for (const [w, r] of (remote ? await remote : []).entries()) {
+      const v = exactNumbers(r.grads[0]);
+      sharePart(batches.length, w + 1, shares).forEach((i, j) => (each[i] = { loss: v[2 * j], correct: v[2 * j + 1] }));
+    }
     let lossSum = 0, correct = 0, n = 0;
-    for (const i of sharePart(batches.length, 0, remote ? this.threads : 1)) {
-      const r = await this.trainer.evaluate(batches[i]);
-      lossSum += r.loss * r.n;
+    each.forEach((r, i) => {
+      lossSum += r.loss * batches[i].n;
       correct += r.correct;
-      n += r.n;
-    }
-    for (const r of remote ? await remote : []) {
-      const c = r.grads[0];
-      lossSum += r.loss;
-      correct += c[0];
-      n += c[1];
-    }
+      n += batches[i].n;
+    });
     return { loss: n ? lossSum / n : NaN, correct, n };
   }
 
@@ -196,8 +216,33 @@ export class SearchThreads {
   }
 }
 
-/** The thread count of a search: as {@link resolveThreads}, but `auto` resumes a run on the count it started with. */
-export async function searchThreads(choice: ThreadsChoice, backend: string, batch: number, resumedWith?: number, sampler?: () => StepSampler, memory?: TrialMemory): Promise<{ threads: number; reason: string }> {
-  if (choice === 'auto' && resumedWith !== undefined) return { threads: resumedWith, reason: 'auto: the thread count the run started with' };
-  return resolveThreads(choice, batch, backend, sampler, undefined, memory);
+/** The threads of a search and whether its steps are split across them (see {@link SearchThreads.start}). */
+export interface SearchThreadsChoice {
+  readonly threads: number;
+  readonly shardSteps: boolean;
+  readonly reason: string;
+}
+
+/**
+ * The thread count of a search: as {@link resolveThreads} with the search's shared work (pruning
+ * and measurements), so `auto` may keep the steps on one thread and share the rest; `auto` resumes
+ * a run on the count and step sharding it started with (`resumedWith`; sharded where a checkpoint
+ * does not say). A number of threads shards the steps unless `shardSteps` is false.
+ */
+export async function searchThreads(
+  choice: ThreadsChoice,
+  backend: string,
+  batch: number,
+  resumedWith?: { readonly threads?: number; readonly shardSteps?: boolean },
+  sampler?: () => StepSampler,
+  memory?: TrialMemory,
+  shardSteps = true,
+): Promise<SearchThreadsChoice> {
+  if (choice === 'auto' && resumedWith?.threads !== undefined) {
+    const sharded = resumedWith.shardSteps ?? true;
+    return { threads: resumedWith.threads, shardSteps: sharded, reason: `auto: the thread count${sharded ? '' : ' and the unsharded steps'} the run started with` };
+  }
+  const r = await resolveThreads(choice, batch, backend, sampler, undefined, memory, true);
+  if (choice !== 'auto' && !shardSteps && r.threads > 1) return { threads: r.threads, shardSteps: false, reason: 'asked for, the steps on 1 thread' };
+  return { threads: r.threads, shardSteps: r.shardSteps ?? true, reason: r.reason };
 }

@@ -82,6 +82,19 @@ export function sharePart(count: number, shard: number, shards: number): number[
   return Array.from({ length: count }, (_, i) => i).filter((i) => i % shards === shard);
 }
 
+/**
+ * Numbers as exact float64 values in a Float32Array (its bytes): replica results travel as
+ * Float32Arrays, which would round them, and a shared measurement must equal one thread's.
+ */
+export function exactArray(xs: readonly number[]): Float32Array {
+  return new Float32Array(Float64Array.from(xs).buffer);
+}
+
+/** The numbers an {@link exactArray} holds. */
+export function exactNumbers(a: Float32Array): number[] {
+  return [...new Float64Array(a.slice().buffer)];
+}
+
 /** Names of the variables that travel with each request: trainable weights, then α/β. */
 export function syncedNames(net: Supernet): { weights: string[]; arch: string[] } {
   return { weights: Object.keys(net.weights.trainableMap()), arch: net.arch.names() };

@@ -5,16 +5,17 @@
  * batch, the accuracies of its pruning candidates, or the loss of its validation batches.
  *
  * Results travel as {@link ShardResult}s; besides the gradients they carry a last array of
- * counts (see {@link shardCounts}) so the main thread can weight shards by their size.
+ * counts (see shards.ts) so the main thread can weight shards by their size; measurements travel
+ * as exact numbers per candidate, probe or batch.
  * Bundled builds ship this module as `dist/search-replica.cjs`.
  */
 import type { Replica, ShardResult } from '../engine/data-parallel.js';
 import { Supernet } from '../supernet/supernet.js';
 import { initBackend } from '../engine/backend.js';
 import { Optimizer } from './optimizers.js';
-import { evaluatePath, followAlive, loadVariables, probeLosses, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
+import { evaluatePath, exactArray, followAlive, loadVariables, probeLosses, sharePart, syncedNames, type PathScore, type ReplicaConfig, type ReplicaRequest } from './replica-protocol.js';
 import { Trainer } from './trainer.js';
-import { gradArrays, shardCounts, shardDropout, shardOf } from './shards.js';
+import { gradArrays, shardDropout, shardOf } from './shards.js';
 
 /** Builds this worker's replica (called once per worker by the engine). */
 export async function createReplica(config: unknown, shard: number, shards: number): Promise<Replica> {
@@ -51,23 +52,22 @@ export async function createReplica(config: unknown, shard: number, shards: numb
           const mine = sharePart(req.choices.length, shard, shards);
           const scores: PathScore[] = [];
           for (const i of mine) scores.push(await evaluatePath(trainer, req.choices[i], req.batches, req.lr, sgd));
-          return { loss: 0, grads: [Float32Array.from(scores, (x) => x.accuracy), Float32Array.from(scores, (x) => x.loss)] };
+          return { loss: 0, grads: [exactArray(scores.map((x) => x.accuracy)), exactArray(scores.map((x) => x.loss))] };
         }
         case 'edges': {
           const mine = sharePart(req.probes.length, shard, shards);
           const losses: number[] = [];
           for (const i of mine) losses.push(...(await probeLosses(trainer, req.probes[i], req.batches)));
-          return { loss: 0, grads: [Float32Array.from(losses)] };
+          return { loss: 0, grads: [exactArray(losses)] };
         }
         case 'measure': {
-          let lossSum = 0, correct = 0, n = 0;
+          // Each batch's loss and correct count: the main thread sums them in batch order.
+          const each: number[] = [];
           for (const i of sharePart(req.batches.length, shard, shards)) {
             const r = await trainer.evaluate(req.batches[i]);
-            lossSum += r.loss * r.n;
-            correct += r.correct;
-            n += r.n;
+            each.push(r.loss, r.correct);
           }
-          return { loss: lossSum, grads: [shardCounts(correct, n)] };
+          return { loss: 0, grads: [exactArray(each)] };
         }
       }
     },

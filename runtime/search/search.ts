@@ -20,7 +20,7 @@ import { microBatchOf, partSize } from './shards.js';
 import { Supernet } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
 import { assignSaved, readCheckpoint, savedArray, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
-import { deriveGenotype, deriveLimitsOf, edgeWeights, opWeights, type CellArch } from './derive.js';
+import { archNumbers, deriveGenotype, deriveLimitsOf, edgeWeights, opWeights } from './derive.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
 import { paramFreeShare } from './collapse.js';
@@ -66,6 +66,8 @@ export interface SearchOptions {
    * Same seed, space, backend and thread count → the same genotype.
    */
   readonly threads?: ThreadsChoice;
+  /** With a number of threads: false keeps the steps on one thread, the rest shared (default true; `auto` decides). */
+  readonly shardSteps?: boolean;
   /** Minimum seconds between `step` events (default 1). */
   readonly stepEventSeconds?: number;
   /** `version` in result.json. */
@@ -88,8 +90,9 @@ type IteratorName = (typeof ITERATORS)[number];
 interface SearchState {
   readonly seed: number;
   readonly backend: string;
-  /** Threads the run computed on (absent in checkpoints of older versions). */
+  /** Threads the run computed on, and whether its steps were split across them (both absent in older checkpoints). */
   readonly threads?: number;
+  readonly shardSteps?: boolean;
   /** Next epoch to run (1-based) and next step within it. */
   readonly epoch: number;
   readonly step: number;
@@ -128,19 +131,6 @@ const finiteOrNull = (x: number | null): number | null => (x !== null && Number.
 /** Edge probes measured per thread between two looks at the event loop. */
 const PROBE_SLICE = 8;
 
-/** Reads α/β of the supernet as plain numbers per cell kind. */
-async function archNumbers(net: Supernet): Promise<Record<CellKind, CellArch>> {
-  const out = {} as Record<CellKind, CellArch>;
-  for (const k of CELL_KINDS) {
-    out[k] = {
-      alphas: (await net.arch.get(`alpha.${k}`).array()) as number[][],
-      betas: (await net.arch.get(`beta.${k}`).array()) as number[],
-      alive: net.alive[k],
-    };
-  }
-  return out;
-}
-
 /** Runs (or resumes) a search; never throws for search failures (returns `failed`), only for bugs. */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const { space, outDir } = o;
@@ -149,15 +139,16 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const probe = searchStepProbe(space, dataset);
   const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto', {}, probe, userProbeCache());
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
-  const { threads: threadCount, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state.threads, searchStepSampler(space, dataset), userTrialMemory(probe.key));
+  const { threads: threadCount, shardSteps, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state, searchStepSampler(space, dataset), userTrialMemory(probe.key), o.shardSteps);
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {
     log.append(e);
     o.emit?.(e);
   };
-  const micro = microBatchOf(space, dataset, backend.name, threadCount);
-  const setup = { seed, backend: backend.name, threads: threadCount, threadsReason, micro, dataset };
+  // Unsharded steps (and the workers' whole batches) take one thread's micro-batches, as one thread does.
+  const micro = microBatchOf(space, dataset, backend.name, shardSteps ? threadCount : 1);
+  const setup = { seed, backend: backend.name, threads: threadCount, shardSteps, threadsReason, micro, dataset };
   try {
     // A guided search first runs its parent phase (docs/method.md, "Parent guide"), unless the
     // checkpoint holds its result already; a checkpoint of the parent phase resumes that phase.
@@ -199,7 +190,7 @@ async function runPhase(o: SearchOptions, space: SearchSpace, parts: Omit<Search
     threads = await SearchThreads.start(
       trainer, pruneSgd,
       { space, input: [...input], numClasses: dataset.numClasses, seed: Rng.stream(seed, 'init').seed(), backend: backendChoiceOf(parts.backend), microBatch: trainer.microBatch },
-      parts.threads,
+      parts.threads, parts.shardSteps,
     );
     const search = new Search(o, space, { ...parts, net, trainer, th: threads });
     if (saved) search.restore(saved);
@@ -226,6 +217,8 @@ interface SearchParts {
   /** The backend's name. */
   readonly backend: string;
   readonly threads: number;
+  /** Whether steps are split across the threads (else only pruning and measurements are shared). */
+  readonly shardSteps: boolean;
   readonly threadsReason: string;
   /** The micro-batches of each thread's shard of a step. */
   readonly micro: MicroBatchPlan;
@@ -323,7 +316,7 @@ class Search {
   private state(): SearchState {
     const { p, it } = this;
     return {
-      seed: p.seed, backend: p.backend, threads: p.threads, epoch: this.epoch, step: this.step, acc: this.acc,
+      seed: p.seed, backend: p.backend, threads: p.threads, shardSteps: p.shardSteps, epoch: this.epoch, step: this.step, acc: this.acc,
       seconds: this.elapsed(), cpuSeconds: this.cpuElapsed(), pruneSeconds: this.pruneSeconds, epochPruneSeconds: this.epochPruneSeconds,
       rng: { prune: this.pruneRng.state(), drop: this.dropRng.state() },
       iterators: { weights: it.weights.state(), arch: it.arch.state(), pruneTrain: it.pruneTrain.state(), pruneEval: it.pruneEval.state() },
@@ -368,8 +361,10 @@ class Search {
     if (s.backend !== this.p.backend) {
       this.p.publish(ev({ type: 'warning', message: `the run started on the ${s.backend} backend and resumes on ${this.p.backend}: results may differ slightly` }));
     }
-    if (s.threads !== undefined && s.threads !== this.p.threads) {
-      this.p.publish(ev({ type: 'warning', message: `the run started on ${s.threads} thread(s) and resumes on ${this.p.threads}: results may differ slightly (use --threads ${s.threads} to continue it exactly)` }));
+    // The numbers depend on the threads a step is split across (1 for unsharded steps), not on the workers' count.
+    const [was, now] = [s.shardSteps === false ? 1 : s.threads, this.p.shardSteps ? this.p.threads : 1];
+    if (was !== undefined && was !== now) {
+      this.p.publish(ev({ type: 'warning', message: `the run's steps started on ${was} thread(s) and resume on ${now}: results may differ slightly (use --threads ${was} to continue it exactly)` }));
     }
   }
 
@@ -379,7 +374,7 @@ class Search {
     p.publish(ev({
       type: 'started', space: space.name, backend: p.backend, backend_reason: backendReason, seed: p.seed,
       parameters: p.net.parameterCount(), epochs: space.train.epochs, steps_per_epoch: this.steps, ops: this.opNames, edges: p.net.edges,
-      resumed, threads: p.threads, threads_reason: p.threadsReason, micro_batch: p.micro.size, micro_batches: p.micro.count, micro_batch_reason: p.micro.reason,
+      resumed, threads: p.threads, ...(p.shardSteps ? {} : { shard_steps: false }), threads_reason: p.threadsReason, micro_batch: p.micro.size, micro_batches: p.micro.count, micro_batch_reason: p.micro.reason,
     }));
     const mem = estimateSupernetMemory(space, p.dataset.height, p.dataset.channels, p.micro.count > 1 ? p.micro.size : this.batch);
     if (!resumed && p.role === 'search' && mem.totalBytes > space.budget.memoryMb * 1024 * 1024) {

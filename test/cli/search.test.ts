@@ -67,6 +67,17 @@ test('search --json: JSON events on stdout, a complete run folder, cells printed
   assert.equal(report.epochs, 1);
 });
 
+test('--threads 2 --unsharded-steps: the steps on one thread, pruning and measurements on two (the started event says so); with auto it is a usage error', () => {
+  const out = join(root, 'unsharded');
+  const r = bnas('search', space, '--out', out, '--json', '--backend', 'wasm', '--threads', '2', '--unsharded-steps');
+  assert.equal(r.status, 0, r.stderr);
+  const started = parseRunEvent(JSON.parse(r.stdout.split('\n')[0]));
+  assert.ok(started?.type === 'started' && started.threads === 2 && started.shard_steps === false, r.stdout.split('\n')[0]);
+  const usage = bnas('search', space, '--out', join(root, 'unsharded-auto'), '--unsharded-steps');
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--unsharded-steps needs --threads N/);
+});
+
 test('an invalid space prints diagnostics, exits 1 and leaves no run folder', () => {
   const bad = join(root, 'bad.bnas');
   writeFileSync(bad, 'search "bad" {\n  ops = [sep_conv_3x3, sep_conv_9x9]\n}\n');

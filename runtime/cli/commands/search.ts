@@ -1,5 +1,5 @@
 /**
- * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N]`
+ * `bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N [--unsharded-steps]]`
  * (docs/design.md, "The command line", "Exit codes"): validates the space, runs the search into the run folder, prints progress
  * (a bar on a TTY) or, with `--json`, JSON event lines, and the derived cells. A parent that
  * started it with an IPC channel gets the events there instead of on stdout (one channel). Exit 0 finished, 1 failed or invalid
@@ -20,15 +20,16 @@ import { describeGenotype, intOption, parseArgs, streams, THREADS_HELP, threadsO
 import { Progress } from '../progress.js';
 
 export const USAGE =
-  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N]\n' + THREADS_HELP;
+  'usage: bnas search FILE --out DIR [--json] [--resume] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--threads auto|N [--unsharded-steps]]\n' + THREADS_HELP +
+  '\n  --unsharded-steps  with --threads N: the steps on one thread (its numbers, bit for bit), pruning and measurements shared by the N threads (auto chooses this itself where splitting the step does not pay)';
 
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
-  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined, threads: ThreadsChoice;
+  let file: string, outDir: string, json: boolean, resume: boolean, backend: BackendChoice, seed: number | undefined, threads: ThreadsChoice, shardSteps: boolean;
   try {
-    const args = parseArgs(argv, ['json', 'resume', 'help'], ['out', 'backend', 'seed', 'threads']);
+    const args = parseArgs(argv, ['json', 'resume', 'help', 'unsharded-steps'], ['out', 'backend', 'seed', 'threads']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -45,6 +46,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     backend = b as BackendChoice;
     seed = intOption(args, 'seed', -(2 ** 31));
     threads = threadsOption(args);
+    shardSteps = !args.flags.has('unsharded-steps');
+    if (!shardSteps && threads === 'auto') throw new UsageError('--unsharded-steps needs --threads N (auto decides it itself)');
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err.write(`bnas search: ${e.message}\n${USAGE}\n`);
@@ -117,7 +120,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (!json) progress.show(e);
   };
   try {
-    const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, emit, signal: controller.signal, version: VERSION });
+    const outcome = await runSearch({ space, spaceText: text, outDir, resume, backend, seed, threads, shardSteps, emit, signal: controller.signal, version: VERSION });
     if (outcome.status === 'finished' && outcome.result) {
       const g = outcome.result.genotype;
       (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);

@@ -119,6 +119,44 @@ test('resolveThreads: a number as asked; auto: 1 on the native backend and the G
   assert.equal(count(/^build/), count(/^dispose/));
 });
 
+test('resolveThreads for work with shared parts (the search): where the step does not split but the cores are free, the cores\' count with the steps unsharded; on busy cores 1 thread', async () => {
+  const log: string[] = [];
+  const two = async () => ({ threads: 2, speedup: 2 });
+  const loses = () => fakeSampler({ 1: 188, 2: 220 }, log);
+  const hybrid = await resolveThreads('auto', 32, 'wasm', loses(), two, undefined, true);
+  assert.deepEqual([hybrid.threads, hybrid.shardSteps], [2, false]);
+  assert.match(hybrid.reason, /1 thread 188 ms, 2 threads 220 ms \(0\.85×\), so the steps on 1 thread \(below the 1\.15× that sharding them must gain\) and pruning and measurements shared by 2 threads$/);
+  // Work without shared parts (an evaluation) stays on 1 thread.
+  const evaluation = await resolveThreads('auto', 32, 'wasm', loses(), two);
+  assert.deepEqual([evaluation.threads, evaluation.shardSteps], [1, undefined]);
+  // Busy cores: no trial, no workers, 1 thread.
+  log.length = 0;
+  const busy = await resolveThreads('auto', 32, 'wasm', loses(), async () => ({ threads: 2, speedup: 1.1 }), undefined, true);
+  assert.deepEqual([busy.threads, busy.shardSteps], [1, undefined]);
+  assert.deepEqual(log, [], 'nothing timed on busy cores');
+  // A step that splits well is still sharded.
+  const gains = await resolveThreads('auto', 32, 'wasm', fakeSampler({ 1: 100, 2: 60 }, log), two, undefined, true);
+  assert.deepEqual([gains.threads, gains.shardSteps], [2, undefined]);
+  // Many free cores: all of them share the pruning when 2 threads already lose the step.
+  const eight = await resolveThreads('auto', 256, 'wasm', fakeSampler({ 1: 100, 2: 120 }, log), async () => ({ threads: 8, speedup: 7.5 }), undefined, true);
+  assert.deepEqual([eight.threads, eight.shardSteps, eight.trials?.length], [8, false, 1]);
+  // Workers that cannot start: 1 thread, not workers for the rest either.
+  const broken: () => StepSampler = () => {
+    const s = fakeSampler({ 1: 100 }, log)();
+    return { ...s, start: async (n) => (n > 1 ? Promise.reject(new Error('no worker entry found')) : s.start(n)) };
+  };
+  const none = await resolveThreads('auto', 32, 'wasm', broken, two, undefined, true);
+  assert.deepEqual([none.threads, none.shardSteps], [1, undefined]);
+  // A remembered losing trial decides the same way without timing again.
+  const cache = fileTrialCache(join(mkdtempSync(join(tmpdir(), 'bnas-hybrid-')), 'threads-trials.json'));
+  assert.ok(cache);
+  await resolveThreads('auto', 32, 'wasm', loses(), two, { cache, key: 'search h' }, true);
+  log.length = 0;
+  const again = await resolveThreads('auto', 32, 'wasm', loses(), two, { cache, key: 'search h' }, true);
+  assert.deepEqual([again.threads, again.shardSteps, log.length], [2, false, 0]);
+  assert.match(again.reason, /\(remembered\).*so the steps on 1 thread/);
+});
+
 test('resolveThreads remembers its trials per work, backend and thread count: a second start of the same work times nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bnas-threads-'));
   const path = join(dir, 'threads-trials.json');

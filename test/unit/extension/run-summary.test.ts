@@ -27,6 +27,10 @@ describe('run summary', () => {
     assert.equal(s.opsLeft, 86);
     assert.equal(s.epoch, 3);
     assert.equal(s.backend, 'wasm');
+    assert.equal(s.threads, undefined);
+    // A run whose steps stayed on one thread (the others shared pruning and measurements) steps as one thread does.
+    assert.equal(summarize([{ ...events[0], threads: 2 } as RunEvent]).threads, 2);
+    assert.equal(summarize([{ ...events[0], threads: 2, shard_steps: false } as RunEvent]).threads, 1);
     assert.equal(describeSummary(s), 'epoch 3/6 · valid acc 65.0% · 86 ops left · 1m 20s');
     assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · valid acc 65.0% · 86 ops left · 1m 20s');
   });

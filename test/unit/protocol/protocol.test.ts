@@ -64,6 +64,13 @@ describe('run event schemas', () => {
     assert.equal(r.ok ? '' : r.reason, 'started.ops: missing');
   });
 
+  it('keep a started event\'s shard_steps (false: steps on one thread) and reject one that is not a boolean', () => {
+    const r = checkRunEvent({ ...EVENTS.started.event, threads: 2, shard_steps: false });
+    assert.ok(r.ok && r.value.type === 'started' && r.value.shard_steps === false);
+    const bad = checkRunEvent({ ...EVENTS.started.event, shard_steps: 'no' });
+    assert.match(bad.ok ? '' : bad.reason, /^started\.shard_steps\b/);
+  });
+
   it('reject an unknown type, a missing time and a non-object, saying why', () => {
     const unknown = checkRunEvent({ type: 'nope', time });
     assert.match(unknown.ok ? '' : unknown.reason, /^type: expected .*"started".*got "nope"/);

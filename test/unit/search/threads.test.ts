@@ -33,9 +33,9 @@ const search = (outDir: string, extra: Partial<Parameters<typeof runSearch>[0]> 
   runSearch({ space, spaceText: 'x', outDir, dataset: fx.dataset, keepBackend: true, threads: 2, ...extra });
 
 test('auto threads: a resumed run keeps its count; the native backend gets 1; a number is taken as asked', async () => {
-  assert.deepEqual(await searchThreads('auto', 'wasm', 32, 3), { threads: 3, reason: 'auto: the thread count the run started with' });
+  assert.deepEqual(await searchThreads('auto', 'wasm', 32, { threads: 3 }), { threads: 3, shardSteps: true, reason: 'auto: the thread count the run started with' });
   assert.equal((await searchThreads('auto', 'tensorflow', 32)).threads, 1);
-  assert.deepEqual(await searchThreads(2, 'tensorflow', 32, 3), { threads: 2, reason: 'asked for' });
+  assert.deepEqual(await searchThreads(2, 'tensorflow', 32, { threads: 3 }), { threads: 2, shardSteps: true, reason: 'asked for' });
   await assert.rejects(searchThreads(0, 'wasm', 32), /whole number from 1/);
 });
 
@@ -88,7 +88,7 @@ test('resuming on another thread count warns that results may differ', async () 
   const seen: RunEvent[] = [];
   const r = await search(d, { resume: true, emit: (e) => seen.push(e) });
   assert.equal(r.status, 'finished');
-  assert.ok(seen.some((e) => e.type === 'warning' && /started on 1 thread\(s\) and resumes on 2/.test(e.message)));
+  assert.ok(seen.some((e) => e.type === 'warning' && /steps started on 1 thread\(s\) and resume on 2/.test(e.message)));
 });
 
 /** A supernet, trainer and SearchThreads on `threads` threads for direct tests. */
@@ -232,7 +232,7 @@ test('2-thread steps and measurements at a binary share below 1: the replicas co
     const batches = [aIt.next(16), aIt.next(16)];
     const a = await one.th.measure(batches);
     const b = await two.th.measure(batches);
-    assert.ok(Math.abs(a.loss - b.loss) < 1e-5 && a.correct === b.correct, `${a.loss} vs ${b.loss}`);
+    assert.deepEqual(b, a, 'measurements sum their batches in order: the same numbers on any thread count');
   } finally {
     await one.dispose();
     await two.dispose();
