@@ -8,10 +8,11 @@
  * `result.json`, so a record it writes rests on the same derivation the search used. The output is
  * a `result.json`-shaped file that `bnas evaluate FILE --data PROTOCOL.bnas --seed N` trains.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R]
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R] [--edges weight|beta]
  *   --run-cap M   the cap the run derived with, where its space.bnas leaves it to a language default
  *                 that has changed since (default: what the space file gives now)
  *   --reduce-cap R the reduction cell's cap, where it differs from the normal cell's N
+ *   --edges E      how the re-derivation ranks a node's input edges (`derive.edges`; default: the run's)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +21,17 @@ import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
-import { deriveGenotype, deriveLimitsOf, type CellArch } from '../../runtime/search/derive.js';
+import { deriveGenotype, deriveLimitsOf, type CellArch, type EdgeScore } from '../../runtime/search/derive.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' } } });
 const run = positionals[0];
 const cap = Number(values.cap);
 const reduceCap = values['reduce-cap'] === undefined ? cap : Number(values['reduce-cap']);
+const edgesOpt = values.edges as EdgeScore | undefined;
+if (edgesOpt !== undefined && edgesOpt !== 'weight' && edgesOpt !== 'beta') {
+  console.error('--edges takes weight or beta');
+  process.exit(2);
+}
 if (!run || !values.out || !Number.isInteger(cap) || cap < 0 || !Number.isInteger(reduceCap) || reduceCap < 0) {
   console.error('usage: rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R]');
   process.exit(2);
@@ -49,8 +55,13 @@ const archOf = (kind: CellKind): CellArch => {
   };
 };
 const archs = { normal: archOf('normal'), reduce: archOf('reduce') };
-const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree): Genotype => {
-  const limits = Object.fromEntries(CELL_KINDS.map((k) => [k, { ...deriveLimitsOf(space, k), maxParamFree: k === 'reduce' ? reduceMax : maxParamFree }])) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
+const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree, edges?: EdgeScore): Genotype => {
+  const limits = Object.fromEntries(
+    CELL_KINDS.map((k) => {
+      const own = deriveLimitsOf(space, k);
+      return [k, { ...own, maxParamFree: k === 'reduce' ? reduceMax : maxParamFree, edges: edges ?? own.edges }];
+    }),
+  ) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
   return deriveGenotype(archs, ops, space.supernet.nodes, space.sampling.edgeNormalization, limits);
 };
 
@@ -59,7 +70,7 @@ const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Nu
 if (JSON.stringify(derive(runCap)) !== JSON.stringify(result.genotype)) {
   throw new Error(`re-deriving ${run} at its own cap (${runCap}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with another cap (--run-cap)`);
 }
-const genotype = derive(cap, reduceCap);
-const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}) };
+const genotype = derive(cap, reduceCap, edgesOpt);
+const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}), ...(edgesOpt ? { edges: edgesOpt } : {}) };
 writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived }, null, 2) + '\n');
 console.log(`${run}: normal ${JSON.stringify(genotype.normal)} reduce ${JSON.stringify(genotype.reduce)}`);

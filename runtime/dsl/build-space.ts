@@ -173,7 +173,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       dropoutOps: str<DropoutOps>(get('regularize', 'dropout_ops'), 'skip'),
       dropoutDecay: num(get('regularize', 'dropout_decay'), 0.2),
     },
-    derive: capped ? { maxParamFree } : {},
+    derive: { ...(capped ? { maxParamFree } : {}), ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}) },
     ...(get('guide', 'parent') === 'real'
       ? { guide: { parent: 'real' as const, epochs: num(get('guide', 'epochs'), 4), weight: num(get('guide', 'weight'), 1), decay: str<'linear' | 'none'>(get('guide', 'decay'), 'linear') } }
       : {}),

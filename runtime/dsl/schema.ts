@@ -394,6 +394,13 @@ export const BLOCKS: readonly BlockSchema[] = [
           'Binary searches tend to collapse to parameter-free ops, and under the 6-cell evaluation protocol the capped cells trained better (docs/method.md, "Collapse").',
         since: V,
       },
+      {
+        name: 'edges',
+        type: { kind: 'enum', values: values(['weight', "By the best alive op's weight (softmax over the edge's alive ops) times the edge weight softmax(β), as DARTS and PC-DARTS derive."], ['beta', 'By the edge weight softmax(β) alone; each kept edge still takes its best alive op.']) },
+        default: 'weight',
+        doc: "How each node keeps its two input edges. After pruning, edges hold different numbers of alive ops, and an edge left one op has an op weight of 1: `weight` then favours the edges pruning has finished. `beta` compares a node's inputs by the weights the search learned for that choice (docs/method.md, \"Derivation\"). Without edge normalization the two agree.",
+        since: V,
+      },
     ],
   },
   {

@@ -191,6 +191,8 @@ export interface GuideSpec {
 export interface DeriveSpec {
   /** At most this many parameter-free ops per derived cell; undefined = no limit. */
   readonly maxParamFree?: number;
+  /** How a node's input edges are ranked (`derive.edges`); undefined = `weight`. */
+  readonly edges?: 'weight' | 'beta';
 }
 
 export interface BudgetSpec {

@@ -80,13 +80,22 @@ export interface DeriveLimits {
   readonly paramFree: (op: number, from: number) => boolean;
   /** At most this many parameter-free ops per cell; undefined = no limit. */
   readonly maxParamFree?: number;
+  /**
+   * How a node's input edges are ranked: `weight` by w_o · b (the best alive op's weight times the
+   * edge weight), `beta` by the edge weight b alone (docs/method.md, "Derivation"); default `weight`.
+   */
+  readonly edges?: EdgeScore;
 }
+
+/** How derivation ranks a node's input edges (see {@link DeriveLimits.edges}). */
+export type EdgeScore = 'weight' | 'beta';
 
 /** The derivation limits of a space for one cell kind (reduction cells: edges from inputs 0 and 1 have stride 2). */
 export function deriveLimitsOf(space: SearchSpace, cell: CellKind): DeriveLimits {
   return {
     paramFree: (o, from) => isParamFree(space.ops[o].kind, cell === 'reduce' && from < 2 ? 2 : 1),
     maxParamFree: space.derive?.maxParamFree,
+    edges: space.derive?.edges,
   };
 }
 
@@ -110,20 +119,30 @@ export function deriveCell(
   const w = opWeights(arch);
   const b = edgeWeights(arch, nodes, edgeNormalization);
   const edges = cellEdges(nodes);
+  const score = edgeScorer(w, b, limits?.edges);
   const picks: Pick[][] = [];
   for (let j = 0; j < nodes; j++) {
     const scored = edges
       .filter((e) => e.node === j)
       .map((e) => {
         const best = bestOp(arch, w[e.index], e.index, opNames);
-        return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -1 : best.weight * b[e.index] };
+        return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -1 : score(e.index, best.op) };
       });
     // Stable order on ties: the earlier input wins, so derivation is deterministic.
     scored.sort((x, y) => y.score - x.score || x.from - y.from);
     picks.push(scored.slice(0, 2));
   }
-  if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, b, edges, opNames, limits.paramFree, limits.maxParamFree);
+  if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, score, edges, opNames, limits.paramFree, limits.maxParamFree);
   return picks.flatMap((node) => [...node].sort((x, y) => y.score - x.score || x.from - y.from).map((p): GenotypeEdge => [opNames[p.op], p.from]));
+}
+
+/**
+ * The score of op `o` on edge `e` by which derivation ranks edges: w_o · b, or with `beta` the edge
+ * weight b first and w_o only between equal b (a node's edges are then compared by β alone: an edge
+ * that pruning has left one op does not win by that op's softmax weight of 1).
+ */
+function edgeScorer(w: readonly (readonly number[])[], b: readonly number[], edges: EdgeScore = 'weight'): (e: number, o: number) => number {
+  return edges === 'beta' ? (e, o) => b[e] * (1 + 1e-9 * w[e][o]) : (e, o) => w[e][o] * b[e];
 }
 
 /**
@@ -136,7 +155,7 @@ function capParamFree(
   picks: Pick[][],
   arch: CellArch,
   w: readonly (readonly number[])[],
-  b: readonly number[],
+  score: (e: number, o: number) => number,
   edges: ReturnType<typeof cellEdges>,
   opNames: readonly string[],
   paramFree: DeriveLimits['paramFree'],
@@ -160,8 +179,8 @@ function capParamFree(
         if (o >= 0 && arch.alive[e.index][o] && learnable(o, e.from)) options.push({ edge: e.index, from: e.from, op: o });
       }
       for (const opt of options) {
-        const score = w[opt.edge][opt.op] * b[opt.edge];
-        if (!choice || score > choice.score) choice = { j, p, ...opt, score };
+        const s = score(opt.edge, opt.op);
+        if (!choice || s > choice.score) choice = { j, p, ...opt, score: s };
       }
     }
     if (!choice) return;

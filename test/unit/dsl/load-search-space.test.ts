@@ -82,6 +82,11 @@ describe('defaults', () => {
     assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 3 } }').derive, { maxParamFree: 3 });
   });
 
+  it('derive.edges = beta reaches the model; weight, the default, is left out', () => {
+    assert.deepEqual(load('search "s" { derive { edges = beta } }').derive, { maxParamFree: 2, edges: 'beta' });
+    assert.deepEqual(load('search "s" { derive { edges = weight } }').derive, load('search "s" {}').derive);
+  });
+
   it('binarize.progressive reaches the model; 0 leaves it out, as without the attribute', () => {
     assert.equal(load('search "p" {\n  binarize { progressive = 3 }\n}').binarize.progressive, 3);
     assert.deepEqual(load('search "p" {\n  binarize { progressive = 0 }\n}').binarize, load('search "p" {}').binarize);

@@ -97,3 +97,23 @@ test('max_param_free: where pruning left an edge no learnable op, another input 
   const none = deriveCell({ ...a, alive: [alive[1], alive[1]] }, OPS, 1, true, { paramFree, maxParamFree: 0 });
   assert.equal(none.filter(([op]) => op === 'skip_connect').length, 2);
 });
+
+test('edges = beta: a node keeps its inputs by β, not by an op weight that pruning has made 1', () => {
+  // Node 1 (edges 2, 3, 4 from inputs 0, 1, node 0). Pruning left edge 4 one op (weight 1); edges 2
+  // and 3 hold three ops each, so their best op weighs less than 1 whatever α says.
+  const OPS_ALIVE = [false, true, true, true];
+  const a: CellArch = {
+    alphas: cellEdges(2).map(() => [0, 0, 1, 0]),
+    betas: [0, 0, 1, 0.8, 0.6],
+    alive: cellEdges(2).map((e) => (e.index === 4 ? [false, false, true, false] : OPS_ALIVE)),
+  };
+  const byWeight = deriveCell(a, OPS, 2, true);
+  const byBeta = deriveCell(a, OPS, 2, true, { paramFree: () => false, edges: 'beta' });
+  // by weight the finished edge from node 0 wins a place although its β is the smallest
+  assert.deepEqual(byWeight.slice(2).map((p) => p[1]).sort(), [0, 2]);
+  assert.deepEqual(byBeta.slice(2).map((p) => p[1]).sort(), [0, 1]);
+  // the op on each kept edge is still its best alive op
+  assert.deepEqual(byBeta.slice(2).map((p) => p[0]), ['sep_conv_3x3', 'sep_conv_3x3']);
+  // without edge normalization β is ignored and the two rankings agree
+  assert.deepEqual(deriveCell(a, OPS, 2, false, { paramFree: () => false, edges: 'beta' }), deriveCell(a, OPS, 2, false));
+});
