@@ -270,3 +270,17 @@ export function microBatchPlan(space: SearchSpace, backend: string, threads = 1,
   const count = Math.ceil(shard / lo);
   return parts(count, `the estimate at ${shard} images (${Math.round(whole)} MB) exceeds ${where}`);
 }
+
+/**
+ * The most threads, at most `threads`, whose workers each holding one thread's micro-batch of
+ * `space` fit {@link HEAP_SHARE} of the machine's memory (`inputs.systemMb`): with the steps on one
+ * thread every worker computes whole pruning and measurement batches, so their memory adds up
+ * (docs/design.md, "Threads"). At least 1; `threads` where the machine's memory is not given.
+ */
+export function sharedThreadsThatFit(space: SearchSpace, backend: string, threads: number, inputs: MemoryInputs = {}): number {
+  if (inputs.systemMb === undefined) return threads;
+  const name = backend === 'auto' ? 'wasm' : backend === 'node' ? 'tensorflow' : backend;
+  const plan = microBatchPlan(space, backend, 1, inputs);
+  const each = (SYSTEM_BACKENDS[name] ?? 1) * estimateSupernetMemory(space, { ...inputs, batch: plan.size }).totalMb;
+  return Math.max(1, Math.min(threads, Math.floor((inputs.systemMb * HEAP_SHARE) / each)));
+}

@@ -16,7 +16,7 @@ import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
 import type { MicroBatchPlan } from '../dsl/memory.js';
-import { microBatchOf, partSize } from './shards.js';
+import { microBatchOf, partSize, sharedThreadsOf } from './shards.js';
 import { Supernet } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
 import { assignSaved, readCheckpoint, savedArray, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
@@ -139,7 +139,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const probe = searchStepProbe(space, dataset);
   const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto', {}, probe, userProbeCache());
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
-  const { threads: threadCount, shardSteps, reason: threadsReason } = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state, searchStepSampler(space, dataset), userTrialMemory(probe.key), o.shardSteps);
+  const chosen = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state, searchStepSampler(space, dataset), userTrialMemory(probe.key), o.shardSteps);
+  // auto's shared threads each hold one thread's batches: no more than the machine's memory holds.
+  const fit = o.threads === 'auto' && !chosen.shardSteps ? sharedThreadsOf(space, dataset, backend.name, chosen.threads) : chosen.threads;
+  const { threads: threadCount, shardSteps, reason: threadsReason } = fit >= chosen.threads ? chosen : { threads: fit, shardSteps: fit <= 1, reason: `${chosen.reason}; ${fit} of them fit the machine's memory` };
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {

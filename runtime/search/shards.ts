@@ -8,7 +8,7 @@
 import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Dataset } from '../data/index.js';
-import { microBatchPlan, type MicroBatchPlan } from '../dsl/memory.js';
+import { microBatchPlan, sharedThreadsThatFit, type MicroBatchPlan } from '../dsl/memory.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { ShardResult } from '../engine/data-parallel.js';
 import { dropoutFor, type StepDropout } from '../engine/dropout.js';
@@ -153,6 +153,11 @@ export async function accumulate(
  */
 export function microBatchOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): MicroBatchPlan {
   return microBatchPlan(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
+}
+
+/** The most of `threads` that can share a search's pruning and measurements in this machine's memory ({@link sharedThreadsThatFit}). */
+export function sharedThreadsOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): number {
+  return sharedThreadsThatFit(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
 }
 
 /** The images per micro-batch of a plan as a {@link accumulate} size: Infinity when the step is one part. */

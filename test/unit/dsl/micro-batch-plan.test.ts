@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { estimateSupernetMemory, HEAP_MB, HEAP_SHARE, loadSearchSpace, microBatchPlan, SYSTEM_BACKENDS, type SearchSpace } from '../../../runtime/dsl/index.js';
+import { sharedThreadsThatFit } from '../../../runtime/dsl/memory.js';
 
 function space(body: string): SearchSpace {
   const r = loadSearchSpace(`search s { ${body} budget { memory_mb = 1000000 } }`);
@@ -74,5 +75,19 @@ describe('micro-batch plan', () => {
     assert.match(big.reason, /fits 50 % of the machine's/);
     // WebGPU's tensors are not in the process's memory: one part whatever the machine has.
     assert.equal(microBatchPlan(s, 'webgpu', 1, { systemMb }).count, 1);
+  });
+
+  it('threads that share pruning and measurements: as many as hold one thread\'s batches each in the machine\'s memory share', () => {
+    const s = space(`${paper} train { batch = 64 }`);
+    const each = estimateSupernetMemory(s, { batch: microBatchPlan(s, 'wasm').size }).totalMb;
+    // Memory for exactly three workers' share: three fit, not eight.
+    const systemMb = (3.5 * each) / HEAP_SHARE;
+    assert.equal(sharedThreadsThatFit(s, 'wasm', 8, { systemMb }), 3);
+    assert.equal(sharedThreadsThatFit(s, 'wasm', 2, { systemMb }), 2);
+    // The native backend's measured overhead counts: fewer fit.
+    assert.ok(sharedThreadsThatFit(s, 'tensorflow', 8, { systemMb }) < 3);
+    // Never below one thread; without the machine's memory the count stands.
+    assert.equal(sharedThreadsThatFit(s, 'wasm', 8, { systemMb: 1 }), 1);
+    assert.equal(sharedThreadsThatFit(s, 'wasm', 8), 8);
   });
 });
