@@ -217,6 +217,11 @@ export const HEAP_SHARE = 0.5;
  */
 export const SYSTEM_BACKENDS: Readonly<Record<string, number | undefined>> = { tensorflow: 1.4, cpu: 1.4 };
 
+/** The backend whose memory a name or choice means (`auto`: wasm's heap is assumed; `node`: TensorFlow). */
+function memoryBackend(backend: string): string {
+  return backend === 'auto' ? 'wasm' : backend === 'node' ? 'tensorflow' : backend;
+}
+
 /** How a step's batch is cut into micro-batches (docs/method.md, "Micro-batches"). */
 export interface MicroBatchPlan {
   /** Images per micro-batch of one thread's shard (the last parts may hold one fewer). */
@@ -241,7 +246,7 @@ export function microBatchPlan(space: SearchSpace, backend: string, threads = 1,
   const shard = Math.max(1, Math.ceil((inputs.batch ?? space.train.batch) / Math.max(1, threads)));
   const parts = (count: number, reason: string): MicroBatchPlan => ({ size: Math.ceil(shard / count), count, reason });
   if (space.train.microBatch !== undefined) return parts(Math.ceil(shard / Math.min(space.train.microBatch, shard)), `micro_batch = ${space.train.microBatch}`);
-  const name = backend === 'auto' ? 'wasm' : backend === 'node' ? 'tensorflow' : backend;
+  const name = memoryBackend(backend);
   const heap = HEAP_MB[name];
   const overhead = SYSTEM_BACKENDS[name];
   const threadCount = Math.max(1, threads);
@@ -279,7 +284,7 @@ export function microBatchPlan(space: SearchSpace, backend: string, threads = 1,
  */
 export function sharedThreadsThatFit(space: SearchSpace, backend: string, threads: number, inputs: MemoryInputs = {}): number {
   if (inputs.systemMb === undefined) return threads;
-  const name = backend === 'auto' ? 'wasm' : backend === 'node' ? 'tensorflow' : backend;
+  const name = memoryBackend(backend);
   const plan = microBatchPlan(space, backend, 1, inputs);
   const each = (SYSTEM_BACKENDS[name] ?? 1) * estimateSupernetMemory(space, { ...inputs, batch: plan.size }).totalMb;
   return Math.max(1, Math.min(threads, Math.floor((inputs.systemMb * HEAP_SHARE) / each)));

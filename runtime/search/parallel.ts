@@ -228,6 +228,8 @@ export interface SearchThreadsChoice {
  * and measurements), so `auto` may keep the steps on one thread and share the rest; `auto` resumes
  * a run on the count and step sharding it started with (`resumedWith`; sharded where a checkpoint
  * does not say). A number of threads shards the steps unless `shardSteps` is false.
+ * @param sharedFit the most of n threads whose workers fit the machine's memory when each holds one
+ *   thread's batches (steps unsharded, so their memory adds up): `auto` takes no more than that
  */
 export async function searchThreads(
   choice: ThreadsChoice,
@@ -237,6 +239,23 @@ export async function searchThreads(
   sampler?: () => StepSampler,
   memory?: TrialMemory,
   shardSteps = true,
+  sharedFit: (threads: number) => number = (n) => n,
+): Promise<SearchThreadsChoice> {
+  const chosen = await decideThreads(choice, backend, batch, resumedWith, sampler, memory, shardSteps);
+  if (choice !== 'auto' || chosen.shardSteps) return chosen;
+  const fit = sharedFit(chosen.threads);
+  return fit >= chosen.threads ? chosen : { threads: fit, shardSteps: fit <= 1, reason: `${chosen.reason}; ${fit} of them fit the machine's memory` };
+}
+
+/** {@link searchThreads} before the memory bound. */
+async function decideThreads(
+  choice: ThreadsChoice,
+  backend: string,
+  batch: number,
+  resumedWith: { readonly threads?: number; readonly shardSteps?: boolean } | undefined,
+  sampler: (() => StepSampler) | undefined,
+  memory: TrialMemory | undefined,
+  shardSteps: boolean,
 ): Promise<SearchThreadsChoice> {
   if (choice === 'auto' && resumedWith?.threads !== undefined) {
     const sharded = resumedWith.shardSteps ?? true;

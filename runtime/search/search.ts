@@ -139,10 +139,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const probe = searchStepProbe(space, dataset);
   const backend = o.keepBackend ? { name: tf.getBackend(), reason: 'chosen by the caller' } : await initBackend(o.backend ?? 'auto', {}, probe, userProbeCache());
   const saved = o.resume ? readCheckpoint<SearchState>(outDir) : undefined;
-  const chosen = await searchThreads(o.threads ?? 1, backend.name, space.train.batch, saved?.state, searchStepSampler(space, dataset), userTrialMemory(probe.key), o.shardSteps);
-  // auto's shared threads each hold one thread's batches: no more than the machine's memory holds.
-  const fit = o.threads === 'auto' && !chosen.shardSteps ? sharedThreadsOf(space, dataset, backend.name, chosen.threads) : chosen.threads;
-  const { threads: threadCount, shardSteps, reason: threadsReason } = fit >= chosen.threads ? chosen : { threads: fit, shardSteps: fit <= 1, reason: `${chosen.reason}; ${fit} of them fit the machine's memory` };
+  const { threads: threadCount, shardSteps, reason: threadsReason } = await searchThreads(
+    o.threads ?? 1, backend.name, space.train.batch, saved?.state, searchStepSampler(space, dataset), userTrialMemory(probe.key), o.shardSteps,
+    (n) => sharedThreadsOf(space, dataset, backend.name, n),
+  );
   if (!o.resume) createRunFolder(outDir, o.spaceText);
   const log = new EventLog(join(outDir, 'events.jsonl'));
   const publish = (e: RunEvent) => {

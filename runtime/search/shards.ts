@@ -8,7 +8,7 @@
 import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Dataset } from '../data/index.js';
-import { microBatchPlan, sharedThreadsThatFit, type MicroBatchPlan } from '../dsl/memory.js';
+import { microBatchPlan, sharedThreadsThatFit, type MemoryInputs, type MicroBatchPlan } from '../dsl/memory.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { ShardResult } from '../engine/data-parallel.js';
 import { dropoutFor, type StepDropout } from '../engine/dropout.js';
@@ -144,6 +144,11 @@ export async function accumulate(
   return r;
 }
 
+/** The memory model's inputs for `dataset` on this machine (its memory read once per call). */
+function machineInputs(dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>): MemoryInputs {
+  return { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 };
+}
+
 /**
  * The micro-batches of a step of `space` on `dataset` (`train.micro_batch`, else the automatic
  * choice for the backend's heap or this machine's memory: runtime/dsl/memory.ts, `microBatchPlan`). The search and `bnas
@@ -152,12 +157,12 @@ export async function accumulate(
  * @param backend a backend name or choice (`node` is the native backend)
  */
 export function microBatchOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): MicroBatchPlan {
-  return microBatchPlan(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
+  return microBatchPlan(space, backend, threads, machineInputs(dataset));
 }
 
 /** The most of `threads` that can share a search's pruning and measurements in this machine's memory ({@link sharedThreadsThatFit}). */
 export function sharedThreadsOf(space: SearchSpace, dataset: Pick<Dataset, 'height' | 'channels' | 'numClasses'>, backend: string, threads: number): number {
-  return sharedThreadsThatFit(space, backend, threads, { image: dataset.height, inChannels: dataset.channels, classes: dataset.numClasses, systemMb: totalmem() / 2 ** 20 });
+  return sharedThreadsThatFit(space, backend, threads, machineInputs(dataset));
 }
 
 /** The images per micro-batch of a plan as a {@link accumulate} size: Infinity when the step is one part. */

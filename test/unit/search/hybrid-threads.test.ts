@@ -106,3 +106,18 @@ test('searchThreads: auto resumes the threads and step sharding a run started wi
   assert.deepEqual(await searchThreads(2, 'wasm', 32, undefined, undefined, undefined, false), { threads: 2, shardSteps: false, reason: 'asked for, the steps on 1 thread' });
   assert.deepEqual(await searchThreads(1, 'wasm', 32, undefined, undefined, undefined, false), { threads: 1, shardSteps: true, reason: 'asked for' });
 });
+
+test('searchThreads: auto takes no more shared threads than fit the machine\'s memory; asked-for and sharded counts are not bounded', async () => {
+  const fits = (most: number) => (n: number) => Math.min(n, most);
+  const shared = { threads: 4, shardSteps: false };
+  assert.deepEqual(await searchThreads('auto', 'wasm', 32, shared, undefined, undefined, true, fits(2)), {
+    threads: 2, shardSteps: false, reason: "auto: the thread count and the unsharded steps the run started with; 2 of them fit the machine's memory",
+  });
+  // One fits: no workers at all, the run on one thread.
+  assert.deepEqual((({ threads, shardSteps }) => ({ threads, shardSteps }))(await searchThreads('auto', 'wasm', 32, shared, undefined, undefined, true, fits(1))), { threads: 1, shardSteps: true });
+  // Enough memory: unchanged.
+  assert.equal((await searchThreads('auto', 'wasm', 32, shared, undefined, undefined, true, fits(8))).threads, 4);
+  // Sharded steps hold a shard each, and an asked-for count is the user's: neither is bounded.
+  assert.equal((await searchThreads('auto', 'wasm', 32, { threads: 4 }, undefined, undefined, true, fits(1))).threads, 4);
+  assert.equal((await searchThreads(4, 'wasm', 32, undefined, undefined, undefined, false, fits(1))).threads, 4);
+});
