@@ -8,11 +8,12 @@
  * `result.json`, so a record it writes rests on the same derivation the search used. The output is
  * a `result.json`-shaped file that `bnas evaluate FILE --data PROTOCOL.bnas --seed N` trains.
  *
- * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R] [--edges weight|beta]
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R] [--edges weight|beta] [--inner K]
  *   --run-cap M   the cap the run derived with, where its space.bnas leaves it to a language default
  *                 that has changed since (default: what the space file gives now)
  *   --reduce-cap R the reduction cell's cap, where it differs from the normal cell's N
  *   --edges E      how the re-derivation ranks a node's input edges (`derive.edges`; default: the run's)
+ *   --inner K      at most K edges a cell from intermediate nodes (`derive.max_inner_edges`; default: the run's)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,13 +24,18 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, type CellArch, type EdgeScore } from '../../runtime/search/derive.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' }, inner: { type: 'string' } } });
 const run = positionals[0];
 const cap = Number(values.cap);
 const reduceCap = values['reduce-cap'] === undefined ? cap : Number(values['reduce-cap']);
 const edgesOpt = values.edges as EdgeScore | undefined;
+const inner = values.inner === undefined ? undefined : Number(values.inner);
 if (edgesOpt !== undefined && edgesOpt !== 'weight' && edgesOpt !== 'beta') {
   console.error('--edges takes weight or beta');
+  process.exit(2);
+}
+if (inner !== undefined && !(Number.isInteger(inner) && inner >= 0)) {
+  console.error('--inner takes a count of edges, 0 or more');
   process.exit(2);
 }
 if (!run || !values.out || !Number.isInteger(cap) || cap < 0 || !Number.isInteger(reduceCap) || reduceCap < 0) {
@@ -55,11 +61,11 @@ const archOf = (kind: CellKind): CellArch => {
   };
 };
 const archs = { normal: archOf('normal'), reduce: archOf('reduce') };
-const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree, edges?: EdgeScore): Genotype => {
+const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree, edges?: EdgeScore, maxInnerEdges?: number): Genotype => {
   const limits = Object.fromEntries(
     CELL_KINDS.map((k) => {
       const own = deriveLimitsOf(space, k);
-      return [k, { ...own, maxParamFree: k === 'reduce' ? reduceMax : maxParamFree, edges: edges ?? own.edges }];
+      return [k, { ...own, maxParamFree: k === 'reduce' ? reduceMax : maxParamFree, edges: edges ?? own.edges, maxInnerEdges: maxInnerEdges ?? own.maxInnerEdges }];
     }),
   ) as Record<CellKind, ReturnType<typeof deriveLimitsOf>>;
   return deriveGenotype(archs, ops, space.supernet.nodes, space.sampling.edgeNormalization, limits);
@@ -70,7 +76,7 @@ const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Nu
 if (JSON.stringify(derive(runCap)) !== JSON.stringify(result.genotype)) {
   throw new Error(`re-deriving ${run} at its own cap (${runCap}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with another cap (--run-cap)`);
 }
-const genotype = derive(cap, reduceCap, edgesOpt);
-const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}), ...(edgesOpt ? { edges: edgesOpt } : {}) };
+const genotype = derive(cap, reduceCap, edgesOpt, inner);
+const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}), ...(edgesOpt ? { edges: edgesOpt } : {}), ...(inner !== undefined ? { max_inner_edges: inner } : {}) };
 writeFileSync(values.out, JSON.stringify({ ...result, genotype, rederived }, null, 2) + '\n');
 console.log(`${run}: normal ${JSON.stringify(genotype.normal)} reduce ${JSON.stringify(genotype.reduce)}`);

@@ -110,6 +110,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   // A derived cell has two edges a node: a cap at or above that count can never bind, so it is no cap.
   const maxParamFree = num(get('derive', 'max_param_free'), DEFAULT_MAX_PARAM_FREE);
   const capped = maxParamFree < 2 * num(get('supernet', 'nodes'), 4);
+  const maxInner = get('derive', 'max_inner_edges');
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
   const microBatch = get('train', 'micro_batch');
@@ -173,7 +174,11 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       dropoutOps: str<DropoutOps>(get('regularize', 'dropout_ops'), 'skip'),
       dropoutDecay: num(get('regularize', 'dropout_decay'), 0.2),
     },
-    derive: { ...(capped ? { maxParamFree } : {}), ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}) },
+    derive: {
+      ...(capped ? { maxParamFree } : {}),
+      ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}),
+      ...(typeof maxInner === 'number' ? { maxInnerEdges: maxInner } : {}),
+    },
     ...(get('guide', 'parent') === 'real'
       ? { guide: { parent: 'real' as const, epochs: num(get('guide', 'epochs'), 4), weight: num(get('guide', 'weight'), 1), decay: str<'linear' | 'none'>(get('guide', 'decay'), 'linear') } }
       : {}),

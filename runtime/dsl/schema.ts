@@ -386,12 +386,7 @@ export const BLOCKS: readonly BlockSchema[] = [
         name: 'max_param_free',
         type: { kind: 'int', min: 0 },
         defaultText: String(DEFAULT_MAX_PARAM_FREE),
-        doc:
-          'At most this many parameter-free ops (pooling, skip-connect) in each derived cell (P-DARTS keeps at most 2 skip-connects). ' +
-          'A value of at least the derived cell\'s edge count (2 × `nodes`) sets no limit, as DARTS and PC-DARTS derive. ' +
-          'Beyond it, the parameter-free edge whose best learnable alternative weighs most takes that alternative: first an op still alive on the same edge, else another input of the same node. ' +
-            'With the cap set, pruning never abandons the last learnable op of an edge, so an alternative is always alive. ' +
-          'Binary searches tend to collapse to parameter-free ops, and under the 6-cell evaluation protocol the capped cells trained better (docs/method.md, "Collapse").',
+        doc: 'At most this many parameter-free ops (pooling, skip-connect) in each derived cell (P-DARTS keeps at most 2 skip-connects). A value of at least the derived cell\'s edge count (2 × `nodes`) sets no limit, as DARTS and PC-DARTS derive. Beyond it, the parameter-free edge whose best learnable alternative weighs most takes that alternative: first an op still alive on the same edge, else another input of the same node. With the cap set, pruning never abandons the last learnable op of an edge, so an alternative is always alive. Binary searches tend to collapse to parameter-free ops, and under the 6-cell evaluation protocol the capped cells trained better (docs/method.md, "Collapse").',
         since: V,
       },
       {
@@ -400,6 +395,9 @@ export const BLOCKS: readonly BlockSchema[] = [
         default: 'weight',
         doc: "How each node keeps its two input edges. After pruning, edges hold different numbers of alive ops, and an edge left one op has an op weight of 1: `weight` then favours the edges pruning has finished. `beta` compares a node's inputs by the weights the search learned for that choice (docs/method.md, \"Derivation\"). Without edge normalization the two agree.",
         since: V,
+      },
+      { name: 'max_inner_edges', type: { kind: 'int', min: 0 }, since: V,
+        doc: 'At most this many edges of each derived cell read from intermediate nodes rather than the cell inputs c_{k-2} and c_{k-1}; unset, no limit. Beyond it, the inner edge whose node has the best-scored unpicked input edge takes that edge. Fewer inner edges make wider, shallower cells (docs/method.md, "Derivation").',
       },
     ],
   },

@@ -193,6 +193,8 @@ export interface DeriveSpec {
   readonly maxParamFree?: number;
   /** How a node's input edges are ranked (`derive.edges`); undefined = `weight`. */
   readonly edges?: 'weight' | 'beta';
+  /** At most this many edges per derived cell from intermediate nodes (`derive.max_inner_edges`); undefined = no limit. */
+  readonly maxInnerEdges?: number;
 }
 
 export interface BudgetSpec {

@@ -2,8 +2,8 @@
  * Deriving the discrete cell from the architecture weights (docs/method.md, "Derivation"):
  * per intermediate node, score each incoming edge by its best non-`none` op weight
  * softmax(α over the ops still alive)·softmax(β over the node's inputs), keep the top 2 edges and
- * take the best non-`none` op on each; then at most `derive.max_param_free` parameter-free ops per
- * cell. Pure numbers, no tensors, once {@link archNumbers} has read them from the supernet.
+ * take the best non-`none` op on each; then at most `derive.max_inner_edges` edges from intermediate
+ * nodes and at most `derive.max_param_free` parameter-free ops per cell. Pure numbers, no tensors, once {@link archNumbers} has read them from the supernet.
  */
 import { isParamFree, type SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
@@ -85,6 +85,8 @@ export interface DeriveLimits {
    * edge weight), `beta` by the edge weight b alone (docs/method.md, "Derivation"); default `weight`.
    */
   readonly edges?: EdgeScore;
+  /** At most this many edges per cell read from intermediate nodes; undefined = no limit. */
+  readonly maxInnerEdges?: number;
 }
 
 /** How derivation ranks a node's input edges (see {@link DeriveLimits.edges}). */
@@ -96,6 +98,7 @@ export function deriveLimitsOf(space: SearchSpace, cell: CellKind): DeriveLimits
     paramFree: (o, from) => isParamFree(space.ops[o].kind, cell === 'reduce' && from < 2 ? 2 : 1),
     maxParamFree: space.derive?.maxParamFree,
     edges: space.derive?.edges,
+    maxInnerEdges: space.derive?.maxInnerEdges,
   };
 }
 
@@ -120,19 +123,22 @@ export function deriveCell(
   const b = edgeWeights(arch, nodes, edgeNormalization);
   const edges = cellEdges(nodes);
   const score = edgeScorer(w, b, limits?.edges);
-  const picks: Pick[][] = [];
+  const scored: Pick[][] = [];
   for (let j = 0; j < nodes; j++) {
-    const scored = edges
+    const own = edges
       .filter((e) => e.node === j)
       .map((e) => {
         const best = bestOp(arch, w[e.index], e.index, opNames);
         return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -1 : score(e.index, best.op) };
       });
     // Stable order on ties: the earlier input wins, so derivation is deterministic.
-    scored.sort((x, y) => y.score - x.score || x.from - y.from);
-    picks.push(scored.slice(0, 2));
+    own.sort((x, y) => y.score - x.score || x.from - y.from);
+    scored.push(own);
   }
-  if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, score, edges, opNames, limits.paramFree, limits.maxParamFree);
+  const picks = scored.map((own) => own.slice(0, 2).map((p) => ({ ...p })));
+  const maxInner = limits?.maxInnerEdges ?? Infinity;
+  if (maxInner < Infinity) capInnerEdges(picks, scored, maxInner);
+  if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, score, edges, opNames, limits.paramFree, limits.maxParamFree, maxInner);
   return picks.flatMap((node) => [...node].sort((x, y) => y.score - x.score || x.from - y.from).map((p): GenotypeEdge => [opNames[p.op], p.from]));
 }
 
@@ -143,6 +149,30 @@ export function deriveCell(
  */
 function edgeScorer(w: readonly (readonly number[])[], b: readonly number[], edges: EdgeScore = 'weight'): (e: number, o: number) => number {
   return edges === 'beta' ? (e, o) => b[e] * (1 + 1e-9 * w[e][o]) : (e, o) => w[e][o] * b[e];
+}
+
+/** Edges from intermediate nodes (inputs 2 and up), as opposed to the cell inputs c_{k-2} and c_{k-1}. */
+const isInner = (p: { readonly from: number }): boolean => p.from >= 2;
+const innerCount = (picks: readonly (readonly Pick[])[]): number => picks.reduce((n, node) => n + node.filter(isInner).length, 0);
+
+/**
+ * Replaces picks that read an intermediate node by the node's best unpicked cell-input edge until at
+ * most `max` remain (docs/method.md, "Derivation"). Each step takes the replacement with the highest
+ * score over all nodes, so the inner edges that survive are those whose node has no close input alternative.
+ */
+function capInnerEdges(picks: Pick[][], scored: readonly (readonly Pick[])[], max: number): void {
+  while (innerCount(picks) > max) {
+    let choice: { j: number; at: number; with: Pick } | undefined;
+    picks.forEach((node, j) =>
+      node.forEach((p, at) => {
+        if (!isInner(p)) return;
+        const alt = scored[j].find((q) => !isInner(q) && !node.some((r) => r.edge === q.edge));
+        if (alt && (!choice || alt.score > choice.with.score)) choice = { j, at, with: alt };
+      }),
+    );
+    if (!choice) return;
+    picks[choice.j][choice.at] = { ...choice.with };
+  }
 }
 
 /**
@@ -160,6 +190,7 @@ function capParamFree(
   opNames: readonly string[],
   paramFree: DeriveLimits['paramFree'],
   max: number,
+  maxInner: number,
 ): void {
   const learnable = (o: number, from: number) => opNames[o] !== 'none' && !paramFree(o, from);
   const bestLearnable = (e: number, from: number): number => {
@@ -178,7 +209,9 @@ function capParamFree(
         const o = bestOp(arch, w[e.index], e.index, opNames).op;
         if (o >= 0 && arch.alive[e.index][o] && learnable(o, e.from)) options.push({ edge: e.index, from: e.from, op: o });
       }
+      const inner = innerCount(picks) - (isInner(p) ? 1 : 0);
       for (const opt of options) {
+        if (inner + (isInner(opt) ? 1 : 0) > maxInner) continue;
         const s = score(opt.edge, opt.op);
         if (!choice || s > choice.score) choice = { j, p, ...opt, score: s };
       }

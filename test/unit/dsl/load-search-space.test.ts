@@ -87,6 +87,12 @@ describe('defaults', () => {
     assert.deepEqual(load('search "s" { derive { edges = weight } }').derive, load('search "s" {}').derive);
   });
 
+  it('derive.max_inner_edges reaches the model; unset, no limit', () => {
+    assert.deepEqual(load('search "s" { derive { max_inner_edges = 1 } }').derive, { maxParamFree: 2, maxInnerEdges: 1 });
+    assert.deepEqual(load('search "s" { derive { max_inner_edges = 0 } }').derive, { maxParamFree: 2, maxInnerEdges: 0 });
+    assert.equal(load('search "s" {}').derive?.maxInnerEdges, undefined);
+  });
+
   it('binarize.progressive reaches the model; 0 leaves it out, as without the attribute', () => {
     assert.equal(load('search "p" {\n  binarize { progressive = 3 }\n}').binarize.progressive, 3);
     assert.deepEqual(load('search "p" {\n  binarize { progressive = 0 }\n}').binarize, load('search "p" {}').binarize);

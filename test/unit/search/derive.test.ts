@@ -117,3 +117,37 @@ test('edges = beta: a node keeps its inputs by β, not by an op weight that prun
   // without edge normalization β is ignored and the two rankings agree
   assert.deepEqual(deriveCell(a, OPS, 2, false, { paramFree: () => false, edges: 'beta' }), deriveCell(a, OPS, 2, false));
 });
+
+test('max_inner_edges: inner picks give way to the best unpicked cell-input edge of their node', () => {
+  // 3 nodes (edges: node 0: 0,1; node 1: 2,3,4; node 2: 5,6,7,8). Every edge from an intermediate
+  // node outweighs the edges from the cell inputs, so the uncapped cell reads three inner edges.
+  const a = arch(3, (e, from) => (from >= 2 ? [0, 0, 3 + e * 0.1, 0] : [0, 0, 1 + e * 0.1, 0]));
+  const inner = (cell: readonly (readonly [string, number])[]) => cell.filter(([, from]) => from >= 2).length;
+  const free = deriveCell(a, OPS, 3, true);
+  assert.equal(inner(free), 3, 'uncapped: node 1 reads node 0, node 2 reads nodes 0 and 1');
+  assert.deepEqual(deriveCell(a, OPS, 3, true, { paramFree: () => false }), free, 'no limit: unchanged');
+  for (const max of [0, 1, 2, 3]) {
+    const capped = deriveCell(a, OPS, 3, true, { paramFree: () => false, maxInnerEdges: max });
+    assert.equal(inner(capped), max, `cap ${max}`);
+    assert.deepEqual(capped.slice(0, 2), free.slice(0, 2), 'node 0 reads only the cell inputs and is untouched');
+  }
+  // Cap 2: the replaced inner pick is the one whose cell-input alternative scores highest (op weight
+  // × edge weight): node 1's input 0 (edge 2: 0.525 × ⅓ = 0.175) against node 2's input 1 (edge 6:
+  // 0.623 × ¼ = 0.156), so node 1 gives up node 0 and node 2 keeps both of its inner edges.
+  const two = deriveCell(a, OPS, 3, true, { paramFree: () => false, maxInnerEdges: 2 });
+  assert.deepEqual(two.slice(2, 4).map(([, from]) => from).sort(), [0, 1]);
+  assert.deepEqual(two.slice(4).map(([, from]) => from).sort(), [2, 3]);
+});
+
+test('max_inner_edges with max_param_free: a parameter-free pick never gives way to an inner edge beyond the cap', () => {
+  const paramFree = (o: number) => OPS[o] !== 'sep_conv_3x3';
+  // Node 1: the input edges 2 and 3 are skip-only after pruning; the edge from node 0 holds sep.
+  const a = arch(2, (e) => (e === 4 ? [0, 0, 2, 0] : [0, 2, 1, 0]));
+  const alive = cellEdges(2).map((e) => (e.index === 2 || e.index === 3 ? OPS.map((o) => o === 'skip_connect') : OPS.map(() => true)));
+  const cell = { ...a, alive };
+  const capFree = deriveCell(cell, OPS, 2, true, { paramFree, maxParamFree: 2 });
+  assert.ok(capFree.slice(2).some(([op, from]) => op === 'sep_conv_3x3' && from === 2), 'without the inner cap node 1 takes the inner sep');
+  const both = deriveCell(cell, OPS, 2, true, { paramFree, maxParamFree: 2, maxInnerEdges: 0 });
+  assert.ok(both.every(([, from]) => from < 2), 'the inner cap holds');
+  assert.deepEqual(both.slice(2).map(([op]) => op), ['skip_connect', 'skip_connect'], 'so node 1 keeps its skips');
+});
