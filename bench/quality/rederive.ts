@@ -14,6 +14,8 @@
  *   --reduce-cap R the reduction cell's cap, where it differs from the normal cell's N
  *   --edges E      how the re-derivation ranks a node's input edges (`derive.edges`; default: the run's)
  *   --inner K      at most K edges a cell from intermediate nodes (`derive.max_inner_edges`; default: the run's)
+ *   --run-inner K|none the inner-edge cap the run derived with, where its space.bnas leaves it to a
+ *                 language default that has changed since (`none`: no cap, as before the cap existed)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol
 import { readCheckpoint } from '../../runtime/search/checkpoint.js';
 import { deriveGenotype, deriveLimitsOf, type CellArch, type EdgeScore } from '../../runtime/search/derive.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' }, inner: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' }, inner: { type: 'string' }, 'run-inner': { type: 'string' } } });
 const run = positionals[0];
 const cap = Number(values.cap);
 const reduceCap = values['reduce-cap'] === undefined ? cap : Number(values['reduce-cap']);
@@ -73,8 +75,14 @@ const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree, edge
 
 const result = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { genotype: Genotype };
 const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Number(values['run-cap']);
-if (JSON.stringify(derive(runCap)) !== JSON.stringify(result.genotype)) {
-  throw new Error(`re-deriving ${run} at its own cap (${runCap}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with another cap (--run-cap)`);
+const runInnerOpt = values['run-inner'];
+const runInner = runInnerOpt === undefined ? space.derive?.maxInnerEdges : runInnerOpt === 'none' ? Infinity : Number(runInnerOpt);
+if (runInner !== undefined && !(runInner === Infinity || (Number.isInteger(runInner) && runInner >= 0))) {
+  console.error('--run-inner takes a count of edges or none');
+  process.exit(2);
+}
+if (JSON.stringify(derive(runCap, runCap, undefined, runInner)) !== JSON.stringify(result.genotype)) {
+  throw new Error(`re-deriving ${run} at its own caps (${runCap}, inner ${runInner}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with other caps (--run-cap, --run-inner)`);
 }
 const genotype = derive(cap, reduceCap, edgesOpt, inner);
 const rederived = { from: run, max_param_free: cap, ...(reduceCap !== cap ? { reduce_max_param_free: reduceCap } : {}), ...(edgesOpt ? { edges: edgesOpt } : {}), ...(inner !== undefined ? { max_inner_edges: inner } : {}) };

@@ -59,13 +59,18 @@ export function memoryMatchedBatch(space: SearchSpace): number {
 
 /**
  * The `--set` overrides of a mode on the benchmark space (none for this method): pruning off, no
- * cap on parameter-free ops at derivation, and for DARTS mode K = 1 (under the memory rule also DARTS mode's batch, with the weights' learning
+ * cap on parameter-free ops or inner edges at derivation, and for DARTS mode K = 1 (under the memory rule also DARTS mode's batch, with the weights' learning
  * rate scaled by the same factor).
  */
 export function modeSettings(space: SearchSpace, mode: Mode, rule: BatchRule = 'same'): Setting[] {
   if (mode === 'bnas') return [];
-  // The baselines derive as their papers do: no cap on parameter-free ops (a cap of the cell's edge count).
-  const none = [{ key: 'pruning.criterion', value: 'none' }, { key: 'derive.max_param_free', value: String(2 * space.supernet.nodes) }];
+  // The baselines derive as their papers do: no cap on parameter-free ops or inner edges (caps of the cell's edge count).
+  const uncapped = String(2 * space.supernet.nodes);
+  const none = [
+    { key: 'pruning.criterion', value: 'none' },
+    { key: 'derive.max_param_free', value: uncapped },
+    { key: 'derive.max_inner_edges', value: uncapped },
+  ];
   if (mode === 'pc-darts') return none;
   const out = [...none, { key: 'sampling.k', value: '1' }];
   const batch = rule === 'memory' ? memoryMatchedBatch(space) : space.train.batch;

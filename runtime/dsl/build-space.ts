@@ -6,7 +6,9 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { builtinOpSpec, isBuiltinOp, type SchemaValue } from './schema.js';
 import {
+  DEFAULT_MAX_INNER_EDGES,
   DEFAULT_MAX_PARAM_FREE,
+  innerEdgeBound,
   type BinarizeSpec,
   type DataSource,
   type DropoutOps,
@@ -110,7 +112,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   // A derived cell has two edges a node: a cap at or above that count can never bind, so it is no cap.
   const maxParamFree = num(get('derive', 'max_param_free'), DEFAULT_MAX_PARAM_FREE);
   const capped = maxParamFree < 2 * num(get('supernet', 'nodes'), 4);
-  const maxInner = get('derive', 'max_inner_edges');
+  const maxInner = num(get('derive', 'max_inner_edges'), DEFAULT_MAX_INNER_EDGES);
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
   const microBatch = get('train', 'micro_batch');
@@ -177,7 +179,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     derive: {
       ...(capped ? { maxParamFree } : {}),
       ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}),
-      ...(typeof maxInner === 'number' ? { maxInnerEdges: maxInner } : {}),
+      ...(maxInner < innerEdgeBound(num(get('supernet', 'nodes'), 4)) ? { maxInnerEdges: maxInner } : {}),
     },
     ...(get('guide', 'parent') === 'real'
       ? { guide: { parent: 'real' as const, epochs: num(get('guide', 'epochs'), 4), weight: num(get('guide', 'weight'), 1), decay: str<'linear' | 'none'>(get('guide', 'decay'), 'linear') } }

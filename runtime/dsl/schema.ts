@@ -4,7 +4,7 @@
  * introduced it. Validation, completion, hover and the generated reference page
  * (`docs/language.md`) all read this table, so a new attribute is added here and nowhere else.
  */
-import { BUILTIN_OPS, DARTS_OPS, DEFAULT_MAX_PARAM_FREE, type BuiltinOpName, type OpSpec } from './space.js';
+import { BUILTIN_OPS, DARTS_OPS, DEFAULT_MAX_INNER_EDGES, DEFAULT_MAX_PARAM_FREE, type BuiltinOpName, type OpSpec } from './space.js';
 import { LANGUAGE_VERSION, values, type AttributeSchema, type BlockSchema, type EnumValue, type SchemaValue, type ValueType } from './schema-types.js';
 
 export * from './schema-types.js';
@@ -396,8 +396,8 @@ export const BLOCKS: readonly BlockSchema[] = [
         doc: "How each node keeps its two input edges. After pruning, edges hold different numbers of alive ops, and an edge left one op has an op weight of 1: `weight` then favours the edges pruning has finished. `beta` compares a node's inputs by the weights the search learned for that choice (docs/method.md, \"Derivation\"). Without edge normalization the two agree.",
         since: V,
       },
-      { name: 'max_inner_edges', type: { kind: 'int', min: 0 }, since: V,
-        doc: 'At most this many edges of each derived cell read from intermediate nodes rather than the cell inputs c_{k-2} and c_{k-1}; unset, no limit. Beyond it, the inner edge whose node has the best-scored unpicked input edge takes that edge. Fewer inner edges make wider, shallower cells (docs/method.md, "Derivation").',
+      { name: 'max_inner_edges', type: { kind: 'int', min: 0 }, defaultText: String(DEFAULT_MAX_INNER_EDGES), since: V,
+        doc: 'At most this many edges of each derived cell read from intermediate nodes rather than the cell inputs c_{k-2} and c_{k-1}; a value of at least 2 × `nodes` − 3 sets no limit, as DARTS and PC-DARTS derive. Beyond it, the inner edge whose node has the best-scored unpicked input edge takes that edge. Fewer inner edges make wider, shallower cells; under the 6-cell evaluation protocol the searched cells trained better with at most one (docs/method.md, "Derivation").',
       },
     ],
   },

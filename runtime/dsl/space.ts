@@ -174,6 +174,15 @@ export interface RegularizeSpec {
 export const DEFAULT_MAX_PARAM_FREE = 2;
 
 /**
+ * The default cap on edges from intermediate nodes per derived cell (`derive.max_inner_edges`),
+ * chosen by measurement (docs/method.md, "Derivation").
+ */
+export const DEFAULT_MAX_INNER_EDGES = 1;
+
+/** The most edges from intermediate nodes a derived cell can have: node j reads at most min(2, j) of them. */
+export const innerEdgeBound = (nodes: number): number => Array.from({ length: nodes }, (_, j) => Math.min(2, j)).reduce((a, b) => a + b, 0);
+
+/**
  * A full-precision parent search that runs first and whose op distribution guides the binary
  * search's α (docs/method.md, "Parent guide").
  */

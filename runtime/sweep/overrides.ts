@@ -121,9 +121,15 @@ export function applySettings(text: string, settings: readonly Setting[], filePa
   if (dataPath !== undefined && !isAbsolute(dataPath) && !settings.some((s) => s.key === 'data.path')) {
     all.push({ key: 'data.path', value: JSON.stringify(resolve(dirname(filePath), dataPath)) });
   }
-  const edits = all.map((s) => editFor(text, parsed.ast!, parseKey(s.key), s.value)).sort((a, b) => b.start - a.start);
+  // One setting at a time on the text so far: two settings of a block the file lacks then land in one block.
   let out = text;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  let ast: SearchFile | undefined = parsed.ast;
+  for (const [i, s] of all.entries()) {
+    if (i > 0) ast = analyzeText(out, { filePath }).ast;
+    if (!ast) throw new SettingError(`the space with ${all.slice(0, i).map((x) => `${x.key}=${x.value}`).join(', ')} does not parse`);
+    const e = editFor(out, ast, parseKey(s.key), s.value);
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  }
   const { space, diagnostics } = loadSearchSpace(out, { filePath, checkFiles: true });
   if (!space) {
     const what = settings.map((s) => `${s.key}=${s.value}`).join(', ');

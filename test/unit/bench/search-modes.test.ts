@@ -19,6 +19,8 @@ test('modes: bnas is the space; PC-DARTS mode stops pruning; DARTS mode samples 
   assert.equal(pc.pruning.criterion, 'none');
   assert.equal(pc.sampling.k, space.sampling.k);
   assert.equal(pc.train.batch, space.train.batch);
+  assert.deepEqual(pc.derive, {}, 'the baselines derive as their papers do: no cap on parameter-free ops or inner edges');
+  assert.equal(space.derive?.maxInnerEdges, 1, 'this method derives under the default caps');
   const darts = modeSpace('darts');
   assert.equal(darts.sampling.k, 1);
   assert.equal(darts.pruning.criterion, 'none');

@@ -71,26 +71,32 @@ describe('defaults', () => {
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
     assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
-    assert.deepEqual(s.derive, { maxParamFree: 2 });
+    assert.deepEqual(s.derive, { maxParamFree: 2, maxInnerEdges: 1 });
     assert.deepEqual(s.budget, { memoryMb: 3000 });
   });
 
   it('a parameter-free cap that cannot bind (at least two edges a node) is no cap', () => {
-    assert.deepEqual(load('search "s" { derive { max_param_free = 7 } }').derive, { maxParamFree: 7 });
-    assert.deepEqual(load('search "s" { derive { max_param_free = 8 } }').derive, {});
-    assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 4 } }').derive, {});
-    assert.deepEqual(load('search "s" { supernet { nodes = 2 } derive { max_param_free = 3 } }').derive, { maxParamFree: 3 });
+    const free = (text: string) => load(text).derive?.maxParamFree;
+    assert.equal(free('search "s" { derive { max_param_free = 7 } }'), 7);
+    assert.equal(free('search "s" { derive { max_param_free = 8 } }'), undefined);
+    assert.equal(free('search "s" { supernet { nodes = 2 } derive { max_param_free = 4 } }'), undefined);
+    assert.equal(free('search "s" { supernet { nodes = 2 } derive { max_param_free = 3 } }'), 3);
   });
 
   it('derive.edges = beta reaches the model; weight, the default, is left out', () => {
-    assert.deepEqual(load('search "s" { derive { edges = beta } }').derive, { maxParamFree: 2, edges: 'beta' });
+    assert.deepEqual(load('search "s" { derive { edges = beta } }').derive, { maxParamFree: 2, maxInnerEdges: 1, edges: 'beta' });
     assert.deepEqual(load('search "s" { derive { edges = weight } }').derive, load('search "s" {}').derive);
   });
 
-  it('derive.max_inner_edges reaches the model; unset, no limit', () => {
-    assert.deepEqual(load('search "s" { derive { max_inner_edges = 1 } }').derive, { maxParamFree: 2, maxInnerEdges: 1 });
-    assert.deepEqual(load('search "s" { derive { max_inner_edges = 0 } }').derive, { maxParamFree: 2, maxInnerEdges: 0 });
-    assert.equal(load('search "s" {}').derive?.maxInnerEdges, undefined);
+  it('derive.max_inner_edges reaches the model (1 by default); a cap that cannot bind is no cap', () => {
+    const inner = (text: string) => load(text).derive?.maxInnerEdges;
+    assert.equal(inner('search "s" {}'), 1);
+    assert.equal(inner('search "s" { derive { max_inner_edges = 0 } }'), 0);
+    // 4 nodes read at most 0 + 1 + 2 + 2 = 5 inner edges; 2 nodes at most 1
+    assert.equal(inner('search "s" { derive { max_inner_edges = 4 } }'), 4);
+    assert.equal(inner('search "s" { derive { max_inner_edges = 5 } }'), undefined);
+    assert.equal(inner('search "s" { supernet { nodes = 2 } }'), undefined);
+    assert.equal(inner('search "s" { supernet { nodes = 3 } }'), 1);
   });
 
   it('binarize.progressive reaches the model; 0 leaves it out, as without the attribute', () => {

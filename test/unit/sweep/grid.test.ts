@@ -68,6 +68,13 @@ test('settings replace a written value in place, keeping comments and layout', (
   assert.equal(text, SPACE.replace('k = 2 # partial', 'k = 1 # partial'));
 });
 
+test('two settings of a block the file lacks land in one new block', () => {
+  const { text, space } = applySettings(SPACE, [{ key: 'derive.max_param_free', value: '8' }, { key: 'derive.max_inner_edges', value: '0' }], '/tmp/g.bnas');
+  assert.equal(text.match(/derive \{/g)?.length, 1);
+  assert.equal(space.derive?.maxInnerEdges, 0);
+  assert.equal(space.derive?.maxParamFree, undefined);
+});
+
 test('settings add a missing attribute to its block, and a missing block to the search', () => {
   const { text, space } = applySettings(SPACE, [{ key: 'train.warmup', value: '0' }, { key: 'pruning.criterion', value: 'alpha' }, { key: 'optimizer.weights.lr', value: '0.01' }], '/tmp/g.bnas');
   assert.match(text, /train \{ epochs = 3, batch = 16, seed = 5, warmup = 0 \}/);
