@@ -7,6 +7,7 @@
  * To add a headline: add its record (if new) to RECORDS and a row to HEADLINES; `value` turns the
  * record's JSON into the text shown. A row whose record is missing shows a dash.
  */
+import { pairedT } from '../runtime/sweep/stats.js';
 import { stat, welch, type Stat } from './quality/report.js';
 
 /** A parsed JSON record. */
@@ -128,6 +129,10 @@ export const RECORDS: readonly RecordSpec[] = [
     id: 'webview', file: 'bench/webview/results.json', args: ['bench/webview/run-view-bench.ts', '--out', 'bench/webview/results.json'], needs: ['build', 'chromium'], minutes: 1,
     quick: ['bench/webview/run-view-bench.ts', '--epochs', '10'],
   },
+  {
+    id: 'quality-cells-6cells', file: 'bench/quality/results-sweep/cells-6cells/evaluations.json', minutes: 300,
+    manual: '`bnas evaluate` of each cell under `bench/quality/protocol-conv-6.bnas`, as bench/quality/README.md lists ("Where the searched cells lose to DARTS_V2", "Fewer inner edges")',
+  },
   { id: 'vsix-size', file: 'bench/ci/vsix-size.json', manual: 'npm run package -- --record', minutes: 2 },
   { id: 'host-timings', file: 'bench/ci/host-timings.json', manual: 'npm run test:host -- --record', minutes: 10 },
 ];
@@ -202,6 +207,32 @@ function floatGap(r: Json | undefined, data: string): number | undefined {
   const g = ((get(dataset(r, data), 'groups') as { accuracies: number[]; float?: number[] }[] | undefined) ?? []).find((x) => x.float?.length);
   if (!g?.float) return undefined;
   return g.float.reduce((a, x, i) => a + x - g.accuracies[i], 0) / g.float.length;
+}
+
+/** One group's evaluations in a cell-evaluation record (`evaluations.json`). */
+function cellGroup(r: Json | undefined, group: string): { seed: number; accuracy: number }[] {
+  return ((get(r, 'evaluations') as { group: string; seed: number; accuracy: number }[] | undefined) ?? []).filter((e) => e.group === group);
+}
+
+const pText = (p: number): string => (p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`);
+
+/** A group of cell evaluations against random cells: the margin in points and in the random cells' std, Welch p. */
+function cellsVsRandom(r: Json | undefined, group: string, random: string): string | undefined {
+  const a = stat(cellGroup(r, group).map((e) => e.accuracy));
+  const b = stat(cellGroup(r, random).map((e) => e.accuracy));
+  if (a.n < 2 || b.n < 2) return undefined;
+  const m = a.mean - b.mean;
+  return `${meanStd(a)} vs ${meanStd(b)} (${a.n} seeds, ${b.n} random cells): ${m >= 0 ? '+' : ''}${(100 * m).toFixed(1)} points, ${(m / b.std).toFixed(1)}× their std, Welch p ${pText(welch(a, b).p)}`;
+}
+
+/** A group of cell evaluations against a reference cell, paired by seed. */
+function cellsVsReference(r: Json | undefined, group: string, reference: string): string | undefined {
+  const ref = new Map(cellGroup(r, reference).map((e) => [e.seed, e.accuracy]));
+  const pairs = cellGroup(r, group).filter((e) => ref.has(e.seed));
+  if (pairs.length < 2) return undefined;
+  const t = pairedT(pairs.map((e) => e.accuracy), pairs.map((e) => ref.get(e.seed)!));
+  const ahead = pairs.filter((e) => e.accuracy > ref.get(e.seed)!).length;
+  return `${t.diff >= 0 ? '+' : '−'}${Math.abs(100 * t.diff).toFixed(2)} points paired over ${pairs.length} seeds (ahead on ${ahead}), p ${pText(t.p)}`;
 }
 
 /** The mode time ratios of a quality run: this method ÷ PC-DARTS mode, ÷ DARTS mode (CPU time). */
@@ -302,6 +333,21 @@ export const HEADLINES: readonly Headline[] = [
     id: 'quality-vs-pc-long', area: 'quality', readme: true, records: ['quality-results-long', 'quality-results-long-b'], target: 'no worse beyond the noise',
     what: 'the same searched for 16 epochs',
     value: methodVsPcDarts,
+  },
+  {
+    id: 'quality-6cells-random', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: '≥ 2× the random cells\' std, Welch p < 0.05',
+    what: 'searched cells (this method, the default derivation: ≤ 2 parameter-free ops, ≤ 1 inner edge a cell) vs uniform random cells, the calibrated 6-cell protocol (Fashion-MNIST 12×12, 5,000 images × 6 epochs, 10,000 test images)',
+    value: (r) => cellsVsRandom(r, 'H', 'R'),
+  },
+  {
+    id: 'quality-6cells-caps', area: 'quality', readme: true, records: ['quality-cells-6cells'],
+    what: 'the same against random cells under the same two caps: what the search adds to the derivation\'s priors',
+    value: (r) => cellsVsRandom(r, 'H', 'Q'),
+  },
+  {
+    id: 'quality-6cells-reference', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: 'no worse than the best reference cell',
+    what: 'the same searched cells against DARTS_V2 (adapted), paired by seed',
+    value: (r) => cellsVsReference(r, 'H', 'C'),
   },
   {
     id: 'quality-gap', area: 'quality', readme: true, records: ['quality-results'],

@@ -33,6 +33,19 @@ export function welch(a: Stat, b: Stat): { t: number; df: number; p: number } {
   return { t, df, p: incompleteBeta(df / (df + t * t), df / 2, 0.5) };
 }
 
+/**
+ * Paired t-test of two equally long lists (pair i: a[i] and b[i]): the mean difference a − b, t, its
+ * n − 1 degrees of freedom and the two-sided p-value (NaN with fewer than 2 pairs or no spread).
+ */
+export function pairedT(a: readonly number[], b: readonly number[]): { diff: number; t: number; df: number; p: number } {
+  if (a.length !== b.length) throw new Error(`a paired test needs pairs: ${a.length} against ${b.length} values`);
+  const d = stat(a.map((x, i) => x - b[i]));
+  if (d.n < 2 || !(d.std > 0)) return { diff: d.mean, t: NaN, df: NaN, p: NaN };
+  const t = d.mean / (d.std / Math.sqrt(d.n));
+  const df = d.n - 1;
+  return { diff: d.mean, t, df, p: incompleteBeta(df / (df + t * t), df / 2, 0.5) };
+}
+
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 terms; ~15 digits). */
 function logGamma(x: number): number {
   const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,

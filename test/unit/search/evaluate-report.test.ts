@@ -2,6 +2,7 @@
 // accuracy-vs-search-time SVG, whose markers and error bars must follow the data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pairedT } from '../../../runtime/sweep/stats.js';
 import { accuracyTimeSvg, groupTable, incompleteBeta, modeTable, PLOT, stat, welch, type ModePoint } from '../../../bench/quality/report.js';
 import { ticks } from '../../../media/shared/ticks.js';
 
@@ -129,4 +130,22 @@ test('welch: t, Welch–Satterthwaite df and p; symmetric; undefined for a singl
   assert.ok(Math.abs(r.t + w.t) < 1e-12 && Math.abs(r.p - w.p) < 1e-12);
   assert.ok(welch(stat([0.1, 0.9, 0.5]), stat([0.5, 0.4, 0.6])).p > 0.9, 'equal means: p near 1');
   assert.ok(Number.isNaN(welch(stat([0.7]), b).p));
+});
+
+test('pairedT: the t-test of the differences, against scipy.stats.ttest_rel', () => {
+  // scipy.stats.ttest_rel(a, b): t = 3.782306, p = 0.012859 (df 5)
+  const a = [80.7, 80.95, 79.9, 80.98, 80.56, 80.93];
+  const b = [79.75, 79.48, 79.05, 79.79, 77.75, 80.52];
+  const r = pairedT(a, b);
+  assert.ok(Math.abs(r.t - 3.782306) < 1e-5 && r.df === 5 && Math.abs(r.p - 0.012859) < 1e-5, JSON.stringify(r));
+  assert.ok(Math.abs(r.diff - (stat(a).mean - stat(b).mean)) < 1e-12);
+  // pairing matters: the same values unpaired are a weaker test
+  assert.ok(welch(stat(a), stat(b)).p > r.p);
+  // t changes sign with the order; p does not
+  const s = pairedT(b, a);
+  assert.ok(Math.abs(s.t + r.t) < 1e-12 && Math.abs(s.p - r.p) < 1e-12);
+  // scipy: ttest_rel([1, 2, 3, 4], [1.5, 1.9, 3.6, 4.1]) gives t = -1.664630, p = 0.194575
+  assert.ok(Math.abs(pairedT([1, 2, 3, 4], [1.5, 1.9, 3.6, 4.1]).p - 0.194575) < 1e-5);
+  assert.ok(Number.isNaN(pairedT([1], [2]).p));
+  assert.throws(() => pairedT([1, 2], [1]), /pairs/);
 });
