@@ -3,7 +3,8 @@
  * per intermediate node, score each incoming edge by its best non-`none` op weight
  * softmax(α over the ops still alive)·softmax(β over the node's inputs), keep the top 2 edges and
  * take the best non-`none` op on each; then at most `derive.max_inner_edges` edges from intermediate
- * nodes and at most `derive.max_param_free` parameter-free ops per cell. Pure numbers, no tensors, once {@link archNumbers} has read them from the supernet.
+ * nodes and at most `derive.max_param_free` parameter-free ops per cell. Pure numbers, no tensors,
+ * once {@link archNumbers} has read them from the supernet.
  */
 import { isParamFree, type SearchSpace } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
