@@ -28,20 +28,31 @@ import { deriveGenotype, deriveLimitsOf, type CellArch, type EdgeScore } from '.
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { cap: { type: 'string' }, out: { type: 'string' }, 'run-cap': { type: 'string' }, 'reduce-cap': { type: 'string' }, edges: { type: 'string' }, inner: { type: 'string' }, 'run-inner': { type: 'string' } } });
 const run = positionals[0];
-const cap = Number(values.cap);
-const reduceCap = values['reduce-cap'] === undefined ? cap : Number(values['reduce-cap']);
+const usage = 'usage: rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R] [--edges weight|beta] [--inner K] [--run-inner K|none]';
+
+/** A count option: an integer ≥ 0 (with `none` allowed, no limit: Infinity); undefined when absent. Exits with a message otherwise. */
+function count(name: string, none = false): number | undefined {
+  const text = values[name as keyof typeof values];
+  if (text === undefined) return undefined;
+  if (none && text === 'none') return Infinity;
+  const n = Number(text);
+  if (typeof text === 'string' && text.trim() !== '' && Number.isInteger(n) && n >= 0) return n;
+  console.error(`--${name} takes a count, 0 or more${none ? ', or none' : ''}; got ${String(text)}\n${usage}`);
+  process.exit(2);
+}
+
+const cap = count('cap');
+const reduceCap = count('reduce-cap') ?? cap;
+const inner = count('inner');
+const runCapOpt = count('run-cap');
+const runInnerOpt = count('run-inner', true);
 const edgesOpt = values.edges as EdgeScore | undefined;
-const inner = values.inner === undefined ? undefined : Number(values.inner);
 if (edgesOpt !== undefined && edgesOpt !== 'weight' && edgesOpt !== 'beta') {
-  console.error('--edges takes weight or beta');
+  console.error(`--edges takes weight or beta\n${usage}`);
   process.exit(2);
 }
-if (inner !== undefined && !(Number.isInteger(inner) && inner >= 0)) {
-  console.error('--inner takes a count of edges, 0 or more');
-  process.exit(2);
-}
-if (!run || !values.out || !Number.isInteger(cap) || cap < 0 || !Number.isInteger(reduceCap) || reduceCap < 0) {
-  console.error('usage: rederive.ts RUN_DIR --cap N --out FILE.json [--run-cap M] [--reduce-cap R]');
+if (!run || !values.out || cap === undefined) {
+  console.error(usage);
   process.exit(2);
 }
 
@@ -74,13 +85,8 @@ const derive = (maxParamFree: number | undefined, reduceMax = maxParamFree, edge
 };
 
 const result = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { genotype: Genotype };
-const runCap = values['run-cap'] === undefined ? space.derive?.maxParamFree : Number(values['run-cap']);
-const runInnerOpt = values['run-inner'];
-const runInner = runInnerOpt === undefined ? space.derive?.maxInnerEdges : runInnerOpt === 'none' ? Infinity : Number(runInnerOpt);
-if (runInner !== undefined && !(runInner === Infinity || (Number.isInteger(runInner) && runInner >= 0))) {
-  console.error('--run-inner takes a count of edges or none');
-  process.exit(2);
-}
+const runCap = runCapOpt ?? space.derive?.maxParamFree;
+const runInner = runInnerOpt ?? space.derive?.maxInnerEdges;
 if (JSON.stringify(derive(runCap, runCap, undefined, runInner)) !== JSON.stringify(result.genotype)) {
   throw new Error(`re-deriving ${run} at its own caps (${runCap}, inner ${runInner}) does not reproduce its result.json: the checkpoint is not the run's last state, or the run derived with other caps (--run-cap, --run-inner)`);
 }

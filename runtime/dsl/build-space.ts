@@ -109,9 +109,10 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const path = get('data', 'path');
   const image = get('data', 'image');
   const minutes = get('budget', 'minutes');
-  // A derived cell has two edges a node: a cap at or above that count can never bind, so it is no cap.
+  const nodes = num(get('supernet', 'nodes'), 4);
+  // A cap at or above what a derived cell can hold (two edges a node; innerEdgeBound inner edges) can never bind, so it is no cap.
   const maxParamFree = num(get('derive', 'max_param_free'), DEFAULT_MAX_PARAM_FREE);
-  const capped = maxParamFree < 2 * num(get('supernet', 'nodes'), 4);
+  const capped = maxParamFree < 2 * nodes;
   const maxInner = num(get('derive', 'max_inner_edges'), DEFAULT_MAX_INNER_EDGES);
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
@@ -143,7 +144,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       cells,
       reductions,
       channels: num(get('supernet', 'channels'), 8),
-      nodes: num(get('supernet', 'nodes'), 4),
+      nodes,
       stemMultiplier: num(get('supernet', 'stem_multiplier'), 3),
     },
     ops: resolveOps(checked),
@@ -179,7 +180,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     derive: {
       ...(capped ? { maxParamFree } : {}),
       ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}),
-      ...(maxInner < innerEdgeBound(num(get('supernet', 'nodes'), 4)) ? { maxInnerEdges: maxInner } : {}),
+      ...(maxInner < innerEdgeBound(nodes) ? { maxInnerEdges: maxInner } : {}),
     },
     ...(get('guide', 'parent') === 'real'
       ? { guide: { parent: 'real' as const, epochs: num(get('guide', 'epochs'), 4), weight: num(get('guide', 'weight'), 1), decay: str<'linear' | 'none'>(get('guide', 'decay'), 'linear') } }

@@ -202,6 +202,7 @@ function capParamFree(
   for (;;) {
     const free = picks.flatMap((node, j) => node.filter((p) => paramFree(p.op, p.from)).map((p) => ({ j, p })));
     if (free.length <= max) return;
+    const inner = innerCount(picks);
     let choice: { j: number; p: Pick; edge: number; from: number; op: number; score: number } | undefined;
     for (const { j, p } of free) {
       const same = bestLearnable(p.edge, p.from);
@@ -210,9 +211,9 @@ function capParamFree(
         const o = bestOp(arch, w[e.index], e.index, opNames).op;
         if (o >= 0 && arch.alive[e.index][o] && learnable(o, e.from)) options.push({ edge: e.index, from: e.from, op: o });
       }
-      const inner = innerCount(picks) - (isInner(p) ? 1 : 0);
       for (const opt of options) {
-        if (inner + (isInner(opt) ? 1 : 0) > maxInner) continue;
+        // A replacement must not take the cell past the inner-edge cap.
+        if (inner - Number(isInner(p)) + Number(isInner(opt)) > maxInner) continue;
         const s = score(opt.edge, opt.op);
         if (!choice || s > choice.score) choice = { j, p, ...opt, score: s };
       }

@@ -69,6 +69,29 @@ test('values: quality verdicts, the pooled comparison with PC-DARTS mode and the
   assert.equal(valueOf(records, 'quality-vs-pc-defaults'), undefined);
 });
 
+test('values: the 6-cell evaluations pool the searched groups, compare them with random cells, and pair them with the reference by seed', () => {
+  const ev = (group: string, seed: number, accuracy: number) => ({ group, seed, accuracy });
+  const records: Record<string, Json> = {
+    'quality-cells-6cells': {
+      evaluations: [
+        // searched: H (re-derived) and S (fresh) pool into four seeds, 0.80 ± 0.02
+        ev('H', 1, 0.78), ev('H', 2, 0.8), ev('S', 3, 0.82), ev('S', 4, 0.8),
+        // a group that is not searched must not enter the pool
+        ev('A', 1, 0.5),
+        ev('R', 1, 0.76), ev('R', 1, 0.74), ev('R', 2, 0.75),
+        ev('Q', 1, 0.79), ev('Q', 2, 0.79), ev('Q', 3, 0.8), ev('Q', 4, 0.78),
+        // reference on three of the four seeds: differences −0.01, −0.02, +0.01
+        ev('C', 1, 0.79), ev('C', 2, 0.82), ev('C', 3, 0.81),
+      ],
+    },
+  };
+  assert.match(valueOf(records, 'quality-6cells-random') ?? '', /^80\.0 ± 1\.6 % vs 75\.0 ± 1\.0 % \(4 seeds, 3 random cells\): \+5\.0 points, 5\.0× their std, Welch p [<=] /);
+  assert.match(valueOf(records, 'quality-6cells-caps') ?? '', /^80\.0 ± 1\.6 % vs 79\.0 ± 0\.8 % \(4 seeds, 4 random cells\): \+1\.0 points, 1\.2× their std, Welch p = 0\.\d{3}$/);
+  // paired over the three seeds the reference has: mean −0.67 points, ahead on one
+  assert.match(valueOf(records, 'quality-6cells-reference') ?? '', /^−0\.67 points paired over 3 seeds \(ahead on 1\), p = 0\.\d{3}$/);
+  assert.equal(valueOf({}, 'quality-6cells-random'), undefined, 'a missing record gives no value');
+});
+
 test('tables: the README shows the readme rows, a dash for a missing value, links relative to the document', () => {
   const values = headlineValues(reader({}));
   const table = readmeTable(values, '.');
