@@ -46,7 +46,7 @@ export interface RunSummary {
   epoch?: number;
   step?: number;
   steps?: number;
-  phase?: 'train' | 'prune';
+  phase?: 'train' | 'prune' | 'derive';
   loss?: number;
   /** Completed epochs (count of `epoch` events since the start, resumes included). */
   epochsDone: number;
@@ -211,7 +211,7 @@ export function describeSummary(s: RunSummary, opts: { step?: boolean } = {}): s
   const epoch = formatEpoch(s);
   if (epoch) parts.push(epoch);
   if (opts.step && s.step !== undefined && s.steps !== undefined) {
-    parts.push(`${s.phase === 'prune' ? 'pruning ' : 'step '}${s.step}/${s.steps}`);
+    parts.push(s.phase === 'derive' ? `deriving: edge probe ${s.step}` : `${s.phase === 'prune' ? 'pruning ' : 'step '}${s.step}/${s.steps}`);
   }
   if (opts.step && s.loss !== undefined) parts.push(`loss ${formatLoss(s.loss)}`);
   const acc = formatAccuracy(s);

@@ -103,7 +103,7 @@ export function applyEvents(model: RunModel, events: readonly RunEvent[]): Set<S
         dirty.add('facts').add('weights').add('pruning').add('messages');
         break;
       case 'step':
-        if (e.phase !== 'prune' && e.steps > 0) model.stepLoss.push({ x: e.epoch - 1 + e.step / e.steps, y: e.loss });
+        if ((e.phase ?? 'train') === 'train' && e.steps > 0) model.stepLoss.push({ x: e.epoch - 1 + e.step / e.steps, y: e.loss });
         model.step = { epoch: e.epoch, step: e.step, steps: e.steps };
         model.seconds = e.seconds;
         model.epoch = Math.max(model.epoch, e.epoch);

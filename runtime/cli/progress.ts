@@ -63,7 +63,10 @@ export class Progress {
       case 'step': {
         const width = 24;
         const done = Math.min(width, Math.round((width * e.step) / Math.max(e.steps, 1)));
-        const phase = e.phase === 'prune' ? `pruning: evaluation ${e.step}` : `[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${e.step}/${e.steps}`;
+        const phase =
+          e.phase === 'prune' ? `pruning: evaluation ${e.step}`
+          : e.phase === 'derive' ? `deriving: edge probe ${e.step}`
+          : `[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${e.step}/${e.steps}`;
         this.bar(`epoch ${e.epoch}/${this.epochs} ${phase} loss ${fmt(e.loss)} ${duration(e.seconds)}`);
         break;
       }

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { builtinOpSpec, isBuiltinOp, type SchemaValue } from './schema.js';
 import {
   DEFAULT_MAX_INNER_EDGES,
+  DEFAULT_PROBE_BATCHES,
   DEFAULT_MAX_PARAM_FREE,
   innerEdgeBound,
   type BinarizeSpec,
@@ -114,6 +115,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
   const maxParamFree = num(get('derive', 'max_param_free'), DEFAULT_MAX_PARAM_FREE);
   const capped = maxParamFree < 2 * nodes;
   const maxInner = num(get('derive', 'max_inner_edges'), DEFAULT_MAX_INNER_EDGES);
+  const edges = get('derive', 'edges');
   const shortcutGain = get('binarize', 'shortcut_gain');
   const shortcut = bool(get('binarize', 'shortcut'), false);
   const microBatch = get('train', 'micro_batch');
@@ -179,7 +181,8 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
     },
     derive: {
       ...(capped ? { maxParamFree } : {}),
-      ...(get('derive', 'edges') === 'beta' ? { edges: 'beta' as const } : {}),
+      ...(edges === 'beta' ? { edges } : {}),
+      ...(edges === 'removal' ? { edges, probeBatches: num(get('derive', 'probe_batches'), DEFAULT_PROBE_BATCHES) } : {}),
       ...(maxInner < innerEdgeBound(nodes) ? { maxInnerEdges: maxInner } : {}),
     },
     ...(get('guide', 'parent') === 'real'

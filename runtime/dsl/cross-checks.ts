@@ -287,6 +287,7 @@ function checkIgnored(c: Checks): void {
   if (c.ok(['binarize', 'weights']) && binarize.weights !== 'xnor') ignore('binarize', 'scale', `with \`weights = ${binarize.weights}\` (only \`xnor\` scales)`);
   if (c.ok(['binarize', 'shortcut']) && !binarize.shortcut) ignore('binarize', 'shortcut_gain', 'without `shortcut = true` (the gain scales the conv branch inside the shortcut)');
   if (fullPrecision(c)) ignore('binarize', 'progressive', 'with `weights = none` and `activations = real` (nothing is binarized)');
+  if (c.ok(['derive', 'edges']) && c.space.derive?.edges !== 'removal') ignore('derive', 'probe_batches', 'without `edges = removal` (only the edge-removal probes measure batches)');
   for (const which of ['weights', 'arch'] as const) {
     const key = `optimizer ${which}`;
     if (!c.ok([key, 'kind'])) continue;

@@ -12,7 +12,10 @@
  *     unrestricted baseline, each on the round's `pruning.samples` batches;
  *   - `ucb`: `samples` × the most ops alive on an edge single-path candidates, one after another,
  *     each trained for 2 batches and measured on 1, a path's cost taken as the fixed part plus
- *     each edge's mean alive op.
+ *     each edge's mean alive op;
+ * - with `derive.edges = removal`, after the last epoch (counted with it): one supernet forward
+ *   pass per edge of both cell kinds plus the baseline, on the first `derive.probe_batches` batches
+ *   of the architecture split.
  * {@link pruningBounds} gives, before a run, the range a schedule can save whatever ops its rounds
  * abandon.
  */
@@ -37,7 +40,10 @@ export interface EpochWork {
   readonly archImages: number;
   /** Images of the validation pass over the architecture split. */
   readonly validImages: number;
-  /** Images of the pruning round's supernet forward passes (`performance`: probes and baseline). */
+  /**
+   * Images of the pruning round's supernet forward passes (`performance`: probes and baseline),
+   * and in the last epoch those of derivation's edge-removal probes.
+   */
   readonly probeImages: number;
   /** Images of the pruning round's single-path candidates (`ucb`): trained, then measured. */
   readonly candidateTrainImages: number;
@@ -143,11 +149,12 @@ export function searchMacs(space: SearchSpace, pruned: readonly PruneEvent[], es
     const fwd = computeWithAlive(est, alive);
     const round = rounds.get(epoch) ?? [];
     const r = round.length ? roundWork(space, alive) : { probePasses: 0, candidates: 0 };
+    const derive = epoch === space.train.epochs && space.derive?.edges === 'removal' ? (1 + 2 * alive.normal.length) * Math.min(archImages, (space.derive.probeBatches ?? Infinity) * batch) : 0;
     const work: EpochWork = {
       weightImages: steps * batch,
       archImages: epoch > space.train.warmup ? steps * batch : 0,
       validImages: archImages,
-      probeImages: r.probePasses * batch,
+      probeImages: r.probePasses * batch + derive,
       candidateTrainImages: r.candidates * CANDIDATE_TRAIN * batch,
       candidateEvalImages: r.candidates * CANDIDATE_EVAL * batch,
     };

@@ -179,6 +179,9 @@ export const DEFAULT_MAX_PARAM_FREE = 2;
  */
 export const DEFAULT_MAX_INNER_EDGES = 1;
 
+/** Architecture-split batches each edge-removal probe of derivation measures (`derive.probe_batches`). */
+export const DEFAULT_PROBE_BATCHES = 8;
+
 /** The most edges from intermediate nodes a derived cell can have: node j reads at most min(2, j) of them. */
 export const innerEdgeBound = (nodes: number): number => Array.from({ length: nodes }, (_, j) => Math.min(2, j)).reduce((a, b) => a + b, 0);
 
@@ -201,7 +204,9 @@ export interface DeriveSpec {
   /** At most this many parameter-free ops per derived cell; undefined = no limit. */
   readonly maxParamFree?: number;
   /** How a node's input edges are ranked (`derive.edges`); undefined = `weight`. */
-  readonly edges?: 'weight' | 'beta';
+  readonly edges?: 'weight' | 'beta' | 'removal';
+  /** With `edges = removal`: architecture-split batches each removal probe measures (`derive.probe_batches`). */
+  readonly probeBatches?: number;
   /** At most this many edges per derived cell from intermediate nodes (`derive.max_inner_edges`); undefined = no limit. */
   readonly maxInnerEdges?: number;
 }

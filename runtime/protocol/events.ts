@@ -60,8 +60,8 @@ export const StepEventSchema = event('step', {
   loss: lossy,
   /** Seconds since the search started (excluding time before a resume). */
   seconds: finite,
-  /** What the step was doing: weight training or pruning evaluations. */
-  phase: v.optional(v.picklist(['train', 'prune'])),
+  /** What the step was doing: weight training, pruning evaluations or derivation's edge probes. */
+  phase: v.optional(v.picklist(['train', 'prune', 'derive'])),
 });
 
 /** End of an epoch. */
@@ -125,6 +125,11 @@ export const GenotypeEventSchema = event('genotype', {
   epoch: natural,
   genotype: GenotypeSchema,
   final: v.optional(v.boolean()),
+  /**
+   * With `derive.edges = removal`, on the final genotype: per cell kind and edge, the rise of the
+   * supernet's validation loss (nats) when that edge alone is removed, by which the inputs were chosen.
+   */
+  edge_evidence: v.optional(v.object({ normal: list(finite), reduce: list(finite) })),
 });
 
 /** A checkpoint was written (the run can be resumed from this epoch). */

@@ -83,15 +83,21 @@ export interface DeriveLimits {
   readonly maxParamFree?: number;
   /**
    * How a node's input edges are ranked: `weight` by w_o · b (the best alive op's weight times the
-   * edge weight), `beta` by the edge weight b alone (docs/method.md, "Derivation"); default `weight`.
+   * edge weight), `beta` by the edge weight b alone, `removal` by {@link DeriveLimits.removal}
+   * (docs/method.md, "Derivation"); default `weight`.
    */
   readonly edges?: EdgeScore;
+  /**
+   * With `edges = removal`: per edge, how much the supernet's validation loss rises when the edge is
+   * removed (runtime/search/edge-evidence.ts). Required there, ignored otherwise.
+   */
+  readonly removal?: readonly number[];
   /** At most this many edges per cell read from intermediate nodes; undefined = no limit. */
   readonly maxInnerEdges?: number;
 }
 
 /** How derivation ranks a node's input edges (see {@link DeriveLimits.edges}). */
-export type EdgeScore = 'weight' | 'beta';
+export type EdgeScore = 'weight' | 'beta' | 'removal';
 
 /** The derivation limits of a space for one cell kind (reduction cells: edges from inputs 0 and 1 have stride 2). */
 export function deriveLimitsOf(space: SearchSpace, cell: CellKind): DeriveLimits {
@@ -123,34 +129,42 @@ export function deriveCell(
   const w = opWeights(arch);
   const b = edgeWeights(arch, nodes, edgeNormalization);
   const edges = cellEdges(nodes);
-  const score = edgeScorer(w, b, limits?.edges);
+  const score = edgeScorer(w, b, limits?.edges, limits?.removal);
   const scored: Pick[][] = [];
   for (let j = 0; j < nodes; j++) {
     const own = edges
       .filter((e) => e.node === j)
       .map((e) => {
         const best = bestOp(arch, w[e.index], e.index, opNames);
-        return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -1 : score(e.index, best.op) };
+        return { edge: e.index, from: e.from, op: best.op, score: best.weight < 0 ? -Infinity : score(e.index, best.op) };
       });
     // Stable order on ties: the earlier input wins, so derivation is deterministic.
-    own.sort((x, y) => y.score - x.score || x.from - y.from);
+    own.sort(byScore);
     scored.push(own);
   }
   const picks = scored.map((own) => own.slice(0, 2).map((p) => ({ ...p })));
   const maxInner = limits?.maxInnerEdges ?? Infinity;
   if (maxInner < Infinity) capInnerEdges(picks, scored, maxInner);
   if (limits?.maxParamFree !== undefined) capParamFree(picks, arch, w, score, edges, opNames, limits.paramFree, limits.maxParamFree, maxInner);
-  return picks.flatMap((node) => [...node].sort((x, y) => y.score - x.score || x.from - y.from).map((p): GenotypeEdge => [opNames[p.op], p.from]));
+  return picks.flatMap((node) => [...node].sort(byScore).map((p): GenotypeEdge => [opNames[p.op], p.from]));
 }
 
 /**
- * The score of op `o` on edge `e` by which derivation ranks edges: w_o · b, or with `beta` the edge
+ * The score of op `o` on edge `e` by which derivation ranks edges: w_o · b; with `beta` the edge
  * weight b first and w_o only between equal b (a node's edges are then compared by β alone: an edge
- * that pruning has left one op does not win by that op's softmax weight of 1).
+ * that pruning has left one op does not win by that op's softmax weight of 1); with `removal` the
+ * loss the supernet gains without the edge, w_o only between equal losses.
  */
-function edgeScorer(w: readonly (readonly number[])[], b: readonly number[], edges: EdgeScore = 'weight'): (e: number, o: number) => number {
+function edgeScorer(w: readonly (readonly number[])[], b: readonly number[], edges: EdgeScore = 'weight', removal?: readonly number[]): (e: number, o: number) => number {
+  if (edges === 'removal') {
+    if (!removal || removal.length !== b.length) throw new Error(`derive.edges = removal needs one removal loss per edge (${b.length}), got ${removal?.length ?? 'none'}`);
+    return (e, o) => removal[e] + 1e-9 * w[e][o];
+  }
   return edges === 'beta' ? (e, o) => b[e] * (1 + 1e-9 * w[e][o]) : (e, o) => w[e][o] * b[e];
 }
+
+/** Higher score first; on equal scores (two edges without a live real op included) the earlier input. */
+const byScore = (x: Pick, y: Pick): number => (y.score === x.score ? 0 : y.score - x.score) || x.from - y.from;
 
 /** Edges from intermediate nodes (inputs 2 and up), as opposed to the cell inputs c_{k-2} and c_{k-1}. */
 const isInner = (p: { readonly from: number }): boolean => p.from >= 2;

@@ -7,20 +7,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { initBackend, type BackendChoice } from '../engine/index.js';
+import { initBackend } from '../engine/index.js';
 import { userProbeCache, userTrialMemory } from '../engine/backend-cache.js';
 import { searchStepProbe, searchStepSampler } from './backend-probe.js';
-import { loadDataset, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
+import { loadDataset, type Batch, type Dataset, type IteratorState, type SplitIterator } from '../data/index.js';
 import type { SearchSpace } from '../dsl/space.js';
 import type { RunEvent } from '../protocol/events.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 import { estimateSupernetMemory } from '../supernet/memory.js';
 import type { MicroBatchPlan } from '../dsl/memory.js';
 import { microBatchOf, partSize, sharedThreadsOf } from './shards.js';
-import { Supernet } from '../supernet/supernet.js';
+import { Supernet, type EdgeRestriction } from '../supernet/supernet.js';
 import { cellEdges } from '../supernet/topology.js';
 import { assignSaved, readCheckpoint, savedArray, writeCheckpoint, type LoadedCheckpoint, type SavedArray } from './checkpoint.js';
 import { archNumbers, deriveGenotype, deriveLimitsOf, edgeWeights, opWeights } from './derive.js';
+import { edgeRemovalLosses } from './edge-evidence.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
 import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
 import { paramFreeShare } from './collapse.js';
@@ -29,58 +30,11 @@ import { createRunFolder, EventLog, writeResult, type RunResult } from './run-fo
 import { binaryShare, dropoutRate, Trainer, type StepResult } from './trainer.js';
 import type { StepDropout } from '../engine/dropout.js';
 import { SearchThreads, searchThreads } from './parallel.js';
-import type { ThreadsChoice } from '../protocol/threads.js';
 import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
 import { parentEvent, parentSpace, type ParentResult } from './guide.js';
+import type { SearchOptions, SearchOutcome } from './search-options.js';
 
-/** How to run a search. */
-export interface SearchOptions {
-  readonly space: SearchSpace;
-  /** The exact `.bnas` text (written to `space.bnas`). */
-  readonly spaceText: string;
-  readonly outDir: string;
-  readonly resume?: boolean;
-  readonly backend?: BackendChoice;
-  /** Overrides `train.seed`. */
-  readonly seed?: number;
-  /** Receives every event (after it is appended to `events.jsonl`). */
-  readonly emit?: (event: RunEvent) => void;
-  /** Stops the run at the next step boundary with a checkpoint (exit status `cancelled`). */
-  readonly signal?: AbortSignal;
-  /** A loaded dataset (tests); default: loaded from `space.data`. */
-  readonly dataset?: Dataset;
-  /** Leave the TensorFlow.js backend as it is (tests pick one themselves). */
-  readonly keepBackend?: boolean;
-  /**
-   * `ucb` pruning: SGD steps of each candidate's brief training on its single path (default 2).
-   * The batches are drawn once per round and shared by all of the round's candidates.
-   * (`performance` trains nothing: it measures `pruning.samples` shared architecture-split batches.)
-   */
-  readonly pruneTrainSteps?: number;
-  /** `ucb` pruning: architecture-split batches each candidate is measured on (default 1; shared). */
-  readonly pruneEvalBatches?: number;
-  /**
-   * Threads to compute on (data-parallel workers with their own backend), or `auto`: the count
-   * that pays on this machine by measurement (runtime/engine/cores.ts; a resumed run keeps its
-   * own count). Default 1 here; the command line and the extension default to `auto`.
-   * Same seed, space, backend and thread count → the same genotype.
-   */
-  readonly threads?: ThreadsChoice;
-  /** With a number of threads: false keeps the steps on one thread, the rest shared (default true; `auto` decides). */
-  readonly shardSteps?: boolean;
-  /** Minimum seconds between `step` events (default 1). */
-  readonly stepEventSeconds?: number;
-  /** `version` in result.json. */
-  readonly version?: string;
-}
-
-export interface SearchOutcome {
-  readonly status: 'finished' | 'failed' | 'cancelled';
-  readonly result?: RunResult;
-  readonly message?: string;
-  /** What a finished parent phase leaves the search (internal to a guided search). */
-  readonly parent?: ParentResult;
-}
+export type { SearchOptions, SearchOutcome } from './search-options.js';
 
 /** The search's data streams: weight and architecture steps, pruning's training and measuring. */
 const ITERATORS = ['weights', 'arch', 'pruneTrain', 'pruneEval'] as const;
@@ -411,7 +365,7 @@ class Search {
   }
 
   /** Publishes a `step` event when the last one is at least `stepEventSeconds` old (or `force`). */
-  private stepEvent(step: number, loss: number, phase: 'train' | 'prune', force = false): void {
+  private stepEvent(step: number, loss: number, phase: 'train' | 'prune' | 'derive', force = false): void {
     if (!force && this.elapsed() - this.lastStepEvent < this.stepEvery) return;
     this.lastStepEvent = this.elapsed();
     this.p.publish(ev({ type: 'step', epoch: this.epoch, step, steps: this.steps, loss, seconds: this.elapsed(), phase }));
@@ -468,7 +422,7 @@ class Search {
         betas: edgeWeights(arch[k], space.supernet.nodes, space.sampling.edgeNormalization),
       }));
     }
-    p.publish(ev({ type: 'genotype', epoch, genotype: await this.derive() }));
+    p.publish(ev({ type: 'genotype', epoch, genotype: (await this.derive()).genotype }));
     this.acc = { lossSum: 0, correct: 0, n: 0 };
     this.epoch++;
     this.step = 0;
@@ -506,16 +460,7 @@ class Search {
         await progress(choices.length, scores.at(-1)?.loss ?? NaN);
         return scores.map((x) => x.accuracy);
       },
-      edges: async (probes) => {
-        // In slices, so step events and a cancel request get through during a long round.
-        const losses: number[] = [];
-        for (let i = 0; i < probes.length; i += PROBE_SLICE * p.threads) {
-          const part = await p.th.measureEdges(probes.slice(i, i + PROBE_SLICE * p.threads), batches.eval);
-          losses.push(...part);
-          await progress(part.length, part.at(-1) ?? NaN);
-        }
-        return losses;
-      },
+      edges: (probes) => this.measureEdges(probes, batches.eval, progress),
     };
     const decisions = await pruneRound(await archNumbers(p.net), this.stats, space.pruning, this.pruneRng, measures, this.zeroOps, this.learnable);
     const measure = criterion === 'none' ? undefined : EVIDENCE_MEASURE[criterion];
@@ -535,12 +480,44 @@ class Search {
     return seconds;
   }
 
-  private async derive(): Promise<Genotype> {
-    const { space } = this;
-    return deriveGenotype(await archNumbers(this.p.net), this.opNames, space.supernet.nodes, space.sampling.edgeNormalization, {
-      normal: deriveLimitsOf(space, 'normal'),
-      reduce: deriveLimitsOf(space, 'reduce'),
-    });
+  /** Mean loss per probe on `batches` (see {@link MeasureEdges}), in slices, so step events and a cancel request get through. */
+  private async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[], progress: (count: number, loss: number) => Promise<void>): Promise<number[]> {
+    const { p } = this;
+    const losses: number[] = [];
+    for (let i = 0; i < probes.length; i += PROBE_SLICE * p.threads) {
+      const part = await p.th.measureEdges(probes.slice(i, i + PROBE_SLICE * p.threads), batches);
+      losses.push(...part);
+      await progress(part.length, part.at(-1) ?? NaN);
+    }
+    return losses;
+  }
+
+  /**
+   * The genotype of the supernet now. With `derive.edges = removal` the final derivation ranks a
+   * node's inputs by the loss the supernet gains without each edge, measured on the first
+   * `derive.probe_batches` batches of the architecture split; the epochs' previews rank by `weight`.
+   */
+  private async derive(final = false): Promise<{ genotype: Genotype; removal?: Record<CellKind, number[]> }> {
+    const { space, p } = this;
+    const limits = { normal: deriveLimitsOf(space, 'normal'), reduce: deriveLimitsOf(space, 'reduce') };
+    let removal: Record<CellKind, number[]> | undefined;
+    if (space.derive?.edges === 'removal') {
+      if (final) {
+        const batches = [...p.dataset.arch.batches(this.batch)].slice(0, space.derive.probeBatches);
+        let evals = 0;
+        const progress = async (count: number, loss: number) => {
+          evals += count;
+          this.stepEvent(evals, loss, 'derive');
+          await yieldToEventLoop();
+        };
+        const losses = await edgeRemovalLosses((probes) => this.measureEdges(probes, batches, progress), p.net.edges);
+        for (const k of CELL_KINDS) limits[k] = { ...limits[k], removal: losses[k] };
+        removal = losses;
+      } else {
+        for (const k of CELL_KINDS) limits[k] = { ...limits[k], edges: 'weight' };
+      }
+    }
+    return { genotype: deriveGenotype(await archNumbers(p.net), this.opNames, space.supernet.nodes, space.sampling.edgeNormalization, limits), removal };
   }
 
   private measure(split: 'arch' | 'test'): Promise<StepResult> {
@@ -551,7 +528,7 @@ class Search {
   private async finish(reason?: string): Promise<SearchOutcome> {
     const { p, space, last } = this;
     this.rampBinarization();
-    const genotype = await this.derive();
+    const { genotype, removal } = await this.derive(p.role === 'search');
     if (p.role === 'parent') return this.finishParent(genotype);
     const test = p.dataset.test.size > 0 ? await this.measure('test') : undefined;
     const seconds = this.elapsed();
@@ -568,7 +545,7 @@ class Search {
       ...(p.guide ? { parent: { genotype: p.guide.genotype, epochs: p.guide.epochs, valid_acc: p.guide.validAcc, seconds: p.guide.seconds } } : {}),
     };
     writeResult(this.o.outDir, result);
-    p.publish(ev({ type: 'genotype', epoch: done, genotype, final: true }));
+    p.publish(ev({ type: 'genotype', epoch: done, genotype, final: true, ...(removal ? { edge_evidence: removal } : {}) }));
     p.publish(ev({ type: 'finished', genotype, seconds, valid_acc: last.validAcc, test_acc: result.metrics.test_acc, reason }));
     return { status: 'finished', result };
   }

@@ -30,12 +30,19 @@ export { planCells, type CellPlan };
 /** For each cell kind, the op index used on every edge (single-path sub-network). */
 export type PathChoice = Record<CellKind, readonly number[]>;
 
-/** One edge of a cell kind restricted to one op, every other edge mixed as usual (pruning's per-edge evidence). */
+/**
+ * One edge of a cell kind restricted to one op, every other edge mixed as usual (pruning's per-edge
+ * evidence), or removed ({@link EDGE_REMOVED}: its edge weight 0, so neither its ops nor its partial-channel
+ * bypass reach the node; derivation's edge evidence).
+ */
 export interface EdgeRestriction {
   readonly cell: CellKind;
   readonly edge: number;
   readonly op: number;
 }
+
+/** The `op` of an {@link EdgeRestriction} that removes its edge from the cell. */
+export const EDGE_REMOVED = -1;
 
 
 /** A part of the network with its own quantizers. */
@@ -270,7 +277,7 @@ export class Supernet {
    * Forward pass.
    * @param x images, shape [B, H, W, Cin], float32
    * @param path single-path sub-network (pruning evaluations): one op per edge with weight 1
-   * @param restrict one edge whose mixing weights become one-hot on one op (ignored with `path`)
+   * @param restrict one edge whose mixing weights become one-hot on one op, or which is removed (ignored with `path`)
    * @param drop dropout on the outputs of the ops {@link dropoutCovers} names: the search's weight
    *   and architecture steps pass it, nothing else does
    * @returns logits, shape [B, numClasses], float32
@@ -283,14 +290,20 @@ export class Supernet {
           ? (tf.oneHot(tf.tensor1d([...path[kind]], 'int32'), this.space.ops.length).toFloat() as tf.Tensor2D)
           : this.opWeights(kind);
       }
-      if (restrict && !path) {
-        // Row `edge` ← one-hot(op): the other ops of that edge still run, with weight exactly 0.
-        const nOps = this.space.ops.length;
-        const row = tf.oneHot(tf.tensor1d([restrict.edge], 'int32'), this.edges).toFloat().reshape([this.edges, 1]);
-        const hot = tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps]);
-        w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, row)), tf.mul(row, hot)) as tf.Tensor2D;
-      }
       const b = { normal: this.edgeWeights('normal'), reduce: this.edgeWeights('reduce') };
+      if (restrict && !path) {
+        const row = tf.oneHot(tf.tensor1d([restrict.edge], 'int32'), this.edges).toFloat().reshape([this.edges]);
+        if (restrict.op === EDGE_REMOVED) {
+          // The edge weight ← 0: the edge's ops and its partial-channel bypass no longer reach the node.
+          b[restrict.cell] = tf.mul(b[restrict.cell], tf.sub(1, row)) as tf.Tensor1D;
+        } else {
+          // Row `edge` ← one-hot(op): the other ops of that edge still run, with weight exactly 0.
+          const nOps = this.space.ops.length;
+          const hot = tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps]);
+          const col = row.reshape([this.edges, 1]);
+          w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, col)), tf.mul(col, hot)) as tf.Tensor2D;
+        }
+      }
       let s0 = this.stemBn.apply(this.stem.apply(x), training);
       let s1 = s0;
       for (const cell of this.cells) {

@@ -88,6 +88,16 @@ describe('defaults', () => {
     assert.deepEqual(load('search "s" { derive { edges = weight } }').derive, load('search "s" {}').derive);
   });
 
+  it('derive.edges = removal reaches the model with its probe batches (8 by default); probe_batches must be 1 or more', () => {
+    assert.deepEqual(load('search "s" { derive { edges = removal } }').derive, { maxParamFree: 2, maxInnerEdges: 1, edges: 'removal', probeBatches: 8 });
+    assert.equal(load('search "s" { derive { edges = removal, probe_batches = 3 } }').derive?.probeBatches, 3);
+    const codes = (text: string) => loadSearchSpace(text).diagnostics.map((d) => d.code);
+    assert.deepEqual(codes('search "s" { derive { edges = removal, probe_batches = 0 } }'), ['out-of-range']);
+    assert.deepEqual(codes('search "s" { derive { edges = removed } }'), ['unknown-value']);
+    assert.deepEqual(codes('search "s" { derive { probe_batches = 4 } }'), ['ignored-attribute']);
+    assert.deepEqual(codes('search "s" { derive { edges = beta, probe_batches = 4 } }'), ['ignored-attribute']);
+  });
+
   it('derive.max_inner_edges reaches the model (1 by default); a cap that cannot bind is no cap', () => {
     const inner = (text: string) => load(text).derive?.maxInnerEdges;
     assert.equal(inner('search "s" {}'), 1);

@@ -33,6 +33,10 @@ describe('run summary', () => {
     assert.equal(summarize([{ ...events[0], threads: 2, shard_steps: false } as RunEvent]).threads, 1);
     assert.equal(describeSummary(s), 'epoch 3/6 · valid acc 65.0% · 86 ops left · 1m 20s');
     assert.equal(describeSummary(s, { step: true }), 'epoch 3/6 · step 4/10 · loss 0.988 · valid acc 65.0% · 86 ops left · 1m 20s');
+    // Pruning evaluations and derivation's edge probes count their own passes, not the epoch's steps.
+    const phase = (p: 'prune' | 'derive') => describeSummary(summarize([...events, { ...events[3], step: 57, phase: p } as RunEvent]), { step: true });
+    assert.match(phase('prune'), / · pruning 57\/10 · /);
+    assert.match(phase('derive'), / · deriving: edge probe 57 · /);
   });
 
   it('names the split of every accuracy it quotes', () => {

@@ -151,3 +151,18 @@ test('max_inner_edges with max_param_free: a parameter-free pick never gives way
   assert.ok(both.every(([, from]) => from < 2), 'the inner cap holds');
   assert.deepEqual(both.slice(2).map(([op]) => op), ['skip_connect', 'skip_connect'], 'so node 1 keeps its skips');
 });
+
+test('edges = removal: a node keeps the inputs whose removal costs the supernet most, whatever α and β say', () => {
+  // Node 1 (edges 2, 3, 4): α and β favour edges 2 and 4, the removal losses edges 3 and 4.
+  const a = arch(2, (e) => (e === 3 ? [0, 0, 0, 1] : [0, 0, 3, 0]), [0, 0, 2, -2, 2]);
+  const removal = [0.5, 0.4, 0.01, 0.2, 0.3];
+  assert.deepEqual(deriveCell(a, OPS, 2, true).slice(2).map((p) => p[1]).sort(), [0, 2]);
+  const byRemoval = deriveCell(a, OPS, 2, true, { paramFree: () => false, edges: 'removal', removal });
+  assert.deepEqual(byRemoval.slice(2).map((p) => p[1]).sort(), [1, 2]);
+  // each kept edge still takes its best alive op, and the node lists its inputs by the evidence
+  assert.deepEqual(byRemoval.slice(2), [['sep_conv_3x3', 2], ['max_pool_3x3', 1]]);
+  // equal losses: the op weights decide (sep at 0.87 on edges 2 and 4 against max_pool at 0.47 on edge 3)
+  const tied = deriveCell(a, OPS, 2, true, { paramFree: () => false, edges: 'removal', removal: [0, 0, 0.1, 0.1, 0.1] });
+  assert.deepEqual(tied.slice(2).map((p) => p[1]).sort(), [0, 2]);
+  assert.throws(() => deriveCell(a, OPS, 2, true, { paramFree: () => false, edges: 'removal' }), /one removal loss per edge \(5\)/);
+});

@@ -89,6 +89,10 @@ async function ranAndModelled(space: SearchSpace, name: string): Promise<{ ran: 
       },
     });
     assert.equal(r.status, 'finished');
+    // Derivation's probes run after the last epoch event (before the test pass, which the model
+    // leaves out); the model counts them with that epoch.
+    const last = ran.length - 1;
+    ran[last] = { ...ran[last], probeImages: ran[last].probeImages + counter.take().probeImages };
   } finally {
     counter.restore();
   }
@@ -113,6 +117,14 @@ describe('the search-cost model counts the passes the runtime runs', () => {
     // Rounds after epochs 1–5 probe 4, 3, 3, 2 and 2 ops on each of 10 edges, plus the baseline.
     assert.deepEqual(ran.map((e) => e.probeImages / (2 * 8)), [41, 31, 31, 21, 21, 0]);
     assert.ok(pruned.length > 0);
+  });
+
+  it('derive.edges = removal: one probe per edge of both cell kinds and the baseline, after the last epoch', async () => {
+    const space = tinySpace({ ...base, pruning: { criterion: 'alpha', start: 1, every: 1, drop: 1, samples: 1 }, derive: { edges: 'removal', probeBatches: 3 } });
+    const { ran, model } = await ranAndModelled(space, 'removal');
+    assert.deepEqual(ran, model);
+    // 40 architecture-split images, 3 batches of 8 of them; 5 edges a cell kind.
+    assert.deepEqual(ran.map((e) => e.probeImages / (3 * 8)), [0, 0, 0, 0, 0, 11]);
   });
 
   it('ucb: samples × the most ops alive candidates, trained for 2 batches and measured on 1', async () => {
