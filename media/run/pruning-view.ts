@@ -2,13 +2,15 @@
  * The pruning timeline: a chart of the ops left over the epochs, and per cell kind a table with a
  * row per edge and a column per pruning round: the ops the round weighed on that edge with the
  * measured value and the score of each, the abandoned op marked (see docs/method.md, "Per-edge
- * evidence"), and a legend saying what the numbers are. A table rather than a drawing because the
+ * evidence"); with `derive.edges = removal` a first column with the loss the supernet gained
+ * without the edge and the edges the cell keeps (docs/method.md, "Derivation"); and a legend
+ * saying what the numbers are. A table rather than a drawing because the
  * content is text users read and copy.
  */
 import type { PrunedEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { RunModel } from './run-model.js';
-import { edgeName } from '../../runtime/protocol/mermaid.js';
+import { edgeIndex, edgeName } from '../../runtime/protocol/mermaid.js';
 import { fmt, h } from '../shared/dom.js';
 import { lineChart } from '../shared/line-chart.js';
 
@@ -51,6 +53,9 @@ export function pruningLegend(model: RunModel): HTMLElement {
       return h('li', {}, h('b', {}, d?.name ?? m), `: ${d ? `${d.text}; ${d.better} is better` : 'the measured value per op'}. Ops are listed by score, best first.`);
     }),
   ];
+  if (model.edgeEvidence) {
+    items.push(h('li', {}, h('b', {}, 'without the edge'), ': how much the validation loss (nats) of the trained supernet rose when only this edge was removed, measured at the end of the search; each node kept the two inputs it could least do without (', h('span', { class: 'kept-edge' }, '✓ kept'), ').'));
+  }
   if (!measures.length && model.pruned.length) items.push(h('li', { class: 'muted' }, 'This run recorded only the abandoned op and its score: runs of earlier versions carry no per-op evidence.'));
   return h('ul', { class: 'pruning-legend legend-text' }, ...items);
 }
@@ -58,6 +63,8 @@ export function pruningLegend(model: RunModel): HTMLElement {
 /** Table of pruned ops for one cell kind: per edge and round, the evidence behind the decision. */
 export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   const events = model.pruned.filter((p) => p.cell === cell);
+  const removal = model.edgeEvidence?.[cell];
+  const kept = new Set((model.genotype?.final ? model.genotype.genotype[cell] : []).map(([, from], i) => edgeIndex(Math.floor(i / 2), from)));
   const rounds = [...new Set(events.map((p) => p.round))].sort((a, b) => a - b);
   const kindName = cell === 'normal' ? 'normal' : 'reduction';
   const table = h('table', { class: 'pruning-table', 'data-cell': cell, 'aria-label': `Pruning timeline of the ${kindName} cell` });
@@ -65,6 +72,7 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   table.append(
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, 'edge'),
+      ...(removal ? [h('th', { scope: 'col' }, 'without the edge', h('span', { class: 'sub' }, 'Δ valid loss, at the end'))] : []),
       ...rounds.map((r) => h('th', { scope: 'col' }, `round ${r}`, h('span', { class: 'sub' }, `after epoch ${epochOf(r)}`))),
       h('th', { scope: 'col' }, 'left (α weight)'),
     )),
@@ -73,6 +81,10 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   const body = h('tbody');
   for (let e = 0; e < model.edges; e++) {
     const row = h('tr', {}, h('th', { scope: 'row' }, edgeName(e)));
+    if (removal) {
+      const delta = removal[e];
+      row.append(h('td', { class: 'removal' }, delta === undefined ? '–' : signed(delta), ...(kept.has(e) ? [' ', h('span', { class: 'kept-edge', title: `the ${kindName} cell keeps ${edgeName(e)}` }, '✓ kept')] : [])));
+    }
     for (const r of rounds) {
       const here = events.filter((p) => p.edge === e && p.round === r);
       row.append(h('td', {}, roundCell(here, kindName, edgeName(e))));

@@ -42,6 +42,8 @@ export interface RunModel {
   readonly pruned: PrunedEvent[];
   /** Latest derivation, with the epoch it was derived at. */
   genotype?: { readonly epoch: number; readonly genotype: Genotype; readonly final: boolean };
+  /** With `derive.edges = removal`: per cell kind and edge, the validation loss the supernet gained without the edge. */
+  edgeEvidence?: Readonly<Record<CellKind, readonly number[]>>;
   end?: FinishedEvent | FailedEvent | CancelledEvent;
   readonly warnings: string[];
   /** Seconds since start of the last event that carried them. */
@@ -129,6 +131,10 @@ export function applyEvents(model: RunModel, events: readonly RunEvent[]): Set<S
       case 'genotype':
         if (!model.genotype || !model.genotype.final || e.final) model.genotype = { epoch: e.epoch, genotype: e.genotype, final: e.final === true };
         dirty.add('cells');
+        if (e.final && e.edge_evidence) {
+          model.edgeEvidence = e.edge_evidence;
+          dirty.add('pruning');
+        }
         break;
       case 'finished':
         model.end = e;

@@ -250,7 +250,7 @@ export class RunView {
   private renderPruning(): void {
     const m = this.model;
     const tables = CELL_KINDS.map((cell) => h('figure', { class: 'pruning-figure' }, h('figcaption', {}, KIND_NAME[cell]), h('div', { class: 'scroll-x' }, pruningTable(m, cell))));
-    const note = m.pruned.length ? undefined : h('p', { class: 'empty' }, m.started ? 'No op has been pruned yet.' : 'Waiting for the run to start.');
+    const note = m.pruned.length || m.edgeEvidence ? undefined : h('p', { class: 'empty' }, m.started ? 'No op has been pruned yet.' : 'Waiting for the run to start.');
     this.parts.pruning.replaceChildren(h('div', { class: 'charts' }, opsLeftChart(m)), ...(note ? [note] : [pruningLegend(m), ...tables]));
   }
 

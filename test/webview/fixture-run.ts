@@ -19,6 +19,8 @@ export interface FixtureOptions {
   readonly stopAfter?: number;
   /** Leave the per-edge evidence out of `pruned` events, as runs of earlier versions do. */
   readonly noEvidence?: boolean;
+  /** The final genotype carries `edge_evidence`, as with `derive.edges = removal`. */
+  readonly edgeEvidence?: boolean;
 }
 
 export const QUICK_OPS = ['sep_conv_3x3', 'dil_conv_3x3', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'none'];
@@ -131,7 +133,8 @@ export function makeRunEvents(o: FixtureOptions = {}): RunEvent[] {
     const opsLeft = [...alive.normal, ...alive.reduce].reduce((n, s) => n + s.size, 0);
     events.push({ type: 'epoch', time: time(), epoch: ep, train_loss: 2.3 * Math.exp(-1.6 * progress) + 0.05, train_acc: trainAcc, valid_loss: 2.3 * Math.exp(-1.4 * progress) + 0.1, valid_acc: validAcc, seconds, ops_left: opsLeft, prune_seconds: pruneSeconds });
     const g = deriveGenotype(lastAlphas.normal!, lastAlphas.reduce!, nodes);
-    events.push({ type: 'genotype', time: time(), epoch: ep, genotype: g, final: ep === epochs });
+    const evidence = o.edgeEvidence && ep === epochs ? { edge_evidence: { normal: Array.from({ length: edges }, () => rand() * 0.2 - 0.02), reduce: Array.from({ length: edges }, () => rand() * 0.2 - 0.02) } } : {};
+    events.push({ type: 'genotype', time: time(), epoch: ep, genotype: g, final: ep === epochs, ...evidence });
     events.push({ type: 'checkpoint', time: time(), epoch: ep, path: 'checkpoint' });
   }
   if (stop === epochs) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Genotype, RunEvent } from '../../runtime/protocol/index.js';
-import { diagramLabelPx, mermaidSettled, postToView, ROOT, screenshot, type Theme, sharedWebview } from './browser.js';
+import { ARTIFACTS, diagramLabelPx, mermaidSettled, postToView, ROOT, screenshot, type Theme, sharedWebview } from './browser.js';
 import { makeRunEvents } from './fixture-run.js';
 
 const RUN = { id: 'quick-1', title: 'quick · run 1', live: false };
@@ -73,6 +73,33 @@ describe('run view', { timeout: 240_000 }, () => {
       await screenshot(page, `run-view-${theme}`);
     });
   }
+
+  it('derived by removal: the pruning tables show the loss without each edge and mark the edges each cell keeps', async () => {
+    await setTheme('vscode-dark');
+    const events = makeRunEvents({ edgeEvidence: true });
+    await postToView(page, { type: 'runInit', run: RUN, events });
+    await mermaidSettled(page);
+    const fin = events.findLast((e) => e.type === 'genotype');
+    assert.ok(fin?.type === 'genotype' && fin.edge_evidence);
+    for (const cell of ['normal', 'reduce'] as const) {
+      const rows = await page.$$eval(`.pruning-table[data-cell="${cell}"] tbody tr`, (trs) => trs.map((tr) => ({ removal: tr.querySelector('td.removal')?.textContent ?? '', kept: !!tr.querySelector('.kept-edge') })));
+      assert.equal(rows.length, 14);
+      // Each row shows its edge's number, signed, to the precision the table prints.
+      rows.forEach((r, e) => assert.ok(r.removal.startsWith(fin.edge_evidence![cell][e]! > 0 ? '+' : '-'), `${cell} edge ${e}: ${r.removal}`));
+      // The kept edges are the final genotype's: two inputs per node.
+      const keptEdges: number[] = fin.genotype[cell].map(([, from], i) => {
+        const j = Math.floor(i / 2);
+        return j * 2 + (j * (j - 1)) / 2 + from;
+      });
+      assert.deepEqual(rows.flatMap((r, e) => (r.kept ? [e] : [])), [...new Set(keptEdges)].sort((a, b) => a - b));
+    }
+    assert.match(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /without the edge: how much the validation loss/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+    await (await page.$('.pruning-table[data-cell="normal"]'))!.screenshot({ path: join(ARTIFACTS, 'run-view-edge-evidence.png') });
+    // A run without the evidence has no such column.
+    await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents() });
+    assert.equal(await page.$$eval('.pruning-table td.removal', (els) => els.length), 0);
+  });
 
   it('draws the cells readable: labels of 11 px or more, one text size in both cells, zoom and open larger', async () => {
     await setTheme('vscode-dark');
