@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSearch } from '../../runtime/search/search.js';
-import { applySettings, type Setting } from '../../runtime/sweep/overrides.js';
+import { applySettings, SettingError, type Setting } from '../../runtime/sweep/overrides.js';
 import type { BackendChoice } from '../../runtime/engine/index.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, set: { type: 'string', multiple: true }, backend: { type: 'string' } } });
@@ -37,7 +37,15 @@ for (const s of values.set ?? []) {
   if (at < 0 || !key.startsWith('derive.')) fail(`--set takes derive.KEY=VALUE; got ${s}`);
   settings.push({ key, value: s.slice(at + 1).trim() });
 }
-const { text, space } = applySettings(readFileSync(join(run, 'space.bnas'), 'utf8'), settings, join(run, 'space.bnas'));
+const applied = (() => {
+  try {
+    return applySettings(readFileSync(join(run, 'space.bnas'), 'utf8'), settings, join(run, 'space.bnas'));
+  } catch (e) {
+    if (e instanceof SettingError) return fail(e.message);
+    throw e;
+  }
+})();
+const { text, space } = applied;
 const previous = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { seed: number; backend: string };
 
 mkdirSync(out, { recursive: true });

@@ -48,7 +48,8 @@ const runCapOpt = count('run-cap');
 const runInnerOpt = count('run-inner', true);
 const edgesOpt = values.edges as EdgeScore | undefined;
 if (edgesOpt !== undefined && edgesOpt !== 'weight' && edgesOpt !== 'beta') {
-  console.error(`--edges takes weight or beta\n${usage}`);
+  const removal = edgesOpt === 'removal' ? ' (removal needs the trained supernet: bench/quality/rederive-removal.ts)' : '';
+  console.error(`--edges takes weight or beta${removal}\n${usage}`);
   process.exit(2);
 }
 if (!run || !values.out || cap === undefined) {
@@ -60,6 +61,10 @@ const spaceFile = join(run, 'space.bnas');
 const loaded = loadSearchSpace(readFileSync(spaceFile, 'utf8'), { filePath: spaceFile });
 if (!loaded.space) throw new Error(`${spaceFile}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
 const space: SearchSpace = loaded.space;
+if (space.derive?.edges === 'removal') {
+  console.error(`${run} derived its cells by edge removal, which needs the trained supernet, not only α and β: re-derive it with bench/quality/rederive-removal.ts`);
+  process.exit(2);
+}
 const saved = readCheckpoint<{ alive: Record<CellKind, boolean[][]> }>(run);
 const ops = space.ops.map((o) => o.name);
 

@@ -438,12 +438,7 @@ class Search {
   private async pruningRound(lr: number): Promise<number> {
     const { p, space, it, batch, opNames } = this;
     const p0 = performance.now();
-    let evals = 0;
-    const progress = async (count: number, loss: number) => {
-      evals += count;
-      this.stepEvent(evals, loss, 'prune');
-      await yieldToEventLoop();
-    };
+    const progress = this.progress('prune');
     // One set of batches per round, shared by every candidate: their numbers differ by the
     // candidate alone, not by which images they happened to get.
     const { criterion, samples } = space.pruning;
@@ -480,7 +475,20 @@ class Search {
     return seconds;
   }
 
-  /** Mean loss per probe on `batches` (see {@link MeasureEdges}), in slices, so step events and a cancel request get through. */
+  /**
+   * Counts the evaluations of a pruning round or of derivation's probes as they finish, reports
+   * them as `step` events of that phase, and lets the event loop run (a cancel request gets through).
+   */
+  private progress(phase: 'prune' | 'derive'): (count: number, loss: number) => Promise<void> {
+    let evals = 0;
+    return async (count, loss) => {
+      evals += count;
+      this.stepEvent(evals, loss, phase);
+      await yieldToEventLoop();
+    };
+  }
+
+  /** Mean loss per probe on `batches` (pruning.ts, `MeasureEdges`), in slices, so progress gets reported between them. */
   private async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[], progress: (count: number, loss: number) => Promise<void>): Promise<number[]> {
     const { p } = this;
     const losses: number[] = [];
@@ -499,25 +507,22 @@ class Search {
    */
   private async derive(final = false): Promise<{ genotype: Genotype; removal?: Record<CellKind, number[]> }> {
     const { space, p } = this;
-    const limits = { normal: deriveLimitsOf(space, 'normal'), reduce: deriveLimitsOf(space, 'reduce') };
-    let removal: Record<CellKind, number[]> | undefined;
-    if (space.derive?.edges === 'removal') {
-      if (final) {
-        const batches = [...p.dataset.arch.batches(this.batch)].slice(0, space.derive.probeBatches);
-        let evals = 0;
-        const progress = async (count: number, loss: number) => {
-          evals += count;
-          this.stepEvent(evals, loss, 'derive');
-          await yieldToEventLoop();
-        };
-        const losses = await edgeRemovalLosses((probes) => this.measureEdges(probes, batches, progress), p.net.edges);
-        for (const k of CELL_KINDS) limits[k] = { ...limits[k], removal: losses[k] };
-        removal = losses;
-      } else {
-        for (const k of CELL_KINDS) limits[k] = { ...limits[k], edges: 'weight' };
-      }
-    }
+    const byRemoval = space.derive?.edges === 'removal';
+    const removal = byRemoval && final ? await this.edgeRemoval() : undefined;
+    const limitsOf = (k: CellKind) => ({ ...deriveLimitsOf(space, k), ...(removal ? { removal: removal[k] } : byRemoval ? { edges: 'weight' as const } : {}) });
+    const limits = { normal: limitsOf('normal'), reduce: limitsOf('reduce') };
     return { genotype: deriveGenotype(await archNumbers(p.net), this.opNames, space.supernet.nodes, space.sampling.edgeNormalization, limits), removal };
+  }
+
+  /** Derivation's edge evidence on the first `derive.probe_batches` batches of the architecture split (only those are read). */
+  private async edgeRemoval(): Promise<Record<CellKind, number[]>> {
+    const batches: Batch[] = [];
+    for (const b of this.p.dataset.arch.batches(this.batch)) {
+      if (batches.length >= (this.space.derive?.probeBatches ?? Infinity)) break;
+      batches.push(b);
+    }
+    const progress = this.progress('derive');
+    return edgeRemovalLosses((probes) => this.measureEdges(probes, batches, progress), this.p.net.edges);
   }
 
   private measure(split: 'arch' | 'test'): Promise<StepResult> {
