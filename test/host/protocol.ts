@@ -32,6 +32,9 @@ export type UiRequest = { readonly kind: 'ui'; readonly id: number; readonly tim
   | { readonly action: 'key'; readonly key: string }
 );
 
+/** How a `pick` failure begins when the quick pick was closed under it, not missing the entry. */
+export const QUICK_PICK_CLOSED = 'the quick pick closed';
+
 /** The harness's answer to a `UiRequest`. */
 export interface UiReply {
   readonly id: number;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { join } from 'node:path';
-import { MARKER, type HostMessage, type UiRequest, type UiReply } from '../protocol.js';
+import { MARKER, QUICK_PICK_CLOSED, type HostMessage, type UiRequest, type UiReply } from '../protocol.js';
 
 /** Debian's Chromium; override with BNAS_HOST_CHROMIUM. */
 export const CHROMIUM = process.env.BNAS_HOST_CHROMIUM ?? '/usr/bin/chromium';
@@ -222,13 +222,20 @@ class UiDriver {
     throw new Error(`no "${selector}" in any of ${this.page.frames().length} frames within ${timeoutMs} ms`);
   }
 
-  /** Chooses an entry of the open quick pick by its label, as a user clicking it. */
+  /**
+   * Chooses an entry of the open quick pick by its label, as a user clicking it. A quick pick
+   * closes when the workbench moves focus (a webview loading, a notification); that is reported
+   * as `QUICK_PICK_CLOSED` so a scenario can open it again.
+   */
   private async pick(label: string, timeoutMs: number): Promise<string> {
-    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
+    const widget = this.page.locator('.quick-input-widget');
+    const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
-      const seen = await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      const open = await widget.isVisible().catch(() => false);
+      const seen = await widget.locator('.quick-input-list .monaco-list-row').allTextContents().catch(() => []);
+      if (!open) throw new Error(`${QUICK_PICK_CLOSED}: no "${label}" to choose; its last rows: ${JSON.stringify(seen)}`);
       throw new Error(`the quick pick shows no "${label}" within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
     }
     await row.click();

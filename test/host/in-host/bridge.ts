@@ -2,7 +2,7 @@
 // ask it for UI actions and wait for its replies.
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROL_ENV, MARKER, type HostMessage, type UiReply, type UiRequest } from '../protocol.js';
+import { CONTROL_ENV, MARKER, QUICK_PICK_CLOSED, type HostMessage, type UiReply, type UiRequest } from '../protocol.js';
 
 /** Sends one message to the harness through the console. */
 export function send(msg: HostMessage): void {
@@ -31,6 +31,25 @@ export async function ui(action: UiAction): Promise<string> {
   });
   if (!reply.ok) throw new Error(`UI action failed: ${reply.detail}`);
   return reply.detail;
+}
+
+/**
+ * Runs `command` from the palette and chooses `picks` in the quick picks it opens, in order. A
+ * quick pick that the workbench closed under the test (focus moved to a loading webview or a
+ * notification) is opened again, at most twice; a missing entry fails at once.
+ */
+export async function paletteThenPick(command: string, picks: readonly string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ui({ action: 'palette', label: command });
+      for (const label of picks) await ui({ action: 'pick', label });
+      return;
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes(QUICK_PICK_CLOSED)) throw e;
+      send({ kind: 'note', text: `${command}: ${String(e)}; opening it again` });
+      await ui({ action: 'key', key: 'Escape' });
+    }
+  }
 }
 
 /** Options of `waitFor`. */

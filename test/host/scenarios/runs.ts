@@ -10,7 +10,7 @@ import type { RunInfo } from '../../../extension/runs/run-manager.js';
 import { shortLabel } from '../../../extension/views/run-items.js';
 import { formatGenotypeDarts } from '../../../runtime/protocol/genotype-format.js';
 import type { Genotype } from '../../../runtime/protocol/index.js';
-import { send, ui, waitFor } from '../in-host/bridge.js';
+import { paletteThenPick, send, ui, waitFor } from '../in-host/bridge.js';
 import { activateExtension } from '../in-host/extension.js';
 import { openInEditor } from '../in-host/vscode-helpers.js';
 import { expectRunViewCells, runManager, waitForEvent, waitForRun } from '../in-host/runs.js';
@@ -86,12 +86,10 @@ export function runScenarios(): void {
       if (!finished) this.skip(); // needs the finished run of the first test
       const run = finished;
       const target = join(run.dir, 'genotype.py');
-      await ui({ action: 'palette', label: 'BNAS: Export Genotype' });
       const manager = await runManager();
       // With more than one exportable run the command asks which one.
-      if (manager.runs().filter((r) => r.summary.genotype).length > 1) await ui({ action: 'pick', label: run.name });
-      await ui({ action: 'pick', label: 'DARTS Python' });
-      await ui({ action: 'pick', label: 'Save to File' });
+      const picks = [...(manager.runs().filter((r) => r.summary.genotype).length > 1 ? [run.name] : []), 'DARTS Python', 'Save to File'];
+      await paletteThenPick('BNAS: Export Genotype', picks);
       // The save dialog opens on <run>/genotype.py; accept it as offered.
       const offered = await ui({ action: 'waitInput', pattern: 'genotype\\.py$' });
       assert.ok(offered.endsWith(join(basename(run.dir), 'genotype.py')), `the save dialog offers ${offered}`);
