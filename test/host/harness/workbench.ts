@@ -200,9 +200,17 @@ class UiDriver {
     let value = '';
     while (Date.now() < deadline) {
       value = (await input.inputValue({ timeout: 1000 }).catch(() => '')) ?? '';
-      if (re.test(value)) return value;
+      // A closed quick input keeps its last value: only an open one counts. It gets the keyboard
+      // focus back (a dialog that ignores focus-out stays open when focus moves), so the next key
+      // reaches it.
+      if (re.test(value) && (await input.isVisible().catch(() => false))) {
+        await input.focus();
+        return value;
+      }
       await this.page.waitForTimeout(100); // the value is set by the workbench: no event reaches the page
     }
+    const open = await this.page.locator('.quick-input-widget').isVisible().catch(() => false);
+    if (!open) throw new Error(`${QUICK_PICK_CLOSED}: the quick input never held /${pattern}/; last value: "${value}"`);
     throw new Error(`the quick input never held /${pattern}/ within ${timeoutMs} ms; last value: "${value}"`);
   }
 

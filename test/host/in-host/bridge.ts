@@ -34,16 +34,17 @@ export async function ui(action: UiAction): Promise<string> {
 }
 
 /**
- * Runs `command` from the palette and chooses `picks` in the quick picks it opens, in order. A
- * quick pick that the workbench closed under the test (focus moved to a loading webview or a
- * notification) is opened again, at most twice; a missing entry fails at once.
+ * Runs `command` from the palette, chooses `picks` in the quick picks it opens, in order, and then
+ * runs `then` (a further step in the same quick input, such as accepting a save dialog). A quick
+ * input that the workbench closed under the test (focus moved to a loading webview or a
+ * notification) is opened again from the start, at most twice; a missing entry fails at once.
  */
-export async function paletteThenPick(command: string, picks: readonly string[]): Promise<void> {
+export async function paletteThenPick<T>(command: string, picks: readonly string[], then?: () => Promise<T>): Promise<T | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       await ui({ action: 'palette', label: command });
       for (const label of picks) await ui({ action: 'pick', label });
-      return;
+      return await then?.();
     } catch (e) {
       if (attempt >= 3 || !String(e).includes(QUICK_PICK_CLOSED)) throw e;
       send({ kind: 'note', text: `${command}: ${String(e)}; opening it again` });

@@ -89,10 +89,9 @@ export function runScenarios(): void {
       const manager = await runManager();
       // With more than one exportable run the command asks which one.
       const picks = [...(manager.runs().filter((r) => r.summary.genotype).length > 1 ? [run.name] : []), 'DARTS Python', 'Save to File'];
-      await paletteThenPick('BNAS: Export Genotype', picks);
       // The save dialog opens on <run>/genotype.py; accept it as offered.
-      const offered = await ui({ action: 'waitInput', pattern: 'genotype\\.py$' });
-      assert.ok(offered.endsWith(join(basename(run.dir), 'genotype.py')), `the save dialog offers ${offered}`);
+      const offered = await paletteThenPick('BNAS: Export Genotype', picks, () => ui({ action: 'waitInput', pattern: 'genotype\\.py$' }));
+      assert.ok(offered?.endsWith(join(basename(run.dir), 'genotype.py')), `the save dialog offers ${offered}`);
       await ui({ action: 'key', key: 'Enter' });
       const text = await waitFor(() => (existsSync(target) ? readFileSync(target, 'utf8') : undefined), {
         timeoutMs: 30_000,
