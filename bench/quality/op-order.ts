@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { edgeIndex } from '../../runtime/protocol/mermaid.js';
 import { kendallTau, permutationP, shuffled } from '../rank-stats.js';
 
 type Edge = [op: string, input: number];
@@ -27,12 +28,6 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { e
 const evaluations = (JSON.parse(readFileSync(values.evaluations as string, 'utf8')) as { evaluations: Evaluation[] }).evaluations;
 const orders = (positionals.length ? positionals : [`${RECORD}/pruning-order.json`]).map((f) => [f, JSON.parse(readFileSync(f, 'utf8')) as PruningOrder] as const);
 const PERMUTATIONS = 20_000;
-
-/** The supernet's edge index of a genotype entry: node k reads edges offset(k) … offset(k) + k + 1. */
-function edgeOf(entry: number, input: number): number {
-  const node = Math.floor(entry / 2);
-  return (node * (node + 3)) / 2 + input;
-}
 
 const reference = new Map(evaluations.filter((e) => e.group === 'C').map((e) => [e.seed, e.accuracy]));
 const count = (cell: Edge[], op: string) => cell.filter(([o]) => o === op).length;
@@ -82,7 +77,7 @@ for (const [file, order] of orders) {
           if (op !== 'conv_1x1') return;
           kept1x1++;
           // An edge that pruning never touched kept both convs.
-          if (alive.get(`${e.seed}/${cell}/${edgeOf(i, input)}`)?.has('conv_3x3') ?? true) with3x3++;
+          if (alive.get(`${e.seed}/${cell}/${edgeIndex(Math.floor(i / 2), input)}`)?.has('conv_3x3') ?? true) with3x3++;
         });
       }
     }

@@ -37,7 +37,7 @@ for (const s of values.set ?? []) {
   if (at < 0 || !key.startsWith('derive.')) fail(`--set takes derive.KEY=VALUE; got ${s}`);
   settings.push({ key, value: s.slice(at + 1).trim() });
 }
-const applied = (() => {
+const { text, space } = (() => {
   try {
     return applySettings(readFileSync(join(run, 'space.bnas'), 'utf8'), settings, join(run, 'space.bnas'));
   } catch (e) {
@@ -45,7 +45,6 @@ const applied = (() => {
     throw e;
   }
 })();
-const { text, space } = applied;
 const previous = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')) as { seed: number; backend: string };
 
 mkdirSync(out, { recursive: true });

@@ -209,8 +209,7 @@ class UiDriver {
       }
       await this.page.waitForTimeout(100); // the value is set by the workbench: no event reaches the page
     }
-    const open = await this.page.locator('.quick-input-widget').isVisible().catch(() => false);
-    if (!open) throw new Error(`${QUICK_PICK_CLOSED}: the quick input never held /${pattern}/; last value: "${value}"`);
+    if (!(await this.quickInputOpen())) throw new Error(`${QUICK_PICK_CLOSED}: the quick input never held /${pattern}/; last value: "${value}"`);
     throw new Error(`the quick input never held /${pattern}/ within ${timeoutMs} ms; last value: "${value}"`);
   }
 
@@ -230,6 +229,11 @@ class UiDriver {
     throw new Error(`no "${selector}" in any of ${this.page.frames().length} frames within ${timeoutMs} ms`);
   }
 
+  /** Whether the quick input (a quick pick or a simple dialog) shows; a closed one keeps its rows and value in the DOM. */
+  private quickInputOpen(): Promise<boolean> {
+    return this.page.locator('.quick-input-widget').isVisible().catch(() => false);
+  }
+
   /**
    * Chooses an entry of the open quick pick by its label, as a user clicking it. A quick pick
    * closes when the workbench moves focus (a webview loading, a notification); that is reported
@@ -241,9 +245,8 @@ class UiDriver {
     try {
       await row.waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
-      const open = await widget.isVisible().catch(() => false);
       const seen = await widget.locator('.quick-input-list .monaco-list-row').allTextContents().catch(() => []);
-      if (!open) throw new Error(`${QUICK_PICK_CLOSED}: no "${label}" to choose; its last rows: ${JSON.stringify(seen)}`);
+      if (!(await this.quickInputOpen())) throw new Error(`${QUICK_PICK_CLOSED}: no "${label}" to choose; its last rows: ${JSON.stringify(seen)}`);
       throw new Error(`the quick pick shows no "${label}" within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
     }
     await row.click();
