@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { edgeIndex } from '../../runtime/protocol/mermaid.js';
+import { pairedT } from '../../runtime/sweep/stats.js';
 import { kendallTau, permutationP, shuffled } from '../rank-stats.js';
 
 type Edge = [op: string, input: number];
@@ -52,19 +53,27 @@ console.log('Normal-cell convs against accuracy − the same seed\'s DARTS_V2 (K
 for (const [, order] of orders) for (const [label, groups] of Object.entries(order.groups)) convsAgainstAccuracy(label, groups);
 convsAgainstAccuracy('random cells (R)', ['R']);
 
+/** Per search of each order: on how many edges pruning removed conv_3x3 while conv_1x1 was alive. */
+const conv3x3First: Map<string, number>[] = [];
 for (const [file, order] of orders) {
   // Replay the pruning: on an edge where both convs were alive, which one went first.
   const first = { conv_3x3: new Map<number, number>(), conv_1x1: new Map<number, number>() };
   const alive = new Map<string, Set<string>>();
+  const perSearch = new Map<string, number>();
   for (const [seed, events] of Object.entries(order.searches)) {
+    perSearch.set(seed, 0);
     for (const [round, cell, edge, op] of events) {
       const key = `${seed}/${cell}/${edge}`;
       const ops = alive.get(key) ?? new Set(['conv_3x3', 'conv_1x1']);
       alive.set(key, ops);
-      if ((op === 'conv_3x3' || op === 'conv_1x1') && ops.has('conv_3x3') && ops.has('conv_1x1')) first[op].set(round, (first[op].get(round) ?? 0) + 1);
+      if ((op === 'conv_3x3' || op === 'conv_1x1') && ops.has('conv_3x3') && ops.has('conv_1x1')) {
+        first[op].set(round, (first[op].get(round) ?? 0) + 1);
+        if (op === 'conv_3x3') perSearch.set(seed, perSearch.get(seed)! + 1);
+      }
       ops.delete(op);
     }
   }
+  conv3x3First.push(perSearch);
   const total = (m: Map<number, number>) => [...m.values()].reduce((a, x) => a + x, 0);
   const rounds = [...new Set([...first.conv_3x3.keys(), ...first.conv_1x1.keys()])].sort((a, b) => a - b);
   console.log(`\n${file}, ${Object.keys(order.searches).length} searches: of the two convs on one edge, pruning removed first`);
@@ -83,4 +92,15 @@ for (const [file, order] of orders) {
     }
     console.log(`  ${label}: ${kept1x1} derived conv_1x1 edges, ${with3x3} of them with conv_3x3 still alive at the end`);
   }
+}
+
+// Each later order against the first, paired by the seeds both searched.
+for (let i = 1; i < orders.length; i++) {
+  const [base, other] = [conv3x3First[0], conv3x3First[i]];
+  const seeds = [...other.keys()].filter((s) => base.has(s));
+  if (seeds.length < 2) continue;
+  const t = pairedT(seeds.map((s) => other.get(s)!), seeds.map((s) => base.get(s)!));
+  const fewer = seeds.filter((s) => other.get(s)! < base.get(s)!).length;
+  const sum = (m: Map<string, number>) => seeds.reduce((a, s) => a + m.get(s)!, 0);
+  console.log(`\nconv_3x3 removed first, ${orders[i][0]} against ${orders[0][0]} on seeds ${seeds.join(', ')}: ${sum(other)} against ${sum(base)} edges, fewer in ${fewer} of ${seeds.length} searches, paired p = ${t.p.toPrecision(2)}`);
 }
