@@ -33,12 +33,15 @@ export type PathChoice = Record<CellKind, readonly number[]>;
 /**
  * One edge of a cell kind restricted to one op, every other edge mixed as usual (pruning's per-edge
  * evidence), or removed ({@link EDGE_REMOVED}: its edge weight 0, so neither its ops nor its partial-channel
- * bypass reach the node; derivation's edge evidence).
+ * bypass reach the node; derivation's edge evidence). With `without`, the op is instead taken out
+ * of the edge's mix: its weight 0 and the other alive ops' weights renormalized, the mix the edge
+ * would have if pruning abandoned the op (docs/method.md, "Per-edge evidence").
  */
 export interface EdgeRestriction {
   readonly cell: CellKind;
   readonly edge: number;
   readonly op: number;
+  readonly without?: boolean;
 }
 
 /** The `op` of an {@link EdgeRestriction} that removes its edge from the cell. */
@@ -296,6 +299,13 @@ export class Supernet {
         if (restrict.op === EDGE_REMOVED) {
           // The edge weight ← 0: the edge's ops and its partial-channel bypass no longer reach the node.
           b[restrict.cell] = tf.mul(b[restrict.cell], tf.sub(1, row)) as tf.Tensor1D;
+        } else if (restrict.without) {
+          // Row `edge` ← its weights with `op` at 0, renormalized over the ops left.
+          const nOps = this.space.ops.length;
+          const col = row.reshape([this.edges, 1]);
+          const kept = tf.mul(w[restrict.cell], tf.sub(1, tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps])));
+          const renormed = tf.div(kept, tf.sum(kept, 1, true));
+          w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, col)), tf.mul(col, renormed)) as tf.Tensor2D;
         } else {
           // Row `edge` ← one-hot(op): the other ops of that edge still run, with weight exactly 0.
           const nOps = this.space.ops.length;

@@ -52,6 +52,28 @@ test('a removed edge reaches its node through neither its ops nor its partial-ch
   }
 });
 
+test('an op taken out of an edge\'s mix gives the loss of the supernet that abandoned it; no tensor leak', async () => {
+  const ab = fx.dataset.arch.iterator().next(8);
+  // Sign weights keep the binary sums exact: with XNOR scales a sum that cancels can round to ±1 ulp
+  // or 0 depending on how many edges share a kernel call, and the next sign flips with it.
+  const { net, trainer } = rig(tinySpace({ ...base, binarize: { ...base.binarize, weights: 'sign' } }));
+  try {
+    const tensors = tf.memory().numTensors;
+    const conv = base.ops.findIndex((o) => o.kind === 'sep_conv');
+    const full = await probeLosses(trainer, undefined, [ab]);
+    const without = await probeLosses(trainer, { cell: 'normal', edge: 3, op: conv, without: true }, [ab]);
+    const otherKind = await probeLosses(trainer, { cell: 'reduce', edge: 3, op: conv, without: true }, [ab]);
+    assert.notEqual(without[0], full[0], 'taking the op out changes the loss');
+    assert.notEqual(otherKind[0], without[0], 'the probe names its cell kind');
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind by the probes');
+    net.prune('normal', 3, conv);
+    const abandoned = await probeLosses(trainer, undefined, [ab]);
+    assert.ok(Math.abs(abandoned[0] - without[0]) < 1e-5, `without ${without[0]} = after abandoning ${abandoned[0]}`);
+  } finally {
+    net.dispose();
+  }
+});
+
 test('edge evidence: one probe per edge of both cell kinds after the baseline, reported as the loss each removal adds', async () => {
   const seen: (unknown | undefined)[][] = [];
   const losses = await edgeRemovalLosses(async (probes) => {
