@@ -86,9 +86,9 @@ if (values.summarize) {
   try {
     const it = dataset.arch.iterator();
     const batches = Array.from({ length: nBatches }, () => it.next(space.train.batch));
-    const base = meanLoss(await probeLosses(trainer, undefined, batches), batches);
+    const base = meanLoss(await probeLosses(trainer, undefined, batches));
     const delta = async (cell: CellKind, edge: number, op: number, without: boolean) =>
-      meanLoss(await probeLosses(trainer, { cell, edge, op, without }, batches), batches) - base;
+      meanLoss(await probeLosses(trainer, { cell, edge, op, without }, batches)) - base;
     for (const cell of CELL_KINDS) {
       const alpha = (await net.arch.get(`alpha.${cell}`).array()) as number[][];
       rows[cell] = [];

@@ -54,7 +54,7 @@ async function evidence(seed: number): Promise<Record<CellKind, number[][]>> {
   try {
     const it = dataset.arch.iterator();
     const batches = Array.from({ length: nBatches }, () => it.next(space.train.batch));
-    const base = meanLoss(await probeLosses(trainer, undefined, batches), batches);
+    const base = meanLoss(await probeLosses(trainer, undefined, batches));
     const out = {} as Record<CellKind, number[][]>;
     for (const cell of CELL_KINDS) {
       out[cell] = [];
@@ -62,7 +62,7 @@ async function evidence(seed: number): Promise<Record<CellKind, number[][]>> {
         const row: number[] = [];
         for (const [op, a] of alive.entries()) {
           const probe: EdgeRestriction = { cell, edge, op };
-          row.push(a ? meanLoss(await probeLosses(trainer, probe, batches), batches) - base : NaN);
+          row.push(a ? meanLoss(await probeLosses(trainer, probe, batches)) - base : NaN);
         }
         out[cell].push(row);
       }

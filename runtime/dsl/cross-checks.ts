@@ -281,6 +281,7 @@ function checkIgnored(c: Checks): void {
   const { pruning, binarize, optimizers } = c.space;
   if (c.ok(['pruning', 'criterion'])) {
     if (pruning.criterion !== 'ucb') ignore('pruning', 'ucb_c', `with \`criterion = ${pruning.criterion}\` (only \`ucb\` uses it)`);
+    if (pruning.criterion !== 'performance') ignore('pruning', 'confidence', `with \`criterion = ${pruning.criterion}\` (only \`performance\` uses it)`);
     if (pruning.criterion === 'alpha' || pruning.criterion === 'none') ignore('pruning', 'samples', `with \`criterion = ${pruning.criterion}\` (only \`performance\` and \`ucb\` evaluate sub-networks)`);
     if (pruning.criterion === 'none') for (const a of ['start', 'every', 'drop']) ignore('pruning', a, 'with `criterion = none` (no pruning)');
   }

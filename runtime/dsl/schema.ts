@@ -240,6 +240,13 @@ export const BLOCKS: readonly BlockSchema[] = [
       { name: 'every', type: { kind: 'int', min: 1 }, default: 1, doc: 'Epochs between pruning rounds.', since: V },
       { name: 'drop', type: { kind: 'int', min: 1 }, default: 1, doc: 'Ops removed per edge per round.', since: V },
       { name: 'samples', type: { kind: 'int', min: 1 }, default: 2, doc: '`performance`: architecture-split batches each op is measured on per round (shared by all probes of the round). `ucb`: sub-network evaluations per op per round (T).', since: V },
+      {
+        name: 'confidence',
+        type: { kind: 'number', min: 0 },
+        default: 0,
+        doc: '`performance`: 0 keeps the BNAS rule (the less promising op with the lowest accumulated score goes). z > 0: the per-edge evidence decides only where it separates the ops: the worst measured op and every op whose per-example losses it does not exceed by z standard errors are the candidates, and of them the one with the smallest α goes (docs/method.md, "Evidence that separates").',
+        since: V,
+      },
       { name: 'ucb_c', type: { kind: 'number', min: 0 }, default: 1.41, doc: 'Exploration constant c of the `ucb` score m + c·√(2 ln N / n).', since: V },
     ],
   },

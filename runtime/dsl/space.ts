@@ -131,6 +131,8 @@ export interface PruningSpec {
   readonly drop: number;
   readonly samples: number;
   readonly ucbC: number;
+  /** `performance`: z of the paired comparison that lets evidence decide (`pruning.confidence`); 0: the BNAS rule. */
+  readonly confidence: number;
 }
 
 export interface TrainSpec {

@@ -7,6 +7,7 @@
 import { CELL_KINDS, type CellKind } from '../protocol/genotype.js';
 import { EDGE_REMOVED, type EdgeRestriction } from '../supernet/supernet.js';
 import type { MeasureEdges } from './pruning.js';
+import { meanLoss } from './pruning.js';
 
 /** The removal probes of both cell kinds, in cell-kind then edge order. */
 export function removalProbes(edges: number): EdgeRestriction[] {
@@ -19,7 +20,7 @@ export function removalProbes(edges: number): EdgeRestriction[] {
  */
 export async function edgeRemovalLosses(measure: MeasureEdges, edges: number): Promise<Record<CellKind, number[]>> {
   const probes = removalProbes(edges);
-  const [base, ...losses] = await measure([undefined, ...probes]);
+  const [base, ...losses] = (await measure([undefined, ...probes])).map(meanLoss);
   const out: Record<CellKind, number[]> = { normal: [], reduce: [] };
   probes.forEach((p, i) => out[p.cell].push(losses[i] - base));
   return out;

@@ -22,7 +22,7 @@ import { DataParallelGroup, type ShardResult } from '../engine/data-parallel.js'
 import type { Optimizer } from './optimizers.js';
 import type { PathChoice } from './pruning.js';
 import { combine, gradArrays, shardDropout, shardOf } from './shards.js';
-import { evaluatePath, exactNumbers, meanLoss, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
+import { evaluatePath, exactNumbers, packVariables, type PathScore, probeLosses, sharePart, syncedNames, type PruneBatches, type ReplicaConfig, type ReplicaWork } from './replica-protocol.js';
 import type { EdgeRestriction } from '../supernet/supernet.js';
 import type { StepResult, Trainer } from './trainer.js';
 
@@ -172,17 +172,18 @@ export class SearchThreads {
   }
 
   /**
-   * Mean loss of the supernet over `batches` with each probe's edge restricted to its op
+   * The loss of each example of `batches` under the supernet with each probe's edge restricted
    * (`undefined`: unrestricted), in probe order; the same numbers on any thread count.
    */
-  async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[]): Promise<number[]> {
-    const out = new Array<number>(probes.length);
+  async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[]): Promise<number[][]> {
+    const out = new Array<number[]>(probes.length);
     const remote = this.group ? this.request({ kind: 'edges', probes, batches }) : undefined;
-    for (const i of sharePart(probes.length, 0, this.threads)) out[i] = meanLoss(await probeLosses(this.trainer, probes[i], batches), batches);
+    for (const i of sharePart(probes.length, 0, this.threads)) out[i] = await probeLosses(this.trainer, probes[i], batches);
     if (remote) {
+      const n = batches.reduce((a, b) => a + b.n, 0);
       (await remote).forEach((r, w) => {
         const losses = exactNumbers(r.grads[0]);
-        sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = meanLoss(losses.slice(j * batches.length, (j + 1) * batches.length), batches)));
+        sharePart(probes.length, w + 1, this.threads).forEach((i, j) => (out[i] = losses.slice(j * n, (j + 1) * n)));
       });
     }
     return out;

@@ -23,11 +23,11 @@ export type { PathChoice };
 export type EvaluatePath = (choices: readonly PathChoice[]) => Promise<number[]>;
 
 /**
- * The supernet's mean validation loss (cross entropy, nats per example) on the round's fixed
- * batches for each probe: one edge restricted to one op, every other edge as it is; `undefined`
- * is the unrestricted supernet. Same order as `probes`.
+ * The supernet's validation loss (cross entropy, nats) of each example of the round's fixed
+ * batches, in the same example order for every probe: one edge restricted to one op, every other
+ * edge as it is; `undefined` is the unrestricted supernet. Same order as `probes`.
  */
-export type MeasureEdges = (probes: readonly (EdgeRestriction | undefined)[]) => Promise<number[]>;
+export type MeasureEdges = (probes: readonly (EdgeRestriction | undefined)[]) => Promise<number[][]>;
 
 /** The measurements a pruning round may ask for. */
 export interface PruneMeasures {
@@ -152,45 +152,83 @@ function lessPromising(archs: Record<CellKind, CellArch>): Record<CellKind, numb
   return less;
 }
 
+/** The mean of per-example losses (see `MeasureEdges`). */
+export function meanLoss(losses: readonly number[]): number {
+  return losses.length ? losses.reduce((a, l) => a + l, 0) / losses.length : NaN;
+}
+
+/**
+ * How many standard errors the mean of the paired differences a − b lies above 0 (one-sided z of
+ * the paired comparison on the same examples); +∞ when they differ by a constant above 0, 0 when
+ * they do not differ at all.
+ */
+export function pairedZ(a: readonly number[], b: readonly number[]): number {
+  const n = a.length;
+  if (n === 0 || b.length !== n) return 0;
+  const d = a.map((x, i) => x - b[i]);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const sd = n > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
+  if (sd === 0) return mean > 0 ? Infinity : 0;
+  return mean / (sd / Math.sqrt(n));
+}
+
 /**
  * `performance` (BNAS, with per-edge evidence): per edge, the ⌈K/2⌉ alive ops with the smallest
  * α are "less promising". Each of them is measured on its own edge: the supernet with only that
  * edge restricted to the op (every other edge mixed as it is) against the unrestricted supernet,
- * on the same fixed validation batches for every probe (a paired comparison), giving
- * Δ = L(edge → op) − L(supernet) in nats. Then s = softmax(−Δ) over the less promising half (each
- * op's share of the geometric-mean likelihood of the true labels; softmax(−Δ) = softmax(−L)),
- * promising ops get s = ½(max s + mean s), S ← S/2 + s, and argmin S is abandoned.
- * Every op is credited with what it did on its own edge, so scores differ across edges.
- * A round whose less promising halves hold one op each (2 ops left per edge) measures nothing:
- * every s is 1 then, whatever the losses are.
+ * on the same fixed validation examples for every probe (a paired comparison), giving
+ * Δ = L(edge → op) − L(supernet) in nats.
+ *
+ * With `confidence` 0 (the BNAS rule): s = softmax(−Δ) over the less promising half (each op's
+ * share of the geometric-mean likelihood of the true labels; softmax(−Δ) = softmax(−L)),
+ * promising ops get s = ½(max s + mean s), S ← S/2 + s, and argmin S is abandoned. A round whose
+ * less promising halves hold one op each (2 ops left per edge) measures nothing: every s is 1.
+ *
+ * With `confidence` z > 0: the worst measured op w (largest Δ) and every op of the half whose
+ * per-example losses w does not exceed by z standard errors (paired on the same examples) are the
+ * candidates, the ops the evidence cannot tell from the worst; of them the smallest α goes. The
+ * scores are then softmax α for a candidate, 1 + that for an op the evidence kept, 2 + that for a
+ * promising op (the lowest goes first).
  */
-export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stats: PruneStats, drop: number, measure: MeasureEdges): Promise<PruneDecision[]> {
+export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stats: PruneStats, drop: number, measure: MeasureEdges, confidence = 0): Promise<PruneDecision[]> {
   const less = lessPromising(archs);
   const probes: EdgeRestriction[] = [];
   for (const cell of CELL_KINDS) less[cell].forEach((l, edge) => l.length >= 2 && l.forEach((op) => probes.push({ cell, edge, op })));
-  const delta: Record<CellKind, Map<number, number>[]> = {
+  const losses: Record<CellKind, Map<number, number[]>[]> = {
     normal: archs.normal.alive.map(() => new Map()),
     reduce: archs.reduce.alive.map(() => new Map()),
   };
+  let baseMean = NaN;
   if (probes.length > 0) {
-    const [base, ...losses] = await measure([undefined, ...probes]);
-    probes.forEach((p, i) => delta[p.cell][p.edge].set(p.op, losses[i] - base));
+    const [base, ...each] = await measure([undefined, ...probes]);
+    baseMean = meanLoss(base);
+    probes.forEach((p, i) => losses[p.cell][p.edge].set(p.op, each[i]));
   }
   const out: PruneDecision[] = [];
   for (const cell of CELL_KINDS) {
+    const w = opWeights(archs[cell]);
     archs[cell].alive.forEach((alive, edge) => {
       const l = less[cell][edge];
       if (l.length === 0) return;
-      const d = delta[cell][edge];
-      const s = l.length >= 2 ? softmax(l.map((o) => -(d.get(o) as number))) : [1];
-      const promisingScore = 0.5 * (Math.max(...s) + s.reduce((a, b) => a + b, 0) / s.length);
+      const measured = losses[cell][edge];
+      const delta = new Map([...measured].map(([o, xs]) => [o, meanLoss(xs) - baseMean]));
       const S = stats.score[cell][edge];
-      for (const o of aliveOps(alive)) {
-        const k = l.indexOf(o);
-        S[o] = S[o] / 2 + (k >= 0 ? s[k] : promisingScore);
+      let score: (o: number) => number;
+      if (confidence > 0) {
+        const worst = l.length >= 2 ? [...l].sort((a, b) => (delta.get(b) as number) - (delta.get(a) as number) || b - a)[0] : l[0];
+        const tied = (o: number) => o === worst || pairedZ(measured.get(worst) as number[], measured.get(o) as number[]) < confidence;
+        score = (o) => (l.includes(o) ? (tied(o) ? 0 : 1) : 2) + w[edge][o];
+      } else {
+        const s = l.length >= 2 ? softmax(l.map((o) => -(delta.get(o) as number))) : [1];
+        const promisingScore = 0.5 * (Math.max(...s) + s.reduce((a, b) => a + b, 0) / s.length);
+        for (const o of aliveOps(alive)) {
+          const k = l.indexOf(o);
+          S[o] = S[o] / 2 + (k >= 0 ? s[k] : promisingScore);
+        }
+        score = (o) => S[o];
       }
-      const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => d.get(o) ?? null, (o) => S[o]));
-      for (const o of lowest(alive, (x) => S[x], drop)) out.push({ cell, edge, op: o, score: S[o], evidence });
+      const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => delta.get(o) ?? null, score));
+      for (const o of lowest(alive, score, drop)) out.push({ cell, edge, op: o, score: score(o), evidence });
     });
   }
   return out;
@@ -330,7 +368,7 @@ export async function pruneRound(
       out = pruneByAlpha(archs, stats, spec.drop);
       break;
     case 'performance':
-      out = await pruneByPerformance(archs, stats, spec.drop, measures.edges);
+      out = await pruneByPerformance(archs, stats, spec.drop, measures.edges, spec.confidence);
       break;
     case 'ucb':
       out = await pruneByUcb(archs, stats, spec, rng, measures.paths);

@@ -164,18 +164,14 @@ export async function evaluatePath(trainer: Trainer, choice: PathChoice, batches
 }
 
 /**
- * The loss of the supernet with `probe`'s edge restricted to its op (or unrestricted) on each of
- * `batches` (forward only, inference mode): one value per batch, as float32 values read back, so
- * a main thread and a replica report bit-identical numbers.
+ * The loss of each example of `batches` (in batch order) under the supernet with `probe`'s edge
+ * restricted (or unrestricted): forward only, inference mode, as float32 values read back, so a
+ * main thread and a replica report bit-identical numbers.
  */
 export async function probeLosses(trainer: Trainer, probe: EdgeRestriction | undefined, batches: readonly Batch[]): Promise<number[]> {
   const out: number[] = [];
-  for (const b of batches) out.push((await trainer.evaluate(b, undefined, false, probe)).loss);
+  for (const b of batches) out.push(...(await trainer.exampleLosses(b, probe)));
   return out;
 }
 
-/** The mean loss per example over `batches` from per-batch mean losses (see {@link probeLosses}). */
-export function meanLoss(losses: readonly number[], batches: readonly Batch[]): number {
-  const n = batches.reduce((a, b) => a + b.n, 0);
-  return n ? losses.reduce((a, l, i) => a + l * batches[i].n, 0) / n : NaN;
-}
+export { meanLoss } from './pruning.js';

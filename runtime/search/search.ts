@@ -31,6 +31,7 @@ import { binaryShare, dropoutRate, Trainer, type StepResult } from './trainer.js
 import type { StepDropout } from '../engine/dropout.js';
 import { SearchThreads, searchThreads } from './parallel.js';
 import { backendChoiceOf, type PruneBatches } from './replica-protocol.js';
+import { meanLoss } from './pruning.js';
 import { parentEvent, parentSpace, type ParentResult } from './guide.js';
 import type { SearchOptions, SearchOutcome } from './search-options.js';
 
@@ -488,14 +489,14 @@ class Search {
     };
   }
 
-  /** Mean loss per probe on `batches` (pruning.ts, `MeasureEdges`), in slices, so progress gets reported between them. */
-  private async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[], progress: (count: number, loss: number) => Promise<void>): Promise<number[]> {
+  /** Per-example losses per probe on `batches` (pruning.ts, `MeasureEdges`), in slices, so progress gets reported between them. */
+  private async measureEdges(probes: readonly (EdgeRestriction | undefined)[], batches: readonly Batch[], progress: (count: number, loss: number) => Promise<void>): Promise<number[][]> {
     const { p } = this;
-    const losses: number[] = [];
+    const losses: number[][] = [];
     for (let i = 0; i < probes.length; i += PROBE_SLICE * p.threads) {
       const part = await p.th.measureEdges(probes.slice(i, i + PROBE_SLICE * p.threads), batches);
       losses.push(...part);
-      await progress(part.length, part.at(-1) ?? NaN);
+      await progress(part.length, meanLoss(part.at(-1) ?? []));
     }
     return losses;
   }

@@ -283,6 +283,27 @@ export class Trainer {
     return { loss, correct, n: batch.n };
   }
 
+  /**
+   * The cross-entropy of each example of `batch` (nats, in batch order) under the supernet, with
+   * `restrict`'s edge restricted (pruning's per-edge evidence): forward only, inference mode, in
+   * micro-batches as {@link evaluate}. Their mean is `evaluate`'s loss.
+   */
+  async exampleLosses(batch: Batch, restrict?: EdgeRestriction): Promise<number[]> {
+    const out: number[] = [];
+    for (const part of partsOf(batch, this.microBatch)) {
+      const each = tf.tidy(() => {
+        const { x, y } = tensors(part, this.numClasses);
+        return tf.losses.softmaxCrossEntropy(y, this.net.forward(x, false, undefined, restrict), undefined, 0, tf.Reduction.NONE) as tf.Tensor1D;
+      });
+      try {
+        out.push(...(await each.data()));
+      } finally {
+        each.dispose();
+      }
+    }
+    return out;
+  }
+
   /** Drops the optimizer slots of a pruned op's variables. */
   forget(prefix: string): void {
     this.weightOpt.forget(prefix);

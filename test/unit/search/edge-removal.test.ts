@@ -78,7 +78,8 @@ test('edge evidence: one probe per edge of both cell kinds after the baseline, r
   const seen: (unknown | undefined)[][] = [];
   const losses = await edgeRemovalLosses(async (probes) => {
     seen.push([...probes]);
-    return probes.map((p, i) => (p ? 2 + i / 100 : 2));
+    // Two examples a probe: their mean is what counts.
+    return probes.map((p, i) => (p ? [2 + i / 100 - 0.5, 2 + i / 100 + 0.5] : [1.5, 2.5]));
   }, 5);
   assert.equal(seen.length, 1, 'one measurement: the baseline and every probe on the same batches');
   assert.equal(seen[0][0], undefined, 'the unrestricted supernet first');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyPruneStats, pruneRound, pruningDue, ucbScore, type MeasureEdges, type PathChoice, type PruneMeasures } from '../../../runtime/search/pruning.js';
+import { emptyPruneStats, pairedZ, pruneRound, pruningDue, ucbScore, type MeasureEdges, type PathChoice, type PruneMeasures } from '../../../runtime/search/pruning.js';
 import type { EdgeRestriction } from '../../../runtime/supernet/supernet.js';
 import type { CellArch } from '../../../runtime/search/derive.js';
 import { Rng } from '../../../runtime/random/rng.js';
@@ -8,7 +8,7 @@ import type { PruningSpec } from '../../../runtime/dsl/space.js';
 import type { CellKind } from '../../../runtime/protocol/genotype.js';
 
 const spec = (criterion: PruningSpec['criterion'], extra: Partial<PruningSpec> = {}): PruningSpec => ({
-  criterion, start: 1, every: 1, drop: 1, samples: 2, ucbC: 1.41, ...extra,
+  criterion, start: 1, every: 1, drop: 1, samples: 2, ucbC: 1.41, confidence: 0, ...extra,
 });
 
 // 2 edges (1 node), 4 ops; alphas given per edge.
@@ -17,6 +17,12 @@ function archs(alphas: number[][]): Record<CellKind, MutableArch> {
   const mk = (): MutableArch => ({ alphas, betas: [0, 0], alive: alphas.map((r) => r.map(() => true)) });
   return { normal: mk(), reduce: mk() };
 }
+
+/** A fresh copy of `a` (alive flags included), so two rounds can decide on the same state. */
+const archs3 = (a: Record<CellKind, MutableArch>): Record<CellKind, MutableArch> => ({
+  normal: { ...a.normal, alive: a.normal.alive.map((r) => [...r]) },
+  reduce: { ...a.reduce, alive: a.reduce.alive.map((r) => [...r]) },
+});
 
 // Sub-network accuracy = sum of per-op quality of the chosen ops (normal cell only), known to the test.
 const QUALITY = [0.1, 0.9, 0.5, 0.3];
@@ -32,15 +38,15 @@ const paths = (f: PruneMeasures['paths']): PruneMeasures => ({ paths: f, edges: 
 const nothing: PruneMeasures = { paths: noPaths, edges: noEdges };
 
 /**
- * A constructed supernet loss: 1 nat, plus `cost(cell, edge, op)` when a probe restricts that
- * edge to that op. Records the probes.
+ * A constructed supernet loss on four examples: 1 nat ± `spread(probe)` (alternating signs), plus
+ * `cost(cell, edge, op)` when a probe restricts that edge to that op. Records the probes.
  */
-function lossBy(cost: (p: EdgeRestriction) => number, probes: (EdgeRestriction | undefined)[] = []): PruneMeasures {
+function lossBy(cost: (p: EdgeRestriction) => number, probes: (EdgeRestriction | undefined)[] = [], spread: (p: EdgeRestriction) => number = () => 0): PruneMeasures {
   return {
     paths: noPaths,
     edges: async (ps) => {
       probes.push(...ps);
-      return ps.map((p) => (p ? 1 + cost(p) : 1));
+      return ps.map((p) => [1, -1, 1, -1].map((sign) => (p ? 1 + cost(p) + sign * spread(p) : 1)));
     },
   };
 }
@@ -100,6 +106,41 @@ test('performance: scores differ across the edges of one round; one clearly bett
   assert.equal(new Set(dropped).size, 3, `different scores on different edges: ${dropped}`);
   const best = stats.score.normal[1];
   assert.ok(best[4] > best[3] && best[4] > best[5]);
+});
+
+test('performance, confidence z: the evidence decides where it separates the ops; α decides among those it cannot tell from the worst', async () => {
+  // 3 edges, 4 ops; α: ops 0 and 1 are the less promising half everywhere, op 1 with the smaller α.
+  // Restricting to op 0 costs 0.3 nats more than op 1 on every edge; the examples' spread differs:
+  // none on edge 0 (separated: op 0 goes by evidence), ±1 nat on edge 1 (not separated: op 1, the
+  // smaller α, goes), and on edge 2 op 1 is the worse by 0.3 with no spread (it goes either way).
+  const a = archs([[0.2, 0.1, 1, 2], [0.2, 0.1, 1, 2], [0.2, 0.1, 1, 2]]);
+  a.normal = { ...a.normal, betas: [0, 0, 0] };
+  a.reduce = { ...a.reduce, betas: [0, 0, 0] };
+  const cost = (p: EdgeRestriction) => (p.edge === 2 ? [0, 0.3][p.op] : [0.3, 0][p.op]);
+  const spread = (p: EdgeRestriction) => (p.edge === 1 ? [1, -1][p.op] : 0);
+  const decide = async (confidence: number) => {
+    const stats = emptyPruneStats(3, 4);
+    const out = await pruneRound(archs3(a), stats, spec('performance', { confidence }), new Rng(3), lossBy(cost, [], spread));
+    return { out: out.filter((d) => d.cell === 'normal'), stats };
+  };
+  const { out, stats } = await decide(2);
+  assert.deepEqual(out.map((d) => [d.edge, d.op]), [[0, 0], [1, 1], [2, 1]]);
+  // The evidence is still the mean Δ of each measured op; the scores rank candidates by α below the rest.
+  assert.deepEqual(stats.evidence.normal[1].map((v) => (v === null ? null : Math.round(v * 1e9) / 1e9)), [0.3, 0, null, null]);
+  const scores = out[1].evidence.scores as number[];
+  assert.ok(scores[1] < scores[0] && scores[0] < 1 && scores[2] >= 2 && scores[3] > scores[2], `edge 1 scores ${scores}`);
+  assert.ok((out[0].evidence.scores[1] as number) >= 1, 'edge 0: the op the evidence kept scores above the candidates');
+  // The BNAS rule (confidence 0) follows the mean Δ alone: op 0 goes on edge 1 too.
+  assert.deepEqual((await decide(0)).out.map((d) => [d.edge, d.op]), [[0, 0], [1, 0], [2, 1]]);
+});
+
+test('pairedZ: the one-sided z of paired differences, infinite for a constant gap, 0 for none', () => {
+  assert.equal(pairedZ([2, 2, 2], [1, 1, 1]), Infinity);
+  assert.equal(pairedZ([1, 1, 1], [1, 1, 1]), 0);
+  assert.equal(pairedZ([1, 1, 1], [2, 2, 2]), 0);
+  // d = [1, 3]: mean 2, sd √2, SE 1 → z = 2.
+  assert.ok(Math.abs(pairedZ([2, 4], [1, 1]) - 2) < 1e-12);
+  assert.ok(pairedZ([0, 0], [1, 1]) <= 0);
 });
 
 test('performance: scores decay by half each round (S ← S/2 + s)', async () => {

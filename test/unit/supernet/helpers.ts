@@ -25,7 +25,7 @@ export function tinySpace(over: Partial<{ [K in keyof SearchSpace]: Partial<Sear
     ],
     binarize: { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'] },
     sampling: { k: 2, shuffle: true, edgeNormalization: true },
-    pruning: { criterion: 'alpha', start: 1, every: 1, drop: 1, samples: 1, ucbC: 1.41 },
+    pruning: { criterion: 'alpha', start: 1, every: 1, drop: 1, samples: 1, ucbC: 1.41, confidence: 0 },
     train: { epochs: 2, batch: 8, warmup: 0, seed: 3 },
     optimizers: {
       weights: { kind: 'sgd', lr: 0.025, momentum: 0.9, weightDecay: 3e-4, betas: [0.5, 0.999], gradClip: 5, schedule: 'cosine' },
