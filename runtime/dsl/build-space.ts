@@ -163,7 +163,7 @@ export function buildSpace(checked: CheckedFile, filePath?: string): SearchSpace
       drop: num(get('pruning', 'drop'), 1),
       samples: num(get('pruning', 'samples'), 2),
       ucbC: num(get('pruning', 'ucb_c'), 1.41),
-      confidence: num(get('pruning', 'confidence'), 0),
+      confidence: num(get('pruning', 'confidence'), 2),
     },
     train: {
       epochs: num(get('train', 'epochs'), 8),

@@ -243,8 +243,8 @@ export const BLOCKS: readonly BlockSchema[] = [
       {
         name: 'confidence',
         type: { kind: 'number', min: 0 },
-        default: 0,
-        doc: '`performance`: 0 keeps the BNAS rule (the less promising op with the lowest accumulated score goes). z > 0: the per-edge evidence decides only where it separates the ops: the worst measured op and every op whose per-example losses it does not exceed by z standard errors are the candidates, and of them the one with the smallest α goes (docs/method.md, "Evidence that separates").',
+        default: 2,
+        doc: '`performance`: z > 0 lets the per-edge evidence decide only where it separates the ops: the worst measured op and every op whose per-example losses it does not exceed by z standard errors are the candidates, and of them the one with the smallest α goes. 0 keeps the BNAS rule (the less promising op with the lowest accumulated score goes). Default chosen by measurement (docs/method.md, "Evidence that separates").',
         since: V,
       },
       { name: 'ucb_c', type: { kind: 'number', min: 0 }, default: 1.41, doc: 'Exploration constant c of the `ucb` score m + c·√(2 ln N / n).', since: V },

@@ -131,7 +131,7 @@ export interface PruningSpec {
   readonly drop: number;
   readonly samples: number;
   readonly ucbC: number;
-  /** `performance`: z of the paired comparison that lets evidence decide (`pruning.confidence`); 0: the BNAS rule. */
+  /** `performance`: z of the paired comparison that lets evidence decide (`pruning.confidence`, 2 by default); 0: the BNAS rule. */
   readonly confidence: number;
 }
 

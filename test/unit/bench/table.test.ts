@@ -69,7 +69,7 @@ test('values: quality verdicts, the pooled comparison with PC-DARTS mode and the
   assert.equal(valueOf(records, 'quality-vs-pc-defaults'), undefined);
 });
 
-test('values: the 6-cell evaluations pool the searched groups, compare them with random cells, and pair them with the reference by seed', () => {
+test('values: the 6-cell evaluations pool the searched groups, compare them (today\'s defaults and the BNAS rule) with random cells, and pair them with the reference by seed', () => {
   const ev = (group: string, seed: number, accuracy: number) => ({ group, seed, accuracy });
   const records: Record<string, Json> = {
     'quality-cells-6cells': {
@@ -82,10 +82,14 @@ test('values: the 6-cell evaluations pool the searched groups, compare them with
         ev('Q', 1, 0.79), ev('Q', 2, 0.79), ev('Q', 3, 0.8), ev('Q', 4, 0.78),
         // reference on three of the four seeds: differences −0.01, −0.02, +0.01
         ev('C', 1, 0.79), ev('C', 2, 0.82), ev('C', 3, 0.81),
+        // under today's defaults (Z), two seeds the reference has: differences +0.02, 0
+        ev('Z', 1, 0.81), ev('Z', 2, 0.82),
       ],
     },
   };
-  assert.match(valueOf(records, 'quality-6cells-random') ?? '', /^80\.0 ± 1\.6 % vs 75\.0 ± 1\.0 % \(4 seeds, 3 random cells\): \+5\.0 points, 5\.0× their std, Welch p [<=] /);
+  assert.match(valueOf(records, 'quality-6cells-bnas-rule-random') ?? '', /^80\.0 ± 1\.6 % vs 75\.0 ± 1\.0 % \(4 seeds, 3 random cells\): \+5\.0 points, 5\.0× their std, Welch p [<=] /);
+  assert.match(valueOf(records, 'quality-6cells-random') ?? '', /^81\.5 ± 0\.7 % vs 75\.0 ± 1\.0 % \(2 seeds, 3 random cells\): \+6\.5 points, 6\.5× their std, Welch p [<=] /);
+  assert.match(valueOf(records, 'quality-6cells-confidence-reference') ?? '', /^\+1\.00 points paired over 2 seeds \(ahead on 1\), p = 0\.\d{3}$/);
   assert.match(valueOf(records, 'quality-6cells-caps') ?? '', /^80\.0 ± 1\.6 % vs 79\.0 ± 0\.8 % \(4 seeds, 4 random cells\): \+1\.0 points, 1\.2× their std, Welch p = 0\.\d{3}$/);
   // paired over the three seeds the reference has: mean −0.67 points, ahead on one
   assert.match(valueOf(records, 'quality-6cells-reference') ?? '', /^−0\.67 points paired over 3 seeds \(ahead on 1\), p = 0\.\d{3}$/);

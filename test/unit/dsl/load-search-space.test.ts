@@ -43,7 +43,7 @@ describe('examples', () => {
     assert.equal(s.ops.length, 9);
     assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: false });
     assert.deepEqual(s.sampling, { k: 4, shuffle: true, edgeNormalization: true });
-    assert.deepEqual(s.pruning, { criterion: 'ucb', start: 2, every: 1, drop: 1, samples: 2, ucbC: 1.41, confidence: 0 });
+    assert.deepEqual(s.pruning, { criterion: 'ucb', start: 2, every: 1, drop: 1, samples: 2, ucbC: 1.41, confidence: 2 });
     assert.deepEqual(s.train, { epochs: 12, batch: 32, warmup: 2, seed: 42 });
     assert.deepEqual(s.optimizers.weights, { kind: 'sgd', lr: 0.025, momentum: 0.9, weightDecay: 3e-4, betas: [0.5, 0.999], schedule: 'cosine', gradClip: 5 });
     assert.deepEqual(s.optimizers.arch, { kind: 'adam', lr: 6e-4, momentum: 0.9, weightDecay: 1e-3, betas: [0.5, 0.999], schedule: 'constant' });
@@ -66,7 +66,7 @@ describe('defaults', () => {
     assert.deepEqual(s.ops.map((o) => o.name), [...DARTS_OPS]);
     assert.deepEqual(s.binarize, { weights: 'xnor', scale: 'layer', activations: 'sign', keepReal: ['stem', 'classifier'], shortcut: false });
     assert.deepEqual(s.sampling, { k: 4, shuffle: true, edgeNormalization: true });
-    assert.deepEqual(s.pruning, { criterion: 'performance', start: 1, every: 1, drop: 1, samples: 2, ucbC: 1.41, confidence: 0 });
+    assert.deepEqual(s.pruning, { criterion: 'performance', start: 1, every: 1, drop: 1, samples: 2, ucbC: 1.41, confidence: 2 });
     assert.deepEqual(s.train, { epochs: 8, batch: 32, warmup: 2, seed: 1 });
     assert.equal(s.optimizers.weights.kind, 'sgd');
     assert.equal(s.optimizers.arch.kind, 'adam');
