@@ -18,7 +18,8 @@ import { loadDataset } from '../../runtime/data/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
-import { meanLoss, probeLosses } from '../../runtime/search/replica-protocol.js';
+import { probeLosses } from '../../runtime/search/replica-protocol.js';
+import { meanLoss } from '../../runtime/search/pruning.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { loadBenchSpace, spaceOptions } from '../space-args.js';
 

@@ -213,11 +213,12 @@ export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stat
       const measured = losses[cell][edge];
       const delta = new Map([...measured].map(([o, xs]) => [o, meanLoss(xs) - baseMean]));
       const S = stats.score[cell][edge];
-      let score: (o: number) => number;
+      let scores: number[];
       if (confidence > 0) {
-        const worst = l.length >= 2 ? [...l].sort((a, b) => (delta.get(b) as number) - (delta.get(a) as number) || b - a)[0] : l[0];
+        // Largest Δ first (ties: the later declared op); a single op of L is its own worst.
+        const worst = [...l].sort((a, b) => (delta.get(b) as number) - (delta.get(a) as number) || b - a)[0];
         const tied = (o: number) => o === worst || pairedZ(measured.get(worst) as number[], measured.get(o) as number[]) < confidence;
-        score = (o) => (l.includes(o) ? (tied(o) ? 0 : 1) : 2) + w[edge][o];
+        scores = w[edge].map((wo, o) => (l.includes(o) ? (tied(o) ? 0 : 1) : 2) + wo);
       } else {
         const s = l.length >= 2 ? softmax(l.map((o) => -(delta.get(o) as number))) : [1];
         const promisingScore = 0.5 * (Math.max(...s) + s.reduce((a, b) => a + b, 0) / s.length);
@@ -225,8 +226,9 @@ export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stat
           const k = l.indexOf(o);
           S[o] = S[o] / 2 + (k >= 0 ? s[k] : promisingScore);
         }
-        score = (o) => S[o];
+        scores = S;
       }
+      const score = (o: number) => scores[o];
       const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => delta.get(o) ?? null, score));
       for (const o of lowest(alive, score, drop)) out.push({ cell, edge, op: o, score: score(o), evidence });
     });

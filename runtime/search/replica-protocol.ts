@@ -173,5 +173,3 @@ export async function probeLosses(trainer: Trainer, probe: EdgeRestriction | und
   for (const b of batches) out.push(...(await trainer.exampleLosses(b, probe)));
   return out;
 }
-
-export { meanLoss } from './pruning.js';

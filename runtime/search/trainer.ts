@@ -258,16 +258,15 @@ export class Trainer {
    * Loss and correct count of the supernet (or a single path) on a batch: forward only, no tape,
    * no update. Search batch norms have no running statistics, so both modes normalise with the
    * batch's own statistics; `training` only matters for layers that distinguish the two.
-   * @param restrict one edge restricted to one op (pruning's per-edge evidence; without `path`)
    */
-  async evaluate(batch: Batch, path?: PathChoice, training = true, restrict?: EdgeRestriction): Promise<StepResult> {
+  async evaluate(batch: Batch, path?: PathChoice, training = true): Promise<StepResult> {
     const parts = partsOf(batch, this.microBatch);
     let loss = 0, correct = 0;
     // In micro-batches as the steps are: a forward pass keeps its activations until its tidy ends.
     for (const part of parts) {
       const stats = tf.tidy(() => {
         const { x, y, labels } = tensors(part, this.numClasses);
-        const logits = this.net.forward(x, training, path, restrict);
+        const logits = this.net.forward(x, training, path);
         const l = crossEntropy(logits, y);
         const c = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
         return tf.stack([l, c]);

@@ -299,19 +299,15 @@ export class Supernet {
         if (restrict.op === EDGE_REMOVED) {
           // The edge weight ← 0: the edge's ops and its partial-channel bypass no longer reach the node.
           b[restrict.cell] = tf.mul(b[restrict.cell], tf.sub(1, row)) as tf.Tensor1D;
-        } else if (restrict.without) {
-          // Row `edge` ← its weights with `op` at 0, renormalized over the ops left.
-          const nOps = this.space.ops.length;
-          const col = row.reshape([this.edges, 1]);
-          const kept = tf.mul(w[restrict.cell], tf.sub(1, tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps])));
-          const renormed = tf.div(kept, tf.sum(kept, 1, true));
-          w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, col)), tf.mul(col, renormed)) as tf.Tensor2D;
         } else {
-          // Row `edge` ← one-hot(op): the other ops of that edge still run, with weight exactly 0.
+          // Row `edge` ← one-hot(op) (the other ops of that edge still run, with weight exactly 0),
+          // or with `without` ← its weights with `op` at 0, renormalized over the ops left.
           const nOps = this.space.ops.length;
           const hot = tf.oneHot(tf.tensor1d([restrict.op], 'int32'), nOps).toFloat().reshape([1, nOps]);
           const col = row.reshape([this.edges, 1]);
-          w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, col)), tf.mul(col, hot)) as tf.Tensor2D;
+          const kept = restrict.without ? tf.mul(w[restrict.cell], tf.sub(1, hot)) : undefined;
+          const next = kept ? tf.div(kept, tf.sum(kept, 1, true)) : hot;
+          w[restrict.cell] = tf.add(tf.mul(w[restrict.cell], tf.sub(1, col)), tf.mul(col, next)) as tf.Tensor2D;
         }
       }
       let s0 = this.stemBn.apply(this.stem.apply(x), training);
