@@ -53,6 +53,16 @@ export function pruningLegend(model: RunModel): HTMLElement {
       return h('li', {}, h('b', {}, d?.name ?? m), `: ${d ? `${d.text}; ${d.better} is better` : 'the measured value per op'}. Ops are listed by score, best first.`);
     }),
   ];
+  const thresholds = [...new Set(model.pruned.flatMap((p) => (p.evidence?.confidence !== undefined ? [p.evidence.confidence] : [])))];
+  if (thresholds.length) {
+    const z = thresholds.map(fmt).join(' / ');
+    items.push(
+      h('li', { class: 'confidence-legend' }, h('b', {}, `pruning.confidence = ${z}`), `: the measured op with the largest Δloss and every measured op whose per-example losses it does not exceed by ${z} standard errors are `,
+        h('span', { class: 'role role-candidate' }, 'candidates'), ': the evidence cannot tell them apart, so the one with the smallest α weight goes. An op the evidence separated is ',
+        h('span', { class: 'role role-kept' }, 'kept (z)'), ', where z is how many standard errors the worst op\'s losses exceed its own; the larger-α half is ',
+        h('span', { class: 'role role-promising' }, 'promising'), ' and not measured. The score is the α weight for a candidate, 1 + α weight for a kept op and 2 + α weight for a promising one.'),
+    );
+  }
   if (model.edgeEvidence) {
     items.push(h('li', {}, h('b', {}, 'without the edge'), ': how much the validation loss (nats) of the trained supernet rose when only this edge was removed, measured at the end of the search; each node kept the two inputs it could least do without (', h('span', { class: 'kept-edge' }, '✓ kept'), ').'));
   }
@@ -116,7 +126,17 @@ function roundCell(here: readonly PrunedEvent[], kindName: string, edge: string)
       h('span', { class: 'op' }, p ? `✕ ${op}` : op),
       h('span', { class: 'value', title: d?.name ?? ev.measure }, value === null || value === undefined ? 'not measured' : `${d?.short ?? ''} ${ev.measure === 'valid_loss_delta' ? signed(value) : fmt(value)}`.trim()),
       h('span', { class: 'score', title: 'score' }, `score ${score === null || score === undefined ? '–' : fmt(score)}`),
+      ...(ev.roles?.[op] ? [roleTag(ev.roles[op], ev.z?.[op] ?? null, ev.confidence)] : []),
     ));
   }
   return list;
+}
+
+/** What the paired-z rule made of an op on its edge (see the legend). */
+function roleTag(role: 'candidate' | 'kept' | 'promising', z: number | null, threshold: number | undefined): HTMLElement {
+  const text = role === 'candidate' ? 'candidate: α decides' : role === 'kept' ? `kept: z ${z === null ? `> ${fmt(threshold ?? 0)}` : fmt(z)}` : 'promising';
+  const title = role === 'candidate'
+    ? 'the evidence cannot tell this op from the worst measured one; the smallest α weight of the candidates goes'
+    : role === 'kept' ? 'the worst measured op\'s per-example losses exceed this op\'s by this many standard errors: kept on evidence' : 'in the larger-α half: not measured, stays this round';
+  return h('span', { class: `role role-${role}`, title }, text);
 }

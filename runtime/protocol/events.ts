@@ -104,6 +104,12 @@ export const PruneEvidenceSchema = v.pipe(
     values: v.pipe(v.record(v.string(), v.nullable(finite)), v.readonly()),
     /** The criterion's score per op after the round (the lowest went first); null when not finite (an unsampled op's UCB score). */
     scores: v.pipe(v.record(v.string(), v.nullable(finite)), v.readonly()),
+    /** `pruning.confidence` where the paired-z rule decided (docs/method.md, "Evidence that separates"). */
+    confidence: v.optional(finite),
+    /** Per op, with `confidence`: a candidate (the evidence cannot tell it from the worst measured op; the smallest α of these goes), kept on evidence, or promising (not measured). */
+    roles: v.optional(v.pipe(v.record(v.string(), v.picklist(['candidate', 'kept', 'promising'])), v.readonly())),
+    /** Per op, with `confidence`: how many standard errors the worst measured op's per-example losses exceed this op's; null for the worst, an unmeasured op, or an infinite z. */
+    z: v.optional(v.pipe(v.record(v.string(), v.nullable(finite)), v.readonly())),
   }),
   v.readonly(),
 );

@@ -53,7 +53,26 @@ export interface EdgeEvidence {
   readonly values: readonly (number | null)[];
   /** The criterion's score after the round (the lowest goes first); null for a dead op. */
   readonly scores: readonly (number | null)[];
+  /** How `pruning.confidence` sorted the edge's ops, where it decided ({@link pruneByPerformance}). */
+  readonly confidence?: ConfidenceEvidence;
 }
+
+/**
+ * What the paired-z rule saw on one edge: a `candidate` the evidence cannot tell from the worst
+ * measured op (the worst included; of these the smallest α goes), an op the evidence `kept` (its
+ * per-example losses at least `threshold` standard errors below the worst's) or a `promising` op
+ * (the larger-α half, not measured).
+ */
+export interface ConfidenceEvidence {
+  /** `pruning.confidence`: the z an op must reach to be kept on evidence. */
+  readonly threshold: number;
+  /** Per declared op: its role this round; null for a dead op. */
+  readonly roles: readonly (ConfidenceRole | null)[];
+  /** Per declared op: the paired z of the worst op's losses over this op's; null for the worst itself, an unmeasured or a dead op, and where infinite (a constant gap). */
+  readonly z: readonly (number | null)[];
+}
+
+export type ConfidenceRole = 'candidate' | 'kept' | 'promising';
 
 /** Per-op statistics kept across rounds (checkpointed). */
 export interface PruneStats {
@@ -92,8 +111,8 @@ export function emptyPruneStats(edges: number, ops: number): PruneStats {
 }
 
 /** One edge's evidence: `value` and `score` of each alive op, null elsewhere. */
-function edgeEvidence(alive: readonly boolean[], value: (o: number) => number | null, score: (o: number) => number): EdgeEvidence {
-  return { values: alive.map((a, o) => (a ? value(o) : null)), scores: alive.map((a, o) => (a ? score(o) : null)) };
+function edgeEvidence(alive: readonly boolean[], value: (o: number) => number | null, score: (o: number) => number, confidence?: ConfidenceEvidence): EdgeEvidence {
+  return { values: alive.map((a, o) => (a ? value(o) : null)), scores: alive.map((a, o) => (a ? score(o) : null)), ...(confidence && { confidence }) };
 }
 
 /** Records `evidence` of one edge as the round's values in `stats` and returns it. */
@@ -214,11 +233,14 @@ export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stat
       const delta = new Map([...measured].map(([o, xs]) => [o, meanLoss(xs) - baseMean]));
       const S = stats.score[cell][edge];
       let scores: number[];
+      let rule: ConfidenceEvidence | undefined;
       if (confidence > 0) {
         // Largest Δ first (ties: the later declared op); a single op of L is its own worst.
         const worst = [...l].sort((a, b) => (delta.get(b) as number) - (delta.get(a) as number) || b - a)[0];
-        const tied = (o: number) => o === worst || pairedZ(measured.get(worst) as number[], measured.get(o) as number[]) < confidence;
-        scores = w[edge].map((wo, o) => (l.includes(o) ? (tied(o) ? 0 : 1) : 2) + wo);
+        const z = alive.map((a, o) => (a && o !== worst && l.includes(o) ? pairedZ(measured.get(worst) as number[], measured.get(o) as number[]) : null));
+        const roles = alive.map((a, o): ConfidenceRole | null => (!a ? null : !l.includes(o) ? 'promising' : o !== worst && (z[o] as number) >= confidence ? 'kept' : 'candidate'));
+        scores = w[edge].map((wo, o) => ({ candidate: 0, kept: 1, promising: 2 })[roles[o] ?? 'promising'] + wo);
+        rule = { threshold: confidence, roles, z: z.map((x) => (x !== null && Number.isFinite(x) ? x : null)) };
       } else {
         const s = l.length >= 2 ? softmax(l.map((o) => -(delta.get(o) as number))) : [1];
         const promisingScore = 0.5 * (Math.max(...s) + s.reduce((a, b) => a + b, 0) / s.length);
@@ -229,7 +251,7 @@ export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stat
         scores = S;
       }
       const score = (o: number) => scores[o];
-      const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => delta.get(o) ?? null, score));
+      const evidence = record(stats, cell, edge, edgeEvidence(alive, (o) => delta.get(o) ?? null, score, rule));
       for (const o of lowest(alive, score, drop)) out.push({ cell, edge, op: o, score: score(o), evidence });
     });
   }

@@ -23,7 +23,7 @@ import { assignSaved, readCheckpoint, savedArray, writeCheckpoint, type LoadedCh
 import { archNumbers, deriveGenotype, deriveLimitsOf, edgeWeights, opWeights } from './derive.js';
 import { edgeRemovalLosses } from './edge-evidence.js';
 import { scheduledLr, Optimizer } from './optimizers.js';
-import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type PruneMeasures, type PruneStats } from './pruning.js';
+import { emptyPruneStats, EVIDENCE_MEASURE, pruneRound, pruningDue, type ConfidenceEvidence, type PruneMeasures, type PruneStats } from './pruning.js';
 import { paramFreeShare } from './collapse.js';
 import { Rng } from '../random/rng.js';
 import { createRunFolder, EventLog, writeResult, type RunResult } from './run-folder.js';
@@ -82,6 +82,15 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** A number as JSON keeps it: null for ±∞ and NaN. */
 const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+
+/** The paired-z rule's view of an edge, keyed by op name, for a `pruned` event's evidence. */
+function confidenceEvidence(c: ConfidenceEvidence, alive: readonly number[], opNames: readonly string[]) {
+  return {
+    confidence: c.threshold,
+    roles: Object.fromEntries(alive.map((o) => [opNames[o], c.roles[o] ?? 'promising'])),
+    z: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(c.z[o])])),
+  };
+}
 
 /** Edge probes measured per thread between two looks at the event loop. */
 const PROBE_SLICE = 8;
@@ -467,6 +476,7 @@ class Search {
         measure,
         values: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.values[o])])),
         scores: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(d.evidence.scores[o])])),
+        ...(d.evidence.confidence && confidenceEvidence(d.evidence.confidence, alive, opNames)),
       };
       for (const prefix of p.net.prune(d.cell, d.edge, d.op)) p.trainer.forget(prefix);
       p.publish(ev({ type: 'pruned', epoch: this.epoch, cell: d.cell, edge: d.edge, op: opNames[d.op], score: d.score, round: this.stats.round, evidence }));

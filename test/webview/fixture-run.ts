@@ -21,6 +21,8 @@ export interface FixtureOptions {
   readonly noEvidence?: boolean;
   /** The final genotype carries `edge_evidence`, as with `derive.edges = removal`. */
   readonly edgeEvidence?: boolean;
+  /** Pruning by the paired-z rule with this `pruning.confidence`: evidence with roles and z. */
+  readonly confidence?: number;
 }
 
 export const QUICK_OPS = ['sep_conv_3x3', 'dil_conv_3x3', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'none'];
@@ -120,11 +122,12 @@ export function makeRunEvents(o: FixtureOptions = {}): RunEvent[] {
       for (const c of ['normal', 'reduce'] as const) {
         lastAlphas[c]!.weights.forEach((w, e) => {
           if (alive[c][e]!.size <= 1) return;
-          const entries = Object.entries(w).map(([op, v]) => ({ op, score: v + (rand() - 0.5) * 0.05, delta: (0.2 - v) * 0.3 }));
+          const entries = o.confidence ? confidenceEntries(w, o.confidence, rand) : Object.entries(w).map(([op, v]) => ({ op, score: v + (rand() - 0.5) * 0.05, delta: (0.2 - v) * 0.3 as number | null, z: undefined, role: undefined }));
           const worst = [...entries].sort((x, y) => x.score - y.score)[0]!;
           alive[c][e]!.delete(worst.op);
           pruneSeconds += 0.05;
-          const evidence = { measure: 'valid_loss_delta', values: Object.fromEntries(entries.map((x) => [x.op, x.delta])), scores: Object.fromEntries(entries.map((x) => [x.op, x.score])) };
+          const rule = o.confidence ? { confidence: o.confidence, roles: Object.fromEntries(entries.map((x) => [x.op, x.role!])), z: Object.fromEntries(entries.map((x) => [x.op, x.z ?? null])) } : {};
+          const evidence = { measure: 'valid_loss_delta', values: Object.fromEntries(entries.map((x) => [x.op, x.delta])), scores: Object.fromEntries(entries.map((x) => [x.op, x.score])), ...rule };
           events.push({ type: 'pruned', time: time(), epoch: ep, cell: c, edge: e, op: worst.op, score: worst.score, round, ...(o.noEvidence ? {} : { evidence }) });
         });
       }
@@ -142,4 +145,21 @@ export function makeRunEvents(o: FixtureOptions = {}): RunEvent[] {
     if (last?.type === 'genotype') events.push({ type: 'finished', time: time(), genotype: last.genotype, seconds, valid_acc: 0.71, test_acc: 0.69 });
   }
   return events;
+}
+
+/**
+ * One edge's ops as the paired-z rule reports them: the smaller-α half measured, its largest Δ the
+ * worst, a measured op kept where its drawn z reaches `threshold`; scores by role, then α.
+ */
+function confidenceEntries(w: Record<string, number>, threshold: number, rand: () => number) {
+  const byAlpha = Object.entries(w).sort((a, b) => a[1] - b[1]);
+  const half = Math.ceil(byAlpha.length / 2);
+  const measured = byAlpha.slice(0, half).map(([op, v]) => ({ op, v, delta: (0.2 - v) * 0.3 + rand() * 0.02 }));
+  const worst = [...measured].sort((a, b) => b.delta - a.delta)[0]!.op;
+  return byAlpha.map(([op, v], i) => {
+    const m = measured.find((x) => x.op === op);
+    const z = m && op !== worst ? rand() * 4 : undefined;
+    const role: 'candidate' | 'kept' | 'promising' = i >= half ? 'promising' : z !== undefined && z >= threshold ? 'kept' : 'candidate';
+    return { op, delta: m ? m.delta : null, z, role, score: { candidate: 0, kept: 1, promising: 2 }[role] + v };
+  });
 }

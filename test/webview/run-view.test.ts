@@ -101,6 +101,32 @@ describe('run view', { timeout: 240_000 }, () => {
     assert.equal(await page.$$eval('.pruning-table td.removal', (els) => els.length), 0);
   });
 
+  it('pruned by the paired-z rule: each op shows its role and z, and the legend says what they mean', async () => {
+    await setTheme('vscode-dark');
+    const events = makeRunEvents({ confidence: 2 });
+    await postToView(page, { type: 'runInit', run: RUN, events });
+    await mermaidSettled(page);
+    const expected = events.flatMap((e) => (e.type === 'pruned' && e.evidence?.roles
+      ? Object.keys(e.evidence.scores).map((op) => {
+        const role = e.evidence!.roles![op]!;
+        const z = e.evidence!.z![op];
+        return role === 'candidate' ? 'candidate: α decides' : role === 'kept' ? `kept: z ${z === null || z === undefined ? '> 2' : String(Number(z.toPrecision(3)))}` : 'promising';
+      })
+      : []));
+    assert.ok(expected.some((t) => t.startsWith('kept')) && expected.some((t) => t.startsWith('candidate')), 'the fixture has both roles');
+    const shown = await page.$$eval('.pruning-table .evidence .role', (els) => els.map((e) => e.textContent ?? ''));
+    assert.deepEqual([...shown].sort(), [...expected].sort());
+    // Every abandoned op is a candidate in this fixture, as the rule abandons.
+    assert.deepEqual(await page.$$eval('.pruning-table .pruned-op .role', (els) => [...new Set(els.map((e) => e.className))]), ['role role-candidate']);
+    assert.match(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /pruning\.confidence = 2: .*candidates.*smallest α weight goes.*kept \(z\).*promising/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+    await (await page.$('.pruning-table[data-cell="normal"]'))!.screenshot({ path: join(ARTIFACTS, 'run-view-confidence.png') });
+    // Runs pruned by the BNAS rule show no roles.
+    await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents() });
+    assert.equal(await page.$$eval('.pruning-table .role', (els) => els.length), 0);
+    assert.doesNotMatch(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /pruning\.confidence/);
+  });
+
   it('draws the cells readable: labels of 11 px or more, one text size in both cells, zoom and open larger', async () => {
     await setTheme('vscode-dark');
     await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents() });

@@ -130,8 +130,21 @@ test('performance, confidence z: the evidence decides where it separates the ops
   const scores = out[1].evidence.scores as number[];
   assert.ok(scores[1] < scores[0] && scores[0] < 1 && scores[2] >= 2 && scores[3] > scores[2], `edge 1 scores ${scores}`);
   assert.ok((out[0].evidence.scores[1] as number) >= 1, 'edge 0: the op the evidence kept scores above the candidates');
+  // Each edge's evidence names the rule's view: roles, and the worst op's z over each other measured op.
+  assert.deepEqual(out.map((d) => d.evidence.confidence?.roles), [
+    ['candidate', 'kept', 'promising', 'promising'],
+    ['candidate', 'candidate', 'promising', 'promising'],
+    ['kept', 'candidate', 'promising', 'promising'],
+  ]);
+  assert.deepEqual(out.map((d) => d.evidence.confidence?.threshold), [2, 2, 2]);
+  // Edge 0: a constant gap (infinite z, reported as null); edge 1: ±1 nat spread hides the 0.3 gap.
+  assert.deepEqual(out[0].evidence.confidence?.z, [null, null, null, null]);
+  const z1 = out[1].evidence.confidence?.z as (number | null)[];
+  assert.ok(z1[0] === null && typeof z1[1] === 'number' && z1[1] < 2 && z1[2] === null, `edge 1 z ${z1}`);
   // The BNAS rule (confidence 0) follows the mean Δ alone: op 0 goes on edge 1 too.
-  assert.deepEqual((await decide(0)).out.map((d) => [d.edge, d.op]), [[0, 0], [1, 0], [2, 1]]);
+  const bnas = (await decide(0)).out;
+  assert.deepEqual(bnas.map((d) => [d.edge, d.op]), [[0, 0], [1, 0], [2, 1]]);
+  assert.ok(bnas.every((d) => d.evidence.confidence === undefined), 'the BNAS rule reports no z roles');
 });
 
 test('pairedZ: the one-sided z of paired differences, infinite for a constant gap, 0 for none', () => {

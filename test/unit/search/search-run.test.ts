@@ -109,6 +109,31 @@ test('budget.minutes stops gracefully, derives and says why', async () => {
   assert.equal(JSON.parse(readFileSync(join(f, 'result.json'), 'utf8')).genotype.reduce.length, 4);
 });
 
+test('pruning.confidence: each pruned event names the rule\'s view of its edge, consistent with the values and scores it carries', async () => {
+  const dir = join(root, 'z');
+  const zSpace = { ...space, pruning: { ...space.pruning, criterion: 'performance' as const, samples: 2, confidence: 2 } };
+  assert.equal((await runSearch({ space: zSpace, spaceText: 'x', outDir: dir, dataset, keepBackend: true, threads: 1 })).status, 'finished');
+  const pruned = events(dir).filter((e) => e.type === 'pruned');
+  assert.ok(pruned.length > 0, 'pruning ran');
+  const rank = { candidate: 0, kept: 1, promising: 2 } as const;
+  for (const p of pruned) {
+    const ev = p.type === 'pruned' ? p.evidence : undefined;
+    assert.ok(ev?.roles && ev.z && ev.confidence === 2, 'the rule\'s view is reported');
+    const ops = Object.keys(ev.scores);
+    assert.deepEqual(Object.keys(ev.roles).sort(), [...ops].sort());
+    for (const op of ops) {
+      const role = ev.roles[op]!;
+      // Measured exactly where the rule weighed the op; the score sorts roles below one another.
+      assert.equal(ev.values[op] !== null, role !== 'promising', `${op}: ${role}, value ${ev.values[op]}`);
+      assert.equal(Math.floor(ev.scores[op]!), rank[role], `${op}: ${role}, score ${ev.scores[op]}`);
+      if (role === 'kept') assert.ok(ev.z[op] === null || ev.z[op]! >= 2, `${op} kept at z ${ev.z[op]}`);
+      if (role === 'candidate' && ev.z[op] !== null) assert.ok(ev.z[op]! < 2, `${op} a candidate at z ${ev.z[op]}`);
+    }
+    assert.ok(ops.some((op) => ev.roles![op] === 'candidate'), 'the worst measured op is always a candidate');
+    if (p.type === 'pruned' && p.op !== 'none') assert.equal(ev.roles[p.op], 'candidate', `${p.op} went as a candidate`);
+  }
+});
+
 test('no tensor leak over a search: the count returns to where it started', async () => {
   const before = tf.memory().numTensors;
   const r = await runSearch({ space: { ...space, train: { ...space.train, epochs: 2 } }, spaceText: 'x', outDir: join(root, 'e'), dataset, keepBackend: true, threads: 1 });
