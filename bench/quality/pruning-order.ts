@@ -1,9 +1,9 @@
 /**
  * The pruning order of a sweep's searches, as `op-order.ts` reads it: `[round, cell, edge, op]` per
  * abandoned op, from each trial's `events.jsonl`. With `pruning.confidence` > 0 it also counts the
- * decisions by what made them: an edge where the evidence kept an op of the less promising half
- * (a score in [1, 2)) against one where it separated nothing and α chose (docs/method.md,
- * "Evidence that separates").
+ * decisions by what made them (`pruningBasis`): an edge where the evidence kept an op of the less
+ * promising half against one where it separated nothing and α chose (docs/method.md, "Evidence
+ * that separates").
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/pruning-order.ts SWEEP_DIR --group NAME --label TEXT --out FILE
  */
@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRunEvent } from '../../runtime/protocol/events.js';
+import { pruningBasis } from '../../runtime/protocol/pruning-evidence.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,11 +31,9 @@ for (const name of readdirSync(trials).sort((a, b) => Number(a.replace(/\D/g, ''
     const e = parseRunEvent(JSON.parse(line));
     if (e?.type !== 'pruned') continue;
     searches[seed].push([e.round, e.cell, e.edge, e.op]);
-    const scores = Object.values(e.evidence?.scores ?? {}).filter((x): x is number => x !== null);
-    if (e.evidence?.measure === 'valid_loss_delta' && scores.every((x) => x >= 0 && x < 3) && scores.some((x) => x >= 2)) {
-      if (scores.some((x) => x >= 1 && x < 2)) byEvidence++;
-      else byAlpha++;
-    }
+    const basis = pruningBasis(e.evidence);
+    if (basis === 'evidence') byEvidence++;
+    else if (basis === 'alpha') byAlpha++;
   }
 }
 writeFileSync(values.out, JSON.stringify({ groups: { [values.label]: [values.group] }, searches }) + '\n');

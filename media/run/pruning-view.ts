@@ -11,6 +11,7 @@ import type { PrunedEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
 import type { RunModel } from './run-model.js';
 import { edgeIndex, edgeName } from '../../runtime/protocol/mermaid.js';
+import { pruningBasis, type PruningBasis } from '../../runtime/protocol/pruning-evidence.js';
 import { fmt, h } from '../shared/dom.js';
 import { lineChart } from '../shared/line-chart.js';
 
@@ -83,7 +84,7 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, 'edge'),
       ...(removal ? [h('th', { scope: 'col' }, 'without the edge', h('span', { class: 'sub' }, 'Δ valid loss, at the end'))] : []),
-      ...rounds.map((r) => h('th', { scope: 'col' }, `round ${r}`, h('span', { class: 'sub' }, `after epoch ${epochOf(r)}`))),
+      ...rounds.map((r) => h('th', { scope: 'col' }, `round ${r}`, h('span', { class: 'sub' }, `after epoch ${epochOf(r)}`), ...basisOf(events.filter((p) => p.round === r)))),
       h('th', { scope: 'col' }, 'left (α weight)'),
     )),
   );
@@ -105,6 +106,14 @@ export function pruningTable(model: RunModel, cell: CellKind): HTMLElement {
   }
   table.append(body);
   return table;
+}
+
+/** Under `pruning.confidence`: how many of a round's decisions rested on evidence and how many on α, as a header line. */
+function basisOf(round: readonly PrunedEvent[]): HTMLElement[] {
+  const basis = round.map((p) => pruningBasis(p.evidence));
+  if (!basis.length || basis.some((b) => b === undefined)) return [];
+  const on = (b: PruningBasis) => basis.filter((x) => x === b).length;
+  return [h('span', { class: 'sub basis' }, `${on('evidence')} on evidence, ${on('alpha')} by α`)];
 }
 
 /** One edge in one round: every op the round weighed, best score first, the abandoned one marked; or only the abandoned op for runs without evidence. */

@@ -3,6 +3,7 @@
  * lines per epoch otherwise (logs and CI). Pruning evaluations are shown as their own phase.
  */
 import type { RunEvent } from '../protocol/events.js';
+import { pruningBasis, type PruningBasis } from '../protocol/pruning-evidence.js';
 import type { OutStream } from './command-io.js';
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -17,6 +18,8 @@ function duration(s: number): string {
 export class Progress {
   private epochs = 0;
   private line = false;
+  /** The ops abandoned since the last epoch line, by what decided them (no basis: a rule without one). */
+  private pruned: (PruningBasis | undefined)[] = [];
 
   constructor(private readonly err: OutStream) {}
 
@@ -48,6 +51,14 @@ export class Progress {
     }
   }
 
+  /** `, N abandoned (k on evidence, m by α)` for the round just ended; the split only under `pruning.confidence`. */
+  private prunedText(): string {
+    if (!this.pruned.length) return '';
+    const on = (b: PruningBasis) => this.pruned.filter((x) => x === b).length;
+    const split = this.pruned.every((b) => b !== undefined) ? ` (${on('evidence')} on evidence, ${on('alpha')} by α)` : '';
+    return `, ${this.pruned.length} abandoned${split}`;
+  }
+
   /** Shows one event. */
   show(e: RunEvent): void {
     switch (e.type) {
@@ -73,13 +84,15 @@ export class Progress {
       case 'epoch':
         this.print(
           `epoch ${e.epoch}/${this.epochs}: train loss ${fmt(e.train_loss)} acc ${pct(e.train_acc)}, valid loss ${fmt(e.valid_loss)} acc ${pct(e.valid_acc)}, ` +
-            `ops left ${e.ops_left}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''}${e.binary_share !== undefined && e.binary_share < 1 ? `, binary share λ ${fmt(e.binary_share, 2)}` : ''} (${duration(e.seconds)})`,
+            `ops left ${e.ops_left}${this.prunedText()}${e.prune_seconds ? `, pruning ${duration(e.prune_seconds)}` : ''}${e.binary_share !== undefined && e.binary_share < 1 ? `, binary share λ ${fmt(e.binary_share, 2)}` : ''} (${duration(e.seconds)})`,
         );
+        this.pruned = [];
         break;
       case 'parent':
         this.showParent(e);
         break;
       case 'pruned':
+        this.pruned.push(pruningBasis(e.evidence));
         break;
       case 'warning':
         this.print(`warning: ${e.message}`);

@@ -116,6 +116,14 @@ describe('run view', { timeout: 240_000 }, () => {
     assert.ok(expected.some((t) => t.startsWith('kept')) && expected.some((t) => t.startsWith('candidate')), 'the fixture has both roles');
     const shown = await page.$$eval('.pruning-table .evidence .role', (els) => els.map((e) => e.textContent ?? ''));
     assert.deepEqual([...shown].sort(), [...expected].sort());
+    // Each round's header counts its decisions by what made them: evidence where an op was kept.
+    const heads = await page.$$eval('.pruning-table[data-cell="normal"] thead .basis', (els) => els.map((e) => e.textContent ?? ''));
+    const rounds = [...new Set(events.flatMap((e) => (e.type === 'pruned' ? [e.round] : [])))].sort((a, b) => a - b);
+    assert.deepEqual(heads, rounds.map((r) => {
+      const here = events.filter((e) => e.type === 'pruned' && e.cell === 'normal' && e.round === r);
+      const kept = here.filter((e) => e.type === 'pruned' && Object.values(e.evidence?.roles ?? {}).includes('kept')).length;
+      return `${kept} on evidence, ${here.length - kept} by α`;
+    }));
     // Every abandoned op is a candidate in this fixture, as the rule abandons.
     assert.deepEqual(await page.$$eval('.pruning-table .pruned-op .role', (els) => [...new Set(els.map((e) => e.className))]), ['role role-candidate']);
     assert.match(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /pruning\.confidence = 2: .*candidates.*smallest α weight goes.*kept \(z\).*promising/);
@@ -123,7 +131,7 @@ describe('run view', { timeout: 240_000 }, () => {
     await (await page.$('.pruning-table[data-cell="normal"]'))!.screenshot({ path: join(ARTIFACTS, 'run-view-confidence.png') });
     // Runs pruned by the BNAS rule show no roles.
     await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents() });
-    assert.equal(await page.$$eval('.pruning-table .role', (els) => els.length), 0);
+    assert.equal(await page.$$eval('.pruning-table .role, .pruning-table .basis', (els) => els.length), 0);
     assert.doesNotMatch(await page.$eval('.pruning-legend', (e) => e.textContent ?? ''), /pruning\.confidence/);
   });
 

@@ -119,18 +119,19 @@ test('pruning.confidence: each pruned event names the rule\'s view of its edge, 
   for (const p of pruned) {
     const ev = p.type === 'pruned' ? p.evidence : undefined;
     assert.ok(ev?.roles && ev.z && ev.confidence === 2, 'the rule\'s view is reported');
+    const roles: Readonly<Record<string, keyof typeof rank>> = ev.roles;
     const ops = Object.keys(ev.scores);
-    assert.deepEqual(Object.keys(ev.roles).sort(), [...ops].sort());
+    assert.deepEqual(Object.keys(roles).sort(), [...ops].sort());
     for (const op of ops) {
-      const role = ev.roles[op]!;
+      const role = roles[op]!;
       // Measured exactly where the rule weighed the op; the score sorts roles below one another.
       assert.equal(ev.values[op] !== null, role !== 'promising', `${op}: ${role}, value ${ev.values[op]}`);
       assert.equal(Math.floor(ev.scores[op]!), rank[role], `${op}: ${role}, score ${ev.scores[op]}`);
       if (role === 'kept') assert.ok(ev.z[op] === null || ev.z[op]! >= 2, `${op} kept at z ${ev.z[op]}`);
       if (role === 'candidate' && ev.z[op] !== null) assert.ok(ev.z[op]! < 2, `${op} a candidate at z ${ev.z[op]}`);
     }
-    assert.ok(ops.some((op) => ev.roles![op] === 'candidate'), 'the worst measured op is always a candidate');
-    if (p.type === 'pruned' && p.op !== 'none') assert.equal(ev.roles[p.op], 'candidate', `${p.op} went as a candidate`);
+    assert.ok(ops.some((op) => roles[op] === 'candidate'), 'the worst measured op is always a candidate');
+    if (p.type === 'pruned' && p.op !== 'none') assert.equal(roles[p.op], 'candidate', `${p.op} went as a candidate`);
   }
 });
 
