@@ -133,6 +133,10 @@ export const RECORDS: readonly RecordSpec[] = [
     id: 'quality-cells-6cells', file: 'bench/quality/results-sweep/cells-6cells/evaluations.json', minutes: 300,
     manual: '`bnas evaluate` of each cell under `bench/quality/protocol-conv-6.bnas`, as bench/quality/README.md lists ("Where the searched cells lose to DARTS_V2", "Fewer inner edges")',
   },
+  {
+    id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-fused.json', minutes: 90,
+    manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 1 --first-seed S` for S = 1 … 6, pooled with `--combine` (bench/quality/README.md, "Calibration")',
+  },
   { id: 'vsix-size', file: 'bench/ci/vsix-size.json', manual: 'npm run package -- --record', minutes: 2 },
   { id: 'host-timings', file: 'bench/ci/host-timings.json', manual: 'npm run test:host -- --record', minutes: 10 },
 ];
@@ -241,6 +245,23 @@ function cellsVsReference(r: Json | undefined, groups: readonly string[], refere
   return `${t.diff >= 0 ? '+' : '−'}${Math.abs(100 * t.diff).toFixed(2)} points paired over ${pairs.length} seeds (ahead on ${ahead}), p ${pText(t.p)}`;
 }
 
+/** A calibration record's margins: each conv-rich control over the parameter-free one, in units of the largest seed std. */
+function calibration(r: Json | undefined): string | undefined {
+  const mean = (c: string) => num(get(r, 'stats', c, 'mean'));
+  const free = mean('param-free');
+  const spread = num(get(r, 'spread'));
+  const p = num(get(r, 'welch', 'p'));
+  if (free === undefined || !spread || p === undefined) return undefined;
+  const over = (c: string) => {
+    const m = mean(c);
+    return m === undefined ? '–' : `+${(100 * (m - free)).toFixed(1)} points = ${((m - free) / spread).toFixed(1)}×`;
+  };
+  const widest = ['param-free', 'darts-v2', 'bnas-xnor-1'].find((c) => num(get(r, 'stats', c, 'std')) === spread);
+  const seeds = ((get(r, 'accuracies', widest ?? '') as number[] | undefined) ?? []).map((a) => 100 * a);
+  const range = seeds.length ? `, ${widest}: ${Math.min(...seeds).toFixed(1)}–${Math.max(...seeds).toFixed(1)} %` : '';
+  return `BNAS_XNOR_1 ${over('bnas-xnor-1')} (Welch p ${pText(p)}), DARTS_V2 ${over('darts-v2')}; the largest seed std ${(100 * spread).toFixed(1)} points${range}`;
+}
+
 /** The mode time ratios of a quality run: this method ÷ PC-DARTS mode, ÷ DARTS mode (CPU time). */
 function qualityModeRatios(r: Json | undefined, data: string): string | undefined {
   const modes = get(dataset(r, data), 'modes') as { mode: string; cpuSeconds?: Stat }[] | undefined;
@@ -341,14 +362,24 @@ export const HEADLINES: readonly Headline[] = [
     value: methodVsPcDarts,
   },
   {
+    id: 'quality-calibration', area: 'quality', readme: true, records: ['quality-calibration-6cells'], target: '≥ 3× the seed std, Welch p < 0.05',
+    what: 'calibration of the 6-cell protocol below: the weaker conv-rich reference cell (BNAS_XNOR_1, adapted) and DARTS_V2 over the parameter-free control, in units of the largest seed std (6 seeds)',
+    value: calibration,
+  },
+  {
     id: 'quality-6cells-random', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: '≥ 2× the random cells\' std, Welch p < 0.05',
-    what: 'searched cells (this method under the defaults: pruning.confidence = 2, the default derivation: ≤ 2 parameter-free ops, ≤ 1 inner edge a cell; 6 fresh searches, seeds 7–12) vs uniform random cells, the calibrated 6-cell protocol (Fashion-MNIST 12×12, 5,000 images × 6 epochs, 10,000 test images)',
+    what: 'searched cells (this method under the defaults: pruning.confidence = 2, the default derivation: ≤ 2 parameter-free ops, ≤ 1 inner edge a cell; 6 fresh searches, seeds 7–12) vs uniform random cells, the 6-cell protocol (Fashion-MNIST 12×12, 5,000 images × 6 epochs, 10,000 test images)',
     value: (r) => cellsVsRandom(r, ['Z'], 'R'),
   },
   {
     id: 'quality-6cells-confidence-reference', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: 'no worse than the best reference cell',
     what: 'the same searched cells against DARTS_V2 (adapted), paired by seed',
     value: (r) => cellsVsReference(r, ['Z'], 'C'),
+  },
+  {
+    id: 'quality-6cells-confidence-matched', area: 'quality', readme: true, records: ['quality-cells-6cells'],
+    what: 'the same searched cells against random cells carrying their ops (each seed\'s ops in a random order on random wiring under the same caps): what the search\'s wiring and op placement add, paired by seed',
+    value: (r) => cellsVsReference(r, ['Z'], 'M'),
   },
   {
     id: 'quality-6cells-bnas-rule-random', area: 'quality', readme: true, records: ['quality-cells-6cells'],

@@ -9,11 +9,13 @@
  * (stream `matched-cells`), so a rerun writes the same cells.
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/matched-cells.ts
- *   SWEEP_DIR --out DIR [--per-seed N] [--max-inner N]
+ *   SWEEP_DIR --out DIR [--per-seed N] [--max-inner N] [--all OP]
  *   SWEEP_DIR   a `bnas sweep` output folder; its `results/seed-S.json` are the searched cells
  *   --out       writes `seed-S-i.json` (a genotype `bnas evaluate` takes) for i < N
  *   --per-seed  cells per searched cell (default 2)
  *   --max-inner edges from intermediate nodes allowed per cell (default 1)
+ *   --all       the same cells with every op replaced by OP: the same wiring with the trivial
+ *               choice of ops (e.g. `conv_3x3` everywhere), paired with the matched cells
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,9 +58,11 @@ export function matchedGenotypes(searched: Genotype, seed: number, n: number, ma
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: 'string' }, 'per-seed': { type: 'string', default: '2' }, 'max-inner': { type: 'string', default: '1' } },
+    options: { out: { type: 'string' }, 'per-seed': { type: 'string', default: '2' }, 'max-inner': { type: 'string', default: '1' }, all: { type: 'string' } },
   });
-  if (positionals.length !== 1 || !values.out) throw new Error('usage: matched-cells.ts SWEEP_DIR --out DIR [--per-seed N] [--max-inner N]');
+  if (positionals.length !== 1 || !values.out) throw new Error('usage: matched-cells.ts SWEEP_DIR --out DIR [--per-seed N] [--max-inner N] [--all OP]');
+  const all = values.all;
+  const only = (cell: GenotypeEdge[]): GenotypeEdge[] => (all ? cell.map(([, input]) => [all, input]) : cell);
   const n = Number(values['per-seed']);
   const maxInner = Number(values['max-inner']);
   const results = join(positionals[0], 'results');
@@ -68,7 +72,7 @@ function main(): void {
     const searched = (JSON.parse(readFileSync(join(results, file), 'utf8')) as { genotype: Genotype }).genotype;
     matchedGenotypes(searched, seed, n, maxInner).forEach((g, i) => {
       const path = join(values.out!, `seed-${seed}-${i}.json`);
-      writeFileSync(path, JSON.stringify(g) + '\n');
+      writeFileSync(path, JSON.stringify({ ...g, normal: only(g.normal), reduce: only(g.reduce) }) + '\n');
       process.stdout.write(`${path}\n`);
     });
   }
