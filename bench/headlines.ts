@@ -382,6 +382,11 @@ export const HEADLINES: readonly Headline[] = [
     value: (r) => cellsVsReference(r, ['Z'], 'M'),
   },
   {
+    id: 'quality-6cells-confidence-trivial', area: 'quality', readme: true, records: ['quality-cells-6cells'],
+    what: 'the same searched cells against the trivial cell: conv_3x3 on every edge (about 1.3× their weights) on the random wiring above, paired by seed',
+    value: (r) => cellsVsReference(r, ['Z'], 'K'),
+  },
+  {
     id: 'quality-6cells-bnas-rule-random', area: 'quality', readme: true, records: ['quality-cells-6cells'],
     what: 'searched cells under the BNAS pruning rule (pruning.confidence = 0, the default before; 6 searches re-derived, 6 searched afresh) vs the same random cells',
     value: (r) => cellsVsRandom(r, SEARCHED, 'R'),
