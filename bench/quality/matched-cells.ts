@@ -62,7 +62,7 @@ function main(): void {
   });
   if (positionals.length !== 1 || !values.out) throw new Error('usage: matched-cells.ts SWEEP_DIR --out DIR [--per-seed N] [--max-inner N] [--all OP]');
   const all = values.all;
-  const only = (cell: GenotypeEdge[]): GenotypeEdge[] => (all ? cell.map(([, input]) => [all, input]) : cell);
+  const only = (cell: readonly GenotypeEdge[]): GenotypeEdge[] => (all ? cell.map(([, input]) => [all, input]) : [...cell]);
   const n = Number(values['per-seed']);
   const maxInner = Number(values['max-inner']);
   const results = join(positionals[0], 'results');
