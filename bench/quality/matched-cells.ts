@@ -4,7 +4,7 @@
  * against random cells with their ops"). For each searched cell pair it draws N cell pairs whose
  * normal and reduction cells carry the same multiset of ops as the searched ones, placed in a
  * random order on random wiring: two distinct inputs per node, drawn as `randomGenotype` draws
- * them, redrawn until the cell has no more edges from intermediate nodes than `--max-inner`
+ * them (`randomInputs`), redrawn until the cell has no more edges from intermediate nodes than `--max-inner`
  * allows (the cap the searches derived under). The draws are seeded by the searched trial's seed
  * (stream `matched-cells`), so a rerun writes the same cells.
  *
@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng } from '../../runtime/random/rng.js';
+import { randomInputs } from '../../runtime/supernet/discrete.js';
 import type { Genotype, GenotypeEdge } from '../../runtime/protocol/genotype.js';
 
 /** A cell with `cell`'s ops in a random order on random wiring with at most `maxInner` inner edges. */
@@ -29,12 +30,7 @@ export function matchedCell(cell: readonly GenotypeEdge[], maxInner: number, rng
   let inputs: number[];
   do {
     inputs = [];
-    for (let j = 0; j < nodes; j++) {
-      const a = rng.int(j + 2);
-      let b = rng.int(j + 1);
-      if (b >= a) b++;
-      inputs.push(...[a, b].sort((x, y) => x - y));
-    }
+    for (let j = 0; j < nodes; j++) inputs.push(...randomInputs(j, rng));
   } while (inputs.filter((i) => i >= 2).length > maxInner);
   const ops = cell.map(([op]) => op);
   for (let i = ops.length - 1; i > 0; i--) {

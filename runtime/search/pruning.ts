@@ -74,6 +74,9 @@ export interface ConfidenceEvidence {
 
 export type ConfidenceRole = 'candidate' | 'kept' | 'promising';
 
+/** The score band of each role under the paired-z rule: the score is the band plus softmax α. */
+const ROLE_BAND: Readonly<Record<ConfidenceRole, number>> = { candidate: 0, kept: 1, promising: 2 };
+
 /** Per-op statistics kept across rounds (checkpointed). */
 export interface PruneStats {
   /** BNAS score S(o) per cell kind, edge, op (performance criterion). */
@@ -239,7 +242,7 @@ export async function pruneByPerformance(archs: Record<CellKind, CellArch>, stat
         const worst = [...l].sort((a, b) => (delta.get(b) as number) - (delta.get(a) as number) || b - a)[0];
         const z = alive.map((a, o) => (a && o !== worst && l.includes(o) ? pairedZ(measured.get(worst) as number[], measured.get(o) as number[]) : null));
         const roles = alive.map((a, o): ConfidenceRole | null => (!a ? null : !l.includes(o) ? 'promising' : o !== worst && (z[o] as number) >= confidence ? 'kept' : 'candidate'));
-        scores = w[edge].map((wo, o) => ({ candidate: 0, kept: 1, promising: 2 })[roles[o] ?? 'promising'] + wo);
+        scores = w[edge].map((wo, o) => ROLE_BAND[roles[o] ?? 'promising'] + wo);
         rule = { threshold: confidence, roles, z: z.map((x) => (x !== null && Number.isFinite(x) ? x : null)) };
       } else {
         const s = l.length >= 2 ? softmax(l.map((o) => -(delta.get(o) as number))) : [1];

@@ -88,7 +88,7 @@ function confidenceEvidence(c: ConfidenceEvidence, alive: readonly number[], opN
   return {
     confidence: c.threshold,
     roles: Object.fromEntries(alive.map((o) => [opNames[o], c.roles[o] ?? 'promising'])),
-    z: Object.fromEntries(alive.map((o) => [opNames[o], finiteOrNull(c.z[o])])),
+    z: Object.fromEntries(alive.map((o) => [opNames[o], c.z[o]])),
   };
 }
 

@@ -154,6 +154,14 @@ export class DiscreteNetwork {
   }
 }
 
+/** Two distinct inputs of intermediate node `j`, uniform over the states before it, in increasing order. */
+export function randomInputs(j: number, rng: { int(n: number): number }): [number, number] {
+  const a = rng.int(j + 2);
+  let b = rng.int(j + 1);
+  if (b >= a) b++;
+  return a < b ? [a, b] : [b, a];
+}
+
 /**
  * A random cell pair of the space: for each node two distinct inputs chosen uniformly from the
  * earlier states, each with a uniformly chosen non-`none` op (the baseline of `--random`).
@@ -164,10 +172,7 @@ export function randomGenotype(space: SearchSpace, rng: { int(n: number): number
   const cell = (): GenotypeEdge[] => {
     const out: GenotypeEdge[] = [];
     for (let j = 0; j < nodes; j++) {
-      const a = rng.int(j + 2);
-      let b = rng.int(j + 1);
-      if (b >= a) b++;
-      for (const input of [a, b].sort((x, y) => x - y)) out.push([ops[rng.int(ops.length)], input]);
+      for (const input of randomInputs(j, rng)) out.push([ops[rng.int(ops.length)], input]);
     }
     return out;
   };
