@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DARTS_OPS, defaultReductions, loadSearchSpace, type SearchSpace } from '../../../runtime/dsl/index.js';
+import { BLOCKS, DARTS_OPS, defaultReductions, defaultValue, loadSearchSpace, type SearchSpace } from '../../../runtime/dsl/index.js';
 import { EXAMPLES_DIR, examples } from './helpers.js';
 
 function load(text: string): SearchSpace {
@@ -73,6 +73,27 @@ describe('defaults', () => {
     assert.deepEqual(s.regularize, { diversity: 0, tau: 7.7, dropout: 0, dropoutOps: 'skip', dropoutDecay: 0.2 });
     assert.deepEqual(s.derive, { maxParamFree: 2, maxInnerEdges: 1 });
     assert.deepEqual(s.budget, { memoryMb: 3000 });
+  });
+
+  it('every default the model takes is the schema\'s own (one table of defaults: build-space repeats none)', () => {
+    const s = load('search "empty" {}') as unknown as Record<string, Record<string, unknown>>;
+    const camel = (n: string) => n.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+    const modelBlock: Record<string, string> = { budget: 'budget', data: 'data', supernet: 'supernet', binarize: 'binarize', sampling: 'sampling', pruning: 'pruning', train: 'train', regularize: 'regularize' };
+    let checked = 0;
+    for (const block of BLOCKS) {
+      const targets = block.kind === 'optimizer' ? (['weights', 'arch'] as const).map((n) => [n, (s.optimizers as Record<string, Record<string, unknown>>)[n]] as const) : modelBlock[block.kind] ? [[undefined, s[modelBlock[block.kind]]] as const] : [];
+      for (const [name, model] of targets) {
+        for (const attr of block.attributes) {
+          const d = defaultValue(attr, name);
+          const key = camel(attr.name);
+          if (d === undefined || !(key in model)) continue;
+          assert.deepEqual(model[key], d, `${block.kind}${name ? ` ${name}` : ''}.${attr.name}`);
+          checked++;
+        }
+      }
+    }
+    // Most attributes with a schema default appear in the model under their camelCase names.
+    assert.ok(checked >= 40, `only ${checked} defaults compared`);
   });
 
   it('a parameter-free cap that cannot bind (at least two edges a node) is no cap', () => {
