@@ -7,15 +7,24 @@
  * batches, and (b) trained from scratch under one protocol (trainGenotype) and tested. Reported:
  * Kendall's τ-b between (a) and (b) with a bootstrap 95 % interval and a permutation p-value.
  *
+ * `--recorded FILE` takes the cells and their stand-alone accuracies from a recorded evaluation
+ * file (`evaluations.json` of bench/quality, trained under its protocol) instead of sampling and
+ * training cells here: each distinct genotype once, its accuracy the mean over its evaluations
+ * (`--groups` keeps some groups; `--subset NAME=G,G` also reports τ on those groups alone). Two
+ * estimates are reported: accuracy (the primary one) and the negated loss on the same batches.
+ *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/ranking.ts
  *   [--space examples/quick.bnas] [--set key=value]... [--cells 10] [--epochs 4] [--eval-epochs 3] [--batches 4]
+ *   [--recorded evaluations.json [--groups R,Q] [--subset random=R,Q]...]
  *   [--seed 7] [--backend wasm] [--out FILE.json]
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../../runtime/data/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
+import { paramFreeShare } from '../../runtime/search/collapse.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
@@ -35,6 +44,9 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '4' },
     seed: { type: 'string', default: '7' },
     backend: { type: 'string', default: 'wasm' },
+    recorded: { type: 'string' },
+    groups: { type: 'string' },
+    subset: { type: 'string', multiple: true },
     out: { type: 'string' },
   },
 });
@@ -65,39 +77,116 @@ function pathOf(g: Genotype): PathChoice {
   return out;
 }
 
+/** A recorded evaluation (bench/quality's `evaluations.json`: the fields this script reads). */
+interface Recorded {
+  readonly group: string;
+  readonly accuracy: number;
+  readonly genotype: Genotype;
+}
+
+/** Distinct genotypes of a recorded evaluation file, each with its group and mean accuracy over its evaluations. */
+function recordedCells(path: string, groups?: readonly string[]): { cells: Genotype[]; groups: string[]; standalone: number[]; seedStd?: number; spread: number } {
+  const all = (JSON.parse(readFileSync(path, 'utf8')) as { evaluations: Recorded[] }).evaluations;
+  const byCell = new Map<string, { genotype: Genotype; group: string; accuracies: number[] }>();
+  for (const e of all.filter((x) => !groups || groups.includes(x.group))) {
+    const key = JSON.stringify(e.genotype);
+    const cell = byCell.get(key) ?? { genotype: e.genotype, group: e.group, accuracies: [] };
+    cell.accuracies.push(e.accuracy);
+    byCell.set(key, cell);
+  }
+  const list = [...byCell.values()];
+  if (list.length < 3) throw new Error(`${path}: ${list.length} distinct cells in the chosen groups; a rank correlation needs more`);
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const standalone = list.map((c) => mean(c.accuracies));
+  // The noise a cell's accuracy carries: the pooled within-cell std of the cells evaluated on several seeds.
+  let ss = 0, df = 0;
+  for (const c of list) {
+    const m = mean(c.accuracies);
+    ss += c.accuracies.reduce((a, x) => a + (x - m) ** 2, 0);
+    df += c.accuracies.length - 1;
+  }
+  const m = mean(standalone);
+  const spread = Math.sqrt(standalone.reduce((a, x) => a + (x - m) ** 2, 0) / (standalone.length - 1));
+  return { cells: list.map((c) => c.genotype), groups: list.map((c) => c.group), standalone, ...(df ? { seedStd: Math.sqrt(ss / df) } : {}), spread };
+}
+
+/**
+ * τ-b of two lists with its bootstrap 95 % interval, the one-sided permutation p (τ above chance:
+ * the estimate ranks as training does) and the two-sided one (|τ|: it ranks, either way).
+ */
+function agreement(estimate: readonly number[], truth: readonly number[]): { tau: number; ci95: [number, number]; permutation_p: number; two_sided_p: number; n: number } {
+  const n = estimate.length;
+  const tau = kendallTau(estimate, truth);
+  const ci95 = bootstrapCi(n, (pick) => kendallTau(estimate.map((_, i) => estimate[pick(i)]), truth.map((_, i) => truth[pick(i)])));
+  const permuted = (r: Rng): number => kendallTau(estimate, shuffled(truth, r));
+  return { tau, ci95, permutation_p: permutationP(tau, permuted, 10000), two_sided_p: permutationP(Math.abs(tau), (r) => Math.abs(permuted(r)), 10000), n };
+}
+
+const recorded = values.recorded ? recordedCells(values.recorded, values.groups?.split(',')) : undefined;
 const rng = Rng.stream(seed, 'ranking-cells');
-const cells = Array.from({ length: Number(values.cells) }, () => randomGenotype(space, rng));
+const cells = recorded?.cells ?? Array.from({ length: Number(values.cells) }, () => randomGenotype(space, rng));
 const estimates: number[] = [];
+const losses: number[] = [];
 const { trainer, dispose } = await trainedSupernet(space, text, dataset, seed);
 try {
   const it = dataset.arch.iterator();
   const batches = Array.from({ length: Number(values.batches) }, () => it.next(space.train.batch));
   for (const g of cells) {
-    let correct = 0, n = 0;
+    let correct = 0, n = 0, loss = 0;
     for (const b of batches) {
       const s = await trainer.evaluate(b, pathOf(g));
       correct += s.correct;
+      loss += s.loss * s.n;
       n += s.n;
     }
     estimates.push(correct / n);
+    losses.push(loss / n);
   }
 } finally {
   dispose();
 }
 
-const standalone: number[] = [];
-for (const [i, g] of cells.entries()) {
+const standalone: number[] = recorded ? [...recorded.standalone] : [];
+for (const [i, g] of (recorded ? [] : cells).entries()) {
   const r = await trainGenotype(space, g, dataset, { epochs: Number(values['eval-epochs']), seed: Rng.stream(seed, 'eval').seed() });
   standalone.push(r.accuracy);
   process.stderr.write(`cell ${i + 1}: supernet ${(100 * estimates[i]).toFixed(1)} %, from scratch ${(100 * r.accuracy).toFixed(1)} %\n`);
 }
-const tau = kendallTau(estimates, standalone);
-const ci = bootstrapCi(cells.length, (pick) => kendallTau(cells.map((_, i) => estimates[pick(i)]), cells.map((_, i) => standalone[pick(i)])));
-const p = permutationP(tau, (r) => kendallTau(estimates, shuffled(standalone, r)), 10000);
+const byAccuracy = agreement(estimates, standalone);
+const { tau, ci95: ci, permutation_p: p } = byAccuracy;
+const byLoss = agreement(losses.map((l) => -l), standalone);
+const subsets = (values.subset ?? []).map((text) => {
+  const [name, list] = text.split('=');
+  const keep = new Set((list ?? '').split(','));
+  const idx = cells.map((_, i) => i).filter((i) => keep.has(recorded?.groups[i] ?? ''));
+  if (idx.length < 3) throw new Error(`--subset ${text}: ${idx.length} cells; name groups of --recorded with at least 3 cells`);
+  return { name, groups: [...keep], accuracy: agreement(idx.map((i) => estimates[i]), idx.map((i) => standalone[i])), loss: agreement(idx.map((i) => -losses[i]), idx.map((i) => standalone[i])) };
+});
+// What the supernet's estimate follows: the cells' parameter-free share (both cells' mean), against
+// which the stand-alone accuracy is ranked too.
+const freeShare = cells.map((g) => {
+  const f = paramFreeShare(g, space.ops);
+  return (f.normal + f.reduce) / 2;
+});
+const byFree = { estimate: agreement(estimates, freeShare), standalone: agreement(standalone, freeShare) };
+const show = (a: ReturnType<typeof agreement>): string =>
+  `${a.tau.toFixed(3)}, bootstrap 95 % CI [${a.ci95[0].toFixed(3)}, ${a.ci95[1].toFixed(3)}], permutation p = ${a.permutation_p.toPrecision(2)} (two-sided ${a.two_sided_p.toPrecision(2)}; ${a.n} cells)`;
+const source = recorded ? `recorded under ${values.recorded}` : `trained ${values['eval-epochs']} epochs from scratch`;
 console.log(
-  `${space.name}: ${cells.length} random cells, supernet trained ${values.epochs} epochs, cells trained ${values['eval-epochs']} epochs from scratch (${backend.name})\n` +
-    `Kendall τ-b (supernet estimate vs stand-alone accuracy): ${tau.toFixed(3)}, bootstrap 95 % CI [${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}], permutation p = ${p.toPrecision(2)}`,
+  `${space.name}: ${cells.length} ${recorded ? 'recorded' : 'random'} cells, supernet trained ${values.epochs} epochs, cells ${source} (${backend.name})\n` +
+    `Kendall τ-b (supernet estimate vs stand-alone accuracy): ${show(byAccuracy)}\n` +
+    `the same with the supernet's loss as the estimate: ${show(byLoss)}` +
+    `\nagainst the cells' parameter-free share: the supernet's estimate ${show(byFree.estimate)}; stand-alone accuracy ${show(byFree.standalone)}` +
+    subsets.map((x) => `\n${x.name} (${x.groups.join(', ')}): accuracy ${show(x.accuracy)}; loss ${show(x.loss)}`).join('') +
+    (recorded ? `\nstand-alone accuracy: std across the cells ${(100 * recorded.spread).toFixed(2)} points, a cell's seed std ${recorded.seedStd === undefined ? 'unknown (every cell once)' : `${(100 * recorded.seedStd).toFixed(2)} points`}` : ''),
 );
 if (values.out) {
-  writeRecord(values.out, { space: space.name, file: label, seed, cells, estimates, standalone, tau, ci95: ci, permutation_p: p, seconds: (performance.now() - t0) / 1000 }, { backend: backend.name });
+  writeRecord(
+    values.out,
+    {
+      space: space.name, file: label, seed, cells, ...(recorded ? { recorded: values.recorded, groups: recorded.groups, spread: recorded.spread, seed_std: recorded.seedStd } : {}),
+      estimates, losses, standalone, tau, ci95: ci, permutation_p: p, two_sided_p: byAccuracy.two_sided_p, loss_estimate: byLoss, subsets, param_free_share: freeShare, against_param_free: byFree, seconds: (performance.now() - t0) / 1000,
+    },
+    { backend: backend.name },
+  );
 }
