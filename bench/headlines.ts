@@ -137,6 +137,14 @@ export const RECORDS: readonly RecordSpec[] = [
     id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-fused.json', minutes: 90,
     manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 1 --first-seed S` for S = 1 … 6, pooled with `--combine` (bench/quality/README.md, "Calibration")',
   },
+  ...[1, 2].map((seed): RecordSpec => ({
+    id: `ranking-recorded-seed${seed}`, file: `bench/search/results/ranking-recorded-seed${seed}.json`, backend: 'tensorflow', minutes: 15,
+    args: [
+      'bench/search/ranking.ts', '--space', 'bench/quality/fashion-mnist-conv.bnas', '--set', 'data.train=4000', '--epochs', '7', '--batches', '16', '--backend', 'node',
+      '--seed', String(seed), '--recorded', 'bench/quality/results-sweep/cells-6cells/evaluations.json', '--subset', 'random=R,Q,M,M2',
+      '--subset', 'searched=A,S,Z,S8,E,H,F,P,L', '--out', `bench/search/results/ranking-recorded-seed${seed}.json`,
+    ],
+  })),
   { id: 'vsix-size', file: 'bench/ci/vsix-size.json', manual: 'npm run package -- --record', minutes: 2 },
   { id: 'host-timings', file: 'bench/ci/host-timings.json', manual: 'npm run test:host -- --record', minutes: 10 },
 ];
@@ -262,6 +270,20 @@ function calibration(r: Json | undefined): string | undefined {
   return `BNAS_XNOR_1 ${over('bnas-xnor-1')} (Welch p ${pText(p)}), DARTS_V2 ${over('darts-v2')}; the largest seed std ${(100 * spread).toFixed(1)} points${range}`;
 }
 
+/** Kendall τ of the supernet's estimates against stand-alone accuracy, one supernet seed a record. */
+function ranking(...records: (Json | undefined)[]): string | undefined {
+  const parts = records.map((r) => {
+    const tau = num(get(r, 'tau'));
+    const ci = get(r, 'ci95') as number[] | undefined;
+    const free = num(get(r, 'against_param_free', 'estimate', 'tau'));
+    if (tau === undefined || !ci || free === undefined) return undefined;
+    return { text: `${tau.toFixed(2)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}] (two-sided p ${pText(num(get(r, 'two_sided_p')) ?? NaN)})`, free, n: num(get(r, 'cells', 'length')) };
+  });
+  if (parts.some((x) => x === undefined)) return undefined;
+  const ok = parts as { text: string; free: number; n?: number }[];
+  return `τ ${ok.map((x) => x.text).join(', ')} over ${ok[0].n} cells; the estimate follows the parameter-free share (τ ${ok.map((x) => `+${x.free.toFixed(2)}`).join(', ')})`;
+}
+
 /** The mode time ratios of a quality run: this method ÷ PC-DARTS mode, ÷ DARTS mode (CPU time). */
 function qualityModeRatios(r: Json | undefined, data: string): string | undefined {
   const modes = get(dataset(r, data), 'modes') as { mode: string; cpuSeconds?: Stat }[] | undefined;
@@ -365,6 +387,11 @@ export const HEADLINES: readonly Headline[] = [
     id: 'quality-calibration', area: 'quality', readme: true, records: ['quality-calibration-6cells'], target: '≥ 3× the seed std, Welch p < 0.05',
     what: 'calibration of the 6-cell protocol below: the weaker conv-rich reference cell (BNAS_XNOR_1, adapted) and DARTS_V2 over the parameter-free control, in units of the largest seed std (6 seeds)',
     value: calibration,
+  },
+  {
+    id: 'quality-ranking', area: 'quality', readme: true, records: ['ranking-recorded-seed1', 'ranking-recorded-seed2'], target: 'τ > 0, p < 0.05',
+    what: 'ranking: Kendall τ-b of the supernet\'s estimate of a cell (fashion-mnist-conv.bnas, trained 7 epochs without pruning, two seeds; accuracy on 512 architecture-split images with the cell\'s ops alone) against the cell\'s accuracy under the 6-cell protocol, every distinct cell evaluated below (bootstrap 95 % CI)',
+    value: ranking,
   },
   {
     id: 'quality-6cells-random', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: '≥ 2× the random cells\' std, Welch p < 0.05',

@@ -48,3 +48,37 @@ export function bootstrapCi(n: number, statistic: (pick: (i: number) => number) 
   }).sort((x, y) => x - y);
   return [values[Math.floor(0.025 * resamples)], values[Math.floor(0.975 * resamples)]];
 }
+
+/**
+ * Kendall's τ-b within strata: the cells are grouped by `strata` (equal keys), τ-b is taken in
+ * each group of at least 3, and the groups' values are averaged weighted by their pair counts.
+ * With a one-sided permutation p that shuffles `b` within each group (the strata held fixed).
+ * @returns undefined when no group has 3 members
+ */
+export function stratifiedTau(
+  a: readonly number[],
+  b: readonly number[],
+  strata: readonly (string | number)[],
+  permutations = 10000,
+): { tau: number; permutation_p: number; groups: number } | undefined {
+  const byKey = new Map<string | number, number[]>();
+  strata.forEach((k, i) => byKey.set(k, [...(byKey.get(k) ?? []), i]));
+  const groups = [...byKey.values()].filter((g) => g.length >= 3);
+  if (!groups.length) return undefined;
+  const statistic = (bb: readonly number[]): number => {
+    let sum = 0, pairs = 0;
+    for (const g of groups) {
+      const n = (g.length * (g.length - 1)) / 2;
+      sum += n * kendallTau(g.map((i) => a[i]), g.map((i) => bb[i]));
+      pairs += n;
+    }
+    return sum / pairs;
+  };
+  const tau = statistic(b);
+  const p = permutationP(tau, (rng) => {
+    const bb = [...b];
+    for (const g of groups) shuffled(g.map((i) => b[i]), rng).forEach((v, k) => (bb[g[k]] = v));
+    return statistic(bb);
+  }, permutations);
+  return { tau, permutation_p: p, groups: groups.length };
+}

@@ -32,7 +32,7 @@ import type { PathChoice } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { cellEdges } from '../../runtime/supernet/topology.js';
 import { writeRecord } from '../record.js';
-import { bootstrapCi, kendallTau, permutationP, shuffled } from '../rank-stats.js';
+import { bootstrapCi, kendallTau, permutationP, shuffled, stratifiedTau } from '../rank-stats.js';
 import { loadBenchSpace, spaceOptions } from '../space-args.js';
 
 const { values } = parseArgs({
@@ -169,6 +169,8 @@ const freeShare = cells.map((g) => {
   return (f.normal + f.reduce) / 2;
 });
 const byFree = { estimate: agreement(estimates, freeShare), standalone: agreement(standalone, freeShare) };
+// Whether the estimate ranks cells at all once their parameter-free share is held fixed.
+const withinFree = stratifiedTau(estimates, standalone, freeShare);
 const show = (a: ReturnType<typeof agreement>): string =>
   `${a.tau.toFixed(3)}, bootstrap 95 % CI [${a.ci95[0].toFixed(3)}, ${a.ci95[1].toFixed(3)}], permutation p = ${a.permutation_p.toPrecision(2)} (two-sided ${a.two_sided_p.toPrecision(2)}; ${a.n} cells)`;
 const source = recorded ? `recorded under ${values.recorded}` : `trained ${values['eval-epochs']} epochs from scratch`;
@@ -177,6 +179,7 @@ console.log(
     `Kendall τ-b (supernet estimate vs stand-alone accuracy): ${show(byAccuracy)}\n` +
     `the same with the supernet's loss as the estimate: ${show(byLoss)}` +
     `\nagainst the cells' parameter-free share: the supernet's estimate ${show(byFree.estimate)}; stand-alone accuracy ${show(byFree.standalone)}` +
+    (withinFree ? `\nwithin cells of equal parameter-free share (${withinFree.groups} groups of 3 or more): τ-b ${withinFree.tau.toFixed(3)}, permutation p = ${withinFree.permutation_p.toPrecision(2)}` : '') +
     subsets.map((x) => `\n${x.name} (${x.groups.join(', ')}): accuracy ${show(x.accuracy)}; loss ${show(x.loss)}`).join('') +
     (recorded ? `\nstand-alone accuracy: std across the cells ${(100 * recorded.spread).toFixed(2)} points, a cell's seed std ${recorded.seedStd === undefined ? 'unknown (every cell once)' : `${(100 * recorded.seedStd).toFixed(2)} points`}` : ''),
 );
@@ -185,7 +188,7 @@ if (values.out) {
     values.out,
     {
       space: space.name, file: label, seed, cells, ...(recorded ? { recorded: values.recorded, groups: recorded.groups, spread: recorded.spread, seed_std: recorded.seedStd } : {}),
-      estimates, losses, standalone, tau, ci95: ci, permutation_p: p, two_sided_p: byAccuracy.two_sided_p, loss_estimate: byLoss, subsets, param_free_share: freeShare, against_param_free: byFree, seconds: (performance.now() - t0) / 1000,
+      estimates, losses, standalone, tau, ci95: ci, permutation_p: p, two_sided_p: byAccuracy.two_sided_p, loss_estimate: byLoss, subsets, param_free_share: freeShare, against_param_free: byFree, within_param_free: withinFree, seconds: (performance.now() - t0) / 1000,
     },
     { backend: backend.name },
   );
