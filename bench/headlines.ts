@@ -277,7 +277,8 @@ function ranking(...records: (Json | undefined)[]): string | undefined {
     const ci = get(r, 'ci95') as number[] | undefined;
     const free = num(get(r, 'against_param_free', 'estimate', 'tau'));
     if (tau === undefined || !ci || free === undefined) return undefined;
-    return { text: `${tau.toFixed(2)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}] (two-sided p ${pText(num(get(r, 'two_sided_p')) ?? NaN)})`, free, n: num(get(r, 'cells', 'length')) };
+    const signed = (x: number): string => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(2)}`;
+    return { text: `${signed(tau)} [${signed(ci[0])}, ${signed(ci[1])}] (two-sided p ${pText(num(get(r, 'two_sided_p')) ?? NaN)})`, free, n: num(get(r, 'cells', 'length')) };
   });
   if (parts.some((x) => x === undefined)) return undefined;
   const ok = parts as { text: string; free: number; n?: number }[];
