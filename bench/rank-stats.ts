@@ -62,7 +62,11 @@ export function stratifiedTau(
   permutations = 10000,
 ): { tau: number; permutation_p: number; groups: number } | undefined {
   const byKey = new Map<string | number, number[]>();
-  strata.forEach((k, i) => byKey.set(k, [...(byKey.get(k) ?? []), i]));
+  for (const [i, k] of strata.entries()) {
+    const group = byKey.get(k);
+    if (group) group.push(i);
+    else byKey.set(k, [i]);
+  }
   const groups = [...byKey.values()].filter((g) => g.length >= 3);
   if (!groups.length) return undefined;
   const statistic = (bb: readonly number[]): number => {

@@ -27,6 +27,7 @@ import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol
 import { paramFreeShare } from '../../runtime/search/collapse.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
 import { Rng } from '../../runtime/random/rng.js';
+import { stat } from '../../runtime/sweep/stats.js';
 import { randomGenotype } from '../../runtime/supernet/discrete.js';
 import type { PathChoice } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
@@ -96,17 +97,12 @@ function recordedCells(path: string, groups?: readonly string[]): { cells: Genot
   }
   const list = [...byCell.values()];
   if (list.length < 3) throw new Error(`${path}: ${list.length} distinct cells in the chosen groups; a rank correlation needs more`);
-  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const standalone = list.map((c) => mean(c.accuracies));
+  const each = list.map((c) => stat(c.accuracies));
+  const standalone = each.map((x) => x.mean);
   // The noise a cell's accuracy carries: the pooled within-cell std of the cells evaluated on several seeds.
-  let ss = 0, df = 0;
-  for (const c of list) {
-    const m = mean(c.accuracies);
-    ss += c.accuracies.reduce((a, x) => a + (x - m) ** 2, 0);
-    df += c.accuracies.length - 1;
-  }
-  const m = mean(standalone);
-  const spread = Math.sqrt(standalone.reduce((a, x) => a + (x - m) ** 2, 0) / (standalone.length - 1));
+  const df = each.reduce((a, x) => a + x.n - 1, 0);
+  const ss = each.reduce((a, x) => a + (x.n - 1) * x.std ** 2, 0);
+  const spread = stat(standalone).std;
   return { cells: list.map((c) => c.genotype), groups: list.map((c) => c.group), standalone, ...(df ? { seedStd: Math.sqrt(ss / df) } : {}), spread };
 }
 

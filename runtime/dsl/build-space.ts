@@ -6,7 +6,7 @@
  * found. An attribute without a schema default is read as optional, by its type.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { builtinOpSpec, defaultValue, findAttribute, isBuiltinOp, type SchemaValue } from './schema.js';
+import { builtinOpSpec, isBuiltinOp, type SchemaValue } from './schema.js';
 import {
   DEFAULT_MAX_INNER_EDGES,
   DEFAULT_PROBE_BATCHES,
@@ -66,13 +66,8 @@ export function resolveDataPath(path: string, filePath: string | undefined): str
 
 /** The op spec of a custom op block (defaults for kernel, dilation, repeat). */
 function customOpSpec(checked: CheckedFile, name: string): OpSpec | undefined {
-  const block = checked.opBlocks.get(name);
-  if (!block) return undefined;
-  const get = (attr: string): SchemaValue | undefined => {
-    const written = block.attributes.get(attr)?.value;
-    const schema = findAttribute('op', attr);
-    return written !== undefined ? written : schema && defaultValue(schema);
-  };
+  if (!checked.opBlocks.has(name)) return undefined;
+  const get = (attr: string) => settingOf(checked, `op ${name}`, attr);
   const kind = get('kind');
   if (typeof kind !== 'string') return undefined;
   return {

@@ -233,13 +233,15 @@ export function checkStructure(file: SearchFile): CheckedFile {
 /**
  * Looks up an attribute value: the value written (when valid) or the default.
  *
- * @param key block key (`data`, `optimizer weights`) or undefined for the top level.
+ * @param key block key (`data`, `optimizer weights`, `op NAME`) or undefined for the top level.
  */
 export function settingOf(checked: CheckedFile, key: string | undefined, attr: string): SchemaValue | undefined {
-  const entry = key === undefined ? checked.top.get(attr) : checked.blocks.get(key)?.attributes.get(attr);
-  if (entry && entry.value !== undefined) return entry.value;
   const blockName = key?.split(' ')[1];
   const kind = key?.split(' ')[0];
+  // Blocks named freely (`op NAME`) are kept apart from the fixed ones, by name.
+  const block = kind === undefined ? undefined : findBlock(kind)?.naming === 'free' ? checked.opBlocks.get(blockName ?? '') : checked.blocks.get(key as string);
+  const entry = key === undefined ? checked.top.get(attr) : block?.attributes.get(attr);
+  if (entry && entry.value !== undefined) return entry.value;
   const schema = kind === undefined ? TOP_LEVEL_ATTRIBUTES.find((a) => a.name === attr) : findBlock(kind)?.attributes.find((a) => a.name === attr);
   return schema ? defaultValue(schema, blockName) : undefined;
 }
