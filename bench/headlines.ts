@@ -66,6 +66,16 @@ const search = (name: string, args: readonly string[], minutes: number): RecordS
   minutes,
 });
 
+/** A `ranking.ts --recorded` record of the 6-cell protocol's cells: one supernet seed, `set` its extra settings. */
+const rankingRecord = (variant: string, seed: number, set: readonly string[]): RecordSpec => ({
+  id: `ranking-recorded${variant}-seed${seed}`, file: `bench/search/results/ranking-recorded${variant}-seed${seed}.json`, backend: 'tensorflow', minutes: variant ? 20 : 15,
+  args: [
+    'bench/search/ranking.ts', '--space', 'bench/quality/fashion-mnist-conv.bnas', '--set', 'data.train=4000', ...set, '--epochs', '7', '--batches', '16', '--backend', 'node',
+    '--seed', String(seed), '--recorded', 'bench/quality/results-sweep/cells-6cells/evaluations.json', '--subset', 'random=R,Q,M,M2',
+    '--subset', 'searched=A,S,Z,S8,E,H,F,P,L', '--out', `bench/search/results/ranking-recorded${variant}-seed${seed}.json`,
+  ],
+});
+
 const peer = (id: string, dir: string, args: readonly string[]): RecordSpec => ({
   id,
   file: `bench/engine/results/${dir}peer-compare.json`,
@@ -137,14 +147,8 @@ export const RECORDS: readonly RecordSpec[] = [
     id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-fused.json', minutes: 90,
     manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 1 --first-seed S` for S = 1 … 6, pooled with `--combine` (bench/quality/README.md, "Calibration")',
   },
-  ...[1, 2].map((seed): RecordSpec => ({
-    id: `ranking-recorded-seed${seed}`, file: `bench/search/results/ranking-recorded-seed${seed}.json`, backend: 'tensorflow', minutes: 15,
-    args: [
-      'bench/search/ranking.ts', '--space', 'bench/quality/fashion-mnist-conv.bnas', '--set', 'data.train=4000', '--epochs', '7', '--batches', '16', '--backend', 'node',
-      '--seed', String(seed), '--recorded', 'bench/quality/results-sweep/cells-6cells/evaluations.json', '--subset', 'random=R,Q,M,M2',
-      '--subset', 'searched=A,S,Z,S8,E,H,F,P,L', '--out', `bench/search/results/ranking-recorded-seed${seed}.json`,
-    ],
-  })),
+  ...[1, 2].map((seed) => rankingRecord('', seed, [])),
+  ...[1, 2].map((seed) => rankingRecord('-k1', seed, ['--set', 'sampling.k=1'])),
   { id: 'vsix-size', file: 'bench/ci/vsix-size.json', manual: 'npm run package -- --record', minutes: 2 },
   { id: 'host-timings', file: 'bench/ci/host-timings.json', manual: 'npm run test:host -- --record', minutes: 10 },
 ];
@@ -270,19 +274,27 @@ function calibration(r: Json | undefined): string | undefined {
   return `BNAS_XNOR_1 ${over('bnas-xnor-1')} (Welch p ${pText(p)}), DARTS_V2 ${over('darts-v2')}; the largest seed std ${(100 * spread).toFixed(1)} points${range}`;
 }
 
+/** A τ with its sign as text: −0.24, +0.15. */
+const signed = (x: number): string => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
+
 /** Kendall τ of the supernet's estimates against stand-alone accuracy, one supernet seed a record. */
 function ranking(...records: (Json | undefined)[]): string | undefined {
   const parts = records.map((r) => {
     const tau = num(get(r, 'tau'));
     const ci = get(r, 'ci95') as number[] | undefined;
     const free = num(get(r, 'against_param_free', 'estimate', 'tau'));
-    if (tau === undefined || !ci || free === undefined) return undefined;
-    const signed = (x: number): string => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(2)}`;
-    return { text: `${signed(tau)} [${signed(ci[0])}, ${signed(ci[1])}] (two-sided p ${pText(num(get(r, 'two_sided_p')) ?? NaN)})`, free, n: num(get(r, 'cells', 'length')) };
+    const within = num(get(r, 'within_param_free', 'tau'));
+    const withinP = num(get(r, 'within_param_free', 'permutation_p'));
+    if (tau === undefined || !ci || free === undefined || within === undefined || withinP === undefined) return undefined;
+    return {
+      text: `${signed(tau)} [${signed(ci[0])}, ${signed(ci[1])}] (two-sided p ${pText(num(get(r, 'two_sided_p')) ?? NaN)})`,
+      free, within: `${signed(within)} (one-sided p ${pText(withinP)})`, n: num(get(r, 'cells', 'length')),
+    };
   });
   if (parts.some((x) => x === undefined)) return undefined;
-  const ok = parts as { text: string; free: number; n?: number }[];
-  return `τ ${ok.map((x) => x.text).join(', ')} over ${ok[0].n} cells; the estimate follows the parameter-free share (τ ${ok.map((x) => `+${x.free.toFixed(2)}`).join(', ')})`;
+  const ok = parts as { text: string; free: number; within: string; n?: number }[];
+  return `τ ${ok.map((x) => x.text).join(', ')} over ${ok[0].n} cells; the estimate follows the parameter-free share (τ ${ok.map((x) => signed(x.free)).join(', ')}); `
+    + `among cells of equal share τ ${ok.map((x) => x.within).join(', ')}`;
 }
 
 /** The mode time ratios of a quality run: this method ÷ PC-DARTS mode, ÷ DARTS mode (CPU time). */
@@ -392,6 +404,11 @@ export const HEADLINES: readonly Headline[] = [
   {
     id: 'quality-ranking', area: 'quality', readme: true, records: ['ranking-recorded-seed1', 'ranking-recorded-seed2'], target: 'τ > 0, p < 0.05',
     what: 'ranking: Kendall τ-b of the supernet\'s estimate of a cell (fashion-mnist-conv.bnas, trained 7 epochs without pruning, two seeds; accuracy on 512 architecture-split images with the cell\'s ops alone) against the cell\'s accuracy under the 6-cell protocol, every distinct cell evaluated below (bootstrap 95 % CI)',
+    value: ranking,
+  },
+  {
+    id: 'quality-ranking-k1', area: 'quality', readme: true, records: ['ranking-recorded-k1-seed1', 'ranking-recorded-k1-seed2'], target: 'τ > 0, p < 0.05',
+    what: 'the same with a supernet without partial channels (`sampling.k = 1`, every channel through every op)',
     value: ranking,
   },
   {

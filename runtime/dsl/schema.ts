@@ -210,7 +210,7 @@ export const BLOCKS: readonly BlockSchema[] = [
     doc: 'Partial channel connections (PC-DARTS): only 1/k of the channels go through the mixed op on each edge, which cuts memory and time by about k.',
     since: V,
     attributes: [
-      { name: 'k', type: { kind: 'int', min: 1 }, default: 4, doc: '1/k of the channels go through the mixed op; must divide the channel count of every cell. `k = 1` is plain DARTS.', since: V },
+      { name: 'k', type: { kind: 'int', min: 1 }, default: 4, doc: '1/k of the channels go through the mixed op; must divide the channel count of every cell. `k = 1` is plain DARTS: it costs more, and its supernet ranks cells of the same parameter-free share as training them does, which under k > 1 it may not (docs/method.md, "What the supernet\'s estimate of a cell is worth").', since: V },
       { name: 'shuffle', type: { kind: 'bool' }, default: true, doc: 'Channel shuffle after each mixed op, so every channel is sampled over time.', since: V },
       { name: 'edge_normalization', type: { kind: 'bool' }, default: true, doc: 'Learned per-edge weights β that stabilise the choice of inputs under channel sampling.', since: V },
     ],
