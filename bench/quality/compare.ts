@@ -7,7 +7,8 @@
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/compare.ts A B [--evaluations FILE]
  *   A, B  a group (`L`), groups pooled (`H+S`: every cell of either), or a fallback (`X/L`: per seed
  *         the cells of X where it has any, else those of L)
- *   --evaluations  default bench/quality/results-sweep/cells-6cells/evaluations.json
+ *   --evaluations  default bench/quality/results-sweep/cells-6cells/evaluations.json; repeat it to pool
+ *                  the evaluations of several records (a sweep's own next to the cells of that file)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,10 +18,11 @@ interface Evaluation { readonly group: string; readonly seed: number; readonly a
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { evaluations: { type: 'string', default: 'bench/quality/results-sweep/cells-6cells/evaluations.json' } },
+  options: { evaluations: { type: 'string', multiple: true, default: ['bench/quality/results-sweep/cells-6cells/evaluations.json'] } },
 });
 if (positionals.length !== 2) throw new Error('compare.ts needs two groups, e.g. `L H+S` or `X/L C`');
-const evaluations = (JSON.parse(readFileSync(values.evaluations as string, 'utf8')) as { evaluations: Evaluation[] }).evaluations;
+const files = values.evaluations as string[];
+const evaluations = files.flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { evaluations: Evaluation[] }).evaluations);
 
 /** The cells a group expression names (see Usage), in record order. */
 function cells(expr: string): Evaluation[] {
@@ -39,7 +41,7 @@ function cells(expr: string): Evaluation[] {
 }
 
 function nonEmpty(found: Evaluation[], expr: string): Evaluation[] {
-  if (!found.length) throw new Error(`no evaluations of group ${expr} in ${values.evaluations}`);
+  if (!found.length) throw new Error(`no evaluations of group ${expr} in ${files.join(', ')}`);
   return found;
 }
 
