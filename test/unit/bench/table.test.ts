@@ -96,6 +96,26 @@ test('values: the 6-cell evaluations pool the searched groups, compare them (tod
   assert.equal(valueOf({}, 'quality-6cells-random'), undefined, 'a missing record gives no value');
 });
 
+test('values: the ranking rows read τ with its interval, the pull of the parameter-free share and the within-share τ, one supernet seed a record', () => {
+  const rec = (tau: number, within: number, withinP: number): Json => ({
+    tau, ci95: [tau - 0.1, tau + 0.1], two_sided_p: 0.0004, cells: [1, 2, 3],
+    against_param_free: { estimate: { tau: 0.3 } }, within_param_free: { tau: within, permutation_p: withinP },
+  });
+  const k4 = { 'ranking-recorded-seed1': rec(-0.24, -0.12, 0.96), 'ranking-recorded-seed2': rec(0.15, 0.29, 0.0001) };
+  assert.equal(
+    valueOf(k4, 'quality-ranking'),
+    'τ −0.24 [−0.34, −0.14] (two-sided p < 0.001), +0.15 [+0.05, +0.25] (two-sided p < 0.001) over 3 cells; '
+      + 'the estimate follows the parameter-free share (τ +0.30, +0.30); among cells of equal share τ −0.12 (one-sided p = 0.960), +0.29 (one-sided p < 0.001)',
+  );
+  // A record without the within-share τ gives no value rather than a partial one.
+  const old = { ...k4, 'ranking-recorded-seed2': { ...(rec(0.15, 0, 0) as object), within_param_free: undefined } as Json };
+  assert.equal(valueOf(old, 'quality-ranking'), undefined);
+  // Each row reads only its own records: the K = 1 row needs all three of its seeds.
+  const k1 = { 'ranking-recorded-k1-seed1': rec(0.15, 0.29, 0.0001), 'ranking-recorded-k1-seed2': rec(0.04, 0.22, 0.0003) };
+  assert.equal(valueOf(k1, 'quality-ranking-k1'), undefined);
+  assert.match(valueOf({ ...k1, 'ranking-recorded-k1-seed3': rec(0.05, 0.23, 0.0006) }, 'quality-ranking-k1') ?? '', /^τ \+0\.15 .*, \+0\.05 .* among cells of equal share τ \+0\.29 .*, \+0\.23 \(one-sided p < 0\.001\)$/);
+});
+
 test('tables: the README shows the readme rows, a dash for a missing value, links relative to the document', () => {
   const values = headlineValues(reader({}));
   const table = readmeTable(values, '.');
