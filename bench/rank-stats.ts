@@ -69,15 +69,12 @@ export function stratifiedTau(
   }
   const groups = [...byKey.values()].filter((g) => g.length >= 3);
   if (!groups.length) return undefined;
-  const statistic = (bb: readonly number[]): number => {
-    let sum = 0, pairs = 0;
-    for (const g of groups) {
-      const n = (g.length * (g.length - 1)) / 2;
-      sum += n * kendallTau(g.map((i) => a[i]), g.map((i) => bb[i]));
-      pairs += n;
-    }
-    return sum / pairs;
-  };
+  // `a` and the pair weights stay fixed under the permutations: taken per group once.
+  const aOf = groups.map((g) => g.map((i) => a[i]));
+  const pairsOf = groups.map((g) => (g.length * (g.length - 1)) / 2);
+  const allPairs = pairsOf.reduce((x, y) => x + y, 0);
+  const statistic = (bb: readonly number[]): number =>
+    groups.reduce((sum, g, k) => sum + pairsOf[k] * kendallTau(aOf[k], g.map((i) => bb[i])), 0) / allPairs;
   const tau = statistic(b);
   const p = permutationP(tau, (rng) => {
     const bb = [...b];

@@ -236,19 +236,27 @@ export function checkStructure(file: SearchFile): CheckedFile {
  * @param key block key (`data`, `optimizer weights`, `op NAME`) or undefined for the top level.
  */
 export function settingOf(checked: CheckedFile, key: string | undefined, attr: string): SchemaValue | undefined {
-  const blockName = key?.split(' ')[1];
-  const kind = key?.split(' ')[0];
-  // Blocks named freely (`op NAME`) are kept apart from the fixed ones, by name.
-  const block = kind === undefined ? undefined : findBlock(kind)?.naming === 'free' ? checked.opBlocks.get(blockName ?? '') : checked.blocks.get(key as string);
-  const entry = key === undefined ? checked.top.get(attr) : block?.attributes.get(attr);
-  if (entry && entry.value !== undefined) return entry.value;
-  const schema = kind === undefined ? TOP_LEVEL_ATTRIBUTES.find((a) => a.name === attr) : findBlock(kind)?.attributes.find((a) => a.name === attr);
+  const entry = attributeNode(checked, key, attr);
+  if (entry?.value !== undefined) return entry.value;
+  if (key === undefined) {
+    const schema = TOP_LEVEL_ATTRIBUTES.find((a) => a.name === attr);
+    return schema ? defaultValue(schema) : undefined;
+  }
+  const [kind, blockName] = key.split(' ');
+  const schema = findBlock(kind)?.attributes.find((a) => a.name === attr);
   return schema ? defaultValue(schema, blockName) : undefined;
 }
 
-/** The attribute as written, if it was written (for diagnostic ranges). */
+/**
+ * The attribute as written, if it was written (for diagnostic ranges).
+ *
+ * @param key as for settingOf; blocks named freely (`op NAME`) are kept apart from the fixed ones, by name.
+ */
 export function attributeNode(checked: CheckedFile, key: string | undefined, attr: string): AttributeEntry | undefined {
-  return key === undefined ? checked.top.get(attr) : checked.blocks.get(key)?.attributes.get(attr);
+  if (key === undefined) return checked.top.get(attr);
+  const [kind, name] = key.split(' ');
+  const block = findBlock(kind)?.naming === 'free' ? checked.opBlocks.get(name ?? '') : checked.blocks.get(key);
+  return block?.attributes.get(attr);
 }
 
 /** True when the attribute was written with an invalid value (cross-checks skip it). */
