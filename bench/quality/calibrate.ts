@@ -9,7 +9,7 @@
  * least 3× the largest seed standard deviation (and by a Welch test).
  *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/calibrate.ts
- *   [--space bench/quality/fashion-mnist.bnas] [--image N] [--train N] [--test N] [--epochs N]
+ *   [--space bench/quality/fashion-mnist.bnas] [--set key=value]... [--image N] [--train N] [--test N] [--epochs N]
  *   [--cells N] [--channels N] [--batch N] [--keep-real stem,preprocess,classifier] [--shortcut] [--seeds N]
  *   [--first-seed N] [--controls param-free,darts-v2,bnas-xnor-1] [--backend wasm|node|auto] [--out FILE.json]
  * Pooling records of one protocol made by separate processes (seeds split with `--first-seed`):
@@ -21,16 +21,16 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../runtime/engine/index.js';
 import type { BackendChoice } from '../../runtime/protocol/backend-choice.js';
 import { loadDataset } from '../../runtime/data/index.js';
-import { loadSearchSpace } from '../../runtime/dsl/index.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import type { Genotype, GenotypeEdge } from '../../runtime/protocol/genotype.js';
 import { adaptGenotype, trainGenotype } from '../../runtime/search/evaluate.js';
 import { writeRecord } from '../record.js';
+import { loadBenchSpace, spaceOptions } from '../space-args.js';
 import { stat, welch, type Stat } from './report.js';
 
 const { values } = parseArgs({
   options: {
-    space: { type: 'string', default: 'bench/quality/fashion-mnist.bnas' },
+    ...spaceOptions('bench/quality/fashion-mnist.bnas'),
     image: { type: 'string' },
     train: { type: 'string' },
     test: { type: 'string' },
@@ -72,8 +72,7 @@ function protocolSpace(space: SearchSpace): SearchSpace {
 
 async function calibrate(): Promise<void> {
   const file = values.space as string;
-  const { space: parsed, diagnostics } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file, checkFiles: true });
-  if (!parsed) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  const { space: parsed, label } = loadBenchSpace(file, values.set);
   const space = protocolSpace(parsed);
   if (space.supernet.reductions.some((r) => r >= space.supernet.cells)) {
     // Reductions at a third and two thirds of the depth, as DARTS places them.
@@ -105,6 +104,8 @@ async function calibrate(): Promise<void> {
     keepReal: space.binarize.keepReal,
     shortcut: space.binarize.shortcut ?? false,
     backend: backend.name,
+    // Only where `--set` changed something, so records made before the option still pool.
+    ...(values.set?.length ? { settings: label, weights: space.optimizers.weights } : {}),
   };
   process.stderr.write(`calibrating ${JSON.stringify(protocol)}\n`);
 
