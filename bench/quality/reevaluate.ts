@@ -1,0 +1,129 @@
+/**
+ * Recorded cells trained again under another protocol: the groups of a cell-evaluation record
+ * (`evaluations.json`) re-evaluated with `bnas evaluate --data PROTOCOL --seed S`, each cell with
+ * the seed it was recorded with, into a new record of the same shape that `compare.ts` reads. A
+ * protocol that changes (a new calibration) can so judge the same cells without searching again
+ * (bench/quality/README.md, "Calibration").
+ *
+ * The record is written after every cell and read back on start, so a run that is stopped loses
+ * nothing: run the same command again and it trains only the cells that are missing.
+ *
+ * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/quality/reevaluate.ts
+ *   --evaluations FILE --groups Z,R,C --protocol FILE.bnas --out DIR [--per-seed N] [--seeds 1,2,…]
+ *   [--parallel N] [--backend node]
+ *   --per-seed  at most N cells of a group per seed, the first N in record order (random cells: index < N)
+ *   --seeds     only these seeds
+ *   --parallel  cells trained side by side, each `bnas evaluate` on one thread (default 1)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Genotype } from '../../runtime/protocol/genotype.js';
+import { writeRecord } from '../record.js';
+
+interface Evaluation {
+  readonly name?: string;
+  readonly group: string;
+  readonly seed: number;
+  readonly accuracy: number;
+  readonly seconds: number;
+  readonly parameters: number;
+  readonly genotype: Genotype;
+}
+
+interface Recorded {
+  readonly groups: Record<string, string>;
+  readonly evaluations: readonly Evaluation[];
+}
+
+/** A cell to train: where it came from and its place in the new record. */
+interface Job {
+  readonly key: string;
+  readonly group: string;
+  readonly seed: number;
+  readonly genotype: Genotype;
+}
+
+/** The cells of `groups` (at most `perSeed` a group and seed, only `seeds` if given), each keyed by group, seed and index. */
+export function chooseCells(evaluations: readonly Evaluation[], groups: readonly string[], perSeed = Infinity, seeds?: readonly number[]): Job[] {
+  const count = new Map<string, number>();
+  const jobs: Job[] = [];
+  for (const e of evaluations) {
+    if (!groups.includes(e.group) || (seeds && !seeds.includes(e.seed))) continue;
+    const at = `${e.group}-${e.seed}`;
+    const i = count.get(at) ?? 0;
+    count.set(at, i + 1);
+    if (i < perSeed) jobs.push({ key: `${at}-${i}`, group: e.group, seed: e.seed, genotype: e.genotype });
+  }
+  for (const g of groups) if (!jobs.some((j) => j.group === g)) throw new Error(`no cells of group ${g} in the record`);
+  return jobs;
+}
+
+/** Runs `bnas evaluate` on one cell and returns its `--json` line. */
+function evaluateCell(file: string, protocol: string, seed: number, backend: string): Promise<{ accuracy: number; seconds: number; parameters: number }> {
+  return new Promise((resolve, reject) => {
+    const args = ['dist/cli.cjs', 'evaluate', file, '--data', protocol, '--seed', String(seed), '--backend', backend, '--threads', '1', '--json'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bnas evaluate ${file} exited ${code}: ${err.trim()}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as { accuracy: number; seconds: number; parameters: number });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      evaluations: { type: 'string' },
+      groups: { type: 'string' },
+      protocol: { type: 'string' },
+      out: { type: 'string' },
+      'per-seed': { type: 'string' },
+      seeds: { type: 'string' },
+      parallel: { type: 'string', default: '1' },
+      backend: { type: 'string', default: 'node' },
+    },
+  });
+  if (!values.evaluations || !values.groups || !values.protocol || !values.out) throw new Error('usage: reevaluate.ts --evaluations FILE --groups A,B --protocol FILE.bnas --out DIR [--per-seed N] [--seeds …] [--parallel N]');
+  const source = JSON.parse(readFileSync(values.evaluations, 'utf8')) as Recorded;
+  const groups = values.groups.split(',');
+  const seeds = values.seeds?.split(',').map(Number);
+  const jobs = chooseCells(source.evaluations, groups, values['per-seed'] ? Number(values['per-seed']) : Infinity, seeds);
+  const out = values.out;
+  mkdirSync(join(out, 'cells'), { recursive: true });
+  const recordFile = join(out, 'evaluations.json');
+  const done: (Evaluation & { key: string })[] = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as { evaluations: (Evaluation & { key: string })[] }).evaluations : [];
+  const legend = Object.fromEntries(groups.map((g) => [g, `${source.groups[g] ?? g}; re-evaluated from ${values.evaluations} under ${values.protocol}`]));
+  const save = (): void =>
+    writeRecord(recordFile, {
+      protocol: values.protocol,
+      backend: values.backend,
+      threads: 1,
+      source: values.evaluations,
+      groups: legend,
+      evaluations: [...done].sort((a, b) => jobs.findIndex((j) => j.key === a.key) - jobs.findIndex((j) => j.key === b.key)),
+    });
+  const todo = jobs.filter((j) => !done.some((d) => d.key === j.key));
+  process.stderr.write(`${jobs.length} cells, ${jobs.length - todo.length} already trained, ${todo.length} to train, ${values.parallel} side by side\n`);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const job = todo[next++];
+      const file = join(out, 'cells', `${job.key}.json`);
+      writeFileSync(file, JSON.stringify(job.genotype, null, 2) + '\n');
+      const r = await evaluateCell(file, values.protocol!, job.seed, values.backend!);
+      done.push({ key: job.key, name: job.key, group: job.group, seed: job.seed, accuracy: r.accuracy, seconds: r.seconds, parameters: r.parameters, genotype: job.genotype });
+      save();
+      process.stderr.write(`${job.key}: ${(100 * r.accuracy).toFixed(2)} % (${r.seconds.toFixed(0)} s)\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Number(values.parallel)) }, worker));
+}
+
+if (process.argv[1]?.endsWith('reevaluate.ts')) await main();
