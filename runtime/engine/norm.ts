@@ -12,6 +12,9 @@ import type { ParamStore } from './params.js';
 
 export { BN_EPSILON };
 
+/** The running statistics' default weight of a new batch (PyTorch's). */
+export const BN_MOMENTUM = 0.1;
+
 /**
  * Normalises each channel with the batch's mean and variance (no affine terms).
  * @param x input, shape [B, H, W, C], float32
@@ -33,7 +36,11 @@ export interface BatchNormOptions {
   readonly affine?: boolean;
   /** Keep running mean/variance for evaluation. */
   readonly trackRunningStats?: boolean;
-  /** Weight of the new batch in the running statistics (PyTorch's convention), default 0.1. */
+  /**
+   * Weight of the new batch in the running statistics (PyTorch's convention), default
+   * {@link BN_MOMENTUM}. Read at every update, so the owner of a shared options object can change
+   * it (re-estimating the statistics as a plain average: docs/method.md, "Evaluation from scratch").
+   */
   readonly momentum?: number;
   readonly epsilon?: number;
 }
@@ -45,7 +52,6 @@ export interface BatchNormOptions {
  */
 export class BatchNormLayer {
   private readonly epsilon: number;
-  private readonly momentum: number;
 
   constructor(
     private readonly store: ParamStore,
@@ -54,7 +60,6 @@ export class BatchNormLayer {
     private readonly options: BatchNormOptions = {},
   ) {
     this.epsilon = options.epsilon ?? BN_EPSILON;
-    this.momentum = options.momentum ?? 0.1;
     if (options.affine) {
       store.create(`${prefix}.gamma`, [channels], 'ones');
       store.create(`${prefix}.beta`, [channels], 'zeros');
@@ -101,7 +106,7 @@ export class BatchNormLayer {
   private updateRunning(x: tf.Tensor4D): (mean: tf.Tensor1D, variance: tf.Tensor1D) => void {
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     return (mean, variance) => {
-      const m = this.momentum;
+      const m = this.options.momentum ?? BN_MOMENTUM;
       const runningMean = this.store.get(`${this.prefix}.runningMean`);
       const runningVar = this.store.get(`${this.prefix}.runningVar`);
       tf.tidy(() => {

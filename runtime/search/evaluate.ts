@@ -229,7 +229,39 @@ export class EvalThreads {
   }
 }
 
-/** Trains `genotype` from scratch on `dataset` and measures test accuracy. */
+/** Training batches the batch-norm statistics are re-estimated over before a test (at most). */
+export const BN_ESTIMATE_BATCHES = 200;
+
+/**
+ * Re-estimates `net`'s batch-norm statistics with its current weights over the first
+ * {@link BN_ESTIMATE_BATCHES} training batches in split order, without augmentation
+ * (`DiscreteNetwork.estimateStatistics`; docs/method.md, "Evaluation from scratch").
+ * Micro-batched as training is, so a batch that does not fit at once does not have to here.
+ * @returns the number of forward passes
+ */
+export function estimateBatchNorm(net: DiscreteNetwork, dataset: Dataset, batch: number, microBatch = Infinity): number {
+  function* images(): Generator<tf.Tensor4D> {
+    let k = 0;
+    for (const b of dataset.train.batches(batch)) {
+      if (k++ >= BN_ESTIMATE_BATCHES) return;
+      for (const part of partsOf(b, microBatch)) {
+        const x = tf.tensor4d(part.x, [...part.shape]);
+        try {
+          yield x;
+        } finally {
+          x.dispose();
+        }
+      }
+    }
+  }
+  return net.estimateStatistics(images());
+}
+
+/**
+ * Trains `genotype` from scratch on `dataset` and measures test accuracy, with the batch-norm
+ * statistics re-estimated for the final weights ({@link estimateBatchNorm}); so is every point of
+ * the optional curve.
+ */
 export async function trainGenotype(space: SearchSpace, genotype: Genotype, dataset: Dataset, o: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const input = [dataset.height, dataset.width, dataset.channels] as const;
@@ -263,8 +295,12 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       trainAcc = n ? correct / n : 0;
       losses.push(n ? lossSum / n : NaN);
       o.onEpoch?.(epoch + 1, n ? lossSum / n : NaN, trainAcc);
-      if (o.curve && epoch < o.epochs - 1) curve.push(await th.testAccuracy(dataset, batch));
+      if (o.curve && epoch < o.epochs - 1) {
+        estimateBatchNorm(net, dataset, batch, microBatch);
+        curve.push(await th.testAccuracy(dataset, batch));
+      }
     }
+    estimateBatchNorm(net, dataset, batch, microBatch);
     const accuracy = await th.testAccuracy(dataset, batch);
     if (o.curve) curve.push(accuracy);
     await o.onTrained?.(net);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { concatChannels } from '../engine/cell-kernels.js';
-import { BatchNormLayer, type BatchNormOptions } from '../engine/norm.js';
+import { BatchNormLayer, BN_MOMENTUM, type BatchNormOptions } from '../engine/norm.js';
 import { ParamStore } from '../engine/params.js';
 import { quantizeWeights, type BinarizeOptions } from '../engine/quantize.js';
 import type { OpSpec, SearchSpace } from '../dsl/space.js';
@@ -51,9 +51,10 @@ class DiscreteCell {
     private readonly concat: readonly number[],
     store: ParamStore,
     space: SearchSpace,
+    bn: BatchNormOptions,
   ) {
     const ctx = (prefix: string, channels: number, stride: 1 | 2, binarize: BinarizeOptions): OpContext => ({
-      store, prefix, channels, stride, binarize, bn: EVAL_BN, kernels: 'fast',
+      store, prefix, channels, stride, binarize, bn, kernels: 'fast',
     });
     const p = `c${plan.index}.`;
     const pre = binarizeFor(space, 'preprocess');
@@ -98,6 +99,8 @@ export class DiscreteNetwork {
   private readonly stemBn: BatchNormLayer;
   private readonly cells: DiscreteCell[];
   private readonly classifierBinarize: BinarizeOptions;
+  /** Every batch norm's options, one object: {@link estimateStatistics} changes its momentum. */
+  private readonly bn = { ...EVAL_BN, momentum: BN_MOMENTUM };
 
   constructor(space: SearchSpace, genotype: Genotype, options: { input: readonly [number, number, number]; numClasses: number; seed: number }) {
     const [h, , cin] = options.input;
@@ -116,9 +119,9 @@ export class DiscreteNetwork {
     this.weights = new ParamStore(options.seed);
     const stemC = space.supernet.channels * space.supernet.stemMultiplier;
     this.stem = new ConvLayer(this.weights, 'stem.conv', STEM_KERNEL, cin, stemC, 1, binarizeFor(space, 'stem'), false);
-    this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, EVAL_BN);
+    this.stemBn = new BatchNormLayer(this.weights, 'stem.bn', stemC, this.bn);
     const pick = (k: CellKind) => (k === 'normal' ? [genotype.normal, genotype.normal_concat] : [genotype.reduce, genotype.reduce_concat]) as [GenotypeEdge[], number[]];
-    this.cells = plans.map((p) => new DiscreteCell(p, ...pick(p.kind), this.weights, space));
+    this.cells = plans.map((p) => new DiscreteCell(p, ...pick(p.kind), this.weights, space, this.bn));
     const last = plans.length ? plans[plans.length - 1].out : stemC;
     this.weights.create('classifier.w', [last, options.numClasses], 'he');
     this.weights.create('classifier.b', [options.numClasses], 'zeros');
@@ -143,6 +146,30 @@ export class DiscreteNetwork {
       const w = quantizeWeights(this.weights.get('classifier.w') as tf.Tensor2D, this.classifierBinarize);
       return tf.add(tf.matMul(pooled, w), this.weights.get('classifier.b')) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * Re-estimates every batch norm's running statistics with the current weights (precise batch
+   * norm; docs/method.md, "Evaluation from scratch"): a training-mode forward pass over each batch
+   * of `images`, the k-th weighted 1/k, so the statistics become the plain average of the
+   * batches' means and (unbiased) variances instead of a moving average over weights that were
+   * still changing. The weights do not change; the default momentum is back afterwards.
+   * @param images batches [B, H, W, Cin], float32, owned by the caller
+   * @returns the number of batches used
+   */
+  estimateStatistics(images: Iterable<tf.Tensor4D>): number {
+    let k = 0;
+    try {
+      for (const x of images) {
+        this.bn.momentum = 1 / ++k;
+        tf.tidy(() => {
+          this.forward(x, true);
+        });
+      }
+    } finally {
+      this.bn.momentum = BN_MOMENTUM;
+    }
+    return k;
   }
 
   parameterCount(): number {
