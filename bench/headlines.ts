@@ -144,8 +144,8 @@ export const RECORDS: readonly RecordSpec[] = [
     manual: '`bnas evaluate` of each cell under `bench/quality/protocol-conv-6.bnas`, as bench/quality/README.md lists ("Where the searched cells lose to DARTS_V2", "Fewer inner edges")',
   },
   {
-    id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-fused.json', minutes: 90,
-    manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 1 --first-seed S` for S = 1 … 6, pooled with `--combine` (bench/quality/README.md, "Calibration")',
+    id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-bnest.json', minutes: 60,
+    manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 3 --first-seed S` for S = 1 and 4 side by side, pooled with `--combine` (bench/quality/README.md, "Calibration")',
   },
   ...[1, 2].map((seed) => rankingRecord('', seed, [], 15)),
   ...[1, 2, 3].map((seed) => rankingRecord('-k1', seed, ['--set', 'sampling.k=1'], 20)),
