@@ -76,7 +76,7 @@ test('trainGenotype tests with the statistics re-estimated for the final weights
   const r = await trainGenotype(s, CELL, dataset, {
     epochs: 2,
     seed: 4,
-    onTrained: (net) => {
+    onTrained: async (net) => {
       atTest = stats(net);
       passes = estimateBatchNorm(net, dataset, s.train.batch);
       again = stats(net);
