@@ -144,6 +144,10 @@ export const RECORDS: readonly RecordSpec[] = [
     manual: '`bnas evaluate` of each cell under `bench/quality/protocol-conv-6.bnas`, as bench/quality/README.md lists ("Where the searched cells lose to DARTS_V2", "Fewer inner edges")',
   },
   {
+    id: 'quality-cells-6cells-bnest', file: 'bench/quality/results-sweep/cells-6cells-bnest/evaluations.json', minutes: 45,
+    manual: '`bench/quality/reevaluate.ts --evaluations bench/quality/results-sweep/cells-6cells/evaluations.json --groups Z,R --per-seed 2 --seeds 1,2,3,4,7,8,9,10,11,12 --protocol bench/quality/protocol-conv-6.bnas --out bench/quality/results-sweep/cells-6cells-bnest --parallel 2 --backend node` (bench/quality/README.md, "Re-evaluated with re-estimated statistics")',
+  },
+  {
     id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-bnest.json', minutes: 60,
     manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 3 --first-seed S` for S = 1 and 4 side by side, pooled with `--combine` (bench/quality/README.md, "Calibration")',
   },
@@ -420,6 +424,11 @@ export const HEADLINES: readonly Headline[] = [
   {
     id: 'quality-6cells-random', area: 'quality', readme: true, records: ['quality-cells-6cells'], target: '≥ 2× the random cells\' std, Welch p < 0.05',
     what: 'searched cells (this method under the defaults: pruning.confidence = 2, the default derivation: ≤ 2 parameter-free ops, ≤ 1 inner edge a cell; 6 fresh searches, seeds 7–12) vs uniform random cells, the 6-cell protocol (Fashion-MNIST 12×12, 5,000 images × 6 epochs, 10,000 test images)',
+    value: (r) => cellsVsRandom(r, ['Z'], 'R'),
+  },
+  {
+    id: 'quality-6cells-random-bnest', area: 'quality', readme: true, records: ['quality-cells-6cells-bnest'], target: '≥ 2× the random cells\' std, Welch p < 0.05',
+    what: 'the same searched cells against 8 of the same random cells (seeds 1–4), evaluated again at the engine that re-estimates batch-norm statistics before the test, under the 6-cell protocol (calibration above)',
     value: (r) => cellsVsRandom(r, ['Z'], 'R'),
   },
   {
