@@ -15,12 +15,12 @@
  *   --seeds     only these seeds
  *   --parallel  cells trained side by side, each `bnas evaluate` on one thread (default 1)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Genotype } from '../../runtime/protocol/genotype.js';
 import { writeRecord } from '../record.js';
+import { bnasJson, pool } from '../sweep/drive.js';
 
 interface Evaluation {
   readonly name?: string;
@@ -37,7 +37,7 @@ interface Recorded {
   readonly evaluations: readonly Evaluation[];
 }
 
-/** A cell to train: where it came from and its place in the new record. */
+/** A cell to train: where it came from and its name in the new record (group-seed-index). */
 interface Job {
   readonly key: string;
   readonly group: string;
@@ -58,23 +58,6 @@ export function chooseCells(evaluations: readonly Evaluation[], groups: readonly
   }
   for (const g of groups) if (!jobs.some((j) => j.group === g)) throw new Error(`no cells of group ${g} in the record`);
   return jobs;
-}
-
-/** Runs `bnas evaluate` on one cell and returns its `--json` line. */
-function evaluateCell(file: string, protocol: string, seed: number, backend: string): Promise<{ accuracy: number; seconds: number; parameters: number }> {
-  return new Promise((resolve, reject) => {
-    const args = ['dist/cli.cjs', 'evaluate', file, '--data', protocol, '--seed', String(seed), '--backend', backend, '--threads', '1', '--json'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bnas evaluate ${file} exited ${code}: ${err.trim()}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as { accuracy: number; seconds: number; parameters: number });
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -98,8 +81,9 @@ async function main(): Promise<void> {
   const out = values.out;
   mkdirSync(join(out, 'cells'), { recursive: true });
   const recordFile = join(out, 'evaluations.json');
-  const done: (Evaluation & { key: string })[] = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as { evaluations: (Evaluation & { key: string })[] }).evaluations : [];
+  const done: Evaluation[] = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as Recorded).evaluations.slice() : [];
   const legend = Object.fromEntries(groups.map((g) => [g, `${source.groups[g] ?? g}; re-evaluated from ${values.evaluations} under ${values.protocol}`]));
+  const order = new Map(jobs.map((j, i) => [j.key, i]));
   const save = (): void =>
     writeRecord(recordFile, {
       protocol: values.protocol,
@@ -107,23 +91,25 @@ async function main(): Promise<void> {
       threads: 1,
       source: values.evaluations,
       groups: legend,
-      evaluations: [...done].sort((a, b) => jobs.findIndex((j) => j.key === a.key) - jobs.findIndex((j) => j.key === b.key)),
+      evaluations: [...done].sort((a, b) => (order.get(a.name ?? '') ?? 0) - (order.get(b.name ?? '') ?? 0)),
     });
-  const todo = jobs.filter((j) => !done.some((d) => d.key === j.key));
+  const todo = jobs.filter((j) => !done.some((d) => d.name === j.key));
   process.stderr.write(`${jobs.length} cells, ${jobs.length - todo.length} already trained, ${todo.length} to train, ${values.parallel} side by side\n`);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const job = todo[next++];
+  await pool(
+    todo.map((job) => async () => {
       const file = join(out, 'cells', `${job.key}.json`);
       writeFileSync(file, JSON.stringify(job.genotype, null, 2) + '\n');
-      const r = await evaluateCell(file, values.protocol!, job.seed, values.backend!);
-      done.push({ key: job.key, name: job.key, group: job.group, seed: job.seed, accuracy: r.accuracy, seconds: r.seconds, parameters: r.parameters, genotype: job.genotype });
+      const r = (await bnasJson(['evaluate', file, '--data', values.protocol!, '--seed', String(job.seed), '--backend', values.backend!, '--threads', '1'])) as {
+        accuracy: number;
+        seconds: number;
+        parameters: number;
+      };
+      done.push({ name: job.key, group: job.group, seed: job.seed, accuracy: r.accuracy, seconds: r.seconds, parameters: r.parameters, genotype: job.genotype });
       save();
       process.stderr.write(`${job.key}: ${(100 * r.accuracy).toFixed(2)} % (${r.seconds.toFixed(0)} s)\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Number(values.parallel)) }, worker));
+    }),
+    Number(values.parallel),
+  );
 }
 
 if (process.argv[1]?.endsWith('reevaluate.ts')) await main();

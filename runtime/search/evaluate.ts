@@ -236,25 +236,25 @@ export const BN_ESTIMATE_BATCHES = 200;
  * Re-estimates `net`'s batch-norm statistics with its current weights over the first
  * {@link BN_ESTIMATE_BATCHES} training batches in split order, without augmentation
  * (`DiscreteNetwork.estimateStatistics`; docs/method.md, "Evaluation from scratch").
- * Micro-batched as training is, so a batch that does not fit at once does not have to here.
+ * Micro-batched as training is, so a batch that does not fit at once does not have to here. Lets
+ * the event loop run between batches, as a training step does, so a cancel gets through.
  * @returns the number of forward passes
  */
-export function estimateBatchNorm(net: DiscreteNetwork, dataset: Dataset, batch: number, microBatch = Infinity): number {
-  function* images(): Generator<tf.Tensor4D> {
-    let k = 0;
-    for (const b of dataset.train.batches(batch)) {
-      if (k++ >= BN_ESTIMATE_BATCHES) return;
-      for (const part of partsOf(b, microBatch)) {
-        const x = tf.tensor4d(part.x, [...part.shape]);
-        try {
-          yield x;
-        } finally {
-          x.dispose();
-        }
-      }
+export async function estimateBatchNorm(net: DiscreteNetwork, dataset: Dataset, batch: number, microBatch = Infinity, signal?: AbortSignal): Promise<number> {
+  let averaged = 0;
+  let k = 0;
+  for (const b of dataset.train.batches(batch)) {
+    if (k++ >= BN_ESTIMATE_BATCHES) break;
+    signal?.throwIfAborted();
+    const parts = partsOf(b, microBatch).map((part) => tf.tensor4d(part.x, [...part.shape]));
+    try {
+      averaged = net.estimateStatistics(parts, averaged);
+    } finally {
+      tf.dispose(parts);
     }
+    await new Promise<void>((r) => setImmediate(r));
   }
-  return net.estimateStatistics(images());
+  return averaged;
 }
 
 /**
@@ -296,11 +296,11 @@ export async function trainGenotype(space: SearchSpace, genotype: Genotype, data
       losses.push(n ? lossSum / n : NaN);
       o.onEpoch?.(epoch + 1, n ? lossSum / n : NaN, trainAcc);
       if (o.curve && epoch < o.epochs - 1) {
-        estimateBatchNorm(net, dataset, batch, microBatch);
+        await estimateBatchNorm(net, dataset, batch, microBatch, o.signal);
         curve.push(await th.testAccuracy(dataset, batch));
       }
     }
-    estimateBatchNorm(net, dataset, batch, microBatch);
+    await estimateBatchNorm(net, dataset, batch, microBatch, o.signal);
     const accuracy = await th.testAccuracy(dataset, batch);
     if (o.curve) curve.push(accuracy);
     await o.onTrained?.(net);

@@ -155,10 +155,12 @@ export class DiscreteNetwork {
    * batches' means and (unbiased) variances instead of a moving average over weights that were
    * still changing. The weights do not change; the default momentum is back afterwards.
    * @param images batches [B, H, W, Cin], float32, owned by the caller
-   * @returns the number of batches used
+   * @param averaged batches already averaged into the statistics by earlier calls (0: start anew),
+   *   so a caller can hand the batches over a few at a time
+   * @returns the number of batches averaged in all
    */
-  estimateStatistics(images: Iterable<tf.Tensor4D>): number {
-    let k = 0;
+  estimateStatistics(images: Iterable<tf.Tensor4D>, averaged = 0): number {
+    let k = averaged;
     try {
       for (const x of images) {
         this.bn.momentum = 1 / ++k;

@@ -78,7 +78,7 @@ test('trainGenotype tests with the statistics re-estimated for the final weights
     seed: 4,
     onTrained: async (net) => {
       atTest = stats(net);
-      passes = estimateBatchNorm(net, dataset, s.train.batch);
+      passes = await estimateBatchNorm(net, dataset, s.train.batch);
       again = stats(net);
     },
   });
