@@ -81,9 +81,12 @@ async function main(): Promise<void> {
   const out = values.out;
   mkdirSync(join(out, 'cells'), { recursive: true });
   const recordFile = join(out, 'evaluations.json');
-  const done: Evaluation[] = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as Recorded).evaluations.slice() : [];
-  const legend = Object.fromEntries(groups.map((g) => [g, `${source.groups[g] ?? g}; re-evaluated from ${values.evaluations} under ${values.protocol}`]));
-  const order = new Map(jobs.map((j, i) => [j.key, i]));
+  const previous = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as Recorded) : undefined;
+  const done: Evaluation[] = previous?.evaluations.slice() ?? [];
+  // Groups trained by an earlier command into the same record keep their legend and their place.
+  const legend = { ...previous?.groups, ...Object.fromEntries(groups.map((g) => [g, `${source.groups[g] ?? g}; re-evaluated from ${values.evaluations} under ${values.protocol}`])) };
+  const order = new Map<string, number>();
+  for (const key of [...done.map((d) => d.name ?? ''), ...jobs.map((j) => j.key)]) if (!order.has(key)) order.set(key, order.size);
   const save = (): void =>
     writeRecord(recordFile, {
       protocol: values.protocol,
