@@ -18,7 +18,7 @@ import { loadDataset } from '../../runtime/data/index.js';
 import { avgPool, batchNormFast, composedReluConvBn, conv2d, depthwiseFast, initBackend, maxPool, pointwiseBn, releaseBackend, reluConvBn, signSte, type BackendInfo } from '../../runtime/engine/index.js';
 import { kernelChoice } from '../../runtime/engine/kernel-choice.js';
 import { evaluateStepProbe, searchStepProbe } from '../../runtime/search/backend-probe.js';
-import { randomGenotype } from '../../runtime/supernet/discrete.js';
+import { randomGenotype } from '../../runtime/supernet/random-cells.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { writeRecord } from '../record.js';
 import { loadBenchSpace, spaceOptions } from '../space-args.js';

@@ -32,7 +32,7 @@ const { initBackend } = await import('../../runtime/engine/index.js');
 await initBackend('wasm');
 const { loadDataset } = await import('../../runtime/data/index.js');
 const { trainGenotype, realValuedSpace } = await import('../../runtime/search/evaluate.js');
-const { randomGenotype } = await import('../../runtime/supernet/discrete.js');
+const { randomGenotype } = await import('../../runtime/supernet/random-cells.js');
 const { Rng } = await import('../../runtime/random/rng.js');
 const dataset = await loadDataset(space.data, { seed: space.train.seed });
 const initSeed = Rng.stream(space.train.seed, 'eval').seed();

@@ -21,7 +21,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng } from '../../runtime/random/rng.js';
-import { randomInputs } from '../../runtime/supernet/discrete.js';
+import { randomInputs } from '../../runtime/supernet/random-cells.js';
 import type { Genotype, GenotypeEdge } from '../../runtime/protocol/genotype.js';
 
 /** A cell with `cell`'s ops in a random order on random wiring with at most `maxInner` inner edges. */

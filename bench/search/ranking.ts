@@ -28,7 +28,7 @@ import { paramFreeShare } from '../../runtime/search/collapse.js';
 import { trainGenotype } from '../../runtime/search/evaluate.js';
 import { Rng } from '../../runtime/random/rng.js';
 import { stat } from '../../runtime/sweep/stats.js';
-import { randomGenotype } from '../../runtime/supernet/discrete.js';
+import { randomGenotype } from '../../runtime/supernet/random-cells.js';
 import type { PathChoice } from '../../runtime/supernet/supernet.js';
 import { trainedSupernet } from './trained-supernet.js';
 import { cellEdges } from '../../runtime/supernet/topology.js';

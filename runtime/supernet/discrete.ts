@@ -182,29 +182,3 @@ export class DiscreteNetwork {
     this.weights.dispose();
   }
 }
-
-/** Two distinct inputs of intermediate node `j`, uniform over the states before it, in increasing order. */
-export function randomInputs(j: number, rng: { int(n: number): number }): [number, number] {
-  const a = rng.int(j + 2);
-  let b = rng.int(j + 1);
-  if (b >= a) b++;
-  return a < b ? [a, b] : [b, a];
-}
-
-/**
- * A random cell pair of the space: for each node two distinct inputs chosen uniformly from the
- * earlier states, each with a uniformly chosen non-`none` op (the baseline of `--random`).
- */
-export function randomGenotype(space: SearchSpace, rng: { int(n: number): number }): Genotype {
-  const ops = space.ops.filter((o) => o.kind !== 'zero').map((o) => o.name);
-  const nodes = space.supernet.nodes;
-  const cell = (): GenotypeEdge[] => {
-    const out: GenotypeEdge[] = [];
-    for (let j = 0; j < nodes; j++) {
-      for (const input of randomInputs(j, rng)) out.push([ops[rng.int(ops.length)], input]);
-    }
-    return out;
-  };
-  const concat = Array.from({ length: nodes }, (_, i) => i + 2);
-  return { normal: cell(), normal_concat: concat, reduce: cell(), reduce_concat: concat };
-}

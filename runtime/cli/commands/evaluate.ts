@@ -3,9 +3,12 @@
  * [--backend B] [--seed N] [--threads auto|N]` (docs/design.md, "The command line"; the protocol: docs/method.md,
  * "Evaluation from scratch"): trains the genotype from scratch as a discrete
  * binarized network with the cells, channels, data and optimizer of FILE.bnas and prints test
- * accuracy; `--random N` also trains N random cells of the same space under the same protocol.
+ * accuracy; `--random N` also trains N random cells of the same space under the same protocol,
+ * drawn under the derivation caps the cell was derived under (`--random-rule caps`, the default:
+ * the run folder's `space.bnas`, or FILE.bnas for a genotype file) or uniformly (`uniform`).
  * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters"}` (accuracies as
- * fractions; `parameters`: the genotype's network's trainable weights).
+ * fractions; `parameters`: the genotype's network's trainable weights), with `random_rule` and
+ * `random_caps` where random cells were trained.
  * `--save DIR` writes the trained genotype's network to DIR: `weights.safetensors` and the
  * `model.py` that loads them (runtime/export/weights.ts).
  * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
@@ -15,13 +18,15 @@
  * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../engine/index.js';
 import { userProbeCache, userTrialMemory } from '../../engine/backend-cache.js';
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
-import { randomGenotype, type DiscreteNetwork } from '../../supernet/discrete.js';
+import type { SearchSpace } from '../../dsl/space.js';
+import type { DiscreteNetwork } from '../../supernet/discrete.js';
+import { capsOf, DEFAULT_RANDOM_RULE, RANDOM_RULES, randomGenotype, type CellCaps, type RandomRule } from '../../supernet/random-cells.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { microBatchOf } from '../../search/shards.js';
 import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
@@ -32,10 +37,11 @@ import { intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError,
 import { resolveThreads } from '../../engine/cores.js';
 import type { ThreadsChoice } from '../../protocol/threads.js';
 import { readGenotype } from './export.js';
+import { RUN_FILES } from '../../protocol/run-folder.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
 
 export const USAGE =
-  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
+  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N [--random-rule caps|uniform]] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -43,9 +49,9 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
   let args;
-  let epochsOpt: number | undefined, randomN: number, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
+  let epochsOpt: number | undefined, randomN: number, randomRule: RandomRule, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
   try {
-    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'backend', 'seed', 'save', 'threads']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'random-rule', 'backend', 'seed', 'save', 'threads']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -56,6 +62,10 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
     epochsOpt = intOption(args, 'epochs', 1);
     randomN = intOption(args, 'random', 0) ?? 0;
+    const rule = args.values.get('random-rule') ?? DEFAULT_RANDOM_RULE;
+    if (!RANDOM_RULES.includes(rule as RandomRule)) throw new UsageError(`--random-rule must be one of ${RANDOM_RULES.join(', ')}, got '${rule}'`);
+    randomRule = rule as RandomRule;
+    if (args.values.has('random-rule') && randomN === 0) throw new UsageError('--random-rule says how random cells are drawn: give it with --random N');
     seedOpt = intOption(args, 'seed', -(2 ** 31));
     threadsOpt = threadsOption(args);
   } catch (e) {
@@ -118,21 +128,24 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     // Same initialisation seed as the binary network, so the gap is the precision's alone.
     const float = args.flags.has('float') ? (await train('genotype (float)', genotype, Rng.stream(seed, 'eval').seed(), realValuedSpace(space))).accuracy : undefined;
     const rng = Rng.stream(seed, 'random-cells');
+    const caps = randomRule === 'caps' ? capsOf(derivedIn(args.positional[0], space)) : undefined;
+    if (randomN > 0 && !json) err.write(`random cells: ${randomRuleText(caps)}\n`);
     const random: number[] = [];
     for (let i = 0; i < randomN; i++) {
-      const g = randomGenotype(space, rng);
+      const g = randomGenotype(space, rng, caps);
       if (!json) err.write(`random cell ${i + 1}: ${formatGenotypeDarts(g)}\n`);
       random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
+    const rule = randomN > 0 && { random_rule: randomRule, ...(caps && { random_caps: { max_param_free: caps.maxParamFree ?? null, max_inner_edges: caps.maxInnerEdges ?? null } }) };
+    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...rule, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);
       if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);
       if (random.length) {
         const mean = random.reduce((a, b) => a + b, 0) / random.length;
         const sd = Math.sqrt(random.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(random.length - 1, 1));
-        out.write(`random cells: ${random.map(pct).join(', ')} (mean ${pct(mean)} ± ${pct(sd)})\n`);
+        out.write(`random cells (${randomRule === 'caps' ? 'under the derivation caps' : 'uniform'}): ${random.map(pct).join(', ')} (mean ${pct(mean)} ± ${pct(sd)})\n`);
       }
     }
     return 0;
@@ -143,4 +156,27 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The space a cell was derived in, whose derivation caps its random cells obey: a run folder's
+ * `space.bnas` (the text it searched), else the evaluation's own space.
+ * @throws an Error when the run folder's space has errors
+ */
+function derivedIn(target: string, evaluation: SearchSpace): SearchSpace {
+  const file = join(resolve(target), RUN_FILES.space);
+  if (!existsSync(file)) return evaluation;
+  const { space } = loadSearchSpace(readFileSync(file, 'utf8'), { filePath: file });
+  if (!space) throw new Error(`${file} has errors (bnas validate ${file} lists them); its derivation caps are unknown`);
+  return space;
+}
+
+/** The rule of the random cells in words, for the log. */
+function randomRuleText(caps: CellCaps | undefined): string {
+  if (!caps) return 'drawn uniformly (--random-rule uniform)';
+  const limits = [
+    caps.maxParamFree !== undefined && `at most ${caps.maxParamFree} parameter-free ops`,
+    caps.maxInnerEdges !== undefined && `at most ${caps.maxInnerEdges} edges from intermediate nodes`,
+  ].filter(Boolean);
+  return limits.length ? `drawn under the derivation caps, ${limits.join(' and ')} per cell` : 'drawn uniformly (the space sets no derivation caps)';
 }

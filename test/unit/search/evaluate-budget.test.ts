@@ -7,7 +7,7 @@ import { FULL, MODES, seedsOf, type Budget } from '../../../bench/quality/budget
 import { loadDataset } from '../../../runtime/data/index.js';
 import { loadSearchSpace } from '../../../runtime/dsl/index.js';
 import { trainGenotype } from '../../../runtime/search/evaluate.js';
-import { randomGenotype } from '../../../runtime/supernet/discrete.js';
+import { randomGenotype } from '../../../runtime/supernet/random-cells.js';
 import { Rng } from '../../../runtime/random/rng.js';
 
 test('seedsOf: this method always gets every seed; modeSeeds caps the other modes, never above seeds', () => {

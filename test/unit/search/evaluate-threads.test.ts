@@ -9,7 +9,8 @@ import type { SearchSpace } from '../../../runtime/dsl/space.js';
 import { EvalThreads, evalArrays, stepGrads, trainGenotype } from '../../../runtime/search/evaluate.js';
 import { clipByGlobalNorm, Optimizer, type NamedGrads } from '../../../runtime/search/optimizers.js';
 import { shardOf } from '../../../runtime/search/shards.js';
-import { DiscreteNetwork, randomGenotype } from '../../../runtime/supernet/discrete.js';
+import { DiscreteNetwork } from '../../../runtime/supernet/discrete.js';
+import { randomGenotype } from '../../../runtime/supernet/random-cells.js';
 import { Rng } from '../../../runtime/random/rng.js';
 import type { GradResult } from '../../../runtime/search/trainer.js';
 

@@ -17,7 +17,8 @@ import { crossEntropy, gradsOf, tensors, Trainer, type GradResult } from '../../
 import { batchCorrect, stepGrads, trainStep } from '../../../runtime/search/evaluate.js';
 import { Optimizer } from '../../../runtime/search/optimizers.js';
 import { Supernet } from '../../../runtime/supernet/supernet.js';
-import { DiscreteNetwork, randomGenotype } from '../../../runtime/supernet/discrete.js';
+import { DiscreteNetwork } from '../../../runtime/supernet/discrete.js';
+import { randomGenotype } from '../../../runtime/supernet/random-cells.js';
 import { Rng } from '../../../runtime/random/rng.js';
 import { parseRunEvent, type RunEvent } from '../../../runtime/protocol/events.js';
 import { tinySpace } from '../supernet/helpers.js';
