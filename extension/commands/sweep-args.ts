@@ -5,6 +5,7 @@
  * sweep folder to resume it (the CLI continues a sweep when the same command runs again).
  */
 import { BLOCKS, TOP_LEVEL_ATTRIBUTES, type AttributeSchema } from '../../runtime/dsl/schema.js';
+import { RANDOM_RULES, type RandomRule } from '../../runtime/protocol/random-rule.js';
 import { parseSweepFile, type SweepFile } from '../../runtime/sweep/schema.js';
 import { slugify, timeStamp } from '../runs/run-folder.js';
 
@@ -25,6 +26,8 @@ export interface SweepRequest {
   readonly evaluate?: boolean;
   readonly epochs?: number;
   readonly random?: number;
+  /** How the random cells are drawn; undefined: the CLI's default, or the rule a resumed sweep drew them by. */
+  readonly randomRule?: RandomRule;
   readonly executor?: 'local' | 'slurm';
   readonly parallel?: number;
   readonly retries?: number;
@@ -43,6 +46,7 @@ export function sweepArgs(r: SweepRequest): string[] {
   if (r.seeds.length) args.push('--seeds', r.seeds.join(','));
   for (const axis of r.set) args.push('--set', `${axis.key}=${axis.values.join(',')}`);
   if (r.random) args.push('--random', String(r.random));
+  if (r.random && r.randomRule) args.push('--random-rule', r.randomRule);
   else if (r.evaluate) args.push('--evaluate');
   if ((r.evaluate || r.random) && r.epochs !== undefined) args.push('--epochs', String(r.epochs));
   if (r.executor && r.executor !== 'local') args.push('--executor', r.executor);
@@ -65,6 +69,7 @@ export function resumeRequest(sweep: SweepFile, dir: string): SweepRequest {
     evaluate: o.evaluate,
     epochs: o.epochs,
     random: o.random,
+    randomRule: o.random_rule,
     executor: o.executor,
     parallel: o.parallel,
     retries: o.retries,
@@ -128,7 +133,7 @@ export function sweepKeys(): SweepKey[] {
 /**
  * Reads a sweep file: either a `sweep.json` of an earlier sweep (its options are reused) or a
  * small JSON file a user writes, `{ "seeds": [1, 2], "set": { "sampling.k": [2, 4] }, ... }`
- * with the optional fields `evaluate`, `epochs`, `random`, `executor`, `parallel`, `backend`,
+ * with the optional fields `evaluate`, `epochs`, `random`, `random_rule`, `executor`, `parallel`, `backend`,
  * `threads`, `slurm_args`. Values may be numbers or texts; they are written as the language's value text.
  * @returns the request without `file` and `out` (the caller picks those), or a message.
  */
@@ -165,11 +170,14 @@ export function requestFromSweepText(text: string): Omit<SweepRequest, 'file' | 
   const executor = o.executor;
   if (executor !== undefined && executor !== 'local' && executor !== 'slurm') return '"executor" must be "local" or "slurm"';
   const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
+  const randomRule = o.random_rule;
+  if (randomRule !== undefined && !RANDOM_RULES.includes(randomRule as RandomRule)) return `"random_rule" must be ${RANDOM_RULES.map((r) => `"${r}"`).join(' or ')}`;
   return {
     seeds: seeds as number[],
     set,
     evaluate: o.evaluate === true,
     ...(nums as { epochs?: number; random?: number; parallel?: number; threads?: number }),
+    ...(randomRule !== undefined && { randomRule: randomRule as RandomRule }),
     executor,
     backend: str('backend'),
     slurmArgs: str('slurm_args'),

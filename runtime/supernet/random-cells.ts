@@ -8,13 +8,6 @@
 import { isParamFree, type SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
 
-/** How random cells are drawn (`bnas evaluate --random-rule`, `bnas sweep --random-rule`). */
-export const RANDOM_RULES = ['caps', 'uniform'] as const;
-export type RandomRule = (typeof RANDOM_RULES)[number];
-
-/** The rule of a fresh `--random N`: the fair baseline for cells derived under caps. */
-export const DEFAULT_RANDOM_RULE: RandomRule = 'caps';
-
 /** The derivation caps a random cell must obey; an absent cap does not limit. */
 export interface CellCaps {
   /** At most this many parameter-free ops per cell (a stride-2 skip of a reduction cell has weights). */

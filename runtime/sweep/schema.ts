@@ -6,6 +6,7 @@
  * schemas; fields may be added, never dropped.
  */
 import * as v from 'valibot';
+import { RANDOM_RULES } from '../protocol/random-rule.js';
 
 export const SWEEP_FORMAT = 1;
 
@@ -52,6 +53,12 @@ export const EvaluationSchema = v.object({
   parameters: v.optional(v.number()),
   /** The same genotype trained with real weights and activations (`--float`): the binary-vs-float gap. */
   float: v.optional(v.number()),
+  /** How the random cells were drawn (absent in records of older versions: uniformly). */
+  random_rule: v.optional(v.picklist(RANDOM_RULES)),
+  /** Under `caps`: the derivation caps they obey (null: no cap). */
+  random_caps: v.optional(v.object({ max_param_free: v.nullable(v.number()), max_inner_edges: v.nullable(v.number()) })),
+  /** The random cells trained, in the order of `random`. */
+  random_cells: v.optional(v.array(GenotypeSchema)),
 });
 export type Evaluation = v.InferOutput<typeof EvaluationSchema>;
 
@@ -96,6 +103,11 @@ export const SweepOptionsSchema = v.object({
    */
   protocol: v.optional(v.string()),
   random: v.number(),
+  /**
+   * How the random cells are drawn (`--random-rule`); absent in sweeps of older versions, which
+   * drew them uniformly.
+   */
+  random_rule: v.optional(v.picklist(RANDOM_RULES)),
   executor: v.picklist(['local', 'slurm']),
   parallel: v.number(),
   backend: v.string(),

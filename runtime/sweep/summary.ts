@@ -59,7 +59,8 @@ function groups(sweep: SweepFile): string[] {
       const [e, r] = [stat(evaluated), stat(random)];
       const w = welch(e, r);
       const diff = 100 * (e.mean - r.mean);
-      lines.push(`${s}: evaluated cells ${pm(evaluated)} (n = ${evaluated.length}) against random cells ${pm(random)} (n = ${random.length}): ` +
+      const rule = (sweep.options.random_rule ?? 'uniform') === 'caps' ? 'random cells under the derivation caps' : 'uniform random cells';
+      lines.push(`${s}: evaluated cells ${pm(evaluated)} (n = ${evaluated.length}) against ${rule} ${pm(random)} (n = ${random.length}): ` +
         `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points${Number.isFinite(w.p) ? `, Welch p = ${w.p.toPrecision(2)}` : ''}`);
     }
     return lines;

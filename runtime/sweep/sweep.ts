@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../search/run-folder.js';
 import { expandGrid, type Grid } from './grid.js';
 import { defaultParallelism, runLocal } from './local.js';
 import { applySettings, SettingError } from './overrides.js';
+import { DEFAULT_RANDOM_RULE, type RandomRule } from '../protocol/random-rule.js';
 import { SWEEP_FORMAT, type SweepEvent, type SweepFile, type SweepOptions, type Trial } from './schema.js';
 import { runSlurm } from './slurm.js';
 import { CANCEL_FILE, readSweepFile, SweepState } from './state.js';
@@ -61,6 +62,7 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
   if (earlier && req.options.evaluate && earlier.trials.some((t) => t.evaluation) && earlier.options.protocol !== req.options.protocol) {
     throw new SweepConflict(`${req.dir} holds evaluations under ${earlier.options.protocol ? `the protocol ${earlier.options.protocol}` : "each trial's own space"}; evaluate under another protocol into another --out`);
   }
+  const randomRule = resolveRandomRule(req, earlier);
   const old = new Map(earlier?.trials.map((t) => [t.id, t]));
   const trials: Trial[] = points.map((p) => {
     const prior = old.get(p.id);
@@ -87,10 +89,26 @@ function prepare(req: SweepRequest): { sweep: SweepFile; spaces: SearchSpace[]; 
   const now = new Date().toISOString();
   const sweep: SweepFile = {
     format: SWEEP_FORMAT, file: req.file, space: name,
-    options: { ...req.options, seeds: [...req.grid.seeds], set: req.grid.axes.map((a) => ({ key: a.key, values: [...a.values] })), parallel },
+    options: { ...req.options, ...(randomRule && { random_rule: randomRule }), seeds: [...req.grid.seeds], set: req.grid.axes.map((a) => ({ key: a.key, values: [...a.values] })), parallel },
     created: earlier?.created ?? now, updated: now, state: 'running', trials,
   };
   return { sweep, spaces, texts, named };
+}
+
+/**
+ * How the sweep's random cells are drawn: as asked; else as the random cells it already trained
+ * were (uniformly in sweeps of older versions), so one sweep never pools two rules; else the
+ * default.
+ * @throws SweepConflict when asked for another rule than the trained random cells had
+ */
+function resolveRandomRule(req: SweepRequest, earlier: SweepFile | undefined): RandomRule | undefined {
+  if (req.options.random === 0) return undefined;
+  const trained = earlier?.trials.some((t) => t.evaluation?.random.length) ? (earlier.options.random_rule ?? 'uniform') : undefined;
+  const asked = req.options.random_rule;
+  if (asked && trained && asked !== trained) {
+    throw new SweepConflict(`${req.dir} holds random cells drawn under --random-rule ${trained}; draw them under ${asked} into another --out`);
+  }
+  return asked ?? trained ?? DEFAULT_RANDOM_RULE;
 }
 
 /**

@@ -159,6 +159,7 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
     const args = ['evaluate', runDir, '--data', options.protocol ?? spaceFile, '--seed', String(trial.seed), '--json', '--backend', options.backend, '--random', String(options.random)];
     if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
     if (options.float) args.push('--float');
+    if (options.random > 0) args.push('--random-rule', options.random_rule ?? 'uniform');
     const r = await runChild(t.cli, args, t.signal, started('evaluate', false), () => undefined);
     if (r.code !== 0) return ended(r);
     const report = v.safeParse(EvaluationSchema, JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null'));

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { interruptWhen, sweepSpace } from './sweep-fixture.js';
 import { parseSweepEvent, parseSweepFile, type SweepEvent } from '../../runtime/sweep/schema.js';
+import { loadSearchSpace } from '../../runtime/dsl/index.js';
+import { CELL_KINDS } from '../../runtime/protocol/genotype.js';
+import { obeysCaps } from '../../runtime/supernet/random-cells.js';
 
 const CLI = resolve('dist/cli.cjs');
 const root = mkdtempSync(join(tmpdir(), 'bnas-sweep-'));
@@ -142,20 +145,38 @@ test('usage errors: unknown keys, invalid values and a folder of another sweep e
   assert.equal(bnas('sweep', '--cancel', 'nope', '--out', join(root, 'grid')).status, 2);
 });
 
-test('--evaluate --random: each finished search is trained from scratch (bnas evaluate) into an evaluation record', () => {
+test('--evaluate --random: each finished search is trained from scratch (bnas evaluate) into an evaluation record, its random cells under the trial\'s derivation caps', () => {
   const file = join(root, 'eval.bnas');
   writeFileSync(file, space(2));
   const dir = join(root, 'eval');
-  const r = bnas('sweep', file, '--out', dir, '--seeds', '3', '--evaluate', '--epochs', '1', '--random', '1', '--backend', 'wasm', '--json');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '3', '--set', 'derive.max_param_free=1', '--evaluate', '--epochs', '1', '--random', '2', '--backend', 'wasm', '--json');
   assert.equal(r.status, 0, r.stderr);
   const phases = events(r.stdout).filter((e) => e.type === 'trial-started').map((e) => e.type === 'trial-started' && e.phase);
   assert.deepEqual(phases, ['search', 'evaluate']);
   const [trial] = sweepFile(dir).trials;
   assert.equal(trial.evaluation_file, join('evaluations', 'seed-3.json'));
   const record = JSON.parse(readFileSync(join(dir, trial.evaluation_file!), 'utf8'));
-  assert.ok(record.accuracy >= 0 && record.accuracy <= 1 && record.random.length === 1 && record.epochs === 1);
+  assert.ok(record.accuracy >= 0 && record.accuracy <= 1 && record.random.length === 2 && record.epochs === 1);
   assert.deepEqual(trial.evaluation, record);
   assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\| trial \| settings \| seed \| state \| valid \| test \| eval \| random \|/);
+
+  // The random cells obey the trial's cap of one parameter-free op a cell (the default is 2).
+  assert.equal(sweepFile(dir).options.random_rule, 'caps');
+  assert.equal(record.random_rule, 'caps');
+  assert.equal(record.random_caps.max_param_free, 1);
+  const trialSpace = loadSearchSpace(readFileSync(join(dir, trial.space), 'utf8')).space!;
+  assert.equal(record.random_cells.length, 2);
+  for (const g of record.random_cells) for (const k of CELL_KINDS) assert.ok(obeysCaps(g[k], k, trialSpace, { maxParamFree: 1 }), JSON.stringify(g));
+  // bnas evaluate of the run folder under the unset file takes the caps the run derived under, not the file's.
+  const again = bnas('evaluate', join(dir, trial.run), '--data', file, '--epochs', '1', '--random', '1', '--seed', '3', '--backend', 'wasm', '--json');
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout.trim().split('\n').at(-1)!).random_caps.max_param_free, 1);
+  // Random cells drawn under one rule are not pooled with another's; a bad rule is a usage error.
+  const mixed = bnas('sweep', file, '--out', dir, '--seeds', '3', '--set', 'derive.max_param_free=1', '--random', '2', '--random-rule', 'uniform', '--backend', 'wasm');
+  assert.equal(mixed.status, 2);
+  assert.match(mixed.stderr, /random cells drawn under --random-rule caps/);
+  assert.equal(bnas('sweep', file, '--out', join(root, 'eval-bad'), '--random', '1', '--random-rule', 'fair').status, 2);
+  assert.equal(bnas('evaluate', join(dir, trial.run), '--data', file, '--random-rule', 'uniform').status, 2);
 });
 
 test('--protocol: evaluations train under the protocol file, not the swept space; the summary sets the evaluated cells against the random ones', () => {
@@ -165,10 +186,12 @@ test('--protocol: evaluations train under the protocol file, not the swept space
   const protocol = join(root, 'protocol.bnas');
   writeFileSync(protocol, space(2).replace('channels = 4', 'channels = 6'));
   const dir = join(root, 'proto');
-  const r = bnas('sweep', file, '--out', dir, '--seeds', '3,4', '--evaluate', '--epochs', '1', '--random', '1', '--protocol', protocol, '--backend', 'wasm', '--json');
+  const r = bnas('sweep', file, '--out', dir, '--seeds', '3,4', '--evaluate', '--epochs', '1', '--random', '1', '--random-rule', 'uniform', '--protocol', protocol, '--backend', 'wasm', '--json');
   assert.equal(r.status, 0, r.stderr);
   const sweep = sweepFile(dir);
   assert.equal(sweep.options.protocol, protocol);
+  assert.equal(sweep.options.random_rule, 'uniform');
+  for (const t of sweep.trials) assert.equal(t.evaluation?.random_rule, 'uniform');
   const params = (data: string, run: string) => {
     const e = bnas('evaluate', join(dir, run), '--data', data, '--epochs', '1', '--seed', '3', '--backend', 'wasm', '--json');
     assert.equal(e.status, 0, e.stderr);
@@ -178,7 +201,7 @@ test('--protocol: evaluations train under the protocol file, not the swept space
   assert.equal(first.evaluation?.parameters, params(protocol, first.run));
   assert.notEqual(first.evaluation?.parameters, params(file, first.run), "the protocol's network differs from the swept space's");
   const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
-  assert.match(summary, /evaluated cells [\d.]+% ± [\d.]+% \(n = 2\) against random cells [\d.]+% ± [\d.]+% \(n = 2\): [+-][\d.]+ points/);
+  assert.match(summary, /evaluated cells [\d.]+% ± [\d.]+% \(n = 2\) against uniform random cells [\d.]+% ± [\d.]+% \(n = 2\): [+-][\d.]+ points/);
 
   // A protocol that lacks an op of the space, or one given without --evaluate: usage errors, nothing run.
   const narrow = join(root, 'narrow.bnas');

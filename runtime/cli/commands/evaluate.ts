@@ -7,8 +7,8 @@
  * drawn under the derivation caps the cell was derived under (`--random-rule caps`, the default:
  * the run folder's `space.bnas`, or FILE.bnas for a genotype file) or uniformly (`uniform`).
  * `--json` prints `{"accuracy", "random", "epochs", "seconds", "parameters"}` (accuracies as
- * fractions; `parameters`: the genotype's network's trainable weights), with `random_rule` and
- * `random_caps` where random cells were trained.
+ * fractions; `parameters`: the genotype's network's trainable weights), with `random_rule`,
+ * `random_caps` and the cells themselves (`random_cells`) where random cells were trained.
  * `--save DIR` writes the trained genotype's network to DIR: `weights.safetensors` and the
  * `model.py` that loads them (runtime/export/weights.ts).
  * Additions beyond the contract: `--float` also trains the same genotype with real-valued weights
@@ -25,8 +25,10 @@ import { userProbeCache, userTrialMemory } from '../../engine/backend-cache.js';
 import { loadDataset } from '../../data/index.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import type { SearchSpace } from '../../dsl/space.js';
+import type { Genotype } from '../../protocol/genotype.js';
 import type { DiscreteNetwork } from '../../supernet/discrete.js';
-import { capsOf, DEFAULT_RANDOM_RULE, RANDOM_RULES, randomGenotype, type CellCaps, type RandomRule } from '../../supernet/random-cells.js';
+import { capsOf, randomGenotype, type CellCaps } from '../../supernet/random-cells.js';
+import { DEFAULT_RANDOM_RULE, RANDOM_RULES, type RandomRule } from '../../protocol/random-rule.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { microBatchOf } from '../../search/shards.js';
 import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
@@ -131,13 +133,15 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const caps = randomRule === 'caps' ? capsOf(derivedIn(args.positional[0], space)) : undefined;
     if (randomN > 0 && !json) err.write(`random cells: ${randomRuleText(caps)}\n`);
     const random: number[] = [];
+    const cells: Genotype[] = [];
     for (let i = 0; i < randomN; i++) {
       const g = randomGenotype(space, rng, caps);
+      cells.push(g);
       if (!json) err.write(`random cell ${i + 1}: ${formatGenotypeDarts(g)}\n`);
       random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const rule = randomN > 0 && { random_rule: randomRule, ...(caps && { random_caps: { max_param_free: caps.maxParamFree ?? null, max_inner_edges: caps.maxInnerEdges ?? null } }) };
+    const rule = randomN > 0 && { random_rule: randomRule, random_cells: cells, ...(caps && { random_caps: { max_param_free: caps.maxParamFree ?? null, max_inner_edges: caps.maxInnerEdges ?? null } }) };
     if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...rule, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
     else {
       out.write(`accuracy ${pct(accuracy)}\n`);

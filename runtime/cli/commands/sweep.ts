@@ -1,6 +1,6 @@
 /**
  * `bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--float]]
- * [--random N] [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]
+ * [--random N [--random-rule caps|uniform]] [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]
  * [--backend B] [--threads N] [--json]`: many searches of one space, one trial per seed and
  * combination of settings, each an ordinary run folder under DIR/trials. Running the same command
  * again continues unfinished trials and skips finished ones. `bnas sweep --cancel ID[,ID] --out DIR`
@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../../protocol/backend-choice.js';
+import { RANDOM_RULES, type RandomRule } from '../../protocol/random-rule.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { parseAxis, parseSeeds, type GridAxis } from '../../sweep/grid.js';
 import { SettingError } from '../../sweep/overrides.js';
@@ -23,7 +24,7 @@ import { runTrial } from '../../sweep/trial.js';
 import { intOption, parseArgs, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
 
 export const USAGE = [
-  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas] [--float]] [--random N]',
+  'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas] [--float]] [--random N [--random-rule R]]',
   '                  [--executor local|slurm] [--parallel N] [--retries N] [--slurm-args "..."]',
   '                  [--backend auto|node|webgpu|wasm|cpu] [--threads N] [--json]',
   '       bnas sweep --cancel ID[,ID...] --out DIR',
@@ -35,6 +36,8 @@ export const USAGE = [
   '                protocol; its ops must include every op of the swept spaces); default: each trial\'s own space',
   '  --float       also train each derived cell with real weights and activations (the binary-vs-float gap)',
   '  --random N    also train N random cells of the space with each evaluation (implies --evaluate)',
+  '  --random-rule caps (default): random cells obey the trial\'s derivation caps (derive.max_param_free,',
+  '                derive.max_inner_edges), the cells its search could return; uniform: any cell',
   '  --executor    local (default): child processes here; slurm: an sbatch job array over DIR (a shared folder)',
   '  --parallel N  trials at once (local default: cores and memory; slurm: the array throttle, default all)',
   '  --retries N   run a failed trial again up to N times, resuming it from its checkpoint: Slurm',
@@ -164,7 +167,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   try {
     const taken = takeRepeated(argv, 'set');
     sets = taken.values;
-    args = parseArgs(taken.rest, ['json', 'evaluate', 'float', 'help'], ['out', 'seeds', 'epochs', 'random', 'protocol', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
+    args = parseArgs(taken.rest, ['json', 'evaluate', 'float', 'help'], ['out', 'seeds', 'epochs', 'random', 'random-rule', 'protocol', 'executor', 'parallel', 'retries', 'slurm-args', 'backend', 'threads', 'cancel', 'trial']);
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
     throw e;
@@ -214,6 +217,9 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const random = intOption(args, 'random', 0) ?? 0;
     const epochs = intOption(args, 'epochs', 1);
     const evaluate = args.flags.has('evaluate') || random > 0;
+    const randomRule = args.values.get('random-rule');
+    if (randomRule !== undefined && !RANDOM_RULES.includes(randomRule as RandomRule)) throw new UsageError(`--random-rule must be one of ${RANDOM_RULES.join(', ')}, got '${randomRule}'`);
+    if (randomRule !== undefined && random === 0) throw new UsageError('--random-rule says how random cells are drawn: give it with --random N');
     if (epochs !== undefined && !evaluate) throw new UsageError('--epochs is the evaluation length: give it with --evaluate');
     const float = args.flags.has('float');
     if (float && !evaluate) throw new UsageError('--float trains the derived cells real-valued: give it with --evaluate');
@@ -225,7 +231,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       file, dir,
       grid: { seeds: seedsText ? parseSeeds(seedsText) : [base.train.seed], axes },
       options: {
-        evaluate, epochs, random, executor, backend, ...(protocol && { protocol }), ...(float && { float }),
+        evaluate, epochs, random, ...(randomRule && { random_rule: randomRule as RandomRule }), executor, backend, ...(protocol && { protocol }), ...(float && { float }),
         parallel: intOption(args, 'parallel', 1), threads: intOption(args, 'threads', 1),
         retries: intOption(args, 'retries', 0) ?? (executor === 'slurm' ? 2 : 0), slurm_args: args.values.get('slurm-args'),
       } as const,

@@ -34,6 +34,18 @@ describe('sweep command arguments', () => {
     // The local executor retries too (resuming a failed trial).
     assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], executor: 'local', retries: 1 }), ['sweep', 'f', '--out', 'o', '--json', '--retries', '1']);
     assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [5], set: [], random: 3, epochs: 2 }), ['sweep', 'f', '--out', 'o', '--json', '--seeds', '5', '--random', '3', '--epochs', '2']);
+    // The random cells' rule goes with random cells only.
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], random: 2, randomRule: 'uniform' }), ['sweep', 'f', '--out', 'o', '--json', '--random', '2', '--random-rule', 'uniform']);
+    assert.deepEqual(sweepArgs({ file: 'f', out: 'o', seeds: [], set: [], randomRule: 'uniform' }), ['sweep', 'f', '--out', 'o', '--json']);
+  });
+
+  it('resumes a sweep of random cells under the rule they were drawn by', () => {
+    const sweep = {
+      format: 1, file: '/w/q.bnas', space: 'q', created: '', updated: '', state: 'cancelled', trials: [],
+      options: { seeds: [1], set: [], evaluate: true, random: 2, random_rule: 'uniform', executor: 'local', parallel: 1, backend: 'auto', retries: 0 },
+    } satisfies SweepFile;
+    const args = sweepArgs(resumeRequest(sweep, '/w/s'));
+    assert.deepEqual(args.slice(args.indexOf('--random'), args.indexOf('--random') + 4), ['--random', '2', '--random-rule', 'uniform']);
   });
 
   it('resumes with the options sweep.json stored', () => {
@@ -58,6 +70,8 @@ describe('sweep command arguments', () => {
       seeds: [1, 2], set: [{ key: 'sampling.k', values: ['2', '4'] }, { key: 'pruning.criterion', values: ['magnitude'] }],
       evaluate: false, epochs: undefined, random: undefined, parallel: 2, threads: undefined, executor: undefined, backend: undefined, slurmArgs: undefined,
     });
+    assert.equal((requestFromSweepText('{"random":2,"random_rule":"uniform"}') as { randomRule?: string }).randomRule, 'uniform');
+    assert.match(requestFromSweepText('{"random":2,"random_rule":"fair"}') as string, /"random_rule" must be "caps" or "uniform"/);
     assert.match(requestFromSweepText('{"seeds":["a"]}') as string, /whole numbers/);
     assert.match(requestFromSweepText('{"executor":"ssh"}') as string, /local.*slurm/);
     assert.match(requestFromSweepText('nope') as string, /not JSON/);
