@@ -116,7 +116,8 @@ export class SweepView {
       ['executor', `${o.executor}, ${o.parallel} at a time`],
       ['backend', o.backend],
     ];
-    if (o.evaluate) rows.push(['evaluate', `${o.epochs ?? 'train.epochs'} epochs${o.random ? `, ${o.random} random cells` : ''}`]);
+    const rule = o.random_rule === 'caps' ? ' under the derivation caps' : ' drawn uniformly';
+    if (o.evaluate) rows.push(['evaluate', `${o.epochs ?? 'train.epochs'} epochs${o.random ? `, ${o.random} random cells${rule}` : ''}`]);
     for (const [k, v] of rows) this.facts.append(h('dt', {}, k), h('dd', {}, v));
   }
 

@@ -128,6 +128,18 @@ describe('sweep view', { timeout: 240_000 }, () => {
     assert.deepEqual(msgs, [{ type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'openTrial', trial: 'k-2_seed-2' }, { type: 'cancel' }, { type: 'resume' }]);
   });
 
+  it('says how the random cells of an evaluating sweep are drawn', async () => {
+    const facts = async (random_rule?: 'caps' | 'uniform') => {
+      const d = data(false, 'finished');
+      await postToView(page, { type: 'sweepState', data: { ...d, sweep: { ...d.sweep!, options: { ...d.sweep!.options, evaluate: true, epochs: 3, random: 2, ...(random_rule && { random_rule }) } } } });
+      return page.$eval('.facts', (e) => e.textContent ?? '');
+    };
+    assert.match(await facts('caps'), /3 epochs, 2 random cells under the derivation caps/);
+    assert.match(await facts('uniform'), /2 random cells drawn uniformly/);
+    // A sweep of an older version, without the field, drew them uniformly.
+    assert.match(await facts(), /2 random cells drawn uniformly/);
+  });
+
   it('ignores a malformed message and shows a notice as text', async () => {
     await postToView(page, { type: 'sweepState', data: { dir: 1 } });
     assert.equal(await page.$eval('#sweep-title', (e) => e.textContent), `Sweep quick-sweep ${HOSTILE}`, 'the last good state stays');
