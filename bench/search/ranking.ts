@@ -13,14 +13,20 @@
  * (`--groups` keeps some groups; `--subset NAME=G,G` also reports τ on those groups alone). Two
  * estimates are reported: accuracy (the primary one) and the negated loss on the same batches.
  *
+ * `--estimates RECORD` takes each cell's supernet estimates from an earlier record of this script
+ * (matched by genotype; every cell must be there) instead of training a supernet: the same
+ * supernet judged against accuracies measured again, such as a re-evaluation of its cells at a
+ * later engine (bench/quality/reevaluate.ts).
+ *
  * Usage: node --require ./scripts/polyfills.cjs --import tsx bench/search/ranking.ts
  *   [--space examples/quick.bnas] [--set key=value]... [--cells 10] [--epochs 4] [--eval-epochs 3] [--batches 4]
- *   [--recorded evaluations.json [--groups R,Q] [--subset random=R,Q]...]
+ *   [--recorded evaluations.json [--groups R,Q] [--subset random=R,Q]... [--estimates RECORD.json]]
  *   [--seed 7] [--backend wasm] [--out FILE.json]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../../runtime/data/index.js';
+import type { Dataset } from '../../runtime/data/types.js';
 import type { SearchSpace } from '../../runtime/dsl/space.js';
 import { initBackend, type BackendChoice } from '../../runtime/engine/index.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../../runtime/protocol/genotype.js';
@@ -46,6 +52,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     backend: { type: 'string', default: 'wasm' },
     recorded: { type: 'string' },
+    estimates: { type: 'string' },
     groups: { type: 'string' },
     subset: { type: 'string', multiple: true },
     out: { type: 'string' },
@@ -57,8 +64,10 @@ const seed = Number(values.seed);
 const space: SearchSpace = { ...loaded, train: { ...loaded.train, epochs: Number(values.epochs) }, pruning: { ...loaded.pruning, criterion: 'none' } };
 const none = space.ops.findIndex((o) => o.kind === 'zero');
 if (none < 0) throw new Error(`${file}: the supernet estimate of a cell sets unused edges to \`none\`; add none to ops`);
-const backend = await initBackend(values.backend as BackendChoice);
-const dataset = await loadDataset(space.data, { seed });
+if (values.estimates && !values.recorded) throw new Error('--estimates goes with --recorded: the accuracies to rank the earlier estimates against');
+const earlier = values.estimates ? (JSON.parse(readFileSync(values.estimates, 'utf8')) as EarlierRanking) : undefined;
+const backend = earlier ? { name: earlier.provenance?.versions?.backend ?? 'unknown' } : await initBackend(values.backend as BackendChoice);
+const dataset = earlier ? undefined : await loadDataset(space.data, { seed });
 const t0 = performance.now();
 
 /** The single path of a genotype: its edges with their ops, every other edge `none`. */
@@ -76,6 +85,15 @@ function pathOf(g: Genotype): PathChoice {
     out[cell] = path;
   }
   return out;
+}
+
+/** An earlier record of this script (the fields `--estimates` reads). */
+interface EarlierRanking {
+  readonly cells: readonly Genotype[];
+  readonly estimates: readonly number[];
+  readonly losses: readonly number[];
+  readonly seed: number;
+  readonly provenance?: { readonly versions?: { readonly backend?: string } };
 }
 
 /** A recorded evaluation (bench/quality's `evaluations.json`: the fields this script reads). */
@@ -123,28 +141,43 @@ const rng = Rng.stream(seed, 'ranking-cells');
 const cells = recorded?.cells ?? Array.from({ length: Number(values.cells) }, () => randomGenotype(space, rng));
 const estimates: number[] = [];
 const losses: number[] = [];
-const { trainer, dispose } = await trainedSupernet(space, text, dataset, seed);
-try {
-  const it = dataset.arch.iterator();
-  const batches = Array.from({ length: Number(values.batches) }, () => it.next(space.train.batch));
+if (earlier) {
+  const at = new Map(earlier.cells.map((g, i) => [JSON.stringify(g), i]));
   for (const g of cells) {
-    let correct = 0, n = 0, loss = 0;
-    for (const b of batches) {
-      const s = await trainer.evaluate(b, pathOf(g));
-      correct += s.correct;
-      loss += s.loss * s.n;
-      n += s.n;
-    }
-    estimates.push(correct / n);
-    losses.push(loss / n);
+    const i = at.get(JSON.stringify(g));
+    if (i === undefined) throw new Error(`${values.estimates} has no estimate of the cell ${JSON.stringify(g)}`);
+    estimates.push(earlier.estimates[i]);
+    losses.push(earlier.losses[i]);
   }
-} finally {
-  dispose();
+} else {
+  await estimate(dataset!);
+}
+
+/** Trains the supernet and estimates every cell with it on fixed architecture-split batches. */
+async function estimate(dataset: Dataset): Promise<void> {
+  const { trainer, dispose } = await trainedSupernet(space, text, dataset, seed);
+  try {
+    const it = dataset.arch.iterator();
+    const batches = Array.from({ length: Number(values.batches) }, () => it.next(space.train.batch));
+    for (const g of cells) {
+      let correct = 0, n = 0, loss = 0;
+      for (const b of batches) {
+        const s = await trainer.evaluate(b, pathOf(g));
+        correct += s.correct;
+        loss += s.loss * s.n;
+        n += s.n;
+      }
+      estimates.push(correct / n);
+      losses.push(loss / n);
+    }
+  } finally {
+    dispose();
+  }
 }
 
 const standalone: number[] = recorded ? [...recorded.standalone] : [];
 for (const [i, g] of (recorded ? [] : cells).entries()) {
-  const r = await trainGenotype(space, g, dataset, { epochs: Number(values['eval-epochs']), seed: Rng.stream(seed, 'eval').seed() });
+  const r = await trainGenotype(space, g, dataset!, { epochs: Number(values['eval-epochs']), seed: Rng.stream(seed, 'eval').seed() });
   standalone.push(r.accuracy);
   process.stderr.write(`cell ${i + 1}: supernet ${(100 * estimates[i]).toFixed(1)} %, from scratch ${(100 * r.accuracy).toFixed(1)} %\n`);
 }
@@ -169,9 +202,9 @@ const byFree = { estimate: agreement(estimates, freeShare), standalone: agreemen
 const withinFree = stratifiedTau(estimates, standalone, freeShare);
 const show = (a: ReturnType<typeof agreement>): string =>
   `${a.tau.toFixed(3)}, bootstrap 95 % CI [${a.ci95[0].toFixed(3)}, ${a.ci95[1].toFixed(3)}], permutation p = ${a.permutation_p.toPrecision(2)} (two-sided ${a.two_sided_p.toPrecision(2)}; ${a.n} cells)`;
-const source = recorded ? `recorded under ${values.recorded}` : `trained ${values['eval-epochs']} epochs from scratch`;
+const source = (recorded ? `recorded under ${values.recorded}` : `trained ${values['eval-epochs']} epochs from scratch`) + (earlier ? `; the supernet's estimates from ${values.estimates}` : '');
 console.log(
-  `${space.name}: ${cells.length} ${recorded ? 'recorded' : 'random'} cells, supernet trained ${values.epochs} epochs, cells ${source} (${backend.name})\n` +
+  `${space.name}: ${cells.length} ${recorded ? 'recorded' : 'random'} cells, ${earlier ? `the supernet of seed ${earlier.seed}` : `supernet trained ${values.epochs} epochs`}, cells ${source} (${backend.name})\n` +
     `Kendall τ-b (supernet estimate vs stand-alone accuracy): ${show(byAccuracy)}\n` +
     `the same with the supernet's loss as the estimate: ${show(byLoss)}` +
     `\nagainst the cells' parameter-free share: the supernet's estimate ${show(byFree.estimate)}; stand-alone accuracy ${show(byFree.standalone)}` +
@@ -183,7 +216,8 @@ if (values.out) {
   writeRecord(
     values.out,
     {
-      space: space.name, file: label, seed, cells, ...(recorded ? { recorded: values.recorded, groups: recorded.groups, spread: recorded.spread, seed_std: recorded.seedStd } : {}),
+      space: space.name, file: label, seed: earlier?.seed ?? seed, cells, ...(recorded ? { recorded: values.recorded, groups: recorded.groups, spread: recorded.spread, seed_std: recorded.seedStd } : {}),
+      ...(earlier && { estimates_from: values.estimates }),
       estimates, losses, standalone, tau, ci95: ci, permutation_p: p, two_sided_p: byAccuracy.two_sided_p, loss_estimate: byLoss, subsets, param_free_share: freeShare, against_param_free: byFree, within_param_free: withinFree, seconds: (performance.now() - t0) / 1000,
     },
     { backend: backend.name },
