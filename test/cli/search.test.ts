@@ -61,10 +61,19 @@ test('search --json: JSON events on stdout, a complete run folder, cells printed
   const ev = bnas('evaluate', out, '--data', space, '--epochs', '1', '--random', '1', '--json', '--backend', 'wasm', '--threads', '1');
   assert.equal(ev.status, 0, ev.stderr);
   const report = JSON.parse(ev.stdout);
-  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'parameters', 'random', 'seconds']);
+  assert.deepEqual(Object.keys(report).sort(), ['accuracy', 'epochs', 'parameters', 'random', 'random_caps', 'random_cells', 'random_rule', 'seconds']);
+  assert.equal(report.random_rule, 'caps');
   assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
   assert.equal(report.random.length, 1);
   assert.equal(report.epochs, 1);
+});
+
+test('search (human output): the summary names the run folder, how to export it and how to check its cell against random cells', () => {
+  const out = join(root, 'human');
+  const r = bnas('search', space, '--out', out, '--backend', 'wasm');
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stderr.includes(`run folder: ${out} (bnas export ${out} --format darts|json|mermaid|pytorch)\n`), r.stderr);
+  assert.ok(r.stderr.includes(`bnas evaluate ${out} --data ${space} --random 4\n`), r.stderr);
 });
 
 test('--threads 2 --unsharded-steps: the steps on one thread, pruning and measurements on two (the started event says so); with auto it is a usage error', () => {

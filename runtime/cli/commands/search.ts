@@ -125,7 +125,11 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       const g = outcome.result.genotype;
       (json ? err : out).write(`${describeGenotype(g)}${formatGenotypeDarts(g)}\n`);
       err.write(paramFreeLines(paramFreeShare(g, space.ops), g).map((l) => `${l}\n`).join(''));
-      if (!json) err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid|pytorch)\n`);
+      if (!json) {
+        err.write(`run folder: ${outDir} (bnas export ${outDir} --format darts|json|mermaid|pytorch)\n`);
+        // The check a derived cell needs before it is trusted (docs/method.md, "Evaluating a cell").
+        err.write(`train it from scratch against random cells the same caps allow: bnas evaluate ${outDir} --data ${file} --random 4\n`);
+      }
       return 0;
     }
     if (outcome.status === 'cancelled') return 130;
