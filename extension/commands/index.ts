@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { BnasContext } from '../context.js';
 import { registerCodeLens } from './code-lens.js';
+import { evaluateRun } from './evaluate-run.js';
 import { exportGenotype } from './export-genotype.js';
 import { newSearchSpace } from './new-search-space.js';
 import {
@@ -32,6 +33,7 @@ export const COMMANDS: Readonly<Record<string, (ctx: BnasContext) => Handler>> =
   'bnas.resumeRun': resumeRun,
   'bnas.openResults': openResults,
   'bnas.exportGenotype': exportGenotype,
+  'bnas.evaluateRun': evaluateRun,
   'bnas.openSearchSpaceView': openSearchSpaceView,
   'bnas.openRunView': openRunView,
   'bnas.revealRun': revealRun,

@@ -121,7 +121,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const train = async (label: string, g: typeof genotype, netSeed: number, s = space, onTrained?: (net: DiscreteNetwork) => Promise<void>) => {
       const r = await trainGenotype(s, g, dataset, {
         epochs, seed: netSeed, signal: controller.signal, onTrained, threads: threads.threads, backend: backendChoiceOf(backend.name),
-        onEpoch: (e, loss, acc) => !json && err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
+        // Also with --json: the epoch lines are the progress a parent shows (the extension's Evaluate Derived Cell).
+        onEpoch: (e, loss, acc) => err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
       });
       if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
       return r;

@@ -2,7 +2,7 @@
 // Searches driven the way a user drives them: commands chosen in the command palette, quick picks
 // clicked, progress and the runs view read off the workbench, results checked on disk.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BnasExtensionApi } from '../../../extension/main.js';
@@ -101,6 +101,27 @@ export function runScenarios(): void {
       const result = JSON.parse(readFileSync(join(run.dir, 'result.json'), 'utf8')) as { genotype: Genotype };
       assert.ok(text.includes(formatGenotypeDarts(result.genotype, 'lines')), `genotype.py does not hold the DARTS string of result.json:\n${text}`);
       assert.match(text, /^Genotype = namedtuple/m, 'genotype.py does not define Genotype');
+    });
+
+    it('trains the derived cells from scratch against random cells: a record in the run folder and the summary', async function () {
+      if (!finished) this.skip(); // needs the finished run of the first test
+      const run = finished;
+      const manager = await runManager();
+      const records = join(run.dir, 'evaluations');
+      // With more than one finished run the command asks which one.
+      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'The run\'s own space', 'Against 2 random cells'];
+      await paletteThenPick('BNAS: Evaluate Derived Cell', picks);
+      const file = await waitFor(() => (existsSync(records) ? readdirSync(records).find((f) => f.endsWith('.json')) : undefined), {
+        timeoutMs: SEARCH_TIMEOUT_MS,
+        what: `an evaluation record in ${records}`,
+        watchDir: run.dir,
+      });
+      const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { protocol: string; accuracy: number; random: number[]; random_rule: string };
+      assert.equal(record.protocol, join(run.dir, 'space.bnas'));
+      assert.equal(record.random.length, 2);
+      assert.equal(record.random_rule, 'caps');
+      const toast = await ui({ action: 'waitText', selector: '.notifications-toasts .notification-toast', pattern: 'test accuracy .* random cells under the derivation caps' });
+      assert.match(toast, new RegExp(`${(100 * record.accuracy).toFixed(1)} %`), `the summary does not give the recorded accuracy: ${toast}`);
     });
 
     it('opens the run view with both derived cells drawn', async function () {

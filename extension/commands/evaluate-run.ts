@@ -1,0 +1,118 @@
+/**
+ * `bnas.evaluateRun`: trains a finished run's derived cells from scratch against random cells,
+ * with the bundled `bnas evaluate` in a child process (so only in a trusted workspace), under a
+ * protocol file the user picks: the run's own space or another `.bnas` file, such as a calibrated
+ * protocol. Progress comes from the child's epoch lines; Cancel stops it. The report goes to
+ * `evaluations/<time>.json` in the run folder (the record a sweep keeps for a trial) and is
+ * summed up in a notification.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
+import type { BnasContext } from '../context.js';
+import { CLI_BUNDLE } from '../runs/register.js';
+import type { RunInfo } from '../runs/run-manager.js';
+import { timeStamp } from '../runs/run-folder.js';
+import { requireTrust, resolveRun } from './args.js';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, reportSummary, type EvaluateRequest } from './evaluate-report.js';
+
+/** The random-cell counts offered; 0 trains the derived cells alone. */
+const RANDOM_CHOICES = [4, 2, 8, 0] as const;
+
+export const evaluateRun = (ctx: BnasContext) => async (arg?: unknown) => {
+  const run = await resolveRun(ctx, arg, {
+    filter: (r) => r.state === 'finished',
+    title: 'Run whose derived cells to train from scratch',
+    none: 'BNAS: no run has finished yet; a finished run\'s derived cells can be trained from scratch against random cells.',
+  });
+  if (!run) return;
+  if (run.state !== 'finished') {
+    void vscode.window.showInformationMessage(`BNAS: ${run.name} has not finished; its final cells are derived when it does.`);
+    return;
+  }
+  if (!(await requireTrust('Training a derived cell'))) return;
+  const data = await pickProtocol(run);
+  if (!data) return;
+  const random = await pickRandom();
+  if (random === undefined) return;
+  const scope = vscode.Uri.file(data);
+  const request: EvaluateRequest = { run: run.dir, data, random, backend: ctx.setting('backend', 'auto', scope), threads: ctx.threadsSetting(scope) };
+  await runEvaluation(ctx, run, request);
+};
+
+/** The protocol: the run's own space first, then the workspace's `.bnas` files (calibrated protocols among them). */
+async function pickProtocol(run: RunInfo): Promise<string | undefined> {
+  const own = join(run.dir, RUN_FILES.space);
+  const files = await vscode.workspace.findFiles('**/*.bnas', '**/{node_modules,.git,.bnas}/**', 500);
+  const items = [
+    { label: 'The run\'s own space', description: 'space.bnas in the run folder', detail: 'Its data, cells, channels, binarization and optimizer, as searched.', path: own },
+    ...files
+      .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: '', detail: 'Train under this file\'s data, cells, channels and optimizer (its ops must include the cells\' ops).', path: uri.fsPath }))
+      .sort((a, b) => a.label.localeCompare(b.label)),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: `Protocol to train the cells of ${run.name} under` });
+  return picked?.path;
+}
+
+async function pickRandom(): Promise<number | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    RANDOM_CHOICES.map((n) => ({
+      label: n === 0 ? 'The derived cells alone' : `Against ${n} random cells`,
+      detail: n === 0 ? 'One training from scratch.' : `Random cells under the same derivation caps (the cells the search could have returned), each trained the same way: ${n + 1} trainings.`,
+      n,
+    })),
+    { placeHolder: 'Random cells to compare with' },
+  );
+  return picked?.n;
+}
+
+/** Runs `bnas evaluate` with progress and Cancel, keeps its report in the run folder and sums it up. */
+async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRequest): Promise<void> {
+  const args = evaluateArgs(request);
+  ctx.log.info(`evaluate: ${CLI_BUNDLE} ${args.join(' ')}`);
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `BNAS: training ${run.name}'s cells from scratch`, cancellable: true },
+    (progress, token) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = fork(ctx.asAbsolutePath(CLI_BUNDLE), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+        let stdout = '', stderr = '', partial = '';
+        const cancel = token.onCancellationRequested(() => child.kill('SIGTERM'));
+        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on('data', (d: Buffer) => {
+          const text = partial + d.toString();
+          const lines = text.split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) {
+            stderr = (stderr + line + '\n').slice(-4000);
+            const e = parseEpochLine(line);
+            if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random) });
+          }
+        });
+        child.on('error', (e) => resolve({ code: -1, stdout, stderr: String(e) }));
+        child.on('exit', (code) => {
+          cancel.dispose();
+          resolve({ code, stdout, stderr });
+        });
+      }),
+  );
+  if (outcome.code === 130) {
+    void vscode.window.showInformationMessage(`BNAS: training ${run.name}'s cells was cancelled; nothing was recorded.`);
+    return;
+  }
+  const report = outcome.code === 0 ? parseReport(outcome.stdout) : undefined;
+  if (!report) {
+    const why = outcome.stderr.trim().split('\n').pop() ?? `exit ${outcome.code}`;
+    ctx.log.error(`evaluate of ${run.name} failed (exit ${outcome.code}): ${outcome.stderr}`);
+    void vscode.window.showErrorMessage(`BNAS: could not train ${run.name}'s cells: ${why}`, 'Show Log').then((a) => a && ctx.log.show());
+    return;
+  }
+  const dir = join(run.dir, 'evaluations');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${timeStamp(new Date())}.json`);
+  writeFileSync(file, JSON.stringify({ protocol: request.data, ...report }, null, 2) + '\n');
+  void vscode.window
+    .showInformationMessage(`BNAS: ${run.name}: ${reportSummary(report)}`, 'Open Record')
+    .then((choice) => choice && vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true }));
+}

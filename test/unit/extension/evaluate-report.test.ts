@@ -1,0 +1,45 @@
+// BNAS: Evaluate Derived Cell without a host (extension/commands/evaluate-report.ts): the command
+// line it runs, the progress it reads from the child's stderr, the report it accepts and its summary.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, reportSummary } from '../../../extension/commands/evaluate-report.js';
+
+describe('evaluate derived cell', () => {
+  it('runs bnas evaluate on the run folder with --json, leaving out the CLI defaults', () => {
+    assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 0, backend: 'auto', threads: 'auto' }), ['evaluate', '/r', '--data', '/p.bnas', '--json']);
+    assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 4, randomRule: 'uniform', backend: 'node', threads: 2 }), [
+      'evaluate', '/r', '--data', '/p.bnas', '--json', '--random', '4', '--random-rule', 'uniform', '--backend', 'node', '--threads', '2',
+    ]);
+    assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 2 }).slice(-2), ['--random', '2']);
+  });
+
+  it('reads the epoch lines of the cell and of each random cell, nothing else', () => {
+    assert.deepEqual(parseEpochLine('  genotype epoch 2/6: loss 0.912, train acc 66.10%'), { label: 'genotype', epoch: 2, epochs: 6 });
+    assert.deepEqual(parseEpochLine('  random 3 epoch 6/6: loss 0.5, train acc 80.00%'), { label: 'random 3', epoch: 6, epochs: 6 });
+    assert.equal(parseEpochLine('evaluating on tensorflow (auto), 1 thread(s)'), undefined);
+    assert.equal(parseEpochLine('random cell 1: Genotype(...)'), undefined);
+    // Every epoch line of the cell and its random cells together makes the whole bar.
+    assert.ok(Math.abs(epochIncrement(6, 4) * 6 * 5 - 100) < 1e-9);
+    assert.equal(epochIncrement(3, 0) * 3, 100);
+  });
+
+  it('accepts only a report of the evaluation schema, on the last stdout line', () => {
+    const good = { accuracy: 0.81, random: [0.78, 0.79], epochs: 6, seconds: 300, parameters: 1000, random_rule: 'caps' };
+    assert.deepEqual(parseReport(`noise\n${JSON.stringify(good)}\n`)?.random, [0.78, 0.79]);
+    assert.equal(parseReport(''), undefined);
+    assert.equal(parseReport('not json'), undefined);
+    assert.equal(parseReport(JSON.stringify({ ...good, accuracy: '81 %' })), undefined);
+    assert.equal(parseReport(JSON.stringify({ ...good, random_rule: 'fair' })), undefined);
+  });
+
+  it('sums the report up: the accuracy, and its lead over the random cells in points, in their std and in cells beaten', () => {
+    const base = { accuracy: 0.81, epochs: 6, seconds: 300.4, parameters: 1000 };
+    assert.equal(reportSummary({ ...base, random: [] }), 'test accuracy 81.0 % (6 epochs from scratch, 300 s).');
+    assert.equal(
+      reportSummary({ ...base, random: [0.77, 0.79, 0.78, 0.82], random_rule: 'caps' }),
+      `test accuracy 81.0 % (6 epochs from scratch, 300 s); 4 random cells under the derivation caps: 79.0 % ± 2.2 %, +2.0 points, 0.9× their std, above 3 of 4.`,
+    );
+    assert.match(reportSummary({ ...base, random: [0.8], random_rule: 'uniform' }), /; one uniform random cell: 80\.0 %, \+1\.0 points\.$/);
+    assert.match(reportSummary({ ...base, random: [0.85, 0.83] }), /2 uniform random cells: 84\.0 % ± 1\.4 %, -3\.0 points, -2\.1× their std, above 0 of 2\.$/);
+  });
+});
