@@ -1,14 +1,13 @@
 /**
  * What BNAS: Evaluate Derived Cell runs and reports, as plain data (no `vscode`): the `bnas
  * evaluate` command line, the progress its stderr lines describe, the report it prints (checked
- * against the sweep's evaluation schema, the same record a sweep keeps) and the sentence that
- * sums it up (docs/method.md, "Evaluation from scratch", "Random cells").
+ * against the sweep's evaluation schema, the same record a sweep keeps); the sentence that sums it
+ * up is runtime/protocol/evaluation-summary.ts (docs/method.md, "Evaluation from scratch").
  */
 import * as v from 'valibot';
 import type { RandomRule } from '../../runtime/protocol/random-rule.js';
 import type { ThreadsChoice } from '../../runtime/protocol/threads.js';
 import { EvaluationSchema, type Evaluation } from '../../runtime/sweep/schema.js';
-import { stat } from '../../runtime/sweep/stats.js';
 
 export interface EvaluateRequest {
   /** The run folder whose derived cells are trained. */
@@ -61,22 +60,4 @@ export function parseReport(stdout: string): Evaluation | undefined {
   } catch {
     return undefined;
   }
-}
-
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-
-/** The report in one sentence: the cell's accuracy and, with random cells, how far it is above them. */
-export function reportSummary(r: Evaluation): string {
-  const head = `test accuracy ${pct(r.accuracy)} (${r.epochs} epochs from scratch, ${r.seconds.toFixed(0)} s)`;
-  if (!r.random.length) return `${head}.`;
-  const kind = r.random_rule === 'caps' ? 'random cells under the derivation caps' : 'uniform random cells';
-  const s = stat(r.random);
-  const diff = 100 * (r.accuracy - s.mean);
-  const lead = `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points`;
-  if (r.random.length === 1) return `${head}; one ${kind.replace('cells', 'cell')}: ${pct(s.mean)}, ${lead}.`;
-  // One training says nothing of the cell's own seed noise, so no test: its lead in units of the
-  // random cells' std, and how many of them it beats (a sweep over seeds gives the Welch test).
-  const spread = s.std > 0 ? `, ${(diff / (100 * s.std)).toFixed(1)}× their std` : '';
-  const beaten = r.random.filter((x) => r.accuracy > x).length;
-  return `${head}; ${r.random.length} ${kind}: ${pct(s.mean)} ± ${pct(s.std)}, ${lead}${spread}, above ${beaten} of ${r.random.length}.`;
 }

@@ -16,7 +16,8 @@ import { CLI_BUNDLE } from '../runs/register.js';
 import type { RunInfo } from '../runs/run-manager.js';
 import { timeStamp } from '../runs/run-folder.js';
 import { requireTrust, resolveRun } from './args.js';
-import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, reportSummary, type EvaluateRequest } from './evaluate-report.js';
+import { reportSummary } from '../../runtime/protocol/evaluation-summary.js';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, type EvaluateRequest } from './evaluate-report.js';
 
 /** The random-cell counts offered; 0 trains the derived cells alone. */
 const RANDOM_CHOICES = [4, 2, 8, 0] as const;
@@ -108,10 +109,11 @@ async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRe
     void vscode.window.showErrorMessage(`BNAS: could not train ${run.name}'s cells: ${why}`, 'Show Log').then((a) => a && ctx.log.show());
     return;
   }
-  const dir = join(run.dir, 'evaluations');
+  const dir = join(run.dir, RUN_FILES.evaluations);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${timeStamp(new Date())}.json`);
   writeFileSync(file, JSON.stringify({ protocol: request.data, ...report }, null, 2) + '\n');
+  void ctx.tryGet('panels')?.evaluated?.(run.id);
   void vscode.window
     .showInformationMessage(`BNAS: ${run.name}: ${reportSummary(report)}`, 'Open Record')
     .then((choice) => choice && vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true }));

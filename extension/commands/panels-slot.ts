@@ -21,6 +21,8 @@ export interface BnasPanels {
   exportSvg?(runId: string, cell: 'normal' | 'reduce'): Promise<string | undefined>;
   /** Opens (or focuses) the sweep view of the sweep folder `dir`. */
   openSweepView?(dir: string): unknown;
+  /** A new evaluation record is in the run's `evaluations/`: an open run view shows it. */
+  evaluated?(runId: string): unknown;
 }
 
 declare module '../context.js' {

@@ -42,6 +42,7 @@ export function registerPanels(ctx: BnasContext): void {
     openSearchSpaceView: async (uri: vscode.Uri) => (await spacePanel()).show(ctx, uri),
     exportSvg: (runId: string, cell: CellKind) => (RunPanel.get(runId) ?? RunPanel.show(ctx, runId, { preserveFocus: true })).renderSvg(cell),
     openSweepView: (dir: string) => SweepPanel.show(ctx, dir),
+    evaluated: (runId: string) => RunPanel.get(runId)?.sendEvaluations(),
   });
   ctx.own(
     vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {

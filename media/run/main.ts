@@ -69,6 +69,8 @@ function start(): void {
       host.setState(state);
     } else if (m.type === 'runEvents') {
       view.push(m.events);
+    } else if (m.type === 'runEvaluations') {
+      view.setEvaluations(m.evaluations);
     } else if (m.type === 'runLive') {
       view.setLive(m.live);
     } else if (m.type === 'renderSvg') {

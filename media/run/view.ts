@@ -7,7 +7,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { RunEvent } from '../../runtime/protocol/events.js';
 import { CELL_KINDS, type CellKind } from '../../runtime/protocol/genotype.js';
 import { formatGenotypeDarts, formatGenotypeJson, formatGenotypeMermaid } from '../../runtime/protocol/genotype-format.js';
-import type { ExportFormat, RunInfo } from '../../runtime/protocol/webview.js';
+import type { ExportFormat, RunEvaluation, RunInfo } from '../../runtime/protocol/webview.js';
+import { evaluationsTable } from './evaluations-view.js';
 import { custom, fmtSeconds, h, pct } from '../shared/dom.js';
 import { download, type Host } from '../shared/host.js';
 import { lineChart } from '../shared/line-chart.js';
@@ -40,6 +41,8 @@ export class RunView {
   private readonly cellBoxes: Record<CellKind, HTMLElement>;
   private readonly cellCaptions: Record<CellKind, HTMLElement>;
   private readonly exportButtons: HTMLElement[] = [];
+  /** The trainings from scratch of the derived cells (not run events: records the extension reads). */
+  private readonly evaluations = h('div', { class: 'evaluations' });
   /** Counts of frames and events applied, read by the benchmark. */
   readonly stats = { frames: 0, applied: 0, lastFrameMs: 0, maxFrameMs: 0, totalFrameMs: 0 };
 
@@ -73,10 +76,17 @@ export class RunView {
       this.parts.messages,
       section('curves', 'Training curves', this.parts.curves),
       section('cells', 'Derived cells', this.parts.cells),
+      section('evaluations', 'Trained from scratch', this.evaluations),
       section('weights', 'Architecture weights', this.parts.weights),
       section('pruning', 'Pruning timeline', this.parts.pruning),
     );
     this.renderAll();
+    this.setEvaluations([]);
+  }
+
+  /** Shows the run's evaluations from scratch (after `runInit` and after each new one). */
+  setEvaluations(evaluations: readonly RunEvaluation[]): void {
+    this.evaluations.replaceChildren(evaluationsTable(evaluations));
   }
 
   /** Replaces the run shown (after each `ready`, the extension sends everything again). */

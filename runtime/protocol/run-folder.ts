@@ -21,6 +21,8 @@ export const RUN_FILES = {
   reduceMermaid: 'reduce.mmd',
   /** Launch metadata the extension adds (file, name, pid); the runtime ignores it. */
   meta: 'run-meta.json',
+  /** Records of the derived cells trained from scratch (the extension's Evaluate Derived Cell), one JSON file each. */
+  evaluations: 'evaluations',
 } as const;
 
 /** The Mermaid file of a derived cell kind. */
@@ -28,7 +30,10 @@ export function cellMermaidFile(cell: CellKind): string {
   return cell === 'normal' ? RUN_FILES.normalMermaid : RUN_FILES.reduceMermaid;
 }
 
-/** What a run writes itself; only these are removed when a finished run is replaced. */
+/**
+ * What one search's result consists of: what the run writes itself and the evaluations of its
+ * derived cells; only these are removed when a finished run is replaced.
+ */
 export const RUNTIME_FILES: readonly string[] = [
   RUN_FILES.space,
   RUN_FILES.events,
@@ -37,4 +42,5 @@ export const RUNTIME_FILES: readonly string[] = [
   RUN_FILES.result,
   RUN_FILES.normalMermaid,
   RUN_FILES.reduceMermaid,
+  RUN_FILES.evaluations,
 ];

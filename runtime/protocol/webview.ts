@@ -13,6 +13,7 @@ import * as v from 'valibot';
 import { check, finite, natural, type Checked } from './check.js';
 import { CellKindSchema } from './genotype.js';
 import { parseRunEvent, type RunEvent } from './events.js';
+import { EvaluationSchema } from '../sweep/schema.js';
 import { BUILTIN_OPS, OP_KINDS, PRUNING_CRITERIA } from '../dsl/space.js';
 
 // The search-space view lists the built-in ops and the criteria; it may import only the protocol,
@@ -153,12 +154,24 @@ const EventListSchema = v.pipe(
   v.transform((items): readonly RunEvent[] => items.flatMap((item) => parseRunEvent(item) ?? [])),
 );
 
+/** One training from scratch of a run's derived cells: a record of the run folder's `evaluations/`. */
+export const RunEvaluationSchema = frozen({
+  /** The record's file name (its time stamp). */
+  name: v.string(),
+  /** The protocol file it trained under. */
+  protocol: v.optional(v.string()),
+  report: EvaluationSchema,
+});
+export type RunEvaluation = v.InferOutput<typeof RunEvaluationSchema>;
+
 /** Messages from the extension to a webview. */
 export const ToWebviewMessageSchema = v.variant('type', [
   /** Direction extension → run view: everything known about the run so far (after each `ready`). */
   frozen({ type: v.literal('runInit'), run: RunInfoSchema, events: EventListSchema }),
   /** Direction extension → run view: new events of a live run, in order, batched. */
   frozen({ type: v.literal('runEvents'), events: EventListSchema }),
+  /** Direction extension → run view: the run's evaluations from scratch, oldest first (after `runInit` and after each new one). */
+  frozen({ type: v.literal('runEvaluations'), evaluations: v.array(RunEvaluationSchema) }),
   /** Direction extension → run view: whether a process is still working on the run (a crash ends it without a terminal event). */
   frozen({ type: v.literal('runLive'), live: v.boolean() }),
   /** Direction extension → run view: reply with `svg` for `requestId` holding the drawing of `cell` (Export Genotype → SVG). */

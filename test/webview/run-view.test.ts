@@ -249,6 +249,30 @@ describe('run view', { timeout: 240_000 }, () => {
     await screenshot(page, 'run-view-high-contrast');
   });
 
+  it('lists the trainings from scratch of the derived cells, names as text; a malformed list is ignored', async () => {
+    await setTheme('vscode-dark');
+    await postToView(page, { type: 'runInit', run: RUN, events: makeRunEvents({ epochs: 2 }) });
+    assert.match(await page.$eval('#evaluations', (e) => e.textContent ?? ''), /Not trained from scratch yet: BNAS: Evaluate Derived Cell/);
+    const hostile = '<img src=x onerror=alert(1)>.bnas';
+    const report = (accuracy: number, random: number[], rule?: 'caps') => ({ accuracy, random, epochs: 6, seconds: 120, ...(rule && { random_rule: rule }) });
+    await postToView(page, {
+      type: 'runEvaluations',
+      evaluations: [
+        { name: '20261207-210000', protocol: `/w/${hostile}`, report: report(0.812, [0.79, 0.77, 0.8, 0.78], 'caps') },
+        { name: '20261207-220000', report: report(0.75, []) },
+      ],
+    });
+    const rows = await page.$$eval('#evaluations tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.deepEqual(rows, [
+      ['20261207-210000', hostile, '6', '81.2 %', '4 under the caps: 78.5 % ± 1.3 %', '+2.7 points (2.1× std), above 4 of 4'],
+      ['20261207-220000', '–', '6', '75.0 %', '–', '–'],
+    ]);
+    assert.equal(await page.$$eval('img', (e) => e.length), 0, 'no <img> element was created');
+    // A record that is not an evaluation report leaves the list as it was.
+    await postToView(page, { type: 'runEvaluations', evaluations: [{ name: 'x', report: { accuracy: 'high' } }] });
+    assert.equal(await page.$$eval('#evaluations tbody tr', (trs) => trs.length), 2);
+  });
+
   it('ignores malformed messages and drops malformed events', async () => {
     await setTheme('vscode-dark');
     await postToView(page, { type: 'runInit', run: { id: 1 }, events: [] });

@@ -2,7 +2,8 @@
 // line it runs, the progress it reads from the child's stderr, the report it accepts and its summary.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, reportSummary } from '../../../extension/commands/evaluate-report.js';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseReport } from '../../../extension/commands/evaluate-report.js';
+import { reportSummary } from '../../../runtime/protocol/evaluation-summary.js';
 
 describe('evaluate derived cell', () => {
   it('runs bnas evaluate on the run folder with --json, leaving out the CLI defaults', () => {

@@ -162,6 +162,8 @@ describe('run folder layout', () => {
     assert.equal(new Set(names).size, names.length);
     for (const f of [RUN_FILES.events, RUN_FILES.checkpoint, RUN_FILES.result, RUN_FILES.space]) assert.ok(RUNTIME_FILES.includes(f), f);
     assert.ok(!RUNTIME_FILES.includes(RUN_FILES.meta), 'the extension metadata is not the runtime’s to remove');
+    // Evaluations describe the derived cells: a replaced run's would describe cells that are gone.
+    assert.ok(RUNTIME_FILES.includes(RUN_FILES.evaluations));
     assert.equal(cellMermaidFile('normal'), 'normal.mmd');
     assert.equal(cellMermaidFile('reduce'), 'reduce.mmd');
   });
