@@ -3,14 +3,12 @@
  * `ready`, then live events in batches (one message per 100 ms rather than one per event), and
  * answers export requests. Restored after a window reload by the serializer in `register.ts`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import * as v from 'valibot';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../runtime/protocol/events.js';
 import type { CellKind } from '../../runtime/protocol/genotype.js';
-import { isRunInfo, RunEvaluationSchema, type ExportFormat, type FromWebviewMessage, type RunEvaluation, type RunInfo } from '../../runtime/protocol/webview.js';
-import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
+import { isRunInfo, type ExportFormat, type FromWebviewMessage, type RunInfo } from '../../runtime/protocol/webview.js';
+import { readRunEvaluations } from '../../runtime/report/run-evaluations.js';
 import type { BnasContext } from '../context.js';
 import { ACTIVE_STATES } from '../runs/run-summary.js';
 import { PanelBase } from './panel-base.js';
@@ -124,19 +122,8 @@ export class RunPanel extends PanelBase {
 
   /** Sends the run's evaluations from scratch (records in `evaluations/`; unreadable ones are left out and logged). */
   async sendEvaluations(): Promise<void> {
-    const dir = join(this.runId, RUN_FILES.evaluations);
-    const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-    const evaluations: RunEvaluation[] = [];
-    for (const name of names) {
-      try {
-        const { protocol, ...report } = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { protocol?: unknown };
-        const checked = v.safeParse(RunEvaluationSchema, { name: name.replace(/\.json$/, ''), ...(typeof protocol === 'string' && { protocol }), report });
-        if (checked.success) evaluations.push(checked.output);
-        else this.ctx.log.warn(`run view: ${join(dir, name)} is not an evaluation record`);
-      } catch (e) {
-        this.ctx.log.warn(`run view: cannot read ${join(dir, name)}: ${String(e)}`);
-      }
-    }
+    const { evaluations, unreadable } = readRunEvaluations(this.runId);
+    for (const why of unreadable) this.ctx.log.warn(`run view: ${why}`);
     await this.post({ type: 'runEvaluations', evaluations });
   }
 

@@ -46,7 +46,10 @@ function start(): void {
       data = undefined; // shown below as a readable error
     }
     const view = new RunView(root, host);
-    if (data) view.init(data.run, data.events);
+    if (data) {
+      view.init(data.run, data.events);
+      view.setEvaluations(data.evaluations ?? []);
+    }
     else root.prepend(h('p', { class: 'error', role: 'alert' }, 'This report holds no readable run data.'));
     (window as unknown as { bnasRunView: RunView }).bnasRunView = view;
     return;

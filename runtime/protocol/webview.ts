@@ -214,7 +214,7 @@ export const FromWebviewMessageSchema = v.variant('type', [
 export type FromWebviewMessage = v.InferOutput<typeof FromWebviewMessageSchema>;
 
 /** Data embedded in a `bnas report` page (read by the run view instead of messages). */
-export const ReportDataSchema = frozen({ run: RunInfoSchema, events: EventListSchema });
+export const ReportDataSchema = frozen({ run: RunInfoSchema, events: EventListSchema, evaluations: v.optional(v.array(RunEvaluationSchema)) });
 export type ReportData = v.InferOutput<typeof ReportDataSchema>;
 
 /** True when `v` is a valid RunInfo. */

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
 import { viewScripts, type ReportData } from '../protocol/webview.js';
+import { readRunEvaluations } from './run-evaluations.js';
 
 /** The run view bundle: its scripts in load order (the shared Mermaid script first) and its CSS. */
 export interface RunViewBundle {
@@ -59,6 +60,7 @@ export function reportData(dir: string, events: readonly RunEvent[]): ReportData
   return {
     run: { id, dir: undefined, title: started?.type === 'started' && started.space !== id ? `${started.space} · ${id}` : id, live: false },
     events,
+    evaluations: readRunEvaluations(dir).evaluations,
   };
 }
 

@@ -63,6 +63,12 @@ describe('bnas report', { timeout: 240_000 }, () => {
       assert.equal(await page.$$eval('#weights svg.heatmap', (e) => e.length), 2);
       const prunedLines = readFileSync(join(RUN_DIR, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"pruned"')).length;
       assert.equal(await page.$$eval('.pruning-table .pruned-op', (e) => e.length), prunedLines);
+      // The run folder's evaluation record (evaluations/, as Evaluate Derived Cell writes it) is in the page.
+      const record = JSON.parse(readFileSync(join(RUN_DIR, 'evaluations', '20261207-214500.json'), 'utf8')) as { accuracy: number; random: number[] };
+      const rows = await page.$$eval('#evaluations tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]!.slice(0, 4), ['20261207-214500', 'space.bnas', '2', `${(100 * record.accuracy).toFixed(1)} %`]);
+      assert.match(rows[0]![4]!, new RegExp(`^${record.random.length} under the caps: `));
       assert.ok(await page.evaluate((s) => document.body.classList.contains(`vscode-${s}`), scheme));
       assert.deepEqual(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:') && !u.startsWith('blob:')), []);
       assert.deepEqual(errors, []);
