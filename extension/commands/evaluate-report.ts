@@ -1,13 +1,11 @@
 /**
  * What BNAS: Evaluate Derived Cell runs and reports, as plain data (no `vscode`): the `bnas
- * evaluate` command line, the progress its stderr lines describe, the report it prints (checked
- * against the sweep's evaluation schema, the same record a sweep keeps); the sentence that sums it
+ * evaluate` command line and the progress its stderr lines describe. Its report is read as a
+ * sweep reads it (`parseEvaluationOutput`, runtime/sweep/schema.ts), and the sentence that sums it
  * up is runtime/protocol/evaluation-summary.ts (docs/method.md, "Evaluation from scratch").
  */
-import * as v from 'valibot';
 import type { RandomRule } from '../../runtime/protocol/random-rule.js';
 import type { ThreadsChoice } from '../../runtime/protocol/threads.js';
-import { EvaluationSchema, type Evaluation } from '../../runtime/sweep/schema.js';
 
 export interface EvaluateRequest {
   /** The run folder whose derived cells are trained. */
@@ -45,19 +43,4 @@ export function parseEpochLine(line: string): EpochLine | undefined {
 /** The share of the whole evaluation (the cell, then `random` random cells) one epoch line stands for, in percent. */
 export function epochIncrement(epochs: number, random: number): number {
   return 100 / (epochs * (1 + random));
-}
-
-/**
- * The report `bnas evaluate --json` printed: its last stdout line, checked against the schema.
- * @returns undefined when the output holds no valid report
- */
-export function parseReport(stdout: string): Evaluation | undefined {
-  const last = stdout.trim().split('\n').at(-1);
-  if (!last) return undefined;
-  try {
-    const r = v.safeParse(EvaluationSchema, JSON.parse(last));
-    return r.success ? r.output : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,18 +6,18 @@
  * `evaluations/<time>.json` in the run folder (the record a sweep keeps for a trial) and is
  * summed up in a notification.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
 import type { BnasContext } from '../context.js';
-import { CLI_BUNDLE } from '../runs/register.js';
 import type { RunInfo } from '../runs/run-manager.js';
 import { timeStamp } from '../runs/run-folder.js';
 import { requireTrust, resolveRun } from './args.js';
 import { reportSummary } from '../../runtime/protocol/evaluation-summary.js';
-import { epochIncrement, evaluateArgs, parseEpochLine, parseReport, type EvaluateRequest } from './evaluate-report.js';
+import { parseEvaluationOutput } from '../../runtime/sweep/schema.js';
+import { lastLine, runCli } from './cli-child.js';
+import { epochIncrement, evaluateArgs, parseEpochLine, type EvaluateRequest } from './evaluate-report.js';
 
 /** The random-cell counts offered; 0 trains the derived cells alone. */
 const RANDOM_CHOICES = [4, 2, 8, 0] as const;
@@ -71,42 +71,25 @@ async function pickRandom(): Promise<number | undefined> {
 
 /** Runs `bnas evaluate` with progress and Cancel, keeps its report in the run folder and sums it up. */
 async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRequest): Promise<void> {
-  const args = evaluateArgs(request);
-  ctx.log.info(`evaluate: ${CLI_BUNDLE} ${args.join(' ')}`);
   const outcome = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `BNAS: training ${run.name}'s cells from scratch`, cancellable: true },
     (progress, token) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = fork(ctx.asAbsolutePath(CLI_BUNDLE), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-        let stdout = '', stderr = '', partial = '';
-        const cancel = token.onCancellationRequested(() => child.kill('SIGTERM'));
-        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr?.on('data', (d: Buffer) => {
-          const text = partial + d.toString();
-          const lines = text.split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) {
-            stderr = (stderr + line + '\n').slice(-4000);
-            const e = parseEpochLine(line);
-            if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random) });
-          }
-        });
-        child.on('error', (e) => resolve({ code: -1, stdout, stderr: String(e) }));
-        child.on('exit', (code) => {
-          cancel.dispose();
-          resolve({ code, stdout, stderr });
-        });
+      runCli(ctx, evaluateArgs(request), {
+        token,
+        onStderrLine: (line) => {
+          const e = parseEpochLine(line);
+          if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random) });
+        },
       }),
   );
   if (outcome.code === 130) {
     void vscode.window.showInformationMessage(`BNAS: training ${run.name}'s cells was cancelled; nothing was recorded.`);
     return;
   }
-  const report = outcome.code === 0 ? parseReport(outcome.stdout) : undefined;
+  const report = outcome.code === 0 ? parseEvaluationOutput(outcome.stdout) : undefined;
   if (!report) {
-    const why = outcome.stderr.trim().split('\n').pop() ?? `exit ${outcome.code}`;
-    ctx.log.error(`evaluate of ${run.name} failed (exit ${outcome.code}): ${outcome.stderr}`);
-    void vscode.window.showErrorMessage(`BNAS: could not train ${run.name}'s cells: ${why}`, 'Show Log').then((a) => a && ctx.log.show());
+    ctx.log.error(`evaluate of ${run.name} failed (exit ${outcome.code}): ${outcome.stderrTail.join('\n')}`);
+    void vscode.window.showErrorMessage(`BNAS: could not train ${run.name}'s cells: ${lastLine(outcome)}`, 'Show Log').then((a) => a && ctx.log.show());
     return;
   }
   const dir = join(run.dir, RUN_FILES.evaluations);

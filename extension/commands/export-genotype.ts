@@ -6,13 +6,12 @@
  * binary network as one Python file) is written by the bundled command line,
  * `bnas export RUN --format pytorch --out FILE`, since it needs the runtime's op table.
  */
-import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CellKind } from '../../runtime/protocol/index.js';
 import type { BnasContext } from '../context.js';
 import type { RunInfo } from '../runs/run-manager.js';
-import { CLI_BUNDLE } from '../runs/register.js';
+import { lastLine, runCli } from './cli-child.js';
 import { resolveRun } from './args.js';
 import { EXPORT_EXTENSION, exportFileName, exportText, type ExportFormat } from './export-text.js';
 
@@ -143,18 +142,10 @@ async function exportPytorch(ctx: BnasContext, run: RunInfo): Promise<void> {
   }
   const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(run.dir, 'model.py')), filters: { Python: ['py'] } });
   if (!uri) return;
-  const args = ['export', run.dir, '--format', 'pytorch', '--out', uri.fsPath];
-  ctx.log.info(`export: ${CLI_BUNDLE} ${args.join(' ')}`);
-  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = fork(ctx.asAbsolutePath(CLI_BUNDLE), args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    child.on('error', (e) => resolve({ code: -1, stderr: String(e) }));
-    child.on('exit', (c) => resolve({ code: c, stderr: err }));
-  });
-  if (code !== 0) {
-    ctx.log.error(`export of ${run.name} as PyTorch failed (exit ${code}): ${stderr}`);
-    void vscode.window.showErrorMessage(`BNAS: could not export ${run.name} as PyTorch: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}`, 'Show Log').then((a) => a && ctx.log.show());
+  const outcome = await runCli(ctx, ['export', run.dir, '--format', 'pytorch', '--out', uri.fsPath]);
+  if (outcome.code !== 0) {
+    ctx.log.error(`export of ${run.name} as PyTorch failed (exit ${outcome.code}): ${outcome.stderrTail.join('\n')}`);
+    void vscode.window.showErrorMessage(`BNAS: could not export ${run.name} as PyTorch: ${lastLine(outcome)}`, 'Show Log').then((a) => a && ctx.log.show());
     return;
   }
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });

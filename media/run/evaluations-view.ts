@@ -18,7 +18,7 @@ export function evaluationsTable(evaluations: readonly RunEvaluation[]): HTMLEle
     const r = e.report;
     const c = randomComparison(r);
     const protocol = e.protocol ? (e.protocol.split(/[\\/]/).at(-1) ?? e.protocol) : '–';
-    const random = c ? `${c.n} ${c.kind === 'uniform random cells' ? 'uniform' : 'under the caps'}: ${pct(c.mean)}${c.n > 1 ? ` ± ${pct(c.std)}` : ''}` : '–';
+    const random = c ? `${c.n} ${c.rule === 'caps' ? 'under the caps' : 'uniform'}: ${pct(c.mean)}${c.n > 1 ? ` ± ${pct(c.std)}` : ''}` : '–';
     const lead = c ? `${points(c.lead)}${c.leadInStd !== undefined ? ` (${c.leadInStd.toFixed(1)}× std)` : ''}, above ${c.beaten} of ${c.n}` : '–';
     return h(
       'tr',

@@ -4,6 +4,7 @@
  */
 import { stateName, type Genotype, type GenotypeEdge } from '../protocol/genotype.js';
 import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../protocol/threads.js';
+import { RANDOM_RULES, type RandomRule } from '../protocol/random-rule.js';
 
 /** A stream a command writes to (process.stdout/stderr or a test buffer). */
 export interface OutStream {
@@ -77,6 +78,18 @@ export function threadsOption(args: ParsedArgs): ThreadsChoice {
   } catch (e) {
     throw new UsageError(`--threads: ${(e as Error).message}`);
   }
+}
+
+/**
+ * `--random-rule caps|uniform` (undefined when not given); a usage error for another value, or
+ * for the option without random cells (`random`: the `--random N` given).
+ */
+export function randomRuleOption(args: ParsedArgs, random: number): RandomRule | undefined {
+  const rule = args.values.get('random-rule');
+  if (rule === undefined) return undefined;
+  if (!RANDOM_RULES.includes(rule as RandomRule)) throw new UsageError(`--random-rule must be one of ${RANDOM_RULES.join(', ')}, got '${rule}'`);
+  if (random === 0) throw new UsageError('--random-rule says how random cells are drawn: give it with --random N');
+  return rule as RandomRule;
 }
 
 /** The help line of `--threads`. */

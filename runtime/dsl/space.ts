@@ -46,6 +46,20 @@ export function isParamFree(kind: OpKind, stride = 1): boolean {
   return PARAM_FREE_KINDS.has(kind) && !(kind === 'skip' && stride === 2);
 }
 
+/**
+ * Counts the parameter-free edges of a derived cell (`[op name, input]` pairs) among `ops`: in a
+ * reduction cell the edges from its two inputs have stride 2, and an op name `ops` lacks counts as
+ * having weights. The op table is read once, so the counter is cheap to call in a loop.
+ */
+export function paramFreeCounter(ops: readonly { readonly name: string; readonly kind: OpKind }[]): (edges: readonly (readonly [string, number])[], reduction: boolean) => number {
+  const kindOf = new Map(ops.map((o) => [o.name, o.kind]));
+  return (edges, reduction) =>
+    edges.filter(([op, input]) => {
+      const k = kindOf.get(op);
+      return k !== undefined && isParamFree(k, reduction && input < 2 ? 2 : 1);
+    }).length;
+}
+
 /** Conv kinds that take the identity shortcut of `binarize.shortcut` at stride 1. */
 const SHORTCUT_KINDS: ReadonlySet<OpKind> = new Set(['conv', 'sep_conv', 'dil_conv']);
 

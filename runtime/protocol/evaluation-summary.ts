@@ -5,11 +5,14 @@
  */
 import { stat } from '../sweep/stats.js';
 import type { Evaluation } from '../sweep/schema.js';
+import { RANDOM_CELLS_NAME, type RandomRule } from './random-rule.js';
 
 /** The random cells of a report and the derived cell's lead over them. */
 export interface RandomComparison {
   readonly n: number;
-  /** 'random cells under the derivation caps' or 'uniform random cells' (records of older versions: uniform). */
+  /** How they were drawn (records of older versions: uniformly). */
+  readonly rule: RandomRule;
+  /** The rule in words: 'random cells under the derivation caps' or 'uniform random cells'. */
   readonly kind: string;
   readonly mean: number;
   /** Sample std; 0 for one cell. */
@@ -28,9 +31,11 @@ export function randomComparison(r: Evaluation): RandomComparison | undefined {
   const s = stat(r.random);
   const std = r.random.length > 1 ? s.std : 0;
   const lead = 100 * (r.accuracy - s.mean);
+  const rule = r.random_rule ?? 'uniform';
   return {
     n: r.random.length,
-    kind: r.random_rule === 'caps' ? 'random cells under the derivation caps' : 'uniform random cells',
+    rule,
+    kind: RANDOM_CELLS_NAME[rule],
     mean: s.mean,
     std,
     lead,

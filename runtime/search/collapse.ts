@@ -4,7 +4,7 @@
  * favour these real-valued ops over 1-bit convs, so a cell made mostly of them often says more
  * about the search's schedule than about the task; result.json and `bnas search` report it.
  */
-import { isParamFree, type OpSpec } from '../dsl/space.js';
+import { paramFreeCounter, type OpSpec } from '../dsl/space.js';
 import { CELL_KINDS, type CellKind, type Genotype } from '../protocol/genotype.js';
 
 /** A cell is "mostly parameter-free" above this share of its edges. */
@@ -19,15 +19,10 @@ export type ParamFreeShare = Record<CellKind, number>;
  * @param ops the space's ops (an op name they do not declare counts as having weights)
  */
 export function paramFreeShare(genotype: Genotype, ops: readonly OpSpec[]): ParamFreeShare {
-  const kind = new Map(ops.map((o) => [o.name, o.kind]));
+  const count = paramFreeCounter(ops);
   const share = (cell: CellKind): number => {
     const edges = genotype[cell];
-    if (edges.length === 0) return 0;
-    const free = edges.filter(([op, input]) => {
-      const k = kind.get(op);
-      return k !== undefined && isParamFree(k, cell === 'reduce' && input < 2 ? 2 : 1);
-    });
-    return free.length / edges.length;
+    return edges.length === 0 ? 0 : count(edges, cell === 'reduce') / edges.length;
   };
   return { normal: share('normal'), reduce: share('reduce') };
 }

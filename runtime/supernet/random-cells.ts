@@ -5,7 +5,7 @@
  * `derive.max_inner_edges`): the uniform distribution over the cells the search could have
  * returned, so the caps' own worth is not credited to the search.
  */
-import { isParamFree, type SearchSpace } from '../dsl/space.js';
+import { isParamFree, paramFreeCounter, type SearchSpace } from '../dsl/space.js';
 import type { CellKind, Genotype, GenotypeEdge } from '../protocol/genotype.js';
 
 /** The derivation caps a random cell must obey; an absent cap does not limit. */
@@ -32,18 +32,16 @@ export function randomInputs(j: number, rng: { int(n: number): number }): [numbe
   return a < b ? [a, b] : [b, a];
 }
 
-/** The stride of an edge from `input` in a cell of `kind`: a reduction cell's inputs are read at stride 2. */
-const strideOf = (kind: CellKind, input: number): number => (kind === 'reduce' && input < 2 ? 2 : 1);
+/** The test of `caps` for cells of `space` (its op table read once: the draws call it in a loop). */
+function capsTest(space: SearchSpace, caps: CellCaps): (edges: readonly GenotypeEdge[], kind: CellKind) => boolean {
+  const paramFree = paramFreeCounter(space.ops);
+  return (edges, kind) =>
+    paramFree(edges, kind === 'reduce') <= (caps.maxParamFree ?? Infinity) && edges.filter(([, input]) => input >= 2).length <= (caps.maxInnerEdges ?? Infinity);
+}
 
 /** Whether a cell of `kind` obeys `caps`, its ops resolved in `space` (an op the space lacks has weights). */
 export function obeysCaps(edges: readonly GenotypeEdge[], kind: CellKind, space: SearchSpace, caps: CellCaps): boolean {
-  const opKind = new Map(space.ops.map((o) => [o.name, o.kind]));
-  const free = edges.filter(([op, input]) => {
-    const k = opKind.get(op);
-    return k !== undefined && isParamFree(k, strideOf(kind, input));
-  }).length;
-  const inner = edges.filter(([, input]) => input >= 2).length;
-  return free <= (caps.maxParamFree ?? Infinity) && inner <= (caps.maxInnerEdges ?? Infinity);
+  return capsTest(space, caps)(edges, kind);
 }
 
 /**
@@ -52,7 +50,8 @@ export function obeysCaps(edges: readonly GenotypeEdge[], kind: CellKind, space:
  * when no candidate op has weights at the inputs' stride.
  */
 function capsSatisfiable(kind: CellKind, space: SearchSpace, caps: CellCaps): boolean {
-  const weighted = space.ops.some((o) => o.kind !== 'zero' && !isParamFree(o.kind, strideOf(kind, 0)));
+  // Every edge from the cell's inputs: stride 2 in a reduction cell.
+  const weighted = space.ops.some((o) => o.kind !== 'zero' && !isParamFree(o.kind, kind === 'reduce' ? 2 : 1));
   return weighted || 2 * space.supernet.nodes <= (caps.maxParamFree ?? Infinity);
 }
 
@@ -66,6 +65,7 @@ function capsSatisfiable(kind: CellKind, space: SearchSpace, caps: CellCaps): bo
 export function randomGenotype(space: SearchSpace, rng: { int(n: number): number }, caps?: CellCaps): Genotype {
   const ops = space.ops.filter((o) => o.kind !== 'zero').map((o) => o.name);
   const nodes = space.supernet.nodes;
+  const obeys = caps && capsTest(space, caps);
   const draw = (): GenotypeEdge[] => {
     const out: GenotypeEdge[] = [];
     for (let j = 0; j < nodes; j++) {
@@ -82,7 +82,7 @@ export function randomGenotype(space: SearchSpace, rng: { int(n: number): number
     if (caps && !capsSatisfiable(kind, space, caps)) throw fail('can obey');
     for (let i = 0; i < (caps ? MAX_CELL_DRAWS : 1); i++) {
       const edges = draw();
-      if (!caps || obeysCaps(edges, kind, space, caps)) return edges;
+      if (!obeys || obeys(edges, kind)) return edges;
     }
     throw fail(`in ${MAX_CELL_DRAWS} draws obeys`);
   };

@@ -157,6 +157,22 @@ export function parseSweepEvent(x: unknown): SweepEvent | undefined {
   return r.success ? r.output : undefined;
 }
 
+/**
+ * The report `bnas evaluate --json` printed: its last stdout line, checked against the schema
+ * (read by a sweep's trials and by the extension's Evaluate Derived Cell).
+ * @returns undefined when the output holds no valid report
+ */
+export function parseEvaluationOutput(stdout: string): Evaluation | undefined {
+  const last = stdout.trim().split('\n').at(-1);
+  if (!last) return undefined;
+  try {
+    const r = v.safeParse(EvaluationSchema, JSON.parse(last));
+    return r.success ? r.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses `sweep.json` (undefined when it is not a sweep file of this format). */
 export function parseSweepFile(x: unknown): SweepFile | undefined {
   const r = v.safeParse(SweepFileSchema, x);

@@ -6,6 +6,7 @@
  */
 import type { SweepFile, Trial } from './schema.js';
 import { stat, welch } from './stats.js';
+import { RANDOM_CELLS_NAME } from '../protocol/random-rule.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
 
@@ -59,7 +60,7 @@ function groups(sweep: SweepFile): string[] {
       const [e, r] = [stat(evaluated), stat(random)];
       const w = welch(e, r);
       const diff = 100 * (e.mean - r.mean);
-      const rule = (sweep.options.random_rule ?? 'uniform') === 'caps' ? 'random cells under the derivation caps' : 'uniform random cells';
+      const rule = RANDOM_CELLS_NAME[sweep.options.random_rule ?? 'uniform'];
       lines.push(`${s}: evaluated cells ${pm(evaluated)} (n = ${evaluated.length}) against ${rule} ${pm(random)} (n = ${random.length}): ` +
         `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points${Number.isFinite(w.p) ? `, Welch p = ${w.p.toPrecision(2)}` : ''}`);
     }

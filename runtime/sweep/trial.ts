@@ -13,7 +13,7 @@ import { isParamFree, loadSearchSpace } from '../dsl/index.js';
 import { parseRunEvent, type RunEvent } from '../protocol/events.js';
 import { writeFileAtomic } from '../search/run-folder.js';
 import * as v from 'valibot';
-import { EvaluationSchema, TrialResultSchema, type Evaluation, type SweepEvent, type SweepOptions, type Trial, type TrialResult } from './schema.js';
+import { EvaluationSchema, parseEvaluationOutput, TrialResultSchema, type Evaluation, type SweepEvent, type SweepOptions, type Trial, type TrialResult } from './schema.js';
 
 /** How a trial's processes ended. */
 export interface TrialOutcome {
@@ -162,10 +162,10 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
     if (options.random > 0) args.push('--random-rule', options.random_rule ?? 'uniform');
     const r = await runChild(t.cli, args, t.signal, started('evaluate', false), () => undefined);
     if (r.code !== 0) return ended(r);
-    const report = v.safeParse(EvaluationSchema, JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null'));
-    if (!report.success) return { state: 'failed', exitCode: 1, error: `bnas evaluate printed no report: ${tail(r.stdout)}` };
+    const report = parseEvaluationOutput(r.stdout);
+    if (!report) return { state: 'failed', exitCode: 1, error: `bnas evaluate printed no report: ${tail(r.stdout)}` };
     mkdirSync(dirname(evalFile), { recursive: true });
-    writeFileAtomic(evalFile, JSON.stringify(report.output, null, 2) + '\n');
+    writeFileAtomic(evalFile, JSON.stringify(report, null, 2) + '\n');
   }
   const evaluation = v.parse(EvaluationSchema, JSON.parse(readFileSync(evalFile, 'utf8')));
   return { state: 'finished', exitCode: 0, result, evaluation };

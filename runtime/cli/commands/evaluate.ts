@@ -28,14 +28,14 @@ import type { SearchSpace } from '../../dsl/space.js';
 import type { Genotype } from '../../protocol/genotype.js';
 import type { DiscreteNetwork } from '../../supernet/discrete.js';
 import { capsOf, randomGenotype, type CellCaps } from '../../supernet/random-cells.js';
-import { DEFAULT_RANDOM_RULE, RANDOM_RULES, type RandomRule } from '../../protocol/random-rule.js';
+import { DEFAULT_RANDOM_RULE, type RandomRule } from '../../protocol/random-rule.js';
 import { adaptGenotype, realValuedSpace, trainGenotype, type OpSubstitution } from '../../search/evaluate.js';
 import { microBatchOf } from '../../search/shards.js';
 import { evaluateStepProbe, evaluateStepSampler } from '../../search/backend-probe.js';
 import { Rng } from '../../random/rng.js';
 import { backendChoiceOf } from '../../search/replica-protocol.js';
 import { formatGenotypeDarts } from '../../protocol/genotype-format.js';
-import { intOption, parseArgs, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
+import { intOption, parseArgs, randomRuleOption, streams, THREADS_HELP, threadsOption, UsageError, type CommandIo } from '../command-io.js';
 import { resolveThreads } from '../../engine/cores.js';
 import type { ThreadsChoice } from '../../protocol/threads.js';
 import { readGenotype } from './export.js';
@@ -64,10 +64,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${b}'`);
     epochsOpt = intOption(args, 'epochs', 1);
     randomN = intOption(args, 'random', 0) ?? 0;
-    const rule = args.values.get('random-rule') ?? DEFAULT_RANDOM_RULE;
-    if (!RANDOM_RULES.includes(rule as RandomRule)) throw new UsageError(`--random-rule must be one of ${RANDOM_RULES.join(', ')}, got '${rule}'`);
-    randomRule = rule as RandomRule;
-    if (args.values.has('random-rule') && randomN === 0) throw new UsageError('--random-rule says how random cells are drawn: give it with --random N');
+    randomRule = randomRuleOption(args, randomN) ?? DEFAULT_RANDOM_RULE;
     seedOpt = intOption(args, 'seed', -(2 ** 31));
     threadsOpt = threadsOption(args);
   } catch (e) {

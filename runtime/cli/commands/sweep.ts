@@ -11,7 +11,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../../protocol/backend-choice.js';
-import { RANDOM_RULES, type RandomRule } from '../../protocol/random-rule.js';
 import { loadSearchSpace } from '../../dsl/index.js';
 import { parseAxis, parseSeeds, type GridAxis } from '../../sweep/grid.js';
 import { SettingError } from '../../sweep/overrides.js';
@@ -21,7 +20,7 @@ import { runSweep, SweepConflict } from '../../sweep/sweep.js';
 import { writeTaskStatus } from '../../sweep/slurm.js';
 import { summaryText } from '../../sweep/summary.js';
 import { runTrial } from '../../sweep/trial.js';
-import { intOption, parseArgs, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
+import { intOption, parseArgs, randomRuleOption, streams, UsageError, type CommandIo, type OutStream } from '../command-io.js';
 
 export const USAGE = [
   'usage: bnas sweep FILE --out DIR [--seeds 1,2,3] [--set key=v1,v2]... [--evaluate [--epochs N] [--protocol P.bnas] [--float]] [--random N [--random-rule R]]',
@@ -217,9 +216,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const random = intOption(args, 'random', 0) ?? 0;
     const epochs = intOption(args, 'epochs', 1);
     const evaluate = args.flags.has('evaluate') || random > 0;
-    const randomRule = args.values.get('random-rule');
-    if (randomRule !== undefined && !RANDOM_RULES.includes(randomRule as RandomRule)) throw new UsageError(`--random-rule must be one of ${RANDOM_RULES.join(', ')}, got '${randomRule}'`);
-    if (randomRule !== undefined && random === 0) throw new UsageError('--random-rule says how random cells are drawn: give it with --random N');
+    const randomRule = randomRuleOption(args, random);
     if (epochs !== undefined && !evaluate) throw new UsageError('--epochs is the evaluation length: give it with --evaluate');
     const float = args.flags.has('float');
     if (float && !evaluate) throw new UsageError('--float trains the derived cells real-valued: give it with --evaluate');
@@ -231,7 +228,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       file, dir,
       grid: { seeds: seedsText ? parseSeeds(seedsText) : [base.train.seed], axes },
       options: {
-        evaluate, epochs, random, ...(randomRule && { random_rule: randomRule as RandomRule }), executor, backend, ...(protocol && { protocol }), ...(float && { float }),
+        evaluate, epochs, random, ...(randomRule && { random_rule: randomRule }), executor, backend, ...(protocol && { protocol }), ...(float && { float }),
         parallel: intOption(args, 'parallel', 1), threads: intOption(args, 'threads', 1),
         retries: intOption(args, 'retries', 0) ?? (executor === 'slurm' ? 2 : 0), slurm_args: args.values.get('slurm-args'),
       } as const,

@@ -2,7 +2,8 @@
 // line it runs, the progress it reads from the child's stderr, the report it accepts and its summary.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochIncrement, evaluateArgs, parseEpochLine, parseReport } from '../../../extension/commands/evaluate-report.js';
+import { epochIncrement, evaluateArgs, parseEpochLine } from '../../../extension/commands/evaluate-report.js';
+import { parseEvaluationOutput as parseReport } from '../../../runtime/sweep/schema.js';
 import { reportSummary } from '../../../runtime/protocol/evaluation-summary.js';
 
 describe('evaluate derived cell', () => {
