@@ -22,6 +22,8 @@ export type UiRequest = { readonly kind: 'ui'; readonly id: number; readonly tim
   | { readonly action: 'screenshot'; readonly path: string }
   /** Resolves with the text of the first element matching `selector` whose text matches `pattern`. */
   | { readonly action: 'waitText'; readonly selector: string; readonly pattern?: string }
+  /** Clicks the first element matching `selector` whose text matches `pattern`, once it shows; resolves with its text. */
+  | { readonly action: 'click'; readonly selector: string; readonly pattern?: string }
   /** Resolves with the quick input's text once it matches `pattern` (e.g. a save dialog's path). */
   | { readonly action: 'waitInput'; readonly pattern: string }
   /** Text of the first element matching `selector` in any frame (webviews are nested iframes). */

@@ -2,7 +2,7 @@
 // extension-test payload, relays the in-host messages and resolves with the extension host's exit
 // code. VS Code calls the page's `codeAutomationLog(type, args)` for every log line while extension
 // tests run, and `codeAutomationExit(code)` when the tests module's `run()` settles.
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
@@ -135,7 +135,13 @@ class UiDriver {
         await this.page.screenshot({ path: req.path });
         return req.path;
       case 'waitText':
-        return this.waitText(req.selector, req.pattern, req.timeoutMs ?? 15_000);
+        return (await this.visible(req.selector, req.pattern, req.timeoutMs ?? 15_000)).innerText();
+      case 'click': {
+        const el = await this.visible(req.selector, req.pattern, req.timeoutMs ?? 15_000);
+        const text = await el.innerText();
+        await el.click();
+        return text;
+      }
       case 'waitInput':
         return this.waitInput(req.pattern, req.timeoutMs ?? 15_000);
       case 'frameText':
@@ -179,8 +185,8 @@ class UiDriver {
     }
   }
 
-  /** Waits until an element matching `selector` shows text matching `pattern` (a RegExp source). */
-  private async waitText(selector: string, pattern: string | undefined, timeoutMs: number): Promise<string> {
+  /** Waits until an element matching `selector` shows text matching `pattern` (a RegExp source) and returns it. */
+  private async visible(selector: string, pattern: string | undefined, timeoutMs: number): Promise<Locator> {
     const re = pattern ? new RegExp(pattern) : undefined;
     const el = this.page.locator(selector).filter(re ? { hasText: re } : {}).first();
     try {
@@ -189,7 +195,7 @@ class UiDriver {
       const seen = await this.page.locator(selector).allInnerTexts().catch(() => []);
       throw new Error(`no "${selector}"${re ? ` with text /${pattern}/` : ''} within ${timeoutMs} ms; seen: ${JSON.stringify(seen.slice(0, 10))}`);
     }
-    return el.innerText();
+    return el;
   }
 
   /** Waits until the quick input's text box holds a value matching `pattern`. */

@@ -2,6 +2,7 @@
 // Searches driven the way a user drives them: commands chosen in the command palette, quick picks
 // clicked, progress and the runs view read off the workbench, results checked on disk.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -18,9 +19,18 @@ import { expectRunViewCells, runManager, waitForEvent, waitForRun } from '../in-
 const SEARCH_TIMEOUT_MS = 300_000;
 /** Rows of the tree views in the side bar (the runs view lives there). */
 const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
+/** The progress notification of Evaluate Derived Cell. */
+const EVALUATE_TOAST = '.notifications-toasts .notification-toast:has-text("cells from scratch")';
 
 /** Files docs/design.md ("The run folder") says a finished run folder holds. */
 const RUN_FILES = ['space.bnas', 'events.jsonl', 'result.json', 'normal.mmd', 'reduce.mmd'];
+
+/** Command lines of the `bnas evaluate` processes training the cells of the run in `dir`. */
+function evaluateChildren(dir: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(' evaluate ') && line.includes(dir));
+}
 
 function events(dir: string): { type: string }[] {
   return readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
@@ -122,6 +132,23 @@ export function runScenarios(): void {
       assert.equal(record.random_rule, 'caps');
       const toast = await ui({ action: 'waitText', selector: '.notifications-toasts .notification-toast', pattern: 'test accuracy .* random cells under the derivation caps' });
       assert.match(toast, new RegExp(`${(100 * record.accuracy).toFixed(1)} %`), `the summary does not give the recorded accuracy: ${toast}`);
+    });
+
+    it('cancels training the derived cells from the progress notification: the child stops, nothing is recorded', async function () {
+      if (!finished) this.skip(); // needs the finished run of the first test
+      const run = finished;
+      const manager = await runManager();
+      const records = join(run.dir, 'evaluations');
+      const before = existsSync(records) ? readdirSync(records).length : 0;
+      // slow.bnas trains each of the nine cells for many epochs, so Cancel lands while it runs.
+      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'slow.bnas', 'Against 8 random cells'];
+      await paletteThenPick('BNAS: Evaluate Derived Cell', picks);
+      await ui({ action: 'waitText', selector: EVALUATE_TOAST, pattern: 'epoch \\d+ of \\d+', timeoutMs: 120_000 });
+      assert.ok(evaluateChildren(run.dir).length > 0, 'no bnas evaluate process runs while the progress shows epochs');
+      await ui({ action: 'click', selector: `${EVALUATE_TOAST} .monaco-button`, pattern: '^Cancel$' });
+      await ui({ action: 'waitText', selector: '.notifications-toasts .notification-toast', pattern: 'was cancelled; nothing was recorded', timeoutMs: 60_000 });
+      assert.deepEqual(evaluateChildren(run.dir), [], 'bnas evaluate still runs after Cancel');
+      assert.equal(existsSync(records) ? readdirSync(records).length : 0, before, 'a cancelled evaluation left a record');
     });
 
     it('opens the run view with both derived cells drawn', async function () {
