@@ -13,6 +13,8 @@ export interface EvaluateRequest {
   /** The protocol file (`--data`): data, cells, channels, binarization and optimizer. */
   readonly data: string;
   readonly random: number;
+  /** Trainings of the derived cells (`--repeats`); 1 when absent. */
+  readonly repeats?: number;
   readonly randomRule?: RandomRule;
   readonly backend?: string;
   readonly threads?: ThreadsChoice;
@@ -21,6 +23,7 @@ export interface EvaluateRequest {
 /** The arguments after `cli.cjs`, each its own argv entry; `--json` prints the report on stdout. */
 export function evaluateArgs(r: EvaluateRequest): string[] {
   const args = ['evaluate', r.run, '--data', r.data, '--json'];
+  if (r.repeats !== undefined && r.repeats > 1) args.push('--repeats', String(r.repeats));
   if (r.random > 0) args.push('--random', String(r.random), ...(r.randomRule ? ['--random-rule', r.randomRule] : []));
   if (r.backend && r.backend !== 'auto') args.push('--backend', r.backend);
   if (r.threads !== undefined && r.threads !== 'auto') args.push('--threads', String(r.threads));
@@ -34,13 +37,13 @@ export interface EpochLine {
   readonly epochs: number;
 }
 
-/** Reads an epoch line (`  genotype epoch 2/6: loss …`, `  random 1 epoch 1/6: …`); undefined for any other line. */
+/** Reads an epoch line (`  genotype epoch 2/6: loss …`, `  genotype 2 epoch 1/6: …` with repeats, `  random 1 epoch 1/6: …`); undefined for any other line. */
 export function parseEpochLine(line: string): EpochLine | undefined {
-  const m = /^\s*(genotype|random \d+) epoch (\d+)\/(\d+):/.exec(line);
+  const m = /^\s*(genotype(?: \d+)?|random \d+) epoch (\d+)\/(\d+):/.exec(line);
   return m ? { label: m[1], epoch: Number(m[2]), epochs: Number(m[3]) } : undefined;
 }
 
-/** The share of the whole evaluation (the cell, then `random` random cells) one epoch line stands for, in percent. */
-export function epochIncrement(epochs: number, random: number): number {
-  return 100 / (epochs * (1 + random));
+/** The share of the whole evaluation (`repeats` trainings of the cell, then `random` random cells) one epoch line stands for, in percent. */
+export function epochIncrement(epochs: number, random: number, repeats = 1): number {
+  return 100 / (epochs * (repeats + random));
 }

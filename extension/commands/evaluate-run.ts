@@ -21,6 +21,8 @@ import { epochIncrement, evaluateArgs, parseEpochLine, type EvaluateRequest } fr
 
 /** The random-cell counts offered; 0 trains the derived cells alone. */
 const RANDOM_CHOICES = [4, 2, 8, 0] as const;
+/** The trainings of the derived cells offered, first the one that gives a test. */
+const REPEAT_CHOICES = [3, 1, 5] as const;
 
 export const evaluateRun = (ctx: BnasContext) => async (arg?: unknown) => {
   const run = await resolveRun(ctx, arg, {
@@ -38,8 +40,10 @@ export const evaluateRun = (ctx: BnasContext) => async (arg?: unknown) => {
   if (!data) return;
   const random = await pickRandom();
   if (random === undefined) return;
+  const repeats = await pickRepeats(random);
+  if (repeats === undefined) return;
   const scope = vscode.Uri.file(data);
-  const request: EvaluateRequest = { run: run.dir, data, random, backend: ctx.setting('backend', 'auto', scope), threads: ctx.threadsSetting(scope) };
+  const request: EvaluateRequest = { run: run.dir, data, random, repeats, backend: ctx.setting('backend', 'auto', scope), threads: ctx.threadsSetting(scope) };
   await runEvaluation(ctx, run, request);
 };
 
@@ -69,6 +73,20 @@ async function pickRandom(): Promise<number | undefined> {
   return picked?.n;
 }
 
+/** Trainings of the derived cells: several give their seed spread and, against 2 or more random cells, Welch's test. */
+async function pickRepeats(random: number): Promise<number | undefined> {
+  const test = random > 1 ? ' and Welch\'s test against the random cells' : '';
+  const picked = await vscode.window.showQuickPick(
+    REPEAT_CHOICES.map((n) => ({
+      label: n === 1 ? 'Train the derived cells 1 time' : `Train the derived cells ${n} times`,
+      detail: n === 1 ? 'One initialisation: the lead over the random cells in their std, no test.' : `${n} initialisations and batch orders: the mean ± std${test}.`,
+      n,
+    })),
+    { placeHolder: 'Trainings of the derived cells (their seed spread)' },
+  );
+  return picked?.n;
+}
+
 /** Runs `bnas evaluate` with progress and Cancel, keeps its report in the run folder and sums it up. */
 async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRequest): Promise<void> {
   const outcome = await vscode.window.withProgress(
@@ -78,7 +96,7 @@ async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRe
         token,
         onStderrLine: (line) => {
           const e = parseEpochLine(line);
-          if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random) });
+          if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random, request.repeats) });
         },
       }),
   );

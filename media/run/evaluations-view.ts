@@ -4,7 +4,7 @@
  * against random cells, their mean ± std and the cell's lead. Names come from files a user
  * chose and are shown as text only.
  */
-import { points, randomComparison } from '../../runtime/protocol/evaluation-summary.js';
+import { accuracyText, points, pValue, randomComparison } from '../../runtime/protocol/evaluation-summary.js';
 import type { RunEvaluation } from '../../runtime/protocol/webview.js';
 import { h, pct } from '../shared/dom.js';
 
@@ -19,14 +19,14 @@ export function evaluationsTable(evaluations: readonly RunEvaluation[]): HTMLEle
     const c = randomComparison(r);
     const protocol = e.protocol ? (e.protocol.split(/[\\/]/).at(-1) ?? e.protocol) : '–';
     const random = c ? `${c.n} ${c.rule === 'caps' ? 'under the caps' : 'uniform'}: ${pct(c.mean)}${c.n > 1 ? ` ± ${pct(c.std)}` : ''}` : '–';
-    const lead = c ? `${points(c.lead)}${c.leadInStd !== undefined ? ` (${c.leadInStd.toFixed(1)}× std)` : ''}, above ${c.beaten} of ${c.n}` : '–';
+    const lead = c ? `${points(c.lead)}${c.leadInStd !== undefined ? ` (${c.leadInStd.toFixed(1)}× std)` : ''}, above ${c.beaten} of ${c.n}${c.welch ? `, Welch p = ${pValue(c.welch.p)}` : ''}` : '–';
     return h(
       'tr',
       { 'data-evaluation': e.name },
       h('td', {}, e.name),
       h('td', { title: e.protocol ?? '' }, protocol),
       h('td', {}, String(r.epochs)),
-      h('td', {}, pct(r.accuracy)),
+      h('td', {}, accuracyText(r)),
       h('td', {}, random),
       h('td', {}, lead),
     );

@@ -45,7 +45,10 @@ export type TrialResult = v.InferOutput<typeof TrialResultSchema>;
 
 /** What `bnas evaluate --json` reported for the trial's derived cells. */
 export const EvaluationSchema = v.object({
+  /** Test accuracy of the derived cells' network; with `accuracies`, their mean. */
   accuracy: v.number(),
+  /** `--repeats N`: the N trainings from scratch of the derived cells, each its own initialisation and batch order. */
+  accuracies: v.optional(v.array(v.number())),
   random: v.array(v.number()),
   epochs: v.number(),
   seconds: v.number(),

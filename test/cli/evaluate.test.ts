@@ -55,3 +55,27 @@ test('evaluate --threads 2: trains on two threads from the bundle (its replica m
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--threads: threads must be 'auto' or a whole number from 1 to 32/);
 });
+
+test('evaluate --repeats 2 --random 2: the first training is the single one, accuracy is the mean, the random cells are unchanged; the human output gives Welch\'s test', () => {
+  const base = ['evaluate', REF, '--data', space, '--epochs', '1', '--adapt', '--random', '2', '--backend', 'wasm', '--threads', '1'];
+  const single = bnas(...base, '--json');
+  assert.equal(single.status, 0, single.stderr);
+  const one = JSON.parse(single.stdout);
+  assert.equal(one.accuracies, undefined, 'a single training reports no accuracies list');
+  const twice = bnas(...base, '--json', '--repeats', '2');
+  assert.equal(twice.status, 0, twice.stderr);
+  const two = JSON.parse(twice.stdout);
+  assert.equal(two.accuracies.length, 2);
+  assert.equal(two.accuracies[0], one.accuracy, 'the first of the repeats is the training a single evaluation does');
+  assert.notEqual(two.accuracies[1], two.accuracies[0], 'each training has its own initialisation and batch order');
+  assert.ok(Math.abs(two.accuracy - (two.accuracies[0] + two.accuracies[1]) / 2) < 1e-12);
+  assert.deepEqual(two.random, one.random);
+  assert.match(twice.stderr, /genotype 2 epoch 1\/1:/);
+  const human = bnas(...base, '--repeats', '2');
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /^accuracy \d+\.\d\d% ± \d+\.\d\d% over 2 trainings \(\d+\.\d\d%, \d+\.\d\d%\)$/m);
+  assert.match(human.stdout, /^derived cells against the random cells: -?\d+\.\d\d points, Welch t = -?\d+\.\d\d, df = \d+\.\d, p = \d/m);
+  const bad = bnas('evaluate', REF, '--data', space, '--repeats', '21');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--repeats must be at most 20/);
+});

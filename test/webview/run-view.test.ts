@@ -260,17 +260,20 @@ describe('run view', { timeout: 240_000 }, () => {
       evaluations: [
         { name: '20261207-210000', protocol: `/w/${hostile}`, report: report(0.812, [0.79, 0.77, 0.8, 0.78], 'caps') },
         { name: '20261207-220000', report: report(0.75, []) },
+        { name: '20261207-230000', report: { ...report(0.81, [0.77, 0.79, 0.78, 0.82], 'caps'), accuracies: [0.8, 0.82, 0.81] } },
       ],
     });
     const rows = await page.$$eval('#evaluations tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     assert.deepEqual(rows, [
       ['20261207-210000', hostile, '6', '81.2 %', '4 under the caps: 78.5 % ± 1.3 %', '+2.7 points (2.1× std), above 4 of 4'],
       ['20261207-220000', '–', '6', '75.0 %', '–', '–'],
+      // Three trainings of the cell: their spread, and Welch's test against the random cells.
+      ['20261207-230000', '–', '6', '81.0 % ± 1.0 % over 3 trainings', '4 under the caps: 79.0 % ± 2.2 %', '+2.0 points (0.9× std), above 3 of 4, Welch p = 0.17'],
     ]);
     assert.equal(await page.$$eval('img', (e) => e.length), 0, 'no <img> element was created');
     // A record that is not an evaluation report leaves the list as it was.
     await postToView(page, { type: 'runEvaluations', evaluations: [{ name: 'x', report: { accuracy: 'high' } }] });
-    assert.equal(await page.$$eval('#evaluations tbody tr', (trs) => trs.length), 2);
+    assert.equal(await page.$$eval('#evaluations tbody tr', (trs) => trs.length), 3);
   });
 
   it('ignores malformed messages and drops malformed events', async () => {

@@ -15,7 +15,10 @@
  * and activations (the binary-vs-float gap; JSON key `float`); `--adapt` first maps ops the space
  * lacks to its nearest ops and drops nodes beyond the space's `nodes` (for reference cells from
  * elsewhere; JSON key `substitutions`); `--threads auto|N` trains on N threads (data-parallel
- * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1).
+ * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1); `--repeats N` trains
+ * the derived cells N times, each with its own initialisation and batch order (JSON: `accuracies`,
+ * `accuracy` their mean), so their seed spread is known and Welch's test against the random cells
+ * can be made (runtime/protocol/evaluation-summary.ts).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,9 +44,11 @@ import type { ThreadsChoice } from '../../protocol/threads.js';
 import { readGenotype } from './export.js';
 import { RUN_FILES } from '../../protocol/run-folder.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
+import { stat } from '../../sweep/stats.js';
+import { pValue, randomComparison } from '../../protocol/evaluation-summary.js';
 
 export const USAGE =
-  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N [--random-rule caps|uniform]] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
+  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N [--random-rule caps|uniform]] [--repeats N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -51,9 +56,9 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export async function run(argv: string[], io?: CommandIo): Promise<number> {
   const { out, err } = streams(io);
   let args;
-  let epochsOpt: number | undefined, randomN: number, randomRule: RandomRule, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
+  let epochsOpt: number | undefined, randomN: number, repeats: number, randomRule: RandomRule, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
   try {
-    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'random-rule', 'backend', 'seed', 'save', 'threads']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'random-rule', 'repeats', 'backend', 'seed', 'save', 'threads']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -65,6 +70,8 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     epochsOpt = intOption(args, 'epochs', 1);
     randomN = intOption(args, 'random', 0) ?? 0;
     randomRule = randomRuleOption(args, randomN) ?? DEFAULT_RANDOM_RULE;
+    repeats = intOption(args, 'repeats', 1) ?? 1;
+    if (repeats > MAX_REPEATS) throw new UsageError(`--repeats must be at most ${MAX_REPEATS}, got ${repeats}`);
     seedOpt = intOption(args, 'seed', -(2 ** 31));
     threadsOpt = threadsOption(args);
   } catch (e) {
@@ -124,9 +131,19 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
       return r;
     };
-    const { accuracy, parameters } = await train('genotype', genotype, Rng.stream(seed, 'eval').seed(), space, save);
-    // Same initialisation seed as the binary network, so the gap is the precision's alone.
-    const float = args.flags.has('float') ? (await train('genotype (float)', genotype, Rng.stream(seed, 'eval').seed(), realValuedSpace(space))).accuracy : undefined;
+    const accuracies: number[] = [];
+    const floats: number[] = [];
+    let parameters = 0;
+    for (let i = 0; i < repeats; i++) {
+      const label = repeats > 1 ? `genotype ${i + 1}` : 'genotype';
+      const r = await train(label, genotype, repeatSeed(seed, i), space, i === 0 ? save : undefined);
+      accuracies.push(r.accuracy);
+      parameters = r.parameters;
+      // Same initialisation seed as the binary network, so the gap is the precision's alone.
+      if (args.flags.has('float')) floats.push((await train(`${label} (float)`, genotype, repeatSeed(seed, i), realValuedSpace(space))).accuracy);
+    }
+    const accuracy = stat(accuracies).mean;
+    const float = floats.length ? stat(floats).mean : undefined;
     const rng = Rng.stream(seed, 'random-cells');
     const caps = randomRule === 'caps' ? capsOf(derivedIn(args.positional[0], space)) : undefined;
     if (randomN > 0 && !json) err.write(`random cells: ${randomRuleText(caps)}\n`);
@@ -140,14 +157,16 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const rule = randomN > 0 && { random_rule: randomRule, random_cells: cells, ...(caps && { random_caps: { max_param_free: caps.maxParamFree ?? null, max_inner_edges: caps.maxInnerEdges ?? null } }) };
-    if (json) out.write(JSON.stringify({ accuracy, random, epochs, seconds, parameters, ...rule, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) }) + '\n');
+    const report = { accuracy, ...(repeats > 1 && { accuracies }), random, epochs, seconds, parameters, ...rule, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) };
+    if (json) out.write(JSON.stringify(report) + '\n');
     else {
-      out.write(`accuracy ${pct(accuracy)}\n`);
+      out.write(`accuracy ${pct(accuracy)}${repeats > 1 ? ` ± ${pct(stat(accuracies).std)} over ${repeats} trainings (${accuracies.map(pct).join(', ')})` : ''}\n`);
       if (float !== undefined) out.write(`float (real weights and activations) ${pct(float)}, binary-vs-float gap ${(100 * (float - accuracy)).toFixed(2)} points\n`);
       if (random.length) {
-        const mean = random.reduce((a, b) => a + b, 0) / random.length;
-        const sd = Math.sqrt(random.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(random.length - 1, 1));
+        const { mean, std: sd } = stat(random);
         out.write(`random cells (${randomRule === 'caps' ? 'under the derivation caps' : 'uniform'}): ${random.map(pct).join(', ')} (mean ${pct(mean)} ± ${pct(sd)})\n`);
+        const w = randomComparison(report)?.welch;
+        if (w) out.write(`derived cells against the random cells: ${(100 * (accuracy - mean)).toFixed(2)} points, Welch t = ${w.t.toFixed(2)}, df = ${w.df.toFixed(1)}, p = ${pValue(w.p)}\n`);
       }
     }
     return 0;
@@ -158,6 +177,14 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The most trainings `--repeats` asks for: enough for a seed spread, not a sweep. */
+const MAX_REPEATS = 20;
+
+/** The initialisation and batch-order seed of the i-th training of the derived cells (the first is the one a single training uses). */
+function repeatSeed(seed: number, i: number): number {
+  return (i === 0 ? Rng.stream(seed, 'eval') : Rng.stream(seed, 'eval-repeat', i)).seed();
 }
 
 /**

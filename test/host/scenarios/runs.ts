@@ -113,24 +113,25 @@ export function runScenarios(): void {
       assert.match(text, /^Genotype = namedtuple/m, 'genotype.py does not define Genotype');
     });
 
-    it('trains the derived cells from scratch against random cells: a record in the run folder and the summary', async function () {
+    it('trains the derived cells from scratch 3 times against random cells: a record in the run folder and the summary', async function () {
       if (!finished) this.skip(); // needs the finished run of the first test
       const run = finished;
       const manager = await runManager();
       const records = join(run.dir, 'evaluations');
       // With more than one finished run the command asks which one.
-      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'The run\'s own space', 'Against 2 random cells'];
+      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'The run\'s own space', 'Against 2 random cells', 'Train the derived cells 3 times'];
       await paletteThenPick('BNAS: Evaluate Derived Cell', picks);
       const file = await waitFor(() => (existsSync(records) ? readdirSync(records).find((f) => f.endsWith('.json')) : undefined), {
         timeoutMs: SEARCH_TIMEOUT_MS,
         what: `an evaluation record in ${records}`,
         watchDir: run.dir,
       });
-      const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { protocol: string; accuracy: number; random: number[]; random_rule: string };
+      const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { protocol: string; accuracy: number; accuracies: number[]; random: number[]; random_rule: string };
       assert.equal(record.protocol, join(run.dir, 'space.bnas'));
+      assert.equal(record.accuracies.length, 3);
       assert.equal(record.random.length, 2);
       assert.equal(record.random_rule, 'caps');
-      const toast = await ui({ action: 'waitText', selector: '.notifications-toasts .notification-toast', pattern: 'test accuracy .* random cells under the derivation caps' });
+      const toast = await ui({ action: 'waitText', selector: '.notifications-toasts .notification-toast', pattern: 'test accuracy .* over 3 trainings .* random cells under the derivation caps' });
       assert.match(toast, new RegExp(`${(100 * record.accuracy).toFixed(1)} %`), `the summary does not give the recorded accuracy: ${toast}`);
     });
 
@@ -141,7 +142,7 @@ export function runScenarios(): void {
       const records = join(run.dir, 'evaluations');
       const before = existsSync(records) ? readdirSync(records).length : 0;
       // slow.bnas trains each of the nine cells for many epochs, so Cancel lands while it runs.
-      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'slow.bnas', 'Against 8 random cells'];
+      const picks = [...(manager.runs().filter((r) => r.state === 'finished').length > 1 ? [run.name] : []), 'slow.bnas', 'Against 8 random cells', 'Train the derived cells 1 time'];
       await paletteThenPick('BNAS: Evaluate Derived Cell', picks);
       await ui({ action: 'waitText', selector: EVALUATE_TOAST, pattern: 'epoch \\d+ of \\d+', timeoutMs: 120_000 });
       assert.ok(evaluateChildren(run.dir).length > 0, 'no bnas evaluate process runs while the progress shows epochs');
