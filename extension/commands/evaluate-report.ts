@@ -4,7 +4,9 @@
  * sweep reads it (`parseEvaluationOutput`, runtime/sweep/schema.ts), and the sentence that sums it
  * up is runtime/protocol/evaluation-summary.ts (docs/method.md, "Evaluation from scratch").
  */
+import { join } from 'node:path';
 import type { RandomRule } from '../../runtime/protocol/random-rule.js';
+import { RUN_FILES } from '../../runtime/protocol/run-folder.js';
 import type { ThreadsChoice } from '../../runtime/protocol/threads.js';
 
 export interface EvaluateRequest {
@@ -22,7 +24,7 @@ export interface EvaluateRequest {
 
 /** The arguments after `cli.cjs`, each its own argv entry; `--json` prints the report on stdout. */
 export function evaluateArgs(r: EvaluateRequest): string[] {
-  const args = ['evaluate', r.run, '--data', r.data, '--json'];
+  const args = ['evaluate', r.run, '--data', r.data, '--json', '--journal', join(r.run, RUN_FILES.evaluationJournal)];
   if (r.repeats !== undefined && r.repeats > 1) args.push('--repeats', String(r.repeats));
   if (r.random > 0) args.push('--random', String(r.random), ...(r.randomRule ? ['--random-rule', r.randomRule] : []));
   if (r.backend && r.backend !== 'auto') args.push('--backend', r.backend);
@@ -41,6 +43,18 @@ export interface EpochLine {
 export function parseEpochLine(line: string): EpochLine | undefined {
   const m = /^\s*(genotype(?: \d+)?|random \d+) epoch (\d+)\/(\d+):/.exec(line);
   return m ? { label: m[1], epoch: Number(m[2]), epochs: Number(m[3]) } : undefined;
+}
+
+/** How far the evaluation is, as its journal lines (`journal: 2 of 7 trainings done (FILE)`) say. */
+export interface JournalLine {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Reads a journal line; undefined for any other line. */
+export function parseJournalLine(line: string): JournalLine | undefined {
+  const m = /^journal: (\d+) of (\d+) trainings done/.exec(line);
+  return m ? { done: Number(m[1]), total: Number(m[2]) } : undefined;
 }
 
 /** The share of the whole evaluation (`repeats` trainings of the cell, then `random` random cells) one epoch line stands for, in percent. */

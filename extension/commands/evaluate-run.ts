@@ -2,7 +2,8 @@
  * `bnas.evaluateRun`: trains a finished run's derived cells from scratch against random cells,
  * with the bundled `bnas evaluate` in a child process (so only in a trusted workspace), under a
  * protocol file the user picks: the run's own space or another `.bnas` file, such as a calibrated
- * protocol. Progress comes from the child's epoch lines; Cancel stops it. The report goes to
+ * protocol. Progress comes from the child's epoch lines; Cancel stops it, and its journal in the
+ * run folder keeps the trainings that finished for the same choices made again. The report goes to
  * `evaluations/<time>.json` in the run folder (the record a sweep keeps for a trial) and is
  * summed up in a notification.
  */
@@ -17,7 +18,7 @@ import { requireTrust, resolveRun } from './args.js';
 import { reportSummary } from '../../runtime/protocol/evaluation-summary.js';
 import { parseEvaluationOutput } from '../../runtime/sweep/schema.js';
 import { lastLine, runCli } from './cli-child.js';
-import { epochIncrement, evaluateArgs, parseEpochLine, type EvaluateRequest } from './evaluate-report.js';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseJournalLine, type EvaluateRequest, type JournalLine } from './evaluate-report.js';
 
 /** The random-cell counts offered; 0 trains the derived cells alone. */
 const RANDOM_CHOICES = [4, 2, 8, 0] as const;
@@ -89,19 +90,29 @@ async function pickRepeats(random: number): Promise<number | undefined> {
 
 /** Runs `bnas evaluate` with progress and Cancel, keeps its report in the run folder and sums it up. */
 async function runEvaluation(ctx: BnasContext, run: RunInfo, request: EvaluateRequest): Promise<void> {
+  let journal: JournalLine | undefined;
+  let trained = false;
   const outcome = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `BNAS: training ${run.name}'s cells from scratch`, cancellable: true },
     (progress, token) =>
       runCli(ctx, evaluateArgs(request), {
         token,
         onStderrLine: (line) => {
+          const j = parseJournalLine(line);
+          // A journal line before any epoch: the trainings a cancelled evaluation left, not trained again.
+          if (j && !trained && j.done > 0) progress.report({ message: `${j.done} of ${j.total} trainings kept from before`, increment: (100 * j.done) / j.total });
+          journal = j ?? journal;
           const e = parseEpochLine(line);
+          trained ||= e !== undefined;
           if (e) progress.report({ message: `${e.label}: epoch ${e.epoch} of ${e.epochs}`, increment: epochIncrement(e.epochs, request.random, request.repeats) });
         },
       }),
   );
   if (outcome.code === 130) {
-    void vscode.window.showInformationMessage(`BNAS: training ${run.name}'s cells was cancelled; nothing was recorded.`);
+    const kept = journal && journal.done > 0
+      ? `its ${journal.done} finished training(s) of ${journal.total} are kept: Evaluate Derived Cell with the same choices trains the rest.`
+      : 'no training had finished; nothing was recorded.';
+    void vscode.window.showInformationMessage(`BNAS: training ${run.name}'s cells was cancelled; ${kept}`);
     return;
   }
   const report = outcome.code === 0 ? parseEvaluationOutput(outcome.stdout) : undefined;

@@ -23,6 +23,8 @@ export const RUN_FILES = {
   meta: 'run-meta.json',
   /** Records of the derived cells trained from scratch (the extension's Evaluate Derived Cell), one JSON file each. */
   evaluations: 'evaluations',
+  /** Journals of evaluations not yet finished (`bnas evaluate --journal`): their finished trainings, for the same evaluation run again. */
+  evaluationJournal: 'evaluations/.partial',
 } as const;
 
 /** The Mermaid file of a derived cell kind. */

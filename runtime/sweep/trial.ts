@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isParamFree, loadSearchSpace } from '../dsl/index.js';
 import { parseRunEvent, type RunEvent } from '../protocol/events.js';
+import { RUN_FILES } from '../protocol/run-folder.js';
 import { writeFileAtomic } from '../search/run-folder.js';
 import * as v from 'valibot';
 import { EvaluationSchema, parseEvaluationOutput, TrialResultSchema, type Evaluation, type SweepEvent, type SweepOptions, type Trial, type TrialResult } from './schema.js';
@@ -160,6 +161,8 @@ export async function runTrial(t: TrialRun): Promise<TrialOutcome> {
     if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
     if (options.float) args.push('--float');
     if (options.random > 0) args.push('--random-rule', options.random_rule ?? 'uniform');
+    // A stopped or killed sweep keeps the trial's finished trainings; its resume trains the rest.
+    args.push('--journal', join(runDir, RUN_FILES.evaluationJournal));
     const r = await runChild(t.cli, args, t.signal, started('evaluate', false), () => undefined);
     if (r.code !== 0) return ended(r);
     const report = parseEvaluationOutput(r.stdout);

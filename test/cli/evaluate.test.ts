@@ -2,8 +2,8 @@
 // cell with ops outside a tiny 2-node space is adapted, trained binary and real-valued.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -78,4 +78,36 @@ test('evaluate --repeats 2 --random 2: the first training is the single one, acc
   const bad = bnas('evaluate', REF, '--data', space, '--repeats', '21');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--repeats must be at most 20/);
+});
+
+test('evaluate --journal: killed after its first training, the same command trains only the rest, reports what an uninterrupted run does, and removes the journal', async () => {
+  const journal = join(root, 'journal');
+  const args = ['evaluate', REF, '--data', space, '--epochs', '1', '--adapt', '--random', '2', '--json', '--backend', 'wasm', '--threads', '1'];
+  const child = spawn(process.execPath, [CLI, ...args, '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  await new Promise<void>((done) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/journal: 1 of 3 trainings done/.test(stderr)) done();
+    });
+    void exited.then(() => done());
+  });
+  child.kill('SIGTERM');
+  assert.equal(await exited, 130, stderr);
+  const files = readdirSync(journal).filter((f) => f.endsWith('.jsonl'));
+  assert.equal(files.length, 1);
+  const kept = readFileSync(join(journal, files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string });
+  assert.deepEqual(kept.map((e) => e.label), ['genotype']);
+
+  const resumed = bnas(...args, '--journal', journal);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr.split('\n')[0] ?? '', /^journal: 1 of 3 trainings done/, 'the resumed evaluation first says what the journal holds');
+  assert.doesNotMatch(resumed.stderr, /genotype epoch/, 'the journaled training is not trained again');
+  const whole = bnas(...args);
+  assert.equal(whole.status, 0, whole.stderr);
+  const [a, b] = [JSON.parse(resumed.stdout), JSON.parse(whole.stdout)];
+  assert.equal(a.accuracy, b.accuracy);
+  assert.deepEqual(a.random, b.random);
+  assert.equal(existsSync(journal), false, 'the journal (and its folder, now empty) is removed once the evaluation has reported');
 });

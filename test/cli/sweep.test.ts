@@ -158,6 +158,9 @@ test('--evaluate --random: each finished search is trained from scratch (bnas ev
   const record = JSON.parse(readFileSync(join(dir, trial.evaluation_file!), 'utf8'));
   assert.ok(record.accuracy >= 0 && record.accuracy <= 1 && record.random.length === 2 && record.epochs === 1);
   assert.deepEqual(trial.evaluation, record);
+  // The trial's evaluation kept its journal in the run folder while it ran (a resumed sweep trains only the rest) and removed it when it reported.
+  assert.ok(existsSync(join(dir, trial.run, 'evaluations')), 'the trial\'s evaluation kept no journal in its run folder');
+  assert.equal(existsSync(join(dir, trial.run, 'evaluations', '.partial')), false, 'the finished evaluation left its journal');
   assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\| trial \| settings \| seed \| state \| valid \| test \| eval \| random \|/);
 
   // The random cells obey the trial's cap of one parameter-free op a cell (the default is 2).

@@ -18,7 +18,9 @@
  * workers, docs/design.md, "Threads"; JSON key `threads` where more than 1); `--repeats N` trains
  * the derived cells N times, each with its own initialisation and batch order (JSON: `accuracies`,
  * `accuracy` their mean), so their seed spread is known and Welch's test against the random cells
- * can be made (runtime/protocol/evaluation-summary.ts).
+ * can be made (runtime/protocol/evaluation-summary.ts). `--journal DIR` keeps every finished training
+ * in a journal there, so the same command after a cancel, kill or crash trains only the rest
+ * (runtime/search/evaluation-journal.ts).
  * Exit 0, 1 on errors (invalid space, missing data, bad genotype), 2 on usage errors.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -45,10 +47,11 @@ import { readGenotype } from './export.js';
 import { RUN_FILES } from '../../protocol/run-folder.js';
 import { saveTrainedNetwork } from '../../export/weights.js';
 import { stat } from '../../sweep/stats.js';
+import { EvaluationJournal } from '../../search/evaluation-journal.js';
 import { pValue, randomComparison } from '../../protocol/evaluation-summary.js';
 
 export const USAGE =
-  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N [--random-rule caps|uniform]] [--repeats N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--threads auto|N]\n' + THREADS_HELP;
+  'usage: bnas evaluate (DIR|GENOTYPE.json) --data FILE.bnas [--epochs N] [--random N [--random-rule caps|uniform]] [--repeats N] [--float] [--adapt] [--json] [--backend auto|node|webgpu|wasm|cpu] [--seed N] [--save DIR] [--journal DIR] [--threads auto|N]\n' + THREADS_HELP;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -58,7 +61,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
   let args;
   let epochsOpt: number | undefined, randomN: number, repeats: number, randomRule: RandomRule, seedOpt: number | undefined, threadsOpt: ThreadsChoice;
   try {
-    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'random-rule', 'repeats', 'backend', 'seed', 'save', 'threads']);
+    args = parseArgs(argv, ['json', 'help', 'float', 'adapt'], ['data', 'epochs', 'random', 'random-rule', 'repeats', 'backend', 'seed', 'save', 'threads', 'journal']);
     if (args.flags.has('help')) {
       out.write(USAGE + '\n');
       return 0;
@@ -122,13 +125,33 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       const written = await saveTrainedNetwork(resolve(saveDir), space, genotype, net.weights, shape);
       if (!json) err.write(`saved the trained network: ${written.weights}, ${written.model}\n`);
     };
+    const caps = randomRule === 'caps' ? capsOf(derivedIn(args.positional[0], space)) : undefined;
+    const trainings = repeats * (args.flags.has('float') ? 2 : 1) + randomN;
+    const journalDir = args.values.get('journal');
+    const journal = journalDir === undefined ? undefined : EvaluationJournal.open(resolve(journalDir), {
+      genotype, protocol: text, epochs, seed, random: randomN, rule: randomRule, caps: caps ?? null, repeats,
+      float: args.flags.has('float'), threads: threads.threads, backend: backend.name,
+    });
+    // Also with --json: the journal lines tell a parent how much of the evaluation is done.
+    const journalLine = () => journal && err.write(`journal: ${journal.size} of ${trainings} trainings done (${journal.file})\n`);
+    if (journal?.size) journalLine();
+    let journalSeconds = 0;
     const train = async (label: string, g: typeof genotype, netSeed: number, s = space, onTrained?: (net: DiscreteNetwork) => Promise<void>) => {
+      // A training whose network is to be saved is trained again: the journal keeps no weights.
+      const kept = onTrained ? undefined : journal?.get(label);
+      if (kept) {
+        journalSeconds += kept.seconds;
+        if (!json) err.write(`${label}: test accuracy ${pct(kept.accuracy)} (from the journal)\n`);
+        return kept;
+      }
       const r = await trainGenotype(s, g, dataset, {
         epochs, seed: netSeed, signal: controller.signal, onTrained, threads: threads.threads, backend: backendChoiceOf(backend.name),
         // Also with --json: the epoch lines are the progress a parent shows (the extension's Evaluate Derived Cell).
         onEpoch: (e, loss, acc) => err.write(`  ${label} epoch ${e}/${epochs}: loss ${loss.toFixed(3)}, train acc ${pct(acc)}\n`),
       });
       if (!json) err.write(`${label}: test accuracy ${pct(r.accuracy)} (${r.parameters} weights, ${r.seconds.toFixed(1)} s)\n`);
+      journal?.record(label, { accuracy: r.accuracy, parameters: r.parameters, seconds: r.seconds });
+      journalLine();
       return r;
     };
     const accuracies: number[] = [];
@@ -145,7 +168,6 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
     const accuracy = stat(accuracies).mean;
     const float = floats.length ? stat(floats).mean : undefined;
     const rng = Rng.stream(seed, 'random-cells');
-    const caps = randomRule === 'caps' ? capsOf(derivedIn(args.positional[0], space)) : undefined;
     if (randomN > 0 && !json) err.write(`random cells: ${randomRuleText(caps)}\n`);
     const random: number[] = [];
     const cells: Genotype[] = [];
@@ -155,7 +177,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
       if (!json) err.write(`random cell ${i + 1}: ${formatGenotypeDarts(g)}\n`);
       random.push((await train(`random ${i + 1}`, g, Rng.stream(seed, 'eval').seed())).accuracy);
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000 + journalSeconds;
     const rule = randomN > 0 && { random_rule: randomRule, random_cells: cells, ...(caps && { random_caps: { max_param_free: caps.maxParamFree ?? null, max_inner_edges: caps.maxInnerEdges ?? null } }) };
     const report = { accuracy, ...(repeats > 1 && { accuracies }), random, epochs, seconds, parameters, ...rule, ...(threads.threads > 1 && { threads: threads.threads }), ...(float !== undefined && { float }), ...(substitutions && { substitutions }) };
     if (json) out.write(JSON.stringify(report) + '\n');
@@ -169,6 +191,7 @@ export async function run(argv: string[], io?: CommandIo): Promise<number> {
         if (w) out.write(`derived cells against the random cells: ${(100 * (accuracy - mean)).toFixed(2)} points, Welch t = ${w.t.toFixed(2)}, df = ${w.df.toFixed(1)}, p = ${pValue(w.p)}\n`);
       }
     }
+    journal?.remove();
     return 0;
   } catch (e) {
     err.write(`bnas evaluate: ${controller.signal.aborted ? 'cancelled' : (e as Error).message}\n`);

@@ -2,15 +2,17 @@
 // line it runs, the progress it reads from the child's stderr, the report it accepts and its summary.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochIncrement, evaluateArgs, parseEpochLine } from '../../../extension/commands/evaluate-report.js';
+import { join } from 'node:path';
+import { epochIncrement, evaluateArgs, parseEpochLine, parseJournalLine } from '../../../extension/commands/evaluate-report.js';
 import { parseEvaluationOutput as parseReport } from '../../../runtime/sweep/schema.js';
 import { randomComparison, reportSummary } from '../../../runtime/protocol/evaluation-summary.js';
 
 describe('evaluate derived cell', () => {
   it('runs bnas evaluate on the run folder with --json, leaving out the CLI defaults', () => {
-    assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 0, backend: 'auto', threads: 'auto' }), ['evaluate', '/r', '--data', '/p.bnas', '--json']);
+    const journal = ['--journal', join('/r', 'evaluations', '.partial')];
+    assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 0, backend: 'auto', threads: 'auto' }), ['evaluate', '/r', '--data', '/p.bnas', '--json', ...journal]);
     assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 4, randomRule: 'uniform', backend: 'node', threads: 2 }), [
-      'evaluate', '/r', '--data', '/p.bnas', '--json', '--random', '4', '--random-rule', 'uniform', '--backend', 'node', '--threads', '2',
+      'evaluate', '/r', '--data', '/p.bnas', '--json', ...journal, '--random', '4', '--random-rule', 'uniform', '--backend', 'node', '--threads', '2',
     ]);
     assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 2 }).slice(-2), ['--random', '2']);
     assert.deepEqual(evaluateArgs({ run: '/r', data: '/p.bnas', random: 2, repeats: 3 }).slice(-4), ['--repeats', '3', '--random', '2']);
@@ -23,6 +25,8 @@ describe('evaluate derived cell', () => {
     assert.deepEqual(parseEpochLine('  genotype 2 epoch 1/6: loss 0.9, train acc 60.00%'), { label: 'genotype 2', epoch: 1, epochs: 6 });
     assert.equal(parseEpochLine('evaluating on tensorflow (auto), 1 thread(s)'), undefined);
     assert.equal(parseEpochLine('random cell 1: Genotype(...)'), undefined);
+    assert.deepEqual(parseJournalLine('journal: 2 of 7 trainings done (/r/evaluations/.partial/ab.jsonl)'), { done: 2, total: 7 });
+    assert.equal(parseJournalLine('  genotype epoch 2/6: loss 0.912, train acc 66.10%'), undefined);
     // Every epoch line of the cell and its random cells together makes the whole bar.
     assert.ok(Math.abs(epochIncrement(6, 4) * 6 * 5 - 100) < 1e-9);
     assert.equal(epochIncrement(3, 0) * 3, 100);
