@@ -148,6 +148,10 @@ export const RECORDS: readonly RecordSpec[] = [
     manual: '`bench/quality/reevaluate.ts --evaluations bench/quality/results-sweep/cells-6cells/evaluations.json --groups Z,R --per-seed 2 --seeds 1,2,3,4,7,8,9,10,11,12 --protocol bench/quality/protocol-conv-6.bnas --out bench/quality/results-sweep/cells-6cells-bnest --parallel 2 --backend node`, then the same with `--groups C --seeds 7,8,9,10,11,12` and with `--groups Q --per-seed 1 --seeds 1,2,3,4,5,6` into the same `--out` (bench/quality/README.md, "Re-evaluated with re-estimated statistics")',
   },
   {
+    id: 'quality-calibration-10ep', file: 'bench/quality/results/calibration/conv-6cells-5k-10ep-test10k.json', minutes: 200,
+    manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --cells 6 --seeds 1 --first-seed S --epochs 10 --out …/seed-S.json` for S = 1 … 6, two side by side, pooled with `--combine` (bench/quality/README.md, "Calibration")',
+  },
+  {
     id: 'quality-calibration-6cells', file: 'bench/quality/results/calibration/conv-6cells-5k-6ep-test10k-bnest.json', minutes: 60,
     manual: '`bench/quality/calibrate.ts --space bench/quality/fashion-mnist-conv.bnas --backend node --train 5000 --test 10000 --epochs 6 --cells 6 --seeds 3 --first-seed S` for S = 1 and 4 side by side, pooled with `--combine` (bench/quality/README.md, "Calibration")',
   },
@@ -404,6 +408,11 @@ export const HEADLINES: readonly Headline[] = [
   {
     id: 'quality-calibration', area: 'quality', readme: true, records: ['quality-calibration-6cells'], target: '≥ 3× the seed std, Welch p < 0.05',
     what: 'calibration of the 6-cell protocol below: the weaker conv-rich reference cell (BNAS_XNOR_1, adapted) and DARTS_V2 over the parameter-free control, in units of the largest seed std (6 seeds)',
+    value: calibration,
+  },
+  {
+    id: 'quality-calibration-10ep', area: 'quality', readme: true, records: ['quality-calibration-10ep'], target: '≥ 3× the seed std, Welch p < 0.05',
+    what: 'the same protocol trained for 10 epochs (`protocol-conv-6-10ep.bnas`, 6 seeds): the calibrated protocol',
     value: calibration,
   },
   {
