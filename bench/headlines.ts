@@ -145,7 +145,7 @@ export const RECORDS: readonly RecordSpec[] = [
   },
   {
     id: 'quality-cells-6cells-bnest', file: 'bench/quality/results-sweep/cells-6cells-bnest/evaluations.json', minutes: 85,
-    manual: '`bench/quality/reevaluate.ts --evaluations bench/quality/results-sweep/cells-6cells/evaluations.json --groups Z,R --per-seed 2 --seeds 1,2,3,4,7,8,9,10,11,12 --protocol bench/quality/protocol-conv-6.bnas --out bench/quality/results-sweep/cells-6cells-bnest --parallel 2 --backend node`, then the same with `--groups C --seeds 7,8,9,10,11,12` and with `--groups Q --per-seed 1 --seeds 1,2,3,4,5,6` into the same `--out` (bench/quality/README.md, "Re-evaluated with re-estimated statistics")',
+    manual: '`bench/quality/reevaluate.ts --evaluations bench/quality/results-sweep/cells-6cells/evaluations.json --groups Z,R --per-seed 2 --seeds 1,2,3,4,7,8,9,10,11,12 --protocol bench/quality/protocol-conv-6.bnas --out bench/quality/results-sweep/cells-6cells-bnest --parallel 2 --backend node`, then the same with `--groups C --seeds 7,8,9,10,11,12` and with `--groups Q --per-seed 2 --seeds 1,2,3,4,5,6` into the same `--out` (bench/quality/README.md, "Re-evaluated with re-estimated statistics")',
   },
   {
     id: 'quality-calibration-10ep', file: 'bench/quality/results/calibration/conv-6cells-5k-10ep-test10k.json', minutes: 200,
